@@ -1,0 +1,63 @@
+# Two commands: `make run` serves the app, `make test` proves it. Everything else is a helper.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test test-sqlite test-postgres lint format install install-dev browser clean
+
+run: $(VENV)/.installed  ## set up, migrate and serve on http://$${HOST:-127.0.0.1}:$${PORT:-8000}
+	$(BIN)/python -m app
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# Debian's Chromium drives the browser tests; Playwright's own browser download cannot work offline.
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Chromium for the browser tests (apt-get)..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "Could not install Chromium."; \
+	  else \
+	    echo "Chromium is missing: install Debian's 'chromium' package to run the browser tests."; \
+	  fi; \
+	fi
+
+test: install-dev browser  ## the whole suite on SQLite, then again on a throwaway PostgreSQL
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: install-dev
+	$(BIN)/python -m pytest
+
+test-postgres: install-dev
+	@if [ -z "$(PG_BIN)" ]; then \
+	  if [ -n "$$CI" ]; then echo "PostgreSQL binaries not found: the PostgreSQL pass cannot run in CI."; exit 1; fi; \
+	  echo "*** PostgreSQL pass SKIPPED: no PostgreSQL binaries under /usr/lib/postgresql (apt-get install postgresql). ***"; \
+	else \
+	  TEST_DATABASE=postgresql PG_BIN=$(PG_BIN) $(BIN)/python -m pytest; \
+	fi
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

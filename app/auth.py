@@ -1,0 +1,81 @@
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordBearer
+from jose import JWTError, jwt
+from passlib.context import CryptContext
+from sqlalchemy import select
+
+from app.config import settings
+from app.database import SessionDep
+from app.models import User
+from app.schemas import MAX_DB_ID, MAX_PASSWORD_LENGTH
+
+ALGORITHM = "HS256"
+
+# bcrypt_sha256 pre-hashes with SHA-256, so passwords longer than bcrypt's 72 bytes are not truncated.
+pwd_context = CryptContext(schemes=["bcrypt_sha256"], bcrypt_sha256__rounds=settings.bcrypt_rounds)
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def hash_password(password: str) -> str:
+    return str(pwd_context.hash(password))
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password("not a password anybody has")
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    """Check a password; with no hash (unknown email) spend the same time and say no."""
+    # A password no account could have (too long, lone surrogates) still pays for one hash.
+    usable = len(password) <= MAX_PASSWORD_LENGTH and _encodes(password)
+    matches = pwd_context.verify(password if usable else "-", password_hash or _dummy_hash())
+    return matches and usable and password_hash is not None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def create_access_token(user: User) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "sub": str(user.id),
+        "ver": user.token_version,
+        "iat": now,
+        "exp": now + timedelta(minutes=settings.access_token_expire_minutes),
+    }
+    return str(jwt.encode(claims, settings.resolved_secret_key, algorithm=ALGORITHM))
+
+
+def _unauthorized(detail: str = "Not authenticated") -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def get_current_user(session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+    if not token:
+        raise _unauthorized()
+    try:
+        # The algorithm is pinned: a token claiming "none" or RS256 is refused.
+        claims = jwt.decode(token, settings.resolved_secret_key, algorithms=[ALGORITHM])
+        user_id = int(claims["sub"])
+        version = int(claims.get("ver", -1))
+    except (JWTError, KeyError, TypeError, ValueError):
+        raise _unauthorized("Your session is invalid or has expired; please log in again.") from None
+    user = session.scalar(select(User).where(User.id == user_id)) if 0 < user_id <= MAX_DB_ID else None
+    if user is None or user.token_version != version:
+        raise _unauthorized("Your session is invalid or has expired; please log in again.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]

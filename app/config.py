@@ -1,0 +1,68 @@
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything configurable, read from the environment and then `.env`."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # Empty means: an SQLite file in DATA_DIR.
+    database_url: str = ""
+    data_dir: Path = PROJECT_ROOT / "data"
+    # Empty means: generated once and kept in DATA_DIR/secret_key (mode 0600).
+    secret_key: str = ""
+    access_token_expire_minutes: int = Field(default=60 * 24, ge=1)
+    auto_migrate: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    # 12 is bcrypt's default cost; tests lower it to keep the suite quick.
+    bcrypt_rounds: int = Field(default=12, ge=4, le=31)
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.data_dir / 'expenses.db'}"
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            if len(self.secret_key) < 32:
+                raise ValueError(
+                    "SECRET_KEY must be at least 32 characters; leave it unset to have one generated."
+                )
+            return self.secret_key
+        return _load_or_create_secret(self.data_dir / "secret_key")
+
+
+def _load_or_create_secret(path: Path) -> str:
+    """Read the generated key, or create it readable by its owner only; never a fixed default."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48) + "\n")
+        # link() publishes the complete file atomically; if another worker won the race, use its key.
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise ValueError(f"{path} holds no usable key; delete it to have a new one generated.")
+    return key
+
+
+settings = Settings()

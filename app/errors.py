@@ -1,0 +1,12 @@
+class AppError(Exception):
+    """A failure a person should read: rendered as `{"detail": ...}` with its status code."""
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.detail = detail
+
+
+class NotFound(AppError):
+    def __init__(self, what: str = "Not found") -> None:
+        super().__init__(404, what)

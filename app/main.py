@@ -1,0 +1,120 @@
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import PROJECT_ROOT, settings
+from app.errors import AppError
+from app.migrate import upgrade_to_head
+from app.routers import auth, expenses
+
+STATIC_DIR = PROJECT_ROOT / "app" / "static"
+
+APP_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# Swagger UI sets inline styles and draws its icons from data: URIs; its scripts are still files.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+]
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers to every response, streamed ones included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = DOCS_CSP if scope["path"] == "/docs" else APP_CSP
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"content-security-policy", csp.encode()),
+                    *SECURITY_HEADERS,
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    if settings.auto_migrate:
+        upgrade_to_head(settings.resolved_database_url)
+    yield
+
+
+app = FastAPI(
+    title="Expense Tracker",
+    version="1.0.0",
+    description="Track expenses and monthly budgets. Authorize with your email and password to try the API.",
+    lifespan=lifespan,
+    docs_url=None,
+    redoc_url=None,
+)
+app.add_middleware(SecurityHeadersMiddleware)
+
+
+@app.exception_handler(AppError)
+async def app_error_handler(_request: Request, exc: AppError) -> JSONResponse:
+    return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
+
+
+def _text(value: Any) -> str:
+    return str(value).encode("utf-8", "replace").decode()
+
+
+def _describe(error: Any) -> dict[str, Any]:
+    # Never echo the input back: it may hold NaN, lone surrogates or a password.
+    return {
+        "type": error.get("type"),
+        "loc": [part if isinstance(part, int) else _text(part) for part in error.get("loc", ())],
+        "msg": _text(error.get("msg", "")),
+    }
+
+
+@app.exception_handler(StarletteHTTPException)
+async def http_error_handler(request: Request, exc: StarletteHTTPException) -> Response:
+    # FastAPI answers 400 for a body it cannot decode; to clients that is one more invalid body.
+    if exc.status_code == 400:
+        error = {"type": "body_invalid", "loc": ["body"], "msg": "The request body could not be read as JSON"}
+        return JSONResponse(status_code=422, content={"detail": [error]})
+    return await http_exception_handler(request, exc)
+
+
+@app.exception_handler(RequestValidationError)
+async def validation_error_handler(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"detail": [_describe(e) for e in exc.errors()]})
+
+
+app.include_router(auth.router, prefix="/api")
+app.include_router(expenses.router, prefix="/api")
+
+
+@app.get("/docs", include_in_schema=False)
+def docs() -> HTMLResponse:
+    return HTMLResponse((STATIC_DIR / "docs.html").read_text())
+
+
+app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")

@@ -1,0 +1,44 @@
+from datetime import UTC, date, datetime
+
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.database import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    # Stored lower-cased, so the unique index is case-insensitive on every backend.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(60), default="")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Bumped to revoke every token issued before (password change, logout everywhere).
+    token_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Expense(Base):
+    __tablename__ = "expenses"
+    __table_args__ = (
+        # "This user, this date range, newest first": the list, totals, export and stats.
+        Index("ix_expenses_user_date_id", "user_id", "date", "id"),
+        Index("ix_expenses_user_category_date", "user_id", "category_key", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    date: Mapped[date] = mapped_column(Date)
+    # As the user first wrote it; category_key is its case- and space-folded form for matching.
+    category: Mapped[str] = mapped_column(String(40))
+    category_key: Mapped[str] = mapped_column(String(40))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

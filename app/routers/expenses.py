@@ -1,0 +1,95 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import StreamingResponse
+
+from app.auth import CurrentUser
+from app.database import SessionDep
+from app.errors import AppError
+from app.schemas import Category, Day, ExpenseIn, ExpenseOut, ExpensePage, ExpenseUpdate, SearchText
+from app.services import expenses
+from app.services.expenses import ExpenseFilter
+
+router = APIRouter(prefix="/expenses", tags=["expenses"])
+
+RESPONSES: dict[int | str, dict[str, str]] = {401: {"description": "Missing, invalid or expired token"}}
+NOT_FOUND: dict[int | str, dict[str, str]] = {**RESPONSES, 404: {"description": "No such expense of yours"}}
+
+
+def expense_filter(
+    start: Annotated[Day | None, Query(description="First day, inclusive (YYYY-MM-DD)")] = None,
+    end: Annotated[Day | None, Query(description="Last day, inclusive (YYYY-MM-DD)")] = None,
+    category: Annotated[Category | None, Query(description="One category, in any case")] = None,
+    q: Annotated[SearchText | None, Query(description="Text in the description or category")] = None,
+) -> ExpenseFilter:
+    if start is not None and end is not None and start > end:
+        raise AppError(422, "start must be on or before end")
+    return ExpenseFilter(start=start, end=end, category=category, q=q)
+
+
+Filters = Annotated[ExpenseFilter, Depends(expense_filter)]
+
+
+@router.post("", response_model=ExpenseOut, status_code=status.HTTP_201_CREATED, responses=RESPONSES)
+def create_expense(session: SessionDep, user: CurrentUser, data: ExpenseIn) -> ExpenseOut:
+    """Record an expense."""
+    return ExpenseOut.model_validate(expenses.create_expense(session, user=user, data=data))
+
+
+@router.get("", response_model=ExpensePage, responses=RESPONSES)
+def list_expenses(
+    session: SessionDep,
+    user: CurrentUser,
+    filters: Filters,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+) -> ExpensePage:
+    """Expenses newest first, one page, with the count and sum of every match."""
+    items, total, total_cents = expenses.list_expenses(
+        session, user=user, filters=filters, limit=limit, offset=offset
+    )
+    return ExpensePage(
+        items=[ExpenseOut.model_validate(e) for e in items],
+        total=total,
+        total_amount=total_cents,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get(
+    "/export.csv",
+    response_class=StreamingResponse,
+    responses={**RESPONSES, 200: {"content": {"text/csv": {}}, "description": "CSV, streamed"}},
+)
+def export_expenses(session: SessionDep, user: CurrentUser, filters: Filters) -> StreamingResponse:
+    """Download the matching expenses as CSV (safe to open in a spreadsheet)."""
+    filename = expenses.export_filename(filters)
+    return StreamingResponse(
+        expenses.export_csv(session, user=user, filters=filters),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND)
+def read_expense(session: SessionDep, user: CurrentUser, expense_id: int) -> ExpenseOut:
+    """One expense."""
+    return ExpenseOut.model_validate(expenses.get_expense(session, user=user, expense_id=expense_id))
+
+
+@router.patch("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND)
+def update_expense(
+    session: SessionDep, user: CurrentUser, expense_id: int, data: ExpenseUpdate
+) -> ExpenseOut:
+    """Change some fields of an expense."""
+    return ExpenseOut.model_validate(
+        expenses.update_expense(session, user=user, expense_id=expense_id, data=data)
+    )
+
+
+@router.delete("/{expense_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+def delete_expense(session: SessionDep, user: CurrentUser, expense_id: int) -> Response:
+    """Delete an expense."""
+    expenses.delete_expense(session, user=user, expense_id=expense_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

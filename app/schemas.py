@@ -1,0 +1,227 @@
+import math
+import re
+import unicodedata
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
+
+MAX_AMOUNT_CENTS = 1_000_000_000 * 100
+MAX_DB_ID = 2**63 - 1
+MAX_PASSWORD_LENGTH = 128
+_AMOUNT_STRING = re.compile(r"^[0-9]+(\.[0-9]{1,2})?$")
+_DATE_STRING = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+# Money: integer cents inside, a JSON number with at most two decimals outside.
+def parse_amount(value: Any) -> int:
+    """Turn a JSON number or numeric string into cents, exactly, or raise ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise ValueError("must be a number such as 12.50")
+    if isinstance(value, str):
+        if not _AMOUNT_STRING.match(value):
+            raise ValueError("must be a number such as 12.50, with no sign, spaces or exponent")
+        amount = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        # repr() gives the shortest decimal that round-trips, so 0.1 becomes Decimal("0.1").
+        amount = Decimal(repr(value))
+    else:
+        amount = Decimal(value)
+    try:
+        cents = amount * 100
+        if cents != cents.to_integral_value():
+            raise ValueError("must have at most two decimal places")
+    except InvalidOperation:
+        raise ValueError("must be a number such as 12.50") from None
+    if cents <= 0:
+        raise ValueError("must be greater than 0")
+    if cents > MAX_AMOUNT_CENTS:
+        raise ValueError("must be at most 1,000,000,000")
+    return int(cents)
+
+
+def cents_to_number(cents: int) -> int | float:
+    """1250 -> 12.5, 1200 -> 12; exact for any total below 2**53 cents."""
+    whole, rest = divmod(cents, 100)
+    return whole if rest == 0 else float(Decimal(cents) / 100)
+
+
+_MONEY_SCHEMA = WithJsonSchema({"type": "number", "multipleOf": 0.01, "examples": [12.5]})
+AmountIn = Annotated[
+    int,
+    BeforeValidator(parse_amount),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000, "multipleOf": 0.01},
+                {"type": "string", "pattern": _AMOUNT_STRING.pattern},
+            ],
+            "examples": [12.5],
+        }
+    ),
+]
+MoneyOut = Annotated[int, PlainSerializer(cents_to_number, return_type=float), _MONEY_SCHEMA]
+
+
+# Text: reject what breaks storage (lone surrogates) or display (control characters).
+def _reject_bad_chars(value: str, allowed: str = "") -> str:
+    for ch in value:
+        if ch not in allowed and unicodedata.category(ch) in ("Cc", "Cs"):
+            raise ValueError("must not contain control characters")
+    return value
+
+
+def _clean_description(value: str) -> str:
+    return _reject_bad_chars(value, allowed="\n\r\t")
+
+
+def category_key(category: str) -> str:
+    """The form categories are matched by: `Food`, ` food ` and `FOOD` are one category."""
+    return " ".join(category.split()).casefold()[:40]
+
+
+Category = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+    AfterValidator(_reject_bad_chars),
+]
+SearchText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_reject_bad_chars)]
+Description = Annotated[str, StringConstraints(max_length=500), AfterValidator(_clean_description)]
+DisplayName = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=60), AfterValidator(_reject_bad_chars)
+]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
+Password = Annotated[
+    str, StringConstraints(min_length=8, max_length=MAX_PASSWORD_LENGTH), AfterValidator(_reject_bad_chars)
+]
+
+
+def _parse_day(value: Any) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _DATE_STRING.match(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be a real calendar date") from None
+    if not 1900 <= day.year <= 2999:
+        raise ValueError("must be between the years 1900 and 2999")
+    return day
+
+
+Day = Annotated[date, BeforeValidator(_parse_day), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+def _as_utc(value: datetime) -> datetime:
+    # SQLite hands timestamps back without a zone; they were written in UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PatchModel(StrictModel):
+    """A missing field means "unchanged"; an explicit null is an error, not a way to clear it."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null; leave the field out to keep its value")
+        return value
+
+
+# Accounts
+class RegisterIn(StrictModel):
+    email: EmailStr = Field(max_length=320)
+    password: Password
+    display_name: DisplayName = ""
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
+class LoginIn(StrictModel):
+    # Deliberately loose: a password that breaks the registration rules is just a wrong password (401).
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1024)
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    display_name: str
+    currency: str
+    created_at: UtcDatetime
+
+
+class UserUpdate(PatchModel):
+    display_name: DisplayName | None = None
+    currency: Currency | None = None
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
+
+
+class AuthOut(Token):
+    user: UserOut
+
+
+# Expenses
+class ExpenseIn(StrictModel):
+    date: Day
+    category: Category
+    amount: AmountIn
+    description: Description = ""
+
+
+class ExpenseUpdate(PatchModel):
+    date: Day | None = None
+    category: Category | None = None
+    amount: AmountIn | None = None
+    description: Description | None = None
+
+
+class ExpenseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    date: date
+    category: str
+    amount: MoneyOut = Field(validation_alias="amount_cents")
+    description: str
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class ExpensePage(BaseModel):
+    items: list[ExpenseOut]
+    total: int
+    total_amount: MoneyOut
+    limit: int
+    offset: int

@@ -1,0 +1,159 @@
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeVarTuple
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.errors import NotFound
+from app.models import Expense, User
+from app.schemas import MAX_DB_ID, ExpenseIn, ExpenseUpdate, category_key
+
+EXPORT_BATCH = 1000
+Row = TypeVarTuple("Row")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class ExpenseFilter:
+    start: date | None = None
+    end: date | None = None
+    category: str | None = None
+    q: str | None = None
+
+
+def _owned(user: User) -> Select[Expense]:
+    return select(Expense).where(Expense.user_id == user.id)
+
+
+def _filtered(stmt: Select[*Row], user: User, f: ExpenseFilter) -> Select[*Row]:
+    stmt = stmt.where(Expense.user_id == user.id)
+    if f.start is not None:
+        stmt = stmt.where(Expense.date >= f.start)
+    if f.end is not None:
+        stmt = stmt.where(Expense.date <= f.end)
+    if f.category:
+        stmt = stmt.where(Expense.category_key == category_key(f.category))
+    if f.q:
+        pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(Expense.description.ilike(pattern, escape="\\"), Expense.category.ilike(pattern, escape="\\"))
+        )
+    return stmt
+
+
+def get_expense(session: Session, *, user: User, expense_id: int) -> Expense:
+    expense = None
+    if 0 < expense_id <= MAX_DB_ID:
+        expense = session.scalar(_owned(user).where(Expense.id == expense_id))
+    if expense is None:
+        raise NotFound("Expense not found")
+    return expense
+
+
+def list_expenses(
+    session: Session, *, user: User, filters: ExpenseFilter, limit: int, offset: int
+) -> tuple[list[Expense], int, int]:
+    """One page, newest first, plus the count and sum of every match."""
+    total, total_cents = session.execute(
+        _filtered(select(func.count(), func.coalesce(func.sum(Expense.amount_cents), 0)), user, filters)
+    ).one()
+    items = session.scalars(
+        _filtered(select(Expense), user, filters)
+        .order_by(Expense.date.desc(), Expense.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(items), total, int(total_cents)
+
+
+def _canonical_category(session: Session, user: User, category: str) -> tuple[str, str]:
+    """Reuse the spelling the user first gave this category, so `food` files under `Food`."""
+    key = category_key(category)
+    existing = session.scalar(
+        _owned(user).with_only_columns(Expense.category).where(Expense.category_key == key).limit(1)
+    )
+    return existing or category, key
+
+
+def create_expense(session: Session, *, user: User, data: ExpenseIn) -> Expense:
+    category, key = _canonical_category(session, user, data.category)
+    expense = Expense(
+        user_id=user.id,
+        date=data.date,
+        category=category,
+        category_key=key,
+        amount_cents=data.amount,
+        description=data.description,
+    )
+    session.add(expense)
+    session.commit()
+    return expense
+
+
+def update_expense(session: Session, *, user: User, expense_id: int, data: ExpenseUpdate) -> Expense:
+    expense = get_expense(session, user=user, expense_id=expense_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "category" in changes:
+        expense.category, expense.category_key = _canonical_category(session, user, changes.pop("category"))
+    if "amount" in changes:
+        expense.amount_cents = changes.pop("amount")
+    for field, value in changes.items():
+        setattr(expense, field, value)
+    session.commit()
+    return expense
+
+
+def delete_expense(session: Session, *, user: User, expense_id: int) -> None:
+    session.delete(get_expense(session, user=user, expense_id=expense_id))
+    session.commit()
+
+
+def _safe_cell(value: str) -> str:
+    # A leading =, +, -, @, tab or CR makes spreadsheets evaluate the cell as a formula.
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def export_csv(session: Session, *, user: User, filters: ExpenseFilter) -> Iterator[str]:
+    """CSV text in chunks, read in batches, so memory stays flat however many rows there are."""
+    stmt = (
+        _filtered(
+            select(Expense.date, Expense.category, Expense.amount_cents, Expense.description), user, filters
+        )
+        .order_by(Expense.date.desc(), Expense.id.desc())
+        .execution_options(yield_per=EXPORT_BATCH)
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["date", "category", "amount", "description"])
+    # A session of its own: the request's session is closed before the body finishes streaming.
+    with Session(bind=session.get_bind()) as stream_session:
+        for partition in stream_session.execute(stmt).partitions():
+            for day, category, cents, description in partition:
+                writer.writerow(
+                    [
+                        day.isoformat(),
+                        _safe_cell(category),
+                        f"{cents // 100}.{cents % 100:02d}",
+                        _safe_cell(description),
+                    ]
+                )
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def export_filename(filters: ExpenseFilter) -> str:
+    if filters.start and filters.end:
+        span = f"{filters.start.isoformat()}-to-{filters.end.isoformat()}"
+    elif filters.start:
+        span = f"from-{filters.start.isoformat()}"
+    elif filters.end:
+        span = f"until-{filters.end.isoformat()}"
+    else:
+        span = "all"
+    return f"expenses-{span}.csv"

@@ -1,0 +1,77 @@
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+# Settings are read when the app is imported: point them at throwaway places first.
+_scratch = tempfile.mkdtemp(prefix="expense-tracker-tests-")
+os.environ.update(
+    DATA_DIR=_scratch,
+    DATABASE_URL=f"sqlite:///{_scratch}/unused.db",
+    SECRET_KEY=secrets.token_urlsafe(48),
+    AUTO_MIGRATE="false",
+    BCRYPT_ROUNDS="4",
+)
+
+import pytest  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import Engine, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from app.database import Base, get_session, make_engine  # noqa: E402
+from app.main import app  # noqa: E402
+from tests.postgres import postgres_cluster  # noqa: E402
+
+ON_POSTGRES = os.environ.get("TEST_DATABASE") == "postgresql"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    if not ON_POSTGRES:
+        yield None
+        return
+    # No silent skip: asked for PostgreSQL and could not get it, the run fails.
+    with postgres_cluster() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_url: str | None) -> Iterator[Engine | None]:
+    if postgres_url is None:
+        yield None
+        return
+    engine = make_engine(postgres_url)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(postgres_engine: Engine | None, tmp_path: Path) -> Iterator[Engine]:
+    """A database with the current schema and no rows, for this test alone."""
+    if postgres_engine is None:
+        sqlite_engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        Base.metadata.create_all(sqlite_engine)
+        yield sqlite_engine
+        sqlite_engine.dispose()
+        return
+    yield postgres_engine
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with postgres_engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    def session_override() -> Iterator[Session]:
+        with Session(bind=engine, expire_on_commit=False) as session:
+            yield session
+
+    app.dependency_overrides[get_session] = session_override
+    yield TestClient(app)
+    app.dependency_overrides.clear()
+
+
+def pytest_report_header() -> str:
+    return f"database: {'PostgreSQL (throwaway cluster)' if ON_POSTGRES else 'SQLite (a file per test)'}"

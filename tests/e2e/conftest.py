@@ -1,0 +1,75 @@
+"""Browser tests: the real app served by uvicorn on loopback, driven in Debian's Chromium."""
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from app.database import get_session
+from app.main import app
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    if not CHROMIUM.exists():
+        message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+        if os.environ.get("CI"):  # in CI a missing browser fails the run instead of skipping it
+            pytest.fail(message)
+        pytest.skip(message)
+    return {"executable_path": str(CHROMIUM), "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture
+def live_server(engine: Engine) -> Iterator[str]:
+    """The app on a free loopback port, using this test's database."""
+
+    def session_override() -> Iterator[Session]:
+        with Session(bind=engine, expire_on_commit=False) as session:
+            yield session
+
+    app.dependency_overrides[get_session] = session_override
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def console_errors(page: Any) -> list[str]:
+    """Every console error and uncaught exception on the page (CSP violations included)."""
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors

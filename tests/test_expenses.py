@@ -1,0 +1,316 @@
+import csv
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.services import expenses
+from tests.factories import add_expense, expense_body, raw_json, register
+
+
+def test_create_and_read_expense(client: TestClient) -> None:
+    headers = register(client)
+    created = add_expense(client, headers, amount="12.50", description="Lunch\twith Sam\n")
+    assert created["amount"] == 12.5
+    assert created["category"] == "Food"
+    assert created["description"] == "Lunch\twith Sam\n"
+    assert set(created) == {"id", "date", "category", "amount", "description", "created_at", "updated_at"}
+    fetched = client.get(f"/api/expenses/{created['id']}", headers=headers)
+    assert fetched.status_code == 200
+    assert fetched.json() == created
+
+
+def test_ten_times_ten_cents_is_exactly_one(client: TestClient) -> None:
+    headers = register(client)
+    for _ in range(10):
+        add_expense(client, headers, amount=0.1)
+    page = client.get("/api/expenses", headers=headers).json()
+    assert page["total"] == 10
+    assert page["total_amount"] == 1
+    assert client.get("/api/expenses/export.csv", headers=headers).text.count(",0.10,") == 10
+
+
+def test_large_amounts_stay_exact(client: TestClient) -> None:
+    headers = register(client)
+    add_expense(client, headers, amount=999_999_999.99)
+    add_expense(client, headers, amount="0.01")
+    assert client.get("/api/expenses", headers=headers).json()["total_amount"] == 1_000_000_000
+
+
+def test_category_reuses_first_spelling(client: TestClient) -> None:
+    headers = register(client)
+    add_expense(client, headers, category="Groceries")
+    second = add_expense(client, headers, category="  groceries ")
+    assert second["category"] == "Groceries"
+    listed = client.get("/api/expenses", params={"category": "GROCERIES"}, headers=headers).json()
+    assert listed["total"] == 2
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"amount": 0},
+        {"amount": -5},
+        {"amount": 1.005},
+        {"amount": "1.005"},
+        {"amount": 1_000_000_000.01},
+        {"amount": "-1"},
+        {"amount": "1e3"},
+        {"amount": " 12"},
+        {"amount": "1_000"},
+        {"amount": True},
+        {"amount": None},
+        {"amount": [1]},
+        {"amount": float("nan")},
+        {"amount": float("inf")},
+        {"date": "2026-02-30"},
+        {"date": "1899-12-31"},
+        {"date": "3000-01-01"},
+        {"date": "26-11-01"},
+        {"date": 1700000000},
+        {"date": "2026-11-01T10:00:00"},
+        {"category": ""},
+        {"category": "   "},
+        {"category": "x" * 41},
+        {"category": "Food\x00"},
+        {"category": "Fo\nod"},
+        {"category": "Food\ud800"},
+        {"description": "x" * 501},
+        {"description": "bell\x07"},
+        {"unknown": 1},
+    ],
+)
+def test_create_validation_writes_nothing(client: TestClient, overrides: dict[str, object]) -> None:
+    headers = register(client)
+    response = client.post("/api/expenses", **raw_json(expense_body(**overrides), headers))
+    assert response.status_code == 422, response.text
+    assert client.get("/api/expenses", headers=headers).json()["total"] == 0
+
+
+def test_missing_fields_are_422(client: TestClient) -> None:
+    headers = register(client)
+    for field in ("date", "category", "amount"):
+        body = expense_body()
+        del body[field]
+        assert client.post("/api/expenses", json=body, headers=headers).status_code == 422
+
+
+def test_boundaries_are_accepted(client: TestClient) -> None:
+    headers = register(client)
+    add_expense(
+        client, headers, amount=1_000_000_000, date="1900-01-01", category="x" * 40, description="y" * 500
+    )
+    add_expense(client, headers, amount=0.01, date="2999-12-31")
+
+
+def test_list_newest_first_with_ties_by_id(client: TestClient) -> None:
+    headers = register(client)
+    a = add_expense(client, headers, date="2026-11-01")
+    b = add_expense(client, headers, date="2026-11-03")
+    c = add_expense(client, headers, date="2026-11-01")
+    items = client.get("/api/expenses", headers=headers).json()["items"]
+    assert [i["id"] for i in items] == [b["id"], c["id"], a["id"]]
+
+
+def test_list_filters(client: TestClient) -> None:
+    headers = register(client)
+    add_expense(client, headers, date="2026-10-31", category="Food", amount=1, description="Bakery")
+    add_expense(client, headers, date="2026-11-01", category="Travel", amount=2, description="Train ticket")
+    add_expense(client, headers, date="2026-11-15", category="Food", amount=3, description="Dinner 100%")
+    add_expense(client, headers, date="2026-11-30", category="Rent", amount=4, description="November")
+    add_expense(client, headers, date="2026-12-01", category="Food", amount=5, description="food_court")
+
+    def amounts(**params: str) -> list[float]:
+        page = client.get("/api/expenses", params=params, headers=headers).json()
+        assert page["total_amount"] == sum(i["amount"] for i in page["items"])
+        return [i["amount"] for i in page["items"]]
+
+    assert amounts(start="2026-11-01", end="2026-11-30") == [4, 3, 2]
+    assert amounts(start="2026-11-15") == [5, 4, 3]
+    assert amounts(end="2026-11-01") == [2, 1]
+    assert amounts(category="food") == [5, 3, 1]
+    assert amounts(category=" FOOD ", start="2026-11-01", end="2026-11-30") == [3]
+    assert amounts(q="TRAIN") == [2]
+    assert amounts(q="food") == [5, 3, 1]  # category matches too
+    assert amounts(q="100%") == [3]  # LIKE wildcards are literal
+    assert amounts(q="r_1") == []  # "_" is not "any character" ("Dinner 100%")
+    assert amounts(q="d_c") == [5]
+    assert amounts(category="Nothing") == []
+
+
+def test_paging_totals_cover_every_match(client: TestClient) -> None:
+    headers = register(client)
+    for day in range(1, 8):
+        add_expense(client, headers, date=f"2026-11-{day:02d}", amount=day)
+    page = client.get("/api/expenses", params={"limit": 3, "offset": 3}, headers=headers).json()
+    assert [i["date"] for i in page["items"]] == ["2026-11-04", "2026-11-03", "2026-11-02"]
+    assert (page["total"], page["total_amount"], page["limit"], page["offset"]) == (7, 28, 3, 3)
+    last = client.get("/api/expenses", params={"limit": 3, "offset": 6}, headers=headers).json()
+    assert [i["date"] for i in last["items"]] == ["2026-11-01"]
+    beyond = client.get("/api/expenses", params={"offset": 100}, headers=headers).json()
+    assert (beyond["items"], beyond["total"]) == ([], 7)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": 0},
+        {"limit": 501},
+        {"offset": -1},
+        {"offset": 1_000_000_001},
+        {"limit": "ten"},
+        {"limit": "9" * 40},
+        {"start": "2026-11-02", "end": "2026-11-01"},
+        {"start": "2026-13-01"},
+        {"end": "yesterday"},
+        {"q": "x" * 201},
+    ],
+)
+def test_list_validation(client: TestClient, params: dict[str, object]) -> None:
+    headers = register(client)
+    assert client.get("/api/expenses", params=params, headers=headers).status_code == 422  # type: ignore[arg-type]
+
+
+def test_patch_changes_only_sent_fields(client: TestClient) -> None:
+    headers = register(client)
+    add_expense(client, headers, category="Travel")
+    created = add_expense(client, headers)
+    response = client.patch(
+        f"/api/expenses/{created['id']}", json={"amount": "7.05", "category": "travel"}, headers=headers
+    )
+    assert response.status_code == 200
+    updated = response.json()
+    assert updated["amount"] == 7.05
+    assert updated["category"] == "Travel"
+    assert (updated["date"], updated["description"]) == (created["date"], created["description"])
+    assert updated["updated_at"] >= created["updated_at"]
+    assert client.get(f"/api/expenses/{created['id']}", headers=headers).json() == updated
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"amount": None}, {"date": None}, {"category": None}, {"amount": 0}, {"date": "2026-02-29"}, {"id": 5}],
+)
+def test_patch_validation_changes_nothing(client: TestClient, body: dict[str, object]) -> None:
+    headers = register(client)
+    created = add_expense(client, headers)
+    response = client.patch(f"/api/expenses/{created['id']}", json=body, headers=headers)
+    assert response.status_code == 422
+    assert client.get(f"/api/expenses/{created['id']}", headers=headers).json() == created
+
+
+def test_delete(client: TestClient) -> None:
+    headers = register(client)
+    created = add_expense(client, headers)
+    response = client.delete(f"/api/expenses/{created['id']}", headers=headers)
+    assert response.status_code == 204
+    assert response.content == b""
+    assert client.get(f"/api/expenses/{created['id']}", headers=headers).status_code == 404
+    assert client.delete(f"/api/expenses/{created['id']}", headers=headers).status_code == 404
+
+
+def test_other_users_expense_is_not_found(client: TestClient) -> None:
+    alice, bob = register(client), register(client)
+    mine = add_expense(client, alice, description="Alice's")
+    url = f"/api/expenses/{mine['id']}"
+    for response in (
+        client.get(url, headers=bob),
+        client.patch(url, json={"amount": 1}, headers=bob),
+        client.delete(url, headers=bob),
+    ):
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Expense not found"}
+    assert client.get(url, headers=alice).json() == mine
+    assert client.get("/api/expenses", headers=bob).json()["total"] == 0
+    assert client.get("/api/expenses/export.csv", headers=bob).text == "date,category,amount,description\r\n"
+
+
+@pytest.mark.parametrize("expense_id", ["0", "-1", str(2**63), str(2**64), "9" * 30])
+def test_ids_out_of_range_are_404(client: TestClient, expense_id: str) -> None:
+    headers = register(client)
+    assert client.get(f"/api/expenses/{expense_id}", headers=headers).status_code == 404
+    assert client.patch(f"/api/expenses/{expense_id}", json={"amount": 1}, headers=headers).status_code == 404
+    assert client.delete(f"/api/expenses/{expense_id}", headers=headers).status_code == 404
+
+
+@pytest.mark.parametrize("expense_id", ["abc", "1.5", "1e3"])
+def test_non_integer_ids_are_422(client: TestClient, expense_id: str) -> None:
+    headers = register(client)
+    assert client.get(f"/api/expenses/{expense_id}", headers=headers).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", "/api/expenses"),
+        ("POST", "/api/expenses"),
+        ("GET", "/api/expenses/1"),
+        ("PATCH", "/api/expenses/1"),
+        ("DELETE", "/api/expenses/1"),
+        ("GET", "/api/expenses/export.csv"),
+    ],
+)
+def test_expenses_require_a_token(client: TestClient, method: str, url: str) -> None:
+    response = client.request(method, url, json=expense_body())
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_csv_export(client: TestClient) -> None:
+    headers = register(client)
+    add_expense(
+        client, headers, date="2026-11-02", category="=cmd|' /C calc'!A0", amount=12.5, description="+1"
+    )
+    add_expense(
+        client, headers, date="2026-11-03", category="Food", amount=3, description='say "hi", then\nleave'
+    )
+    add_expense(client, headers, date="2026-11-04", category="@SUM(A1)", amount=0.07, description="-2\t")
+    add_expense(client, headers, date="2026-11-05", category="Tabs", amount=1, description="\tlead")
+    add_expense(client, headers, date="2026-12-01", category="Later", amount=1)
+    response = client.get(
+        "/api/expenses/export.csv", params={"start": "2026-11-01", "end": "2026-11-30"}, headers=headers
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="expenses-2026-11-01-to-2026-11-30.csv"'
+    )
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows == [
+        ["date", "category", "amount", "description"],
+        ["2026-11-05", "Tabs", "1.00", "'\tlead"],
+        ["2026-11-04", "'@SUM(A1)", "0.07", "'-2\t"],
+        ["2026-11-03", "Food", "3.00", 'say "hi", then\nleave'],
+        ["2026-11-02", "'=cmd|' /C calc'!A0", "12.50", "'+1"],
+    ]
+
+
+def test_csv_export_filters_and_filenames(client: TestClient) -> None:
+    headers = register(client)
+    add_expense(client, headers, date="2026-11-02", category="Food")
+    add_expense(client, headers, date="2026-11-03", category="Rent", description="flat")
+
+    def export(**params: str) -> tuple[str, list[list[str]]]:
+        response = client.get("/api/expenses/export.csv", params=params, headers=headers)
+        return response.headers["content-disposition"], list(csv.reader(io.StringIO(response.text)))[1:]
+
+    assert export() == (
+        'attachment; filename="expenses-all.csv"',
+        [["2026-11-03", "Rent", "12.50", "flat"], ["2026-11-02", "Food", "12.50", "Lunch"]],
+    )
+    assert export(start="2026-11-03")[0] == 'attachment; filename="expenses-from-2026-11-03.csv"'
+    assert export(end="2026-11-02")[0] == 'attachment; filename="expenses-until-2026-11-02.csv"'
+    assert len(export(category="rent")[1]) == 1
+    assert len(export(q="lunch")[1]) == 1
+    assert client.get("/api/expenses/export.csv", params={"start": "x"}, headers=headers).status_code == 422
+
+
+def test_csv_export_streams_in_batches(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    headers = register(client)
+    for day in range(1, 4):
+        add_expense(client, headers, date=f"2026-11-{day:02d}")
+    monkeypatch.setattr(expenses, "EXPORT_BATCH", 2)
+    with client.stream("GET", "/api/expenses/export.csv", headers=headers) as response:
+        chunks = [chunk for chunk in response.iter_text() if chunk]
+    assert len(chunks) >= 2
+    assert "".join(chunks).count("\r\n") == 4
