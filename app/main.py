@@ -60,6 +60,7 @@ class SecurityHeadersMiddleware:
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    _ = settings.resolved_secret_key  # fail at start, not at the first login, if the key is unusable
     if settings.auto_migrate:
         upgrade_to_head(settings.resolved_database_url)
     yield
@@ -90,7 +91,7 @@ def _describe(error: Any) -> dict[str, Any]:
     return {
         "type": error.get("type"),
         "loc": [part if isinstance(part, int) else _text(part) for part in error.get("loc", ())],
-        "msg": _text(error.get("msg", "")),
+        "msg": _text(error.get("msg", "")).removeprefix("Value error, "),
     }
 
 
