@@ -74,7 +74,7 @@ AmountIn = Annotated[
         }
     ),
 ]
-MoneyOut = Annotated[int, PlainSerializer(cents_to_number, return_type=float), _MONEY_SCHEMA]
+MoneyOut = Annotated[int, PlainSerializer(cents_to_number, return_type=Any), _MONEY_SCHEMA]
 
 
 # Text: reject what breaks storage (lone surrogates) or display (control characters).
