@@ -198,9 +198,9 @@ def load(
     if shutil.which("wrk"):
         env = {**os.environ, "WRK_METHOD": method, "WRK_BODY": body, "WRK_TOKEN": token}
         threads = str(min(2, connections))
+        command = ["wrk", "-t", threads, "-c", str(connections), "-d", f"{seconds}s", "--timeout", "20s"]
         out = subprocess.run(
-            ["wrk", "-t", threads, "-c", str(connections), "-d", f"{seconds}s", "--timeout", "20s"]
-            + ["-s", str(WRK_SCRIPT), base + path],
+            [*command, "-s", str(WRK_SCRIPT), base + path],
             env=env,
             capture_output=True,
             text=True,
@@ -455,11 +455,13 @@ def main() -> None:
         start = time.perf_counter()
         heavy = seed(url)
         print(
-            f"seeded {HEAVY_EXPENSES + OTHER_USERS * OTHER_EXPENSES:,} expenses in {time.perf_counter() - start:.1f} s",
+            f"seeded {HEAVY_EXPENSES + OTHER_USERS * OTHER_EXPENSES:,} expenses"
+            f" in {time.perf_counter() - start:.1f} s",
             file=sys.stderr,
         )
         for workers in worker_counts:
-            report = f"### {machine(url, workers)}\n\n{table(run(url, seconds=args.seconds, workers=workers, heavy=heavy))}"
+            rows = run(url, seconds=args.seconds, workers=workers, heavy=heavy)
+            report = f"### {machine(url, workers)}\n\n{table(rows)}"
             print(report + "\n", flush=True)
             reports.append(report)
 
