@@ -66,10 +66,9 @@ def list_expenses(
         ).one()
     else:
         key = category_key(filters.category) if filters.category else None
-        cells = totals.monthly_cells(
+        total, total_cents = totals.range_total(
             session, user=user, start=filters.start, end=filters.end, category_key=key
         )
-        total, total_cents = sum(c.count for c in cells), sum(c.cents for c in cells)
     items = session.scalars(
         _filtered(select(Expense), user, filters)
         .order_by(Expense.date.desc(), Expense.id.desc())

@@ -8,7 +8,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -70,6 +70,26 @@ def _split(
     return (first, None if last is None else last.replace(day=1)), partial
 
 
+def _whole_months(
+    user: User, first: date | None, last: date | None, key: str | None
+) -> list[ColumnElement[bool]]:
+    where = [MonthlyTotal.user_id == user.id, MonthlyTotal.count > 0]
+    if first is not None:
+        where.append(MonthlyTotal.month >= first)
+    if last is not None:
+        where.append(MonthlyTotal.month <= last)
+    if key is not None:
+        where.append(MonthlyTotal.category_key == key)
+    return where
+
+
+def _days(user: User, lower: date, upper: date, key: str | None) -> list[ColumnElement[bool]]:
+    where = [Expense.user_id == user.id, Expense.date >= lower, Expense.date <= upper]
+    if key is not None:
+        where.append(Expense.category_key == key)
+    return where
+
+
 def monthly_cells(
     session: Session, *, user: User, start: date | None, end: date | None, category_key: str | None = None
 ) -> list[Cell]:
@@ -77,30 +97,34 @@ def monthly_cells(
     whole, partial = _split(start, end)
     cells: list[Cell] = []
     if whole is not None:
-        stmt = select(
-            MonthlyTotal.month,
-            MonthlyTotal.category_key,
-            MonthlyTotal.category,
-            MonthlyTotal.count,
-            MonthlyTotal.amount_cents,
-        ).where(MonthlyTotal.user_id == user.id, MonthlyTotal.count > 0)
-        if whole[0] is not None:
-            stmt = stmt.where(MonthlyTotal.month >= whole[0])
-        if whole[1] is not None:
-            stmt = stmt.where(MonthlyTotal.month <= whole[1])
-        if category_key is not None:
-            stmt = stmt.where(MonthlyTotal.category_key == category_key)
+        columns = (MonthlyTotal.month, MonthlyTotal.category_key, MonthlyTotal.category, MonthlyTotal.count)
+        stmt = select(*columns, MonthlyTotal.amount_cents).where(*_whole_months(user, *whole, category_key))
         cells.extend(Cell(*row) for row in session.execute(stmt))
     for lower, upper in partial:
         raw = (
             select(
                 Expense.category_key, func.min(Expense.category), func.count(), func.sum(Expense.amount_cents)
             )
-            .where(Expense.user_id == user.id, Expense.date >= lower, Expense.date <= upper)
+            .where(*_days(user, lower, upper, category_key))
             .group_by(Expense.category_key)
         )
-        if category_key is not None:
-            raw = raw.where(Expense.category_key == category_key)
         month = lower.replace(day=1)
         cells.extend(Cell(month, key, name, n, int(cents)) for key, name, n, cents in session.execute(raw))
     return cells
+
+
+def range_total(
+    session: Session, *, user: User, start: date | None, end: date | None, category_key: str | None = None
+) -> tuple[int, int]:
+    """How many expenses and how many cents between start and end, summed in SQL."""
+    whole, partial = _split(start, end)
+    count, cents = 0, 0
+    if whole is not None:
+        stmt = select(func.sum(MonthlyTotal.count), func.sum(MonthlyTotal.amount_cents))
+        n, total = session.execute(stmt.where(*_whole_months(user, *whole, category_key))).one()
+        count, cents = count + (n or 0), cents + (total or 0)
+    for lower, upper in partial:
+        raw = select(func.count(), func.sum(Expense.amount_cents))
+        n, total = session.execute(raw.where(*_days(user, lower, upper, category_key))).one()
+        count, cents = count + n, cents + (total or 0)
+    return int(count), int(cents)
