@@ -168,6 +168,16 @@ class LoginIn(StrictModel):
     password: str = Field(max_length=1024)
 
 
+class PasswordChange(StrictModel):
+    # Only compared, like a log-in: a current password that breaks the rules is a wrong one (403).
+    current_password: str = Field(max_length=1024)
+    new_password: Password
+
+
+class AccountDelete(StrictModel):
+    password: str = Field(max_length=1024)
+
+
 class UserOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

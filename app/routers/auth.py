@@ -1,17 +1,30 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, status
+from fastapi import APIRouter, Body, Depends, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import CurrentUser, create_access_token
 from app.database import SessionDep
 from app.models import User
-from app.schemas import AuthOut, LoginIn, RegisterIn, Token, UserOut, UserUpdate
+from app.schemas import (
+    AccountDelete,
+    AuthOut,
+    LoginIn,
+    PasswordChange,
+    RegisterIn,
+    Token,
+    UserOut,
+    UserUpdate,
+)
 from app.services import users
 
 router = APIRouter(tags=["auth"])
 
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Missing, invalid or expired token"}}
+WRONG_PASSWORD: dict[int | str, dict[str, Any]] = {
+    **UNAUTHORIZED,
+    403: {"description": "The password given to confirm is wrong"},
+}
 
 
 def _auth_out(user: User) -> AuthOut:
@@ -56,3 +69,19 @@ def read_me(user: CurrentUser) -> UserOut:
 def update_me(session: SessionDep, user: CurrentUser, data: Annotated[UserUpdate, Body()]) -> UserOut:
     """Change display name or currency."""
     return UserOut.model_validate(users.update_user(session, user=user, data=data))
+
+
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=WRONG_PASSWORD)
+def change_password(session: SessionDep, user: CurrentUser, data: PasswordChange) -> Response:
+    """Change your password. Every token issued before, this one included, stops working: log in again."""
+    users.change_password(
+        session, user=user, current_password=data.current_password, new_password=data.new_password
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=WRONG_PASSWORD)
+def delete_me(session: SessionDep, user: CurrentUser, data: Annotated[AccountDelete, Body()]) -> Response:
+    """Delete your account with all its expenses and budgets, for good; confirm with your password."""
+    users.delete_user(session, user=user, password=data.password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
