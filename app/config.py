@@ -3,7 +3,8 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+import limits
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +26,18 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     # 12 is bcrypt's default cost; tests lower it to keep the suite quick.
     bcrypt_rounds: int = Field(default=12, ge=4, le=31)
+    # Throttles in the `limits` library's notation ("5/15 minutes", "20/hour").
+    rate_limit_login_email: str = "5/15 minutes"
+    rate_limit_login_ip: str = "50/15 minutes"
+    rate_limit_register_ip: str = "20/hour"
+    # memory:// counts per process; a shared store (redis://host:6379) counts across workers.
+    rate_limit_storage_uri: str = "memory://"
+
+    @field_validator("rate_limit_login_email", "rate_limit_login_ip", "rate_limit_register_ip")
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        limits.parse(value)  # a typo fails at start instead of throttling nothing
+        return value
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -1,10 +1,11 @@
 class AppError(Exception):
     """A failure a person should read: rendered as `{"detail": ...}` with its status code."""
 
-    def __init__(self, status_code: int, detail: str) -> None:
+    def __init__(self, status_code: int, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.status_code = status_code
         self.detail = detail
+        self.headers = headers
 
 
 class NotFound(AppError):
