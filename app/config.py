@@ -32,12 +32,18 @@ class Settings(BaseSettings):
     rate_limit_register_ip: str = "20/hour"
     # memory:// counts per process; a shared store (redis://host:6379) counts across workers.
     rate_limit_storage_uri: str = "memory://"
+    # Comma-separated origins allowed to call the API from other sites; empty means CORS stays off.
+    cors_origins: str = ""
 
     @field_validator("rate_limit_login_email", "rate_limit_login_ip", "rate_limit_register_ip")
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
         limits.parse(value)  # a typo fails at start instead of throttling nothing
         return value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @cached_property
     def resolved_database_url(self) -> str:

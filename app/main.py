@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -74,6 +75,15 @@ app = FastAPI(
     docs_url=None,
     redoc_url=None,
 )
+if settings.cors_origin_list:
+    # Off unless asked for: the UI is served from this same origin and needs no CORS.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origin_list,
+        allow_methods=["GET", "POST", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
+# Added last, so outermost: CORS preflight answers carry the security headers too.
 app.add_middleware(SecurityHeadersMiddleware)
 
 
