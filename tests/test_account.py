@@ -4,9 +4,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from app.models import Expense, User
+from app.models import Budget, Expense, User
 from tests.conftest import ON_POSTGRES
-from tests.factories import PASSWORD, add_expense, raw_json, register
+from tests.factories import PASSWORD, add_budget, add_expense, raw_json, register
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -15,7 +15,7 @@ def _login(client: TestClient, email: str, password: str) -> int:
     return client.post("/api/auth/login", json={"email": email, "password": password}).status_code
 
 
-def _count(engine: Engine, model: type[User] | type[Expense]) -> int:
+def _count(engine: Engine, model: type[User] | type[Expense] | type[Budget]) -> int:
     with engine.connect() as conn:
         return conn.scalar(select(func.count()).select_from(model)) or 0
 
@@ -96,6 +96,8 @@ def test_delete_account_removes_user_and_their_data_only(client: TestClient, eng
     for _ in range(3):
         add_expense(client, alice)
     add_expense(client, bob)
+    for headers, category in ((alice, "Food"), (alice, "Rent"), (bob, "Food")):
+        add_budget(client, headers, category, 100)
     response = client.request("DELETE", "/api/me", json={"password": PASSWORD}, headers=alice)
     assert response.status_code == 204
     assert response.content == b""
@@ -103,6 +105,7 @@ def test_delete_account_removes_user_and_their_data_only(client: TestClient, eng
     assert _login(client, "alice@x.io", PASSWORD) == 401
     assert _count(engine, User) == 1
     assert _count(engine, Expense) == 1  # bob's
+    assert _count(engine, Budget) == 1  # bob's
     assert client.get("/api/expenses", headers=bob).json()["total"] == 1
     # The address is free again; the new account starts empty.
     again = register(client, "alice@x.io")

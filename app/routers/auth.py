@@ -7,6 +7,7 @@ from app import ratelimit
 from app.auth import CurrentUser, create_access_token
 from app.database import SessionDep
 from app.models import User
+from app.routers import UNAUTHORIZED
 from app.schemas import (
     AccountDelete,
     AuthOut,
@@ -21,7 +22,6 @@ from app.services import users
 
 router = APIRouter(tags=["auth"])
 
-UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Missing, invalid or expired token"}}
 THROTTLED: dict[int | str, dict[str, Any]] = {
     429: {
         "description": "Too many attempts; wait and try again",
