@@ -8,6 +8,14 @@ class AppError(Exception):
         self.headers = headers
 
 
+class Invalid(AppError):
+    """A 422 shaped like FastAPI's own validation errors, so every 422 reads the same way."""
+
+    def __init__(self, loc: tuple[str, ...], msg: str) -> None:
+        super().__init__(422, msg)
+        self.errors = [{"type": "value_error", "loc": list(loc), "msg": msg}]
+
+
 class NotFound(AppError):
     def __init__(self, what: str = "Not found") -> None:
         super().__init__(404, what)

@@ -1,8 +1,11 @@
+import re
 from pathlib import Path
 
 import httpx2
+import pytest
 from fastapi.testclient import TestClient
 
+from app.schemas import AMOUNT_SCHEMA_PATTERN, parse_amount
 from tests.server import server_env, start_server, stop_server
 
 
@@ -107,3 +110,63 @@ def test_cors_allows_exactly_the_configured_origins(tmp_path: Path) -> None:
         assert "access-control-allow-origin" not in other.headers
     finally:
         stop_server(server)
+
+
+def test_wrong_method_is_405_naming_every_allowed_method(client: TestClient) -> None:
+    for method, url, allow in (
+        ("OPTIONS", "/api/me", "DELETE, GET, PATCH"),
+        ("PUT", "/api/expenses/1", "DELETE, GET, PATCH"),
+        ("PATCH", "/api/expenses/export.csv", "GET"),
+        ("DELETE", "/api/expenses/export.csv", "GET"),
+        ("GET", "/api/auth/login", "POST"),
+        ("POST", "/", "GET, HEAD"),
+    ):
+        response = client.request(method, url)
+        assert response.status_code == 405, (method, url)
+        assert response.headers["allow"] == allow
+        assert response.json() == {"detail": "Method Not Allowed"}
+    assert client.post("/api/nothing-here").status_code == 404
+
+
+def test_openapi_states_the_rules_fuzzers_and_clients_rely_on(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    # PATCH fields may be left out, never null.
+    for name in ("ExpenseUpdate", "UserUpdate", "BudgetUpdate"):
+        for prop in schemas[name]["properties"].values():
+            assert "null" not in str(prop), (name, prop)
+    assert schemas["PasswordChange"]["properties"]["new_password"]["minLength"] == 8
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, method in (("/api/me/password", "post"), ("/api/me", "delete")):
+        assert {"401", "403", "422", "429"} <= set(paths[path][method]["responses"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0",
+        "0.00",
+        "0.5",
+        "0.05",
+        "00012.5",
+        "12.50",
+        "999999999.99",
+        "1000000000",
+        "1000000000.0",
+        "1000000000.01",
+        "1000000001",
+        ".5",
+        "5.",
+        "1.234",
+        "-1",
+        "1e3",
+        " 1",
+        "01",
+    ],
+)
+def test_amount_string_pattern_in_the_schema_matches_the_server(text: str) -> None:
+    try:
+        parse_amount(text)
+        accepted = True
+    except ValueError:
+        accepted = False
+    assert bool(re.fullmatch(AMOUNT_SCHEMA_PATTERN, text)) == accepted
