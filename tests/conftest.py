@@ -16,7 +16,7 @@ os.environ.update(
 
 import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import Engine, text  # noqa: E402
+from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app import ratelimit  # noqa: E402
@@ -69,6 +69,21 @@ def _fresh_rate_limits() -> Iterator[None]:
     ratelimit.reset()
     yield
     ratelimit.reset()
+
+
+@pytest.fixture
+def empty_database_url(postgres_url: str | None, tmp_path: Path) -> Iterator[str]:
+    if postgres_url is None:
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS migration_test"))
+        conn.execute(text("CREATE DATABASE migration_test"))
+    yield postgres_url.rsplit("/", 1)[0] + "/migration_test"
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE migration_test WITH (FORCE)"))
+    admin.dispose()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from app.models import Budget, Expense, User
+from app.models import Budget, Expense, MonthlyTotal, User
 from tests.conftest import ON_POSTGRES
 from tests.factories import PASSWORD, add_budget, add_expense, raw_json, register
 
@@ -15,7 +15,7 @@ def _login(client: TestClient, email: str, password: str) -> int:
     return client.post("/api/auth/login", json={"email": email, "password": password}).status_code
 
 
-def _count(engine: Engine, model: type[User] | type[Expense] | type[Budget]) -> int:
+def _count(engine: Engine, model: type[User | Expense | Budget | MonthlyTotal]) -> int:
     with engine.connect() as conn:
         return conn.scalar(select(func.count()).select_from(model)) or 0
 
@@ -106,6 +106,7 @@ def test_delete_account_removes_user_and_their_data_only(client: TestClient, eng
     assert _count(engine, User) == 1
     assert _count(engine, Expense) == 1  # bob's
     assert _count(engine, Budget) == 1  # bob's
+    assert _count(engine, MonthlyTotal) == 1  # bob's one month and category
     assert client.get("/api/expenses", headers=bob).json()["total"] == 1
     # The address is free again; the new account starts empty.
     again = register(client, "alice@x.io")
