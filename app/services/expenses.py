@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVarTuple
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
@@ -57,7 +57,13 @@ def get_expense(session: Session, *, user: User, expense_id: int) -> Expense:
 
 
 def list_expenses(
-    session: Session, *, user: User, filters: ExpenseFilter, limit: int, offset: int
+    session: Session,
+    *,
+    user: User,
+    filters: ExpenseFilter,
+    limit: int,
+    offset: int = 0,
+    cursor: tuple[date, int] | None = None,
 ) -> tuple[list[Expense], int, int]:
     """One page, newest first, plus the count and sum of every match."""
     if filters.q:  # text matches cannot be pre-summed
@@ -69,11 +75,11 @@ def list_expenses(
         total, total_cents = totals.range_total(
             session, user=user, start=filters.start, end=filters.end, category_key=key
         )
+    page = _filtered(select(Expense), user, filters)
+    if cursor is not None:
+        page = page.where(tuple_(Expense.date, Expense.id) < cursor)
     items = session.scalars(
-        _filtered(select(Expense), user, filters)
-        .order_by(Expense.date.desc(), Expense.id.desc())
-        .limit(limit)
-        .offset(offset)
+        page.order_by(Expense.date.desc(), Expense.id.desc()).limit(limit).offset(offset)
     ).all()
     return list(items), total, int(total_cents)
 
