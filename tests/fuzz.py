@@ -51,7 +51,9 @@ def main(extra: list[str]) -> int:
                 f"--report-dir={data_dir / 'report'}",
                 *extra,
             ]
-            return subprocess.run(command, check=False).returncode
+            # Run in the temp dir: Schemathesis keeps a replay cache in ./.schemathesis, and a run
+            # should depend on the seed alone.
+            return subprocess.run(command, cwd=data_dir, check=False).returncode
         finally:
             stop_server(server)
             if server.process.returncode not in (0, -15):
