@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVarTuple
 
-from sqlalchemy import Select, func, or_, select, tuple_
+from sqlalchemy import Select, String, func, or_, select, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
@@ -131,28 +131,20 @@ def _safe_cell(value: str) -> str:
 
 def export_csv(session: Session, *, user: User, filters: ExpenseFilter) -> Iterator[str]:
     """CSV text in chunks, read in batches, so memory stays flat however many rows there are."""
-    stmt = (
-        _filtered(
-            select(Expense.date, Expense.category, Expense.amount_cents, Expense.description), user, filters
-        )
-        .order_by(Expense.date.desc(), Expense.id.desc())
-        .execution_options(yield_per=EXPORT_BATCH)
-    )
+    # The date as the driver hands it over (text on SQLite): parsing 100k dates only to print them
+    # again would double the time of an export.
+    columns = (type_coerce(Expense.date, String), Expense.category, Expense.amount_cents, Expense.description)
+    stmt = _filtered(select(*columns), user, filters).order_by(Expense.date.desc(), Expense.id.desc())
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["date", "category", "amount", "description"])
-    # A session of its own: the request's session is closed before the body finishes streaming.
-    with Session(bind=session.get_bind()) as stream_session:
-        for partition in stream_session.execute(stmt).partitions():
-            for day, category, cents, description in partition:
-                writer.writerow(
-                    [
-                        day.isoformat(),
-                        _safe_cell(category),
-                        f"{cents // 100}.{cents % 100:02d}",
-                        _safe_cell(description),
-                    ]
-                )
+    # A connection of its own: the request's session is closed before the body finishes streaming.
+    with session.get_bind().engine.connect() as connection:
+        for partition in connection.execution_options(yield_per=EXPORT_BATCH).execute(stmt).partitions():
+            writer.writerows(
+                (str(day), _safe_cell(category), f"{cents // 100}.{cents % 100:02d}", _safe_cell(description))
+                for day, category, cents, description in partition
+            )
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
