@@ -1,4 +1,3 @@
-import secrets
 from datetime import UTC, date, datetime
 
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -11,14 +10,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def first_token_version() -> int:
-    # Random rather than 0: SQLite hands a deleted user's id to the next account, and the deleted
-    # user's tokens must not fit that account. Room is left below 2**31 for bumps.
-    return secrets.randbelow(2**30)
-
-
 class User(Base):
     __tablename__ = "users"
+    # Never reuse a deleted user's id (SQLite would, by default), so their tokens cannot fit a new account.
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 (read once by SQLAlchemy)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     # Stored lower-cased, so the unique index is case-insensitive on every backend.
@@ -28,7 +23,7 @@ class User(Base):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Bumped to revoke every token issued before (password change, logout everywhere).
-    token_version: Mapped[int] = mapped_column(Integer, default=first_token_version)
+    token_version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Expense(Base):
