@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-postgres fuzz lint format install install-dev browser clean
+.PHONY: run test test-sqlite test-postgres fuzz bench bench-postgres bench-tools lint format install install-dev browser clean
 
 run: $(VENV)/.installed  ## set up, migrate and serve on http://$${HOST:-127.0.0.1}:$${PORT:-8000}
 	$(BIN)/python -m app
@@ -53,6 +53,22 @@ test-postgres: install-dev
 # Schemathesis against the real app on a free loopback port: every check, a fixed seed, about 30 s.
 fuzz: install-dev
 	$(BIN)/python -m tests.fuzz
+
+# Benchmarks print numbers; they are not tests and CI does not run them (see bench/RESULTS.md).
+bench: install-dev bench-tools
+	$(BIN)/python bench/run.py
+
+bench-postgres: install-dev bench-tools
+	PG_BIN=$(PG_BIN) $(BIN)/python bench/run.py --postgres
+
+# wrk generates the load and sqlite3 gives the export floor; without wrk an asyncio client stands in.
+bench-tools:
+	@if ! command -v wrk >/dev/null || ! command -v sqlite3 >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk sqlite3 >/dev/null) \
+	      || echo "Could not install wrk/sqlite3; using the Python load generator."; \
+	  fi; \
+	fi
 
 lint: install-dev
 	$(BIN)/ruff check .
