@@ -30,8 +30,8 @@ class Expense(Base):
     __tablename__ = "expenses"
     __table_args__ = (
         # "This user, this date range, newest first": the list, export and stats. It carries the
-        # amount too, so sums over a date range are read from the index alone.
-        Index("ix_expenses_user_date_id_amount", "user_id", "date", "id", "amount_cents"),
+        # amount and category too, so sums over a date range are read from the index alone.
+        Index("ix_expenses_user_date_id_amount", "user_id", "date", "id", "amount_cents", "category_key"),
         Index("ix_expenses_user_category_date", "user_id", "category_key", "date"),
     )
 

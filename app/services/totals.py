@@ -112,15 +112,22 @@ def monthly_cells(
         stmt = select(*columns, MonthlyTotal.amount_cents).where(*_whole_months(user, *whole, category_key))
         cells.extend(Cell(*row) for row in session.execute(stmt))
     for lower, upper in partial:
+        month = lower.replace(day=1)
         raw = (
-            select(
-                Expense.category_key, func.min(Expense.category), func.count(), func.sum(Expense.amount_cents)
-            )
+            select(Expense.category_key, func.count(), func.sum(Expense.amount_cents))
             .where(*_days(user, lower, upper, category_key))
             .group_by(Expense.category_key)
         )
-        month = lower.replace(day=1)
-        cells.extend(Cell(month, key, name, n, int(cents)) for key, name, n, cents in session.execute(raw))
+        # Names from the month's totals, which hold every category spent in that month: the sums
+        # above then come from the covering index alone.
+        names = dict(
+            session.execute(
+                select(MonthlyTotal.category_key, MonthlyTotal.category).where(
+                    MonthlyTotal.user_id == user.id, MonthlyTotal.month == month
+                )
+            ).all()
+        )
+        cells.extend(Cell(month, key, names[key], n, int(cents)) for key, n, cents in session.execute(raw))
     return cells
 
 

@@ -20,7 +20,11 @@ ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 def upgrade() -> None:
     op.drop_index("ix_expenses_user_date_id", table_name="expenses")
-    op.create_index("ix_expenses_user_date_id_amount", "expenses", ["user_id", "date", "id", "amount_cents"])
+    op.create_index(
+        "ix_expenses_user_date_id_amount",
+        "expenses",
+        ["user_id", "date", "id", "amount_cents", "category_key"],
+    )
     op.create_table(
         "monthly_totals",
         sa.Column("user_id", ID, nullable=False),
