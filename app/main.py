@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import PROJECT_ROOT, settings
 from app.errors import AppError
 from app.migrate import upgrade_to_head
-from app.routers import auth, expenses
+from app.routers import auth, budgets, expenses, reports
 
 STATIC_DIR = PROJECT_ROOT / "app" / "static"
 
@@ -111,6 +111,8 @@ async def validation_error_handler(_request: Request, exc: RequestValidationErro
 
 app.include_router(auth.router, prefix="/api")
 app.include_router(expenses.router, prefix="/api")
+app.include_router(budgets.router, prefix="/api")
+app.include_router(reports.router, prefix="/api")
 
 
 @app.get("/docs", include_in_schema=False)

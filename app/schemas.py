@@ -3,7 +3,7 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -74,7 +74,7 @@ AmountIn = Annotated[
         }
     ),
 ]
-MoneyOut = Annotated[int, PlainSerializer(cents_to_number, return_type=float), _MONEY_SCHEMA]
+MoneyOut = Annotated[int, PlainSerializer(cents_to_number, return_type=Any), _MONEY_SCHEMA]
 
 
 # Text: reject what breaks storage (lone surrogates) or display (control characters).
@@ -125,6 +125,20 @@ def _parse_day(value: Any) -> date:
 
 
 Day = Annotated[date, BeforeValidator(_parse_day), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+def _parse_month(value: Any) -> date:
+    if isinstance(value, date):
+        return value.replace(day=1)
+    if not isinstance(value, str) or not re.match(r"^[0-9]{4}-[0-9]{2}$", value):
+        raise ValueError("must be a month written YYYY-MM")
+    return _parse_day(value + "-01")
+
+
+# A calendar month, held as its first day.
+Month = Annotated[
+    date, BeforeValidator(_parse_month), WithJsonSchema({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"})
+]
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -225,3 +239,74 @@ class ExpensePage(BaseModel):
     total_amount: MoneyOut
     limit: int
     offset: int
+
+
+# Budgets
+class BudgetIn(StrictModel):
+    category: Category
+    amount: AmountIn
+
+
+class BudgetUpdate(PatchModel):
+    category: Category | None = None
+    amount: AmountIn | None = None
+
+
+class BudgetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    category: str
+    amount: MoneyOut = Field(validation_alias="amount_cents")
+
+
+class CategoryOut(BaseModel):
+    category: str
+    count: int
+    budget: MoneyOut | None
+
+
+# Reports
+Status = Literal["ok", "warning", "over", "unbudgeted"]
+
+
+class SummaryCategory(BaseModel):
+    category: str
+    budget: MoneyOut | None
+    spent: MoneyOut
+    remaining: MoneyOut | None
+    percent: float | None
+    status: Status
+
+
+class SummaryOut(BaseModel):
+    month: str
+    start: date
+    end: date
+    total_budget: MoneyOut
+    total_spent: MoneyOut
+    total_remaining: MoneyOut
+    categories: list[SummaryCategory]
+
+
+Granularity = Literal["day", "week", "month"]
+
+
+class CategoryAmount(BaseModel):
+    category: str
+    amount: MoneyOut
+
+
+class TrendPoint(BaseModel):
+    period_start: date
+    amount: MoneyOut
+
+
+class StatsOut(BaseModel):
+    start: date
+    end: date
+    granularity: Granularity
+    total: MoneyOut
+    count: int
+    by_category: list[CategoryAmount]
+    trend: list[TrendPoint]

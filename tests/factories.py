@@ -31,6 +31,13 @@ def add_expense(client: TestClient, headers: dict[str, str], **overrides: Any) -
     return expense
 
 
+def add_budget(client: TestClient, headers: dict[str, str], category: str, amount: object) -> dict[str, Any]:
+    response = client.post("/api/budgets", json={"category": category, "amount": amount}, headers=headers)
+    assert response.status_code in (200, 201), response.text
+    budget: dict[str, Any] = response.json()
+    return budget
+
+
 def raw_json(body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
     """Request kwargs for JSON a strict encoder would refuse: NaN, Infinity, lone surrogates (escaped)."""
     return {

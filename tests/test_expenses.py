@@ -30,6 +30,16 @@ def test_ten_times_ten_cents_is_exactly_one(client: TestClient) -> None:
     assert client.get("/api/expenses/export.csv", headers=headers).text.count(",0.10,") == 10
 
 
+def test_amounts_are_written_with_at_most_two_decimals(client: TestClient) -> None:
+    headers = register(client)
+    add_expense(client, headers, amount="250.00")
+    add_expense(client, headers, amount="0.30")
+    page = client.get("/api/expenses", headers=headers).text
+    assert '"amount":0.3,' in page
+    assert '"amount":250,' in page
+    assert '"total_amount":250.3,' in page
+
+
 def test_large_amounts_stay_exact(client: TestClient) -> None:
     headers = register(client)
     add_expense(client, headers, amount=999_999_999.99)

@@ -1,4 +1,4 @@
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
@@ -6,12 +6,11 @@ from fastapi.security import OAuth2PasswordRequestForm
 from app.auth import CurrentUser, create_access_token
 from app.database import SessionDep
 from app.models import User
+from app.routers import UNAUTHORIZED
 from app.schemas import AuthOut, LoginIn, RegisterIn, Token, UserOut, UserUpdate
 from app.services import users
 
 router = APIRouter(tags=["auth"])
-
-UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Missing, invalid or expired token"}}
 
 
 def _auth_out(user: User) -> AuthOut:

@@ -6,14 +6,14 @@ from fastapi.responses import StreamingResponse
 from app.auth import CurrentUser
 from app.database import SessionDep
 from app.errors import AppError
+from app.routers import UNAUTHORIZED, not_found
 from app.schemas import Category, Day, ExpenseIn, ExpenseOut, ExpensePage, ExpenseUpdate, SearchText
 from app.services import expenses
 from app.services.expenses import ExpenseFilter
 
 router = APIRouter(prefix="/expenses", tags=["expenses"])
 
-RESPONSES: dict[int | str, dict[str, str]] = {401: {"description": "Missing, invalid or expired token"}}
-NOT_FOUND: dict[int | str, dict[str, str]] = {**RESPONSES, 404: {"description": "No such expense of yours"}}
+NOT_FOUND = not_found("expense")
 
 
 def expense_filter(
@@ -30,13 +30,13 @@ def expense_filter(
 Filters = Annotated[ExpenseFilter, Depends(expense_filter)]
 
 
-@router.post("", response_model=ExpenseOut, status_code=status.HTTP_201_CREATED, responses=RESPONSES)
+@router.post("", response_model=ExpenseOut, status_code=status.HTTP_201_CREATED, responses=UNAUTHORIZED)
 def create_expense(session: SessionDep, user: CurrentUser, data: ExpenseIn) -> ExpenseOut:
     """Record an expense."""
     return ExpenseOut.model_validate(expenses.create_expense(session, user=user, data=data))
 
 
-@router.get("", response_model=ExpensePage, responses=RESPONSES)
+@router.get("", response_model=ExpensePage, responses=UNAUTHORIZED)
 def list_expenses(
     session: SessionDep,
     user: CurrentUser,
@@ -60,7 +60,7 @@ def list_expenses(
 @router.get(
     "/export.csv",
     response_class=StreamingResponse,
-    responses={**RESPONSES, 200: {"content": {"text/csv": {}}, "description": "CSV, streamed"}},
+    responses={**UNAUTHORIZED, 200: {"content": {"text/csv": {}}, "description": "CSV, streamed"}},
 )
 def export_expenses(session: SessionDep, user: CurrentUser, filters: Filters) -> StreamingResponse:
     """Download the matching expenses as CSV (safe to open in a spreadsheet)."""

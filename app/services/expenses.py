@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.errors import NotFound
 from app.models import Expense, User
 from app.schemas import MAX_DB_ID, ExpenseIn, ExpenseUpdate, category_key
+from app.services.categories import canonical_category
 
 EXPORT_BATCH = 1000
 Row = TypeVarTuple("Row")
@@ -70,17 +71,8 @@ def list_expenses(
     return list(items), total, int(total_cents)
 
 
-def _canonical_category(session: Session, user: User, category: str) -> tuple[str, str]:
-    """Reuse the spelling the user first gave this category, so `food` files under `Food`."""
-    key = category_key(category)
-    existing = session.scalar(
-        _owned(user).with_only_columns(Expense.category).where(Expense.category_key == key).limit(1)
-    )
-    return existing or category, key
-
-
 def create_expense(session: Session, *, user: User, data: ExpenseIn) -> Expense:
-    category, key = _canonical_category(session, user, data.category)
+    category, key = canonical_category(session, user=user, category=data.category)
     expense = Expense(
         user_id=user.id,
         date=data.date,
@@ -98,7 +90,9 @@ def update_expense(session: Session, *, user: User, expense_id: int, data: Expen
     expense = get_expense(session, user=user, expense_id=expense_id)
     changes = data.model_dump(exclude_unset=True)
     if "category" in changes:
-        expense.category, expense.category_key = _canonical_category(session, user, changes.pop("category"))
+        expense.category, expense.category_key = canonical_category(
+            session, user=user, category=changes.pop("category")
+        )
     if "amount" in changes:
         expense.amount_cents = changes.pop("amount")
     for field, value in changes.items():

@@ -1,0 +1,85 @@
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.auth import CurrentUser
+from app.database import SessionDep
+from app.errors import AppError
+from app.routers import UNAUTHORIZED
+from app.schemas import (
+    CategoryAmount,
+    CategoryOut,
+    Day,
+    Granularity,
+    Month,
+    StatsOut,
+    SummaryCategory,
+    SummaryOut,
+    TrendPoint,
+)
+from app.services import categories, reports
+
+router = APIRouter(tags=["reports"])
+
+
+@router.get("/summary", response_model=SummaryOut, responses=UNAUTHORIZED)
+def read_summary(
+    session: SessionDep,
+    user: CurrentUser,
+    month: Annotated[Month | None, Query(description="YYYY-MM; default: the current month")] = None,
+) -> SummaryOut:
+    """Budget against spending, per category, for one month."""
+    first = month or date.today().replace(day=1)
+    summary = reports.monthly_summary(session, user=user, month=first)
+    return SummaryOut(
+        month=first.strftime("%Y-%m"),
+        start=summary.start,
+        end=summary.end,
+        total_budget=summary.total_budget,
+        total_spent=summary.total_spent,
+        total_remaining=summary.total_budget - summary.total_spent,
+        categories=[
+            SummaryCategory(
+                category=line.category,
+                budget=line.budget,
+                spent=line.spent,
+                remaining=line.remaining,
+                percent=None if line.percent is None else float(line.percent),
+                status=line.status,
+            )
+            for line in summary.categories
+        ],
+    )
+
+
+@router.get("/stats", response_model=StatsOut, responses=UNAUTHORIZED)
+def read_stats(
+    session: SessionDep,
+    user: CurrentUser,
+    start: Annotated[Day, Query(description="First day, inclusive")],
+    end: Annotated[Day, Query(description="Last day, inclusive")],
+    granularity: Granularity = "day",
+) -> StatsOut:
+    """Totals by category and a zero-filled trend in day, ISO-week or month buckets (at most 3,700)."""
+    if start > end:
+        raise AppError(422, "start must be on or before end")
+    stats = reports.spending_stats(session, user=user, start=start, end=end, granularity=granularity)
+    return StatsOut(
+        start=start,
+        end=end,
+        granularity=granularity,
+        total=stats.total,
+        count=stats.count,
+        by_category=[CategoryAmount(category=name, amount=cents) for name, cents in stats.by_category],
+        trend=[TrendPoint(period_start=day, amount=cents) for day, cents in stats.trend],
+    )
+
+
+@router.get("/categories", response_model=list[CategoryOut], responses=UNAUTHORIZED)
+def list_categories(session: SessionDep, user: CurrentUser) -> list[CategoryOut]:
+    """Your categories from expenses and budgets, by name, for suggestions as you type."""
+    return [
+        CategoryOut(category=name, count=count, budget=budget)
+        for name, count, budget in categories.list_categories(session, user=user)
+    ]

@@ -1,0 +1,72 @@
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.errors import AppError, NotFound
+from app.models import Budget, User
+from app.schemas import MAX_DB_ID, BudgetIn, BudgetUpdate, category_key
+from app.services.categories import canonical_category
+
+
+def _owned(user: User) -> Select[Budget]:
+    return select(Budget).where(Budget.user_id == user.id)
+
+
+def list_budgets(session: Session, *, user: User) -> list[Budget]:
+    return list(session.scalars(_owned(user).order_by(Budget.category_key)))
+
+
+def get_budget(session: Session, *, user: User, budget_id: int) -> Budget:
+    budget = None
+    if 0 < budget_id <= MAX_DB_ID:
+        budget = session.scalar(_owned(user).where(Budget.id == budget_id))
+    if budget is None:
+        raise NotFound("Budget not found")
+    return budget
+
+
+def _budget_for(session: Session, user: User, key: str) -> Budget | None:
+    return session.scalar(_owned(user).where(Budget.category_key == key))
+
+
+def set_budget(session: Session, *, user: User, data: BudgetIn) -> tuple[Budget, bool]:
+    """Create the category's budget, or update it if it has one; says whether it was created."""
+    budget = _budget_for(session, user, category_key(data.category))
+    if budget is not None:
+        budget.amount_cents = data.amount
+        session.commit()
+        return budget, False
+    category, key = canonical_category(session, user=user, category=data.category)
+    budget = Budget(user_id=user.id, category=category, category_key=key, amount_cents=data.amount)
+    session.add(budget)
+    try:
+        session.commit()
+    except IntegrityError:  # a concurrent request created it first: this becomes an update
+        session.rollback()
+        return set_budget(session, user=user, data=data)
+    return budget, True
+
+
+def update_budget(session: Session, *, user: User, budget_id: int, data: BudgetUpdate) -> Budget:
+    budget = get_budget(session, user=user, budget_id=budget_id)
+    if data.category is not None and category_key(data.category) != budget.category_key:
+        if _budget_for(session, user, category_key(data.category)) is not None:
+            raise _category_taken(data.category)
+        budget.category, budget.category_key = canonical_category(session, user=user, category=data.category)
+    if data.amount is not None:
+        budget.amount_cents = data.amount
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise _category_taken(str(data.category)) from None
+    return budget
+
+
+def _category_taken(category: str) -> AppError:
+    return AppError(409, f"There is already a budget for {category}. Edit that one instead.")
+
+
+def delete_budget(session: Session, *, user: User, budget_id: int) -> None:
+    session.delete(get_budget(session, user=user, budget_id=budget_id))
+    session.commit()
