@@ -3,18 +3,21 @@
 
 let currency = "USD";
 let moneyFormat = makeMoneyFormat(currency);
+let shortFormat = makeMoneyFormat(currency, 0);
 
-function makeMoneyFormat(code) {
+function makeMoneyFormat(code, digits) {
+  const places = digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits };
   try {
-    return new Intl.NumberFormat(undefined, { style: "currency", currency: code });
+    return new Intl.NumberFormat(undefined, { style: "currency", currency: code, ...places });
   } catch {
-    return new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    return new Intl.NumberFormat(undefined, { minimumFractionDigits: digits ?? 2, maximumFractionDigits: digits ?? 2 });
   }
 }
 
 export function setCurrency(code) {
   currency = code || "USD";
   moneyFormat = makeMoneyFormat(currency);
+  shortFormat = makeMoneyFormat(currency, 0);
 }
 
 export function getCurrency() {
@@ -24,6 +27,11 @@ export function getCurrency() {
 /** A JSON amount from the API (a number with at most two decimals) for display. */
 export function money(amount) {
   return moneyFormat.format(Number(amount ?? 0));
+}
+
+/** Whole units only, for chart axes ("$1,000"). */
+export function moneyShort(amount) {
+  return shortFormat.format(Number(amount ?? 0));
 }
 
 /** Amount as typed by a person into the string the API accepts ("12,5" -> "12.5"). */

@@ -3,7 +3,7 @@
 // Every canvas has an accessible name and a table with the same numbers.
 
 import { el } from "../dom.js";
-import { dayOfMonth, formatDate, formatMonth, formatWeekday, money } from "../format.js";
+import { dayOfMonth, formatDate, formatMonth, formatWeekday, money, moneyShort } from "../format.js";
 
 const CHARTS = [
   { key: "category", title: "Spending by category", type: "doughnut" },
@@ -74,7 +74,7 @@ export function chartsView() {
     } else {
       options.scales = {
         x: { ticks: { color: t.text, maxRotation: 0, autoSkip: true }, grid: { display: false } },
-        y: { beginAtZero: true, ticks: { color: t.text, callback: (v) => money(v) }, grid: { color: t.grid } },
+        y: { beginAtZero: true, ticks: { color: t.text, callback: (v) => moneyShort(v) }, grid: { color: t.grid } },
       };
     }
     return options;
