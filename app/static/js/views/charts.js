@@ -33,7 +33,7 @@ export function chartsView() {
       const table = el("table", { class: "data-table" });
       const figure = el(
         "figure",
-        { class: `card chart chart-${key}`, "aria-labelledby": headingId },
+        { class: `card chart chart-${key}` },
         el("h2", { id: headingId }, title),
         caption,
         el("div", { class: "chart-box" }, canvas, empty),
