@@ -50,9 +50,9 @@ export function chartsView() {
       grid: cssVar("--border") || "#ddd",
       accent: cssVar("--accent") || "#4f7cff",
       soft: cssVar("--chart-soft") || "#c7d3f5",
-      ok: cssVar("--ok") || "#1f9d55",
-      warning: cssVar("--warning") || "#d98b00",
-      over: cssVar("--over") || "#d64545",
+      ok: cssVar("--ok-fill") || "#22a05a",
+      warning: cssVar("--warning-fill") || "#e39b17",
+      over: cssVar("--over-fill") || "#d64545",
       surface: cssVar("--surface") || "#fff",
     };
   }
