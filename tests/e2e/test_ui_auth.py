@@ -82,7 +82,8 @@ def test_an_expired_session_returns_to_log_in_with_a_message(
     log_in(page, live_server, user)
     # The token goes bad (expired, or signed with another key): the next call answers 401.
     page.evaluate(
-        "for (const s of [sessionStorage, localStorage]) for (const k of Object.keys(s)) s.setItem(k, 'x.y.z')"
+        "for (const s of [sessionStorage, localStorage])"
+        " for (const k of Object.keys(s)) s.setItem(k, 'x.y.z')"
     )
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_text("Your session has ended. Please log in again.")).to_be_visible()

@@ -10,8 +10,8 @@ from tests.e2e.ui import (
     api_errors,
     expense_rows,
     log_in,
-    month_label,
     monday,
+    month_label,
     previous_month,
     register,
     week_label,
@@ -69,7 +69,9 @@ def test_add_with_the_keyboard_only(page: Page, live_server: str, console_errors
     assert console_errors == []
 
 
-def test_edit_in_a_dialog_and_delete_with_undo(page: Page, live_server: str, console_errors: list[str]) -> None:
+def test_edit_in_a_dialog_and_delete_with_undo(
+    page: Page, live_server: str, console_errors: list[str]
+) -> None:
     user = register(page, live_server)
     add_expense(page, live_server, user, category="Food", amount="9.99", description="Sandwich")
     add_expense(page, live_server, user, category="Fun", amount="15", description="Cinema")
@@ -85,7 +87,10 @@ def test_edit_in_a_dialog_and_delete_with_undo(page: Page, live_server: str, con
     expect(dialog).to_be_hidden()
     expect(expense_rows(page).filter(has_text="Sandwich and soup")).to_contain_text("$11.25")
     stored = page.request.get(live_server + "/api/expenses", headers=user.headers).json()
-    assert {e["description"]: e["amount"] for e in stored["items"]} == {"Sandwich and soup": 11.25, "Cinema": 15}
+    assert {e["description"]: e["amount"] for e in stored["items"]} == {
+        "Sandwich and soup": 11.25,
+        "Cinema": 15,
+    }
 
     expense_rows(page).filter(has_text="Cinema").get_by_role("button", name="Delete").click()
     expect(expense_rows(page)).to_have_count(1)
@@ -126,7 +131,9 @@ def test_search_and_load_more(page: Page, live_server: str, console_errors: list
     day = date.today().replace(day=1)
     for n in range(55):
         add_expense(page, live_server, user, amount=str(n + 1), description=f"Item {n + 1}")
-    add_expense(page, live_server, user, category="Books", amount="7", description="A novel", date=day.isoformat())
+    add_expense(
+        page, live_server, user, category="Books", amount="7", description="A novel", date=day.isoformat()
+    )
     log_in(page, live_server, user)
     expect(expense_rows(page)).to_have_count(50)
     expect(page.get_by_text("Showing 50 of 56 expenses")).to_be_visible()

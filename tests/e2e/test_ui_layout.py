@@ -12,8 +12,14 @@ from tests.e2e.ui import add_expense, log_in, register, set_budget
 def seed(page: Page, base: str) -> Any:
     user = register(page, base, display_name="A person with quite a long display name")
     long_word = "Supercalifragilisticexpialidocious" * 3
-    add_expense(page, base, user, category="Groceries and household supplies", amount="123456.78",
-                description=f"A long description that has to wrap on a phone {long_word}")
+    add_expense(
+        page,
+        base,
+        user,
+        category="Groceries and household supplies",
+        amount="123456.78",
+        description=f"A long description that has to wrap on a phone {long_word}",
+    )
     add_expense(page, base, user, category="Food", amount="8.40", description="Lunch")
     set_budget(page, base, user, "Food", "5")
     set_budget(page, base, user, "Groceries and household supplies", "1000000")
@@ -57,7 +63,9 @@ def serious(page: Page) -> list[str]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_nothing_serious(page: Page, live_server: str, console_errors: list[str], scheme: str) -> None:
+def test_axe_finds_nothing_serious(
+    page: Page, live_server: str, console_errors: list[str], scheme: str
+) -> None:
     page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
     user = seed(page, live_server)
     page.goto(live_server + "/")

@@ -28,7 +28,13 @@ def register(page: Page, base: str, email: str | None = None, **extra: Any) -> U
 
 
 def add_expense(page: Page, base: str, user: User, **fields: Any) -> dict[str, Any]:
-    body = {"date": date.today().isoformat(), "category": "Food", "amount": "12.50", "description": "", **fields}
+    body = {
+        "date": date.today().isoformat(),
+        "category": "Food",
+        "amount": "12.50",
+        "description": "",
+        **fields,
+    }
     response = page.request.post(base + "/api/expenses", data=body, headers=user.headers)
     assert response.status == 201, response.text()
     expense: dict[str, Any] = response.json()
@@ -74,4 +80,6 @@ def previous_month(day: date) -> date:
 def api_errors(errors: list[str], *statuses: int) -> list[str]:
     """Console errors other than the browser's log of the API answers a test provoked on purpose."""
     expected = [f"status of {status}" for status in statuses]
-    return [e for e in errors if not (e.startswith("Failed to load resource") and any(s in e for s in expected))]
+    return [
+        e for e in errors if not (e.startswith("Failed to load resource") and any(s in e for s in expected))
+    ]
