@@ -5,4 +5,11 @@ import uvicorn
 from app.config import settings
 
 if __name__ == "__main__":
-    uvicorn.run("app.main:app", host=settings.host, port=settings.port, proxy_headers=False)
+    uvicorn.run(
+        "app.main:app",
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        access_log=settings.access_log,
+        proxy_headers=False,
+    )

@@ -1,3 +1,5 @@
+import os
+import threading
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated
@@ -18,10 +20,14 @@ ALGORITHM = "HS256"
 # bcrypt_sha256 pre-hashes with SHA-256, so passwords longer than bcrypt's 72 bytes are not truncated.
 pwd_context = CryptContext(schemes=["bcrypt_sha256"], bcrypt_sha256__rounds=settings.bcrypt_rounds)
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+# Hashing is slow on purpose. Running at most one hash per spare core keeps a burst of logins from
+# taking every core away from the requests that do not hash.
+_hashing = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) - 1))
 
 
 def hash_password(password: str) -> str:
-    return str(pwd_context.hash(password))
+    with _hashing:
+        return str(pwd_context.hash(password))
 
 
 @cache
@@ -33,7 +39,9 @@ def verify_password(password: str, password_hash: str | None) -> bool:
     """Check a password; with no hash (unknown email) spend the same time and say no."""
     # A password no account could have (too long, lone surrogates) still pays for one hash.
     usable = len(password) <= MAX_PASSWORD_LENGTH and _encodes(password)
-    matches = pwd_context.verify(password if usable else "-", password_hash or _dummy_hash())
+    stored = password_hash or _dummy_hash()
+    with _hashing:
+        matches = pwd_context.verify(password if usable else "-", stored)
     return matches and usable and password_hash is not None
 
 

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     auto_migrate: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Worker processes for `python -m app`; with more than one, use PostgreSQL and a fixed SECRET_KEY.
+    workers: int = Field(default=1, ge=1, le=64)
+    access_log: bool = True
     # 12 is bcrypt's default cost; tests lower it to keep the suite quick.
     bcrypt_rounds: int = Field(default=12, ge=4, le=31)
 

@@ -115,6 +115,12 @@ app.include_router(budgets.router, prefix="/api")
 app.include_router(reports.router, prefix="/api")
 
 
+@app.get("/api/health", tags=["health"])
+async def health() -> dict[str, str]:
+    """Liveness: answers without touching the database (the cheapest request the app serves)."""
+    return {"status": "ok"}
+
+
 @app.get("/docs", include_in_schema=False)
 def docs() -> HTMLResponse:
     return HTMLResponse((STATIC_DIR / "docs.html").read_text())

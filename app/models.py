@@ -27,8 +27,9 @@ class User(Base):
 class Expense(Base):
     __tablename__ = "expenses"
     __table_args__ = (
-        # "This user, this date range, newest first": the list, totals, export and stats.
-        Index("ix_expenses_user_date_id", "user_id", "date", "id"),
+        # "This user, this date range, newest first": the list, export and stats. It carries the
+        # amount too, so sums over a date range are read from the index alone.
+        Index("ix_expenses_user_date_id_amount", "user_id", "date", "id", "amount_cents"),
         Index("ix_expenses_user_category_date", "user_id", "category_key", "date"),
     )
 
@@ -57,3 +58,20 @@ class Budget(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class MonthlyTotal(Base):
+    """How many expenses and how much, per user, month and category.
+
+    Kept in step with `expenses` by every write in app.services.expenses, so that totals over
+    long ranges read a few rows a month instead of every expense.
+    """
+
+    __tablename__ = "monthly_totals"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's first day
+    category_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40))
+    count: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)

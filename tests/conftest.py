@@ -16,7 +16,7 @@ os.environ.update(
 
 import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import Engine, text  # noqa: E402
+from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app.database import Base, get_session, make_engine  # noqa: E402
@@ -60,6 +60,21 @@ def engine(postgres_engine: Engine | None, tmp_path: Path) -> Iterator[Engine]:
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with postgres_engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def empty_database_url(postgres_url: str | None, tmp_path: Path) -> Iterator[str]:
+    if postgres_url is None:
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS migration_test"))
+        conn.execute(text("CREATE DATABASE migration_test"))
+    yield postgres_url.rsplit("/", 1)[0] + "/migration_test"
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE migration_test WITH (FORCE)"))
+    admin.dispose()
 
 
 @pytest.fixture

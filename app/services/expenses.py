@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.errors import NotFound
 from app.models import Expense, User
 from app.schemas import MAX_DB_ID, ExpenseIn, ExpenseUpdate, category_key
+from app.services import totals
 from app.services.categories import canonical_category
 
 EXPORT_BATCH = 1000
@@ -59,9 +60,15 @@ def list_expenses(
     session: Session, *, user: User, filters: ExpenseFilter, limit: int, offset: int
 ) -> tuple[list[Expense], int, int]:
     """One page, newest first, plus the count and sum of every match."""
-    total, total_cents = session.execute(
-        _filtered(select(func.count(), func.coalesce(func.sum(Expense.amount_cents), 0)), user, filters)
-    ).one()
+    if filters.q:  # text matches cannot be pre-summed
+        total, total_cents = session.execute(
+            _filtered(select(func.count(), func.coalesce(func.sum(Expense.amount_cents), 0)), user, filters)
+        ).one()
+    else:
+        key = category_key(filters.category) if filters.category else None
+        total, total_cents = totals.range_total(
+            session, user=user, start=filters.start, end=filters.end, category_key=key
+        )
     items = session.scalars(
         _filtered(select(Expense), user, filters)
         .order_by(Expense.date.desc(), Expense.id.desc())
@@ -82,6 +89,7 @@ def create_expense(session: Session, *, user: User, data: ExpenseIn) -> Expense:
         description=data.description,
     )
     session.add(expense)
+    totals.record(session, expense=expense, sign=+1)
     session.commit()
     return expense
 
@@ -89,6 +97,7 @@ def create_expense(session: Session, *, user: User, data: ExpenseIn) -> Expense:
 def update_expense(session: Session, *, user: User, expense_id: int, data: ExpenseUpdate) -> Expense:
     expense = get_expense(session, user=user, expense_id=expense_id)
     changes = data.model_dump(exclude_unset=True)
+    totals.record(session, expense=expense, sign=-1)
     if "category" in changes:
         expense.category, expense.category_key = canonical_category(
             session, user=user, category=changes.pop("category")
@@ -97,12 +106,15 @@ def update_expense(session: Session, *, user: User, expense_id: int, data: Expen
         expense.amount_cents = changes.pop("amount")
     for field, value in changes.items():
         setattr(expense, field, value)
+    totals.record(session, expense=expense, sign=+1)
     session.commit()
     return expense
 
 
 def delete_expense(session: Session, *, user: User, expense_id: int) -> None:
-    session.delete(get_expense(session, user=user, expense_id=expense_id))
+    expense = get_expense(session, user=user, expense_id=expense_id)
+    totals.record(session, expense=expense, sign=-1)
+    session.delete(expense)
     session.commit()
 
 

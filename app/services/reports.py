@@ -1,16 +1,16 @@
-"""Aggregates for the summary and the charts: summed in SQL, folded per bucket in Python."""
+"""The summary and the charts: sums from SQL (app.services.totals), folded per bucket in Python."""
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.errors import AppError
 from app.models import Budget, Expense, User
 from app.schemas import Status
+from app.services.totals import Cell, month_end, monthly_cells
 
 MAX_BUCKETS = 3700
 
@@ -34,10 +34,6 @@ class Summary:
     categories: list[CategoryLine]
 
 
-def month_end(first: date) -> date:
-    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
 def percent_of(spent: int, budget: int) -> Decimal:
     """spent / budget * 100, rounded half-up to one decimal, exactly."""
     return (Decimal(spent) * 100 / Decimal(budget)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
@@ -49,30 +45,28 @@ def status_for(percent: Decimal) -> Status:
     return "warning" if percent >= 80 else "ok"
 
 
-def _in_range(user: User, start: date, end: date) -> tuple[ColumnElement[bool], ...]:
-    return (Expense.user_id == user.id, Expense.date >= start, Expense.date <= end)
+def by_category(cells: list[Cell]) -> dict[str, tuple[str, int]]:
+    """Category key -> (name as first written, cents), over every month of the cells."""
+    found: dict[str, tuple[str, int]] = {}
+    for cell in cells:
+        name, cents = found.get(cell.category_key, (cell.category, 0))
+        found[cell.category_key] = (name, cents + cell.cents)
+    return found
 
 
 def monthly_summary(session: Session, *, user: User, month: date) -> Summary:
     start, end = month, month_end(month)
-    spent = {
-        key: (name, cents)
-        for key, name, cents in session.execute(
-            select(Expense.category_key, func.min(Expense.category), func.sum(Expense.amount_cents))
-            .where(*_in_range(user, start, end))
-            .group_by(Expense.category_key)
-        )
-    }
+    spent = by_category(monthly_cells(session, user=user, start=start, end=end))
     budgets = session.execute(
         select(Budget.category_key, Budget.category, Budget.amount_cents).where(Budget.user_id == user.id)
     ).all()
     lines = []
     for key, name, budget in budgets:
-        cents = int(spent.pop(key, (name, 0))[1])
+        cents = spent.pop(key, (name, 0))[1]
         percent = percent_of(cents, budget)
         lines.append(CategoryLine(name, budget, cents, budget - cents, percent, status_for(percent)))
     for name, cents in spent.values():
-        lines.append(CategoryLine(name, None, int(cents), None, None, "unbudgeted"))
+        lines.append(CategoryLine(name, None, cents, None, None, "unbudgeted"))
     lines.sort(key=lambda line: (-line.spent, line.category.casefold()))
     return Summary(
         start=start,
@@ -120,30 +114,29 @@ def spending_stats(session: Session, *, user: User, start: date, end: date, gran
     if bucket_count(start, end, granularity) > MAX_BUCKETS:
         too_many = f"That range spans more than {MAX_BUCKETS} {granularity}s"
         raise AppError(422, f"{too_many}: pick a shorter range or longer buckets.")
-    in_range = _in_range(user, start, end)
-    total, count = session.execute(
-        select(func.coalesce(func.sum(Expense.amount_cents), 0), func.count()).where(*in_range)
-    ).one()
-    by_category = session.execute(
-        select(func.min(Expense.category), func.sum(Expense.amount_cents).label("amount"))
-        .where(*in_range)
-        .group_by(Expense.category_key)
-        .order_by(func.sum(Expense.amount_cents).desc(), func.min(Expense.category))
-    ).all()
+    cells = monthly_cells(session, user=user, start=start, end=end)
     per_bucket: dict[date, int] = {}
-    for day, cents in session.execute(
-        select(Expense.date, func.sum(Expense.amount_cents)).where(*in_range).group_by(Expense.date)
-    ):
-        key = bucket_start(day, granularity)
-        per_bucket[key] = per_bucket.get(key, 0) + int(cents)
+    if granularity == "month":
+        for cell in cells:
+            per_bucket[cell.month] = per_bucket.get(cell.month, 0) + cell.cents
+    else:
+        per_day = (
+            select(Expense.date, func.sum(Expense.amount_cents))
+            .where(Expense.user_id == user.id, Expense.date >= start, Expense.date <= end)
+            .group_by(Expense.date)
+        )
+        for day, cents in session.execute(per_day):
+            key = bucket_start(day, granularity)
+            per_bucket[key] = per_bucket.get(key, 0) + int(cents)
     trend = []
     bucket = bucket_start(start, granularity)
     while bucket <= end:
         trend.append((bucket, per_bucket.get(bucket, 0)))
         bucket = next_bucket(bucket, granularity)
+    categories = sorted(by_category(cells).values(), key=lambda item: (-item[1], item[0].casefold()))
     return Stats(
-        total=int(total),
-        count=count,
-        by_category=[(name, int(cents)) for name, cents in by_category],
+        total=sum(cell.cents for cell in cells),
+        count=sum(cell.count for cell in cells),
+        by_category=categories,
         trend=trend,
     )

@@ -1,0 +1,130 @@
+"""Sums over date ranges that stay fast however long the history: whole months come from
+`monthly_totals`, the partial months at either end from `expenses` itself.
+
+Every write to `expenses` goes through `record` in the same transaction, so the two never drift.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.models import Expense, MonthlyTotal, User
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Spending of one category in one month (within the range asked for)."""
+
+    month: date
+    category_key: str
+    category: str
+    count: int
+    cents: int
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def record(session: Session, *, expense: Expense, sign: int) -> None:
+    """Add (+1) or take away (-1) one expense from its month's totals."""
+    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = dialect_insert(MonthlyTotal).values(
+        user_id=expense.user_id,
+        month=expense.date.replace(day=1),
+        category_key=expense.category_key,
+        category=expense.category,
+        count=sign,
+        amount_cents=sign * expense.amount_cents,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[MonthlyTotal.user_id, MonthlyTotal.month, MonthlyTotal.category_key],
+        set_={
+            "count": MonthlyTotal.count + stmt.excluded.count,
+            "amount_cents": MonthlyTotal.amount_cents + stmt.excluded.amount_cents,
+        },
+    )
+    session.execute(stmt)
+
+
+def _split(
+    start: date | None, end: date | None
+) -> tuple[tuple[date | None, date | None] | None, list[tuple[date, date]]]:
+    """[start, end] as whole months (first days; None = unbounded), if any, and partial months."""
+    partial = []
+    first, last = start, end
+    if start is not None and start.day != 1:
+        partial.append((start, min(month_end(start), end) if end is not None else month_end(start)))
+        first = month_end(start) + timedelta(days=1)
+    if end is not None and end != month_end(end):
+        lower = end.replace(day=1) if start is None else max(end.replace(day=1), start)
+        if (lower, end) not in partial:
+            partial.append((lower, end))
+        last = end.replace(day=1) - timedelta(days=1)
+    if first is not None and last is not None and first > last:
+        return None, partial
+    return (first, None if last is None else last.replace(day=1)), partial
+
+
+def _whole_months(
+    user: User, first: date | None, last: date | None, key: str | None
+) -> list[ColumnElement[bool]]:
+    where = [MonthlyTotal.user_id == user.id, MonthlyTotal.count > 0]
+    if first is not None:
+        where.append(MonthlyTotal.month >= first)
+    if last is not None:
+        where.append(MonthlyTotal.month <= last)
+    if key is not None:
+        where.append(MonthlyTotal.category_key == key)
+    return where
+
+
+def _days(user: User, lower: date, upper: date, key: str | None) -> list[ColumnElement[bool]]:
+    where = [Expense.user_id == user.id, Expense.date >= lower, Expense.date <= upper]
+    if key is not None:
+        where.append(Expense.category_key == key)
+    return where
+
+
+def monthly_cells(
+    session: Session, *, user: User, start: date | None, end: date | None, category_key: str | None = None
+) -> list[Cell]:
+    """Spending per month and category between start and end (inclusive; None = unbounded)."""
+    whole, partial = _split(start, end)
+    cells: list[Cell] = []
+    if whole is not None:
+        columns = (MonthlyTotal.month, MonthlyTotal.category_key, MonthlyTotal.category, MonthlyTotal.count)
+        stmt = select(*columns, MonthlyTotal.amount_cents).where(*_whole_months(user, *whole, category_key))
+        cells.extend(Cell(*row) for row in session.execute(stmt))
+    for lower, upper in partial:
+        raw = (
+            select(
+                Expense.category_key, func.min(Expense.category), func.count(), func.sum(Expense.amount_cents)
+            )
+            .where(*_days(user, lower, upper, category_key))
+            .group_by(Expense.category_key)
+        )
+        month = lower.replace(day=1)
+        cells.extend(Cell(month, key, name, n, int(cents)) for key, name, n, cents in session.execute(raw))
+    return cells
+
+
+def range_total(
+    session: Session, *, user: User, start: date | None, end: date | None, category_key: str | None = None
+) -> tuple[int, int]:
+    """How many expenses and how many cents between start and end, summed in SQL."""
+    whole, partial = _split(start, end)
+    count, cents = 0, 0
+    if whole is not None:
+        stmt = select(func.sum(MonthlyTotal.count), func.sum(MonthlyTotal.amount_cents))
+        n, total = session.execute(stmt.where(*_whole_months(user, *whole, category_key))).one()
+        count, cents = count + (n or 0), cents + (total or 0)
+    for lower, upper in partial:
+        raw = select(func.count(), func.sum(Expense.amount_cents))
+        n, total = session.execute(raw.where(*_days(user, lower, upper, category_key))).one()
+        count, cents = count + n, cents + (total or 0)
+    return int(count), int(cents)

@@ -1,0 +1,484 @@
+"""`make bench`: how the app holds up with 100,000 expenses. Prints one Markdown table; not a test.
+
+Seeds a fresh database through the app's own models, serves it the way `make run` does (one
+uvicorn worker, access log off) on a free loopback port, and loads it from a separate process:
+wrk when installed, otherwise an asyncio httpx client. Every run is bounded in time.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = Path(tempfile.mkdtemp(prefix="expense-bench-"))
+os.environ.update(
+    DATA_DIR=str(WORK),
+    SECRET_KEY=secrets.token_urlsafe(48),
+    DATABASE_URL=f"sqlite:///{WORK}/unused.db",
+    AUTO_MIGRATE="false",
+)
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert, text  # noqa: E402
+
+from app.auth import hash_password  # noqa: E402
+from app.database import make_engine  # noqa: E402
+from app.migrate import upgrade_to_head  # noqa: E402
+from app.models import Budget, Expense, User  # noqa: E402
+from app.schemas import category_key  # noqa: E402
+
+WRK_SCRIPT = ROOT / "bench" / "wrk_report.lua"
+HEAVY_EMAIL, PASSWORD = "heavy@bench.example", "bench password 1"
+HEAVY_EXPENSES, OTHER_USERS, OTHER_EXPENSES = 100_000, 200, 500
+CATEGORIES = [
+    "Rent",
+    "Groceries",
+    "Eating out",
+    "Coffee",
+    "Transport",
+    "Fuel",
+    "Utilities",
+    "Phone",
+    "Internet",
+    "Health",
+    "Clothes",
+    "Gifts",
+    "Travel",
+    "Books",
+    "Entertainment",
+]
+WORDS = [
+    "weekly shop",
+    "coffee with Sam",
+    "train ticket",
+    "birthday present",
+    "lunch",
+    "monthly bill",
+    "taxi home",
+]
+TODAY = date.today()
+
+
+# Seeding
+def seed(url: str) -> int:
+    """Fill an empty database; return the heavy user's id."""
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    rng = random.Random(42)
+    password_hash = hash_password(PASSWORD)  # one hash for every account: seeding is not the benchmark
+
+    def expenses(user_id: int, count: int) -> list[dict[str, Any]]:
+        rows = []
+        for _ in range(count):
+            category = rng.choice(CATEGORIES)
+            rows.append(
+                {
+                    "user_id": user_id,
+                    "date": TODAY - timedelta(days=rng.randrange(5 * 365)),
+                    "category": category,
+                    "category_key": category_key(category),
+                    "amount_cents": rng.randrange(50, 25_000),
+                    "description": rng.choice(WORDS),
+                }
+            )
+        return rows
+
+    with engine.begin() as conn:
+        users = [{"email": HEAVY_EMAIL, "password_hash": password_hash}] + [
+            {"email": f"user{i}@bench.example", "password_hash": password_hash} for i in range(OTHER_USERS)
+        ]
+        ids = [row[0] for row in conn.execute(insert(User).returning(User.id), users)]
+        heavy = ids[0]
+        conn.execute(insert(Expense), expenses(heavy, HEAVY_EXPENSES))
+        for user_id in ids[1:]:
+            conn.execute(insert(Expense), expenses(user_id, OTHER_EXPENSES))
+        budgets = [
+            {"user_id": heavy, "category": c, "category_key": category_key(c), "amount_cents": 40_000}
+            for c in CATEGORIES
+        ]
+        conn.execute(insert(Budget), budgets)
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+    return heavy
+
+
+# Serving
+@dataclass
+class Server:
+    base: str
+    pid: int
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(url: str, workers: int = 1) -> Iterator[Server]:
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "PORT": str(port), "WORKERS": str(workers)}
+    env.update(ACCESS_LOG="false", AUTO_MIGRATE="true", HOST="127.0.0.1")
+    log = open(WORK / f"server-{port}.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/api/health", timeout=1).read()  # noqa: S310
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start; see {log.name}") from None
+            time.sleep(0.2)
+    try:
+        yield Server(base, proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def call(base: str, path: str, body: dict[str, Any] | None = None, token: str = "") -> Any:
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode() if body else None)  # noqa: S310
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+def proc_status(pid: int, field: str) -> int:
+    """A /proc/<pid>/status memory figure in kB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+# Load
+@dataclass
+class Load:
+    p50: float  # milliseconds
+    p95: float
+    p99: float
+    rps: float
+    failed: int
+
+
+def load(
+    base: str,
+    path: str,
+    *,
+    connections: int,
+    seconds: float,
+    method: str = "GET",
+    body: str = "",
+    token: str = "",
+) -> Load:
+    if shutil.which("wrk"):
+        env = {**os.environ, "WRK_METHOD": method, "WRK_BODY": body, "WRK_TOKEN": token}
+        threads = str(min(2, connections))
+        command = ["wrk", "-t", threads, "-c", str(connections), "-d", f"{seconds}s", "--timeout", "20s"]
+        out = subprocess.run(
+            [*command, "-s", str(WRK_SCRIPT), base + path],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        rps = r["requests"] / (r["duration_us"] / 1e6)
+        return Load(r["p50_us"] / 1e3, r["p95_us"] / 1e3, r["p99_us"] / 1e3, rps, r["errors"] + r["non2xx"])
+    return asyncio.run(_httpx_load(base + path, connections, seconds, method, body, token))
+
+
+async def _httpx_load(url: str, connections: int, seconds: float, method: str, body: str, token: str) -> Load:
+    import httpx2 as httpx  # only when wrk is missing; a dev dependency
+
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    latencies: list[float] = []
+    failed = 0
+    limits = httpx.Limits(max_connections=connections)
+    async with httpx.AsyncClient(headers=headers, limits=limits, timeout=20) as client:
+        end = time.monotonic() + seconds
+
+        async def worker() -> None:
+            nonlocal failed
+            while time.monotonic() < end:
+                start = time.perf_counter()
+                response = await client.request(method, url, content=body or None)
+                latencies.append((time.perf_counter() - start) * 1e3)
+                failed += response.status_code >= 300
+
+        began = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.monotonic() - began
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))]
+
+    return Load(pct(50), pct(95), pct(99), len(latencies) / elapsed, failed)
+
+
+# The run
+@dataclass
+class Row:
+    figure: str
+    value: str
+    ratio: str = ""
+    target: str = ""
+    met: bool | None = None
+
+
+def export_floor(url: str, heavy: int) -> float:
+    """The same CSV produced by the database's own command-line tool: the physical floor."""
+    query = (
+        "SELECT date, category, amount_cents / 100.0, description FROM expenses "
+        f"WHERE user_id = {heavy} ORDER BY date DESC, id DESC"
+    )
+    if url.startswith("sqlite"):
+        command = ["sqlite3", "-csv", url.removeprefix("sqlite:///"), query]
+    else:
+        dsn = url.replace("postgresql+psycopg", "postgresql")
+        command = ["psql", dsn, "-q", "-c", f"\\copy ({query}) TO STDOUT WITH CSV"]
+    if not shutil.which(command[0]):
+        return float("nan")
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def timed_export(server: Server, token: str) -> tuple[float, int, int]:
+    """Seconds, rows, and the server's peak RSS growth (kB) for one full export."""
+    Path(f"/proc/{server.pid}/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+    before = proc_status(server.pid, "VmRSS")
+    request = urllib.request.Request(server.base + "/api/expenses/export.csv")  # noqa: S310
+    request.add_header("Authorization", f"Bearer {token}")
+    start = time.perf_counter()
+    rows = 0
+    with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+        while chunk := response.read(1 << 16):
+            rows += chunk.count(b"\n")
+    seconds = time.perf_counter() - start
+    return seconds, rows - 1, proc_status(server.pid, "VmHWM") - before
+
+
+def run(url: str, *, seconds: float, workers: int, heavy: int) -> list[Row]:
+    rows: list[Row] = []
+    with serve(url, workers) as server:
+        base = server.base
+        single = workers == 1
+        token = call(base, "/api/auth/login", {"email": HEAVY_EMAIL, "password": PASSWORD})["access_token"]
+        first_rss = proc_status(server.pid, "VmRSS") if single else 0
+
+        # Export first, while the server's memory is at its idle size.
+        floor = export_floor(url, heavy)
+        exports = [timed_export(server, token) for _ in range(3)]
+        export_s = sorted(e[0] for e in exports)[1]
+        growth_mb = max(e[2] for e in exports) / 1024
+        count = exports[0][1]
+        floor_name = "sqlite3" if url.startswith("sqlite") else "psql \\copy"
+        rows.append(
+            Row(f"CSV export of {count:,} rows", f"{export_s:.3f} s", "", "<= 0.5 s", export_s <= 0.5)
+        )
+        rows.append(Row("CSV export rows/s", f"{count / export_s:,.0f}"))
+        rows.append(
+            Row(
+                f"CSV export vs the {floor_name} tool ({floor:.3f} s)",
+                f"{export_s / floor:.2f}x",
+                "",
+                "<= 3x",
+                export_s <= 3 * floor,
+            )
+        )
+        if single:
+            rows.append(
+                Row("CSV export server RSS growth", f"{growth_mb:.1f} MB", "", "<= 10 MB", growth_mb <= 10)
+            )
+
+        month = TODAY.strftime("%Y-%m")
+        year_ago = (TODAY - timedelta(days=364)).isoformat()
+        reads = {
+            "no-op GET /api/health": "/api/health",
+            "list, first page": "/api/expenses",
+            "list, page deep in history (offset 90,000)": "/api/expenses?offset=90000",
+            "list, text search": "/api/expenses?q=coffee",
+            "month summary": f"/api/summary?month={month}",
+            "stats, a year by day": f"/api/stats?start={year_ago}&end={TODAY}&granularity=day",
+            "stats, a year by week": f"/api/stats?start={year_ago}&end={TODAY}&granularity=week",
+            "stats, a year by month": f"/api/stats?start={year_ago}&end={TODAY}&granularity=month",
+        }
+        results: dict[tuple[str, int], Load] = {}
+        for name, path in reads.items():
+            for _ in range(20):  # warm caches and the connection pool
+                call(base, path, token=token) if path != "/api/health" else call(base, path)
+            for conns in (1, 32):
+                results[name, conns] = load(base, path, connections=conns, seconds=seconds, token=token)
+        body = json.dumps(
+            {"date": TODAY.isoformat(), "category": "Coffee", "amount": "3.40", "description": "flat"}
+        )
+        for conns in (1, 32):
+            results["POST /api/expenses", conns] = load(
+                base,
+                "/api/expenses",
+                connections=conns,
+                seconds=seconds,
+                method="POST",
+                body=body,
+                token=token,
+            )
+        login = json.dumps({"email": HEAVY_EMAIL, "password": PASSWORD})
+        for conns in (1, 32):
+            results["login", conns] = load(
+                base, "/api/auth/login", connections=conns, seconds=seconds, method="POST", body=login
+            )
+
+        # The no-op's latency while 8 logins hash at once.
+        background: dict[str, Load] = {}
+        busy = threading.Thread(
+            target=lambda: background.update(
+                x=load(base, "/api/auth/login", connections=8, seconds=seconds + 2, method="POST", body=login)
+            )
+        )
+        busy.start()
+        time.sleep(1)
+        under_login = load(base, "/api/health", connections=1, seconds=seconds)
+        busy.join()
+        final_rss_mb = proc_status(server.pid, "VmRSS") / 1024 if single else 0.0
+
+    noop1, noop32 = results["no-op GET /api/health", 1], results["no-op GET /api/health", 32]
+    first = results["list, first page", 1]
+    for (name, conns), r in results.items():
+        ratio = f"{r.rps / (noop1 if conns == 1 else noop32).rps:.0%} of no-op rps"
+        target, met = "", None
+        if name in ("list, first page", "month summary"):
+            target, met = (
+                ("p50 <= 5 ms", r.p50 <= 5)
+                if conns == 1
+                else (">= 50% of no-op rps", r.rps >= 0.5 * noop32.rps)
+            )
+        elif name.startswith("list, page deep") and conns == 1:
+            target, met = f"p50 <= 2x first page ({first.p50:.2f} ms)", r.p50 <= 2 * first.p50
+        elif name.startswith("stats") and conns == 1:
+            target, met = "p50 <= 20 ms", r.p50 <= 20
+        elif name == "POST /api/expenses" and conns == 1:
+            target, met = ">= 1,000 req/s", r.rps >= 1000
+        failed = f", {r.failed} failed" if r.failed else ""
+        value = f"p50 {r.p50:.2f} / p95 {r.p95:.2f} / p99 {r.p99:.2f} ms, {r.rps:,.0f} req/s{failed}"
+        rows.append(Row(f"{name} ({conns} conn{'s' if conns > 1 else ''})", value, ratio, target, met))
+    slowdown = under_login.p50 / noop1.p50
+    rows.append(
+        Row(
+            "no-op p50 while 8 logins hash",
+            f"{under_login.p50:.2f} ms (idle {noop1.p50:.2f} ms)",
+            f"{slowdown:.1f}x idle",
+            "<= 2x idle",
+            slowdown <= 2,
+        )
+    )
+    if single:
+        rows.append(Row("server RSS at start", f"{first_rss / 1024:.0f} MB"))
+        rows.append(
+            Row(
+                "server RSS after the whole run",
+                f"{final_rss_mb:.0f} MB",
+                "",
+                "<= 150 MB",
+                final_rss_mb <= 150,
+            )
+        )
+    return rows
+
+
+def machine(url: str, workers: int) -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.machine(),
+    )
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    loadgen = "wrk" if shutil.which("wrk") else "httpx (asyncio)"
+    database = "SQLite (WAL)" if url.startswith("sqlite") else "PostgreSQL"
+    return (
+        f"{datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores ({cpu}), {mem_gb:.0f} GiB, "
+        f"Python {platform.python_version()}, {database}, {workers} worker(s), load: {loadgen}"
+    )
+
+
+def table(rows: list[Row]) -> str:
+    out = ["| figure | value | ratio | target | met? |", "|---|---|---|---|---|"]
+    for r in rows:
+        met = "" if r.met is None else ("yes" if r.met else "**NO**")
+        out.append(f"| {r.figure} | {r.value} | {r.ratio} | {r.target} | {met} |")
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--postgres", action="store_true", help="a throwaway PostgreSQL cluster, 1 and 2 workers"
+    )
+    parser.add_argument("--seconds", type=float, default=3, help="length of each load run")
+    parser.add_argument("--results", type=Path, help="also append the tables to this Markdown file")
+    args = parser.parse_args()
+
+    reports: list[str] = []
+
+    def bench(url: str, worker_counts: tuple[int, ...]) -> None:
+        start = time.perf_counter()
+        heavy = seed(url)
+        print(
+            f"seeded {HEAVY_EXPENSES + OTHER_USERS * OTHER_EXPENSES:,} expenses"
+            f" in {time.perf_counter() - start:.1f} s",
+            file=sys.stderr,
+        )
+        for workers in worker_counts:
+            rows = run(url, seconds=args.seconds, workers=workers, heavy=heavy)
+            report = f"### {machine(url, workers)}\n\n{table(rows)}"
+            print(report + "\n", flush=True)
+            reports.append(report)
+
+    try:
+        if args.postgres:
+            from tests.postgres import postgres_cluster
+
+            with postgres_cluster() as url:
+                bench(url, (1, 2))
+        else:
+            bench(f"sqlite:///{WORK / 'bench.db'}", (1,))
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)
+    if args.results:
+        with args.results.open("a") as f:
+            f.write(f"\n## {date.today().isoformat()}\n\n" + "\n\n".join(reports) + "\n")
+
+
+if __name__ == "__main__":
+    main()

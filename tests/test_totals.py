@@ -1,0 +1,149 @@
+"""Monthly totals stay in step with expenses through every write, and range sums match a plain scan."""
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy import insert, select
+
+from app.database import make_engine
+from app.migrate import alembic_config
+from app.models import Expense, MonthlyTotal, User
+from app.services.totals import _split
+from tests.factories import add_expense, register
+
+
+def cents(amount: object) -> int:
+    return int(Decimal(str(amount)) * 100)
+
+
+def plain_scan(
+    expenses: list[dict[str, Any]], start: date | None, end: date | None, key: str | None
+) -> tuple[int, int]:
+    """Count and sum the way a reader would check it: one expense at a time."""
+    chosen = [
+        e
+        for e in expenses
+        if (start is None or date.fromisoformat(e["date"]) >= start)
+        and (end is None or date.fromisoformat(e["date"]) <= end)
+        and (key is None or e["category"].casefold() == key)
+    ]
+    return len(chosen), sum(cents(e["amount"]) for e in chosen)
+
+
+def test_range_totals_match_a_plain_scan_after_random_writes(client: TestClient) -> None:
+    rng = random.Random(7)
+    headers, other = register(client), register(client)
+    first = date(2025, 11, 20)
+
+    def random_day() -> str:
+        return (first + timedelta(days=rng.randrange(120))).isoformat()
+
+    mine: dict[int, dict[str, Any]] = {}
+    for _ in range(60):
+        body = {"date": random_day(), "category": rng.choice(["Food", "Rent", "Travel"])}
+        body["amount"] = f"{rng.randrange(1, 5000) // 100}.{rng.randrange(100):02d}"
+        created = add_expense(client, headers, **body)
+        mine[created["id"]] = created
+        add_expense(client, other, **body)  # never counted for me
+    changes = [
+        {"date": "2026-01-31", "category": "Travel", "amount": "0.01"},
+        {"category": "rent"},
+        {"amount": 7.77},
+    ]
+    for expense_id in rng.sample(sorted(mine), 20):
+        change = rng.choice([*changes, {"date": random_day()}])
+        mine[expense_id] = client.patch(f"/api/expenses/{expense_id}", json=change, headers=headers).json()
+    for expense_id in rng.sample(sorted(mine), 15):
+        assert client.delete(f"/api/expenses/{expense_id}", headers=headers).status_code == 204
+        del mine[expense_id]
+
+    expenses = list(mine.values())
+    ranges: list[tuple[date | None, date | None]] = [(None, None), (None, date(2026, 1, 15))]
+    ranges += [
+        (date(2025, 12, 1), None),
+        (date(2025, 12, 1), date(2026, 1, 31)),
+        (date(2026, 1, 31), date(2026, 2, 1)),
+    ]
+    for _ in range(40):
+        low, high = sorted(first + timedelta(days=rng.randrange(-5, 130)) for _ in range(2))
+        ranges.append((low, high))
+    for start, end in ranges:
+        bounds = {k: v.isoformat() for k, v in (("start", start), ("end", end)) if v is not None}
+        for category in (None, "travel"):
+            params = {**bounds, "limit": "1", **({"category": category} if category else {})}
+            page = client.get("/api/expenses", params=params, headers=headers).json()
+            expected = plain_scan(expenses, start, end, category)
+            assert (page["total"], cents(page["total_amount"])) == expected, (start, end, category)
+        if start is not None and end is not None:
+            stats = client.get(
+                "/api/stats", params={**bounds, "granularity": "month"}, headers=headers
+            ).json()
+            count, total = plain_scan(expenses, start, end, None)
+            assert (stats["count"], cents(stats["total"])) == (count, total)
+            assert sum(cents(point["amount"]) for point in stats["trend"]) == total
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "whole", "partial"),
+    [
+        (None, None, (None, None), []),
+        (date(2026, 11, 1), date(2026, 11, 30), (date(2026, 11, 1), date(2026, 11, 1)), []),
+        (date(2026, 11, 15), date(2026, 11, 20), None, [(date(2026, 11, 15), date(2026, 11, 20))]),
+        (date(2026, 11, 15), date(2026, 11, 30), None, [(date(2026, 11, 15), date(2026, 11, 30))]),
+        (
+            date(2026, 11, 15),
+            date(2027, 1, 10),
+            (date(2026, 12, 1), date(2026, 12, 1)),
+            [(date(2026, 11, 15), date(2026, 11, 30)), (date(2027, 1, 1), date(2027, 1, 10))],
+        ),
+        (date(2026, 11, 15), date(2026, 12, 10), None, [(date(2026, 11, 15), date(2026, 11, 30)),
+                                                         (date(2026, 12, 1), date(2026, 12, 10))]),
+        (None, date(2028, 2, 28), (None, date(2028, 1, 1)), [(date(2028, 2, 1), date(2028, 2, 28))]),
+        (date(2028, 2, 29), None, (date(2028, 3, 1), None), [(date(2028, 2, 29), date(2028, 2, 29))]),
+    ],
+)  # fmt: skip
+def test_split_into_whole_and_partial_months(
+    start: date | None, end: date | None, whole: object, partial: list[tuple[date, date]]
+) -> None:
+    assert _split(start, end) == (whole, partial)
+
+
+def test_migration_backfills_monthly_totals(empty_database_url: str) -> None:
+    """Upgrading a database that already has expenses fills monthly_totals from them."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0002")
+    db = make_engine(empty_database_url)
+    rows = [
+        ("2026-01-31", "Food", 150),
+        ("2026-01-01", "Food", 50),
+        ("2026-02-01", "Food", 7),
+        ("2026-01-15", "Rent", 9),
+    ]
+    with db.begin() as conn:
+        user_id = conn.execute(
+            insert(User).values(email="a@x.io", password_hash="x").returning(User.id)
+        ).scalar()
+        for day, category, cents in rows:
+            values = {
+                "date": date.fromisoformat(day),
+                "category": category,
+                "category_key": category.casefold(),
+            }
+            conn.execute(
+                insert(Expense).values(user_id=user_id, amount_cents=cents, description="", **values)
+            )
+    command.upgrade(config, "head")
+    with db.connect() as conn:
+        columns = (MonthlyTotal.month, MonthlyTotal.category, MonthlyTotal.count, MonthlyTotal.amount_cents)
+        totals = conn.execute(select(*columns).order_by(MonthlyTotal.month, MonthlyTotal.category_key)).all()
+    db.dispose()
+    assert [tuple(row) for row in totals] == [
+        (date(2026, 1, 1), "Food", 2, 200),
+        (date(2026, 1, 1), "Rent", 1, 9),
+        (date(2026, 2, 1), "Food", 1, 7),
+    ]
