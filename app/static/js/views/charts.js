@@ -74,7 +74,7 @@ export function chartsView() {
     } else {
       options.scales = {
         x: { ticks: { color: t.text, maxRotation: 0, autoSkip: true }, grid: { display: false } },
-        y: { beginAtZero: true, ticks: { color: t.text, callback: (v) => moneyShort(v) }, grid: { color: t.grid } },
+        y: { beginAtZero: true, ticks: { color: t.text, callback: (v) => (Number.isInteger(v) ? moneyShort(v) : null) }, grid: { color: t.grid } },
       };
     }
     return options;
