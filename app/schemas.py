@@ -127,6 +127,26 @@ def _parse_day(value: Any) -> date:
 Day = Annotated[date, BeforeValidator(_parse_day), WithJsonSchema({"type": "string", "format": "date"})]
 
 
+def parse_cursor(value: str) -> tuple[date, int]:
+    """ "YYYY-MM-DD:id", where the previous page ended, as (date, id)."""
+    day, _, expense_id = value.partition(":")
+    if not expense_id.isdigit() or len(expense_id) > 19 or int(expense_id) > MAX_DB_ID:
+        raise ValueError("must be a next_cursor from a previous page")
+    return _parse_day(day), int(expense_id)
+
+
+def _check_cursor(value: str) -> str:
+    parse_cursor(value)
+    return value
+
+
+Cursor = Annotated[
+    str,
+    AfterValidator(_check_cursor),
+    WithJsonSchema({"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}:[0-9]+$"}),
+]
+
+
 def _parse_month(value: Any) -> date:
     if isinstance(value, date):
         return value.replace(day=1)
@@ -239,6 +259,8 @@ class ExpensePage(BaseModel):
     total_amount: MoneyOut
     limit: int
     offset: int
+    # Pass as `cursor` for the next page: unlike a large offset, it costs the same at any depth.
+    next_cursor: str | None = None
 
 
 # Budgets

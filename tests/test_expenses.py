@@ -161,6 +161,31 @@ def test_paging_totals_cover_every_match(client: TestClient) -> None:
     assert (beyond["items"], beyond["total"]) == ([], 7)
 
 
+def test_cursor_paging_walks_every_expense_once(client: TestClient) -> None:
+    headers = register(client)
+    for day in (1, 1, 2, 2, 2, 3, 5):
+        add_expense(client, headers, date=f"2026-11-{day:02d}", amount=day)
+    everything = client.get("/api/expenses", headers=headers).json()["items"]
+    seen, params = [], {"limit": "3", "start": "2026-11-01"}
+    while True:
+        page = client.get("/api/expenses", params=params, headers=headers).json()
+        assert (page["total"], page["total_amount"]) == (7, 16)
+        seen += page["items"]
+        if page["next_cursor"] is None:
+            break
+        params = {**params, "cursor": page["next_cursor"]}
+    assert seen == everything
+    assert [e["date"][-2:] for e in seen] == ["05", "03", "02", "02", "02", "01", "01"]
+
+
+@pytest.mark.parametrize(
+    "cursor", ["2026-11-01", "2026-11-01:", "2026-13-01:5", "x:5", "2026-11-01:-1", f"2026-11-01:{2**63}"]
+)
+def test_bad_cursors_are_422(client: TestClient, cursor: str) -> None:
+    headers = register(client)
+    assert client.get("/api/expenses", params={"cursor": cursor}, headers=headers).status_code == 422
+
+
 @pytest.mark.parametrize(
     "params",
     [

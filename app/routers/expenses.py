@@ -7,7 +7,17 @@ from app.auth import CurrentUser
 from app.database import SessionDep
 from app.errors import AppError
 from app.routers import UNAUTHORIZED, not_found
-from app.schemas import Category, Day, ExpenseIn, ExpenseOut, ExpensePage, ExpenseUpdate, SearchText
+from app.schemas import (
+    Category,
+    Cursor,
+    Day,
+    ExpenseIn,
+    ExpenseOut,
+    ExpensePage,
+    ExpenseUpdate,
+    SearchText,
+    parse_cursor,
+)
 from app.services import expenses
 from app.services.expenses import ExpenseFilter
 
@@ -43,10 +53,16 @@ def list_expenses(
     filters: Filters,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    cursor: Annotated[Cursor | None, Query(description="next_cursor of the previous page")] = None,
 ) -> ExpensePage:
     """Expenses newest first, one page, with the count and sum of every match."""
     items, total, total_cents = expenses.list_expenses(
-        session, user=user, filters=filters, limit=limit, offset=offset
+        session,
+        user=user,
+        filters=filters,
+        limit=limit,
+        offset=offset,
+        cursor=parse_cursor(cursor) if cursor else None,
     )
     return ExpensePage(
         items=[ExpenseOut.model_validate(e) for e in items],
@@ -54,6 +70,7 @@ def list_expenses(
         total_amount=total_cents,
         limit=limit,
         offset=offset,
+        next_cursor=f"{items[-1].date.isoformat()}:{items[-1].id}" if len(items) == limit else None,
     )
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVarTuple
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, String, func, or_, select, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
@@ -57,7 +57,13 @@ def get_expense(session: Session, *, user: User, expense_id: int) -> Expense:
 
 
 def list_expenses(
-    session: Session, *, user: User, filters: ExpenseFilter, limit: int, offset: int
+    session: Session,
+    *,
+    user: User,
+    filters: ExpenseFilter,
+    limit: int,
+    offset: int = 0,
+    cursor: tuple[date, int] | None = None,
 ) -> tuple[list[Expense], int, int]:
     """One page, newest first, plus the count and sum of every match."""
     if filters.q:  # text matches cannot be pre-summed
@@ -69,11 +75,11 @@ def list_expenses(
         total, total_cents = totals.range_total(
             session, user=user, start=filters.start, end=filters.end, category_key=key
         )
+    page = _filtered(select(Expense), user, filters)
+    if cursor is not None:
+        page = page.where(tuple_(Expense.date, Expense.id) < cursor)
     items = session.scalars(
-        _filtered(select(Expense), user, filters)
-        .order_by(Expense.date.desc(), Expense.id.desc())
-        .limit(limit)
-        .offset(offset)
+        page.order_by(Expense.date.desc(), Expense.id.desc()).limit(limit).offset(offset)
     ).all()
     return list(items), total, int(total_cents)
 
@@ -125,28 +131,20 @@ def _safe_cell(value: str) -> str:
 
 def export_csv(session: Session, *, user: User, filters: ExpenseFilter) -> Iterator[str]:
     """CSV text in chunks, read in batches, so memory stays flat however many rows there are."""
-    stmt = (
-        _filtered(
-            select(Expense.date, Expense.category, Expense.amount_cents, Expense.description), user, filters
-        )
-        .order_by(Expense.date.desc(), Expense.id.desc())
-        .execution_options(yield_per=EXPORT_BATCH)
-    )
+    # The date as the driver hands it over (text on SQLite): parsing 100k dates only to print them
+    # again would double the time of an export.
+    columns = (type_coerce(Expense.date, String), Expense.category, Expense.amount_cents, Expense.description)
+    stmt = _filtered(select(*columns), user, filters).order_by(Expense.date.desc(), Expense.id.desc())
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["date", "category", "amount", "description"])
-    # A session of its own: the request's session is closed before the body finishes streaming.
-    with Session(bind=session.get_bind()) as stream_session:
-        for partition in stream_session.execute(stmt).partitions():
-            for day, category, cents, description in partition:
-                writer.writerow(
-                    [
-                        day.isoformat(),
-                        _safe_cell(category),
-                        f"{cents // 100}.{cents % 100:02d}",
-                        _safe_cell(description),
-                    ]
-                )
+    # A connection of its own: the request's session is closed before the body finishes streaming.
+    with session.get_bind().engine.connect() as connection:
+        for partition in connection.execution_options(yield_per=EXPORT_BATCH).execute(stmt).partitions():
+            writer.writerows(
+                (str(day), _safe_cell(category), f"{cents // 100}.{cents % 100:02d}", _safe_cell(description))
+                for day, category, cents, description in partition
+            )
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
