@@ -137,7 +137,9 @@ def test_search_and_load_more(page: Page, live_server: str, console_errors: list
     log_in(page, live_server, user)
     expect(expense_rows(page)).to_have_count(50)
     expect(page.get_by_text("Showing 50 of 56 expenses")).to_be_visible()
-    page.get_by_role("button", name="Load more").click()
+    # The next page is asked for by keyset cursor, not by offset.
+    with page.expect_request(lambda r: "/api/expenses?" in r.url and "cursor=" in r.url):
+        page.get_by_role("button", name="Load more").click()
     expect(expense_rows(page)).to_have_count(56)
     expect(page.get_by_role("button", name="Load more")).to_be_hidden()
 

@@ -94,7 +94,7 @@ function showDashboard(user) {
     state.q = event.detail.q;
     loadList();
   });
-  main.addEventListener("load-more", (event) => loadList(event.detail.offset));
+  main.addEventListener("load-more", (event) => loadList(event.detail.offset, event.detail.cursor));
   main.addEventListener("export", exportCsv);
   main.addEventListener("expenses-changed", (event) => {
     const added = event.detail.expense;
@@ -137,12 +137,14 @@ function failed(error) {
   return error.message;
 }
 
-async function loadList(offset = 0) {
+/** A first page, or the next one: by keyset cursor when the API gave one, else by offset. */
+async function loadList(offset = 0, cursor = null) {
   const seq = ++state.listSeq;
   const { period, q } = state;
   views.expenses.loading(true);
+  const position = cursor ? { cursor } : { offset };
   try {
-    const page = await api.listExpenses({ start: period.start, end: period.end, q, limit: 50, offset });
+    const page = await api.listExpenses({ start: period.start, end: period.end, q, limit: 50, ...position });
     if (seq !== state.listSeq || !views) return;
     if (offset === 0) views.expenses.show(page, { period, q });
     else views.expenses.append(page);

@@ -15,6 +15,7 @@ import { toast } from "./toast.js";
 export function expensesView() {
   let shown = 0;
   let total = 0;
+  let nextCursor = null; // the API's keyset cursor for the next page, when it offers one
   let context = null;
 
   const search = el("input", {
@@ -67,7 +68,7 @@ export function expensesView() {
   });
   more.addEventListener("click", () => {
     more.disabled = true;
-    emit(root, "load-more", { offset: shown });
+    emit(root, "load-more", { offset: shown, cursor: nextCursor });
   });
   exportButton.addEventListener("click", () => emit(root, "export"));
 
@@ -88,6 +89,7 @@ export function expensesView() {
 
   function append(page) {
     total = page.total;
+    nextCursor = page.next_cursor ?? null;
     list.append(...page.items.map(row));
     shown += page.items.length;
     const noun = periodNoun(context.period);
