@@ -195,7 +195,13 @@ def test_period_switching_drives_list_url_and_history(
     expect(title).to_contain_text(str(today.year))
     expect(expense_rows(page)).to_have_count(1)
     page.get_by_role("button", name="Previous").click()
-    expect(page).to_have_url(f"{live_server}/#/day/{(today - timedelta(days=1)).isoformat()}")
+    yesterday_url = f"{live_server}/#/day/{(today - timedelta(days=1)).isoformat()}"
+    expect(page).to_have_url(yesterday_url)
+    # The skip link moves focus to the content and leaves the period alone.
+    page.get_by_role("link", name="Skip to content").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("main")).to_be_focused()
+    expect(page).to_have_url(yesterday_url)
     assert console_errors == []
 
 

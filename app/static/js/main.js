@@ -62,7 +62,7 @@ function showDashboard(user) {
   const header = el(
     "header",
     { class: "topbar" },
-    el("a", { class: "brand", href: "#main" }, el("img", { src: "/favicon.svg", alt: "", width: 24, height: 24 }), "Expense Tracker"),
+    el("p", { class: "brand" }, el("img", { src: "/favicon.svg", alt: "", width: 24, height: 24 }), "Expense Tracker"),
     el("nav", { class: "topbar-actions", "aria-label": "Account" }, who, settingsButton, themeToggle(), logout),
   );
   const main = el(
@@ -220,6 +220,13 @@ window.addEventListener(SESSION_EXPIRED, (event) => {
   if (views) showAuth(event.detail || "Your session has ended. Please log in again.");
 });
 window.addEventListener("hashchange", route);
+// The skip link moves focus without touching the hash, which holds the period.
+document.querySelector(".skip-link")?.addEventListener("click", (event) => {
+  event.preventDefault();
+  const target = document.getElementById("main");
+  target?.setAttribute("tabindex", "-1");
+  target?.focus();
+});
 window.addEventListener(THEME_CHANGE, () => views?.charts.retheme());
 app.addEventListener("signed-in", (event) => showDashboard(event.detail.user));
 
