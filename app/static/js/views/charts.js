@@ -85,7 +85,14 @@ export function chartsView() {
     if (!Chart) return;
     const chart = instances.get(key);
     if (chart) {
-      chart.data = data;
+      // Mutate the existing datasets: Chart.js then animates only the values that changed, so an
+      // unchanged chart stays still instead of regrowing from zero.
+      chart.data.labels = data.labels;
+      data.datasets.forEach((dataset, i) => {
+        if (chart.data.datasets[i]) Object.assign(chart.data.datasets[i], dataset);
+        else chart.data.datasets.push(dataset);
+      });
+      chart.data.datasets.length = data.datasets.length;
       chart.update();
       return;
     }
