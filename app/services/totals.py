@@ -5,10 +5,12 @@ Every write to `expenses` goes through `record` in the same transaction, so the 
 """
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,25 +32,34 @@ def month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-def record(session: Session, *, expense: Expense, sign: int) -> None:
-    """Add (+1) or take away (-1) one expense from its month's totals."""
-    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = dialect_insert(MonthlyTotal).values(
-        user_id=expense.user_id,
-        month=expense.date.replace(day=1),
-        category_key=expense.category_key,
-        category=expense.category,
-        count=sign,
-        amount_cents=sign * expense.amount_cents,
-    )
-    stmt = stmt.on_conflict_do_update(
+def _upsert(dialect_insert: Callable[..., Any]) -> Any:
+    """Add a delta to a month's row, creating it if needed: one statement, atomic on both backends."""
+    columns = ("user_id", "month", "category_key", "category", "count", "amount_cents")
+    stmt = dialect_insert(MonthlyTotal).values({c: bindparam(c) for c in columns})
+    return stmt.on_conflict_do_update(
         index_elements=[MonthlyTotal.user_id, MonthlyTotal.month, MonthlyTotal.category_key],
         set_={
             "count": MonthlyTotal.count + stmt.excluded.count,
             "amount_cents": MonthlyTotal.amount_cents + stmt.excluded.amount_cents,
         },
     )
-    session.execute(stmt)
+
+
+# Built once: the statement is the same for every write, only its parameters change.
+_UPSERT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+
+
+def record(session: Session, *, expense: Expense, sign: int) -> None:
+    """Add (+1) or take away (-1) one expense from its month's totals."""
+    params = {
+        "user_id": expense.user_id,
+        "month": expense.date.replace(day=1),
+        "category_key": expense.category_key,
+        "category": expense.category,
+        "count": sign,
+        "amount_cents": sign * expense.amount_cents,
+    }
+    session.execute(_UPSERT[session.get_bind().dialect.name], params)
 
 
 def _split(
