@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-postgres lint format install install-dev browser clean
+.PHONY: run test test-sqlite test-postgres fuzz lint format install install-dev browser clean
 
 run: $(VENV)/.installed  ## set up, migrate and serve on http://$${HOST:-127.0.0.1}:$${PORT:-8000}
 	$(BIN)/python -m app
@@ -49,6 +49,10 @@ test-postgres: install-dev
 	else \
 	  TEST_DATABASE=postgresql PG_BIN=$(PG_BIN) $(BIN)/python -m pytest; \
 	fi
+
+# Schemathesis against the real app on a free loopback port: every check, a fixed seed, about 30 s.
+fuzz: install-dev
+	$(BIN)/python -m tests.fuzz
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -3,7 +3,8 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+import limits
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,24 @@ class Settings(BaseSettings):
     access_log: bool = True
     # 12 is bcrypt's default cost; tests lower it to keep the suite quick.
     bcrypt_rounds: int = Field(default=12, ge=4, le=31)
+    # Throttles in the `limits` library's notation ("5/15 minutes", "20/hour").
+    rate_limit_login_email: str = "5/15 minutes"
+    rate_limit_login_ip: str = "50/15 minutes"
+    rate_limit_register_ip: str = "20/hour"
+    # memory:// counts per process; a shared store (redis://host:6379) counts across workers.
+    rate_limit_storage_uri: str = "memory://"
+    # Comma-separated origins allowed to call the API from other sites; empty means CORS stays off.
+    cors_origins: str = ""
+
+    @field_validator("rate_limit_login_email", "rate_limit_login_ip", "rate_limit_register_ip")
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        limits.parse(value)  # a typo fails at start instead of throttling nothing
+        return value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @cached_property
     def resolved_database_url(self) -> str:

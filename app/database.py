@@ -37,6 +37,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Every pooled connection keeps a page cache of its own; the OS caches the file for all of them,
+    # so 1 MB each (instead of 2) keeps the server small under load at little cost.
+    cursor.execute("PRAGMA cache_size=-1024")
     cursor.close()
 
 

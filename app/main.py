@@ -1,3 +1,4 @@
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -5,13 +6,15 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import PROJECT_ROOT, settings
-from app.errors import AppError
+from app.errors import AppError, Invalid
 from app.migrate import upgrade_to_head
 from app.routers import auth, budgets, expenses, reports
 
@@ -74,12 +77,22 @@ app = FastAPI(
     docs_url=None,
     redoc_url=None,
 )
+if settings.cors_origin_list:
+    # Off unless asked for: the UI is served from this same origin and needs no CORS.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origin_list,
+        allow_methods=["GET", "POST", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
+# Added last, so outermost: CORS preflight answers carry the security headers too.
 app.add_middleware(SecurityHeadersMiddleware)
 
 
 @app.exception_handler(AppError)
 async def app_error_handler(_request: Request, exc: AppError) -> JSONResponse:
-    return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
+    detail = exc.errors if isinstance(exc, Invalid) else exc.detail
+    return JSONResponse(status_code=exc.status_code, content={"detail": detail}, headers=exc.headers)
 
 
 def _text(value: Any) -> str:
@@ -101,7 +114,21 @@ async def http_error_handler(request: Request, exc: StarletteHTTPException) -> R
     if exc.status_code == 400:
         error = {"type": "body_invalid", "loc": ["body"], "msg": "The request body could not be read as JSON"}
         return JSONResponse(status_code=422, content={"detail": [error]})
+    if exc.status_code == 405:
+        headers = {"Allow": _allowed_methods(request.url.path)}
+        return JSONResponse(status_code=405, content={"detail": exc.detail}, headers=headers)
     return await http_exception_handler(request, exc)
+
+
+def _allowed_methods(path: str) -> str:
+    """Every method the API documents for this path (Starlette's 405 names only one route's)."""
+    paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
+    # Literal paths win over parameters: /api/expenses/export.csv is not /api/expenses/{expense_id}.
+    for template in sorted(paths, key=lambda t: t.count("{")):
+        pattern = "[^/]+".join(re.escape(part) for part in re.split(r"\{[^}]+\}", template))
+        if re.fullmatch(pattern, path):
+            return ", ".join(sorted(method.upper() for method in paths[template]))
+    return "GET, HEAD"  # the page and its files
 
 
 @app.exception_handler(RequestValidationError)
@@ -126,4 +153,13 @@ def docs() -> HTMLResponse:
     return HTMLResponse((STATIC_DIR / "docs.html").read_text())
 
 
-app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
+class StaticSite(Mount):
+    """The page and its files at /; /api/ is left to the API (unknown path 404, wrong method 405)."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+app.router.routes.append(StaticSite("/", app=StaticFiles(directory=STATIC_DIR, html=True), name="static"))

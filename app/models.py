@@ -1,3 +1,4 @@
+import secrets
 from datetime import UTC, date, datetime
 
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -8,6 +9,12 @@ from app.database import Base
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def first_token_version() -> int:
+    # Random rather than 0: SQLite hands a deleted user's id to the next account, and the deleted
+    # user's tokens must not fit that account. Room is left below 2**31 for bumps.
+    return secrets.randbelow(2**30)
 
 
 class User(Base):
@@ -21,7 +28,7 @@ class User(Base):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Bumped to revoke every token issued before (password change, logout everywhere).
-    token_version: Mapped[int] = mapped_column(Integer, default=0)
+    token_version: Mapped[int] = mapped_column(Integer, default=first_token_version)
 
 
 class Expense(Base):

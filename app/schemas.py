@@ -22,6 +22,8 @@ MAX_AMOUNT_CENTS = 1_000_000_000 * 100
 MAX_DB_ID = 2**63 - 1
 MAX_PASSWORD_LENGTH = 128
 _AMOUNT_STRING = re.compile(r"^[0-9]+(\.[0-9]{1,2})?$")
+# The amount rules as one pattern, for the schema: digits, at most two decimals, > 0 and <= 1,000,000,000.
+AMOUNT_SCHEMA_PATTERN = r"^0*([1-9][0-9]{0,8}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9])|1000000000(\.00?)?)$"
 _DATE_STRING = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -68,7 +70,7 @@ AmountIn = Annotated[
         {
             "anyOf": [
                 {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000, "multipleOf": 0.01},
-                {"type": "string", "pattern": _AMOUNT_STRING.pattern},
+                {"type": "string", "pattern": AMOUNT_SCHEMA_PATTERN},
             ],
             "examples": [12.5],
         }
@@ -78,6 +80,19 @@ MoneyOut = Annotated[int, PlainSerializer(cents_to_number, return_type=Any), _MO
 
 
 # Text: reject what breaks storage (lone surrogates) or display (control characters).
+# The OpenAPI schema states the same rules as patterns (ECMA regex), so clients and fuzzers see them.
+_NO_CONTROL = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+_NO_CONTROL_BUT_LINES = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+# ...and something besides white space, since it is trimmed.
+_PRINTED = r"[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_VISIBLE_TEXT = rf"^[^\u0000-\u001f\u007f-\u009f]*{_PRINTED}[^\u0000-\u001f\u007f-\u009f]*$"
+
+
+def _text_schema(pattern: str, max_length: int, min_length: int = 0) -> WithJsonSchema:
+    schema: dict[str, Any] = {"type": "string", "maxLength": max_length, "pattern": pattern}
+    return WithJsonSchema(schema | ({"minLength": min_length} if min_length else {}))
+
+
 def _reject_bad_chars(value: str, allowed: str = "") -> str:
     for ch in value:
         if ch not in allowed and unicodedata.category(ch) in ("Cc", "Cs"):
@@ -98,15 +113,29 @@ Category = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
     AfterValidator(_reject_bad_chars),
+    _text_schema(_VISIBLE_TEXT, 40, min_length=1),
 ]
-SearchText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_reject_bad_chars)]
-Description = Annotated[str, StringConstraints(max_length=500), AfterValidator(_clean_description)]
+SearchText = Annotated[
+    str, StringConstraints(max_length=200), AfterValidator(_reject_bad_chars), _text_schema(_NO_CONTROL, 200)
+]
+Description = Annotated[
+    str,
+    StringConstraints(max_length=500),
+    AfterValidator(_clean_description),
+    _text_schema(_NO_CONTROL_BUT_LINES, 500),
+]
 DisplayName = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=60), AfterValidator(_reject_bad_chars)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=60),
+    AfterValidator(_reject_bad_chars),
+    _text_schema(_NO_CONTROL, 60),
 ]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
 Password = Annotated[
-    str, StringConstraints(min_length=8, max_length=MAX_PASSWORD_LENGTH), AfterValidator(_reject_bad_chars)
+    str,
+    StringConstraints(min_length=8, max_length=MAX_PASSWORD_LENGTH),
+    AfterValidator(_reject_bad_chars),
+    _text_schema(_NO_CONTROL, MAX_PASSWORD_LENGTH, min_length=8),
 ]
 
 
@@ -124,7 +153,13 @@ def _parse_day(value: Any) -> date:
     return day
 
 
-Day = Annotated[date, BeforeValidator(_parse_day), WithJsonSchema({"type": "string", "format": "date"})]
+Day = Annotated[
+    date,
+    BeforeValidator(_parse_day),
+    WithJsonSchema(
+        {"type": "string", "format": "date", "pattern": "^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"}
+    ),
+]
 
 
 def parse_cursor(value: str) -> tuple[date, int]:
@@ -157,7 +192,9 @@ def _parse_month(value: Any) -> date:
 
 # A calendar month, held as its first day.
 Month = Annotated[
-    date, BeforeValidator(_parse_month), WithJsonSchema({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"})
+    date,
+    BeforeValidator(_parse_month),
+    WithJsonSchema({"type": "string", "pattern": "^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$"}),
 ]
 
 
@@ -173,8 +210,21 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _not_nullable(schema: dict[str, Any]) -> None:
+    # The fields are `X | None = None` only so that "left out" can be told apart; null is refused.
+    for prop in schema.get("properties", {}).values():
+        options = [option for option in prop.pop("anyOf", []) if option.get("type") != "null"]
+        if len(options) == 1:
+            prop.update(options[0])
+        elif options:
+            prop["anyOf"] = options
+        prop.pop("default", None)
+
+
 class PatchModel(StrictModel):
     """A missing field means "unchanged"; an explicit null is an error, not a way to clear it."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_not_nullable)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -199,6 +249,16 @@ class RegisterIn(StrictModel):
 class LoginIn(StrictModel):
     # Deliberately loose: a password that breaks the registration rules is just a wrong password (401).
     email: str = Field(max_length=320)
+    password: str = Field(max_length=1024)
+
+
+class PasswordChange(StrictModel):
+    # Only compared, like a log-in: a current password that breaks the rules is a wrong one (403).
+    current_password: str = Field(max_length=1024)
+    new_password: Password
+
+
+class AccountDelete(StrictModel):
     password: str = Field(max_length=1024)
 
 

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from app import ratelimit  # noqa: E402
 from app.database import Base, get_session, make_engine  # noqa: E402
 from app.main import app  # noqa: E402
 from tests.postgres import postgres_cluster  # noqa: E402
@@ -60,6 +61,14 @@ def engine(postgres_engine: Engine | None, tmp_path: Path) -> Iterator[Engine]:
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with postgres_engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Every test starts with no failed log-ins or registrations counted."""
+    ratelimit.reset()
+    yield
+    ratelimit.reset()
 
 
 @pytest.fixture

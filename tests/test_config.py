@@ -26,3 +26,17 @@ def test_default_database_is_sqlite_in_data_dir(tmp_path: Path) -> None:
     url = Settings(database_url="", data_dir=data_dir).resolved_database_url
     assert url == f"sqlite:///{data_dir / 'expenses.db'}"
     assert data_dir.is_dir()
+
+
+def test_rate_limit_defaults() -> None:
+    settings = Settings(_env_file=None)
+    assert settings.rate_limit_login_email == "5/15 minutes"
+    assert settings.rate_limit_login_ip == "50/15 minutes"
+    assert settings.rate_limit_register_ip == "20/hour"
+    assert settings.rate_limit_storage_uri == "memory://"
+
+
+@pytest.mark.parametrize("field", ["rate_limit_login_email", "rate_limit_login_ip", "rate_limit_register_ip"])
+def test_unreadable_rate_limit_is_refused_at_start(field: str) -> None:
+    with pytest.raises(ValueError, match="rate limit"):
+        Settings.model_validate({field: "five a minute"})

@@ -1,4 +1,12 @@
+import re
+from pathlib import Path
+
+import httpx2
+import pytest
 from fastapi.testclient import TestClient
+
+from app.schemas import AMOUNT_SCHEMA_PATTERN, parse_amount
+from tests.server import server_env, start_server, stop_server
 
 
 def _script_policy(csp: str) -> str:
@@ -52,3 +60,113 @@ def test_openapi_documents_auth_and_error_statuses(client: TestClient) -> None:
     for method in ("get", "patch", "delete"):
         assert {"401", "404", "422"} <= set(item[method]["responses"])
     assert "409" in schema["paths"]["/api/auth/register"]["post"]["responses"]
+
+
+def test_security_headers_in_full(client: TestClient) -> None:
+    headers = client.get("/api/me").headers
+    directives = {
+        d.strip().split(" ", 1)[0]: d.strip() for d in headers["content-security-policy"].split(";")
+    }
+    assert directives["default-src"] == "default-src 'self'"
+    assert directives["script-src"] == "script-src 'self'"
+    assert directives["object-src"] == "object-src 'none'"
+    assert directives["base-uri"] == "base-uri 'none'"
+    assert directives["frame-ancestors"] == "frame-ancestors 'none'"
+    assert headers["x-frame-options"] == "DENY"
+    for feature in ("camera=()", "microphone=()", "geolocation=()"):
+        assert feature in headers["permissions-policy"]
+
+
+def test_cors_is_off_by_default(client: TestClient) -> None:
+    origin = {"Origin": "https://evil.example"}
+    assert "access-control-allow-origin" not in client.get("/api/me", headers=origin).headers
+    preflight = client.options("/api/expenses", headers={**origin, "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in preflight.headers
+    assert preflight.status_code == 405
+
+
+def test_cors_allows_exactly_the_configured_origins(tmp_path: Path) -> None:
+    env = server_env(tmp_path, CORS_ORIGINS="https://budget.example, https://other.example")
+    server = start_server(tmp_path, env)
+    try:
+        ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+        allowed = httpx2.options(
+            f"{server.url}/api/expenses", headers={"Origin": "https://other.example", **ask}
+        )
+        assert allowed.status_code == 200
+        assert allowed.headers["access-control-allow-origin"] == "https://other.example"
+        assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
+        assert allowed.headers["x-content-type-options"] == "nosniff"
+        simple = httpx2.get(f"{server.url}/api/me", headers={"Origin": "https://budget.example"})
+        assert simple.status_code == 401
+        assert simple.headers["access-control-allow-origin"] == "https://budget.example"
+
+        refused = httpx2.options(
+            f"{server.url}/api/expenses", headers={"Origin": "https://evil.example", **ask}
+        )
+        assert refused.status_code == 400
+        assert "access-control-allow-origin" not in refused.headers
+        other = httpx2.get(f"{server.url}/api/me", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+    finally:
+        stop_server(server)
+
+
+def test_wrong_method_is_405_naming_every_allowed_method(client: TestClient) -> None:
+    for method, url, allow in (
+        ("OPTIONS", "/api/me", "DELETE, GET, PATCH"),
+        ("PUT", "/api/expenses/1", "DELETE, GET, PATCH"),
+        ("PATCH", "/api/expenses/export.csv", "GET"),
+        ("DELETE", "/api/expenses/export.csv", "GET"),
+        ("GET", "/api/auth/login", "POST"),
+        ("POST", "/", "GET, HEAD"),
+    ):
+        response = client.request(method, url)
+        assert response.status_code == 405, (method, url)
+        assert response.headers["allow"] == allow
+        assert response.json() == {"detail": "Method Not Allowed"}
+    assert client.post("/api/nothing-here").status_code == 404
+
+
+def test_openapi_states_the_rules_fuzzers_and_clients_rely_on(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    # PATCH fields may be left out, never null.
+    for name in ("ExpenseUpdate", "UserUpdate", "BudgetUpdate"):
+        for prop in schemas[name]["properties"].values():
+            assert "null" not in str(prop), (name, prop)
+    assert schemas["PasswordChange"]["properties"]["new_password"]["minLength"] == 8
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, method in (("/api/me/password", "post"), ("/api/me", "delete")):
+        assert {"401", "403", "422", "429"} <= set(paths[path][method]["responses"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0",
+        "0.00",
+        "0.5",
+        "0.05",
+        "00012.5",
+        "12.50",
+        "999999999.99",
+        "1000000000",
+        "1000000000.0",
+        "1000000000.01",
+        "1000000001",
+        ".5",
+        "5.",
+        "1.234",
+        "-1",
+        "1e3",
+        " 1",
+        "01",
+    ],
+)
+def test_amount_string_pattern_in_the_schema_matches_the_server(text: str) -> None:
+    try:
+        parse_amount(text)
+        accepted = True
+    except ValueError:
+        accepted = False
+    assert bool(re.fullmatch(AMOUNT_SCHEMA_PATTERN, text)) == accepted

@@ -1,16 +1,49 @@
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, status
+from fastapi import APIRouter, Body, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
+from app import ratelimit
 from app.auth import CurrentUser, create_access_token
 from app.database import SessionDep
 from app.models import User
 from app.routers import UNAUTHORIZED
-from app.schemas import AuthOut, LoginIn, RegisterIn, Token, UserOut, UserUpdate
+from app.schemas import (
+    AccountDelete,
+    AuthOut,
+    LoginIn,
+    PasswordChange,
+    RegisterIn,
+    Token,
+    UserOut,
+    UserUpdate,
+)
 from app.services import users
 
 router = APIRouter(tags=["auth"])
+
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "Too many attempts; wait and try again",
+        "headers": {
+            "Retry-After": {"description": "Seconds until a try is allowed", "schema": {"type": "integer"}}
+        },
+    }
+}
+BAD_LOGIN: dict[int | str, dict[str, Any]] = {401: {"description": "Invalid email or password"}, **THROTTLED}
+WRONG_PASSWORD: dict[int | str, dict[str, Any]] = {
+    **UNAUTHORIZED,
+    403: {"description": "The password given to confirm is wrong"},
+    **THROTTLED,
+}
+
+
+def client_ip(request: Request) -> str:
+    # Behind a reverse proxy, uvicorn's --forwarded-allow-ips makes this the real client's address.
+    return request.client.host if request.client else "unknown"
+
+
+ClientIP = Annotated[str, Depends(client_ip)]
 
 
 def _auth_out(user: User) -> AuthOut:
@@ -21,27 +54,29 @@ def _auth_out(user: User) -> AuthOut:
     "/auth/register",
     response_model=AuthOut,
     status_code=status.HTTP_201_CREATED,
-    responses={409: {"description": "An account with this email already exists"}},
+    responses={409: {"description": "An account with this email already exists"}, **THROTTLED},
 )
-def register(session: SessionDep, data: RegisterIn) -> AuthOut:
+def register(session: SessionDep, ip: ClientIP, data: RegisterIn) -> AuthOut:
     """Create an account and return a token for it."""
+    ratelimit.registration(client_ip=ip)
     return _auth_out(users.register_user(session, data=data))
 
 
-@router.post(
-    "/auth/login", response_model=AuthOut, responses={401: {"description": "Invalid email or password"}}
-)
-def login(session: SessionDep, data: LoginIn) -> AuthOut:
-    """Exchange email and password for a token."""
-    return _auth_out(users.authenticate(session, email=data.email, password=data.password))
+@router.post("/auth/login", response_model=AuthOut, responses=BAD_LOGIN)
+def login(session: SessionDep, ip: ClientIP, data: LoginIn) -> AuthOut:
+    """Exchange email and password for a token. Repeated failures for one email are throttled (429)."""
+    with ratelimit.login_attempt(email=data.email, client_ip=ip):
+        user = users.authenticate(session, email=data.email, password=data.password)
+    return _auth_out(user)
 
 
-@router.post(
-    "/auth/token", response_model=Token, responses={401: {"description": "Invalid email or password"}}
-)
-def login_for_token(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
-    """OAuth2 password flow (the docs' Authorize button); `username` is the email."""
-    user = users.authenticate(session, email=form.username, password=form.password)
+@router.post("/auth/token", response_model=Token, responses=BAD_LOGIN)
+def login_for_token(
+    session: SessionDep, ip: ClientIP, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> Token:
+    """OAuth2 password flow (the docs' Authorize button); `username` is the email. Throttled like log-in."""
+    with ratelimit.login_attempt(email=form.username, client_ip=ip):
+        user = users.authenticate(session, email=form.username, password=form.password)
     return Token(access_token=create_access_token(user))
 
 
@@ -55,3 +90,24 @@ def read_me(user: CurrentUser) -> UserOut:
 def update_me(session: SessionDep, user: CurrentUser, data: Annotated[UserUpdate, Body()]) -> UserOut:
     """Change display name or currency."""
     return UserOut.model_validate(users.update_user(session, user=user, data=data))
+
+
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=WRONG_PASSWORD)
+def change_password(session: SessionDep, user: CurrentUser, ip: ClientIP, data: PasswordChange) -> Response:
+    """Change your password. Every token issued before, this one included, stops working: log in again."""
+    # A wrong current password is a failed log-in: a stolen token must not allow unlimited guesses.
+    with ratelimit.login_attempt(email=user.email, client_ip=ip):
+        users.change_password(
+            session, user=user, current_password=data.current_password, new_password=data.new_password
+        )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=WRONG_PASSWORD)
+def delete_me(
+    session: SessionDep, user: CurrentUser, ip: ClientIP, data: Annotated[AccountDelete, Body()]
+) -> Response:
+    """Delete your account with all its expenses and budgets, for good; confirm with your password."""
+    with ratelimit.login_attempt(email=user.email, client_ip=ip):
+        users.delete_user(session, user=user, password=data.password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

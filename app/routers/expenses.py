@@ -1,11 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from app.auth import CurrentUser
 from app.database import SessionDep
-from app.errors import AppError
+from app.errors import Invalid
 from app.routers import UNAUTHORIZED, not_found
 from app.schemas import (
     Category,
@@ -33,7 +33,7 @@ def expense_filter(
     q: Annotated[SearchText | None, Query(description="Text in the description or category")] = None,
 ) -> ExpenseFilter:
     if start is not None and end is not None and start > end:
-        raise AppError(422, "start must be on or before end")
+        raise Invalid(("query", "start"), "start must be on or before end")
     return ExpenseFilter(start=start, end=end, category=category, q=q)
 
 
@@ -87,6 +87,12 @@ def export_expenses(session: SessionDep, user: CurrentUser, filters: Filters) ->
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@router.api_route("/export.csv", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def export_is_read_only() -> None:
+    # Without this route, PATCH or DELETE on the export would reach /{expense_id} as a bad id (422).
+    raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED)
 
 
 @router.get("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND)

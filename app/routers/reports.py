@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query
 
 from app.auth import CurrentUser
 from app.database import SessionDep
-from app.errors import AppError
+from app.errors import Invalid
 from app.routers import UNAUTHORIZED
 from app.schemas import (
     CategoryAmount,
@@ -63,7 +63,7 @@ def read_stats(
 ) -> StatsOut:
     """Totals by category and a zero-filled trend in day, ISO-week or month buckets (at most 3,700)."""
     if start > end:
-        raise AppError(422, "start must be on or before end")
+        raise Invalid(("query", "start"), "start must be on or before end")
     stats = reports.spending_stats(session, user=user, start=start, end=end, granularity=granularity)
     return StatsOut(
         start=start,

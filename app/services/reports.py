@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.errors import AppError
+from app.errors import Invalid
 from app.models import Budget, Expense, User
 from app.schemas import Status
 from app.services.totals import Cell, month_end, monthly_cells
@@ -113,7 +113,7 @@ def bucket_count(start: date, end: date, granularity: str) -> int:
 def spending_stats(session: Session, *, user: User, start: date, end: date, granularity: str) -> Stats:
     if bucket_count(start, end, granularity) > MAX_BUCKETS:
         too_many = f"That range spans more than {MAX_BUCKETS} {granularity}s"
-        raise AppError(422, f"{too_many}: pick a shorter range or longer buckets.")
+        raise Invalid(("query", "end"), f"{too_many}: pick a shorter range or longer buckets.")
     cells = monthly_cells(session, user=user, start=start, end=end)
     per_bucket: dict[date, int] = {}
     if granularity == "month":

@@ -37,6 +37,25 @@ def authenticate(session: Session, *, email: str, password: str) -> User:
     return user
 
 
+def change_password(session: Session, *, user: User, current_password: str, new_password: str) -> None:
+    _confirm_password(user, current_password)
+    user.password_hash = hash_password(new_password)
+    user.token_version += 1  # every token issued before this moment stops working
+    session.commit()
+
+
+def delete_user(session: Session, *, user: User, password: str) -> None:
+    _confirm_password(user, password)
+    # Expenses and budgets go with the user (ON DELETE CASCADE), in this one transaction.
+    session.delete(user)
+    session.commit()
+
+
+def _confirm_password(user: User, password: str) -> None:
+    if not verify_password(password, user.password_hash):
+        raise AppError(403, "That password is not correct.")
+
+
 def update_user(session: Session, *, user: User, data: UserUpdate) -> User:
     for field, value in data.model_dump(exclude_unset=True).items():
         setattr(user, field, value)
