@@ -5,13 +5,6 @@ from playwright.sync_api import expect
 from tests.factories import PASSWORD
 
 
-def test_placeholder_page_loads(page: Any, live_server: str, console_errors: list[str]) -> None:
-    page.goto(live_server + "/")
-    expect(page.get_by_role("heading", name="Expense Tracker")).to_be_visible()
-    expect(page.get_by_role("link", name="interactive API docs")).to_have_attribute("href", "/docs")
-    assert console_errors == []
-
-
 def test_docs_render_offline_and_authorize_works(
     page: Any, live_server: str, console_errors: list[str]
 ) -> None:

@@ -1,0 +1,143 @@
+// The only module that talks to the server. Adds the token, parses JSON, turns failures into
+// ApiError (carrying the server's `detail`), and reports an expired session exactly once per 401.
+
+const TOKEN_KEY = "expense-tracker.token";
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(describe(detail, status));
+    this.name = "ApiError";
+    this.status = status;
+    this.detail = detail;
+  }
+
+  /** Field name -> message, from a 422 `detail` list ({type, loc, msg}). */
+  get fieldErrors() {
+    const errors = {};
+    if (!Array.isArray(this.detail)) return errors;
+    for (const item of this.detail) {
+      const loc = Array.isArray(item?.loc) ? item.loc : [];
+      const name = loc.length > 1 ? String(loc[loc.length - 1]) : null;
+      if (name && !(name in errors)) errors[name] = friendly(item.msg);
+    }
+    return errors;
+  }
+}
+
+function friendly(message) {
+  const text = String(message ?? "This value is not valid").trim();
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function describe(detail, status) {
+  if (typeof detail === "string" && detail) return detail;
+  if (Array.isArray(detail) && detail.length) {
+    return detail
+      .map((item) => {
+        const loc = Array.isArray(item?.loc) ? item.loc.filter((p) => p !== "body" && p !== "query") : [];
+        return loc.length ? `${loc.join(".")}: ${item.msg}` : friendly(item?.msg);
+      })
+      .join("; ");
+  }
+  if (status === 0) return "Cannot reach the server. Check your connection and try again.";
+  if (status >= 500) return "The server had a problem. Please try again in a moment.";
+  return `The request failed (${status}).`;
+}
+
+/** Where the token lives: sessionStorage by default, localStorage when "Keep me signed in". */
+export const session = {
+  get token() {
+    return sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY);
+  },
+  get persistent() {
+    return localStorage.getItem(TOKEN_KEY) !== null;
+  },
+  save(token, persist) {
+    this.clear();
+    (persist ? localStorage : sessionStorage).setItem(TOKEN_KEY, token);
+  },
+  clear() {
+    sessionStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(TOKEN_KEY);
+  },
+};
+
+/** Fired on window when an authenticated call comes back 401: the UI returns to the log-in form. */
+export const SESSION_EXPIRED = "session-expired";
+
+async function send(method, path, { body, query, auth = true } = {}) {
+  const url = new URL(path, location.origin);
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
+  }
+  const headers = { Accept: "application/json" };
+  const token = session.token;
+  if (auth && token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  if (response.ok) return response;
+  let detail = null;
+  try {
+    detail = (await response.json()).detail ?? null;
+  } catch {
+    /* not JSON: keep the status-based message */
+  }
+  if (response.status === 429) {
+    const wait = Number(response.headers.get("Retry-After"));
+    const minutes = Math.max(1, Math.ceil(wait / 60));
+    if (Number.isFinite(wait) && wait > 0) {
+      detail = `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
+    }
+  }
+  if (response.status === 401 && auth) {
+    session.clear();
+    window.dispatchEvent(new CustomEvent(SESSION_EXPIRED));
+  }
+  throw new ApiError(response.status, detail);
+}
+
+async function json(method, path, options) {
+  const response = await send(method, path, options);
+  return response.status === 204 ? null : response.json();
+}
+
+function filenameFrom(disposition, fallback) {
+  const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition ?? "");
+  return match ? decodeURIComponent(match[1]) : fallback;
+}
+
+export const api = {
+  register: (body) => json("POST", "/api/auth/register", { body, auth: false }),
+  login: (body) => json("POST", "/api/auth/login", { body, auth: false }),
+  me: () => json("GET", "/api/me"),
+  updateMe: (body) => json("PATCH", "/api/me", { body }),
+  changePassword: (body) => json("POST", "/api/me/password", { body }),
+  deleteAccount: (body) => json("DELETE", "/api/me", { body }),
+
+  listExpenses: (query) => json("GET", "/api/expenses", { query }),
+  createExpense: (body) => json("POST", "/api/expenses", { body }),
+  updateExpense: (id, body) => json("PATCH", `/api/expenses/${encodeURIComponent(id)}`, { body }),
+  deleteExpense: (id) => json("DELETE", `/api/expenses/${encodeURIComponent(id)}`),
+  async exportCsv(query) {
+    const response = await send("GET", "/api/expenses/export.csv", { query });
+    const blob = await response.blob();
+    return { blob, filename: filenameFrom(response.headers.get("Content-Disposition"), "expenses.csv") };
+  },
+
+  budgets: () => json("GET", "/api/budgets"),
+  saveBudget: (body) => json("POST", "/api/budgets", { body }),
+  updateBudget: (id, body) => json("PATCH", `/api/budgets/${encodeURIComponent(id)}`, { body }),
+  deleteBudget: (id) => json("DELETE", `/api/budgets/${encodeURIComponent(id)}`),
+  summary: (month) => json("GET", "/api/summary", { query: { month } }),
+  stats: (start, end, granularity) => json("GET", "/api/stats", { query: { start, end, granularity } }),
+  categories: () => json("GET", "/api/categories"),
+};

@@ -1,0 +1,72 @@
+// The one way this app builds DOM: elements and text nodes, never HTML strings.
+
+/**
+ * el("button", {class: "primary", type: "submit", onclick: fn}, "Save")
+ * Props: `class`, `text` (textContent), `value`/`checked`/`disabled` (properties), `dataset`,
+ * `on<event>` (listeners); everything else becomes an attribute (`true` means present).
+ * Children are nodes or strings (strings become text nodes); null/false are skipped.
+ */
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key === "value" || key === "checked" || key === "disabled") node[key] = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key.startsWith("on") && typeof value === "function") {
+      node.addEventListener(key.slice(2), value);
+    } else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(node, child);
+    else node.append(child);
+  }
+}
+
+let ids = 0;
+/** A unique id for pairing labels, hints and errors with their fields. */
+export function uid(prefix = "f") {
+  ids += 1;
+  return `${prefix}-${ids}`;
+}
+
+/** Tell the views above that something happened: they listen on an ancestor. */
+export function emit(node, name, detail = {}) {
+  node.dispatchEvent(new CustomEvent(name, { bubbles: true, detail }));
+}
+
+/**
+ * A labelled field with a slot for its error message, wired for screen readers.
+ * Returns {wrap, input, error, setError(msg)}.
+ */
+export function field(label, inputProps = {}, { hint, tag = "input" } = {}) {
+  const id = uid("field");
+  const errorId = `${id}-error`;
+  const hintId = hint ? `${id}-hint` : null;
+  const input = el(tag, { id, name: inputProps.name, ...inputProps });
+  const describedBy = [hintId, errorId].filter(Boolean).join(" ");
+  input.setAttribute("aria-describedby", describedBy);
+  const error = el("p", { class: "field-error", id: errorId, hidden: true });
+  const wrap = el(
+    "div",
+    { class: "field" },
+    el("label", { for: id }, label),
+    input,
+    hint ? el("p", { class: "field-hint", id: hintId }, hint) : null,
+    error,
+  );
+  function setError(message) {
+    error.textContent = message ?? "";
+    error.hidden = !message;
+    if (message) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  }
+  return { wrap, input, error, setError };
+}

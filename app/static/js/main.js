@@ -1,0 +1,246 @@
+// Wires the views together: who is logged in, which period is shown, and what to reload when
+// something changes. Views render from what they are given and report upward with events.
+
+import { ApiError, SESSION_EXPIRED, api, session } from "./api.js";
+import { el } from "./dom.js";
+import { setCurrency } from "./format.js";
+import { budgetMonth, contains, currentPeriod, describePeriod, fromHash, hashFor, weekOf } from "./period.js";
+import { isDark, setDark, THEME_CHANGE } from "./theme.js";
+import { addView } from "./views/add.js";
+import { authView } from "./views/auth.js";
+import { budgetsView } from "./views/budgets.js";
+import { chartsView } from "./views/charts.js";
+import { CATEGORY_LIST_ID } from "./views/expense-form.js";
+import { expensesView } from "./views/expenses.js";
+import { periodView } from "./views/period.js";
+import { openSettings } from "./views/settings.js";
+import { totalsView } from "./views/totals.js";
+import { toast } from "./views/toast.js";
+
+const app = document.getElementById("app");
+const state = { user: null, period: null, q: "", listSeq: 0, dataSeq: 0 };
+let views = null; // the dashboard's views while it is shown, null on the log-in screen
+
+function showAuth(message = "") {
+  views?.charts.destroy();
+  views = null;
+  state.user = null;
+  document.title = "Log in · Expense Tracker";
+  app.replaceChildren(authView({ message }));
+}
+
+function themeToggle() {
+  const button = el(
+    "button",
+    { type: "button", class: "icon-button", "aria-label": "Dark theme", title: "Dark theme" },
+    el("span", { "aria-hidden": "true", class: "theme-icon" }),
+  );
+  const sync = () => button.setAttribute("aria-pressed", String(isDark()));
+  button.addEventListener("click", () => setDark(!isDark()));
+  window.addEventListener(THEME_CHANGE, sync);
+  sync();
+  return button;
+}
+
+function showDashboard(user) {
+  state.user = user;
+  state.q = "";
+  setCurrency(user.currency);
+  const who = el("span", { class: "who" }, user.display_name || user.email);
+  const settingsButton = el("button", { type: "button", class: "ghost" }, "Settings");
+  const logout = el("button", { type: "button", class: "ghost" }, "Log out");
+  views = {
+    who,
+    period: periodView(),
+    add: addView(),
+    totals: totalsView(),
+    expenses: expensesView(),
+    budgets: budgetsView(),
+    charts: chartsView(),
+    categories: el("datalist", { id: CATEGORY_LIST_ID }),
+  };
+  const header = el(
+    "header",
+    { class: "topbar" },
+    el("p", { class: "brand" }, el("img", { src: "/favicon.svg", alt: "", width: 24, height: 24 }), "Expense Tracker"),
+    el("nav", { class: "topbar-actions", "aria-label": "Account" }, who, settingsButton, themeToggle(), logout),
+  );
+  const main = el(
+    "main",
+    { id: "main", class: "dashboard", tabindex: "-1" },
+    el("h1", { class: "visually-hidden" }, "Dashboard"),
+    views.period.root,
+    views.totals.root,
+    el(
+      "div",
+      { class: "columns" },
+      el("div", { class: "col-main" }, views.add.root, views.expenses.root),
+      el("div", { class: "col-side" }, views.budgets.root, views.charts.root),
+    ),
+    views.categories,
+  );
+  app.replaceChildren(header, main);
+
+  settingsButton.addEventListener("click", () => openSettings(main, state.user));
+  logout.addEventListener("click", () => {
+    session.clear();
+    showAuth("You have logged out.");
+  });
+  main.addEventListener("period-change", (event) => {
+    location.hash = hashFor(event.detail.period);
+  });
+  main.addEventListener("search", (event) => {
+    if (event.detail.q === state.q) return;
+    state.q = event.detail.q;
+    loadList();
+  });
+  main.addEventListener("load-more", (event) => loadList(event.detail.offset, event.detail.cursor));
+  main.addEventListener("export", exportCsv);
+  main.addEventListener("expenses-changed", (event) => {
+    const added = event.detail.expense;
+    if (added && !contains(state.period, added.date)) {
+      toast(`Added to ${describePeriod({ kind: "day", start: added.date })}, outside the period shown.`);
+    }
+    refresh();
+  });
+  main.addEventListener("budgets-changed", () => refresh({ list: false }));
+  main.addEventListener("user-changed", (event) => {
+    state.user = event.detail.user;
+    setCurrency(state.user.currency);
+    views.who.textContent = state.user.display_name || state.user.email;
+    refresh();
+  });
+  main.addEventListener("account-deleted", () => {
+    session.clear();
+    showAuth("Your account and all its data have been deleted.");
+  });
+  route();
+}
+
+/** Show the period the hash names; a missing or bad hash becomes this month. */
+function route() {
+  if (!views) return;
+  let period = fromHash(location.hash);
+  if (!period) {
+    period = currentPeriod("month");
+    history.replaceState(null, "", hashFor(period));
+  }
+  state.period = period;
+  document.title = `${describePeriod(period)} · Expense Tracker`;
+  views.period.update(period);
+  refresh();
+}
+
+function failed(error) {
+  if (error instanceof ApiError && error.status === 401) return null; // already back at log-in
+  if (!(error instanceof ApiError)) console.error(error); // a bug, not a server answer
+  return error.message;
+}
+
+/** A first page, or the next one: by keyset cursor when the API gave one, else by offset. */
+async function loadList(offset = 0, cursor = null) {
+  const seq = ++state.listSeq;
+  const { period, q } = state;
+  views.expenses.loading(true);
+  const position = cursor ? { cursor } : { offset };
+  try {
+    const page = await api.listExpenses({ start: period.start, end: period.end, q, limit: 50, ...position });
+    if (seq !== state.listSeq || !views) return;
+    if (offset === 0) views.expenses.show(page, { period, q });
+    else views.expenses.append(page);
+  } catch (error) {
+    const message = failed(error);
+    if (message && seq === state.listSeq && views) views.expenses.showError(message);
+  }
+}
+
+function refresh({ list = true } = {}) {
+  if (list) loadList();
+  const seq = ++state.dataSeq;
+  const { period } = state;
+  const current = () => seq === state.dataSeq && views !== null;
+
+  api.stats(period.start, period.end, "day").then(
+    (stats) => {
+      if (!current()) return;
+      views.totals.showStats(stats);
+      views.charts.showCategories(stats, describePeriod(period));
+      if (period.kind !== "day") views.charts.showTrend(stats, { kind: period.kind });
+    },
+    (error) => failed(error) && current() && views.totals.showError("stats"),
+  );
+  if (period.kind === "day") {
+    const week = weekOf(period);
+    api.stats(week.start, week.end, "day").then(
+      (stats) => current() && views.charts.showTrend(stats, { kind: "week", highlight: period.start }),
+      failed,
+    );
+  }
+  Promise.all([api.summary(budgetMonth(period)), api.budgets()]).then(
+    ([summary, budgets]) => {
+      if (!current()) return;
+      views.totals.showSummary(summary);
+      views.budgets.show(summary, budgets);
+      views.charts.showBudgets(summary);
+    },
+    (error) => {
+      const message = failed(error);
+      if (message && current()) {
+        views.totals.showError("summary");
+        views.budgets.showError(message);
+      }
+    },
+  );
+  api.categories().then(
+    (categories) => {
+      if (!current()) return;
+      views.categories.replaceChildren(...categories.map((c) => el("option", { value: c.category })));
+    },
+    failed,
+  );
+}
+
+async function exportCsv() {
+  const { period, q } = state;
+  try {
+    const { blob, filename } = await api.exportCsv({ start: period.start, end: period.end, q });
+    const url = URL.createObjectURL(blob);
+    const link = el("a", { href: url, download: filename, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  } catch (error) {
+    const message = failed(error);
+    if (message) toast(`Could not export: ${message}`, { error: true });
+  }
+}
+
+window.addEventListener(SESSION_EXPIRED, (event) => {
+  if (views) showAuth(event.detail || "Your session has ended. Please log in again.");
+});
+window.addEventListener("hashchange", route);
+// The skip link moves focus without touching the hash, which holds the period.
+document.querySelector(".skip-link")?.addEventListener("click", (event) => {
+  event.preventDefault();
+  const target = document.getElementById("main");
+  target?.setAttribute("tabindex", "-1");
+  target?.focus();
+});
+window.addEventListener(THEME_CHANGE, () => views?.charts.retheme());
+app.addEventListener("signed-in", (event) => showDashboard(event.detail.user));
+
+async function start() {
+  if (!session.token) {
+    showAuth();
+    return;
+  }
+  try {
+    showDashboard(await api.me());
+  } catch (error) {
+    const message = failed(error);
+    showAuth(message ?? "Your session has ended. Please log in again.");
+  }
+}
+
+start();

@@ -1,0 +1,98 @@
+// The period the dashboard shows: a day, an ISO week (Monday to Sunday) or a calendar month,
+// written in the URL hash (#/month/2026-11, #/week/2026-11-16, #/day/2026-11-23).
+
+import { formatDate, formatLongDay, formatMonth, isoDay, parseDay, today } from "./format.js";
+
+export const KINDS = ["day", "week", "month"];
+
+function addDays(iso, days) {
+  const date = parseDay(iso);
+  date.setUTCDate(date.getUTCDate() + days);
+  return isoDay(date);
+}
+
+function monday(iso) {
+  const weekday = (parseDay(iso).getUTCDay() + 6) % 7; // Monday 0 ... Sunday 6
+  return addDays(iso, -weekday);
+}
+
+function lastOfMonth(iso) {
+  const date = parseDay(iso);
+  return isoDay(new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)));
+}
+
+/** The period of `kind` that contains the day `iso`. */
+export function periodOf(kind, iso) {
+  if (kind === "day") return { kind, start: iso, end: iso };
+  if (kind === "week") {
+    const start = monday(iso);
+    return { kind, start, end: addDays(start, 6) };
+  }
+  const start = `${iso.slice(0, 7)}-01`;
+  return { kind: "month", start, end: lastOfMonth(start) };
+}
+
+export function currentPeriod(kind = "month") {
+  return periodOf(kind, today());
+}
+
+/** The same kind of period, one step back (-1) or forward (+1). */
+export function shift(period, step) {
+  if (period.kind === "month") {
+    const date = parseDay(period.start);
+    const moved = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + step, 1));
+    return periodOf("month", isoDay(moved));
+  }
+  return periodOf(period.kind, addDays(period.start, period.kind === "week" ? 7 * step : step));
+}
+
+/** Switch kind, staying on today when it is inside the current period, else on its first day. */
+export function switchKind(period, kind) {
+  const now = today();
+  const anchor = period.start <= now && now <= period.end ? now : period.start;
+  return periodOf(kind, anchor);
+}
+
+export function contains(period, iso) {
+  return period.start <= iso && iso <= period.end;
+}
+
+export function hashFor(period) {
+  const key = period.kind === "month" ? period.start.slice(0, 7) : period.start;
+  return `#/${period.kind}/${key}`;
+}
+
+const VALID = { day: /^\d{4}-\d{2}-\d{2}$/, week: /^\d{4}-\d{2}-\d{2}$/, month: /^\d{4}-\d{2}$/ };
+
+/** The period a hash names, or null when it names none. */
+export function fromHash(hash) {
+  const [, kind, key] = /^#\/(day|week|month)\/([0-9-]+)$/.exec(hash ?? "") ?? [];
+  if (!kind || !VALID[kind].test(key)) return null;
+  const iso = kind === "month" ? `${key}-01` : key;
+  const year = Number(iso.slice(0, 4));
+  if (year < 1900 || year > 2999 || isoDay(parseDay(iso)) !== iso) return null;
+  return periodOf(kind, iso);
+}
+
+/** "November 2026", "Week of 16 Nov 2026", "Monday 23 November 2026". */
+export function describePeriod(period) {
+  if (period.kind === "month") return formatMonth(period.start);
+  if (period.kind === "week") return `Week of ${formatDate(period.start)}`;
+  return formatLongDay(period.start);
+}
+
+/** "this month", "this week", "this day" for sentences such as empty states. */
+export function periodNoun(period) {
+  return { day: "on this day", week: "this week", month: "this month" }[period.kind];
+}
+
+/** The month (YYYY-MM) budgets are read for: today's when the period holds today, else its first day's. */
+export function budgetMonth(period) {
+  const now = today();
+  return (contains(period, now) ? now : period.start).slice(0, 7);
+}
+
+/** The week containing a day: the trend a day view draws. */
+export function weekOf(period) {
+  return periodOf("week", period.start);
+}

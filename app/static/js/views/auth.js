@@ -1,0 +1,103 @@
+// Log in or create an account, on one form: the same Email and Password serve both buttons.
+
+import { ApiError, api, session } from "../api.js";
+import { el, emit, field } from "../dom.js";
+
+/** The log-in screen. Emits "signed-in" with {user} once a token is stored. */
+export function authView({ message = "" } = {}) {
+  const email = field("Email", { type: "email", name: "email", autocomplete: "username", required: true });
+  const password = field(
+    "Password",
+    { type: "password", name: "password", autocomplete: "current-password", required: true },
+    { hint: "New accounts need at least 8 characters." },
+  );
+  const keep = el("input", { type: "checkbox", id: "keep-signed-in", name: "keep" });
+  const notice = el("p", { class: "notice", role: "status" }, message);
+  notice.hidden = !message;
+  const formError = el("p", { class: "form-error", role: "alert" });
+  formError.hidden = true;
+  const loginButton = el("button", { type: "submit", class: "primary", value: "login" }, "Log in");
+  const registerButton = el("button", { type: "submit", class: "secondary", value: "register" }, "Create account");
+
+  const form = el(
+    "form",
+    { class: "auth-form card", novalidate: true, "aria-labelledby": "auth-title" },
+    el("h1", { id: "auth-title" }, "Expense Tracker"),
+    el("p", { class: "lede" }, "Log in, or create an account with the same two fields."),
+    notice,
+    email.wrap,
+    password.wrap,
+    el("div", { class: "check" }, keep, el("label", { for: "keep-signed-in" }, "Keep me signed in")),
+    formError,
+    el("div", { class: "auth-actions" }, loginButton, registerButton),
+  );
+
+  function clearErrors() {
+    email.setError("");
+    password.setError("");
+    formError.hidden = true;
+    notice.hidden = true;
+  }
+
+  function validate(registering) {
+    let ok = true;
+    if (!email.input.value.trim()) {
+      email.setError("Enter your email address.");
+      ok = false;
+    } else if (!email.input.checkValidity()) {
+      email.setError("Enter a valid email address, such as sam@example.com.");
+      ok = false;
+    }
+    if (!password.input.value) {
+      password.setError("Enter your password.");
+      ok = false;
+    } else if (registering && password.input.value.length < 8) {
+      password.setError("Use at least 8 characters for your password.");
+      ok = false;
+    }
+    return ok;
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const registering = event.submitter?.value === "register";
+    clearErrors();
+    if (!validate(registering)) {
+      form.querySelector("[aria-invalid=true]")?.focus();
+      return;
+    }
+    const body = { email: email.input.value.trim(), password: password.input.value };
+    loginButton.disabled = registerButton.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    try {
+      const result = registering ? await api.register(body) : await api.login(body);
+      session.save(result.access_token, keep.checked);
+      emit(form, "signed-in", { user: result.user });
+    } catch (error) {
+      showError(error, registering);
+    } finally {
+      loginButton.disabled = registerButton.disabled = false;
+      form.removeAttribute("aria-busy");
+    }
+  });
+
+  function showError(error, registering) {
+    if (!(error instanceof ApiError)) throw error;
+    const fields = error.fieldErrors;
+    if (error.status === 409) email.setError(error.message);
+    else if (error.status === 401) password.setError(error.message || "Invalid email or password");
+    else if (fields.email || fields.password) {
+      email.setError(fields.email ?? "");
+      password.setError(
+        fields.password && registering ? `${fields.password}. Use at least 8 characters.` : fields.password ?? "",
+      );
+    } else {
+      formError.textContent = error.message;
+      formError.hidden = false;
+    }
+    (form.querySelector("[aria-invalid=true]") ?? (error.status === 401 ? password.input : null))?.focus();
+  }
+
+  queueMicrotask(() => email.input.focus());
+  return el("main", { id: "main", class: "auth-screen" }, form);
+}

@@ -1,0 +1,204 @@
+// The three charts. This module alone owns the Chart.js instances: each is made once and then
+// updated in place (chart.data = ...; chart.update()), so nothing is duplicated or flickers.
+// Every canvas has an accessible name and a table with the same numbers.
+
+import { el } from "../dom.js";
+import { dayOfMonth, formatDate, formatMonth, formatWeekday, money, moneyShort } from "../format.js";
+
+const CHARTS = [
+  { key: "category", title: "Spending by category", type: "doughnut" },
+  { key: "trend", title: "Spending trend", type: "bar" },
+  { key: "budget", title: "Budget vs spent", type: "bar" },
+];
+
+const PALETTE = ["#4f7cff", "#22b59a", "#f2a93b", "#e8637a", "#9a6bff", "#3fb6e8", "#8fbf3f", "#ff8a4c", "#c05fc9", "#6c7a96"];
+
+function cssVar(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+}
+
+export function chartsView() {
+  const instances = new Map();
+  const figures = new Map();
+  const latest = new Map();
+
+  const root = el(
+    "section",
+    { class: "charts", "aria-label": "Charts" },
+    CHARTS.map(({ key, title }) => {
+      const headingId = `chart-${key}-title`;
+      const canvas = el("canvas", { role: "img", "aria-label": title });
+      const caption = el("p", { class: "card-sub" });
+      const empty = el("p", { class: "chart-empty", hidden: true });
+      const table = el("table", { class: "data-table" });
+      const figure = el(
+        "figure",
+        { class: `card chart chart-${key}` },
+        el("h2", { id: headingId }, title),
+        caption,
+        el("div", { class: "chart-box" }, canvas, empty),
+        el("details", {}, el("summary", {}, `${title}: the numbers`), table),
+      );
+      figures.set(key, { figure, canvas, caption, empty, table });
+      return figure;
+    }),
+  );
+
+  function theme() {
+    return {
+      text: cssVar("--muted") || "#666",
+      grid: cssVar("--border") || "#ddd",
+      accent: cssVar("--accent") || "#4f7cff",
+      soft: cssVar("--chart-soft") || "#c7d3f5",
+      ok: cssVar("--ok-fill") || "#22a05a",
+      warning: cssVar("--warning-fill") || "#e39b17",
+      over: cssVar("--over-fill") || "#d64545",
+      surface: cssVar("--surface") || "#fff",
+    };
+  }
+
+  function baseOptions({ key, type }) {
+    const t = theme();
+    const reduced = matchMedia("(prefers-reduced-motion: reduce)").matches;
+    const options = {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: reduced ? false : { duration: 250 },
+      plugins: {
+        legend: { display: key !== "trend", position: "bottom", labels: { color: t.text, boxWidth: 12 } },
+        tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label ? `${ctx.dataset.label}: ` : ""}${money(ctx.raw)}` } },
+      },
+    };
+    if (type === "doughnut") {
+      options.plugins.tooltip.callbacks.label = (ctx) => `${ctx.label}: ${money(ctx.raw)}`;
+    } else {
+      options.scales = {
+        x: { ticks: { color: t.text, maxRotation: 0, autoSkip: true }, grid: { display: false } },
+        y: { beginAtZero: true, ticks: { color: t.text, callback: (v) => (Number.isInteger(v) ? moneyShort(v) : null) }, grid: { color: t.grid } },
+      };
+    }
+    return options;
+  }
+
+  function draw(key, data) {
+    const Chart = window.Chart;
+    if (!Chart) return;
+    const chart = instances.get(key);
+    if (chart) {
+      // Mutate the existing datasets: Chart.js then animates only the values that changed, so an
+      // unchanged chart stays still instead of regrowing from zero.
+      chart.data.labels = data.labels;
+      data.datasets.forEach((dataset, i) => {
+        if (chart.data.datasets[i]) Object.assign(chart.data.datasets[i], dataset);
+        else chart.data.datasets.push(dataset);
+      });
+      chart.data.datasets.length = data.datasets.length;
+      chart.update();
+      return;
+    }
+    const spec = CHARTS.find((c) => c.key === key);
+    instances.set(key, new Chart(figures.get(key).canvas, { type: spec.type, data, options: baseOptions(spec) }));
+  }
+
+  function fillTable(key, head, rows) {
+    const { table } = figures.get(key);
+    table.replaceChildren(
+      el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, rows.map((cells) => el("tr", {}, cells.map((c, i) => (i === 0 ? el("th", { scope: "row" }, c) : el("td", {}, c)))))),
+    );
+  }
+
+  function setEmpty(key, message) {
+    const { empty, canvas } = figures.get(key);
+    empty.textContent = message ?? "";
+    empty.hidden = !message;
+    canvas.classList.toggle("is-empty", Boolean(message));
+  }
+
+  /** stats: the period's /api/stats; label: the period written out. */
+  function showCategories(stats, label) {
+    latest.set("category", [stats, label]);
+    const t = theme();
+    const items = stats.by_category;
+    figures.get("category").caption.textContent = label;
+    draw("category", {
+      labels: items.map((c) => c.category),
+      datasets: [{
+        data: items.map((c) => c.amount),
+        backgroundColor: items.map((_, i) => PALETTE[i % PALETTE.length]),
+        borderColor: t.surface,
+        borderWidth: 2,
+      }],
+    });
+    setEmpty("category", items.length ? null : "Nothing spent in this period.");
+    fillTable("category", ["Category", "Spent"], items.map((c) => [c.category, money(c.amount)]));
+  }
+
+  /** stats: /api/stats by day for a month or a week; highlight: a day to pick out (day view). */
+  function showTrend(stats, { kind, highlight }) {
+    latest.set("trend", [stats, { kind, highlight }]);
+    const t = theme();
+    const points = stats.trend;
+    const short = kind === "month" ? dayOfMonth : formatWeekday;
+    figures.get("trend").caption.textContent =
+      kind === "month" ? `By day, ${formatMonth(stats.start)}` : `By day, week of ${formatDate(stats.start)}`;
+    draw("trend", {
+      labels: points.map((p) => short(p.period_start)),
+      datasets: [{
+        label: "Spent",
+        data: points.map((p) => p.amount),
+        backgroundColor: points.map((p) => (highlight && p.period_start !== highlight ? t.soft : t.accent)),
+        borderRadius: 4,
+        maxBarThickness: 36,
+      }],
+    });
+    const anything = points.some((p) => Number(p.amount) > 0);
+    setEmpty("trend", anything ? null : "Nothing spent in this time.");
+    fillTable("trend", ["Day", "Spent"], points.map((p) => [formatDate(p.period_start), money(p.amount)]));
+  }
+
+  /** summary: /api/summary for the period's month. */
+  function showBudgets(summary) {
+    latest.set("budget", [summary]);
+    const t = theme();
+    const lines = summary.categories.filter((c) => c.budget !== null);
+    figures.get("budget").caption.textContent = formatMonth(summary.start);
+    draw("budget", {
+      labels: lines.map((c) => c.category),
+      datasets: [
+        { label: "Budget", data: lines.map((c) => c.budget), backgroundColor: t.soft, borderRadius: 4, maxBarThickness: 36 },
+        {
+          label: "Spent",
+          data: lines.map((c) => c.spent),
+          backgroundColor: lines.map((c) => t[c.status] ?? t.accent),
+          borderRadius: 4,
+          maxBarThickness: 36,
+        },
+      ],
+    });
+    setEmpty("budget", lines.length ? null : "No budgets for this month yet.");
+    fillTable(
+      "budget",
+      ["Category", "Budget", "Spent", "Remaining"],
+      lines.map((c) => [c.category, money(c.budget), money(c.spent), money(c.remaining)]),
+    );
+  }
+
+  /** Colours come from CSS variables: after a theme change, rebuild the options in place. */
+  function retheme() {
+    for (const [key, chart] of instances) {
+      chart.options = baseOptions(CHARTS.find((c) => c.key === key));
+      chart.update("none");
+    }
+    for (const [key, args] of latest) {
+      ({ category: showCategories, trend: showTrend, budget: showBudgets })[key](...args);
+    }
+  }
+
+  function destroy() {
+    for (const chart of instances.values()) chart.destroy();
+    instances.clear();
+  }
+
+  return { root, showCategories, showTrend, showBudgets, retheme, destroy };
+}

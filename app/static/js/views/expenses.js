@@ -1,0 +1,217 @@
+// The period's expenses: search, newest first, 50 at a time, Edit in a dialog, Delete with Undo,
+// and Export CSV.
+
+import { api } from "../api.js";
+import { el, emit, uid } from "../dom.js";
+import { amountValue, formatDate, formatRowDate, money } from "../format.js";
+import { periodNoun } from "../period.js";
+import { checkExpense, expenseBody, expenseFields, focusFirstError, showApiError } from "./expense-form.js";
+import { toast } from "./toast.js";
+
+/**
+ * Emits "search" {q}, "load-more", "export" and "expenses-changed" {action}.
+ * Call show(page, {period, q}) for a first page, append(page) for the next.
+ */
+export function expensesView() {
+  let shown = 0;
+  let total = 0;
+  let nextCursor = null; // the API's keyset cursor for the next page, when it offers one
+  let context = null;
+
+  const search = el("input", {
+    type: "search",
+    id: "expense-search",
+    name: "q",
+    maxlength: 200,
+    placeholder: "Search descriptions and categories",
+    autocomplete: "off",
+  });
+  const exportButton = el("button", { type: "button", class: "secondary" }, "Export CSV");
+  const count = el("p", { class: "list-count", "aria-live": "polite" });
+  const list = el("ul", { class: "expense-list", "aria-labelledby": "expenses-title" });
+  const empty = el("p", { class: "empty", hidden: true });
+  const error = el("p", { class: "form-error", role: "alert", hidden: true });
+  const more = el("button", { type: "button", class: "secondary load-more", hidden: true }, "Load more");
+
+  const root = el(
+    "section",
+    { class: "card list-card", "aria-labelledby": "expenses-title" },
+    el(
+      "div",
+      { class: "card-head" },
+      el("h2", { id: "expenses-title" }, "Expenses"),
+      exportButton,
+    ),
+    el(
+      "div",
+      { class: "search", role: "search" },
+      el("label", { for: "expense-search", class: "visually-hidden" }, "Search expenses"),
+      search,
+    ),
+    count,
+    error,
+    empty,
+    list,
+    more,
+  );
+
+  let searchTimer = null;
+  search.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => emit(root, "search", { q: search.value.trim() }), 250);
+  });
+  search.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      clearTimeout(searchTimer);
+      emit(root, "search", { q: search.value.trim() });
+    }
+  });
+  more.addEventListener("click", () => {
+    more.disabled = true;
+    emit(root, "load-more", { offset: shown, cursor: nextCursor });
+  });
+  exportButton.addEventListener("click", () => emit(root, "export"));
+
+  function loading(value) {
+    list.setAttribute("aria-busy", String(value));
+    if (value && !shown) {
+      count.textContent = "Loading expenses…";
+    }
+  }
+
+  function show(page, ctx) {
+    context = ctx;
+    list.replaceChildren();
+    shown = 0;
+    error.hidden = true;
+    append(page);
+  }
+
+  function append(page) {
+    total = page.total;
+    nextCursor = page.next_cursor ?? null;
+    list.append(...page.items.map(row));
+    shown += page.items.length;
+    const noun = periodNoun(context.period);
+    empty.hidden = total !== 0;
+    empty.textContent = context.q
+      ? `No expenses ${noun} match “${context.q}”.`
+      : `No expenses ${noun}. Add one above.`;
+    count.textContent = total
+      ? `${shown < total ? `Showing ${shown} of ${total}` : `${total}`} expense${total === 1 ? "" : "s"}` +
+        (context.q ? ` matching “${context.q}”` : "") +
+        ` · ${money(page.total_amount)}`
+      : "";
+    more.hidden = shown >= total;
+    more.disabled = false;
+    list.setAttribute("aria-busy", "false");
+  }
+
+  function showError(message) {
+    list.setAttribute("aria-busy", "false");
+    count.textContent = "";
+    error.textContent = `Could not load expenses: ${message}`;
+    error.hidden = false;
+    more.disabled = false;
+  }
+
+  function row(expense) {
+    const descriptionId = uid("expense");
+    const item = el(
+      "li",
+      { class: "expense", dataset: { id: expense.id } },
+      el("time", { class: "expense-date", datetime: expense.date, title: formatDate(expense.date) }, formatRowDate(expense.date)),
+      el("span", { class: "expense-category" }, expense.category),
+      el("span", { class: "expense-description", id: descriptionId }, expense.description),
+      el("span", { class: "expense-amount" }, money(expense.amount)),
+      el(
+        "span",
+        { class: "expense-actions" },
+        el("button", { type: "button", class: "small", "aria-describedby": descriptionId, onclick: () => edit(expense) }, "Edit"),
+        el("button", { type: "button", class: "small danger-text", "aria-describedby": descriptionId, onclick: () => remove(expense, item) }, "Delete"),
+      ),
+    );
+    return item;
+  }
+
+  function edit(expense) {
+    const fields = expenseFields();
+    fields.date.input.value = expense.date;
+    fields.category.input.value = expense.category;
+    fields.amount.input.value = amountValue(expense.amount);
+    fields.description.input.value = expense.description;
+    const formError = el("p", { class: "form-error", role: "alert", hidden: true });
+    const save = el("button", { type: "submit", class: "primary" }, "Save");
+    const cancel = el("button", { type: "button", class: "secondary" }, "Cancel");
+    const titleId = uid("dialog");
+    const form = el(
+      "form",
+      { class: "dialog-form", novalidate: true },
+      el("h2", { id: titleId }, "Edit expense"),
+      fields.date.wrap,
+      fields.category.wrap,
+      fields.amount.wrap,
+      fields.description.wrap,
+      formError,
+      el("div", { class: "dialog-actions" }, cancel, save),
+    );
+    const dialog = el("dialog", { class: "dialog", "aria-labelledby": titleId }, form);
+    dialog.addEventListener("close", () => dialog.remove());
+    cancel.addEventListener("click", () => dialog.close());
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      formError.hidden = true;
+      if (!checkExpense(fields)) {
+        focusFirstError(fields);
+        return;
+      }
+      save.disabled = true;
+      try {
+        await api.updateExpense(expense.id, expenseBody(fields));
+        dialog.close();
+        emit(root, "expenses-changed", { action: "edited" });
+        toast("Expense saved.");
+      } catch (err) {
+        const rest = showApiError(fields, err);
+        if (rest) {
+          formError.textContent = rest;
+          formError.hidden = false;
+        }
+        focusFirstError(fields);
+      } finally {
+        save.disabled = false;
+      }
+    });
+    root.append(dialog);
+    dialog.showModal();
+    fields.amount.input.focus();
+  }
+
+  async function remove(expense, item) {
+    item.classList.add("removing");
+    try {
+      await api.deleteExpense(expense.id);
+    } catch (err) {
+      item.classList.remove("removing");
+      toast(`Could not delete: ${err.message}`, { error: true });
+      return;
+    }
+    item.remove();
+    emit(root, "expenses-changed", { action: "deleted" });
+    const { date, category, amount, description } = expense;
+    toast(`Deleted ${category} ${money(amount)}.`, {
+      action: "Undo",
+      onAction: async () => {
+        try {
+          await api.createExpense({ date, category, amount: amountValue(amount), description });
+          emit(root, "expenses-changed", { action: "restored" });
+          toast("Expense restored.");
+        } catch (err) {
+          toast(`Could not restore: ${err.message}`, { error: true });
+        }
+      },
+    });
+  }
+
+  return { root, show, append, loading, showError };
+}

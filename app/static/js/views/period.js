@@ -1,0 +1,55 @@
+// The period switch: Day / Week / Month, Previous / Next, Today, and the period written out.
+
+import { el, emit } from "../dom.js";
+import { currentPeriod, describePeriod, hashFor, KINDS, shift, switchKind } from "../period.js";
+
+const KIND_LABELS = { day: "Day", week: "Week", month: "Month" };
+
+/** Emits "period-change" with {period}; call update(period) to show a new one. */
+export function periodView() {
+  let period = null;
+  const kindButtons = KINDS.map((kind) =>
+    el("button", { type: "button", class: "seg", "aria-pressed": "false", dataset: { kind } }, KIND_LABELS[kind]),
+  );
+  const title = el("h2", { class: "period-title", id: "period-title", "aria-live": "polite" });
+  const previous = el(
+    "button",
+    { type: "button", class: "icon-button", "aria-label": "Previous", title: "Previous period" },
+    el("span", { "aria-hidden": "true" }, "‹"),
+  );
+  const next = el(
+    "button",
+    { type: "button", class: "icon-button", "aria-label": "Next", title: "Next period" },
+    el("span", { "aria-hidden": "true" }, "›"),
+  );
+  // A link, not a button: it goes to an address (the current period), and reload keeps it.
+  const todayLink = el("a", { class: "button ghost", href: "#/month" }, "Today");
+
+  const root = el(
+    "section",
+    { class: "period-bar card", "aria-labelledby": "period-title" },
+    el("div", { class: "segmented", role: "group", "aria-label": "Period length" }, kindButtons),
+    el("div", { class: "period-nav" }, previous, title, next, todayLink),
+  );
+
+  for (const button of kindButtons) {
+    button.addEventListener("click", () => {
+      if (period && button.dataset.kind !== period.kind) {
+        emit(root, "period-change", { period: switchKind(period, button.dataset.kind) });
+      }
+    });
+  }
+  previous.addEventListener("click", () => period && emit(root, "period-change", { period: shift(period, -1) }));
+  next.addEventListener("click", () => period && emit(root, "period-change", { period: shift(period, 1) }));
+
+  function update(value) {
+    period = value;
+    title.textContent = describePeriod(period);
+    for (const button of kindButtons) {
+      button.setAttribute("aria-pressed", String(button.dataset.kind === period.kind));
+    }
+    todayLink.setAttribute("href", hashFor(currentPeriod(period.kind)));
+  }
+
+  return { root, update };
+}

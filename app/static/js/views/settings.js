@@ -1,0 +1,190 @@
+// Settings, in a dialog built when opened and removed when closed: display name and currency,
+// Change password, Delete account.
+// Emits "user-changed" {user} and "account-deleted".
+
+import { ApiError, api, session } from "../api.js";
+import { el, emit, field, uid } from "../dom.js";
+import { toast } from "./toast.js";
+
+function currencyOptions(current) {
+  let codes = [];
+  try {
+    codes = Intl.supportedValuesOf("currency");
+  } catch {
+    codes = ["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "INR", "CNY", "SEK", "NOK", "DKK", "PLN", "BRL", "MXN"];
+  }
+  if (!codes.includes(current)) codes = [current, ...codes];
+  let names = null;
+  try {
+    names = new Intl.DisplayNames(["en"], { type: "currency" });
+  } catch {
+    /* codes alone */
+  }
+  return codes.map((code) =>
+    el("option", { value: code, selected: code === current }, names ? `${code} — ${names.of(code)}` : code),
+  );
+}
+
+function errorMessage(error) {
+  if (!(error instanceof ApiError)) throw error;
+  return error.message;
+}
+
+export function openSettings(anchor, user) {
+  const titleId = uid("dialog");
+  const dialog = el("dialog", { class: "dialog settings", "aria-labelledby": titleId });
+  dialog.addEventListener("close", () => dialog.remove());
+
+  // Profile
+  const name = field("Display name", { type: "text", name: "display_name", maxlength: 60, autocomplete: "nickname" });
+  name.input.value = user.display_name ?? "";
+  const currency = field("Currency", { name: "currency" }, { tag: "select" });
+  currency.input.append(...currencyOptions(user.currency));
+  const profileButton = el("button", { type: "submit", class: "primary" }, "Save settings");
+  const profile = el(
+    "form",
+    { class: "settings-section", novalidate: true, "aria-label": "Profile" },
+    el("p", { class: "card-sub" }, `Signed in as ${user.email}`),
+    name.wrap,
+    currency.wrap,
+    el("div", { class: "dialog-actions" }, profileButton),
+  );
+  profile.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    name.setError("");
+    currency.setError("");
+    profileButton.disabled = true;
+    try {
+      const updated = await api.updateMe({ display_name: name.input.value.trim(), currency: currency.input.value });
+      emit(anchor, "user-changed", { user: updated });
+      toast("Settings saved.");
+      dialog.close();
+    } catch (error) {
+      const fields = error.fieldErrors ?? {};
+      if (fields.display_name || fields.currency) {
+        name.setError(fields.display_name ?? "");
+        currency.setError(fields.currency ?? "");
+      } else name.setError(errorMessage(error));
+    } finally {
+      profileButton.disabled = false;
+    }
+  });
+
+  // Password
+  const current = field("Current password", { type: "password", name: "current_password", autocomplete: "current-password" });
+  const next = field(
+    "New password",
+    { type: "password", name: "new_password", autocomplete: "new-password", minlength: 8 },
+    { hint: "At least 8 characters. Other devices will be logged out." },
+  );
+  const passwordButton = el("button", { type: "submit", class: "secondary" }, "Change password");
+  const passwordForm = el(
+    "form",
+    { class: "settings-section", novalidate: true, "aria-labelledby": `${titleId}-pw` },
+    el("h3", { id: `${titleId}-pw` }, "Password"),
+    current.wrap,
+    next.wrap,
+    el("div", { class: "dialog-actions" }, passwordButton),
+  );
+  passwordForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    current.setError("");
+    next.setError("");
+    if (!current.input.value) current.setError("Enter your current password.");
+    if (next.input.value.length < 8) next.setError("Use at least 8 characters for your new password.");
+    if (passwordForm.querySelector("[aria-invalid=true]")) {
+      passwordForm.querySelector("[aria-invalid=true]").focus();
+      return;
+    }
+    passwordButton.disabled = true;
+    const newPassword = next.input.value;
+    try {
+      await api.changePassword({ current_password: current.input.value, new_password: newPassword });
+    } catch (error) {
+      passwordButton.disabled = false;
+      if (error.status === 403) current.setError("That is not your current password.");
+      else if (error.fieldErrors?.new_password) next.setError(error.fieldErrors.new_password);
+      else current.setError(errorMessage(error));
+      passwordForm.querySelector("[aria-invalid=true]")?.focus();
+      return;
+    }
+    // The old token stopped working: sign in again with the new password to stay logged in here.
+    try {
+      const result = await api.login({ email: user.email, password: newPassword });
+      session.save(result.access_token, session.persistent);
+      toast("Password changed.");
+      dialog.close();
+    } catch {
+      dialog.close();
+      session.clear();
+      window.dispatchEvent(new CustomEvent("session-expired", { detail: "Password changed. Log in with your new password." }));
+    }
+  });
+
+  // Delete account
+  const deleteButton = el("button", { type: "button", class: "danger" }, "Delete account…");
+  const danger = el(
+    "div",
+    { class: "settings-section" },
+    el("h3", {}, "Delete account"),
+    el("p", { class: "card-sub" }, "Removes your account with every expense and budget. This cannot be undone."),
+    deleteButton,
+  );
+  deleteButton.addEventListener("click", () => {
+    dialog.close();
+    confirmDelete(anchor);
+  });
+
+  const close = el("button", { type: "button", class: "icon-button dialog-close", "aria-label": "Close settings" }, el("span", { "aria-hidden": "true" }, "×"));
+  close.addEventListener("click", () => dialog.close());
+  dialog.append(
+    el("div", { class: "dialog-head" }, el("h2", { id: titleId }, "Settings"), close),
+    profile,
+    passwordForm,
+    danger,
+  );
+  anchor.append(dialog);
+  dialog.showModal();
+  name.input.focus();
+}
+
+function confirmDelete(anchor) {
+  const titleId = uid("dialog");
+  const password = field("Password", { type: "password", name: "password", autocomplete: "current-password", required: true });
+  const confirm = el("button", { type: "submit", class: "danger" }, "Delete account");
+  const cancel = el("button", { type: "button", class: "secondary" }, "Cancel");
+  const form = el(
+    "form",
+    { class: "dialog-form", novalidate: true },
+    el("h2", { id: titleId }, "Delete your account?"),
+    el("p", {}, "Every expense and budget goes with it, and it cannot be undone. Enter your password to confirm."),
+    password.wrap,
+    el("div", { class: "dialog-actions" }, cancel, confirm),
+  );
+  const dialog = el("dialog", { class: "dialog", role: "alertdialog", "aria-labelledby": titleId }, form);
+  dialog.addEventListener("close", () => dialog.remove());
+  cancel.addEventListener("click", () => dialog.close());
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    password.setError("");
+    if (!password.input.value) {
+      password.setError("Enter your password to confirm.");
+      password.input.focus();
+      return;
+    }
+    confirm.disabled = true;
+    try {
+      await api.deleteAccount({ password: password.input.value });
+    } catch (error) {
+      confirm.disabled = false;
+      password.setError(error.status === 403 ? "That password is not right." : errorMessage(error));
+      password.input.focus();
+      return;
+    }
+    dialog.close();
+    emit(anchor, "account-deleted");
+  });
+  anchor.append(dialog);
+  dialog.showModal();
+  password.input.focus();
+}

@@ -1,0 +1,85 @@
+"""Helpers for the browser tests of the web UI: set up through the API, act through the page."""
+
+from datetime import date, timedelta
+from itertools import count
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.factories import PASSWORD
+
+_numbers = count(1)
+
+
+class User:
+    def __init__(self, email: str, token: str) -> None:
+        self.email = email
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+
+def register(page: Page, base: str, email: str | None = None, **extra: Any) -> User:
+    """Create an account through the API (fast), not through the form."""
+    email = email or f"ui{next(_numbers)}@example.com"
+    response = page.request.post(
+        base + "/api/auth/register", data={"email": email, "password": PASSWORD, **extra}
+    )
+    assert response.status == 201, response.text()
+    return User(email, response.json()["access_token"])
+
+
+def add_expense(page: Page, base: str, user: User, **fields: Any) -> dict[str, Any]:
+    body = {
+        "date": date.today().isoformat(),
+        "category": "Food",
+        "amount": "12.50",
+        "description": "",
+        **fields,
+    }
+    response = page.request.post(base + "/api/expenses", data=body, headers=user.headers)
+    assert response.status == 201, response.text()
+    expense: dict[str, Any] = response.json()
+    return expense
+
+
+def set_budget(page: Page, base: str, user: User, category: str, amount: str) -> None:
+    response = page.request.post(
+        base + "/api/budgets", data={"category": category, "amount": amount}, headers=user.headers
+    )
+    assert response.status in (200, 201), response.text()
+
+
+def log_in(page: Page, base: str, user: User, path: str = "/") -> None:
+    page.goto(base + path)
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Add expense")).to_be_visible()
+
+
+def expense_rows(page: Page) -> Any:
+    return page.get_by_role("list", name="Expenses").get_by_role("listitem")
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def month_label(day: date) -> str:
+    return day.strftime("%B %Y")
+
+
+def week_label(day: date) -> str:
+    start = monday(day)
+    return f"Week of {start.day} {start.strftime('%b %Y')}"
+
+
+def previous_month(day: date) -> date:
+    return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def api_errors(errors: list[str], *statuses: int) -> list[str]:
+    """Console errors other than the browser's log of the API answers a test provoked on purpose."""
+    expected = [f"status of {status}" for status in statuses]
+    return [
+        e for e in errors if not (e.startswith("Failed to load resource") and any(s in e for s in expected))
+    ]
