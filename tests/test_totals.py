@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, select
+from sqlalchemy import Engine, insert, select
 
 from app.database import make_engine
 from app.migrate import alembic_config
 from app.models import Expense, MonthlyTotal, User
-from app.services.totals import _split
+from app.services.totals import _split, rebuild
 from tests.factories import add_expense, register
 
 
@@ -147,3 +147,30 @@ def test_migration_backfills_monthly_totals(empty_database_url: str) -> None:
         (date(2026, 1, 1), "Rent", 1, 9),
         (date(2026, 2, 1), "Food", 1, 7),
     ]
+
+
+def test_rebuild_recomputes_what_the_writes_kept(client: TestClient, engine: Engine) -> None:
+    headers = register(client)
+    for day, category, amount in [
+        ("2026-01-31", "Food", "1.50"),
+        ("2026-01-02", "food", "0.50"),
+        ("2026-02-01", "Rent", "9"),
+    ]:
+        add_expense(client, headers, date=day, category=category, amount=amount)
+    doomed = add_expense(client, headers, date="2026-03-03", category="Gifts", amount="5")
+    client.delete(f"/api/expenses/{doomed['id']}", headers=headers)
+
+    def live_totals() -> list[tuple[object, ...]]:
+        columns = (MonthlyTotal.user_id, MonthlyTotal.month, MonthlyTotal.category, MonthlyTotal.count)
+        stmt = select(*columns, MonthlyTotal.amount_cents).where(MonthlyTotal.count > 0).order_by(*columns)
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(stmt)]
+
+    kept = live_totals()
+    assert [row[1:] for row in kept] == [
+        (date(2026, 1, 1), "Food", 2, 200),
+        (date(2026, 2, 1), "Rent", 1, 900),
+    ]
+    with engine.begin() as conn:
+        rebuild(conn)
+    assert live_totals() == kept

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Date, bindparam, cast, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,21 @@ def record(session: Session, *, expense: Expense, sign: int) -> None:
         "amount_cents": sign * expense.amount_cents,
     }
     session.execute(_UPSERT[session.get_bind().dialect.name], params)
+
+
+def rebuild(connection: Connection) -> None:
+    """Recompute every monthly total from the expenses, after a bulk load that bypassed `record`."""
+    if connection.dialect.name == "sqlite":
+        month: ColumnElement[date] = func.date(Expense.date, "start of month")
+    else:
+        month = cast(func.date_trunc("month", Expense.date), Date)
+    columns = [Expense.user_id, month, Expense.category_key, func.min(Expense.category), func.count()]
+    totals = select(*columns, func.sum(Expense.amount_cents)).group_by(
+        Expense.user_id, month, Expense.category_key
+    )
+    connection.execute(delete(MonthlyTotal))
+    names = ["user_id", "month", "category_key", "category", "count", "amount_cents"]
+    connection.execute(insert(MonthlyTotal).from_select(names, totals))
 
 
 def _split(
