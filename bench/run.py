@@ -196,9 +196,11 @@ def load(
     method: str = "GET",
     body: str = "",
     token: str = "",
+    bodies: tuple[str, ...] = (),
 ) -> Load:
     if shutil.which("wrk"):
         env = {**os.environ, "WRK_METHOD": method, "WRK_BODY": body, "WRK_TOKEN": token}
+        env["WRK_BODIES"] = "\n".join(bodies)
         threads = str(min(2, connections))
         command = ["wrk", "-t", threads, "-c", str(connections), "-d", f"{seconds}s", "--timeout", "20s"]
         out = subprocess.run(
@@ -211,10 +213,12 @@ def load(
         r = json.loads(out.strip().splitlines()[-1])
         rps = r["requests"] / (r["duration_us"] / 1e6)
         return Load(r["p50_us"] / 1e3, r["p95_us"] / 1e3, r["p99_us"] / 1e3, rps, r["errors"] + r["non2xx"])
-    return asyncio.run(_httpx_load(base + path, connections, seconds, method, body, token))
+    return asyncio.run(_httpx_load(base + path, connections, seconds, method, bodies or (body,), token))
 
 
-async def _httpx_load(url: str, connections: int, seconds: float, method: str, body: str, token: str) -> Load:
+async def _httpx_load(
+    url: str, connections: int, seconds: float, method: str, bodies: tuple[str, ...], token: str
+) -> Load:
     import httpx2 as httpx  # only when wrk is missing; a dev dependency
 
     headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
@@ -228,6 +232,7 @@ async def _httpx_load(url: str, connections: int, seconds: float, method: str, b
             nonlocal failed
             while time.monotonic() < end:
                 start = time.perf_counter()
+                body = bodies[len(latencies) % len(bodies)]
                 response = await client.request(method, url, content=body or None)
                 latencies.append((time.perf_counter() - start) * 1e3)
                 failed += response.status_code >= 300
@@ -355,17 +360,22 @@ def run(url: str, *, seconds: float, workers: int, heavy: int) -> list[Row]:
                 body=body,
                 token=token,
             )
-        login = json.dumps({"email": HEAVY_EMAIL, "password": PASSWORD})
+        # Log-ins spread over many accounts: a burst on one account is throttled, as it should be.
+        logins = tuple(
+            json.dumps({"email": f"user{i}@bench.example", "password": PASSWORD}) for i in range(OTHER_USERS)
+        )
         for conns in (1, 32):
             results["login", conns] = load(
-                base, "/api/auth/login", connections=conns, seconds=seconds, method="POST", body=login
+                base, "/api/auth/login", connections=conns, seconds=seconds, method="POST", bodies=logins
             )
 
         # The no-op's latency while 8 logins hash at once.
         background: dict[str, Load] = {}
         busy = threading.Thread(
             target=lambda: background.update(
-                x=load(base, "/api/auth/login", connections=8, seconds=seconds + 2, method="POST", body=login)
+                x=load(
+                    base, "/api/auth/login", connections=8, seconds=seconds + 2, method="POST", bodies=logins
+                )
             )
         )
         busy.start()

@@ -5,6 +5,19 @@ if body and body ~= "" then
   wrk.body = body
   wrk.headers["Content-Type"] = "application/json"
 end
+-- WRK_BODIES: one body per line, sent in turn (e.g. log-ins spread over many accounts).
+local bodies = {}
+for line in (os.getenv("WRK_BODIES") or ""):gmatch("[^\n]+") do
+  table.insert(bodies, line)
+end
+if #bodies > 0 then
+  local i = 0
+  wrk.headers["Content-Type"] = "application/json"
+  request = function()
+    i = i % #bodies + 1
+    return wrk.format(nil, nil, nil, bodies[i])
+  end
+end
 local token = os.getenv("WRK_TOKEN")
 if token and token ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. token
