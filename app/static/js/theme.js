@@ -4,9 +4,16 @@ const KEY = "expense-tracker.theme";
 const systemDark = matchMedia("(prefers-color-scheme: dark)");
 export const THEME_CHANGE = "theme-change";
 
+function savedChoice() {
+  try {
+    return localStorage.getItem(KEY);
+  } catch {
+    return null; // storage blocked: follow the system
+  }
+}
+
 export function isDark() {
-  const chosen = document.documentElement.dataset.theme;
-  return chosen ? chosen === "dark" : systemDark.matches;
+  return document.documentElement.dataset.theme === "dark";
 }
 
 export function setDark(dark) {
@@ -21,5 +28,7 @@ export function setDark(dark) {
 }
 
 systemDark.addEventListener("change", () => {
-  if (!document.documentElement.dataset.theme) window.dispatchEvent(new CustomEvent(THEME_CHANGE));
+  if (savedChoice()) return;
+  document.documentElement.dataset.theme = systemDark.matches ? "dark" : "light";
+  window.dispatchEvent(new CustomEvent(THEME_CHANGE));
 });
