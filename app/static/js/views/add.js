@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { el, emit } from "../dom.js";
 import { today } from "../format.js";
-import { checkExpense, expenseBody, expenseFields, focusFirstError, showApiError } from "./expense-form.js";
+import { checkExpense, expenseBody, expenseFields, focusFirstError, showSaveError } from "./expense-form.js";
 
 export function addView() {
   const fields = expenseFields();
@@ -44,12 +44,7 @@ export function addView() {
       emit(root, "expenses-changed", { action: "added", expense });
       fields.amount.input.focus();
     } catch (error) {
-      const rest = showApiError(fields, error);
-      if (rest) {
-        formError.textContent = rest;
-        formError.hidden = false;
-      }
-      focusFirstError(fields);
+      showSaveError(fields, formError, error);
     } finally {
       button.disabled = false;
       form.removeAttribute("aria-busy");

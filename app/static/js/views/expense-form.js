@@ -61,7 +61,17 @@ export function clearErrors(fields) {
 }
 
 /** Put an API error next to the field it is about; returns the message for anything left over. */
-export function showApiError(fields, error) {
+/** Show a failed save: each problem next to its field, anything else in the form's message. */
+export function showSaveError(fields, formError, error) {
+  const rest = showApiError(fields, error);
+  if (rest) {
+    formError.textContent = rest;
+    formError.hidden = false;
+  }
+  focusFirstError(fields);
+}
+
+function showApiError(fields, error) {
   if (!(error instanceof ApiError)) throw error;
   const byField = error.fieldErrors;
   let placed = false;

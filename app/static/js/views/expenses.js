@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { el, emit, uid } from "../dom.js";
 import { amountValue, formatDate, formatRowDate, money } from "../format.js";
 import { periodNoun } from "../period.js";
-import { checkExpense, expenseBody, expenseFields, focusFirstError, showApiError } from "./expense-form.js";
+import { checkExpense, expenseBody, expenseFields, focusFirstError, showSaveError } from "./expense-form.js";
 import { toast } from "./toast.js";
 
 /**
@@ -172,12 +172,7 @@ export function expensesView() {
         emit(root, "expenses-changed", { action: "edited" });
         toast("Expense saved.");
       } catch (err) {
-        const rest = showApiError(fields, err);
-        if (rest) {
-          formError.textContent = rest;
-          formError.hidden = false;
-        }
-        focusFirstError(fields);
+        showSaveError(fields, formError, err);
       } finally {
         save.disabled = false;
       }
