@@ -16,7 +16,8 @@ from app.services.categories import canonical_category
 
 EXPORT_BATCH = 1000
 Row = TypeVarTuple("Row")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of these is run as a formula by spreadsheets: export prefixes it with '.
+FORMULA_START = frozenset("=+-@\t\r")
 
 
 @dataclass(frozen=True)
@@ -124,11 +125,6 @@ def delete_expense(session: Session, *, user: User, expense_id: int) -> None:
     session.commit()
 
 
-def _safe_cell(value: str) -> str:
-    # A leading =, +, -, @, tab or CR makes spreadsheets evaluate the cell as a formula.
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def export_csv(session: Session, *, user: User, filters: ExpenseFilter) -> Iterator[str]:
     """CSV text in chunks, read in batches, so memory stays flat however many rows there are."""
     # The date as the driver hands it over (text on SQLite): parsing 100k dates only to print them
@@ -141,9 +137,17 @@ def export_csv(session: Session, *, user: User, filters: ExpenseFilter) -> Itera
     # A connection of its own: the request's session is closed before the body finishes streaming.
     with session.get_bind().engine.connect() as connection:
         for partition in connection.execution_options(yield_per=EXPORT_BATCH).execute(stmt).partitions():
+            # Written inline rather than through helper calls: this loop runs once per exported row.
             writer.writerows(
-                (str(day), _safe_cell(category), f"{cents // 100}.{cents % 100:02d}", _safe_cell(description))
-                for day, category, cents, description in partition
+                [
+                    (
+                        str(day),
+                        "'" + category if category[:1] in FORMULA_START else category,
+                        f"{cents // 100}.{cents % 100:02d}",
+                        "'" + description if description[:1] in FORMULA_START else description,
+                    )
+                    for day, category, cents, description in partition
+                ]
             )
             yield buffer.getvalue()
             buffer.seek(0)
