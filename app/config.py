@@ -37,12 +37,23 @@ class Settings(BaseSettings):
     rate_limit_storage_uri: str = "memory://"
     # Comma-separated origins allowed to call the API from other sites; empty means CORS stays off.
     cors_origins: str = ""
+    # False: only an admin creates accounts (directly or by invitation link); /api/auth/register is 403.
+    allow_registration: bool = True
+    # The address people open the app at, for links made outside a request (the command line).
+    # Empty: http://HOST:PORT. Links made by the API use the address the admin's browser used.
+    public_url: str = ""
+    # `python -m app backup` keeps this many snapshots in DATA_DIR/backups.
+    backup_keep: int = Field(default=7, ge=1, le=1000)
 
     @field_validator("rate_limit_login_email", "rate_limit_login_ip", "rate_limit_register_ip")
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
         limits.parse(value)  # a typo fails at start instead of throttling nothing
         return value
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def cors_origin_list(self) -> list[str]:

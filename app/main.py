@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import PROJECT_ROOT, settings
 from app.errors import AppError, Invalid
 from app.migrate import upgrade_to_head
-from app.routers import auth, budgets, expenses, reports
+from app.routers import admin, auth, budgets, expenses, reports
 
 STATIC_DIR = PROJECT_ROOT / "app" / "static"
 
@@ -140,6 +140,7 @@ app.include_router(auth.router, prefix="/api")
 app.include_router(expenses.router, prefix="/api")
 app.include_router(budgets.router, prefix="/api")
 app.include_router(reports.router, prefix="/api")
+app.include_router(admin.router, prefix="/api")
 
 
 @app.get("/api/health", tags=["health"])

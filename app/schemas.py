@@ -198,12 +198,12 @@ Month = Annotated[
 ]
 
 
-def _as_utc(value: datetime) -> datetime:
+def as_utc(value: datetime) -> datetime:
     # SQLite hands timestamps back without a zone; they were written in UTC.
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
 
 
 class StrictModel(BaseModel):
@@ -235,10 +235,16 @@ class PatchModel(StrictModel):
 
 
 # Accounts
+# Invitation and reset tokens are secrets.token_urlsafe(32): 43 URL-safe characters.
+LinkToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
+
+
 class RegisterIn(StrictModel):
     email: EmailStr = Field(max_length=320)
     password: Password
     display_name: DisplayName = ""
+    # The token from an invitation link; lets this registration through when registration is closed.
+    invitation: LinkToken | None = None
 
     @field_validator("email")
     @classmethod
@@ -270,6 +276,7 @@ class UserOut(BaseModel):
     display_name: str
     currency: str
     created_at: UtcDatetime
+    is_admin: bool
 
 
 class UserUpdate(PatchModel):
@@ -392,3 +399,53 @@ class StatsOut(BaseModel):
     count: int
     by_category: list[CategoryAmount]
     trend: list[TrendPoint]
+
+
+# Running an instance
+class PasswordReset(StrictModel):
+    token: LinkToken
+    new_password: Password
+
+
+class AdminUserOut(BaseModel):
+    """An account as the admin sees it: no expenses, only how many there are."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    display_name: str
+    created_at: UtcDatetime
+    last_login_at: UtcDatetime | None
+    expense_count: int
+    disabled: bool
+    is_admin: bool
+
+
+class AdminUserCreate(StrictModel):
+    email: EmailStr = Field(max_length=320)
+    password: Password
+    display_name: DisplayName = ""
+    is_admin: bool = False
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
+class AdminUserUpdate(PatchModel):
+    disabled: bool | None = None
+    is_admin: bool | None = None
+
+
+class InvitationIn(StrictModel):
+    valid_days: int = Field(default=7, ge=1, le=30)
+
+
+class LinkOut(BaseModel):
+    """A link shown once: only its hash is stored."""
+
+    url: str
+    token: str
+    expires_at: UtcDatetime

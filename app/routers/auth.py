@@ -13,6 +13,7 @@ from app.schemas import (
     AuthOut,
     LoginIn,
     PasswordChange,
+    PasswordReset,
     RegisterIn,
     Token,
     UserOut,
@@ -54,10 +55,14 @@ def _auth_out(user: User) -> AuthOut:
     "/auth/register",
     response_model=AuthOut,
     status_code=status.HTTP_201_CREATED,
-    responses={409: {"description": "An account with this email already exists"}, **THROTTLED},
+    responses={
+        403: {"description": "Registration is closed and no valid invitation was given"},
+        409: {"description": "An account with this email already exists"},
+        **THROTTLED,
+    },
 )
 def register(session: SessionDep, ip: ClientIP, data: RegisterIn) -> AuthOut:
-    """Create an account and return a token for it."""
+    """Create an account and return a token for it. The first account of an instance is its admin."""
     ratelimit.registration(client_ip=ip)
     return _auth_out(users.register_user(session, data=data))
 
@@ -78,6 +83,18 @@ def login_for_token(
     with ratelimit.login_attempt(email=form.username, client_ip=ip):
         user = users.authenticate(session, email=form.username, password=form.password)
     return Token(access_token=create_access_token(user))
+
+
+@router.post(
+    "/auth/reset",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={400: {"description": "The reset link is unknown, used or expired"}},
+)
+def reset_password(session: SessionDep, data: PasswordReset) -> Response:
+    """Set a new password with a reset link's token; every token issued before stops working."""
+    # No throttle needed: a token holds 256 random bits, and a wrong one costs no password hash.
+    users.reset_password(session, token=data.token, new_password=data.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/me", response_model=UserOut, responses=UNAUTHORIZED)
