@@ -61,7 +61,8 @@ def _serve() -> int:
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
-        access_log=settings.access_log,
+        # The app logs each request itself, with its request id (app.main); uvicorn's line would repeat it.
+        access_log=False,
         proxy_headers=False,
     )
     return 0
