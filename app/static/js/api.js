@@ -140,4 +140,11 @@ export const api = {
   summary: (month) => json("GET", "/api/summary", { query: { month } }),
   stats: (start, end, granularity) => json("GET", "/api/stats", { query: { start, end, granularity } }),
   categories: () => json("GET", "/api/categories"),
+
+  resetPassword: (body) => json("POST", "/api/auth/reset", { body, auth: false }),
+  adminUsers: () => json("GET", "/api/admin/users"),
+  adminUpdateUser: (id, body) => json("PATCH", `/api/admin/users/${encodeURIComponent(id)}`, { body }),
+  adminDeleteUser: (id) => json("DELETE", `/api/admin/users/${encodeURIComponent(id)}`),
+  adminResetLink: (id) => json("POST", `/api/admin/users/${encodeURIComponent(id)}/reset-link`),
+  adminInvitation: (body) => json("POST", "/api/admin/invitations", { body }),
 };

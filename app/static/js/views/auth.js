@@ -4,7 +4,7 @@ import { ApiError, api, session } from "../api.js";
 import { el, emit, field } from "../dom.js";
 
 /** The log-in screen. Emits "signed-in" with {user} once a token is stored. */
-export function authView({ message = "" } = {}) {
+export function authView({ message = "", invitation = null } = {}) {
   const email = field("Email", { type: "email", name: "email", autocomplete: "username", required: true });
   const password = field(
     "Password",
@@ -12,8 +12,9 @@ export function authView({ message = "" } = {}) {
     { hint: "New accounts need at least 8 characters." },
   );
   const keep = el("input", { type: "checkbox", id: "keep-signed-in", name: "keep" });
-  const notice = el("p", { class: "notice", role: "status" }, message);
-  notice.hidden = !message;
+  const invited = invitation ? "You have been invited: enter your email and a password, then Create account." : "";
+  const notice = el("p", { class: "notice", role: "status" }, message || invited);
+  notice.hidden = !(message || invited);
   const formError = el("p", { class: "form-error", role: "alert" });
   formError.hidden = true;
   const loginButton = el("button", { type: "submit", class: "primary", value: "login" }, "Log in");
@@ -67,6 +68,7 @@ export function authView({ message = "" } = {}) {
       return;
     }
     const body = { email: email.input.value.trim(), password: password.input.value };
+    if (registering && invitation) body.invitation = invitation;
     loginButton.disabled = registerButton.disabled = true;
     form.setAttribute("aria-busy", "true");
     try {
@@ -85,6 +87,10 @@ export function authView({ message = "" } = {}) {
     if (!(error instanceof ApiError)) throw error;
     const fields = error.fieldErrors;
     if (error.status === 409) email.setError(error.message);
+    else if (error.status === 403 && registering) {
+      formError.textContent = error.message; // registration closed, or a spent invitation
+      formError.hidden = false;
+    }
     else if (error.status === 401) password.setError(error.message || "Invalid email or password");
     else if (fields.email || fields.password) {
       email.setError(fields.email ?? "");
