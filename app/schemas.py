@@ -407,6 +407,17 @@ class PasswordReset(StrictModel):
     new_password: Password
 
 
+class ForgotPassword(StrictModel):
+    email: EmailStr = Field(max_length=320)
+
+
+class AuthOptions(BaseModel):
+    """What the log-in screen offers on this instance."""
+
+    registration_open: bool
+    password_reset_by_email: bool
+
+
 class AdminUserOut(BaseModel):
     """An account as the admin sees it: no expenses, only how many there are."""
 

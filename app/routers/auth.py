@@ -1,16 +1,20 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Body, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app import ratelimit
+from app import mail, ratelimit
 from app.auth import CurrentUser, create_access_token
+from app.config import settings
 from app.database import SessionDep
+from app.errors import AppError
 from app.models import User
 from app.routers import UNAUTHORIZED
 from app.schemas import (
     AccountDelete,
+    AuthOptions,
     AuthOut,
+    ForgotPassword,
     LoginIn,
     PasswordChange,
     PasswordReset,
@@ -95,6 +99,28 @@ def reset_password(session: SessionDep, data: PasswordReset) -> Response:
     # No throttle needed: a token holds 256 random bits, and a wrong one costs no password hash.
     users.reset_password(session, token=data.token, new_password=data.new_password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/auth/options", response_model=AuthOptions)
+def read_auth_options() -> AuthOptions:
+    """Whether this instance lets people register on their own, and mails reset links."""
+    return AuthOptions(registration_open=settings.allow_registration, password_reset_by_email=mail.enabled())
+
+
+@router.post(
+    "/auth/forgot",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={404: {"description": "This instance does not send email (no SMTP_HOST)"}, **THROTTLED},
+)
+def forgot_password(
+    session: SessionDep, ip: ClientIP, data: ForgotPassword, background: BackgroundTasks
+) -> Response:
+    """Email a reset link, valid one hour, if an account has this email. The answer is the same either way."""
+    if not mail.enabled():
+        raise AppError(404, "This instance does not send email. Ask its admin for a reset link.")
+    ratelimit.reset_email(email=data.email, client_ip=ip)
+    background.add_task(users.email_reset_link, session.get_bind(), email=data.email)
+    return Response(status_code=status.HTTP_202_ACCEPTED)
 
 
 @router.get("/me", response_model=UserOut, responses=UNAUTHORIZED)

@@ -1,7 +1,12 @@
-from sqlalchemy import select, text
+import logging
+import smtplib
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import mail
 from app.auth import hash_password, verify_password
 from app.config import settings
 from app.errors import AppError
@@ -102,6 +107,24 @@ def reset_password(session: Session, *, token: str, new_password: str) -> None:
     user.token_version += 1
     links.revoke_resets(session, user_id=user.id)
     session.commit()
+
+
+def email_reset_link(bind: Engine | Connection, *, email: str) -> None:
+    """Mail a reset link if an enabled account has this email; otherwise do nothing, silently.
+
+    Runs after the 202 has gone out, so the answer takes as long whether or not the account exists.
+    """
+    with Session(bind=bind, expire_on_commit=False) as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None or user.disabled:
+            return
+        token, expires_at = links.issue(
+            session, kind=links.RESET, user_id=user.id, valid_for=links.RESET_VALID_FOR
+        )
+    try:
+        mail.send_reset_link(to=user.email, url=f"{settings.base_url}/#/reset/{token}", expires_at=expires_at)
+    except (OSError, smtplib.SMTPException) as exc:
+        logging.getLogger("app.mail").warning("could not send a password reset email: %s", type(exc).__name__)
 
 
 def delete_user(session: Session, *, user: User, password: str) -> None:

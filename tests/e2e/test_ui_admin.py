@@ -1,5 +1,6 @@
 """The Admin page, and the pages invitation and reset links open, in Chromium."""
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -8,6 +9,7 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 from app.config import settings
 from tests.e2e.ui import add_expense, api_errors, log_in, register
 from tests.factories import PASSWORD
+from tests.smtp import Inbox
 
 
 @pytest.fixture
@@ -144,3 +146,35 @@ def test_invitation_link_registers_while_closed(
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("button", name="Add expense")).to_be_visible()
     assert api_errors(console_errors, 403) == []
+
+
+def test_forgot_password_emails_a_link(
+    page: Page, live_server: str, console_errors: list[str], inbox: Inbox
+) -> None:
+    settings.public_url = live_server  # the inbox fixture restores it
+    register(page, live_server, "forgetful@example.com")
+    page.goto(live_server + "/")
+    page.get_by_label("Email").fill("forgetful@example.com")
+    page.get_by_role("button", name="Forgot password?").click()
+    expect(page.get_by_role("heading", name="Forgot password?")).to_be_visible()
+    page.get_by_role("button", name="Send reset link").click()
+    expect(
+        page.get_by_text("If an account uses forgetful@example.com, a reset link is on its way.")
+    ).to_be_visible()
+
+    body = inbox.wait_for(1)[0].get_payload(decode=True).decode()  # type: ignore[union-attr]
+    link = re.search(r"http://\S+/#/reset/[A-Za-z0-9_-]+", body)
+    assert link, body
+    page.goto(link[0])
+    page.get_by_label("New password").fill("remembered at last")
+    page.get_by_role("button", name="Set password").click()
+    expect(page.get_by_text("Your new password is set. Log in with it.")).to_be_visible()
+    assert console_errors == []
+
+
+def test_no_forgot_link_without_smtp(page: Page, live_server: str, console_errors: list[str]) -> None:
+    page.goto(live_server + "/")
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("button", name="Forgot password?")).to_have_count(0)
+    assert console_errors == []

@@ -107,7 +107,9 @@ async function send(method, path, { body, query, auth = true } = {}) {
 
 async function json(method, path, options) {
   const response = await send(method, path, options);
-  return response.status === 204 ? null : response.json();
+  if (response.status === 204) return null;
+  const text = await response.text(); // a 202 may come without a body
+  return text ? JSON.parse(text) : null;
 }
 
 function filenameFrom(disposition, fallback) {
@@ -142,6 +144,8 @@ export const api = {
   categories: () => json("GET", "/api/categories"),
 
   resetPassword: (body) => json("POST", "/api/auth/reset", { body, auth: false }),
+  forgotPassword: (body) => json("POST", "/api/auth/forgot", { body, auth: false }),
+  authOptions: () => json("GET", "/api/auth/options", { auth: false }),
   adminUsers: () => json("GET", "/api/admin/users"),
   adminUpdateUser: (id, body) => json("PATCH", `/api/admin/users/${encodeURIComponent(id)}`, { body }),
   adminDeleteUser: (id) => json("DELETE", `/api/admin/users/${encodeURIComponent(id)}`),

@@ -104,6 +104,66 @@ export function authView({ message = "", invitation = null } = {}) {
     (form.querySelector("[aria-invalid=true]") ?? (error.status === 401 ? password.input : null))?.focus();
   }
 
+  const screen = el("main", { id: "main", class: "auth-screen" }, form);
+  // "Forgot password?" only where the instance can send email.
+  api.authOptions().then(
+    (options) => {
+      if (!options.password_reset_by_email) return;
+      const forgot = el("button", { type: "button", class: "link-button" }, "Forgot password?");
+      forgot.addEventListener("click", () => {
+        const view = forgotForm(email.input.value.trim(), () => {
+          view.replaceWith(form);
+          email.input.focus();
+        });
+        form.replaceWith(view);
+      });
+      form.append(forgot);
+    },
+    () => {}, // without the options the form simply offers no email reset
+  );
   queueMicrotask(() => email.input.focus());
-  return el("main", { id: "main", class: "auth-screen" }, form);
+  return screen;
+}
+
+/** Ask for a reset link by email. The answer is the same whether or not the account exists. */
+function forgotForm(initialEmail, back) {
+  const email = field("Email", { type: "email", name: "email", autocomplete: "username", required: true });
+  email.input.value = initialEmail;
+  const notice = el("p", { class: "notice", role: "status", hidden: true });
+  const send = el("button", { type: "submit", class: "primary" }, "Send reset link");
+  const backButton = el("button", { type: "button", class: "secondary" }, "Back to log in");
+  backButton.addEventListener("click", back);
+  const form = el(
+    "form",
+    { class: "auth-form card", novalidate: true, "aria-labelledby": "forgot-title" },
+    el("h1", { id: "forgot-title" }, "Forgot password?"),
+    el("p", { class: "lede" }, "We will email you a link to choose a new password."),
+    notice,
+    email.wrap,
+    el("div", { class: "auth-actions" }, send, backButton),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    email.setError("");
+    notice.hidden = true;
+    if (!email.input.value.trim() || !email.input.checkValidity()) {
+      email.setError("Enter a valid email address, such as sam@example.com.");
+      email.input.focus();
+      return;
+    }
+    send.disabled = true;
+    try {
+      await api.forgotPassword({ email: email.input.value.trim() });
+      notice.textContent = `If an account uses ${email.input.value.trim()}, a reset link is on its way. It works once, for one hour.`;
+      notice.hidden = false;
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      email.setError(error.fieldErrors.email ?? error.message);
+      email.input.focus();
+    } finally {
+      send.disabled = false;
+    }
+  });
+  queueMicrotask(() => email.input.focus());
+  return form;
 }
