@@ -401,6 +401,15 @@ class StatsOut(BaseModel):
     trend: list[TrendPoint]
 
 
+class AccountExport(BaseModel):
+    """GET /api/me/export: everything the account holds."""
+
+    exported_at: UtcDatetime
+    account: UserOut
+    budgets: list[BudgetOut]
+    expenses: list[ExpenseOut]
+
+
 # Running an instance
 class PasswordReset(StrictModel):
     token: LinkToken

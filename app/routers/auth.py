@@ -1,6 +1,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Body, Depends, Request, Response, status
+from fastapi.responses import StreamingResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app import mail, ratelimit
@@ -8,10 +9,11 @@ from app.auth import CurrentUser, create_access_token
 from app.config import settings
 from app.database import SessionDep
 from app.errors import AppError
-from app.models import User
+from app.models import User, utcnow
 from app.routers import UNAUTHORIZED
 from app.schemas import (
     AccountDelete,
+    AccountExport,
     AuthOptions,
     AuthOut,
     ForgotPassword,
@@ -23,7 +25,7 @@ from app.schemas import (
     UserOut,
     UserUpdate,
 )
-from app.services import users
+from app.services import export, users
 
 router = APIRouter(tags=["auth"])
 
@@ -127,6 +129,24 @@ def forgot_password(
 def read_me(user: CurrentUser) -> UserOut:
     """The logged-in user's account."""
     return UserOut.model_validate(user)
+
+
+@router.get(
+    "/me/export",
+    response_class=StreamingResponse,
+    responses={
+        **UNAUTHORIZED,
+        200: {"model": AccountExport, "description": "Your account, budgets and expenses as one JSON file"},
+    },
+)
+def export_me(session: SessionDep, user: CurrentUser) -> StreamingResponse:
+    """Download all your own data (account, budgets, every expense) as one JSON file, streamed."""
+    filename = f"expense-tracker-{utcnow():%Y-%m-%d}.json"
+    return StreamingResponse(
+        export.export_account(session, user=user),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @router.patch("/me", response_model=UserOut, responses=UNAUTHORIZED)

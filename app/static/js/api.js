@@ -135,6 +135,12 @@ export const api = {
     return { blob, filename: filenameFrom(response.headers.get("Content-Disposition"), "expenses.csv") };
   },
 
+  async exportAccount() {
+    const response = await send("GET", "/api/me/export");
+    const blob = await response.blob();
+    return { blob, filename: filenameFrom(response.headers.get("Content-Disposition"), "expense-tracker.json") };
+  },
+
   budgets: () => json("GET", "/api/budgets"),
   saveBudget: (body) => json("POST", "/api/budgets", { body }),
   updateBudget: (id, body) => json("PATCH", `/api/budgets/${encodeURIComponent(id)}`, { body }),

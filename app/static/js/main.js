@@ -2,7 +2,7 @@
 // something changes. Views render from what they are given and report upward with events.
 
 import { ApiError, SESSION_EXPIRED, api, session } from "./api.js";
-import { el } from "./dom.js";
+import { download, el } from "./dom.js";
 import { setCurrency } from "./format.js";
 import { budgetMonth, contains, currentPeriod, describePeriod, fromHash, hashFor, weekOf } from "./period.js";
 import { isDark, setDark, THEME_CHANGE } from "./theme.js";
@@ -261,12 +261,7 @@ async function exportCsv() {
   const { period, q } = state;
   try {
     const { blob, filename } = await api.exportCsv({ start: period.start, end: period.end, q });
-    const url = URL.createObjectURL(blob);
-    const link = el("a", { href: url, download: filename, hidden: true });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    download(blob, filename);
   } catch (error) {
     const message = failed(error);
     if (message) toast(`Could not export: ${message}`, { error: true });
