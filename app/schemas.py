@@ -13,6 +13,7 @@ from pydantic import (
     EmailStr,
     Field,
     PlainSerializer,
+    StrictBool,
     StringConstraints,
     WithJsonSchema,
     field_validator,
@@ -446,7 +447,7 @@ class AdminUserCreate(StrictModel):
     email: EmailStr = Field(max_length=320)
     password: Password
     display_name: DisplayName = ""
-    is_admin: bool = False
+    is_admin: StrictBool = False
 
     @field_validator("email")
     @classmethod
@@ -455,8 +456,9 @@ class AdminUserCreate(StrictModel):
 
 
 class AdminUserUpdate(PatchModel):
-    disabled: bool | None = None
-    is_admin: bool | None = None
+    # Strict: 0, 1 or "yes" are not a yes or no to the admin role.
+    disabled: StrictBool | None = None
+    is_admin: StrictBool | None = None
 
 
 class InvitationIn(StrictModel):

@@ -171,7 +171,7 @@ def test_unknown_and_bad_ids(client: TestClient, admin: Headers) -> None:
 
 def test_validation_errors(client: TestClient, admin: Headers) -> None:
     admin_id = me(client, admin)["id"]
-    bad_patches = [{"disabled": None}, {"is_admin": "maybe"}, {"email": "x@example.com"}]
+    bad_patches = [{"disabled": None}, {"is_admin": "maybe"}, {"is_admin": 1}, {"email": "x@example.com"}]
     for body in bad_patches:
         response = client.patch(f"/api/admin/users/{admin_id}", json=body, headers=admin)
         assert response.status_code == 422, body

@@ -94,7 +94,7 @@ def login_for_token(
 @router.post(
     "/auth/reset",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={400: {"description": "The reset link is unknown, used or expired"}},
+    responses={403: {"description": "The reset link is unknown, used or expired"}},
 )
 def reset_password(session: SessionDep, data: PasswordReset) -> Response:
     """Set a new password with a reset link's token; every token issued before stops working."""

@@ -96,13 +96,13 @@ def reset_password(session: Session, *, token: str, new_password: str) -> None:
     """Set a password from a reset link; the link is spent and every earlier token stops working."""
     # A cheap look first, so a made-up token does not cost a password hash.
     if links.find(session, kind=links.RESET, token=token) is None:
-        raise AppError(400, BAD_RESET_LINK)
+        raise AppError(403, BAD_RESET_LINK)
     password_hash = hash_password(new_password)
     link = links.claim(session, kind=links.RESET, token=token)
     user = session.scalar(select(User).where(User.id == link.user_id)) if link else None
     if user is None:
         session.rollback()
-        raise AppError(400, BAD_RESET_LINK)
+        raise AppError(403, BAD_RESET_LINK)
     user.password_hash = password_hash
     user.token_version += 1
     links.revoke_resets(session, user_id=user.id)
