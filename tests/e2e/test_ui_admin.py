@@ -123,6 +123,8 @@ def test_reset_link_page_sets_a_new_password(page: Page, live_server: str, conso
     page.get_by_label("New password").fill("another passphrase")
     page.get_by_role("button", name="Set password").click()
     expect(page.get_by_text("This reset link is not valid")).to_be_visible()
+    page.get_by_role("button", name="Back to log in").click()  # still logged in from above
+    expect(page.get_by_role("button", name="Add expense")).to_be_visible()
     assert api_errors(console_errors, 403) == []
 
 
@@ -161,6 +163,8 @@ def test_forgot_password_emails_a_link(
     expect(
         page.get_by_text("If an account uses forgetful@example.com, a reset link is on its way.")
     ).to_be_visible()
+    page.get_by_role("button", name="Back to log in").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
 
     body = inbox.wait_for(1)[0].get_payload(decode=True).decode()  # type: ignore[union-attr]
     link = re.search(r"http://\S+/#/reset/[A-Za-z0-9_-]+", body)

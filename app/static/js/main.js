@@ -42,11 +42,18 @@ function showReset(token) {
   state.user = null;
   document.title = "New password · Expense Tracker";
   app.replaceChildren(
-    resetView(token, () => {
-      session.clear();
-      history.replaceState(null, "", location.pathname);
-      showAuth("Your new password is set. Log in with it.");
-    }),
+    resetView(
+      token,
+      () => {
+        session.clear();
+        history.replaceState(null, "", location.pathname);
+        showAuth("Your new password is set. Log in with it.");
+      },
+      () => {
+        history.replaceState(null, "", location.pathname);
+        start();
+      },
+    ),
   );
 }
 

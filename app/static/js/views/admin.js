@@ -185,13 +185,15 @@ export function adminView({ me, back }) {
   return { root, load };
 }
 
-/** The page a reset link opens (#/reset/<token>): a New password form. Emits nothing; calls done(). */
-export function resetView(token, done) {
+/** The page a reset link opens (#/reset/<token>): a New password form; done() after, back() to leave. */
+export function resetView(token, done, back) {
   const id = uid("field");
   const input = el("input", { id, type: "password", name: "new_password", autocomplete: "new-password", minlength: 8, required: true });
   const error = el("p", { class: "field-error", id: `${id}-error`, hidden: true });
   input.setAttribute("aria-describedby", `${id}-hint ${id}-error`);
   const submit = el("button", { type: "submit", class: "primary" }, "Set password");
+  const backButton = el("button", { type: "button", class: "link-button" }, "Back to log in");
+  backButton.addEventListener("click", back);
   const form = el(
     "form",
     { class: "auth-form card", novalidate: true, "aria-labelledby": "reset-title" },
@@ -205,6 +207,7 @@ export function resetView(token, done) {
       error,
     ),
     submit,
+    backButton,
   );
   const fail = (text) => {
     error.textContent = text;

@@ -131,7 +131,7 @@ function forgotForm(initialEmail, back) {
   email.input.value = initialEmail;
   const notice = el("p", { class: "notice", role: "status", hidden: true });
   const send = el("button", { type: "submit", class: "primary" }, "Send reset link");
-  const backButton = el("button", { type: "button", class: "secondary" }, "Back to log in");
+  const backButton = el("button", { type: "button", class: "link-button" }, "Back to log in");
   backButton.addEventListener("click", back);
   const form = el(
     "form",
@@ -140,7 +140,8 @@ function forgotForm(initialEmail, back) {
     el("p", { class: "lede" }, "We will email you a link to choose a new password."),
     notice,
     email.wrap,
-    el("div", { class: "auth-actions" }, send, backButton),
+    send,
+    backButton,
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
