@@ -1,15 +1,8 @@
-"""`python -m app`: serve the app with the HOST and PORT from the settings."""
+"""`python -m app [COMMAND]`: serve the app (no command), or run one of the admin commands."""
 
-import uvicorn
+import sys
 
-from app.config import settings
+from app.cli import main
 
 if __name__ == "__main__":
-    uvicorn.run(
-        "app.main:app",
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        access_log=settings.access_log,
-        proxy_headers=False,
-    )
+    sys.exit(main())

@@ -81,9 +81,19 @@ def get_current_user(session: SessionDep, token: Annotated[str | None, Depends(o
     except (JWTError, KeyError, TypeError, ValueError):
         raise _unauthorized("Your session is invalid or has expired; please log in again.") from None
     user = session.scalar(select(User).where(User.id == user_id)) if 0 < user_id <= MAX_DB_ID else None
-    if user is None or user.token_version != version:
+    # A disabled account's tokens stop working on its very next request.
+    if user is None or user.token_version != version or user.disabled:
         raise _unauthorized("Your session is invalid or has expired; please log in again.")
     return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_current_admin(user: CurrentUser) -> User:
+    if not user.is_admin:
+        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Only an admin can do this.")
+    return user
+
+
+CurrentAdmin = Annotated[User, Depends(get_current_admin)]

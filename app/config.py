@@ -2,6 +2,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 import limits
 from pydantic import Field, field_validator
@@ -37,12 +38,41 @@ class Settings(BaseSettings):
     rate_limit_storage_uri: str = "memory://"
     # Comma-separated origins allowed to call the API from other sites; empty means CORS stays off.
     cors_origins: str = ""
+    # False: only an admin creates accounts (directly or by invitation link); /api/auth/register is 403.
+    allow_registration: bool = True
+    # The address people open the app at, for links made outside a request (the command line).
+    # Empty: http://HOST:PORT. Links made by the API use the address the admin's browser used,
+    # except emailed links: those never trust the request's Host header.
+    public_url: str = ""
+    # Outgoing mail for "Forgot password?"; with no SMTP_HOST that flow is off (admins make reset links).
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "Expense Tracker <expenses@localhost>"
+    # starttls (port 587), ssl (port 465), or none (a relay on localhost only).
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    # Reset emails asked for one address, and from one client address.
+    rate_limit_forgot_email: str = "3/hour"
+    rate_limit_forgot_ip: str = "20/hour"
+    # `python -m app backup` keeps this many snapshots in DATA_DIR/backups.
+    backup_keep: int = Field(default=7, ge=1, le=1000)
 
-    @field_validator("rate_limit_login_email", "rate_limit_login_ip", "rate_limit_register_ip")
+    @field_validator(
+        "rate_limit_login_email",
+        "rate_limit_login_ip",
+        "rate_limit_register_ip",
+        "rate_limit_forgot_email",
+        "rate_limit_forgot_ip",
+    )
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
         limits.parse(value)  # a typo fails at start instead of throttling nothing
         return value
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def cors_origin_list(self) -> list[str]:

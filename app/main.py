@@ -1,22 +1,29 @@
+import logging
 import re
+import sys
+import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, status
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import PROJECT_ROOT, settings
+from app.database import SessionDep
 from app.errors import AppError, Invalid
 from app.migrate import upgrade_to_head
-from app.routers import auth, budgets, expenses, reports
+from app.routers import admin, auth, budgets, expenses, reports
 
 STATIC_DIR = PROJECT_ROOT / "app" / "static"
 
@@ -61,8 +68,64 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+access_logger = logging.getLogger("app.access")
+# A request id from a client or proxy is kept only if it is short and plain: it goes into logs.
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class RequestLogMiddleware:
+    """One log line per request, and an X-Request-ID on every response (passed through or made).
+
+    The line holds method, path, status, duration and the request id; never the query string,
+    headers or body, so passwords and tokens cannot reach the log.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        started = time.perf_counter()
+        status_code = 500  # if the app fails before it answers
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if settings.access_log:
+                access_logger.info(
+                    "%s %s %d %.1fms id=%s",
+                    scope["method"],
+                    scope["path"],
+                    status_code,
+                    (time.perf_counter() - started) * 1000,
+                    request_id,
+                )
+
+
+def _log_to_stderr() -> None:
+    """Uvicorn sets up only its own loggers; give the app's a handler unless one exists."""
+    logger = logging.getLogger("app")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    _log_to_stderr()
     _ = settings.resolved_secret_key  # fail at start, not at the first login, if the key is unusable
     if settings.auto_migrate:
         upgrade_to_head(settings.resolved_database_url)
@@ -85,6 +148,7 @@ if settings.cors_origin_list:
         allow_methods=["GET", "POST", "PATCH", "DELETE"],
         allow_headers=["Authorization", "Content-Type"],
     )
+app.add_middleware(RequestLogMiddleware)
 # Added last, so outermost: CORS preflight answers carry the security headers too.
 app.add_middleware(SecurityHeadersMiddleware)
 
@@ -140,12 +204,30 @@ app.include_router(auth.router, prefix="/api")
 app.include_router(expenses.router, prefix="/api")
 app.include_router(budgets.router, prefix="/api")
 app.include_router(reports.router, prefix="/api")
+app.include_router(admin.router, prefix="/api")
 
 
 @app.get("/api/health", tags=["health"])
 async def health() -> dict[str, str]:
     """Liveness: answers without touching the database (the cheapest request the app serves)."""
     return {"status": "ok"}
+
+
+@app.get(
+    "/api/health/ready",
+    tags=["health"],
+    responses={503: {"description": "The database cannot be reached"}},
+)
+def ready(session: SessionDep) -> JSONResponse:
+    """Readiness, for a load balancer: 200 when the database answers a query, 503 when it does not."""
+    try:
+        session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        logging.getLogger("app.health").warning("readiness check failed: the database is unreachable")
+        return JSONResponse(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE, content={"status": "unavailable"}
+        )
+    return JSONResponse({"status": "ok", "database": "ok"})
 
 
 @app.get("/docs", include_in_schema=False)

@@ -1,6 +1,18 @@
 from datetime import UTC, date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import Base
@@ -24,6 +36,10 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Bumped to revoke every token issued before (password change, logout everywhere).
     token_version: Mapped[int] = mapped_column(Integer, default=0)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A disabled account keeps its data but cannot log in, and its tokens stop working at once.
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
 class Expense(Base):
@@ -77,3 +93,21 @@ class MonthlyTotal(Base):
     category: Mapped[str] = mapped_column(String(40))
     count: Mapped[int] = mapped_column(Integer)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class OneTimeLink(Base):
+    """An invitation to register, or a password reset link: single use, expiring, stored hashed.
+
+    Only the SHA-256 of the token is kept, so a copy of the database cannot be turned into links.
+    """
+
+    __tablename__ = "one_time_links"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "invitation" or "reset"
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The account a reset link is for; null for invitations.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

@@ -16,6 +16,8 @@ from app.errors import AppError
 LOGIN_EMAIL = parse(settings.rate_limit_login_email)
 LOGIN_IP = parse(settings.rate_limit_login_ip)
 REGISTER_IP = parse(settings.rate_limit_register_ip)
+FORGOT_EMAIL = parse(settings.rate_limit_forgot_email)
+FORGOT_IP = parse(settings.rate_limit_forgot_ip)
 
 # A moving window means "5 failures in any 15 minutes", and it knows when the oldest one expires.
 _storage = storage_from_string(settings.rate_limit_storage_uri)
@@ -50,6 +52,18 @@ def registration(*, client_ip: str) -> None:
     """Count one registration from this address; 429 beyond the limit."""
     if not _limiter.hit(REGISTER_IP, "register-ip", client_ip):
         raise _too_many(REGISTER_IP, ("register-ip", client_ip), "Too many new accounts from your address.")
+
+
+def reset_email(*, email: str, client_ip: str) -> None:
+    """Count one "Forgot password?" request; 429 beyond the limit for the address or the email.
+
+    Counted alike for emails with and without an account, so the answer tells nothing about them.
+    """
+    if not _limiter.hit(FORGOT_IP, "forgot-ip", client_ip):
+        raise _too_many(FORGOT_IP, ("forgot-ip", client_ip), "Too many reset requests from your address.")
+    account = _account_key(email)
+    if not _limiter.hit(FORGOT_EMAIL, "forgot-email", account):
+        raise _too_many(FORGOT_EMAIL, ("forgot-email", account), "Too many reset requests for this email.")
 
 
 def reset() -> None:

@@ -13,6 +13,7 @@ from pydantic import (
     EmailStr,
     Field,
     PlainSerializer,
+    StrictBool,
     StringConstraints,
     WithJsonSchema,
     field_validator,
@@ -198,12 +199,12 @@ Month = Annotated[
 ]
 
 
-def _as_utc(value: datetime) -> datetime:
+def as_utc(value: datetime) -> datetime:
     # SQLite hands timestamps back without a zone; they were written in UTC.
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
 
 
 class StrictModel(BaseModel):
@@ -235,10 +236,16 @@ class PatchModel(StrictModel):
 
 
 # Accounts
+# Invitation and reset tokens are secrets.token_urlsafe(32): 43 URL-safe characters.
+LinkToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
+
+
 class RegisterIn(StrictModel):
     email: EmailStr = Field(max_length=320)
     password: Password
     display_name: DisplayName = ""
+    # The token from an invitation link; lets this registration through when registration is closed.
+    invitation: LinkToken | None = None
 
     @field_validator("email")
     @classmethod
@@ -270,6 +277,7 @@ class UserOut(BaseModel):
     display_name: str
     currency: str
     created_at: UtcDatetime
+    is_admin: bool
 
 
 class UserUpdate(PatchModel):
@@ -392,3 +400,74 @@ class StatsOut(BaseModel):
     count: int
     by_category: list[CategoryAmount]
     trend: list[TrendPoint]
+
+
+class AccountExport(BaseModel):
+    """GET /api/me/export: everything the account holds."""
+
+    exported_at: UtcDatetime
+    account: UserOut
+    budgets: list[BudgetOut]
+    expenses: list[ExpenseOut]
+
+
+# Running an instance
+class PasswordReset(StrictModel):
+    token: LinkToken
+    new_password: Password
+
+
+class ForgotPassword(StrictModel):
+    email: EmailStr = Field(max_length=320)
+
+
+class AuthOptions(BaseModel):
+    """What the log-in screen offers on this instance."""
+
+    registration_open: bool
+    password_reset_by_email: bool
+
+
+class AdminUserOut(BaseModel):
+    """An account as the admin sees it: no expenses, only how many there are."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    display_name: str
+    created_at: UtcDatetime
+    last_login_at: UtcDatetime | None
+    expense_count: int
+    disabled: bool
+    is_admin: bool
+
+
+class AdminUserCreate(StrictModel):
+    email: EmailStr = Field(max_length=320)
+    password: Password
+    display_name: DisplayName = ""
+    is_admin: StrictBool = False
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
+class AdminUserUpdate(PatchModel):
+    # Strict: 0, 1 or "yes" are not a yes or no to the admin role.
+    disabled: StrictBool | None = None
+    is_admin: StrictBool | None = None
+
+
+class InvitationIn(StrictModel):
+    valid_days: int = Field(default=7, ge=1, le=30)
+
+
+class LinkOut(BaseModel):
+    """A link shown once: only its hash is stored."""
+
+    url: str
+    token: str
+    expires_at: UtcDatetime

@@ -25,6 +25,8 @@ from app.main import app  # noqa: E402
 from tests.postgres import postgres_cluster  # noqa: E402
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE") == "postgresql"
+# The `inbox` fixture: a real SMTP server on loopback.
+pytest_plugins = ["tests.smtp"]
 
 
 @pytest.fixture(scope="session")

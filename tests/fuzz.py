@@ -1,8 +1,9 @@
 """Fuzz the API against its own OpenAPI schema: `make fuzz` (or `python -m tests.fuzz [st options]`).
 
-Starts the real app with uvicorn on a free loopback port over a temp SQLite file, registers a user,
-and runs Schemathesis with every check, a fixed seed and a bounded number of examples, logged in
-as that user. Exits with Schemathesis's status: 0 means no failures.
+Starts the real app with uvicorn on a free loopback port over a temp SQLite file, registers an
+admin and a user, and runs Schemathesis with every check, a fixed seed and a bounded number of
+examples: every operation but the admin API as the user, then the admin API as the admin.
+Exits with Schemathesis's status: 0 means no failures.
 """
 
 import secrets
@@ -31,33 +32,50 @@ def main(extra: list[str]) -> int:
         )
         server = start_server(data_dir, env)
         try:
-            account = {"email": "fuzz@example.com", "password": secrets.token_urlsafe(24)}
-            response = httpx2.post(f"{server.url}/api/auth/register", json=account)
-            response.raise_for_status()
-            token = response.json()["access_token"]
-            command = [
-                str(Path(sys.executable).with_name("schemathesis")),
-                f"--config-file={Path(__file__).with_name('schemathesis.toml')}",
-                "run",
-                f"{server.url}/openapi.json",
-                "--checks=all",
-                f"--seed={SEED}",
-                f"--max-examples={MAX_EXAMPLES}",
-                # One worker: schemathesis' coverage phase trips a CPython 3.11 AST bug when threaded.
-                "--workers=1",
-                "--request-timeout=30",
-                f"--header=Authorization: Bearer {token}",
-                "--report=junit",
-                f"--report-dir={data_dir / 'report'}",
-                *extra,
+            # The first account of an instance is its admin. The main pass runs as a second, ordinary
+            # account, so no admin action of the fuzzer (disabling or deleting its own account after
+            # making another admin) can log it out half way; a second pass fuzzes the admin API.
+            admin_token = _register(server.url, "fuzz-admin@example.com")
+            user_token = _register(server.url, "fuzz@example.com")
+            passes = [
+                (user_token, ["--exclude-path-regex=^/api/admin/"]),
+                (admin_token, ["--include-path-regex=^/api/admin/"]),
             ]
-            # Run in the temp dir: Schemathesis keeps a replay cache in ./.schemathesis, and a run
-            # should depend on the seed alone.
-            return subprocess.run(command, cwd=data_dir, check=False).returncode
+            status = 0
+            for number, (token, selection) in enumerate(passes):
+                command = [
+                    str(Path(sys.executable).with_name("schemathesis")),
+                    f"--config-file={Path(__file__).with_name('schemathesis.toml')}",
+                    "run",
+                    f"{server.url}/openapi.json",
+                    *selection,
+                    "--checks=all",
+                    f"--seed={SEED}",
+                    f"--max-examples={MAX_EXAMPLES}",
+                    # One worker: schemathesis' coverage phase trips a CPython 3.11 AST bug when threaded.
+                    "--workers=1",
+                    "--request-timeout=30",
+                    f"--header=Authorization: Bearer {token}",
+                    "--report=junit",
+                    f"--report-dir={data_dir / f'report-{number}'}",
+                    *extra,
+                ]
+                # Run in the temp dir: Schemathesis keeps a replay cache in ./.schemathesis, and a run
+                # should depend on the seed alone.
+                status = status or subprocess.run(command, cwd=data_dir, check=False).returncode
+            return status
         finally:
             stop_server(server)
             if server.process.returncode not in (0, -15):
                 print(server.log.read_text(), file=sys.stderr)
+
+
+def _register(url: str, email: str) -> str:
+    account = {"email": email, "password": secrets.token_urlsafe(24)}
+    response = httpx2.post(f"{url}/api/auth/register", json=account)
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
 
 
 if __name__ == "__main__":

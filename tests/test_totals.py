@@ -1,18 +1,18 @@
 """Monthly totals stay in step with expenses through every write, and range sums match a plain scan."""
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, column, insert, select, table
 
 from app.database import make_engine
 from app.migrate import alembic_config
-from app.models import Expense, MonthlyTotal, User
+from app.models import Expense, MonthlyTotal
 from app.services.totals import _split, rebuild
 from tests.factories import add_expense, register
 
@@ -113,6 +113,23 @@ def test_split_into_whole_and_partial_months(
     assert _split(start, end) == (whole, partial)
 
 
+# The users table as revision 0002 left it: the model has columns added since.
+USERS_0002 = table(
+    "users",
+    *(column(name) for name in ("id", "email", "password_hash", "display_name", "currency")),
+    column("created_at"),
+    column("token_version"),
+)
+USER_0002 = {
+    "email": "a@x.io",
+    "password_hash": "x",
+    "display_name": "",
+    "currency": "USD",
+    "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+    "token_version": 0,
+}
+
+
 def test_migration_backfills_monthly_totals(empty_database_url: str) -> None:
     """Upgrading a database that already has expenses fills monthly_totals from them."""
     config = alembic_config(empty_database_url)
@@ -125,9 +142,7 @@ def test_migration_backfills_monthly_totals(empty_database_url: str) -> None:
         ("2026-01-15", "Rent", 9),
     ]
     with db.begin() as conn:
-        user_id = conn.execute(
-            insert(User).values(email="a@x.io", password_hash="x").returning(User.id)
-        ).scalar()
+        user_id = conn.execute(insert(USERS_0002).values(**USER_0002).returning(USERS_0002.c.id)).scalar()
         for day, category, cents in rows:
             values = {
                 "date": date.fromisoformat(day),

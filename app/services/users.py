@@ -1,21 +1,64 @@
-from sqlalchemy import select
+import logging
+import smtplib
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import mail
 from app.auth import hash_password, verify_password
+from app.config import settings
 from app.errors import AppError
-from app.models import User
+from app.models import User, utcnow
 from app.schemas import RegisterIn, UserUpdate
+from app.services import links
 
 INVALID_LOGIN = "Invalid email or password"
+REGISTRATION_CLOSED = "Registration is closed on this instance. Ask its admin for an invitation link."
+BAD_INVITATION = "This invitation link is not valid: it was used already or has expired. Ask for a new one."
+BAD_RESET_LINK = "This reset link is not valid: it was used already or has expired. Ask for a new one."
+# Any fixed number: the key of the PostgreSQL advisory lock that serializes admin-role decisions.
+_ACCOUNTS_LOCK = 0x45_78_70_41
+
+
+def lock_accounts(session: Session) -> None:
+    """Serialize decisions that count accounts (the first admin, the last admin) across transactions.
+
+    SQLite already runs one writer at a time, and each caller writes before it counts, so the count
+    sees every committed change. PostgreSQL needs this transaction-scoped lock for the same effect.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ACCOUNTS_LOCK})
 
 
 def register_user(session: Session, *, data: RegisterIn) -> User:
     if session.scalar(select(User.id).where(User.email == data.email)) is not None:
         raise _email_taken()
-    user = User(email=data.email, password_hash=hash_password(data.password), display_name=data.display_name)
+    invitation = data.invitation
+    if invitation is None and not settings.allow_registration:
+        raise AppError(403, REGISTRATION_CLOSED)
+    if invitation is not None and links.find(session, kind=links.INVITATION, token=invitation) is None:
+        raise AppError(403, BAD_INVITATION)
+    password_hash = hash_password(data.password)
+    if invitation is not None and links.claim(session, kind=links.INVITATION, token=invitation) is None:
+        session.rollback()
+        raise AppError(403, BAD_INVITATION)  # spent by a concurrent registration meanwhile
+    return create_user(session, email=data.email, password_hash=password_hash, display_name=data.display_name)
+
+
+def create_user(
+    session: Session, *, email: str, password_hash: str, display_name: str = "", is_admin: bool = False
+) -> User:
+    """Insert an account and commit; the first account on an empty instance becomes its admin."""
+    lock_accounts(session)
+    user = User(email=email, password_hash=password_hash, display_name=display_name, is_admin=is_admin)
     session.add(user)
     try:
+        session.flush()  # the insert comes first: on SQLite it takes the write lock before the count
+        if not is_admin:
+            others = session.scalar(select(User.id).where(User.id != user.id).limit(1))
+            user.is_admin = others is None
         session.commit()
     except IntegrityError:  # registered by a concurrent request between the check and the insert
         session.rollback()
@@ -34,6 +77,11 @@ def authenticate(session: Session, *, email: str, password: str) -> User:
     # Unknown emails pay for a hash too, so timing does not tell which accounts exist.
     if not verify_password(password, user.password_hash if user else None) or user is None:
         raise AppError(401, INVALID_LOGIN)
+    # A disabled account answers like a wrong password: the log-in form does not reveal its state.
+    if user.disabled:
+        raise AppError(401, INVALID_LOGIN)
+    user.last_login_at = utcnow()
+    session.commit()
     return user
 
 
@@ -42,6 +90,41 @@ def change_password(session: Session, *, user: User, current_password: str, new_
     user.password_hash = hash_password(new_password)
     user.token_version += 1  # every token issued before this moment stops working
     session.commit()
+
+
+def reset_password(session: Session, *, token: str, new_password: str) -> None:
+    """Set a password from a reset link; the link is spent and every earlier token stops working."""
+    # A cheap look first, so a made-up token does not cost a password hash.
+    if links.find(session, kind=links.RESET, token=token) is None:
+        raise AppError(403, BAD_RESET_LINK)
+    password_hash = hash_password(new_password)
+    link = links.claim(session, kind=links.RESET, token=token)
+    user = session.scalar(select(User).where(User.id == link.user_id)) if link else None
+    if user is None:
+        session.rollback()
+        raise AppError(403, BAD_RESET_LINK)
+    user.password_hash = password_hash
+    user.token_version += 1
+    links.revoke_resets(session, user_id=user.id)
+    session.commit()
+
+
+def email_reset_link(bind: Engine | Connection, *, email: str) -> None:
+    """Mail a reset link if an enabled account has this email; otherwise do nothing, silently.
+
+    Runs after the 202 has gone out, so the answer takes as long whether or not the account exists.
+    """
+    with Session(bind=bind, expire_on_commit=False) as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None or user.disabled:
+            return
+        token, expires_at = links.issue(
+            session, kind=links.RESET, user_id=user.id, valid_for=links.RESET_VALID_FOR
+        )
+    try:
+        mail.send_reset_link(to=user.email, url=f"{settings.base_url}/#/reset/{token}", expires_at=expires_at)
+    except (OSError, smtplib.SMTPException) as exc:
+        logging.getLogger("app.mail").warning("could not send a password reset email: %s", type(exc).__name__)
 
 
 def delete_user(session: Session, *, user: User, password: str) -> None:

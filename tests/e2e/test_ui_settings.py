@@ -1,5 +1,8 @@
 """Settings: display name and currency."""
 
+import json
+from pathlib import Path
+
 from playwright.sync_api import Page, expect
 
 from tests.e2e.ui import add_expense, expense_rows, log_in, register
@@ -21,4 +24,19 @@ def test_display_name_and_currency(page: Page, live_server: str, console_errors:
     expect(expense_rows(page).first).to_contain_text("€1,234.50")
     me = page.request.get(live_server + "/api/me", headers=user.headers).json()
     assert (me["display_name"], me["currency"]) == ("Sam", "EUR")
+    assert console_errors == []
+
+
+def test_download_my_data(page: Page, live_server: str, console_errors: list[str]) -> None:
+    user = register(page, live_server)
+    add_expense(page, live_server, user, amount="7.25", description="Coffee beans")
+    log_in(page, live_server, user)
+    page.get_by_role("button", name="Settings").click()
+    with page.expect_download() as info:
+        page.get_by_role("dialog", name="Settings").get_by_role("button", name="Download my data").click()
+    download = info.value
+    assert download.suggested_filename.startswith("expense-tracker-")
+    data = json.loads(Path(download.path()).read_text())
+    assert data["account"]["email"] == user.email
+    assert [(e["amount"], e["description"]) for e in data["expenses"]] == [(7.25, "Coffee beans")]
     assert console_errors == []

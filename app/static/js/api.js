@@ -107,7 +107,9 @@ async function send(method, path, { body, query, auth = true } = {}) {
 
 async function json(method, path, options) {
   const response = await send(method, path, options);
-  return response.status === 204 ? null : response.json();
+  if (response.status === 204) return null;
+  const text = await response.text(); // a 202 may come without a body
+  return text ? JSON.parse(text) : null;
 }
 
 function filenameFrom(disposition, fallback) {
@@ -133,6 +135,12 @@ export const api = {
     return { blob, filename: filenameFrom(response.headers.get("Content-Disposition"), "expenses.csv") };
   },
 
+  async exportAccount() {
+    const response = await send("GET", "/api/me/export");
+    const blob = await response.blob();
+    return { blob, filename: filenameFrom(response.headers.get("Content-Disposition"), "expense-tracker.json") };
+  },
+
   budgets: () => json("GET", "/api/budgets"),
   saveBudget: (body) => json("POST", "/api/budgets", { body }),
   updateBudget: (id, body) => json("PATCH", `/api/budgets/${encodeURIComponent(id)}`, { body }),
@@ -140,4 +148,13 @@ export const api = {
   summary: (month) => json("GET", "/api/summary", { query: { month } }),
   stats: (start, end, granularity) => json("GET", "/api/stats", { query: { start, end, granularity } }),
   categories: () => json("GET", "/api/categories"),
+
+  resetPassword: (body) => json("POST", "/api/auth/reset", { body, auth: false }),
+  forgotPassword: (body) => json("POST", "/api/auth/forgot", { body, auth: false }),
+  authOptions: () => json("GET", "/api/auth/options", { auth: false }),
+  adminUsers: () => json("GET", "/api/admin/users"),
+  adminUpdateUser: (id, body) => json("PATCH", `/api/admin/users/${encodeURIComponent(id)}`, { body }),
+  adminDeleteUser: (id) => json("DELETE", `/api/admin/users/${encodeURIComponent(id)}`),
+  adminResetLink: (id) => json("POST", `/api/admin/users/${encodeURIComponent(id)}/reset-link`),
+  adminInvitation: (body) => json("POST", "/api/admin/invitations", { body }),
 };

@@ -70,3 +70,13 @@ export function field(label, inputProps = {}, { hint, tag = "input" } = {}) {
   }
   return { wrap, input, error, setError };
 }
+
+/** Save a Blob as a file through a temporary link (the API answered it; nothing is navigated). */
+export function download(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = el("a", { href: url, download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

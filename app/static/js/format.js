@@ -81,3 +81,7 @@ export const dayOfMonth = (iso) => String(parseDay(iso).getUTCDate());
 export function percent(value) {
   return `${Number(value).toLocaleString(LOCALE, { maximumFractionDigits: 1 })}%`;
 }
+
+// A moment (a server timestamp), in the person's own time zone: "16 Nov 2026, 14:05".
+const moment = new Intl.DateTimeFormat(LOCALE, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+export const formatMoment = (iso) => moment.format(new Date(iso));

@@ -2,11 +2,12 @@
 // something changes. Views render from what they are given and report upward with events.
 
 import { ApiError, SESSION_EXPIRED, api, session } from "./api.js";
-import { el } from "./dom.js";
+import { download, el } from "./dom.js";
 import { setCurrency } from "./format.js";
 import { budgetMonth, contains, currentPeriod, describePeriod, fromHash, hashFor, weekOf } from "./period.js";
 import { isDark, setDark, THEME_CHANGE } from "./theme.js";
 import { addView } from "./views/add.js";
+import { adminView, resetView } from "./views/admin.js";
 import { authView } from "./views/auth.js";
 import { budgetsView } from "./views/budgets.js";
 import { chartsView } from "./views/charts.js";
@@ -21,12 +22,39 @@ const app = document.getElementById("app");
 const state = { user: null, period: null, q: "", listSeq: 0, dataSeq: 0 };
 let views = null; // the dashboard's views while it is shown, null on the log-in screen
 
+const ADMIN_HASH = "#/admin";
+const INVITE_HASH = /^#\/invite\/([A-Za-z0-9_-]{1,128})$/;
+const RESET_HASH = /^#\/reset\/([A-Za-z0-9_-]{1,128})$/;
+
 function showAuth(message = "") {
   views?.charts.destroy();
   views = null;
   state.user = null;
   document.title = "Log in · Expense Tracker";
-  app.replaceChildren(authView({ message }));
+  const invitation = INVITE_HASH.exec(location.hash)?.[1] ?? null;
+  app.replaceChildren(authView({ message, invitation }));
+}
+
+/** A reset link's page, whoever is logged in here: the link is the proof. */
+function showReset(token) {
+  views?.charts.destroy();
+  views = null;
+  state.user = null;
+  document.title = "New password · Expense Tracker";
+  app.replaceChildren(
+    resetView(
+      token,
+      () => {
+        session.clear();
+        history.replaceState(null, "", location.pathname);
+        showAuth("Your new password is set. Log in with it.");
+      },
+      () => {
+        history.replaceState(null, "", location.pathname);
+        start();
+      },
+    ),
+  );
 }
 
 function themeToggle() {
@@ -49,7 +77,10 @@ function showDashboard(user) {
   const who = el("span", { class: "who" }, user.display_name || user.email);
   const settingsButton = el("button", { type: "button", class: "ghost" }, "Settings");
   const logout = el("button", { type: "button", class: "ghost" }, "Log out");
+  const adminLink = user.is_admin ? el("a", { href: ADMIN_HASH, class: "button ghost" }, "Admin") : null;
   views = {
+    main: null,
+    admin: null,
     who,
     period: periodView(),
     add: addView(),
@@ -63,7 +94,7 @@ function showDashboard(user) {
     "header",
     { class: "topbar" },
     el("p", { class: "brand" }, el("img", { src: "/favicon.svg", alt: "", width: 24, height: 24 }), "Expense Tracker"),
-    el("nav", { class: "topbar-actions", "aria-label": "Account" }, who, settingsButton, themeToggle(), logout),
+    el("nav", { class: "topbar-actions", "aria-label": "Account" }, who, adminLink, settingsButton, themeToggle(), logout),
   );
   const main = el(
     "main",
@@ -79,6 +110,7 @@ function showDashboard(user) {
     ),
     views.categories,
   );
+  views.main = main;
   app.replaceChildren(header, main);
 
   settingsButton.addEventListener("click", () => openSettings(main, state.user));
@@ -117,9 +149,41 @@ function showDashboard(user) {
   route();
 }
 
+/** The Admin page in place of the dashboard (which keeps its state, hidden). */
+function showAdmin() {
+  if (views.admin) views.admin.root.remove();
+  views.admin = adminView({ me: state.user, back: hashFor(state.period ?? currentPeriod("month")) });
+  views.main.hidden = true;
+  views.main.removeAttribute("id");
+  views.main.after(views.admin.root);
+  document.title = "Admin · Expense Tracker";
+  views.admin.load();
+}
+
+function hideAdmin() {
+  if (!views.admin) return;
+  views.admin.root.remove();
+  views.admin = null;
+  views.main.id = "main";
+  views.main.hidden = false;
+}
+
 /** Show the period the hash names; a missing or bad hash becomes this month. */
 function route() {
-  if (!views) return;
+  const reset = RESET_HASH.exec(location.hash);
+  if (reset) {
+    showReset(reset[1]);
+    return;
+  }
+  if (!views) {
+    if (INVITE_HASH.test(location.hash)) showAuth(); // an invitation opened in this tab
+    return;
+  }
+  if (location.hash === ADMIN_HASH && state.user.is_admin) {
+    showAdmin();
+    return;
+  }
+  hideAdmin();
   let period = fromHash(location.hash);
   if (!period) {
     period = currentPeriod("month");
@@ -204,12 +268,7 @@ async function exportCsv() {
   const { period, q } = state;
   try {
     const { blob, filename } = await api.exportCsv({ start: period.start, end: period.end, q });
-    const url = URL.createObjectURL(blob);
-    const link = el("a", { href: url, download: filename, hidden: true });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    download(blob, filename);
   } catch (error) {
     const message = failed(error);
     if (message) toast(`Could not export: ${message}`, { error: true });
@@ -231,6 +290,11 @@ window.addEventListener(THEME_CHANGE, () => views?.charts.retheme());
 app.addEventListener("signed-in", (event) => showDashboard(event.detail.user));
 
 async function start() {
+  const reset = RESET_HASH.exec(location.hash);
+  if (reset) {
+    showReset(reset[1]);
+    return;
+  }
   if (!session.token) {
     showAuth();
     return;

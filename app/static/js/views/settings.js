@@ -3,7 +3,7 @@
 // Emits "user-changed" {user} and "account-deleted".
 
 import { ApiError, api, session } from "../api.js";
-import { el, emit, field, uid } from "../dom.js";
+import { download, el, emit, field, uid } from "../dom.js";
 import { toast } from "./toast.js";
 
 function currencyOptions(current) {
@@ -121,6 +121,27 @@ export function openSettings(anchor, user) {
     }
   });
 
+  // Your data
+  const exportButton = el("button", { type: "button", class: "secondary" }, "Download my data");
+  const yourData = el(
+    "div",
+    { class: "settings-section" },
+    el("h3", {}, "Your data"),
+    el("p", { class: "card-sub" }, "Your account, budgets and every expense, as one JSON file."),
+    exportButton,
+  );
+  exportButton.addEventListener("click", async () => {
+    exportButton.disabled = true;
+    try {
+      const { blob, filename } = await api.exportAccount();
+      download(blob, filename);
+    } catch (error) {
+      toast(`Could not download your data: ${errorMessage(error)}`, { error: true });
+    } finally {
+      exportButton.disabled = false;
+    }
+  });
+
   // Delete account
   const deleteButton = el("button", { type: "button", class: "danger" }, "Delete account…");
   const danger = el(
@@ -141,6 +162,7 @@ export function openSettings(anchor, user) {
     el("div", { class: "dialog-head" }, el("h2", { id: titleId }, "Settings"), close),
     profile,
     passwordForm,
+    yourData,
     danger,
   );
   anchor.append(dialog);

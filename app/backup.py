@@ -1,0 +1,122 @@
+"""Consistent snapshots of the database while the app runs, and putting one back.
+
+SQLite: the online backup API copies the pages under SQLite's own locking, so writers keep going.
+PostgreSQL: pg_dump (a consistent snapshot by design) and pg_restore, found on PATH.
+"""
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+
+PREFIX = "expenses-"
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot be done; the message says why."""
+
+
+def backup(database_url: str, directory: Path, keep: int) -> Path:
+    """Write a snapshot to a new timestamped file in `directory`, then keep only the newest `keep`."""
+    url = make_url(database_url)
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    suffix = ".sqlite3" if _is_sqlite(url) else ".pgdump"
+    target = directory / f"{PREFIX}{stamp}{suffix}"
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        if _is_sqlite(url):
+            _sqlite_backup(_sqlite_path(url), partial)
+        else:
+            _run(url, "pg_dump", "--format=custom", "--no-owner", f"--file={partial}")
+        os.chmod(partial, 0o600)  # every account's data: readable by the owner only
+        partial.rename(target)  # a snapshot file is complete or absent, never half written
+    finally:
+        partial.unlink(missing_ok=True)
+    snapshots = sorted(directory.glob(f"{PREFIX}*{suffix}"))
+    for old in snapshots[:-keep]:
+        old.unlink()
+    return target
+
+
+def restore(database_url: str, file: Path) -> None:
+    """Replace the database's contents with a snapshot made by `backup`."""
+    if not file.is_file():
+        raise BackupError(f"{file} is not a file.")
+    url = make_url(database_url)
+    if _is_sqlite(url):
+        _sqlite_restore(file, _sqlite_path(url))
+    else:
+        _run(
+            url,
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            str(file),
+        )
+
+
+def _is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def _sqlite_path(url: URL) -> Path:
+    if not url.database or url.database == ":memory:":
+        raise BackupError("An in-memory SQLite database cannot be backed up.")
+    return Path(url.database)
+
+
+def _sqlite_backup(source: Path, target: Path) -> None:
+    if not source.exists():
+        raise BackupError(f"There is no database at {source} yet.")
+    src = sqlite3.connect(source, timeout=30)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+        # One self-contained file: no -wal beside it to copy along.
+        dst.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        dst.close()
+        src.close()
+
+
+def _sqlite_restore(snapshot: Path, live: Path) -> None:
+    src = sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True)
+    try:
+        try:
+            ok = src.execute("PRAGMA integrity_check").fetchone()
+            tables = {row[0] for row in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            raise BackupError(f"{snapshot} is not an SQLite database: {exc}") from None
+        if ok != ("ok",) or "users" not in tables or "alembic_version" not in tables:
+            raise BackupError(f"{snapshot} is not a backup of this app's database.")
+        live.parent.mkdir(parents=True, exist_ok=True)
+        dst = sqlite3.connect(live, timeout=30)
+        try:
+            # Page by page under SQLite's locks, so a running server sees the old or the new data.
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def _run(url: URL, program: str, *args: str) -> None:
+    path = shutil.which(program)
+    if path is None:
+        raise BackupError(f"{program} not found on PATH: install the PostgreSQL client tools.")
+    # The password goes in the environment, not the command line other users can read with ps.
+    env = {**os.environ, "PGPASSWORD": url.password or ""} if url.password else None
+    dbname = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    # A fixed program and arguments built here: nothing from a request reaches this command.
+    result = subprocess.run(  # noqa: S603
+        [path, *args, f"--dbname={dbname}"], capture_output=True, text=True, check=False, env=env
+    )
+    if result.returncode != 0:
+        raise BackupError(f"{program} failed: {result.stderr.strip()}")

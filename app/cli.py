@@ -1,0 +1,165 @@
+"""The command line: `python -m app` serves; sub-commands look after an instance."""
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from app.config import settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m app", description="Expense Tracker. With no command: serve."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("serve", help="serve the app on HOST:PORT (the default)")
+    create = commands.add_parser(
+        "create-admin",
+        help="create an admin account (password from stdin or a prompt); an existing account becomes admin",
+    )
+    create.add_argument("email")
+    create.add_argument("--display-name", default="")
+    reset = commands.add_parser("reset-password", help="print a one-hour, single-use password reset link")
+    reset.add_argument("email")
+    commands.add_parser(
+        "backup",
+        help=f"snapshot the database into DATA_DIR/backups, keeping the newest {settings.backup_keep}",
+    )
+    restore = commands.add_parser("restore", help="replace the database with a snapshot (asks first)")
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    args = parser.parse_args(argv)
+
+    if args.command in (None, "serve"):
+        return _serve()
+    try:
+        if args.command == "create-admin":
+            return _create_admin(args.email, args.display_name)
+        if args.command == "reset-password":
+            return _reset_password(args.email)
+        if args.command == "backup":
+            return _backup()
+        return _restore(args.file, assume_yes=args.yes)
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+class CommandError(Exception):
+    pass
+
+
+def _serve() -> int:
+    import uvicorn  # noqa: PLC0415 (only the server needs it)
+
+    uvicorn.run(
+        "app.main:app",
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        # The app logs each request itself, with its request id (app.main); uvicorn's line would repeat it.
+        access_log=False,
+        proxy_headers=False,
+    )
+    return 0
+
+
+def _migrated() -> None:
+    if settings.auto_migrate:
+        from app.migrate import upgrade_to_head  # noqa: PLC0415
+
+        upgrade_to_head(settings.resolved_database_url)
+
+
+def _read_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat it: ") != password:
+        raise CommandError("the two passwords differ")
+    return password
+
+
+def _create_admin(email: str, display_name: str) -> int:
+    from app.auth import hash_password  # noqa: PLC0415 (imports the database engine)
+    from app.database import SessionLocal  # noqa: PLC0415
+    from app.models import User  # noqa: PLC0415
+    from app.schemas import AdminUserCreate  # noqa: PLC0415
+    from app.services.users import create_user  # noqa: PLC0415
+
+    _migrated()
+    with SessionLocal() as session:
+        existing = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if existing is not None:
+            existing.is_admin, existing.disabled = True, False
+            session.commit()
+            print(f"{existing.email} is now an admin (password unchanged).")
+            return 0
+        try:
+            data = AdminUserCreate(
+                email=email.strip(), password=_read_password(), display_name=display_name, is_admin=True
+            )
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise CommandError(problems) from None
+        user = create_user(
+            session,
+            email=data.email,
+            password_hash=hash_password(data.password),
+            display_name=data.display_name,
+            is_admin=True,
+        )
+        print(f"Created admin {user.email}.")
+    return 0
+
+
+def _reset_password(email: str) -> int:
+    from app.database import SessionLocal  # noqa: PLC0415
+    from app.models import User  # noqa: PLC0415
+    from app.services import links  # noqa: PLC0415
+
+    _migrated()
+    with SessionLocal() as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise CommandError(f"no account with the email {email}")
+        token, expires_at = links.issue(
+            session, kind=links.RESET, user_id=user.id, valid_for=links.RESET_VALID_FOR
+        )
+    print(f"{settings.base_url}/#/reset/{token}")
+    print(f"Single use, valid until {expires_at:%Y-%m-%d %H:%M} UTC.", file=sys.stderr)
+    return 0
+
+
+def _backup() -> int:
+    from app.backup import BackupError, backup  # noqa: PLC0415
+
+    try:
+        path = backup(settings.resolved_database_url, settings.data_dir / "backups", settings.backup_keep)
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    print(path)
+    return 0
+
+
+def _restore(file: Path, *, assume_yes: bool) -> int:
+    from app.backup import BackupError, restore  # noqa: PLC0415
+
+    target = settings.resolved_database_url.rsplit("@", 1)[-1]  # never print a password
+    if not assume_yes:
+        print(f"This replaces every account, expense and budget in {target} with {file}.", file=sys.stderr)
+        print("Type yes to continue: ", end="", file=sys.stderr, flush=True)
+        if sys.stdin.readline().strip().lower() != "yes":
+            print("Nothing was changed.", file=sys.stderr)
+            return 1
+    try:
+        restore(settings.resolved_database_url, file)
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    _migrated()  # a snapshot from an older version gets the current schema
+    print(f"Restored {file}.", file=sys.stderr)
+    return 0

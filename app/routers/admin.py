@@ -1,0 +1,81 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request, Response, status
+
+from app.auth import CurrentAdmin
+from app.config import settings
+from app.database import SessionDep
+from app.routers import UNAUTHORIZED
+from app.schemas import AdminUserCreate, AdminUserOut, AdminUserUpdate, InvitationIn, LinkOut
+from app.services import admin
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+ADMIN_ONLY: dict[int | str, dict[str, Any]] = {**UNAUTHORIZED, 403: {"description": "You are not an admin"}}
+ONE_USER: dict[int | str, dict[str, Any]] = {**ADMIN_ONLY, 404: {"description": "No such user"}}
+LAST_ADMIN: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The change would leave the instance without an enabled admin"}
+}
+
+
+def _link(request: Request, kind: str, token: str) -> str:
+    base = settings.public_url.rstrip("/") if settings.public_url else str(request.base_url).rstrip("/")
+    # In the fragment, so the token never reaches server logs or a Referer header.
+    return f"{base}/#/{kind}/{token}"
+
+
+@router.get("/users", response_model=list[AdminUserOut], responses=ADMIN_ONLY)
+def list_users(session: SessionDep, _admin: CurrentAdmin) -> list[AdminUserOut]:
+    """Every account with its expense count (never the expenses), oldest first."""
+    return admin.list_users(session)
+
+
+@router.post(
+    "/users",
+    response_model=AdminUserOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={**ADMIN_ONLY, 409: {"description": "An account with this email already exists"}},
+)
+def create_user(session: SessionDep, _admin: CurrentAdmin, data: AdminUserCreate) -> AdminUserOut:
+    """Create an account (works when registration is closed)."""
+    return admin.create(session, data=data)
+
+
+@router.patch("/users/{user_id}", response_model=AdminUserOut, responses={**ONE_USER, **LAST_ADMIN})
+def update_user(
+    session: SessionDep, _admin: CurrentAdmin, user_id: int, data: Annotated[AdminUserUpdate, Body()]
+) -> AdminUserOut:
+    """Disable or enable an account, or make it admin or not; disabling ends its sessions at once."""
+    return admin.update(session, user_id=user_id, data=data)
+
+
+@router.delete(
+    "/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**ONE_USER, **LAST_ADMIN}
+)
+def delete_user(session: SessionDep, _admin: CurrentAdmin, user_id: int) -> Response:
+    """Delete an account with all its expenses and budgets, for good."""
+    admin.delete(session, user_id=user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/users/{user_id}/reset-link",
+    response_model=LinkOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=ONE_USER,
+)
+def create_reset_link(session: SessionDep, _admin: CurrentAdmin, request: Request, user_id: int) -> LinkOut:
+    """A single-use link, valid one hour, that lets this user set a new password. Shown only now."""
+    token, expires_at = admin.issue_reset_link(session, user_id=user_id)
+    return LinkOut(url=_link(request, "reset", token), token=token, expires_at=expires_at)
+
+
+@router.post(
+    "/invitations", response_model=LinkOut, status_code=status.HTTP_201_CREATED, responses=ADMIN_ONLY
+)
+def create_invitation(
+    session: SessionDep, _admin: CurrentAdmin, request: Request, data: Annotated[InvitationIn, Body()]
+) -> LinkOut:
+    """A single-use link to register, even while registration is closed. Shown only now."""
+    token, expires_at = admin.issue_invitation(session, valid_days=data.valid_days)
+    return LinkOut(url=_link(request, "invite", token), token=token, expires_at=expires_at)

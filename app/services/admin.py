@@ -1,0 +1,110 @@
+"""What an instance's admin may do to accounts: list, create, disable, promote, delete, reset links.
+
+An admin sees how many expenses an account has, never the expenses themselves.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.auth import hash_password
+from app.errors import AppError, NotFound
+from app.models import MonthlyTotal, User
+from app.schemas import MAX_DB_ID, AdminUserCreate, AdminUserOut, AdminUserUpdate
+from app.services import links
+from app.services.users import create_user, lock_accounts
+
+LAST_ADMIN = "This is the last admin of this instance; make another account admin first."
+
+
+def list_users(session: Session) -> list[AdminUserOut]:
+    counts = (
+        select(MonthlyTotal.user_id, func.sum(MonthlyTotal.count).label("expenses"))
+        .group_by(MonthlyTotal.user_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(User, func.coalesce(counts.c.expenses, 0))
+        .outerjoin(counts, counts.c.user_id == User.id)
+        .order_by(User.id)
+    )
+    return [_out(user, int(expenses)) for user, expenses in rows]
+
+
+def _out(user: User, expense_count: int) -> AdminUserOut:
+    return AdminUserOut(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        created_at=user.created_at,
+        last_login_at=user.last_login_at,
+        expense_count=expense_count,
+        disabled=user.disabled,
+        is_admin=user.is_admin,
+    )
+
+
+def _expense_count(session: Session, user_id: int) -> int:
+    total = session.scalar(select(func.sum(MonthlyTotal.count)).where(MonthlyTotal.user_id == user_id))
+    return int(total or 0)
+
+
+def _get(session: Session, user_id: int) -> User:
+    # An id beyond a 64-bit integer cannot exist: 404 like any missing user, not a database error.
+    user = session.scalar(select(User).where(User.id == user_id)) if 0 < user_id <= MAX_DB_ID else None
+    if user is None:
+        raise NotFound("No such user")
+    return user
+
+
+def create(session: Session, *, data: AdminUserCreate) -> AdminUserOut:
+    if session.scalar(select(User.id).where(User.email == data.email)) is not None:
+        raise AppError(409, "An account with this email already exists.")
+    user = create_user(
+        session,
+        email=data.email,
+        password_hash=hash_password(data.password),
+        display_name=data.display_name,
+        is_admin=data.is_admin,
+    )
+    return _out(user, 0)
+
+
+def update(session: Session, *, user_id: int, data: AdminUserUpdate) -> AdminUserOut:
+    lock_accounts(session)
+    user = _get(session, user_id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("disabled") and not user.disabled:
+        user.token_version += 1  # its tokens stay dead even if the account is enabled again
+    for field, value in changes.items():
+        setattr(user, field, value)
+    session.flush()
+    _keep_an_admin(session)
+    session.commit()
+    return _out(user, _expense_count(session, user.id))
+
+
+def delete(session: Session, *, user_id: int) -> None:
+    lock_accounts(session)
+    session.delete(_get(session, user_id))  # expenses and budgets go too (ON DELETE CASCADE)
+    session.flush()
+    _keep_an_admin(session)
+    session.commit()
+
+
+def _keep_an_admin(session: Session) -> None:
+    """After the change (flushed, not committed): roll back with 409 if no enabled admin is left."""
+    left = session.scalar(select(User.id).where(User.is_admin, ~User.disabled).limit(1))
+    if left is None:
+        session.rollback()
+        raise AppError(409, LAST_ADMIN)
+
+
+def issue_reset_link(session: Session, *, user_id: int) -> tuple[str, datetime]:
+    user = _get(session, user_id)
+    return links.issue(session, kind=links.RESET, user_id=user.id, valid_for=links.RESET_VALID_FOR)
+
+
+def issue_invitation(session: Session, *, valid_days: int) -> tuple[str, datetime]:
+    return links.issue(session, kind=links.INVITATION, valid_for=timedelta(days=valid_days))

@@ -1,0 +1,66 @@
+"""One-time links: invitations to register and password resets. Single use, expiring, stored hashed."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.models import OneTimeLink, utcnow
+from app.schemas import as_utc
+
+INVITATION = "invitation"
+RESET = "reset"
+RESET_VALID_FOR = timedelta(hours=1)
+
+
+def _hash(token: str) -> str:
+    # The token carries 256 random bits: a fast hash is enough, no salt or stretching needed.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue(
+    session: Session, *, kind: str, valid_for: timedelta, user_id: int | None = None
+) -> tuple[str, datetime]:
+    """Store a new link's hash and return its token (shown once, never stored) and expiry."""
+    token = secrets.token_urlsafe(32)
+    link = OneTimeLink(kind=kind, token_hash=_hash(token), user_id=user_id, expires_at=utcnow() + valid_for)
+    session.add(link)
+    session.commit()
+    return token, link.expires_at
+
+
+def find(session: Session, *, kind: str, token: str) -> OneTimeLink | None:
+    """The unused, unexpired link with this token, or None."""
+    link = session.scalar(
+        select(OneTimeLink).where(OneTimeLink.token_hash == _hash(token), OneTimeLink.kind == kind)
+    )
+    if link is None or link.used_at is not None or as_utc(link.expires_at) <= utcnow():
+        return None
+    return link
+
+
+def claim(session: Session, *, kind: str, token: str) -> OneTimeLink | None:
+    """Mark the link used in the caller's transaction; None if it is not usable (or another request won)."""
+    link = find(session, kind=kind, token=token)
+    if link is None:
+        return None
+    # Conditional on still being unused, so of two requests racing with one token only one wins.
+    result = session.execute(
+        update(OneTimeLink)
+        .where(OneTimeLink.id == link.id, OneTimeLink.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return link if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def revoke_resets(session: Session, *, user_id: int) -> None:
+    """Spend every outstanding reset link of this user (the password has just been set)."""
+    session.execute(
+        update(OneTimeLink)
+        .where(OneTimeLink.user_id == user_id, OneTimeLink.kind == RESET, OneTimeLink.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,226 @@
+"""`python -m app` sub-commands, run as a person would: a separate process over a real database."""
+
+import os
+import secrets
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from app.config import PROJECT_ROOT
+from app.database import get_session, make_engine
+from app.main import app
+from app.migrate import upgrade_to_head
+from app.models import User
+from tests.conftest import ON_POSTGRES
+from tests.factories import PASSWORD, add_expense
+from tests.postgres import find_pg_bin
+
+NEW_PASSWORD = "reset by the command line"
+
+
+@pytest.fixture
+def db_url(empty_database_url: str) -> str:
+    return empty_database_url
+
+
+@pytest.fixture
+def cli_env(db_url: str, tmp_path: Path) -> dict[str, str]:
+    pg_bin = find_pg_bin()
+    path = os.environ["PATH"] + (f":{pg_bin}" if pg_bin else "")
+    return {
+        **os.environ,
+        "PATH": path,
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "AUTO_MIGRATE": "true",
+        "BCRYPT_ROUNDS": "4",
+        "PUBLIC_URL": "https://money.example.org/",
+        "BACKUP_KEEP": "2",
+    }
+
+
+def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        input=stdin,
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def db(db_url: str, cli_env: dict[str, str]) -> Iterator[Engine]:
+    upgrade_to_head(db_url)
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def api(db: Engine) -> Iterator[TestClient]:
+    """The app over the database the commands use."""
+
+    def session_override() -> Iterator[Session]:
+        with Session(bind=db, expire_on_commit=False) as session:
+            yield session
+
+    app.dependency_overrides[get_session] = session_override
+    yield TestClient(app)
+    app.dependency_overrides.clear()
+
+
+def login(api: TestClient, email: str, password: str) -> int:
+    return api.post("/api/auth/login", json={"email": email, "password": password}).status_code
+
+
+def test_help_lists_the_commands(cli_env: dict[str, str]) -> None:
+    result = run(cli_env, "--help")
+    assert result.returncode == 0
+    for command in ("serve", "create-admin", "reset-password", "backup", "restore"):
+        assert command in result.stdout
+
+
+def test_create_admin_reads_the_password_from_stdin(
+    cli_env: dict[str, str], db: Engine, api: TestClient
+) -> None:
+    result = run(cli_env, "create-admin", "Root@Example.com", stdin=PASSWORD + "\n")
+    assert result.returncode == 0, result.stderr
+    assert "Created admin root@example.com" in result.stdout
+    assert PASSWORD not in result.stdout + result.stderr
+    assert login(api, "root@example.com", PASSWORD) == 200
+    with Session(db) as session:
+        assert session.scalar(select(User.is_admin).where(User.email == "root@example.com")) is True
+
+    # Run again for an account that exists: it stays admin, the password is left alone.
+    again = run(cli_env, "create-admin", "root@example.com", stdin="something else entirely\n")
+    assert again.returncode == 0
+    assert login(api, "root@example.com", PASSWORD) == 200
+
+
+def test_create_admin_promotes_an_existing_account(
+    cli_env: dict[str, str], db: Engine, api: TestClient
+) -> None:
+    run(cli_env, "create-admin", "first@example.com", stdin=PASSWORD + "\n")
+    response = api.post("/api/auth/register", json={"email": "later@example.com", "password": PASSWORD})
+    assert response.json()["user"]["is_admin"] is False
+    assert run(cli_env, "create-admin", "later@example.com").returncode == 0
+    with Session(db) as session:
+        assert session.scalar(select(User.is_admin).where(User.email == "later@example.com")) is True
+
+
+def test_create_admin_refuses_a_bad_password(cli_env: dict[str, str], db: Engine) -> None:
+    result = run(cli_env, "create-admin", "root@example.com", stdin="short\n")
+    assert result.returncode == 1
+    assert "password" in result.stderr
+    with Session(db) as session:
+        assert session.scalar(select(User.id)) is None
+
+
+def test_reset_password_prints_a_working_link(cli_env: dict[str, str], api: TestClient) -> None:
+    api.post("/api/auth/register", json={"email": "lost@example.com", "password": PASSWORD})
+    result = run(cli_env, "reset-password", "LOST@example.com")
+    assert result.returncode == 0, result.stderr
+    link = result.stdout.strip()
+    assert link.startswith("https://money.example.org/#/reset/")
+    token = link.rsplit("/", 1)[1]
+    response = api.post("/api/auth/reset", json={"token": token, "new_password": NEW_PASSWORD})
+    assert response.status_code == 204
+    assert login(api, "lost@example.com", NEW_PASSWORD) == 200
+
+    unknown = run(cli_env, "reset-password", "nobody@example.com")
+    assert unknown.returncode == 1
+    assert "no account" in unknown.stderr
+
+
+def test_backup_keeps_the_newest_and_restore_puts_one_back(
+    cli_env: dict[str, str], api: TestClient, tmp_path: Path
+) -> None:
+    headers = {"Authorization": "Bearer " + api.post(
+        "/api/auth/register", json={"email": "saver@example.com", "password": PASSWORD}
+    ).json()["access_token"]}  # fmt: skip
+    add_expense(api, headers, description="before the backup")
+
+    snapshots = []
+    for _ in range(3):
+        result = run(cli_env, "backup")
+        assert result.returncode == 0, result.stderr
+        snapshots.append(Path(result.stdout.strip()))
+    backups = tmp_path / "data" / "backups"
+    assert sorted(backups.iterdir()) == snapshots[1:]  # BACKUP_KEEP=2
+    assert (snapshots[-1].stat().st_mode & 0o777) == 0o600
+
+    add_expense(api, headers, description="after the backup")
+    assert api.get("/api/expenses", headers=headers).json()["total"] == 2
+
+    refused = run(cli_env, "restore", str(snapshots[-1]), stdin="no\n")
+    assert refused.returncode == 1
+    assert api.get("/api/expenses", headers=headers).json()["total"] == 2
+
+    confirmed = run(cli_env, "restore", str(snapshots[-1]), stdin="yes\n")
+    assert confirmed.returncode == 0, confirmed.stderr
+    items = api.get("/api/expenses", headers=headers).json()["items"]
+    assert [item["description"] for item in items] == ["before the backup"]
+
+    add_expense(api, headers, description="again")
+    assert run(cli_env, "restore", "--yes", str(snapshots[-1])).returncode == 0
+    assert api.get("/api/expenses", headers=headers).json()["total"] == 1
+
+
+def test_restore_refuses_a_file_that_is_no_backup(cli_env: dict[str, str], tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"not a database at all" * 100)
+    result = run(cli_env, "restore", "--yes", str(junk))
+    assert result.returncode == 1
+    assert "error:" in result.stderr
+    missing = run(cli_env, "restore", "--yes", str(tmp_path / "missing"))
+    assert missing.returncode == 1
+
+
+@pytest.mark.skipif(
+    ON_POSTGRES, reason="SQLite's online backup under writes; pg_dump is consistent by design"
+)
+def test_sqlite_backup_is_consistent_while_writes_go_on(
+    cli_env: dict[str, str], db: Engine, api: TestClient
+) -> None:
+    headers = {"Authorization": "Bearer " + api.post(
+        "/api/auth/register", json={"email": "busy@example.com", "password": PASSWORD}
+    ).json()["access_token"]}  # fmt: skip
+    stop = threading.Event()
+
+    def keep_writing() -> None:
+        while not stop.is_set():
+            add_expense(api, headers)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        time.sleep(0.3)
+        result = run(cli_env, "backup")
+    finally:
+        stop.set()
+        writer.join()
+    assert result.returncode == 0, result.stderr
+    snapshot = sqlite3.connect(result.stdout.strip())
+    try:
+        assert snapshot.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        rows, counted = snapshot.execute(
+            "SELECT (SELECT count(*) FROM expenses), (SELECT coalesce(sum(count), 0) FROM monthly_totals)"
+        ).fetchone()
+    finally:
+        snapshot.close()
+    assert rows > 0
+    assert rows == counted  # each write and its monthly total landed together, or neither did
