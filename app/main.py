@@ -1,9 +1,10 @@
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -14,9 +15,11 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import PROJECT_ROOT, settings
+from app.database import SessionLocal
 from app.errors import AppError, Invalid
 from app.migrate import upgrade_to_head
-from app.routers import auth, budgets, expenses, reports
+from app.routers import auth, budgets, expenses, recurring, reports
+from app.services.recurring import materialise_due
 
 STATIC_DIR = PROJECT_ROOT / "app" / "static"
 
@@ -66,6 +69,9 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     _ = settings.resolved_secret_key  # fail at start, not at the first login, if the key is unusable
     if settings.auto_migrate:
         upgrade_to_head(settings.resolved_database_url)
+    # Recurring expenses that fell due while the app was down, for every user.
+    with SessionLocal() as session:
+        materialise_due(session, today=date.today())
     yield
 
 
@@ -137,9 +143,12 @@ async def validation_error_handler(_request: Request, exc: RequestValidationErro
 
 
 app.include_router(auth.router, prefix="/api")
-app.include_router(expenses.router, prefix="/api")
+# Every request that reads or writes expenses first creates the user's recurring ones that fell due.
+DUE = [Depends(recurring.materialise_due_occurrences)]
+app.include_router(expenses.router, prefix="/api", dependencies=DUE)
 app.include_router(budgets.router, prefix="/api")
-app.include_router(reports.router, prefix="/api")
+app.include_router(reports.router, prefix="/api", dependencies=DUE)
+app.include_router(recurring.router, prefix="/api", dependencies=DUE)
 
 
 @app.get("/api/health", tags=["health"])
