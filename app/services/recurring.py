@@ -69,8 +69,11 @@ def first_on_or_after(rule: RecurringRule, day: date) -> date | None:
 
 
 def _insert_if_absent(dialect_insert: Callable[..., Any]) -> Any:
-    return dialect_insert(Expense).on_conflict_do_nothing(
-        index_elements=[Expense.recurring_id, Expense.occurrence_date]
+    # RETURNING says whether this statement inserted the row (rowcount is not reliable on every driver).
+    return (
+        dialect_insert(Expense)
+        .on_conflict_do_nothing(index_elements=[Expense.recurring_id, Expense.occurrence_date])
+        .returning(Expense.id)
     )
 
 
@@ -98,8 +101,8 @@ def _materialise_rule(session: Session, rule: RecurringRule, today: date) -> Non
             "recurring_id": rule.id,
             "occurrence_date": day,
         }
-        result = session.execute(_INSERT[session.get_bind().dialect.name].values(values))
-        if result.rowcount == 1:  # type: ignore[attr-defined]  # (a CursorResult)
+        inserted = session.execute(_INSERT[session.get_bind().dialect.name].values(values)).first()
+        if inserted is not None:
             totals.record(session, expense=expense, sign=+1)
         day = first_on_or_after(rule, day + timedelta(days=1))
     rule.next_date = day
