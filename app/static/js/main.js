@@ -12,7 +12,9 @@ import { budgetsView } from "./views/budgets.js";
 import { chartsView } from "./views/charts.js";
 import { CATEGORY_LIST_ID } from "./views/expense-form.js";
 import { expensesView } from "./views/expenses.js";
+import { openImport } from "./views/import.js";
 import { periodView } from "./views/period.js";
+import { recurringView } from "./views/recurring.js";
 import { openSettings } from "./views/settings.js";
 import { totalsView } from "./views/totals.js";
 import { toast } from "./views/toast.js";
@@ -56,6 +58,7 @@ function showDashboard(user) {
     totals: totalsView(),
     expenses: expensesView(),
     budgets: budgetsView(),
+    recurring: recurringView(),
     charts: chartsView(),
     categories: el("datalist", { id: CATEGORY_LIST_ID }),
   };
@@ -75,7 +78,7 @@ function showDashboard(user) {
       "div",
       { class: "columns" },
       el("div", { class: "col-main" }, views.add.root, views.expenses.root),
-      el("div", { class: "col-side" }, views.budgets.root, views.charts.root),
+      el("div", { class: "col-side" }, views.budgets.root, views.recurring.root, views.charts.root),
     ),
     views.categories,
   );
@@ -96,6 +99,7 @@ function showDashboard(user) {
   });
   main.addEventListener("load-more", (event) => loadList(event.detail.offset, event.detail.cursor));
   main.addEventListener("export", exportCsv);
+  main.addEventListener("import", () => openImport(main));
   main.addEventListener("expenses-changed", (event) => {
     const added = event.detail.expense;
     if (added && !contains(state.period, added.date)) {
@@ -189,6 +193,13 @@ function refresh({ list = true } = {}) {
         views.totals.showError("summary");
         views.budgets.showError(message);
       }
+    },
+  );
+  api.recurring().then(
+    (rules) => current() && views.recurring.show(rules),
+    (error) => {
+      const message = failed(error);
+      if (message && current()) views.recurring.showError(message);
     },
   );
   api.categories().then(
