@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Dialog, FilePayload, Page, expect
 
 from tests.e2e.test_ui_layout import no_sideways_scroll, serious
 from tests.e2e.ui import add_expense, api_errors, expense_rows, log_in, register
@@ -12,9 +12,8 @@ TODAY = date.today()
 
 
 def choose(page: Page, name: str, content: bytes) -> None:
-    page.get_by_label("CSV file").set_input_files(
-        files=[{"name": name, "mimeType": "text/csv", "buffer": content}]
-    )
+    payload: FilePayload = {"name": name, "mimeType": "text/csv", "buffer": content}
+    page.get_by_label("CSV file").set_input_files(files=[payload])
 
 
 def test_import_our_own_export_with_a_preview(
