@@ -4,7 +4,7 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -18,7 +18,7 @@ from app.config import PROJECT_ROOT, settings
 from app.database import SessionLocal
 from app.errors import AppError, Invalid
 from app.migrate import upgrade_to_head
-from app.routers import auth, budgets, expenses, recurring, reports
+from app.routers import DUE_OCCURRENCES, auth, budgets, expenses, recurring, reports
 from app.services.recurring import materialise_due
 
 STATIC_DIR = PROJECT_ROOT / "app" / "static"
@@ -143,12 +143,10 @@ async def validation_error_handler(_request: Request, exc: RequestValidationErro
 
 
 app.include_router(auth.router, prefix="/api")
-# Every request that reads or writes expenses first creates the user's recurring ones that fell due.
-DUE = [Depends(recurring.materialise_due_occurrences)]
-app.include_router(expenses.router, prefix="/api", dependencies=DUE)
+app.include_router(expenses.router, prefix="/api")
 app.include_router(budgets.router, prefix="/api")
-app.include_router(reports.router, prefix="/api", dependencies=DUE)
-app.include_router(recurring.router, prefix="/api", dependencies=DUE)
+app.include_router(reports.router, prefix="/api", dependencies=DUE_OCCURRENCES)
+app.include_router(recurring.router, prefix="/api", dependencies=DUE_OCCURRENCES)
 
 
 @app.get("/api/health", tags=["health"])

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from app.auth import CurrentUser
 from app.database import SessionDep
 from app.errors import Invalid
-from app.routers import UNAUTHORIZED, not_found
+from app.routers import DUE_OCCURRENCES, UNAUTHORIZED, not_found
 from app.schemas import (
     Category,
     Cursor,
@@ -51,7 +51,7 @@ def create_expense(session: SessionDep, user: CurrentUser, data: ExpenseIn) -> E
     return ExpenseOut.model_validate(expenses.create_expense(session, user=user, data=data))
 
 
-@router.get("", response_model=ExpensePage, responses=UNAUTHORIZED)
+@router.get("", response_model=ExpensePage, responses=UNAUTHORIZED, dependencies=DUE_OCCURRENCES)
 def list_expenses(
     session: SessionDep,
     user: CurrentUser,
@@ -81,6 +81,7 @@ def list_expenses(
 
 @router.get(
     "/export.csv",
+    dependencies=DUE_OCCURRENCES,
     response_class=StreamingResponse,
     responses={**UNAUTHORIZED, 200: {"content": {"text/csv": {}}, "description": "CSV, streamed"}},
 )
@@ -183,7 +184,7 @@ def import_is_post_only() -> None:
     raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED)
 
 
-@router.get("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND)
+@router.get("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND, dependencies=DUE_OCCURRENCES)
 def read_expense(session: SessionDep, user: CurrentUser, expense_id: int) -> ExpenseOut:
     """One expense."""
     return ExpenseOut.model_validate(expenses.get_expense(session, user=user, expense_id=expense_id))

@@ -13,11 +13,6 @@ router = APIRouter(prefix="/recurring", tags=["recurring"])
 NOT_FOUND = not_found("recurring expense")
 
 
-def materialise_due_occurrences(session: SessionDep, user: CurrentUser) -> None:
-    """Before a request reads or writes expenses: create this user's occurrences that fell due."""
-    recurring.materialise_due(session, user=user, today=date.today())
-
-
 @router.get("", response_model=list[RecurringOut], responses=UNAUTHORIZED)
 def list_recurring(session: SessionDep, user: CurrentUser) -> list[RecurringOut]:
     """Your recurring expenses, soonest next occurrence first."""
