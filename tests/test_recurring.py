@@ -1,9 +1,12 @@
 """Recurring expenses: the schedule, back-fill, exactly-once materialisation and the CRUD routes."""
 
+import sqlite3
 import threading
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
@@ -11,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Expense, RecurringRule
 from app.services import recurring
-from tests.factories import raw_json, register
+from tests.factories import PASSWORD, raw_json, register
+from tests.server import server_env, start_server, stop_server
 from tests.test_imports import assert_totals_consistent
 
 
@@ -335,3 +339,32 @@ def test_anonymous_is_401_and_other_users_rule_is_404(client: TestClient) -> Non
     assert client.get("/api/recurring/abc", headers=mine).status_code == 422
     assert client.get("/api/recurring", headers=mine).json() == []
     assert client.get(f"/api/recurring/{rule['id']}", headers=theirs).json()["amount"] == 900
+
+
+def test_start_up_creates_what_fell_due_while_the_app_was_down(tmp_path: Path) -> None:
+    """The real server: a restart materialises due occurrences before any request asks for them."""
+    env = server_env(tmp_path)
+    server = start_server(tmp_path, env)
+    try:
+        auth = httpx2.post(
+            f"{server.url}/api/auth/register", json={"email": "boot@x.io", "password": PASSWORD}
+        )
+        headers = {"Authorization": f"Bearer {auth.json()['access_token']}"}
+        created = httpx2.post(
+            f"{server.url}/api/recurring",
+            json=rule_body(frequency="weekly", start_date="2999-01-01"),
+            headers=headers,
+        )
+        assert created.status_code == 201, created.text
+    finally:
+        stop_server(server)
+    db = tmp_path / "expenses.db"
+    three_weeks_ago = (date.today() - timedelta(weeks=3)).isoformat()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE recurring_rules SET start_date = ?, next_date = ?", (three_weeks_ago,) * 2)
+    server = start_server(tmp_path, env)
+    stop_server(server)  # no request made: only the start-up could have created them
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT count(*), sum(amount_cents) FROM expenses").fetchone()
+        totals = conn.execute("SELECT sum(count), sum(amount_cents) FROM monthly_totals").fetchone()
+    assert tuple(rows) == tuple(totals) == (4, 4 * 90000)
