@@ -121,6 +121,8 @@ def test_charts_are_named_drawn_from_the_api_and_updated_in_place(
     page.get_by_label("Amount").fill("25")
     page.get_by_role("button", name="Add expense").click()
     expect(by_category).to_contain_text("Food$65.00")
+    # The budget chart comes from another request (the summary): wait for it too.
+    expect(page.get_by_role("table").filter(has_text="Remaining")).to_contain_text("Food$50.00$65.00")
     after = chart_state(page)
     assert after["Spending by category"]["data"] == [[65, 60]]
     assert after["Budget vs spent"]["data"] == [[50], [65]]
