@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -471,7 +472,27 @@ class RecurringIn(StrictModel):
     paused: bool = False
 
 
-class RecurringUpdate(PatchModel):
+_CLEARABLE = ("end_date", "day_of_month")
+
+
+def _nullable_only_clearable(schema: dict[str, Any]) -> None:
+    clearable = {name: schema["properties"].pop(name) for name in _CLEARABLE}
+    _not_nullable(schema)
+    schema["properties"].update(clearable)
+
+
+class RecurringUpdate(StrictModel):
+    """Like a PatchModel, except that null clears the two optional fields (no end; the start's day)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_nullable_only_clearable)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in _CLEARABLE:
+            raise ValueError("cannot be null; leave the field out to keep its value")
+        return value
+
     category: Category | None = None
     amount: AmountIn | None = None
     description: Description | None = None

@@ -368,3 +368,29 @@ def test_start_up_creates_what_fell_due_while_the_app_was_down(tmp_path: Path) -
         rows = conn.execute("SELECT count(*), sum(amount_cents) FROM expenses").fetchone()
         totals = conn.execute("SELECT sum(count), sum(amount_cents) FROM monthly_totals").fetchone()
     assert tuple(rows) == tuple(totals) == (4, 4 * 90000)
+
+
+def test_null_clears_the_end_and_the_day_of_month(client: TestClient) -> None:
+    headers = register(client)
+    rule = add_rule(client, headers, start_date="2999-01-10", end_date="2999-03-31", day_of_month=31)
+    assert rule["next_date"] == "2999-01-31"
+    cleared = client.patch(
+        f"/api/recurring/{rule['id']}", json={"end_date": None, "day_of_month": None}, headers=headers
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert (cleared.json()["end_date"], cleared.json()["day_of_month"]) == (None, None)
+    assert cleared.json()["next_date"] == "2999-01-10"  # back to the start date's day
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["RecurringUpdate"]["properties"]
+    assert "null" in str(schema["end_date"])
+    assert "null" not in str(schema["amount"])
+
+
+def test_a_schedule_change_keeps_todays_occurrence_once(client: TestClient, engine: Engine) -> None:
+    headers = register(client)
+    start = date.today() - timedelta(weeks=2)
+    rule = add_rule(client, headers, frequency="weekly", start_date=start.isoformat())
+    assert len(dates(client, headers)) == 3  # two weeks ago, last week, today
+    changed = client.patch(f"/api/recurring/{rule['id']}", json={"interval": 2}, headers=headers).json()
+    assert changed["next_date"] == (date.today() + timedelta(weeks=2)).isoformat()
+    assert len(dates(client, headers)) == 3
+    assert_totals_consistent(engine)

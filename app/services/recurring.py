@@ -191,9 +191,9 @@ def update_rule(
         # Occurrences that fell due while paused are skipped, not made up.
         rule.next_date = first_on_or_after(rule, max(today, rule.start_date))
     elif any(name in changes for name in _SCHEDULE):
-        # Only the future changes: the new schedule starts after what was already created.
-        after = rule.next_date or today + timedelta(days=1)
-        rule.next_date = first_on_or_after(rule, max(after, rule.start_date))
+        # Only the future changes: everything due by today was created above, under the old
+        # schedule (an occurrence today under both is kept once, by the unique key).
+        rule.next_date = first_on_or_after(rule, max(today, rule.start_date))
     if not rule.paused:
         _materialise_rule(session, rule, today)
     session.commit()

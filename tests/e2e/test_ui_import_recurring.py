@@ -114,6 +114,7 @@ def test_recurring_panel_add_pause_edit_delete(
     form.get_by_label("Description").fill("Flat")
     form.get_by_label("Repeats").select_option("monthly")
     form.get_by_label("Starts").fill(TODAY.replace(day=1).isoformat())
+    form.get_by_label("Ends").fill("2999-12-31")
     form.get_by_role("button", name="Save recurring").click()
     expect(form).to_be_hidden()
     # The first occurrence (this month's 1st) is an ordinary expense now, shown in the list.
@@ -123,7 +124,7 @@ def test_recurring_panel_add_pause_edit_delete(
     expect(rules.get_by_role("listitem")).to_have_count(1)
     following = date(TODAY.year + TODAY.month // 12, TODAY.month % 12 + 1, 1)
     expect(rules).to_contain_text(
-        f"Every month, on day 1 · Next {following.day} {following.strftime('%b %Y')}"
+        f"Every month, on day 1 · Next {following.day} {following.strftime('%b %Y')}, until 31 Dec 2999"
     )
 
     panel.get_by_role("button", name="Pause recurring Rent").click()
@@ -135,9 +136,11 @@ def test_recurring_panel_add_pause_edit_delete(
     edit = page.get_by_role("dialog", name="Edit recurring expense")
     expect(edit.get_by_label("Amount")).to_have_value("900.00")
     edit.get_by_label("Amount").fill("950")
+    edit.get_by_label("Ends").fill("")  # no end any more
     edit.get_by_role("button", name="Save recurring").click()
     expect(edit).to_be_hidden()
     expect(rules).to_contain_text("$950.00")
+    expect(rules).not_to_contain_text("until")
     expect(expense_rows(page).first).to_contain_text("$900.00")  # the past stays as it was
 
     panel.get_by_role("button", name="Delete recurring Rent").click()

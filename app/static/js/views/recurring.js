@@ -24,7 +24,8 @@ export function describeSchedule(rule) {
 
 function nextText(rule) {
   if (rule.paused) return "Paused";
-  return rule.next_date ? `Next ${formatDate(rule.next_date)}` : "Ended";
+  if (!rule.next_date) return "Ended";
+  return rule.end_date ? `Next ${formatDate(rule.next_date)}, until ${formatDate(rule.end_date)}` : `Next ${formatDate(rule.next_date)}`;
 }
 
 export function recurringView() {
@@ -173,8 +174,9 @@ export function recurringView() {
         interval: Number(interval.input.value),
         start_date: start.input.value,
       };
-      if (end.input.value) body.end_date = end.input.value;
-      if (frequency.input.value === "monthly" && dayOfMonth.input.value) body.day_of_month = Number(dayOfMonth.input.value);
+      // null clears them: no end, and monthly on the start date's day.
+      body.end_date = end.input.value || null;
+      body.day_of_month = frequency.input.value === "monthly" && dayOfMonth.input.value ? Number(dayOfMonth.input.value) : null;
       if (!body.category) category.setError("Enter a category, such as Rent.");
       if (!/^[0-9]+(\.[0-9]{1,2})?$/.test(body.amount)) amount.setError("Enter a positive amount with at most two decimals.");
       if (!body.start_date) start.setError("Choose the first date.");
