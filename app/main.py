@@ -5,6 +5,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI, Request, status
@@ -20,10 +21,11 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import PROJECT_ROOT, settings
-from app.database import SessionDep
+from app.database import SessionDep, SessionLocal
 from app.errors import AppError, Invalid
 from app.migrate import upgrade_to_head
-from app.routers import admin, auth, budgets, expenses, reports
+from app.routers import DUE_OCCURRENCES, admin, auth, budgets, expenses, recurring, reports
+from app.services.recurring import materialise_due
 
 STATIC_DIR = PROJECT_ROOT / "app" / "static"
 
@@ -129,6 +131,9 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     _ = settings.resolved_secret_key  # fail at start, not at the first login, if the key is unusable
     if settings.auto_migrate:
         upgrade_to_head(settings.resolved_database_url)
+    # Recurring expenses that fell due while the app was down, for every user.
+    with SessionLocal() as session:
+        materialise_due(session, today=date.today())
     yield
 
 
@@ -203,7 +208,8 @@ async def validation_error_handler(_request: Request, exc: RequestValidationErro
 app.include_router(auth.router, prefix="/api")
 app.include_router(expenses.router, prefix="/api")
 app.include_router(budgets.router, prefix="/api")
-app.include_router(reports.router, prefix="/api")
+app.include_router(reports.router, prefix="/api", dependencies=DUE_OCCURRENCES)
+app.include_router(recurring.router, prefix="/api", dependencies=DUE_OCCURRENCES)
 app.include_router(admin.router, prefix="/api")
 
 

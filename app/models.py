@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime
+from typing import TypeAlias
 
 from sqlalchemy import (
     BigInteger,
@@ -16,6 +17,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import Base
+
+# Expense has a column named `date`, which hides the type inside its class body.
+OptionalDate: TypeAlias = date | None
 
 
 def utcnow() -> datetime:
@@ -49,6 +53,8 @@ class Expense(Base):
         # amount and category too, so sums over a date range are read from the index alone.
         Index("ix_expenses_user_date_id_amount", "user_id", "date", "id", "amount_cents", "category_key"),
         Index("ix_expenses_user_category_date", "user_id", "category_key", "date"),
+        # Each occurrence of a recurring rule exists once, however many requests materialise it.
+        UniqueConstraint("recurring_id", "occurrence_date", name="uq_expenses_recurring_occurrence"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -61,6 +67,11 @@ class Expense(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # Set on the occurrences of a recurring rule; deleting the rule keeps them as plain expenses.
+    recurring_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("recurring_rules.id", ondelete="SET NULL")
+    )
+    occurrence_date: Mapped[OptionalDate] = mapped_column(Date)
 
 
 class Budget(Base):
@@ -111,3 +122,28 @@ class OneTimeLink(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class RecurringRule(Base):
+    """An expense that repeats: its occurrences become ordinary expenses once they are due."""
+
+    __tablename__ = "recurring_rules"
+    # "Which rules are due?" on every request: one index range scan, empty when nothing is due.
+    __table_args__ = (Index("ix_recurring_rules_user_next_date", "user_id", "next_date"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(40))
+    category_key: Mapped[str] = mapped_column(String(40))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    description: Mapped[str] = mapped_column(Text, default="")
+    frequency: Mapped[str] = mapped_column(String(10))  # weekly, monthly or yearly
+    interval: Mapped[int] = mapped_column(Integer, default=1)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    day_of_month: Mapped[int | None] = mapped_column(Integer)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The first occurrence not yet created; None once the rule has ended.
+    next_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -15,8 +15,10 @@ from pydantic import (
     PlainSerializer,
     StrictBool,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 
 MAX_AMOUNT_CENTS = 1_000_000_000 * 100
@@ -471,3 +473,127 @@ class LinkOut(BaseModel):
     url: str
     token: str
     expires_at: UtcDatetime
+
+
+# CSV import
+DateFormat = Literal["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY"]
+ColumnName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class ImportMapping(StrictModel):
+    """Which of the file's columns (by header name) hold what, and how they are written."""
+
+    date: ColumnName
+    amount: ColumnName | None = Field(default=None, description="Amounts; see negative_is_expense")
+    debit: ColumnName | None = Field(
+        default=None, description="Instead of amount: money out; a row with this cell empty is income"
+    )
+    category: ColumnName | None = None
+    description: ColumnName | None = None
+    date_format: DateFormat = "YYYY-MM-DD"
+    decimal_comma: bool = Field(default=False, description="12,50 rather than 12.50")
+    negative_is_expense: bool = Field(
+        default=False,
+        description="Signed amounts: negative rows are expenses, positive ones income (skipped)",
+    )
+
+    @model_validator(mode="after")
+    def _one_amount_column(self) -> "ImportMapping":
+        if (self.amount is None) == (self.debit is None):
+            raise ValueError("map exactly one of amount and debit")
+        return self
+
+
+class ImportRowOut(BaseModel):
+    line: int
+    status: Literal["ok", "duplicate", "income", "error"]
+    date: date | None
+    category: str | None
+    amount: MoneyOut | None
+    description: str | None
+    message: str | None
+
+
+class ImportErrorOut(BaseModel):
+    line: int
+    column: str | None
+    message: str
+
+
+class ImportOut(BaseModel):
+    dry_run: bool
+    columns: list[str] = Field(description="The file's header")
+    count: int = Field(description="Rows to import (a dry run) or imported")
+    imported: int
+    skipped_duplicates: int
+    skipped_income: int
+    errors: list[ImportErrorOut]
+    rows: list[ImportRowOut] = Field(description="A dry run's first 50 rows; empty after an import")
+
+
+# Recurring expenses
+Frequency = Literal["weekly", "monthly", "yearly"]
+Interval = Annotated[int, Field(ge=1, le=100)]
+DayOfMonth = Annotated[int, Field(ge=1, le=31)]
+
+
+class RecurringIn(StrictModel):
+    category: Category
+    amount: AmountIn
+    description: Description = ""
+    frequency: Frequency
+    interval: Interval = 1
+    start_date: Day
+    end_date: Day | None = None
+    day_of_month: DayOfMonth | None = Field(
+        default=None, description="Monthly only; default: start_date's day"
+    )
+    paused: bool = False
+
+
+_CLEARABLE = ("end_date", "day_of_month")
+
+
+def _nullable_only_clearable(schema: dict[str, Any]) -> None:
+    clearable = {name: schema["properties"].pop(name) for name in _CLEARABLE}
+    _not_nullable(schema)
+    schema["properties"].update(clearable)
+
+
+class RecurringUpdate(StrictModel):
+    """Like a PatchModel, except that null clears the two optional fields (no end; the start's day)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_nullable_only_clearable)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in _CLEARABLE:
+            raise ValueError("cannot be null; leave the field out to keep its value")
+        return value
+
+    category: Category | None = None
+    amount: AmountIn | None = None
+    description: Description | None = None
+    frequency: Frequency | None = None
+    interval: Interval | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
+    day_of_month: DayOfMonth | None = None
+    paused: bool | None = None
+
+
+class RecurringOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    category: str
+    amount: MoneyOut = Field(validation_alias="amount_cents")
+    description: str
+    frequency: Frequency
+    interval: int
+    start_date: date
+    end_date: date | None
+    day_of_month: int | None
+    paused: bool
+    next_date: date | None

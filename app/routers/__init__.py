@@ -1,4 +1,11 @@
+from datetime import date
 from typing import Any
+
+from fastapi import Depends
+
+from app.auth import CurrentUser
+from app.database import SessionDep
+from app.services.recurring import materialise_due
 
 # What every authenticated route can answer besides success, for the OpenAPI schema.
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Missing, invalid or expired token"}}
@@ -6,3 +13,12 @@ UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Missing, 
 
 def not_found(what: str) -> dict[int | str, dict[str, Any]]:
     return {**UNAUTHORIZED, 404: {"description": f"No such {what} of yours"}}
+
+
+def materialise_due_occurrences(session: SessionDep, user: CurrentUser) -> None:
+    """Before a request reads expenses: create this user's recurring occurrences that fell due."""
+    materialise_due(session, user=user, today=date.today())
+
+
+# On the routes that read expenses, so what fell due shows with no scheduler.
+DUE_OCCURRENCES = [Depends(materialise_due_occurrences)]

@@ -1,12 +1,13 @@
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
 
 from app.auth import CurrentUser
 from app.database import SessionDep
 from app.errors import Invalid
-from app.routers import UNAUTHORIZED, not_found
+from app.routers import DUE_OCCURRENCES, UNAUTHORIZED, not_found
 from app.schemas import (
     Category,
     Cursor,
@@ -15,10 +16,14 @@ from app.schemas import (
     ExpenseOut,
     ExpensePage,
     ExpenseUpdate,
+    ImportErrorOut,
+    ImportMapping,
+    ImportOut,
+    ImportRowOut,
     SearchText,
     parse_cursor,
 )
-from app.services import expenses
+from app.services import expenses, imports
 from app.services.expenses import ExpenseFilter
 
 router = APIRouter(prefix="/expenses", tags=["expenses"])
@@ -46,7 +51,7 @@ def create_expense(session: SessionDep, user: CurrentUser, data: ExpenseIn) -> E
     return ExpenseOut.model_validate(expenses.create_expense(session, user=user, data=data))
 
 
-@router.get("", response_model=ExpensePage, responses=UNAUTHORIZED)
+@router.get("", response_model=ExpensePage, responses=UNAUTHORIZED, dependencies=DUE_OCCURRENCES)
 def list_expenses(
     session: SessionDep,
     user: CurrentUser,
@@ -76,6 +81,7 @@ def list_expenses(
 
 @router.get(
     "/export.csv",
+    dependencies=DUE_OCCURRENCES,
     response_class=StreamingResponse,
     responses={**UNAUTHORIZED, 200: {"content": {"text/csv": {}}, "description": "CSV, streamed"}},
 )
@@ -95,7 +101,90 @@ def export_is_read_only() -> None:
     raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED)
 
 
-@router.get("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND)
+IMPORT_RESPONSES: dict[int | str, dict[str, object]] = {
+    **UNAUTHORIZED,
+    413: {"description": "The file is larger than 5 MB"},
+    422: {
+        "description": "A bad form field or mapping, an empty, binary or unreadable file, more than "
+        "50,000 rows, or (unless a dry run) any row that cannot be imported: nothing was written"
+    },
+}
+
+
+@router.post("/import", response_model=ImportOut, responses=IMPORT_RESPONSES)
+def import_expenses(
+    session: SessionDep,
+    user: CurrentUser,
+    file: Annotated[UploadFile, File(description="CSV, at most 5 MB and 50,000 rows")],
+    mapping: Annotated[
+        str | None,
+        Form(
+            max_length=10_000,
+            description="JSON: the file's column for date, amount (or debit), category, description, and "
+            "date_format, decimal_comma, negative_is_expense. Leave out for our own export.",
+        ),
+    ] = None,
+    dry_run: Annotated[bool, Form(description="Parse and preview only; write nothing")] = False,
+    default_category: Annotated[Category, Form(description="For rows with no category")] = "Uncategorised",
+    keep_duplicates: Annotated[bool, Form(description="Import rows equal to an existing expense")] = False,
+    encoding: Annotated[Literal["auto", "utf-8", "latin-1"], Form()] = "auto",
+) -> ImportOut:
+    """Import expenses from CSV, all or nothing; with dry_run, a preview of the rows and their errors."""
+    parsed_mapping = None
+    if mapping:
+        try:
+            parsed_mapping = ImportMapping.model_validate_json(mapping)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            message = str(error["msg"]).encode("utf-8", "replace").decode().removeprefix("Value error, ")
+            where = ".".join(str(part) for part in error["loc"])
+            raise Invalid(("body", "mapping"), f"mapping {where}: {message}" if where else message) from None
+    outcome = imports.import_csv(
+        session,
+        user=user,
+        data=file.file.read(imports.MAX_BYTES + 1),
+        mapping=parsed_mapping,
+        default_category=default_category,
+        encoding=encoding,
+        keep_duplicates=keep_duplicates,
+        dry_run=dry_run,
+    )
+    errors = [ImportErrorOut(line=e.line, column=e.column, message=e.message) for e in outcome.errors]
+    if errors and not dry_run:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise Invalid(("body", "file"), f"Nothing was imported: line {first.line} {first.message}{more}")
+    return ImportOut(
+        dry_run=dry_run,
+        columns=outcome.columns,
+        count=outcome.imported if not dry_run else outcome.count("ok"),
+        imported=outcome.imported,
+        skipped_duplicates=outcome.count("duplicate"),
+        skipped_income=outcome.count("income"),
+        errors=errors,
+        rows=[
+            ImportRowOut(
+                line=row.line,
+                status=row.status,
+                date=row.day,
+                category=row.category,
+                amount=row.cents,
+                description=row.description,
+                message=row.message,
+            )
+            for row in outcome.rows[: imports.PREVIEW_ROWS]
+        ]
+        if dry_run
+        else [],
+    )
+
+
+@router.api_route("/import", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def import_is_post_only() -> None:
+    raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED)
+
+
+@router.get("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND, dependencies=DUE_OCCURRENCES)
 def read_expense(session: SessionDep, user: CurrentUser, expense_id: int) -> ExpenseOut:
     """One expense."""
     return ExpenseOut.model_validate(expenses.get_expense(session, user=user, expense_id=expense_id))

@@ -62,6 +62,29 @@ def record(session: Session, *, expense: Expense, sign: int) -> None:
     session.execute(_UPSERT[session.get_bind().dialect.name], params)
 
 
+def record_many(session: Session, *, expenses: list[Expense]) -> None:
+    """Add many new expenses to their months' totals: one upsert per month and category."""
+    deltas: dict[tuple[int, date, str], list[Any]] = {}
+    for expense in expenses:
+        key = (expense.user_id, expense.date.replace(day=1), expense.category_key)
+        delta = deltas.setdefault(key, [expense.category, 0, 0])
+        delta[1] += 1
+        delta[2] += expense.amount_cents
+    params = [
+        {
+            "user_id": user_id,
+            "month": month,
+            "category_key": key,
+            "category": category,
+            "count": count,
+            "amount_cents": cents,
+        }
+        for (user_id, month, key), (category, count, cents) in deltas.items()
+    ]
+    if params:
+        session.execute(_UPSERT[session.get_bind().dialect.name], params)
+
+
 def rebuild(connection: Connection) -> None:
     """Recompute every monthly total from the expenses, after a bulk load that bypassed `record`."""
     if connection.dialect.name == "sqlite":

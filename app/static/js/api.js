@@ -65,7 +65,7 @@ export const session = {
 /** Fired on window when an authenticated call comes back 401: the UI returns to the log-in form. */
 export const SESSION_EXPIRED = "session-expired";
 
-async function send(method, path, { body, query, auth = true } = {}) {
+async function send(method, path, { body, form, query, auth = true } = {}) {
   const url = new URL(path, location.origin);
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
@@ -79,7 +79,8 @@ async function send(method, path, { body, query, auth = true } = {}) {
     response = await fetch(url, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      // FormData sets its own multipart Content-Type (with the boundary).
+      body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
   } catch {
     throw new ApiError(0, null);
@@ -140,6 +141,21 @@ export const api = {
     const blob = await response.blob();
     return { blob, filename: filenameFrom(response.headers.get("Content-Disposition"), "expense-tracker.json") };
   },
+
+  /** fields: {file, mapping (object), dry_run, default_category, keep_duplicates}. */
+  importCsv(fields) {
+    const form = new FormData();
+    for (const [key, value] of Object.entries(fields)) {
+      if (value === undefined || value === null) continue;
+      form.append(key, key === "mapping" ? JSON.stringify(value) : value);
+    }
+    return json("POST", "/api/expenses/import", { form });
+  },
+
+  recurring: () => json("GET", "/api/recurring"),
+  createRecurring: (body) => json("POST", "/api/recurring", { body }),
+  updateRecurring: (id, body) => json("PATCH", `/api/recurring/${encodeURIComponent(id)}`, { body }),
+  deleteRecurring: (id) => json("DELETE", `/api/recurring/${encodeURIComponent(id)}`),
 
   budgets: () => json("GET", "/api/budgets"),
   saveBudget: (body) => json("POST", "/api/budgets", { body }),

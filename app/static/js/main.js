@@ -13,7 +13,9 @@ import { budgetsView } from "./views/budgets.js";
 import { chartsView } from "./views/charts.js";
 import { CATEGORY_LIST_ID } from "./views/expense-form.js";
 import { expensesView } from "./views/expenses.js";
+import { openImport } from "./views/import.js";
 import { periodView } from "./views/period.js";
+import { recurringView } from "./views/recurring.js";
 import { openSettings } from "./views/settings.js";
 import { totalsView } from "./views/totals.js";
 import { toast } from "./views/toast.js";
@@ -87,6 +89,7 @@ function showDashboard(user) {
     totals: totalsView(),
     expenses: expensesView(),
     budgets: budgetsView(),
+    recurring: recurringView(),
     charts: chartsView(),
     categories: el("datalist", { id: CATEGORY_LIST_ID }),
   };
@@ -106,7 +109,7 @@ function showDashboard(user) {
       "div",
       { class: "columns" },
       el("div", { class: "col-main" }, views.add.root, views.expenses.root),
-      el("div", { class: "col-side" }, views.budgets.root, views.charts.root),
+      el("div", { class: "col-side" }, views.budgets.root, views.recurring.root, views.charts.root),
     ),
     views.categories,
   );
@@ -128,6 +131,7 @@ function showDashboard(user) {
   });
   main.addEventListener("load-more", (event) => loadList(event.detail.offset, event.detail.cursor));
   main.addEventListener("export", exportCsv);
+  main.addEventListener("import", () => openImport(main));
   main.addEventListener("expenses-changed", (event) => {
     const added = event.detail.expense;
     if (added && !contains(state.period, added.date)) {
@@ -253,6 +257,13 @@ function refresh({ list = true } = {}) {
         views.totals.showError("summary");
         views.budgets.showError(message);
       }
+    },
+  );
+  api.recurring().then(
+    (rules) => current() && views.recurring.show(rules),
+    (error) => {
+      const message = failed(error);
+      if (message && current()) views.recurring.showError(message);
     },
   );
   api.categories().then(

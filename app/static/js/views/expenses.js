@@ -9,7 +9,7 @@ import { checkExpense, expenseBody, expenseFields, focusFirstError, showSaveErro
 import { toast } from "./toast.js";
 
 /**
- * Emits "search" {q}, "load-more", "export" and "expenses-changed" {action}.
+ * Emits "search" {q}, "load-more", "export", "import" and "expenses-changed" {action}.
  * Call show(page, {period, q}) for a first page, append(page) for the next.
  */
 export function expensesView() {
@@ -27,6 +27,7 @@ export function expensesView() {
     autocomplete: "off",
   });
   const exportButton = el("button", { type: "button", class: "secondary" }, "Export CSV");
+  const importButton = el("button", { type: "button", class: "secondary" }, "Import CSV");
   const count = el("p", { class: "list-count", "aria-live": "polite" });
   const list = el("ul", { class: "expense-list", "aria-labelledby": "expenses-title" });
   const empty = el("p", { class: "empty", hidden: true });
@@ -40,7 +41,7 @@ export function expensesView() {
       "div",
       { class: "card-head" },
       el("h2", { id: "expenses-title" }, "Expenses"),
-      exportButton,
+      el("div", { class: "card-actions" }, importButton, exportButton),
     ),
     el(
       "div",
@@ -71,6 +72,7 @@ export function expensesView() {
     emit(root, "load-more", { offset: shown, cursor: nextCursor });
   });
   exportButton.addEventListener("click", () => emit(root, "export"));
+  importButton.addEventListener("click", () => emit(root, "import"));
 
   function loading(value) {
     list.setAttribute("aria-busy", String(value));

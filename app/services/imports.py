@@ -1,0 +1,282 @@
+"""CSV import: our own export as it is, other files (banks, spreadsheets) through a column mapping.
+
+A file is parsed whole before anything is written: a dry run returns what would happen, a real
+import writes every row in one transaction or, if any row is wrong, nothing at all.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app.errors import AppError, Invalid
+from app.models import Expense, User
+from app.schemas import Category, Description, ImportMapping, category_key, parse_amount
+from app.services import totals
+from app.services.categories import canonical_category
+from app.services.expenses import FORMULA_START
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 50_000
+PREVIEW_ROWS = 50
+OWN_HEADER = ["date", "category", "amount", "description"]
+DATE_FORMATS = {
+    "YYYY-MM-DD": "%Y-%m-%d",
+    "DD/MM/YYYY": "%d/%m/%Y",
+    "MM/DD/YYYY": "%m/%d/%Y",
+    "DD.MM.YYYY": "%d.%m.%Y",
+}
+_PLAIN_NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
+_CATEGORY: TypeAdapter[str] = TypeAdapter(Category)
+_DESCRIPTION: TypeAdapter[str] = TypeAdapter(Description)
+
+
+RowStatus = Literal["ok", "duplicate", "income", "error"]
+
+
+@dataclass
+class Row:
+    line: int
+    status: RowStatus
+    day: date | None = None
+    category: str | None = None
+    cents: int | None = None
+    description: str | None = None
+    message: str | None = None
+
+
+@dataclass
+class RowError:
+    line: int
+    column: str | None
+    message: str
+
+
+@dataclass
+class Outcome:
+    columns: list[str]
+    rows: list[Row] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    imported: int = 0
+
+    def count(self, status: RowStatus) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+
+class _CellError(ValueError):
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+def decode(data: bytes, encoding: str) -> str:
+    """The file's text: UTF-8 (with or without a BOM), or Latin-1 when it is not UTF-8."""
+    if not data.strip():
+        raise Invalid(("body", "file"), "The file is empty")
+    if b"\x00" in data:
+        raise Invalid(("body", "file"), "This is not a CSV text file (it holds binary data or is UTF-16)")
+    if encoding in ("auto", "utf-8"):
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            if encoding == "utf-8":
+                line = data[: exc.start].count(b"\n") + 1
+                raise Invalid(("body", "file"), f"Line {line} is not valid UTF-8: choose Latin-1") from None
+    return data.decode("latin-1")
+
+
+def _delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return max((";", ",", "\t"), key=header.count)
+
+
+def _text_cell(value: str) -> str:
+    # Our export writes `'` before a cell that a spreadsheet would run as a formula; take it off.
+    return value[1:] if value.startswith("'") and value[1:2] in FORMULA_START else value
+
+
+def _parse_money(raw: str, *, decimal_comma: bool) -> tuple[int, bool]:
+    """(cents, negative) from `1,234.50`, `-12.5`, `(12.50)`, `12,50 €` and the like."""
+    value = "".join(ch for ch in raw if not ch.isspace()).strip("$€£")
+    negative = value.startswith("-") or value.endswith("-") or (value.startswith("(") and value.endswith(")"))
+    value = value.strip("-()+")
+    thousands, point = (".", ",") if decimal_comma else (",", ".")
+    value = value.replace(thousands, "").replace(point, ".")
+    if not _PLAIN_NUMBER.fullmatch(value):
+        raise _CellError("amount", f"{raw.strip()!r} is not an amount")
+    try:
+        return parse_amount(Decimal(value)), negative
+    except ValueError as exc:
+        raise _CellError("amount", f"amount {raw.strip()!r} {exc}") from None
+
+
+def _parse_date(raw: str, date_format: str) -> date:
+    try:
+        day = datetime.strptime(raw.strip(), DATE_FORMATS[date_format]).date()
+    except ValueError:
+        raise _CellError("date", f"{raw.strip()!r} is not a date written {date_format}") from None
+    if not 1900 <= day.year <= 2999:
+        raise _CellError("date", f"{raw.strip()!r} is not between the years 1900 and 2999")
+    return day
+
+
+def _column_indexes(header: list[str], mapping: ImportMapping) -> dict[str, int]:
+    names = [name.strip().casefold() for name in header]
+    indexes = {}
+    for target in ("date", "amount", "debit", "category", "description"):
+        column = getattr(mapping, target)
+        if column is None:
+            continue
+        if column.strip().casefold() not in names:
+            raise Invalid(("body", "mapping", target), f"The file has no column {column!r}")
+        indexes[target] = names.index(column.strip().casefold())
+    return indexes
+
+
+def _parse_row(
+    cells: list[str], line: int, where: dict[str, int], mapping: ImportMapping, default: str
+) -> Row:
+    def cell(target: str) -> str:
+        index = where.get(target)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    day = _parse_date(cell("date"), mapping.date_format)
+    if "debit" in where:
+        if not cell("debit").strip():
+            return Row(line, "income", day=day, description=_text_cell(cell("description")))
+        cents, _ = _parse_money(cell("debit"), decimal_comma=mapping.decimal_comma)
+    else:
+        cents, negative = _parse_money(cell("amount"), decimal_comma=mapping.decimal_comma)
+        if mapping.negative_is_expense and not negative:
+            return Row(line, "income", day=day, cents=cents, description=_text_cell(cell("description")))
+        if negative and not mapping.negative_is_expense:
+            raise _CellError("amount", "is negative: tick 'negative amounts are expenses' for a bank file")
+    raw_category = _text_cell(cell("category")).strip() or default
+    try:
+        category = _CATEGORY.validate_python(raw_category)
+    except ValidationError as exc:
+        raise _CellError(
+            "category", f"category {exc.errors()[0]['msg'].removeprefix('Value error, ')}"
+        ) from None
+    try:
+        description = _DESCRIPTION.validate_python(_text_cell(cell("description")))
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise _CellError("description", f"description {message}") from None
+    return Row(line, "ok", day=day, category=category, cents=cents, description=description)
+
+
+def parse(text: str, mapping: ImportMapping | None, default_category: str) -> Outcome:
+    """Every row of the file, each ok, income or an error; no database access."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        raise Invalid(("body", "file"), "The file has no header line") from None
+    if mapping is None:
+        if [name.strip().casefold() for name in header] != OWN_HEADER:
+            raise Invalid(
+                ("body", "mapping"),
+                "Map the file's columns: its header is not date,category,amount,description",
+            )
+        mapping = ImportMapping(date="date", amount="amount", category="category", description="description")
+    where = _column_indexes(header, mapping)
+    outcome = Outcome(columns=header)
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            outcome.errors.append(RowError(line, None, f"cannot be read: {exc}"))
+            break
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(outcome.rows) >= MAX_ROWS:
+            raise Invalid(("body", "file"), f"The file has more than {MAX_ROWS:,} rows: split it")
+        try:
+            row = _parse_row(cells, line, where, mapping, default_category)
+        except _CellError as exc:
+            row = Row(line, "error", message=str(exc))
+            outcome.errors.append(RowError(line, exc.column, str(exc)))
+        outcome.rows.append(row)
+    if not outcome.rows:
+        raise Invalid(("body", "file"), "The file has a header but no rows")
+    return outcome
+
+
+def _mark_duplicates(session: Session, user: User, rows: list[Row]) -> None:
+    """Rows equal to an expense already there (date, amount, category in any case, description)."""
+    wanted = [row for row in rows if row.status == "ok"]
+    if not wanted:
+        return
+    days = [row.day for row in wanted if row.day is not None]
+    existing = {
+        tuple(found)
+        for found in session.execute(
+            select(Expense.date, Expense.amount_cents, Expense.category_key, Expense.description).where(
+                Expense.user_id == user.id, Expense.date >= min(days), Expense.date <= max(days)
+            )
+        )
+    }
+    for row in wanted:
+        if (row.day, row.cents, category_key(row.category or ""), row.description) in existing:
+            row.status = "duplicate"
+
+
+def import_csv(
+    session: Session,
+    *,
+    user: User,
+    data: bytes,
+    mapping: ImportMapping | None,
+    default_category: str,
+    encoding: str,
+    keep_duplicates: bool,
+    dry_run: bool,
+) -> Outcome:
+    if len(data) > MAX_BYTES:
+        raise AppError(413, f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB: split it")
+    outcome = parse(decode(data, encoding), mapping, default_category)
+    if not keep_duplicates:
+        _mark_duplicates(session, user, outcome.rows)
+    if dry_run or outcome.errors:
+        return outcome
+    names: dict[str, str] = {}
+    expenses = []
+    # Our export lists newest first: inserting from the bottom up keeps that order on the next export.
+    for row in reversed(outcome.rows):
+        if row.status != "ok" or row.day is None or row.category is None or row.cents is None:
+            continue
+        key = category_key(row.category)
+        if key not in names:
+            names[key] = canonical_category(session, user=user, category=row.category)[0]
+        expenses.append(
+            Expense(
+                user_id=user.id,
+                date=row.day,
+                category=names[key],
+                category_key=key,
+                amount_cents=row.cents,
+                description=row.description or "",
+            )
+        )
+    if expenses:
+        session.execute(insert(Expense), [_values(e) for e in expenses])
+        totals.record_many(session, expenses=expenses)
+    session.commit()
+    outcome.imported = len(expenses)
+    return outcome
+
+
+def _values(expense: Expense) -> dict[str, object]:
+    columns = ("user_id", "date", "category", "category_key", "amount_cents", "description")
+    return {column: getattr(expense, column) for column in columns}

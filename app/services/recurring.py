@@ -1,0 +1,206 @@
+"""Recurring expenses: rules whose occurrences become ordinary expenses once due, with no scheduler.
+
+Due occurrences are created at start-up for every rule and on each of the user's requests. Each
+rule keeps `next_date`, so "is anything due?" is one indexed query. Every occurrence is inserted
+if absent under a unique (recurring_id, occurrence_date): two workers or two requests at once
+create it once, and only the one whose insert happened counts it in the monthly totals.
+"""
+
+import calendar
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.errors import Invalid, NotFound
+from app.models import Expense, RecurringRule, User
+from app.schemas import MAX_DB_ID, RecurringIn, RecurringUpdate
+from app.services import totals
+from app.services.categories import canonical_category
+
+LAST_DAY = date(2999, 12, 31)
+_SCHEDULE = ("frequency", "interval", "start_date", "end_date", "day_of_month")
+
+
+def _owned(user: User) -> Select[RecurringRule]:
+    return select(RecurringRule).where(RecurringRule.user_id == user.id)
+
+
+def occurrence(rule: RecurringRule, n: int) -> date | None:
+    """The rule's n-th occurrence (from 0), ignoring its end; None beyond the year 2999."""
+    start = rule.start_date
+    if rule.frequency == "weekly":
+        day = start + timedelta(weeks=n * rule.interval)
+        return day if day <= LAST_DAY else None
+    if rule.frequency == "monthly":
+        year, month = divmod(start.year * 12 + start.month - 1 + n * rule.interval, 12)
+        month += 1
+        wanted = rule.day_of_month or start.day
+    else:  # yearly
+        year, month, wanted = start.year + n * rule.interval, start.month, start.day
+    if year > LAST_DAY.year:
+        return None
+    # The 31st falls on the last day of shorter months; Feb 29 on Feb 28 outside leap years.
+    return date(year, month, min(wanted, calendar.monthrange(year, month)[1]))
+
+
+def first_on_or_after(rule: RecurringRule, day: date) -> date | None:
+    """The first occurrence on or after `day` within the rule's end, or None."""
+    start = rule.start_date
+    if day <= start:
+        n = 0
+    elif rule.frequency == "weekly":
+        n = (day - start).days // (7 * rule.interval)
+    elif rule.frequency == "monthly":
+        n = ((day.year - start.year) * 12 + day.month - start.month) // rule.interval - 1
+    else:
+        n = (day.year - start.year) // rule.interval - 1
+    n = max(n, 0)
+    found = occurrence(rule, n)
+    while found is not None and found < day:
+        n += 1
+        found = occurrence(rule, n)
+    if found is None or (rule.end_date is not None and found > rule.end_date):
+        return None
+    return found
+
+
+def _insert_if_absent(dialect_insert: Callable[..., Any]) -> Any:
+    # RETURNING says whether this statement inserted the row (rowcount is not reliable on every driver).
+    return (
+        dialect_insert(Expense)
+        .on_conflict_do_nothing(index_elements=[Expense.recurring_id, Expense.occurrence_date])
+        .returning(Expense.id)
+    )
+
+
+_INSERT = {"postgresql": _insert_if_absent(postgresql.insert), "sqlite": _insert_if_absent(sqlite.insert)}
+
+
+def _materialise_rule(session: Session, rule: RecurringRule, today: date) -> None:
+    day = rule.next_date
+    while day is not None and day <= today:
+        expense = Expense(
+            user_id=rule.user_id,
+            date=day,
+            category=rule.category,
+            category_key=rule.category_key,
+            amount_cents=rule.amount_cents,
+            description=rule.description,
+        )
+        values = {
+            "user_id": rule.user_id,
+            "date": day,
+            "category": rule.category,
+            "category_key": rule.category_key,
+            "amount_cents": rule.amount_cents,
+            "description": rule.description,
+            "recurring_id": rule.id,
+            "occurrence_date": day,
+        }
+        inserted = session.execute(_INSERT[session.get_bind().dialect.name].values(values)).first()
+        if inserted is not None:
+            totals.record(session, expense=expense, sign=+1)
+        day = first_on_or_after(rule, day + timedelta(days=1))
+    rule.next_date = day
+
+
+def materialise_due(session: Session, *, today: date, user: User | None = None) -> None:
+    """Create every occurrence due by `today`, for one user or (at start-up) for all of them."""
+    stmt = select(RecurringRule).where(RecurringRule.next_date <= today, RecurringRule.paused.is_(False))
+    if user is not None:
+        stmt = stmt.where(RecurringRule.user_id == user.id)
+    rules = session.scalars(stmt.order_by(RecurringRule.id)).all()
+    if not rules:
+        return
+    for rule in rules:
+        _materialise_rule(session, rule, today)
+    session.commit()
+
+
+def list_rules(session: Session, *, user: User) -> list[RecurringRule]:
+    return list(session.scalars(_owned(user).order_by(RecurringRule.next_date, RecurringRule.id)))
+
+
+def get_rule(session: Session, *, user: User, rule_id: int) -> RecurringRule:
+    rule = None
+    if 0 < rule_id <= MAX_DB_ID:
+        rule = session.scalar(_owned(user).where(RecurringRule.id == rule_id))
+    if rule is None:
+        raise NotFound("Recurring expense not found")
+    return rule
+
+
+def _check(rule: RecurringRule) -> None:
+    if rule.end_date is not None and rule.end_date < rule.start_date:
+        raise Invalid(("body", "end_date"), "end_date must be on or after start_date")
+    if rule.day_of_month is not None and rule.frequency != "monthly":
+        raise Invalid(("body", "day_of_month"), "day_of_month is for monthly rules only")
+
+
+def create_rule(session: Session, *, user: User, data: RecurringIn, today: date) -> RecurringRule:
+    """A new rule; one that started in the past back-fills its occurrences up to today."""
+    category, key = canonical_category(session, user=user, category=data.category)
+    rule = RecurringRule(
+        user_id=user.id,
+        category=category,
+        category_key=key,
+        amount_cents=data.amount,
+        description=data.description,
+        frequency=data.frequency,
+        interval=data.interval,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        day_of_month=data.day_of_month,
+        paused=data.paused,
+    )
+    _check(rule)
+    rule.next_date = first_on_or_after(rule, rule.start_date)
+    session.add(rule)
+    session.flush()
+    if not rule.paused:
+        _materialise_rule(session, rule, today)
+    session.commit()
+    return rule
+
+
+def update_rule(
+    session: Session, *, user: User, rule_id: int, data: RecurringUpdate, today: date
+) -> RecurringRule:
+    """Change a rule; occurrences already created stay as they are, later ones follow the change."""
+    rule = get_rule(session, user=user, rule_id=rule_id)
+    if not rule.paused:  # what is due belongs to the rule as it was
+        _materialise_rule(session, rule, today)
+    changes = data.model_dump(exclude_unset=True)
+    if "category" in changes:
+        rule.category, rule.category_key = canonical_category(
+            session, user=user, category=changes.pop("category")
+        )
+    if "amount" in changes:
+        rule.amount_cents = changes.pop("amount")
+    resumed = changes.get("paused") is False and rule.paused
+    for name, value in changes.items():
+        setattr(rule, name, value)
+    if rule.frequency != "monthly" and "day_of_month" not in changes:
+        rule.day_of_month = None  # left over from when the rule was monthly
+    _check(rule)
+    if resumed:
+        # Occurrences that fell due while paused are skipped, not made up.
+        rule.next_date = first_on_or_after(rule, max(today, rule.start_date))
+    elif any(name in changes for name in _SCHEDULE):
+        # Only the future changes: everything due by today was created above, under the old
+        # schedule (an occurrence today under both is kept once, by the unique key).
+        rule.next_date = first_on_or_after(rule, max(today, rule.start_date))
+    if not rule.paused:
+        _materialise_rule(session, rule, today)
+    session.commit()
+    return rule
+
+
+def delete_rule(session: Session, *, user: User, rule_id: int) -> None:
+    """Delete a rule; its past occurrences stay as ordinary expenses."""
+    session.delete(get_rule(session, user=user, rule_id=rule_id))
+    session.commit()

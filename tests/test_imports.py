@@ -1,0 +1,314 @@
+"""CSV import: our export round-trips, bank layouts go through a mapping, bad files are refused whole."""
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from app.models import Expense, MonthlyTotal
+from app.services import imports
+from tests.factories import add_expense, register
+from tests.test_totals import cents
+
+
+def upload(
+    client: TestClient,
+    headers: dict[str, str],
+    content: bytes | str,
+    mapping: dict[str, Any] | None = None,
+    **form: str,
+) -> Any:
+    data = content.encode() if isinstance(content, str) else content
+    fields = {**form, **({"mapping": json.dumps(mapping)} if mapping is not None else {})}
+    return client.post(
+        "/api/expenses/import", files={"file": ("x.csv", data, "text/csv")}, data=fields, headers=headers
+    )
+
+
+def export(client: TestClient, headers: dict[str, str]) -> str:
+    response = client.get("/api/expenses/export.csv", headers=headers)
+    assert response.status_code == 200
+    return response.text
+
+
+def all_expenses(client: TestClient, headers: dict[str, str]) -> list[tuple[str, str, float, str]]:
+    items = client.get("/api/expenses", params={"limit": 500}, headers=headers).json()["items"]
+    return [(e["date"], e["category"], e["amount"], e["description"]) for e in items]
+
+
+def assert_totals_consistent(engine: Engine) -> None:
+    """monthly_totals holds exactly what a scan of the expenses gives, per user, month and category."""
+    scanned: dict[tuple[int, str, str], list[int]] = {}
+    with engine.connect() as conn:
+        for user_id, day, key, amount in conn.execute(
+            select(Expense.user_id, Expense.date, Expense.category_key, Expense.amount_cents)
+        ):
+            cell = scanned.setdefault((user_id, day.strftime("%Y-%m"), key), [0, 0])
+            cell[0] += 1
+            cell[1] += amount
+        kept = {
+            (user_id, month.strftime("%Y-%m"), key): [count, amount]
+            for user_id, month, key, count, amount in conn.execute(
+                select(
+                    MonthlyTotal.user_id,
+                    MonthlyTotal.month,
+                    MonthlyTotal.category_key,
+                    MonthlyTotal.count,
+                    MonthlyTotal.amount_cents,
+                ).where(MonthlyTotal.count != 0)
+            )
+        }
+    assert kept == scanned
+
+
+def test_round_trip_of_our_own_export(client: TestClient, engine: Engine) -> None:
+    headers = register(client)
+    add_expense(client, headers, date="2026-01-31", category="Food", amount="12.50", description="Lunch")
+    add_expense(client, headers, date="2026-01-31", category="Food", amount="3", description="Coffee")
+    add_expense(client, headers, date="2026-02-01", category="Rent", amount="900", description="=SUM(A1)")
+    add_expense(client, headers, date="2025-12-24", category="Gifts", amount="0.01", description='a, "b"\nc')
+    add_expense(client, headers, date="2025-12-25", category="-minus", amount="7.10", description="@x")
+    before = export(client, headers)
+    assert "'=SUM(A1)" in before
+    for expense in client.get("/api/expenses", headers=headers).json()["items"]:
+        client.delete(f"/api/expenses/{expense['id']}", headers=headers)
+
+    preview = upload(client, headers, before, dry_run="true")
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["count"] == 5
+    assert client.get("/api/expenses", headers=headers).json()["total"] == 0  # a dry run writes nothing
+
+    response = upload(client, headers, before)
+    assert response.status_code == 200, response.text
+    assert response.json() | {"columns": None} == {
+        "dry_run": False,
+        "columns": None,
+        "count": 5,
+        "imported": 5,
+        "skipped_duplicates": 0,
+        "skipped_income": 0,
+        "errors": [],
+        "rows": [],
+    }
+    assert export(client, headers) == before
+    assert_totals_consistent(engine)
+
+
+def test_dry_run_previews_rows_and_every_error_by_line(client: TestClient) -> None:
+    headers = register(client)
+    content = "date,category,amount,description\n2026-01-02,Food,1.50,ok\n2026-02-30,Food,1,bad day\n\n"
+    content += "2026-01-03,Food,abc,bad amount\n2026-01-04,,2,no category\n"
+    response = upload(client, headers, content, dry_run="true", default_category="Misc")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 2
+    assert [(e["line"], e["column"]) for e in body["errors"]] == [(3, "date"), (5, "amount")]
+    assert [(r["line"], r["status"], r["category"]) for r in body["rows"]] == [
+        (2, "ok", "Food"),
+        (3, "error", None),
+        (5, "error", None),
+        (6, "ok", "Misc"),
+    ]
+    assert body["rows"][0]["amount"] == 1.5
+    # The real import refuses the whole file and writes nothing.
+    refused = upload(client, headers, content)
+    assert refused.status_code == 422
+    assert "line 3" in refused.json()["detail"][0]["msg"]
+    assert client.get("/api/expenses", headers=headers).json()["total"] == 0
+
+
+def test_preview_holds_at_most_50_rows(client: TestClient) -> None:
+    headers = register(client)
+    content = "date,category,amount,description\n" + "".join(f"2026-01-01,Food,{n},\n" for n in range(1, 81))
+    body = upload(client, headers, content, dry_run="true").json()
+    assert (body["count"], len(body["rows"])) == (80, 50)
+
+
+BANKS = [
+    pytest.param(
+        "Buchungstag;Verwendungszweck;Betrag\n31.01.2026;Bäckerei;-3,20\n01.02.2026;Gehalt;2.500,00\n"
+        "02.02.2026;Miete;-1.200,00\n",
+        {"date": "Buchungstag", "amount": "Betrag", "description": "Verwendungszweck",
+         "date_format": "DD.MM.YYYY", "decimal_comma": True, "negative_is_expense": True},
+        "latin-1",
+        [("2026-02-02", "Bank", 1200, "Miete"), ("2026-01-31", "Bank", 3.2, "Bäckerei")],
+        1,
+        id="german-semicolon-decimal-comma-latin1",
+    ),
+    pytest.param(
+        "\ufeffDate,Description,Debit,Credit,Type\n01/31/2026,Coffee shop,4.50,,Food\n"
+        "02/01/2026,Refund,,10.00,\n02/03/2026,\"Books, used\",\"1,024.99\",,Shopping\n",
+        {"date": "Date", "debit": "Debit", "description": "Description", "category": "Type",
+         "date_format": "MM/DD/YYYY"},
+        "utf-8",
+        [("2026-02-03", "Shopping", 1024.99, "Books, used"), ("2026-01-31", "Food", 4.5, "Coffee shop")],
+        1,
+        id="us-debit-credit-columns-bom",
+    ),
+    pytest.param(
+        "Transaction date,Amount,Memo\n31/01/2026,-12.00,Taxi\n29/02/2028,-1.00,Leap\n"
+        "05/02/2026,30.00,Gift\n",
+        {"date": "Transaction date", "amount": "Amount", "description": "Memo", "date_format": "DD/MM/YYYY",
+         "negative_is_expense": True},
+        "utf-8",
+        [("2028-02-29", "Bank", 1, "Leap"), ("2026-01-31", "Bank", 12, "Taxi")],
+        1,
+        id="uk-signed-amounts",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("content", "mapping", "encoding", "expected", "income"), BANKS)
+def test_bank_layouts(
+    client: TestClient,
+    engine: Engine,
+    content: str,
+    mapping: dict[str, Any],
+    encoding: str,
+    expected: list[tuple[str, str, float, str]],
+    income: int,
+) -> None:
+    headers = register(client)
+    data = content.encode(encoding)
+    response = upload(client, headers, data, mapping, default_category="Bank")
+    assert response.status_code == 200, response.text
+    assert (response.json()["imported"], response.json()["skipped_income"]) == (len(expected), income)
+    assert all_expenses(client, headers) == expected
+    assert_totals_consistent(engine)
+
+
+def test_duplicates_are_skipped_unless_kept(client: TestClient) -> None:
+    headers = register(client)
+    add_expense(client, headers, date="2026-01-05", category="Food", amount="12.50", description="Lunch")
+    content = "date,category,amount,description\n2026-01-05,FOOD,12.50,Lunch\n2026-01-05,Food,12.50,Dinner\n"
+    first = upload(client, headers, content).json()
+    assert (first["imported"], first["skipped_duplicates"]) == (1, 1)
+    again = upload(client, headers, content).json()
+    assert (again["imported"], again["skipped_duplicates"]) == (0, 2)
+    kept = upload(client, headers, content, keep_duplicates="true").json()
+    assert (kept["imported"], kept["skipped_duplicates"]) == (2, 0)
+    assert client.get("/api/expenses", headers=headers).json()["total"] == 4
+
+
+def test_other_users_expenses_are_not_duplicates(client: TestClient) -> None:
+    headers, other = register(client), register(client)
+    add_expense(client, other, date="2026-01-05", category="Food", amount="12.50", description="Lunch")
+    body = upload(client, headers, "date,category,amount,description\n2026-01-05,Food,12.50,Lunch\n").json()
+    assert (body["imported"], body["skipped_duplicates"]) == (1, 0)
+    assert client.get("/api/expenses", headers=other).json()["total"] == 1
+
+
+def test_imported_categories_follow_the_first_spelling(client: TestClient) -> None:
+    headers = register(client)
+    add_expense(client, headers, category="Groceries")
+    upload(client, headers, "date,category,amount,description\n2026-01-05,GROCERIES,1,\n2026-01-06,pets,1,\n")
+    categories = [c["category"] for c in client.get("/api/categories", headers=headers).json()]
+    assert categories == ["Groceries", "pets"]
+
+
+@pytest.mark.parametrize(
+    ("content", "mapping", "status", "message"),
+    [
+        (b"", None, 422, "empty"),
+        (b"   \n", None, 422, "empty"),
+        (b"date,category,amount,description\n", None, 422, "no rows"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", None, 422, "binary"),
+        ("date,category,amount,description\n2026-01-01,Food,1,x\n".encode("utf-16"), None, 422, "UTF-16"),
+        (b"a,b,c\n1,2,3\n", None, 422, "Map the file"),
+        (b"a,b,c\n1,2,3\n", {"date": "a", "amount": "nope"}, 422, "no column 'nope'"),
+        (b"a,b,c\n1,2,3\n", {"date": "a"}, 422, "exactly one of amount and debit"),
+        (b"a,b,c\n1,2,3\n", {"date": "a", "amount": "b", "date_format": "YYYY"}, 422, "date_format"),
+        (b"date,category,amount,description\n2026-13-01,Food,1,x\n", None, 422, "not a date"),
+        (b"date,category,amount,description\n1899-12-31,Food,1,x\n", None, 422, "1900"),
+        (b"date,category,amount,description\n2026-01-01,Food,1.234,x\n", None, 422, "two decimal places"),
+        (b"date,category,amount,description\n2026-01-01,Food,-5,x\n", None, 422, "negative"),
+        (b"date,category,amount,description\n2026-01-01,Food,0,x\n", None, 422, "greater than 0"),
+        (b"date,category,amount,description\n2026-01-01,Food,NaN,x\n", None, 422, "not an amount"),
+        (b"date,category,amount,description\n2026-01-01,Food,1e3,x\n", None, 422, "not an amount"),
+        (b"date,category,amount,description\n2026-01-01,Food,1,\x07bell\n", None, 422, "control"),
+        (b"date,category,amount,description\n2026-01-01," + b"x" * 41 + b",1,\n", None, 422, "40"),
+        (
+            b'date,category,amount,description\n2026-01-01,Food,1,"unclosed\n',
+            None,
+            422,
+            "line 3 cannot be read",
+        ),
+    ],
+)
+def test_bad_files_are_refused_whole(
+    client: TestClient, content: bytes, mapping: dict[str, Any] | None, status: int, message: str
+) -> None:
+    headers = register(client)
+    good = b"date,category,amount,description\n2026-01-01,Food,1,fine\n"
+    # A good row first: all or nothing means it is not written either.
+    data_rows = content.startswith(b"date,") and content.count(b"\n") > 1
+    body = good + content.split(b"\n", 1)[1] if data_rows else content
+    response = upload(client, headers, body, mapping)
+    assert response.status_code == status, response.text
+    assert message in json.dumps(response.json()["detail"]), response.text
+    assert client.get("/api/expenses", headers=headers).json()["total"] == 0
+
+
+def test_wrong_encoding_when_utf8_is_asked_for(client: TestClient) -> None:
+    headers = register(client)
+    content = "date,category,amount,description\n2026-01-01,Café,1,\n".encode("latin-1")
+    response = upload(client, headers, content, encoding="utf-8")
+    assert response.status_code == 422
+    assert "Line 2 is not valid UTF-8" in response.json()["detail"][0]["msg"]
+    assert upload(client, headers, content).json()["imported"] == 1  # auto falls back to Latin-1
+    assert all_expenses(client, headers)[0][1] == "Café"
+
+
+def test_too_large_is_413(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    headers = register(client)
+    row = "2026-01-01,Food,1,padding padding padding\n"
+    content = "date,category,amount,description\n" + row * (imports.MAX_BYTES // len(row) + 1)
+    response = upload(client, headers, content)
+    assert response.status_code == 413
+    assert "5 MB" in response.json()["detail"]
+    assert client.get("/api/expenses", headers=headers).json()["total"] == 0
+
+
+def test_too_many_rows_is_422(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    headers = register(client)
+    content = "date,category,amount,description\n" + "2026-01-01,F,1,\n" * (imports.MAX_ROWS + 1)
+    assert len(content) < imports.MAX_BYTES
+    response = upload(client, headers, content)
+    assert response.status_code == 422
+    assert "more than 50,000 rows" in response.json()["detail"][0]["msg"]
+    assert client.get("/api/expenses", headers=headers).json()["total"] == 0
+
+
+def test_fifty_thousand_rows_import(client: TestClient, engine: Engine) -> None:
+    headers = register(client)
+    content = "date,category,amount,description\n" + "".join(
+        f"2026-{m:02d}-{d:02d},C{d % 3},{d}.{m:02d},\n" for m in range(1, 13) for d in range(1, 29)
+    ) * (imports.MAX_ROWS // (12 * 28))
+    body = upload(client, headers, content, keep_duplicates="true").json()
+    assert body["imported"] == content.count("\n") - 1
+    assert_totals_consistent(engine)
+
+
+def test_import_needs_a_login_and_a_file(client: TestClient) -> None:
+    assert upload(client, {}, "date,category,amount,description\n").status_code == 401
+    headers = register(client)
+    assert client.post("/api/expenses/import", headers=headers).status_code == 422
+    bad_mapping = client.post(
+        "/api/expenses/import",
+        files={"file": ("x.csv", b"a\n1\n", "text/csv")},
+        data={"mapping": "{not json"},
+        headers=headers,
+    )
+    assert bad_mapping.status_code == 422
+    assert upload(client, headers, "x", default_category="").status_code == 422
+    assert client.get("/api/expenses/import", headers=headers).status_code == 405
+
+
+def test_amounts_sum_exactly_after_import(client: TestClient) -> None:
+    headers = register(client)
+    content = "date,category,amount,description\n" + "2026-01-01,Food,0.10,\n" * 10
+    upload(client, headers, content, keep_duplicates="true")
+    page = client.get("/api/expenses", params={"start": "2026-01-01", "end": "2026-01-31"}, headers=headers)
+    assert cents(page.json()["total_amount"]) == 100
