@@ -54,9 +54,12 @@ class CommandError(Exception):
 
 
 def _serve() -> int:
-    import uvicorn  # noqa: PLC0415 (only the server needs it)
+    import socket  # noqa: PLC0415 (only the server needs these)
 
-    uvicorn.run(
+    import uvicorn  # noqa: PLC0415
+    from uvicorn.supervisors import Multiprocess  # noqa: PLC0415
+
+    config = uvicorn.Config(
         "app.main:app",
         host=settings.host,
         port=settings.port,
@@ -65,6 +68,16 @@ def _serve() -> int:
         access_log=False,
         proxy_headers=False,
     )
+    if config.workers == 1:
+        server = uvicorn.Server(config)
+        server.run()
+        return 0 if server.started else 3  # uvicorn's own exit code for a failed start
+    # Worker processes accept on a socket uvicorn binds without naming TCP, so asyncio does not set
+    # TCP_NODELAY on their connections, and small answers wait ~40 ms for a delayed ACK. Connections
+    # accepted on Linux inherit the option from the listening socket.
+    sock = config.bind_socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config, sockets=[sock]).run()
     return 0
 
 
