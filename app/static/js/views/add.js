@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { el, emit } from "../dom.js";
 import { today } from "../format.js";
-import { checkExpense, expenseBody, expenseFields, focusFirstError, showSaveError } from "./expense-form.js";
+import { checkExpense, expenseBody, expenseFields, showSaveError } from "./expense-form.js";
 
 export function addView() {
   const fields = expenseFields();
@@ -31,10 +31,7 @@ export function addView() {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     formError.hidden = true;
-    if (!checkExpense(fields)) {
-      focusFirstError(fields);
-      return;
-    }
+    if (!checkExpense(fields)) return;
     button.disabled = true;
     form.setAttribute("aria-busy", "true");
     try {

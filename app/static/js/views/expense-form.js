@@ -34,7 +34,8 @@ export function expenseFields() {
   return fields;
 }
 
-/** Check what the browser can check, so a person hears about every problem at once. */
+/** Check what the browser can check, so a person hears about every problem at once; on a problem,
+ * focus its field and return false. */
 export function checkExpense(fields) {
   clearErrors(fields);
   if (!fields.date.input.value) fields.date.setError("Choose a date.");
@@ -44,7 +45,9 @@ export function checkExpense(fields) {
   else if (!/^[0-9]+(\.[0-9]{1,2})?$/.test(amount)) {
     fields.amount.setError("Enter a positive amount with at most two decimals, such as 12.50.");
   }
-  return !Object.values(fields).some((f) => f.input.getAttribute("aria-invalid") === "true");
+  const ok = !Object.values(fields).some((f) => f.input.getAttribute("aria-invalid") === "true");
+  if (!ok) focusFirstError(fields);
+  return ok;
 }
 
 export function expenseBody(fields) {
@@ -84,7 +87,7 @@ function showApiError(fields, error) {
   return placed ? "" : error.message;
 }
 
-export function focusFirstError(fields) {
+function focusFirstError(fields) {
   Object.values(fields)
     .find((f) => f.input.getAttribute("aria-invalid") === "true")
     ?.input.focus();

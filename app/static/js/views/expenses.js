@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { el, emit, uid } from "../dom.js";
 import { amountValue, formatDate, formatRowDate, money } from "../format.js";
 import { periodNoun } from "../period.js";
-import { checkExpense, expenseBody, expenseFields, focusFirstError, showSaveError } from "./expense-form.js";
+import { checkExpense, expenseBody, expenseFields, showSaveError } from "./expense-form.js";
 import { toast } from "./toast.js";
 
 /**
@@ -163,10 +163,7 @@ export function expensesView() {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       formError.hidden = true;
-      if (!checkExpense(fields)) {
-        focusFirstError(fields);
-        return;
-      }
+      if (!checkExpense(fields)) return;
       save.disabled = true;
       try {
         await api.updateExpense(expense.id, expenseBody(fields));
