@@ -2,6 +2,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # Settings are read when the app is imported: point them at throwaway places first.
@@ -88,15 +89,25 @@ def empty_database_url(postgres_url: str | None, tmp_path: Path) -> Iterator[str
     admin.dispose()
 
 
-@pytest.fixture
-def client(engine: Engine) -> Iterator[TestClient]:
+@contextmanager
+def app_on(engine: Engine) -> Iterator[None]:
+    """The real app, with every request's session bound to this engine."""
+
     def session_override() -> Iterator[Session]:
         with Session(bind=engine, expire_on_commit=False) as session:
             yield session
 
     app.dependency_overrides[get_session] = session_override
-    yield TestClient(app)
-    app.dependency_overrides.clear()
+    try:
+        yield
+    finally:
+        app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    with app_on(engine):
+        yield TestClient(app)
 
 
 def pytest_report_header() -> str:

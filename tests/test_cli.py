@@ -16,11 +16,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.config import PROJECT_ROOT
-from app.database import get_session, make_engine
+from app.database import make_engine
 from app.main import app
 from app.migrate import upgrade_to_head
 from app.models import User
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, app_on
 from tests.factories import PASSWORD, add_expense
 from tests.postgres import find_pg_bin
 
@@ -73,14 +73,8 @@ def db(db_url: str, cli_env: dict[str, str]) -> Iterator[Engine]:
 @pytest.fixture
 def api(db: Engine) -> Iterator[TestClient]:
     """The app over the database the commands use."""
-
-    def session_override() -> Iterator[Session]:
-        with Session(bind=db, expire_on_commit=False) as session:
-            yield session
-
-    app.dependency_overrides[get_session] = session_override
-    yield TestClient(app)
-    app.dependency_overrides.clear()
+    with app_on(db):
+        yield TestClient(app)
 
 
 def login(api: TestClient, email: str, password: str) -> int:

@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 import uvicorn
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from app.database import get_session
 from app.main import app
+from tests.conftest import app_on
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
@@ -41,29 +40,23 @@ def browser_type_launch_args() -> dict[str, Any]:
 @pytest.fixture
 def live_server(engine: Engine) -> Iterator[str]:
     """The app on a free loopback port, using this test's database."""
-
-    def session_override() -> Iterator[Session]:
-        with Session(bind=engine, expire_on_commit=False) as session:
-            yield session
-
-    app.dependency_overrides[get_session] = session_override
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.dependency_overrides.clear()
+    with app_on(engine):
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 @pytest.fixture
