@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.database import get_session, make_engine
 from app.main import app
+from tests.conftest import app_on
 from tests.factories import PASSWORD, register
 
 
@@ -35,12 +36,8 @@ def test_not_ready_when_the_database_is_unreachable(client: TestClient, tmp_path
     # A database file in a folder that does not exist: every connection attempt fails.
     unreachable = make_engine(f"sqlite:///{tmp_path / 'missing' / 'db.sqlite'}")
 
-    def session_override() -> Iterator[Session]:
-        with Session(bind=unreachable) as session:
-            yield session
-
-    app.dependency_overrides[get_session] = session_override
-    response = client.get("/api/health/ready")
+    with app_on(unreachable):
+        response = client.get("/api/health/ready")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable"}
     unreachable.dispose()
