@@ -104,7 +104,10 @@ def create_expense(session: Session, *, user: User, data: ExpenseIn) -> Expense:
 def update_expense(session: Session, *, user: User, expense_id: int, data: ExpenseUpdate) -> Expense:
     expense = get_expense(session, user=user, expense_id=expense_id)
     changes = data.model_dump(exclude_unset=True)
-    totals.record(session, expense=expense, sign=-1)
+    # Only date, category and amount move the monthly totals; a new description leaves them be.
+    counted = bool(changes.keys() & {"date", "category", "amount"})
+    if counted:
+        totals.record(session, expense=expense, sign=-1)
     if "category" in changes:
         expense.category, expense.category_key = canonical_category(
             session, user=user, category=changes.pop("category")
@@ -113,7 +116,8 @@ def update_expense(session: Session, *, user: User, expense_id: int, data: Expen
         expense.amount_cents = changes.pop("amount")
     for field, value in changes.items():
         setattr(expense, field, value)
-    totals.record(session, expense=expense, sign=+1)
+    if counted:
+        totals.record(session, expense=expense, sign=+1)
     session.commit()
     return expense
 
