@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth import hash_password
-from app.errors import AppError, NotFound
+from app.errors import AppError
 from app.models import MonthlyTotal, User
-from app.schemas import MAX_DB_ID, AdminUserCreate, AdminUserOut, AdminUserUpdate
-from app.services import links
+from app.schemas import AdminUserCreate, AdminUserOut, AdminUserUpdate
+from app.services import links, one_by_id
 from app.services.users import create_user, lock_accounts
 
 LAST_ADMIN = "This is the last admin of this instance; make another account admin first."
@@ -51,11 +51,7 @@ def _expense_count(session: Session, user_id: int) -> int:
 
 
 def _get(session: Session, user_id: int) -> User:
-    # An id beyond a 64-bit integer cannot exist: 404 like any missing user, not a database error.
-    user = session.scalar(select(User).where(User.id == user_id)) if 0 < user_id <= MAX_DB_ID else None
-    if user is None:
-        raise NotFound("No such user")
-    return user
+    return one_by_id(session, select(User), User.id, user_id, "No such user")
 
 
 def create(session: Session, *, data: AdminUserCreate) -> AdminUserOut:

@@ -2,9 +2,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.errors import AppError, NotFound
+from app.errors import AppError
 from app.models import Budget, User
-from app.schemas import MAX_DB_ID, BudgetIn, BudgetUpdate, category_key
+from app.schemas import BudgetIn, BudgetUpdate, category_key
+from app.services import one_by_id
 from app.services.categories import canonical_category
 
 
@@ -17,12 +18,7 @@ def list_budgets(session: Session, *, user: User) -> list[Budget]:
 
 
 def get_budget(session: Session, *, user: User, budget_id: int) -> Budget:
-    budget = None
-    if 0 < budget_id <= MAX_DB_ID:
-        budget = session.scalar(_owned(user).where(Budget.id == budget_id))
-    if budget is None:
-        raise NotFound("Budget not found")
-    return budget
+    return one_by_id(session, _owned(user), Budget.id, budget_id, "Budget not found")
 
 
 def _budget_for(session: Session, user: User, key: str) -> Budget | None:

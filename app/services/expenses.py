@@ -8,10 +8,9 @@ from typing import TypeVarTuple
 from sqlalchemy import Select, String, func, or_, select, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
 from app.models import Expense, User
-from app.schemas import MAX_DB_ID, ExpenseIn, ExpenseUpdate, category_key
-from app.services import totals
+from app.schemas import ExpenseIn, ExpenseUpdate, category_key
+from app.services import one_by_id, totals
 from app.services.categories import canonical_category
 
 EXPORT_BATCH = 1000
@@ -49,12 +48,7 @@ def _filtered(stmt: Select[*Row], user: User, f: ExpenseFilter) -> Select[*Row]:
 
 
 def get_expense(session: Session, *, user: User, expense_id: int) -> Expense:
-    expense = None
-    if 0 < expense_id <= MAX_DB_ID:
-        expense = session.scalar(_owned(user).where(Expense.id == expense_id))
-    if expense is None:
-        raise NotFound("Expense not found")
-    return expense
+    return one_by_id(session, _owned(user), Expense.id, expense_id, "Expense not found")
 
 
 def list_expenses(

@@ -15,10 +15,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.errors import Invalid, NotFound
+from app.errors import Invalid
 from app.models import Expense, RecurringRule, User
-from app.schemas import MAX_DB_ID, RecurringIn, RecurringUpdate
-from app.services import totals
+from app.schemas import RecurringIn, RecurringUpdate
+from app.services import one_by_id, totals
 from app.services.categories import canonical_category
 
 LAST_DAY = date(2999, 12, 31)
@@ -126,12 +126,7 @@ def list_rules(session: Session, *, user: User) -> list[RecurringRule]:
 
 
 def get_rule(session: Session, *, user: User, rule_id: int) -> RecurringRule:
-    rule = None
-    if 0 < rule_id <= MAX_DB_ID:
-        rule = session.scalar(_owned(user).where(RecurringRule.id == rule_id))
-    if rule is None:
-        raise NotFound("Recurring expense not found")
-    return rule
+    return one_by_id(session, _owned(user), RecurringRule.id, rule_id, "Recurring expense not found")
 
 
 def _check(rule: RecurringRule) -> None:
