@@ -39,15 +39,16 @@ test: install-dev browser  ## the whole suite on SQLite, then again on a throwaw
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+# With REPORT_DIR set (CI), each pass also writes a JUnit report there for the closing count.
 test-sqlite: install-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(REPORT_DIR),--junitxml=$(REPORT_DIR)/pytest-sqlite.xml)
 
 test-postgres: install-dev
 	@if [ -z "$(PG_BIN)" ]; then \
 	  if [ -n "$$CI" ]; then echo "PostgreSQL binaries not found: the PostgreSQL pass cannot run in CI."; exit 1; fi; \
 	  echo "*** PostgreSQL pass SKIPPED: no PostgreSQL binaries under /usr/lib/postgresql (apt-get install postgresql). ***"; \
 	else \
-	  TEST_DATABASE=postgresql PG_BIN=$(PG_BIN) $(BIN)/python -m pytest; \
+	  TEST_DATABASE=postgresql PG_BIN=$(PG_BIN) $(BIN)/python -m pytest $(if $(REPORT_DIR),--junitxml=$(REPORT_DIR)/pytest-postgres.xml); \
 	fi
 
 # Schemathesis against the real app on a free loopback port: every check, a fixed seed, about 30 s.
