@@ -523,6 +523,10 @@ class ImportErrorOut(BaseModel):
 class ImportOut(BaseModel):
     dry_run: bool
     columns: list[str] = Field(description="The file's header")
+    mapping: ImportMapping = Field(
+        description="The mapping the rows were read with: as sent, our own header's, or (a dry run "
+        "without one) guessed from the header and the first row, for a person to check"
+    )
     count: int = Field(description="Rows to import (a dry run) or imported")
     imported: int
     skipped_duplicates: int
