@@ -364,6 +364,7 @@ Status = Literal["ok", "warning", "over", "unbudgeted"]
 
 class SummaryCategory(BaseModel):
     category: str
+    budget_id: int | None = Field(description="The budget's id (for PATCH and DELETE); null when unbudgeted")
     budget: MoneyOut | None
     spent: MoneyOut
     remaining: MoneyOut | None
