@@ -244,7 +244,8 @@ def parse(text: str, mapping: ImportMapping | None, default_category: str, *, gu
     except (StopIteration, csv.Error):
         raise Invalid(("body", "file"), "The file has no header line") from None
     if mapping is None and [name.strip().casefold() for name in header] == OWN_HEADER:
-        mapping = ImportMapping(date="date", amount="amount", category="category", description="description")
+        # Named as the file writes them, so that a client can show them as the file's columns.
+        mapping = ImportMapping(**dict(zip(OWN_HEADER, (name.strip() for name in header), strict=True)))
     elif mapping is None and guess:
         mapping = guess_mapping(header, _first_row(text, delimiter))
     if mapping is None:
