@@ -364,6 +364,7 @@ Status = Literal["ok", "warning", "over", "unbudgeted"]
 
 class SummaryCategory(BaseModel):
     category: str
+    budget_id: int | None = Field(description="The budget's id (for PATCH and DELETE); null when unbudgeted")
     budget: MoneyOut | None
     spent: MoneyOut
     remaining: MoneyOut | None
@@ -523,6 +524,10 @@ class ImportErrorOut(BaseModel):
 class ImportOut(BaseModel):
     dry_run: bool
     columns: list[str] = Field(description="The file's header")
+    mapping: ImportMapping = Field(
+        description="The mapping the rows were read with: as sent, our own header's, or (a dry run "
+        "without one) guessed from the header and the first row, for a person to check"
+    )
     count: int = Field(description="Rows to import (a dry run) or imported")
     imported: int
     skipped_duplicates: int

@@ -85,6 +85,16 @@ def test_round_trip_of_our_own_export(client: TestClient, engine: Engine) -> Non
     assert response.json() | {"columns": None} == {
         "dry_run": False,
         "columns": None,
+        "mapping": {
+            "date": "date",
+            "amount": "amount",
+            "debit": None,
+            "category": "category",
+            "description": "description",
+            "date_format": "YYYY-MM-DD",
+            "decimal_comma": False,
+            "negative_is_expense": False,
+        },
         "count": 5,
         "imported": 5,
         "skipped_duplicates": 0,
@@ -177,6 +187,83 @@ def test_bank_layouts(
     assert (response.json()["imported"], response.json()["skipped_income"]) == (len(expected), income)
     assert all_expenses(client, headers) == expected
     assert_totals_consistent(engine)
+
+
+def test_a_dry_run_without_a_mapping_guesses_one_and_previews_with_it(client: TestClient) -> None:
+    headers = register(client)
+    german = BANKS[0].values[0]
+    assert isinstance(german, str)
+    body = upload(client, headers, german.encode("latin-1"), dry_run="true").json()
+    assert body["columns"] == ["Buchungstag", "Verwendungszweck", "Betrag"]
+    assert body["mapping"] == {
+        "date": "Buchungstag",
+        "amount": "Betrag",
+        "debit": None,
+        "category": None,
+        "description": "Verwendungszweck",
+        "date_format": "DD.MM.YYYY",
+        "decimal_comma": True,
+        "negative_is_expense": True,
+    }
+    assert (body["count"], body["skipped_income"], body["errors"]) == (2, 1, [])
+    assert [(r["status"], r["amount"]) for r in body["rows"]] == [("ok", 3.2), ("income", 2500), ("ok", 1200)]
+    # A guess is for a person to check: the real import still wants the mapping sent.
+    refused = upload(client, headers, german.encode("latin-1"))
+    assert refused.status_code == 422
+    assert "Map the file" in refused.json()["detail"][0]["msg"]
+    assert client.get("/api/expenses", headers=headers).json()["total"] == 0
+
+
+def test_a_sent_mapping_is_used_and_returned_as_it_was(client: TestClient) -> None:
+    headers = register(client)
+    content, mapping = BANKS[2].values[0], BANKS[2].values[1]
+    assert isinstance(content, str)
+    assert isinstance(mapping, dict)
+    body = upload(client, headers, content, mapping, dry_run="true", default_category="Bank").json()
+    assert {key: body["mapping"][key] for key in mapping} == mapping
+    assert (body["count"], body["skipped_income"]) == (2, 1)
+    own = upload(client, headers, "Date,Category, AMOUNT ,description\n2026-01-01,Food,1,x\n", dry_run="true")
+    assert (own.json()["mapping"]["date"], own.json()["mapping"]["amount"]) == ("Date", "AMOUNT")
+
+
+@pytest.mark.parametrize(
+    ("header", "first", "expected"),
+    [
+        (
+            ["\ufeffDate", "Description", "Debit", "Credit", "Type"],
+            ["01/31/2026", "Coffee", "4.50", "", "Food"],
+            {"date": "\ufeffDate", "amount": None, "debit": "Debit", "category": "Type",
+             "description": "Description", "date_format": "MM/DD/YYYY", "negative_is_expense": False},
+        ),
+        (
+            ["Transaction date", "Amount", "Memo"],
+            ["05/02/2026", "-12.00", "Taxi"],
+            {"date": "Transaction date", "amount": "Amount", "description": "Memo",
+             "date_format": "DD/MM/YYYY", "decimal_comma": False, "negative_is_expense": True},
+        ),
+        # Names that say nothing: the first two columns, for the preview to show what to change.
+        (["a", "b", "c"], ["1", "2", "3"], {"date": "a", "amount": "b", "category": None,
+                                             "description": None}),
+        (["", " ", "x" * 201, "only"], [], {"date": "only", "amount": "only", "date_format": "YYYY-MM-DD"}),
+    ],
+)  # fmt: skip
+def test_guessed_mappings(header: list[str], first: list[str], expected: dict[str, Any]) -> None:
+    guess = imports.guess_mapping(header, first)
+    assert guess is not None
+    assert {key: getattr(guess, key) for key in expected} == expected
+
+
+def test_a_header_without_names_cannot_be_guessed(client: TestClient) -> None:
+    assert imports.guess_mapping(["", "  "], ["1", "2"]) is None
+    response = upload(client, register(client), ",\n1,2\n", dry_run="true")
+    assert response.status_code == 422
+    assert "Map the file" in response.json()["detail"][0]["msg"]
+
+
+def test_a_guessed_dry_run_of_an_unknown_layout_shows_errors_not_a_failure(client: TestClient) -> None:
+    body = upload(client, register(client), "a,b,c\n1,2,3\n", dry_run="true").json()
+    assert (body["mapping"]["date"], body["mapping"]["amount"]) == ("a", "b")
+    assert [(e["line"], e["column"]) for e in body["errors"]] == [(2, "date")]
 
 
 def test_duplicates_are_skipped_unless_kept(client: TestClient) -> None:

@@ -41,9 +41,9 @@ def test_status_boundaries(client: TestClient, spent: str, percent: float, statu
 
 def test_summary_lists_budgeted_unspent_and_unbudgeted_spending(client: TestClient) -> None:
     headers = register(client)
-    add_budget(client, headers, "Food", 300)
-    add_budget(client, headers, "Travel", 50)
-    add_budget(client, headers, "Gifts", 40)
+    food = add_budget(client, headers, "Food", 300)["id"]
+    travel = add_budget(client, headers, "Travel", 50)["id"]
+    gifts = add_budget(client, headers, "Gifts", 40)["id"]
     for amount in ("0.10",) * 10:
         add_expense(client, headers, date="2026-11-01", category="Travel", amount=amount)
     add_expense(client, headers, date="2026-11-30", category="food", amount="240.05")
@@ -61,6 +61,7 @@ def test_summary_lists_budgeted_unspent_and_unbudgeted_spending(client: TestClie
         "categories": [
             {
                 "category": "Food",
+                "budget_id": food,
                 "budget": 300,
                 "spent": 240.05,
                 "remaining": 59.95,
@@ -69,27 +70,45 @@ def test_summary_lists_budgeted_unspent_and_unbudgeted_spending(client: TestClie
             },
             {
                 "category": "Coffee",
+                "budget_id": None,
                 "budget": None,
                 "spent": 3.35,
                 "remaining": None,
                 "percent": None,
                 "status": "unbudgeted",
             },
-            {"category": "Travel", "budget": 50, "spent": 1, "remaining": 49, "percent": 2.0, "status": "ok"},
-            {"category": "Gifts", "budget": 40, "spent": 0, "remaining": 40, "percent": 0.0, "status": "ok"},
+            {
+                "category": "Travel",
+                "budget_id": travel,
+                "budget": 50,
+                "spent": 1,
+                "remaining": 49,
+                "percent": 2.0,
+                "status": "ok",
+            },
+            {
+                "category": "Gifts",
+                "budget_id": gifts,
+                "budget": 40,
+                "spent": 0,
+                "remaining": 40,
+                "percent": 0.0,
+                "status": "ok",
+            },
         ],
     }
 
 
 def test_summary_over_budget_goes_negative(client: TestClient) -> None:
     headers = register(client)
-    add_budget(client, headers, "Rent", "0.5")
+    rent = add_budget(client, headers, "Rent", "0.5")["id"]
     add_expense(client, headers, date="2026-02-28", category="Rent", amount="0.75")
     body = summary(client, headers, "2026-02")
     assert (body["start"], body["end"]) == ("2026-02-01", "2026-02-28")
     assert body["total_remaining"] == -0.25
     assert lines(body)[0] == {
         "category": "Rent",
+        "budget_id": rent,
         "budget": 0.5,
         "spent": 0.75,
         "remaining": -0.25,
@@ -133,12 +152,26 @@ def test_summary_never_counts_another_users_data(client: TestClient) -> None:
     assert lines(body) == [
         {
             "category": "Food",
+            "budget_id": None,
             "budget": None,
             "spent": 5,
             "remaining": None,
             "percent": None,
             "status": "unbudgeted",
         }
+    ]
+
+
+def test_a_summary_line_names_its_budget_for_changes(client: TestClient) -> None:
+    headers = register(client)
+    add_budget(client, headers, "Books", 20)
+    add_expense(client, headers, date="2026-11-02", category="BOOKS", amount=5)
+    (line,) = lines(summary(client, headers, "2026-11"))
+    renamed = client.patch(f"/api/budgets/{line['budget_id']}", json={"category": "Reading"}, headers=headers)
+    assert renamed.status_code == 200
+    assert [(x["category"], x["budget_id"]) for x in lines(summary(client, headers, "2026-11"))] == [
+        ("Books", None),  # the spelling first used, the budget's
+        ("Reading", line["budget_id"]),
     ]
 
 

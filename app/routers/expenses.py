@@ -121,7 +121,8 @@ def import_expenses(
         Form(
             max_length=10_000,
             description="JSON: the file's column for date, amount (or debit), category, description, and "
-            "date_format, decimal_comma, negative_is_expense. Leave out for our own export.",
+            "date_format, decimal_comma, negative_is_expense. Leave out for our own export; a dry run "
+            "without it guesses one (returned as `mapping`).",
         ),
     ] = None,
     dry_run: Annotated[bool, Form(description="Parse and preview only; write nothing")] = False,
@@ -157,6 +158,7 @@ def import_expenses(
     return ImportOut(
         dry_run=dry_run,
         columns=outcome.columns,
+        mapping=outcome.mapping,
         count=outcome.imported if not dry_run else outcome.count("ok"),
         imported=outcome.imported,
         skipped_duplicates=outcome.count("duplicate"),

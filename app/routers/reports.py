@@ -42,6 +42,7 @@ def read_summary(
         categories=[
             SummaryCategory(
                 category=line.category,
+                budget_id=line.budget_id,
                 budget=line.budget,
                 spent=line.spent,
                 remaining=line.remaining,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import AppError, Invalid
 from app.models import Expense, User
-from app.schemas import Category, Description, ImportMapping, category_key, parse_amount
+from app.schemas import Category, DateFormat, Description, ImportMapping, category_key, parse_amount
 from app.services import totals
 from app.services.categories import canonical_category
 from app.services.expenses import FORMULA_START
@@ -34,6 +34,15 @@ DATE_FORMATS = {
     "DD.MM.YYYY": "%d.%m.%Y",
 }
 _PLAIN_NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
+# Header words (English, German, Spanish, French) that name a column's role, for a guessed mapping.
+_GUESS = {
+    "date": re.compile(r"date|datum|buchung|fecha|day", re.IGNORECASE),
+    "amount": re.compile(r"amount|betrag|sum|value|importe|montant|debit|withdraw", re.IGNORECASE),
+    "category": re.compile(r"categ|kategor|type", re.IGNORECASE),
+    "description": re.compile(
+        r"desc|memo|payee|narrative|verwendung|text|detail|name|reference", re.IGNORECASE
+    ),
+}
 _CATEGORY: TypeAdapter[str] = TypeAdapter(Category)
 _DESCRIPTION: TypeAdapter[str] = TypeAdapter(Description)
 
@@ -62,6 +71,7 @@ class RowError:
 @dataclass
 class Outcome:
     columns: list[str]
+    mapping: ImportMapping
     rows: list[Row] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     imported: int = 0
@@ -173,22 +183,78 @@ def _parse_row(
     return Row(line, "ok", day=day, category=category, cents=cents, description=description)
 
 
-def parse(text: str, mapping: ImportMapping | None, default_category: str) -> Outcome:
-    """Every row of the file, each ok, income or an error; no database access."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+def _first_row(text: str, delimiter: str) -> list[str]:
+    """The first row under the header that has a value, or [] (a guess needs no more)."""
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        next(rows, None)
+        return next((cells for cells in rows if any(cell.strip() for cell in cells)), [])
+    except csv.Error:
+        return []
+
+
+def guess_mapping(header: list[str], first: list[str]) -> ImportMapping | None:
+    """A mapping read from the header's words and the first row's writing; None without column names."""
+    usable = [name for name in header if name.strip() and len(name) <= 200]
+    if not usable:
+        return None
+
+    def pick(role: str, avoid: list[str | None]) -> str | None:
+        return next((name for name in usable if _GUESS[role].search(name) and name not in avoid), None)
+
+    def sample(column: str) -> str:
+        index = header.index(column)
+        return first[index].strip() if index < len(first) else ""
+
+    # Without a telling name, the first columns: the preview's errors then show what to change.
+    date_column = pick("date", []) or usable[0]
+    amount = pick("amount", [date_column]) or next((n for n in usable if n != date_column), date_column)
+    category = pick("category", [date_column, amount])
+    description = pick("description", [date_column, amount, category])
+    day, money = sample(date_column), sample(amount)
+    date_format: DateFormat = "YYYY-MM-DD"
+    if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", day):
+        date_format = "DD.MM.YYYY"
+    elif re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", day):
+        first_part, second_part = (int(part) for part in day.split("/")[:2])
+        date_format = "MM/DD/YYYY" if second_part > 12 and first_part <= 12 else "DD/MM/YYYY"
+    debit = re.search(r"debit|withdraw", amount, re.IGNORECASE) is not None
+    return ImportMapping(
+        date=date_column,
+        amount=None if debit else amount,
+        debit=amount if debit else None,
+        category=category,
+        description=description,
+        date_format=date_format,
+        decimal_comma=bool(re.search(r"\d,\d{1,2}\)?-?$", money)) and not re.search(r"\.\d{1,2}$", money),
+        negative_is_expense=not debit and money.startswith("-"),
+    )
+
+
+def parse(text: str, mapping: ImportMapping | None, default_category: str, *, guess: bool = False) -> Outcome:
+    """Every row of the file, each ok, income or an error; no database access.
+
+    Without a mapping, our own header maps itself; any other is refused, or with `guess` (a dry
+    run, for the page's column choices) read through a guessed mapping.
+    """
+    delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
         raise Invalid(("body", "file"), "The file has no header line") from None
+    if mapping is None and [name.strip().casefold() for name in header] == OWN_HEADER:
+        # Named as the file writes them, so that a client can show them as the file's columns.
+        mapping = ImportMapping(**dict(zip(OWN_HEADER, (name.strip() for name in header), strict=True)))
+    elif mapping is None and guess:
+        mapping = guess_mapping(header, _first_row(text, delimiter))
     if mapping is None:
-        if [name.strip().casefold() for name in header] != OWN_HEADER:
-            raise Invalid(
-                ("body", "mapping"),
-                "Map the file's columns: its header is not date,category,amount,description",
-            )
-        mapping = ImportMapping(date="date", amount="amount", category="category", description="description")
+        raise Invalid(
+            ("body", "mapping"),
+            "Map the file's columns: its header is not date,category,amount,description",
+        )
     where = _column_indexes(header, mapping)
-    outcome = Outcome(columns=header)
+    outcome = Outcome(columns=header, mapping=mapping)
     while True:
         line = reader.line_num + 1
         try:
@@ -245,7 +311,7 @@ def import_csv(
 ) -> Outcome:
     if len(data) > MAX_BYTES:
         raise AppError(413, f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB: split it")
-    outcome = parse(decode(data, encoding), mapping, default_category)
+    outcome = parse(decode(data, encoding), mapping, default_category, guess=dry_run)
     if not keep_duplicates:
         _mark_duplicates(session, user, outcome.rows)
     if dry_run or outcome.errors:

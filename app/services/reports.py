@@ -18,6 +18,7 @@ MAX_BUCKETS = 3700
 @dataclass(frozen=True)
 class CategoryLine:
     category: str
+    budget_id: int | None
     budget: int | None
     spent: int
     remaining: int | None
@@ -58,20 +59,24 @@ def monthly_summary(session: Session, *, user: User, month: date) -> Summary:
     start, end = month, month_end(month)
     spent = by_category(monthly_cells(session, user=user, start=start, end=end))
     budgets = session.execute(
-        select(Budget.category_key, Budget.category, Budget.amount_cents).where(Budget.user_id == user.id)
+        select(Budget.id, Budget.category_key, Budget.category, Budget.amount_cents).where(
+            Budget.user_id == user.id
+        )
     ).all()
     lines = []
-    for key, name, budget in budgets:
+    for budget_id, key, name, budget in budgets:
         cents = spent.pop(key, (name, 0))[1]
         percent = percent_of(cents, budget)
-        lines.append(CategoryLine(name, budget, cents, budget - cents, percent, status_for(percent)))
+        lines.append(
+            CategoryLine(name, budget_id, budget, cents, budget - cents, percent, status_for(percent))
+        )
     for name, cents in spent.values():
-        lines.append(CategoryLine(name, None, cents, None, None, "unbudgeted"))
+        lines.append(CategoryLine(name, None, None, cents, None, None, "unbudgeted"))
     lines.sort(key=lambda line: (-line.spent, line.category.casefold()))
     return Summary(
         start=start,
         end=end,
-        total_budget=sum(b for _, _, b in budgets),
+        total_budget=sum(b for _, _, _, b in budgets),
         total_spent=sum(line.spent for line in lines),
         categories=lines,
     )

@@ -157,7 +157,6 @@ export const api = {
   updateRecurring: (id, body) => json("PATCH", `/api/recurring/${encodeURIComponent(id)}`, { body }),
   deleteRecurring: (id) => json("DELETE", `/api/recurring/${encodeURIComponent(id)}`),
 
-  budgets: () => json("GET", "/api/budgets"),
   saveBudget: (body) => json("POST", "/api/budgets", { body }),
   updateBudget: (id, body) => json("PATCH", `/api/budgets/${encodeURIComponent(id)}`, { body }),
   deleteBudget: (id) => json("DELETE", `/api/budgets/${encodeURIComponent(id)}`),

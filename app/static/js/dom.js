@@ -42,33 +42,9 @@ export function emit(node, name, detail = {}) {
   node.dispatchEvent(new CustomEvent(name, { bubbles: true, detail }));
 }
 
-/**
- * A labelled field with a slot for its error message, wired for screen readers.
- * Returns {wrap, input, error, setError(msg)}.
- */
-export function field(label, inputProps = {}, { hint, tag = "input" } = {}) {
-  const id = uid("field");
-  const errorId = `${id}-error`;
-  const hintId = hint ? `${id}-hint` : null;
-  const input = el(tag, { id, name: inputProps.name, ...inputProps });
-  const describedBy = [hintId, errorId].filter(Boolean).join(" ");
-  input.setAttribute("aria-describedby", describedBy);
-  const error = el("p", { class: "field-error", id: errorId, hidden: true });
-  const wrap = el(
-    "div",
-    { class: "field" },
-    el("label", { for: id }, label),
-    input,
-    hint ? el("p", { class: "field-hint", id: hintId }, hint) : null,
-    error,
-  );
-  function setError(message) {
-    error.textContent = message ?? "";
-    error.hidden = !message;
-    if (message) input.setAttribute("aria-invalid", "true");
-    else input.removeAttribute("aria-invalid");
-  }
-  return { wrap, input, error, setError };
+/** One of the small buttons on a list row; `label` says which row it acts on, for screen readers. */
+export function rowButton(text, label, onclick, { danger = false } = {}) {
+  return el("button", { type: "button", class: danger ? "small danger-text" : "small", "aria-label": label, onclick }, text);
 }
 
 /** Save a Blob as a file through a temporary link (the API answered it; nothing is navigated). */

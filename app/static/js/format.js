@@ -1,5 +1,7 @@
-// Money and date formatting, in one place. Dates are calendar days ("YYYY-MM-DD") handled as
-// UTC midnights, so no time zone can shift them by a day.
+// Money and date formatting, in one place. Calendar days are formatted in UTC, as dates.js
+// reads them, so no time zone can shift them by a day.
+
+import { parseDay } from "./dates.js";
 
 let currency = "USD";
 let moneyFormat = makeMoneyFormat(currency);
@@ -34,17 +36,6 @@ export function moneyShort(amount) {
   return shortFormat.format(Number(amount ?? 0));
 }
 
-/** Amount as typed by a person into the string the API accepts ("12,5" -> "12.5"). */
-export function amountInput(text) {
-  const trimmed = String(text ?? "").trim().replace(/\s+/g, "");
-  return trimmed.includes(",") && !trimmed.includes(".") ? trimmed.replace(",", ".") : trimmed;
-}
-
-/** An API amount back into an input value (12.5 -> "12.50"). */
-export function amountValue(amount) {
-  return Number(amount).toFixed(2);
-}
-
 const LOCALE = "en-GB"; // day-month-year reads unambiguously: "16 Nov 2026"
 const dayMonthYear = new Intl.DateTimeFormat(LOCALE, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
 const weekdayDayMonth = new Intl.DateTimeFormat(LOCALE, { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" });
@@ -52,22 +43,6 @@ const longDay = new Intl.DateTimeFormat(LOCALE, { weekday: "long", day: "numeric
 const monthYear = new Intl.DateTimeFormat(LOCALE, { month: "long", year: "numeric", timeZone: "UTC" });
 const monthOnly = new Intl.DateTimeFormat(LOCALE, { month: "long", timeZone: "UTC" });
 const shortWeekday = new Intl.DateTimeFormat(LOCALE, { weekday: "short", day: "numeric", timeZone: "UTC" });
-
-export function parseDay(iso) {
-  const [y, m, d] = iso.split("-").map(Number);
-  return new Date(Date.UTC(y, m - 1, d));
-}
-
-export function isoDay(date) {
-  return date.toISOString().slice(0, 10);
-}
-
-/** Today's date where the person is (not UTC). */
-export function today() {
-  const now = new Date();
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
 
 export const formatDate = (iso) => dayMonthYear.format(parseDay(iso)); // 16 Nov 2026
 export const formatRowDate = (iso) => weekdayDayMonth.format(parseDay(iso)); // Mon 16 Nov

@@ -4,6 +4,7 @@
 import { ApiError, SESSION_EXPIRED, api, session } from "./api.js";
 import { download, el } from "./dom.js";
 import { setCurrency } from "./format.js";
+import { CATEGORY_LIST_ID } from "./forms.js";
 import { budgetMonth, contains, currentPeriod, describePeriod, fromHash, hashFor, weekOf } from "./period.js";
 import { isDark, setDark, THEME_CHANGE } from "./theme.js";
 import { addView } from "./views/add.js";
@@ -11,7 +12,6 @@ import { adminView, resetView } from "./views/admin.js";
 import { authView } from "./views/auth.js";
 import { budgetsView } from "./views/budgets.js";
 import { chartsView } from "./views/charts.js";
-import { CATEGORY_LIST_ID } from "./views/expense-form.js";
 import { expensesView } from "./views/expenses.js";
 import { openImport } from "./views/import.js";
 import { periodView } from "./views/period.js";
@@ -244,11 +244,11 @@ function refresh({ list = true } = {}) {
       failed,
     );
   }
-  Promise.all([api.summary(budgetMonth(period)), api.budgets()]).then(
-    ([summary, budgets]) => {
+  api.summary(budgetMonth(period)).then(
+    (summary) => {
       if (!current()) return;
       views.totals.showSummary(summary);
-      views.budgets.show(summary, budgets);
+      views.budgets.show(summary);
       views.charts.showBudgets(summary);
     },
     (error) => {

@@ -1,25 +1,10 @@
 // The period the dashboard shows: a day, an ISO week (Monday to Sunday) or a calendar month,
 // written in the URL hash (#/month/2026-11, #/week/2026-11-16, #/day/2026-11-23).
 
-import { formatDate, formatLongDay, formatMonth, isoDay, parseDay, today } from "./format.js";
+import { addDays, addMonths, isValidDay, lastOfMonth, monday, today } from "./dates.js";
+import { formatDate, formatLongDay, formatMonth } from "./format.js";
 
 export const KINDS = ["day", "week", "month"];
-
-function addDays(iso, days) {
-  const date = parseDay(iso);
-  date.setUTCDate(date.getUTCDate() + days);
-  return isoDay(date);
-}
-
-function monday(iso) {
-  const weekday = (parseDay(iso).getUTCDay() + 6) % 7; // Monday 0 ... Sunday 6
-  return addDays(iso, -weekday);
-}
-
-function lastOfMonth(iso) {
-  const date = parseDay(iso);
-  return isoDay(new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)));
-}
 
 /** The period of `kind` that contains the day `iso`. */
 export function periodOf(kind, iso) {
@@ -38,11 +23,7 @@ export function currentPeriod(kind = "month") {
 
 /** The same kind of period, one step back (-1) or forward (+1). */
 export function shift(period, step) {
-  if (period.kind === "month") {
-    const date = parseDay(period.start);
-    const moved = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + step, 1));
-    return periodOf("month", isoDay(moved));
-  }
+  if (period.kind === "month") return periodOf("month", addMonths(period.start, step));
   return periodOf(period.kind, addDays(period.start, period.kind === "week" ? 7 * step : step));
 }
 
@@ -69,9 +50,7 @@ export function fromHash(hash) {
   const [, kind, key] = /^#\/(day|week|month)\/([0-9-]+)$/.exec(hash ?? "") ?? [];
   if (!kind || !VALID[kind].test(key)) return null;
   const iso = kind === "month" ? `${key}-01` : key;
-  const year = Number(iso.slice(0, 4));
-  if (year < 1900 || year > 2999 || isoDay(parseDay(iso)) !== iso) return null;
-  return periodOf(kind, iso);
+  return isValidDay(iso) ? periodOf(kind, iso) : null;
 }
 
 /** "November 2026", "Week of 16 Nov 2026", "Monday 23 November 2026". */

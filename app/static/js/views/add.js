@@ -2,14 +2,15 @@
 // success the amount and description clear and focus returns to Amount for the next entry.
 
 import { api } from "../api.js";
+import { today } from "../dates.js";
 import { el, emit } from "../dom.js";
-import { today } from "../format.js";
-import { checkExpense, expenseBody, expenseFields, showSaveError } from "./expense-form.js";
+import { formErrorLine, say, showSaveError } from "../forms.js";
+import { checkExpense, expenseFields } from "./expense-form.js";
 
 export function addView() {
   const fields = expenseFields();
   fields.date.input.value = today();
-  const formError = el("p", { class: "form-error", role: "alert", hidden: true });
+  const formError = formErrorLine();
   const button = el("button", { type: "submit", class: "primary" }, "Add expense");
   const form = el(
     "form",
@@ -30,18 +31,19 @@ export function addView() {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    formError.hidden = true;
-    if (!checkExpense(fields)) return;
+    say(formError, "");
+    const body = checkExpense(fields);
+    if (!body) return;
     button.disabled = true;
     form.setAttribute("aria-busy", "true");
     try {
-      const expense = await api.createExpense(expenseBody(fields));
+      const expense = await api.createExpense(body);
       fields.amount.input.value = "";
       fields.description.input.value = "";
       emit(root, "expenses-changed", { action: "added", expense });
       fields.amount.input.focus();
     } catch (error) {
-      showSaveError(fields, formError, error);
+      showSaveError(fields, error, { formError });
     } finally {
       button.disabled = false;
       form.removeAttribute("aria-busy");

@@ -3,14 +3,11 @@
 // Invitation and reset links are shown once, with a Copy button.
 
 import { ApiError, api } from "../api.js";
+import { formDialog } from "../dialog.js";
 import { el, uid } from "../dom.js";
+import { errorMessage, field, formErrorLine, say, showSaveError } from "../forms.js";
 import { formatMoment } from "../format.js";
 import { toast } from "./toast.js";
-
-function message(error) {
-  if (!(error instanceof ApiError)) throw error;
-  return error.message;
-}
 
 /** A link the server will not show again: a read-only field and a Copy button. */
 function linkBox(label, link, note) {
@@ -36,36 +33,26 @@ function linkBox(label, link, note) {
 }
 
 function confirmDelete(anchor, user, onConfirm) {
-  const titleId = uid("dialog");
-  const confirm = el("button", { type: "submit", class: "danger" }, "Delete account");
-  const cancel = el("button", { type: "button", class: "secondary" }, "Cancel");
-  const error = el("p", { class: "form-error", role: "alert", hidden: true });
-  const form = el(
-    "form",
-    { class: "dialog-form", method: "dialog" },
-    el("h2", { id: titleId }, `Delete ${user.email}?`),
+  const error = formErrorLine();
+  const { close } = formDialog(
+    anchor,
+    {
+      title: `Delete ${user.email}?`,
+      submitLabel: "Delete account",
+      danger: true,
+      alert: true,
+      onSubmit: async () => {
+        try {
+          await onConfirm();
+          close();
+        } catch (failure) {
+          say(error, errorMessage(failure));
+        }
+      },
+    },
     el("p", {}, `The account goes with its ${user.expense_count} expenses and every budget. This cannot be undone.`),
     error,
-    el("div", { class: "dialog-actions" }, cancel, confirm),
   );
-  const dialog = el("dialog", { class: "dialog", role: "alertdialog", "aria-labelledby": titleId }, form);
-  dialog.addEventListener("close", () => dialog.remove());
-  cancel.addEventListener("click", () => dialog.close());
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    confirm.disabled = true;
-    try {
-      await onConfirm();
-      dialog.close();
-    } catch (failure) {
-      confirm.disabled = false;
-      error.textContent = message(failure);
-      error.hidden = false;
-    }
-  });
-  anchor.append(dialog);
-  dialog.showModal();
-  cancel.focus();
 }
 
 export function adminView({ me, back }) {
@@ -108,7 +95,7 @@ export function adminView({ me, back }) {
       const link = await api.adminInvitation({ valid_days: 7 });
       inviteSlot.replaceChildren(linkBox("Invitation link", link, "Single use."));
     } catch (error) {
-      toast(`Could not create an invitation: ${message(error)}`, { error: true });
+      toast(`Could not create an invitation: ${errorMessage(error)}`, { error: true });
     } finally {
       inviteButton.disabled = false;
     }
@@ -121,7 +108,7 @@ export function adminView({ me, back }) {
       await load();
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) return; // back at the log-in form
-      toast(message(error), { error: true });
+      toast(errorMessage(error), { error: true });
     }
   }
 
@@ -178,7 +165,7 @@ export function adminView({ me, back }) {
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) return;
       list.replaceChildren();
-      status.textContent = message(error);
+      status.textContent = errorMessage(error);
     }
   }
 
@@ -187,10 +174,11 @@ export function adminView({ me, back }) {
 
 /** The page a reset link opens (#/reset/<token>): a New password form; done() after, back() to leave. */
 export function resetView(token, done, back) {
-  const id = uid("field");
-  const input = el("input", { id, type: "password", name: "new_password", autocomplete: "new-password", minlength: 8, required: true });
-  const error = el("p", { class: "field-error", id: `${id}-error`, hidden: true });
-  input.setAttribute("aria-describedby", `${id}-hint ${id}-error`);
+  const password = field(
+    "New password",
+    { type: "password", name: "new_password", autocomplete: "new-password", minlength: 8, required: true },
+    { hint: "At least 8 characters. Every device will be logged out." },
+  );
   const submit = el("button", { type: "submit", class: "primary" }, "Set password");
   const backButton = el("button", { type: "button", class: "link-button" }, "Back to log in");
   backButton.addEventListener("click", back);
@@ -198,38 +186,26 @@ export function resetView(token, done, back) {
     "form",
     { class: "auth-form card", novalidate: true, "aria-labelledby": "reset-title" },
     el("h1", { id: "reset-title" }, "Reset your password"),
-    el(
-      "div",
-      { class: "field" },
-      el("label", { for: id }, "New password"),
-      input,
-      el("p", { class: "field-hint", id: `${id}-hint` }, "At least 8 characters. Every device will be logged out."),
-      error,
-    ),
+    password.wrap,
     submit,
     backButton,
   );
-  const fail = (text) => {
-    error.textContent = text;
-    error.hidden = false;
-    input.setAttribute("aria-invalid", "true");
-    input.focus();
-  };
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (input.value.length < 8) {
-      fail("Use at least 8 characters for your new password.");
+    if (password.input.value.length < 8) {
+      password.setError("Use at least 8 characters for your new password.");
+      password.input.focus();
       return;
     }
     submit.disabled = true;
     try {
-      await api.resetPassword({ token, new_password: input.value });
+      await api.resetPassword({ token, new_password: password.input.value });
       done();
     } catch (failure) {
       submit.disabled = false;
-      fail(failure instanceof ApiError && failure.fieldErrors.new_password ? failure.fieldErrors.new_password : message(failure));
+      showSaveError({ new_password: password }, failure);
     }
   });
-  queueMicrotask(() => input.focus());
+  queueMicrotask(() => password.input.focus());
   return el("main", { id: "main", class: "auth-screen" }, form);
 }

@@ -1,11 +1,16 @@
 // Log in or create an account, on one form: the same Email and Password serve both buttons.
 
-import { ApiError, api, session } from "../api.js";
-import { el, emit, field } from "../dom.js";
+import { api, session } from "../api.js";
+import { el, emit } from "../dom.js";
+import { clearErrors, field, focusProblem, formErrorLine, say, showSaveError } from "../forms.js";
+
+function emailField() {
+  return field("Email", { type: "email", name: "email", autocomplete: "username", required: true });
+}
 
 /** The log-in screen. Emits "signed-in" with {user} once a token is stored. */
 export function authView({ message = "", invitation = null } = {}) {
-  const email = field("Email", { type: "email", name: "email", autocomplete: "username", required: true });
+  const email = emailField();
   const password = field(
     "Password",
     { type: "password", name: "password", autocomplete: "current-password", required: true },
@@ -15,8 +20,7 @@ export function authView({ message = "", invitation = null } = {}) {
   const invited = invitation ? "You have been invited: enter your email and a password, then Create account." : "";
   const notice = el("p", { class: "notice", role: "status" }, message || invited);
   notice.hidden = !(message || invited);
-  const formError = el("p", { class: "form-error", role: "alert" });
-  formError.hidden = true;
+  const formError = formErrorLine();
   const loginButton = el("button", { type: "submit", class: "primary", value: "login" }, "Log in");
   const registerButton = el("button", { type: "submit", class: "secondary", value: "register" }, "Create account");
 
@@ -33,40 +37,25 @@ export function authView({ message = "", invitation = null } = {}) {
     el("div", { class: "auth-actions" }, loginButton, registerButton),
   );
 
-  function clearErrors() {
-    email.setError("");
-    password.setError("");
-    formError.hidden = true;
-    notice.hidden = true;
-  }
+  const fields = { email, password };
 
   function validate(registering) {
-    let ok = true;
-    if (!email.input.value.trim()) {
-      email.setError("Enter your email address.");
-      ok = false;
-    } else if (!email.input.checkValidity()) {
-      email.setError("Enter a valid email address, such as sam@example.com.");
-      ok = false;
-    }
-    if (!password.input.value) {
-      password.setError("Enter your password.");
-      ok = false;
-    } else if (registering && password.input.value.length < 8) {
+    if (!email.input.value.trim()) email.setError("Enter your email address.");
+    else if (!email.input.checkValidity()) email.setError("Enter a valid email address, such as sam@example.com.");
+    if (!password.input.value) password.setError("Enter your password.");
+    else if (registering && password.input.value.length < 8) {
       password.setError("Use at least 8 characters for your password.");
-      ok = false;
     }
-    return ok;
   }
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const registering = event.submitter?.value === "register";
-    clearErrors();
-    if (!validate(registering)) {
-      form.querySelector("[aria-invalid=true]")?.focus();
-      return;
-    }
+    clearErrors(fields);
+    say(formError, "");
+    notice.hidden = true;
+    validate(registering);
+    if (focusProblem(fields)) return;
     const body = { email: email.input.value.trim(), password: password.input.value };
     if (registering && invitation) body.invitation = invitation;
     loginButton.disabled = registerButton.disabled = true;
@@ -76,33 +65,14 @@ export function authView({ message = "", invitation = null } = {}) {
       session.save(result.access_token, keep.checked);
       emit(form, "signed-in", { user: result.user });
     } catch (error) {
-      showError(error, registering);
+      showSaveError(fields, error, { formError, at: { 409: "email", 401: "password" } });
+      const tooShort = registering && error.fieldErrors.password;
+      if (tooShort) password.setError(`${tooShort}. Use at least 8 characters.`);
     } finally {
       loginButton.disabled = registerButton.disabled = false;
       form.removeAttribute("aria-busy");
     }
   });
-
-  function showError(error, registering) {
-    if (!(error instanceof ApiError)) throw error;
-    const fields = error.fieldErrors;
-    if (error.status === 409) email.setError(error.message);
-    else if (error.status === 403 && registering) {
-      formError.textContent = error.message; // registration closed, or a spent invitation
-      formError.hidden = false;
-    }
-    else if (error.status === 401) password.setError(error.message || "Invalid email or password");
-    else if (fields.email || fields.password) {
-      email.setError(fields.email ?? "");
-      password.setError(
-        fields.password && registering ? `${fields.password}. Use at least 8 characters.` : fields.password ?? "",
-      );
-    } else {
-      formError.textContent = error.message;
-      formError.hidden = false;
-    }
-    (form.querySelector("[aria-invalid=true]") ?? (error.status === 401 ? password.input : null))?.focus();
-  }
 
   const screen = el("main", { id: "main", class: "auth-screen" }, form);
   // "Forgot password?" only where the instance can send email.
@@ -127,7 +97,7 @@ export function authView({ message = "", invitation = null } = {}) {
 
 /** Ask for a reset link by email. The answer is the same whether or not the account exists. */
 function forgotForm(initialEmail, back) {
-  const email = field("Email", { type: "email", name: "email", autocomplete: "username", required: true });
+  const email = emailField();
   email.input.value = initialEmail;
   const notice = el("p", { class: "notice", role: "status", hidden: true });
   const send = el("button", { type: "submit", class: "primary" }, "Send reset link");
@@ -158,9 +128,7 @@ function forgotForm(initialEmail, back) {
       notice.textContent = `If an account uses ${email.input.value.trim()}, a reset link is on its way. It works once, for one hour.`;
       notice.hidden = false;
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      email.setError(error.fieldErrors.email ?? error.message);
-      email.input.focus();
+      showSaveError({ email }, error);
     } finally {
       send.disabled = false;
     }

@@ -2,31 +2,17 @@
 // or remove it.
 
 import { api } from "../api.js";
-import { el, emit, field, uid } from "../dom.js";
-import { amountInput, amountValue, formatMonth, money, percent } from "../format.js";
-import { CATEGORY_LIST_ID } from "./expense-form.js";
+import { el, emit, rowButton, uid } from "../dom.js";
+import { amountField, amountValue, categoryField, clearErrors, errorMessage, focusProblem, formErrorLine, readAmount, say, showSaveError } from "../forms.js";
+import { formatMonth, money, percent } from "../format.js";
 import { toast } from "./toast.js";
 
-/** Emits "budgets-changed". Call show(summary, budgets) with the month's summary and every budget. */
+/** Emits "budgets-changed". Call show(summary) with the month's summary: its budgeted lines carry their budget_id. */
 export function budgetsView() {
   let editing = null; // the budget being changed, so a new category name renames it
-  const category = field("Budget category", {
-    type: "text",
-    name: "category",
-    required: true,
-    maxlength: 40,
-    list: CATEGORY_LIST_ID,
-    autocomplete: "off",
-  });
-  const amount = field("Monthly budget", {
-    type: "text",
-    name: "amount",
-    required: true,
-    inputmode: "decimal",
-    autocomplete: "off",
-    placeholder: "0.00",
-  });
-  const formError = el("p", { class: "form-error", role: "alert", hidden: true });
+  const fields = { category: categoryField("Budget category"), amount: amountField("Monthly budget") };
+  const { category, amount } = fields;
+  const formError = formErrorLine();
   const save = el("button", { type: "submit", class: "primary" }, "Save budget");
   const cancel = el("button", { type: "button", class: "secondary", hidden: true }, "Cancel");
   const form = el(
@@ -55,26 +41,18 @@ export function budgetsView() {
     category.input.value = "";
     amount.input.value = "";
     cancel.hidden = true;
-    category.setError("");
-    amount.setError("");
+    clearErrors(fields);
   }
   cancel.addEventListener("click", resetForm);
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    formError.hidden = true;
-    category.setError("");
-    amount.setError("");
+    say(formError, "");
+    clearErrors(fields);
     const name = category.input.value.trim();
-    const value = amountInput(amount.input.value);
     if (!name) category.setError("Enter a category, such as Food.");
-    if (!/^[0-9]+(\.[0-9]{1,2})?$/.test(value)) {
-      amount.setError("Enter a positive amount with at most two decimals, such as 250.");
-    }
-    if (form.querySelector("[aria-invalid=true]")) {
-      form.querySelector("[aria-invalid=true]").focus();
-      return;
-    }
+    const value = readAmount(amount, "250");
+    if (focusProblem(fields)) return;
     save.disabled = true;
     try {
       const renaming = editing && editing.category.toLowerCase() !== name.toLowerCase();
@@ -85,37 +63,24 @@ export function budgetsView() {
       emit(root, "budgets-changed");
       category.input.focus();
     } catch (error) {
-      const fields = error.fieldErrors ?? {};
-      if (fields.category || fields.amount) {
-        category.setError(fields.category ?? "");
-        amount.setError(fields.amount ?? "");
-      } else if (error.status === 409) category.setError(error.message);
-      else {
-        formError.textContent = error.message;
-        formError.hidden = false;
-      }
-      form.querySelector("[aria-invalid=true]")?.focus();
+      showSaveError(fields, error, { formError, at: { 409: "category" } });
     } finally {
       save.disabled = false;
     }
   });
 
-  function show(summary, budgets) {
+  function show(summary) {
     monthLabel.textContent = `Spending in ${formatMonth(summary.start)}`;
-    const byKey = new Map(summary.categories.map((c) => [c.category.toLowerCase(), c]));
-    const rows = budgets.map((budget) => {
-      const line = byKey.get(budget.category.toLowerCase());
-      return row(budget, line);
-    });
-    list.replaceChildren(...rows);
-    empty.hidden = budgets.length > 0;
+    // The summary lists every budget, spent or not; by category, as GET /api/budgets does.
+    const budgeted = summary.categories.filter((line) => line.budget_id !== null);
+    budgeted.sort((a, b) => a.category.localeCompare(b.category, undefined, { sensitivity: "base" }));
+    list.replaceChildren(...budgeted.map(row));
+    empty.hidden = budgeted.length > 0;
   }
 
-  function row(budget, line) {
-    const spent = line?.spent ?? 0;
-    const pct = line?.percent ?? 0;
-    const status = line?.status && line.status !== "unbudgeted" ? line.status : "ok";
-    const remaining = line?.remaining ?? budget.amount;
+  function row(line) {
+    const budget = { id: line.budget_id, category: line.category, amount: line.budget };
+    const { spent, remaining, status, percent: pct } = line;
     const nameId = uid("budget");
     const fill = el("div", { class: "progress-fill" });
     fill.style.width = `${Math.min(100, Number(pct))}%`;
@@ -153,20 +118,8 @@ export function budgetsView() {
       el(
         "div",
         { class: "budget-actions" },
-        el("button", {
-          type: "button",
-          class: "small",
-          "aria-label": `Change ${budget.category} budget`,
-          onclick: () => startEdit(budget),
-          text: "Change",
-        }),
-        el("button", {
-          type: "button",
-          class: "small danger-text",
-          "aria-label": `Remove ${budget.category} budget`,
-          onclick: () => remove(budget),
-          text: "Remove",
-        }),
+        rowButton("Change", `Change ${budget.category} budget`, () => startEdit(budget)),
+        rowButton("Remove", `Remove ${budget.category} budget`, () => remove(budget), { danger: true }),
       ),
     );
   }
@@ -184,7 +137,7 @@ export function budgetsView() {
     try {
       await api.deleteBudget(budget.id);
     } catch (error) {
-      toast(`Could not remove the budget: ${error.message}`, { error: true });
+      toast(`Could not remove the budget: ${errorMessage(error)}`, { error: true });
       return;
     }
     if (editing?.id === budget.id) resetForm();
@@ -196,7 +149,7 @@ export function budgetsView() {
           await api.saveBudget({ category: budget.category, amount: amountValue(budget.amount) });
           emit(root, "budgets-changed");
         } catch (error) {
-          toast(`Could not restore the budget: ${error.message}`, { error: true });
+          toast(`Could not restore the budget: ${errorMessage(error)}`, { error: true });
         }
       },
     });

@@ -2,10 +2,12 @@
 // and Export CSV.
 
 import { api } from "../api.js";
+import { formDialog } from "../dialog.js";
 import { el, emit, uid } from "../dom.js";
-import { amountValue, formatDate, formatRowDate, money } from "../format.js";
+import { amountValue, errorMessage, formErrorLine, say, showSaveError } from "../forms.js";
+import { formatDate, formatRowDate, money } from "../format.js";
 import { periodNoun } from "../period.js";
-import { checkExpense, expenseBody, expenseFields, showSaveError } from "./expense-form.js";
+import { checkExpense, expenseFields } from "./expense-form.js";
 import { toast } from "./toast.js";
 
 /**
@@ -31,7 +33,7 @@ export function expensesView() {
   const count = el("p", { class: "list-count", "aria-live": "polite" });
   const list = el("ul", { class: "expense-list", "aria-labelledby": "expenses-title" });
   const empty = el("p", { class: "empty", hidden: true });
-  const error = el("p", { class: "form-error", role: "alert", hidden: true });
+  const error = formErrorLine();
   const more = el("button", { type: "button", class: "secondary load-more", hidden: true }, "Load more");
 
   const root = el(
@@ -112,8 +114,7 @@ export function expensesView() {
   function showError(message) {
     list.setAttribute("aria-busy", "false");
     count.textContent = "";
-    error.textContent = `Could not load expenses: ${message}`;
-    error.hidden = false;
+    say(error, `Could not load expenses: ${message}`);
     more.disabled = false;
   }
 
@@ -142,43 +143,30 @@ export function expensesView() {
     fields.category.input.value = expense.category;
     fields.amount.input.value = amountValue(expense.amount);
     fields.description.input.value = expense.description;
-    const formError = el("p", { class: "form-error", role: "alert", hidden: true });
-    const save = el("button", { type: "submit", class: "primary" }, "Save");
-    const cancel = el("button", { type: "button", class: "secondary" }, "Cancel");
-    const titleId = uid("dialog");
-    const form = el(
-      "form",
-      { class: "dialog-form", novalidate: true },
-      el("h2", { id: titleId }, "Edit expense"),
-      fields.date.wrap,
-      fields.category.wrap,
-      fields.amount.wrap,
-      fields.description.wrap,
+    const formError = formErrorLine();
+    const { close } = formDialog(
+      root,
+      {
+        title: "Edit expense",
+        submitLabel: "Save",
+        focus: fields.amount.input,
+        onSubmit: async () => {
+          say(formError, "");
+          const body = checkExpense(fields);
+          if (!body) return;
+          try {
+            await api.updateExpense(expense.id, body);
+            close();
+            emit(root, "expenses-changed", { action: "edited" });
+            toast("Expense saved.");
+          } catch (error) {
+            showSaveError(fields, error, { formError });
+          }
+        },
+      },
+      ...Object.values(fields).map((f) => f.wrap),
       formError,
-      el("div", { class: "dialog-actions" }, cancel, save),
     );
-    const dialog = el("dialog", { class: "dialog", "aria-labelledby": titleId }, form);
-    dialog.addEventListener("close", () => dialog.remove());
-    cancel.addEventListener("click", () => dialog.close());
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      formError.hidden = true;
-      if (!checkExpense(fields)) return;
-      save.disabled = true;
-      try {
-        await api.updateExpense(expense.id, expenseBody(fields));
-        dialog.close();
-        emit(root, "expenses-changed", { action: "edited" });
-        toast("Expense saved.");
-      } catch (err) {
-        showSaveError(fields, formError, err);
-      } finally {
-        save.disabled = false;
-      }
-    });
-    root.append(dialog);
-    dialog.showModal();
-    fields.amount.input.focus();
   }
 
   async function remove(expense, item) {
@@ -187,7 +175,7 @@ export function expensesView() {
       await api.deleteExpense(expense.id);
     } catch (err) {
       item.classList.remove("removing");
-      toast(`Could not delete: ${err.message}`, { error: true });
+      toast(`Could not delete: ${errorMessage(err)}`, { error: true });
       return;
     }
     item.remove();
@@ -201,7 +189,7 @@ export function expensesView() {
           emit(root, "expenses-changed", { action: "restored" });
           toast("Expense restored.");
         } catch (err) {
-          toast(`Could not restore: ${err.message}`, { error: true });
+          toast(`Could not restore: ${errorMessage(err)}`, { error: true });
         }
       },
     });

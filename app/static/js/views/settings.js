@@ -2,8 +2,10 @@
 // Change password, Delete account.
 // Emits "user-changed" {user} and "account-deleted".
 
-import { ApiError, api, session } from "../api.js";
-import { download, el, emit, field, uid } from "../dom.js";
+import { api, session } from "../api.js";
+import { dialogHeading, formDialog, openDialog } from "../dialog.js";
+import { download, el, emit, uid } from "../dom.js";
+import { clearErrors, errorMessage, field, focusProblem, showSaveError } from "../forms.js";
 import { toast } from "./toast.js";
 
 function currencyOptions(current) {
@@ -25,16 +27,7 @@ function currencyOptions(current) {
   );
 }
 
-function errorMessage(error) {
-  if (!(error instanceof ApiError)) throw error;
-  return error.message;
-}
-
 export function openSettings(anchor, user) {
-  const titleId = uid("dialog");
-  const dialog = el("dialog", { class: "dialog settings", "aria-labelledby": titleId });
-  dialog.addEventListener("close", () => dialog.remove());
-
   // Profile
   const name = field("Display name", { type: "text", name: "display_name", maxlength: 60, autocomplete: "nickname" });
   name.input.value = user.display_name ?? "";
@@ -51,8 +44,8 @@ export function openSettings(anchor, user) {
   );
   profile.addEventListener("submit", async (event) => {
     event.preventDefault();
-    name.setError("");
-    currency.setError("");
+    const fields = { display_name: name, currency };
+    clearErrors(fields);
     profileButton.disabled = true;
     try {
       const updated = await api.updateMe({ display_name: name.input.value.trim(), currency: currency.input.value });
@@ -60,11 +53,7 @@ export function openSettings(anchor, user) {
       toast("Settings saved.");
       dialog.close();
     } catch (error) {
-      const fields = error.fieldErrors ?? {};
-      if (fields.display_name || fields.currency) {
-        name.setError(fields.display_name ?? "");
-        currency.setError(fields.currency ?? "");
-      } else name.setError(errorMessage(error));
+      showSaveError(fields, error);
     } finally {
       profileButton.disabled = false;
     }
@@ -78,34 +67,29 @@ export function openSettings(anchor, user) {
     { hint: "At least 8 characters. Other devices will be logged out." },
   );
   const passwordButton = el("button", { type: "submit", class: "secondary" }, "Change password");
+  const passwordTitle = el("h3", { id: uid("settings") }, "Password");
   const passwordForm = el(
     "form",
-    { class: "settings-section", novalidate: true, "aria-labelledby": `${titleId}-pw` },
-    el("h3", { id: `${titleId}-pw` }, "Password"),
+    { class: "settings-section", novalidate: true, "aria-labelledby": passwordTitle.id },
+    passwordTitle,
     current.wrap,
     next.wrap,
     el("div", { class: "dialog-actions" }, passwordButton),
   );
   passwordForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    current.setError("");
-    next.setError("");
+    const fields = { current_password: current, new_password: next };
+    clearErrors(fields);
     if (!current.input.value) current.setError("Enter your current password.");
     if (next.input.value.length < 8) next.setError("Use at least 8 characters for your new password.");
-    if (passwordForm.querySelector("[aria-invalid=true]")) {
-      passwordForm.querySelector("[aria-invalid=true]").focus();
-      return;
-    }
+    if (focusProblem(fields)) return;
     passwordButton.disabled = true;
     const newPassword = next.input.value;
     try {
       await api.changePassword({ current_password: current.input.value, new_password: newPassword });
     } catch (error) {
       passwordButton.disabled = false;
-      if (error.status === 403) current.setError("That is not your current password.");
-      else if (error.fieldErrors?.new_password) next.setError(error.fieldErrors.new_password);
-      else current.setError(errorMessage(error));
-      passwordForm.querySelector("[aria-invalid=true]")?.focus();
+      showSaveError(fields, error, { at: { 403: ["current_password", "That is not your current password."] } });
       return;
     }
     // The old token stopped working: sign in again with the new password to stay logged in here.
@@ -156,57 +140,49 @@ export function openSettings(anchor, user) {
     confirmDelete(anchor);
   });
 
+  const heading = dialogHeading("Settings");
   const close = el("button", { type: "button", class: "icon-button dialog-close", "aria-label": "Close settings" }, el("span", { "aria-hidden": "true" }, "×"));
   close.addEventListener("click", () => dialog.close());
-  dialog.append(
-    el("div", { class: "dialog-head" }, el("h2", { id: titleId }, "Settings"), close),
+  const dialog = openDialog(
+    anchor,
+    { heading, className: "settings" },
+    el("div", { class: "dialog-head" }, heading, close),
     profile,
     passwordForm,
     yourData,
     danger,
   );
-  anchor.append(dialog);
-  dialog.showModal();
   name.input.focus();
 }
 
 function confirmDelete(anchor) {
-  const titleId = uid("dialog");
   const password = field("Password", { type: "password", name: "password", autocomplete: "current-password", required: true });
-  const confirm = el("button", { type: "submit", class: "danger" }, "Delete account");
-  const cancel = el("button", { type: "button", class: "secondary" }, "Cancel");
-  const form = el(
-    "form",
-    { class: "dialog-form", novalidate: true },
-    el("h2", { id: titleId }, "Delete your account?"),
+  const { close } = formDialog(
+    anchor,
+    {
+      title: "Delete your account?",
+      submitLabel: "Delete account",
+      danger: true,
+      alert: true,
+      focus: password.input,
+      onSubmit: async () => {
+        password.setError("");
+        if (!password.input.value) {
+          password.setError("Enter your password to confirm.");
+          password.input.focus();
+          return;
+        }
+        try {
+          await api.deleteAccount({ password: password.input.value });
+        } catch (error) {
+          showSaveError({ password }, error, { at: { 403: ["password", "That password is not right."] } });
+          return;
+        }
+        close();
+        emit(anchor, "account-deleted");
+      },
+    },
     el("p", {}, "Every expense and budget goes with it, and it cannot be undone. Enter your password to confirm."),
     password.wrap,
-    el("div", { class: "dialog-actions" }, cancel, confirm),
   );
-  const dialog = el("dialog", { class: "dialog", role: "alertdialog", "aria-labelledby": titleId }, form);
-  dialog.addEventListener("close", () => dialog.remove());
-  cancel.addEventListener("click", () => dialog.close());
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    password.setError("");
-    if (!password.input.value) {
-      password.setError("Enter your password to confirm.");
-      password.input.focus();
-      return;
-    }
-    confirm.disabled = true;
-    try {
-      await api.deleteAccount({ password: password.input.value });
-    } catch (error) {
-      confirm.disabled = false;
-      password.setError(error.status === 403 ? "That password is not right." : errorMessage(error));
-      password.input.focus();
-      return;
-    }
-    dialog.close();
-    emit(anchor, "account-deleted");
-  });
-  anchor.append(dialog);
-  dialog.showModal();
-  password.input.focus();
 }

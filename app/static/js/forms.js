@@ -1,0 +1,134 @@
+// What every form shares: labelled fields with an error slot, the one amount rule, and showing a
+// failed request next to the fields it is about.
+
+import { ApiError } from "./api.js";
+import { el, uid } from "./dom.js";
+
+/** The <datalist> of the person's categories that every category field suggests from. */
+export const CATEGORY_LIST_ID = "category-suggestions";
+
+/**
+ * A labelled field with a slot for its error message, wired for screen readers.
+ * Returns {wrap, input, error, setError(msg)}.
+ */
+export function field(label, inputProps = {}, { hint, tag = "input" } = {}) {
+  const id = uid("field");
+  const errorId = `${id}-error`;
+  const hintId = hint ? `${id}-hint` : null;
+  const input = el(tag, { id, name: inputProps.name, ...inputProps });
+  const describedBy = [hintId, errorId].filter(Boolean).join(" ");
+  input.setAttribute("aria-describedby", describedBy);
+  const error = el("p", { class: "field-error", id: errorId, hidden: true });
+  const wrap = el(
+    "div",
+    { class: "field" },
+    el("label", { for: id }, label),
+    input,
+    hint ? el("p", { class: "field-hint", id: hintId }, hint) : null,
+    error,
+  );
+  function setError(message) {
+    error.textContent = message ?? "";
+    error.hidden = !message;
+    if (message) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  }
+  return { wrap, input, error, setError };
+}
+
+/** A category field that suggests the person's categories. */
+export function categoryField(label = "Category") {
+  return field(label, {
+    type: "text",
+    name: "category",
+    required: true,
+    maxlength: 40,
+    list: CATEGORY_LIST_ID,
+    autocomplete: "off",
+  });
+}
+
+/** An amount field: text, not type=number, so "12,50" and "12.50" both reach readAmount. */
+export function amountField(label = "Amount") {
+  return field(label, {
+    type: "text",
+    name: "amount",
+    required: true,
+    inputmode: "decimal",
+    autocomplete: "off",
+    placeholder: "0.00",
+  });
+}
+
+export function descriptionField() {
+  return field("Description", { type: "text", name: "description", maxlength: 500, autocomplete: "off" });
+}
+
+// What the API accepts as an amount string: no sign, exponent or more than two decimals.
+const AMOUNT = /^[0-9]+(\.[0-9]{1,2})?$/;
+
+/** Amount as typed by a person into the string the API accepts ("12,5" -> "12.5"). */
+export function amountInput(text) {
+  const trimmed = String(text ?? "").trim().replace(/\s+/g, "");
+  return trimmed.includes(",") && !trimmed.includes(".") ? trimmed.replace(",", ".") : trimmed;
+}
+
+/** An API amount back into an input value (12.5 -> "12.50"). */
+export function amountValue(amount) {
+  return Number(amount).toFixed(2);
+}
+
+/** The amount field's value for the API, or null after putting the problem next to the field. */
+export function readAmount(amount, example = "12.50") {
+  const value = amountInput(amount.input.value);
+  const valid = AMOUNT.test(value);
+  if (!value) amount.setError(`Enter an amount, such as ${example}.`);
+  else if (!valid) amount.setError(`Enter a positive amount with at most two decimals, such as ${example}.`);
+  return valid ? value : null;
+}
+
+export function clearErrors(fields) {
+  for (const f of Object.values(fields)) f.setError("");
+}
+
+/** Focus the first field with a problem, so it is heard; true when there was one. */
+export function focusProblem(fields) {
+  const first = Object.values(fields).find((f) => f.input.getAttribute("aria-invalid") === "true");
+  first?.input.focus();
+  return Boolean(first);
+}
+
+/** The message of a failed API call; anything else is a bug and is thrown on. */
+export function errorMessage(error) {
+  if (!(error instanceof ApiError)) throw error;
+  return error.message;
+}
+
+/** A form's own error line, for what belongs to no one field. */
+export function formErrorLine() {
+  return el("p", { class: "form-error", role: "alert", hidden: true });
+}
+
+export function say(line, message) {
+  line.textContent = message ?? "";
+  line.hidden = !message;
+}
+
+/**
+ * Show a failed save: a 422's problems next to their fields, a status pinned to a field
+ * (`at: {409: "category"}`, or `{403: ["current", "That is not ..."]}` to say it in other words)
+ * next to that one, anything else on `formError` or, in a form without one, next to the first
+ * field. Focuses the first field with a problem.
+ */
+export function showSaveError(fields, error, { formError = null, at = {} } = {}) {
+  const message = errorMessage(error);
+  const problems = { ...error.fieldErrors };
+  const pinned = at[error.status];
+  if (Array.isArray(pinned)) problems[pinned[0]] = pinned[1];
+  else if (pinned) problems[pinned] = message;
+  const placed = Object.entries(problems).filter(([name]) => fields[name]);
+  for (const [name, problem] of placed) fields[name].setError(problem);
+  if (!placed.length && formError) say(formError, message);
+  else if (!placed.length) Object.values(fields)[0].setError(message);
+  focusProblem(fields);
+}
