@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
+from fastapi import UploadFile
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -296,6 +297,14 @@ class AuthOut(Token):
     user: UserOut
 
 
+class TokenForm(BaseModel):
+    """The OAuth2 password form (the docs' Authorize button); `username` is the email."""
+
+    grant_type: Annotated[str, StringConstraints(pattern="^password$")] | None = None
+    username: str
+    password: str = Field(json_schema_extra={"format": "password"})
+
+
 # Expenses
 class ExpenseIn(StrictModel):
     date: Day
@@ -503,6 +512,26 @@ class ImportMapping(StrictModel):
         if (self.amount is None) == (self.debit is None):
             raise ValueError("map exactly one of amount and debit")
         return self
+
+
+class ImportForm(BaseModel):
+    """The import's multipart form: named, so generated clients get a readable class for it."""
+
+    # `format: binary` is what generators read as "a file" (FastAPI writes only contentMediaType).
+    file: UploadFile = Field(
+        description="CSV, at most 5 MB and 50,000 rows", json_schema_extra={"format": "binary"}
+    )
+    mapping: str | None = Field(
+        default=None,
+        max_length=10_000,
+        description="JSON: the file's column for date, amount (or debit), category, description, and "
+        "date_format, decimal_comma, negative_is_expense. Leave out for our own export; a dry run "
+        "without it guesses one (returned as `mapping`).",
+    )
+    dry_run: bool = Field(default=False, description="Parse and preview only; write nothing")
+    default_category: Category = Field(default="Uncategorised", description="For rows with no category")
+    keep_duplicates: bool = Field(default=False, description="Import rows equal to an existing expense")
+    encoding: Literal["auto", "utf-8", "latin-1"] = "auto"
 
 
 class ImportRowOut(BaseModel):

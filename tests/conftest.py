@@ -1,6 +1,9 @@
 import os
 import secrets
+import socket
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +19,7 @@ os.environ.update(
 )
 
 import pytest  # noqa: E402
+import uvicorn  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -108,6 +112,28 @@ def app_on(engine: Engine) -> Iterator[None]:
 def client(engine: Engine) -> Iterator[TestClient]:
     with app_on(engine):
         yield TestClient(app)
+
+
+@pytest.fixture
+def live_server(engine: Engine) -> Iterator[str]:
+    """The app on a free loopback port, using this test's database."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    with app_on(engine):
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def pytest_report_header() -> str:

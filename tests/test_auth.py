@@ -103,6 +103,11 @@ def test_oauth2_token_form(client: TestClient) -> None:
         == 401
     )
     assert client.post("/api/auth/token", data={"username": "c@x.io"}).status_code == 422
+    # The OAuth2 form's optional grant_type, when sent, must be "password" (Swagger UI sends it).
+    with_grant = {"username": "c@x.io", "password": PASSWORD, "grant_type": "password"}
+    assert client.post("/api/auth/token", data=with_grant).status_code == 200
+    other_grant = client.post("/api/auth/token", data={**with_grant, "grant_type": "client_credentials"})
+    assert [error["loc"] for error in other_grant.json()["detail"]] == [["body", "grant_type"]]
 
 
 def test_token_claims_and_pinned_algorithm(client: TestClient) -> None:

@@ -393,6 +393,17 @@ def test_import_needs_a_login_and_a_file(client: TestClient) -> None:
     assert client.get("/api/expenses/import", headers=headers).status_code == 405
 
 
+def test_import_form_errors_name_the_field(client: TestClient) -> None:
+    headers = register(client)
+    missing = client.post("/api/expenses/import", headers=headers)
+    assert [error["loc"] for error in missing.json()["detail"]] == [["body", "file"]]
+    # A text field where the file belongs is a bad form, not a crash.
+    text = client.post("/api/expenses/import", data={"file": "date,category,amount\n"}, headers=headers)
+    assert (text.status_code, [error["loc"] for error in text.json()["detail"]]) == (422, [["body", "file"]])
+    bad_flag = upload(client, headers, "date,category,amount,description\n", dry_run="maybe")
+    assert [error["loc"] for error in bad_flag.json()["detail"]] == [["body", "dry_run"]]
+
+
 def test_amounts_sum_exactly_after_import(client: TestClient) -> None:
     headers = register(client)
     content = "date,category,amount,description\n" + "2026-01-01,Food,0.10,\n" * 10

@@ -1,8 +1,7 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, Depends, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Body, Depends, Form, Request, Response, status
 from fastapi.responses import StreamingResponse
-from fastapi.security import OAuth2PasswordRequestForm
 
 from app import mail, ratelimit
 from app.auth import CurrentUser, create_access_token
@@ -22,6 +21,7 @@ from app.schemas import (
     PasswordReset,
     RegisterIn,
     Token,
+    TokenForm,
     UserOut,
     UserUpdate,
 )
@@ -82,9 +82,7 @@ def login(session: SessionDep, ip: ClientIP, data: LoginIn) -> AuthOut:
 
 
 @router.post("/auth/token", response_model=Token, responses=BAD_LOGIN)
-def login_for_token(
-    session: SessionDep, ip: ClientIP, form: Annotated[OAuth2PasswordRequestForm, Depends()]
-) -> Token:
+def login_for_token(session: SessionDep, ip: ClientIP, form: Annotated[TokenForm, Form()]) -> Token:
     """OAuth2 password flow (the docs' Authorize button); `username` is the email. Throttled like log-in."""
     with ratelimit.login_attempt(email=form.username, client_ip=ip):
         user = users.authenticate(session, email=form.username, password=form.password)

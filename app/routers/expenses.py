@@ -1,6 +1,6 @@
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
@@ -17,6 +17,7 @@ from app.schemas import (
     ExpensePage,
     ExpenseUpdate,
     ImportErrorOut,
+    ImportForm,
     ImportMapping,
     ImportOut,
     ImportRowOut,
@@ -115,26 +116,13 @@ IMPORT_RESPONSES: dict[int | str, dict[str, object]] = {
 def import_expenses(
     session: SessionDep,
     user: CurrentUser,
-    file: Annotated[UploadFile, File(description="CSV, at most 5 MB and 50,000 rows")],
-    mapping: Annotated[
-        str | None,
-        Form(
-            max_length=10_000,
-            description="JSON: the file's column for date, amount (or debit), category, description, and "
-            "date_format, decimal_comma, negative_is_expense. Leave out for our own export; a dry run "
-            "without it guesses one (returned as `mapping`).",
-        ),
-    ] = None,
-    dry_run: Annotated[bool, Form(description="Parse and preview only; write nothing")] = False,
-    default_category: Annotated[Category, Form(description="For rows with no category")] = "Uncategorised",
-    keep_duplicates: Annotated[bool, Form(description="Import rows equal to an existing expense")] = False,
-    encoding: Annotated[Literal["auto", "utf-8", "latin-1"], Form()] = "auto",
+    form: Annotated[ImportForm, Form(media_type="multipart/form-data")],
 ) -> ImportOut:
     """Import expenses from CSV, all or nothing; with dry_run, a preview of the rows and their errors."""
     parsed_mapping = None
-    if mapping:
+    if form.mapping:
         try:
-            parsed_mapping = ImportMapping.model_validate_json(mapping)
+            parsed_mapping = ImportMapping.model_validate_json(form.mapping)
         except ValidationError as exc:
             error = exc.errors()[0]
             message = str(error["msg"]).encode("utf-8", "replace").decode().removeprefix("Value error, ")
@@ -143,23 +131,23 @@ def import_expenses(
     outcome = imports.import_csv(
         session,
         user=user,
-        data=file.file.read(imports.MAX_BYTES + 1),
+        data=form.file.file.read(imports.MAX_BYTES + 1),
         mapping=parsed_mapping,
-        default_category=default_category,
-        encoding=encoding,
-        keep_duplicates=keep_duplicates,
-        dry_run=dry_run,
+        default_category=form.default_category,
+        encoding=form.encoding,
+        keep_duplicates=form.keep_duplicates,
+        dry_run=form.dry_run,
     )
     errors = [ImportErrorOut(line=e.line, column=e.column, message=e.message) for e in outcome.errors]
-    if errors and not dry_run:
+    if errors and not form.dry_run:
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise Invalid(("body", "file"), f"Nothing was imported: line {first.line} {first.message}{more}")
     return ImportOut(
-        dry_run=dry_run,
+        dry_run=form.dry_run,
         columns=outcome.columns,
         mapping=outcome.mapping,
-        count=outcome.imported if not dry_run else outcome.count("ok"),
+        count=outcome.imported if not form.dry_run else outcome.count("ok"),
         imported=outcome.imported,
         skipped_duplicates=outcome.count("duplicate"),
         skipped_income=outcome.count("income"),
@@ -176,7 +164,7 @@ def import_expenses(
             )
             for row in outcome.rows[: imports.PREVIEW_ROWS]
         ]
-        if dry_run
+        if form.dry_run
         else [],
     )
 

@@ -1,19 +1,10 @@
 """Browser tests: the real app served by uvicorn on loopback, driven in Debian's Chromium."""
 
 import os
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from sqlalchemy import Engine
-
-from app.main import app
-from tests.conftest import app_on
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
@@ -35,28 +26,6 @@ def browser_type_launch_args() -> dict[str, Any]:
             pytest.fail(message)
         pytest.skip(message)
     return {"executable_path": str(CHROMIUM), "args": CHROMIUM_FLAGS}
-
-
-@pytest.fixture
-def live_server(engine: Engine) -> Iterator[str]:
-    """The app on a free loopback port, using this test's database."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    with app_on(engine):
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ def test_docs_render_offline_and_authorize_works(
     expect(dialog.get_by_role("heading", name="Authorized")).to_be_visible()
     dialog.locator("button.btn-done").click()
 
-    operation = page.locator("#operations-auth-read_me_api_me_get")
+    operation = page.locator("#operations-auth-read_me")
     operation.locator(".opblock-summary-control").click()
     operation.get_by_role("button", name="Try it out").click()
     operation.get_by_role("button", name="Execute").click()
