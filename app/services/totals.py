@@ -1,17 +1,15 @@
 """Sums over date ranges that stay fast however long the history: whole months come from
 `monthly_totals`, the partial months at either end from `expenses` itself.
 
-Every write to `expenses` goes through `record` in the same transaction, so the two never drift.
+The writers of `expenses` (app.services.expenses) keep `monthly_totals` in step in the same
+transaction, so the two never drift; this module only reads them, or rebuilds them after a bulk load.
 """
 
 import calendar
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Date, bindparam, cast, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Connection, Date, cast, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.models import Expense, MonthlyTotal, User
@@ -32,61 +30,8 @@ def month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-def _upsert(dialect_insert: Callable[..., Any]) -> Any:
-    """Add a delta to a month's row, creating it if needed: one statement, atomic on both backends."""
-    columns = ("user_id", "month", "category_key", "category", "count", "amount_cents")
-    stmt = dialect_insert(MonthlyTotal).values({c: bindparam(c) for c in columns})
-    return stmt.on_conflict_do_update(
-        index_elements=[MonthlyTotal.user_id, MonthlyTotal.month, MonthlyTotal.category_key],
-        set_={
-            "count": MonthlyTotal.count + stmt.excluded.count,
-            "amount_cents": MonthlyTotal.amount_cents + stmt.excluded.amount_cents,
-        },
-    )
-
-
-# Built once: the statement is the same for every write, only its parameters change.
-_UPSERT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
-
-
-def record(session: Session, *, expense: Expense, sign: int) -> None:
-    """Add (+1) or take away (-1) one expense from its month's totals."""
-    params = {
-        "user_id": expense.user_id,
-        "month": expense.date.replace(day=1),
-        "category_key": expense.category_key,
-        "category": expense.category,
-        "count": sign,
-        "amount_cents": sign * expense.amount_cents,
-    }
-    session.execute(_UPSERT[session.get_bind().dialect.name], params)
-
-
-def record_many(session: Session, *, expenses: list[Expense]) -> None:
-    """Add many new expenses to their months' totals: one upsert per month and category."""
-    deltas: dict[tuple[int, date, str], list[Any]] = {}
-    for expense in expenses:
-        key = (expense.user_id, expense.date.replace(day=1), expense.category_key)
-        delta = deltas.setdefault(key, [expense.category, 0, 0])
-        delta[1] += 1
-        delta[2] += expense.amount_cents
-    params = [
-        {
-            "user_id": user_id,
-            "month": month,
-            "category_key": key,
-            "category": category,
-            "count": count,
-            "amount_cents": cents,
-        }
-        for (user_id, month, key), (category, count, cents) in deltas.items()
-    ]
-    if params:
-        session.execute(_UPSERT[session.get_bind().dialect.name], params)
-
-
 def rebuild(connection: Connection) -> None:
-    """Recompute every monthly total from the expenses, after a bulk load that bypassed `record`."""
+    """Recompute every monthly total from the expenses, after a bulk load that bypassed the writers."""
     if connection.dialect.name == "sqlite":
         month: ColumnElement[date] = func.date(Expense.date, "start of month")
     else:
