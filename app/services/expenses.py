@@ -9,19 +9,18 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVarTuple
+from typing import Any
 
-from sqlalchemy import Select, String, bindparam, func, insert, or_, select, tuple_, type_coerce
+from sqlalchemy import Select, String, bindparam, func, insert, or_, tuple_, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.models import Expense, MonthlyTotal, User
 from app.schemas import ExpenseIn, ExpenseUpdate, category_key
-from app.services import one_by_id, totals
+from app.services import one_by_id, owned_expenses, totals
 from app.services.categories import canonical_category
 
 EXPORT_BATCH = 1000
-Row = TypeVarTuple("Row")
 # A cell starting with one of these is run as a formula by spreadsheets: export prefixes it with '.
 FORMULA_START = frozenset("=+-@\t\r")
 
@@ -34,12 +33,8 @@ class ExpenseFilter:
     q: str | None = None
 
 
-def _owned(user: User) -> Select[Expense]:
-    return select(Expense).where(Expense.user_id == user.id)
-
-
-def _filtered(stmt: Select[*Row], user: User, f: ExpenseFilter) -> Select[*Row]:
-    stmt = stmt.where(Expense.user_id == user.id)
+def _filtered(user: User, f: ExpenseFilter, *columns: Any) -> Select[Any]:
+    stmt = owned_expenses(user, *columns)
     if f.start is not None:
         stmt = stmt.where(Expense.date >= f.start)
     if f.end is not None:
@@ -55,7 +50,7 @@ def _filtered(stmt: Select[*Row], user: User, f: ExpenseFilter) -> Select[*Row]:
 
 
 def get_expense(session: Session, *, user: User, expense_id: int) -> Expense:
-    return one_by_id(session, _owned(user), Expense.id, expense_id, "Expense not found")
+    return one_by_id(session, owned_expenses(user), Expense.id, expense_id, "Expense not found")
 
 
 def list_expenses(
@@ -70,14 +65,14 @@ def list_expenses(
     """One page, newest first, plus the count and sum of every match."""
     if filters.q:  # text matches cannot be pre-summed
         total, total_cents = session.execute(
-            _filtered(select(func.count(), func.coalesce(func.sum(Expense.amount_cents), 0)), user, filters)
+            _filtered(user, filters, func.count(), func.coalesce(func.sum(Expense.amount_cents), 0))
         ).one()
     else:
         key = category_key(filters.category) if filters.category else None
         total, total_cents = totals.range_total(
             session, user=user, start=filters.start, end=filters.end, category_key=key
         )
-    page = _filtered(select(Expense), user, filters)
+    page = _filtered(user, filters)
     if cursor is not None:
         page = page.where(tuple_(Expense.date, Expense.id) < cursor)
     items = session.scalars(
@@ -226,7 +221,7 @@ def export_csv(session: Session, *, user: User, filters: ExpenseFilter) -> Itera
     # The date as the driver hands it over (text on SQLite): parsing 100k dates only to print them
     # again would double the time of an export.
     columns = (type_coerce(Expense.date, String), Expense.category, Expense.amount_cents, Expense.description)
-    stmt = _filtered(select(*columns), user, filters).order_by(Expense.date.desc(), Expense.id.desc())
+    stmt = _filtered(user, filters, *columns).order_by(Expense.date.desc(), Expense.id.desc())
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["date", "category", "amount", "description"])

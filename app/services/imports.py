@@ -13,12 +13,12 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import AppError, Invalid
 from app.models import Expense, User
 from app.schemas import Category, Description, ImportMapping, category_key, parse_amount
+from app.services import owned_expenses
 from app.services.categories import canonical_category
 from app.services.expenses import FORMULA_START, add_expenses
 
@@ -221,9 +221,9 @@ def _mark_duplicates(session: Session, user: User, rows: list[Row]) -> None:
     existing = {
         tuple(found)
         for found in session.execute(
-            select(Expense.date, Expense.amount_cents, Expense.category_key, Expense.description).where(
-                Expense.user_id == user.id, Expense.date >= min(days), Expense.date <= max(days)
-            )
+            owned_expenses(
+                user, Expense.date, Expense.amount_cents, Expense.category_key, Expense.description
+            ).where(Expense.date >= min(days), Expense.date <= max(days))
         )
     }
     for row in wanted:

@@ -91,9 +91,8 @@ def _materialise_rule(session: Session, rule: RecurringRule, today: date) -> Non
 
 def materialise_due(session: Session, *, today: date, user: User | None = None) -> None:
     """Create every occurrence due by `today`, for one user or (at start-up) for all of them."""
-    stmt = select(RecurringRule).where(RecurringRule.next_date <= today, RecurringRule.paused.is_(False))
-    if user is not None:
-        stmt = stmt.where(RecurringRule.user_id == user.id)
+    stmt = select(RecurringRule) if user is None else _owned(user)
+    stmt = stmt.where(RecurringRule.next_date <= today, RecurringRule.paused.is_(False))
     rules = session.scalars(stmt.order_by(RecurringRule.id)).all()
     if not rules:
         return

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Connection, Date, cast, delete, func, inse
 from sqlalchemy.orm import Session
 
 from app.models import Expense, MonthlyTotal, User
+from app.services import owned_expenses, owned_totals
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,8 @@ def _split(
     return (first, None if last is None else last.replace(day=1)), partial
 
 
-def _whole_months(
-    user: User, first: date | None, last: date | None, key: str | None
-) -> list[ColumnElement[bool]]:
-    where = [MonthlyTotal.user_id == user.id, MonthlyTotal.count > 0]
+def _whole_months(first: date | None, last: date | None, key: str | None) -> list[ColumnElement[bool]]:
+    where = [MonthlyTotal.count > 0]
     if first is not None:
         where.append(MonthlyTotal.month >= first)
     if last is not None:
@@ -77,8 +76,8 @@ def _whole_months(
     return where
 
 
-def _days(user: User, lower: date, upper: date, key: str | None) -> list[ColumnElement[bool]]:
-    where = [Expense.user_id == user.id, Expense.date >= lower, Expense.date <= upper]
+def _days(lower: date, upper: date, key: str | None) -> list[ColumnElement[bool]]:
+    where = [Expense.date >= lower, Expense.date <= upper]
     if key is not None:
         where.append(Expense.category_key == key)
     return where
@@ -92,21 +91,22 @@ def monthly_cells(
     cells: list[Cell] = []
     if whole is not None:
         columns = (MonthlyTotal.month, MonthlyTotal.category_key, MonthlyTotal.category, MonthlyTotal.count)
-        stmt = select(*columns, MonthlyTotal.amount_cents).where(*_whole_months(user, *whole, category_key))
+        stmt = owned_totals(user, *columns, MonthlyTotal.amount_cents)
+        stmt = stmt.where(*_whole_months(*whole, category_key))
         cells.extend(Cell(*row) for row in session.execute(stmt))
     for lower, upper in partial:
         month = lower.replace(day=1)
         raw = (
-            select(Expense.category_key, func.count(), func.sum(Expense.amount_cents))
-            .where(*_days(user, lower, upper, category_key))
+            owned_expenses(user, Expense.category_key, func.count(), func.sum(Expense.amount_cents))
+            .where(*_days(lower, upper, category_key))
             .group_by(Expense.category_key)
         )
         # Names from the month's totals, which hold every category spent in that month: the sums
         # above then come from the covering index alone.
-        names = dict(
+        names: dict[str, str] = dict(
             session.execute(
-                select(MonthlyTotal.category_key, MonthlyTotal.category).where(
-                    MonthlyTotal.user_id == user.id, MonthlyTotal.month == month
+                owned_totals(user, MonthlyTotal.category_key, MonthlyTotal.category).where(
+                    MonthlyTotal.month == month
                 )
             ).all()
         )
@@ -121,11 +121,11 @@ def range_total(
     whole, partial = _split(start, end)
     count, cents = 0, 0
     if whole is not None:
-        stmt = select(func.sum(MonthlyTotal.count), func.sum(MonthlyTotal.amount_cents))
-        n, total = session.execute(stmt.where(*_whole_months(user, *whole, category_key))).one()
+        stmt = owned_totals(user, func.sum(MonthlyTotal.count), func.sum(MonthlyTotal.amount_cents))
+        n, total = session.execute(stmt.where(*_whole_months(*whole, category_key))).one()
         count, cents = count + (n or 0), cents + (total or 0)
     for lower, upper in partial:
-        raw = select(func.count(), func.sum(Expense.amount_cents))
-        n, total = session.execute(raw.where(*_days(user, lower, upper, category_key))).one()
+        raw = owned_expenses(user, func.count(), func.sum(Expense.amount_cents))
+        n, total = session.execute(raw.where(*_days(lower, upper, category_key))).one()
         count, cents = count + n, cents + (total or 0)
     return int(count), int(cents)
