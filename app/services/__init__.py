@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound
 from app.models import Budget, Expense, MonthlyTotal, User
-from app.schemas import MAX_DB_ID
+from app.types import MAX_DB_ID
 
 T = TypeVar("T")
 

@@ -3,9 +3,10 @@ from sqlalchemy.orm import Session
 
 from app.errors import AppError
 from app.models import Budget, User
-from app.schemas import BudgetIn, BudgetUpdate, category_key
+from app.schemas import BudgetIn, BudgetUpdate
 from app.services import one_by_id, owned_budgets
 from app.services.categories import canonical_category
+from app.types import category_key
 
 
 def list_budgets(session: Session, *, user: User) -> list[Budget]:

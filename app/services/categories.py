@@ -2,8 +2,8 @@ from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from app.models import Budget, Expense, User
-from app.schemas import category_key
 from app.services import owned_budgets, owned_expenses
+from app.types import category_key
 
 
 def canonical_category(session: Session, *, user: User, category: str) -> tuple[str, str]:

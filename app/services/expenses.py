@@ -16,9 +16,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.models import Expense, MonthlyTotal, User
-from app.schemas import ExpenseIn, ExpenseUpdate, category_key
+from app.schemas import ExpenseIn, ExpenseUpdate
 from app.services import one_by_id, owned_expenses, totals
 from app.services.categories import canonical_category
+from app.types import category_key
 
 EXPORT_BATCH = 1000
 # A cell starting with one of these is run as a formula by spreadsheets: export prefixes it with '.

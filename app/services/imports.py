@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from app.errors import AppError, Invalid
 from app.models import Expense, User
-from app.schemas import Category, Description, ImportMapping, category_key, parse_amount
+from app.schemas import ImportMapping
 from app.services import owned_expenses
 from app.services.categories import canonical_category
 from app.services.expenses import FORMULA_START, add_expenses
+from app.types import Category, Description, category_key, parse_amount
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.models import OneTimeLink, utcnow
-from app.schemas import as_utc
+from app.types import as_utc
 
 INVITATION = "invitation"
 RESET = "reset"

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from app.errors import Invalid
 from app.models import Budget, Expense, User
-from app.schemas import Status
 from app.services import owned_budgets, owned_expenses
 from app.services.totals import Cell, month_end, monthly_cells
+from app.types import Status
 
 MAX_BUCKETS = 3700
 
