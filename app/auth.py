@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.config import settings
 from app.database import SessionDep
 from app.models import User
-from app.schemas import MAX_DB_ID, MAX_PASSWORD_LENGTH
+from app.types import MAX_DB_ID, MAX_PASSWORD_LENGTH
 
 ALGORITHM = "HS256"
 

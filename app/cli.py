@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from app.config import settings
 
@@ -100,13 +99,12 @@ def _read_password() -> str:
 def _create_admin(email: str, display_name: str) -> int:
     from app.auth import hash_password  # noqa: PLC0415 (imports the database engine)
     from app.database import SessionLocal  # noqa: PLC0415
-    from app.models import User  # noqa: PLC0415
     from app.schemas import AdminUserCreate  # noqa: PLC0415
-    from app.services.users import create_user  # noqa: PLC0415
+    from app.services.users import create_user, find_by_email  # noqa: PLC0415
 
     _migrated()
     with SessionLocal() as session:
-        existing = session.scalar(select(User).where(User.email == email.strip().lower()))
+        existing = find_by_email(session, email)
         if existing is not None:
             existing.is_admin, existing.disabled = True, False
             session.commit()
@@ -132,18 +130,16 @@ def _create_admin(email: str, display_name: str) -> int:
 
 def _reset_password(email: str) -> int:
     from app.database import SessionLocal  # noqa: PLC0415
-    from app.models import User  # noqa: PLC0415
     from app.services import links  # noqa: PLC0415
+    from app.services.users import find_by_email  # noqa: PLC0415
 
     _migrated()
     with SessionLocal() as session:
-        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        user = find_by_email(session, email)
         if user is None:
             raise CommandError(f"no account with the email {email}")
-        token, expires_at = links.issue(
-            session, kind=links.RESET, user_id=user.id, valid_for=links.RESET_VALID_FOR
-        )
-    print(f"{settings.base_url}/#/reset/{token}")
+        token, expires_at = links.issue_reset(session, user_id=user.id)
+    print(links.url(links.RESET, token))
     print(f"Single use, valid until {expires_at:%Y-%m-%d %H:%M} UTC.", file=sys.stderr)
     return 0
 

@@ -1,119 +1,32 @@
 import logging
 import re
 import sys
-import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
+from functools import cache
 from typing import Any
 
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from app.config import PROJECT_ROOT, settings
-from app.database import SessionDep, SessionLocal
+from app.database import SessionLocal
 from app.errors import AppError, Invalid
+from app.middleware import RequestLogMiddleware, SecurityHeadersMiddleware
 from app.migrate import upgrade_to_head
-from app.routers import DUE_OCCURRENCES, admin, auth, budgets, expenses, recurring, reports
+from app.routers import DUE_OCCURRENCES, account, admin, auth, budgets, expenses, health, recurring, reports
 from app.services.recurring import materialise_due
 
 STATIC_DIR = PROJECT_ROOT / "app" / "static"
-
-APP_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-# Swagger UI sets inline styles and draws its icons from data: URIs; its scripts are still files.
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"DENY"),
-    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
-]
-
-
-class SecurityHeadersMiddleware:
-    """Adds the security headers to every response, streamed ones included."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        csp = DOCS_CSP if scope["path"] == "/docs" else APP_CSP
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"content-security-policy", csp.encode()),
-                    *SECURITY_HEADERS,
-                ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-access_logger = logging.getLogger("app.access")
-# A request id from a client or proxy is kept only if it is short and plain: it goes into logs.
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-
-class RequestLogMiddleware:
-    """One log line per request, and an X-Request-ID on every response (passed through or made).
-
-    The line holds method, path, status, duration and the request id; never the query string,
-    headers or body, so passwords and tokens cannot reach the log.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
-        started = time.perf_counter()
-        status_code = 500  # if the app fails before it answers
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status_code
-            if message["type"] == "http.response.start":
-                status_code = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            if settings.access_log:
-                access_logger.info(
-                    "%s %s %d %.1fms id=%s",
-                    scope["method"],
-                    scope["path"],
-                    status_code,
-                    (time.perf_counter() - started) * 1000,
-                    request_id,
-                )
 
 
 def _log_to_stderr() -> None:
@@ -203,13 +116,25 @@ async def http_error_handler(request: Request, exc: StarletteHTTPException) -> R
 
 def _allowed_methods(path: str) -> str:
     """Every method the API documents for this path (Starlette's 405 names only one route's)."""
+    for pattern, methods in _documented_methods():
+        if pattern.match(path):
+            return methods
+    return "GET, HEAD"  # the page and its files
+
+
+@cache
+def _documented_methods() -> list[tuple[re.Pattern[str], str]]:
+    """Each documented path as a pattern, with its methods: worked out at the first 405, then kept."""
     paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
     # Literal paths win over parameters: /api/expenses/export.csv is not /api/expenses/{expense_id}.
-    for template in sorted(paths, key=lambda t: t.count("{")):
-        pattern = "[^/]+".join(re.escape(part) for part in re.split(r"\{[^}]+\}", template))
-        if re.fullmatch(pattern, path):
-            return ", ".join(sorted(method.upper() for method in paths[template]))
-    return "GET, HEAD"  # the page and its files
+    ordered = sorted(paths, key=lambda template: template.count("{"))
+    return [
+        (
+            re.compile("[^/]+".join(re.escape(part) for part in re.split(r"\{[^}]+\}", template)) + "$"),
+            ", ".join(sorted(method.upper() for method in paths[template])),
+        )
+        for template in ordered
+    ]
 
 
 @app.exception_handler(RequestValidationError)
@@ -218,34 +143,13 @@ async def validation_error_handler(_request: Request, exc: RequestValidationErro
 
 
 app.include_router(auth.router, prefix="/api")
+app.include_router(account.router, prefix="/api")
 app.include_router(expenses.router, prefix="/api")
 app.include_router(budgets.router, prefix="/api")
 app.include_router(reports.router, prefix="/api", dependencies=DUE_OCCURRENCES)
 app.include_router(recurring.router, prefix="/api", dependencies=DUE_OCCURRENCES)
 app.include_router(admin.router, prefix="/api")
-
-
-@app.get("/api/health", tags=["health"])
-async def health() -> dict[str, str]:
-    """Liveness: answers without touching the database (the cheapest request the app serves)."""
-    return {"status": "ok"}
-
-
-@app.get(
-    "/api/health/ready",
-    tags=["health"],
-    responses={503: {"description": "The database cannot be reached"}},
-)
-def ready(session: SessionDep) -> JSONResponse:
-    """Readiness, for a load balancer: 200 when the database answers a query, 503 when it does not."""
-    try:
-        session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        logging.getLogger("app.health").warning("readiness check failed: the database is unreachable")
-        return JSONResponse(
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE, content={"status": "unavailable"}
-        )
-    return JSONResponse({"status": "ok", "database": "ok"})
+app.include_router(health.router, prefix="/api")
 
 
 @app.get("/docs", include_in_schema=False)

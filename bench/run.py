@@ -43,8 +43,8 @@ from app.auth import hash_password  # noqa: E402
 from app.database import make_engine  # noqa: E402
 from app.migrate import upgrade_to_head  # noqa: E402
 from app.models import Budget, Expense, User  # noqa: E402
-from app.schemas import category_key  # noqa: E402
 from app.services.totals import rebuild as rebuild_totals  # noqa: E402
+from app.types import category_key  # noqa: E402
 
 WRK_SCRIPT = ROOT / "bench" / "wrk_report.lua"
 HEAVY_EMAIL, PASSWORD = "heavy@bench.example", "bench password 1"

@@ -1,9 +1,13 @@
 import csv
 import io
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
+from app.models import Expense, MonthlyTotal, RecurringRule, User
 from app.services import expenses
 from tests.factories import add_expense, expense_body, raw_json, register
 
@@ -349,3 +353,50 @@ def test_csv_export_streams_in_batches(client: TestClient, monkeypatch: pytest.M
         chunks = [chunk for chunk in response.iter_text() if chunk]
     assert len(chunks) >= 2
     assert "".join(chunks).count("\r\n") == 4
+
+
+def test_add_expenses_counts_what_it_inserts_and_skips_an_occurrence_already_there(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        user = User(email="writer@example.com", password_hash="x")
+        session.add(user)
+        session.flush()
+        rule = RecurringRule(
+            user_id=user.id,
+            category="Rent",
+            category_key="rent",
+            amount_cents=50_000,
+            frequency="monthly",
+            start_date=date(2026, 1, 1),
+        )
+        session.add(rule)
+        session.flush()
+
+        def new(day: date, cents: int, recurring: bool = False) -> Expense:
+            return Expense(
+                user_id=user.id,
+                date=day,
+                category="Rent",
+                category_key="rent",
+                amount_cents=cents,
+                description="",
+                recurring_id=rule.id if recurring else None,
+                occurrence_date=day if recurring else None,
+            )
+
+        bulk = [new(date(2026, 1, 3), 100), new(date(2026, 1, 9), 250), new(date(2026, 2, 1), 7)]
+        assert expenses.add_expenses(session, bulk) == bulk
+        first = [new(date(2026, 3, 1), 50_000, recurring=True)]
+        assert expenses.add_expenses(session, first) == first
+        # Again, as a concurrent request would: the unique occurrence keeps it once, counted once.
+        assert expenses.add_expenses(session, [new(date(2026, 3, 1), 50_000, recurring=True)]) == []
+        session.commit()
+
+        stored = session.execute(select(func.count(), func.sum(Expense.amount_cents))).one()
+        assert tuple(stored) == (4, 50_357)
+        columns = (MonthlyTotal.month, MonthlyTotal.count, MonthlyTotal.amount_cents)
+        months = session.execute(select(*columns).order_by(MonthlyTotal.month)).all()
+        assert [tuple(row) for row in months] == [
+            (date(2026, 1, 1), 2, 350),
+            (date(2026, 2, 1), 1, 7),
+            (date(2026, 3, 1), 1, 50_000),
+        ]

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
 
 from app.config import settings
-from app.models import OneTimeLink
+from app.models import OneTimeLink, User
+from app.services import links, users
 from tests.factories import PASSWORD, register
 
 Headers = dict[str, str]
@@ -192,3 +194,28 @@ def test_reset_link_for_a_deleted_user_is_gone(client: TestClient, admin: Header
     assert (
         client.post("/api/auth/reset", json={"token": token, "new_password": NEW_PASSWORD}).status_code == 403
     )
+
+
+def test_link_url_prefers_public_url_then_the_request_then_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(settings, "public_url", "")
+    monkeypatch.setattr(settings, "host", "10.0.0.5")
+    monkeypatch.setattr(settings, "port", 9000)
+    assert links.url(links.RESET, "tok") == "http://10.0.0.5:9000/#/reset/tok"
+    assert links.url(links.INVITATION, "tok", request_base="http://box/") == "http://box/#/invite/tok"
+    monkeypatch.setattr(settings, "public_url", "https://money.example.org/")
+    assert (
+        links.url(links.RESET, "tok", request_base="http://box/") == "https://money.example.org/#/reset/tok"
+    )
+
+
+def test_find_by_email_ignores_case_and_spaces_and_refuses_control_characters(engine: Engine) -> None:
+    with Session(engine) as session:
+        session.add(User(email="ann@example.com", password_hash="x"))
+        session.commit()
+        found = users.find_by_email(session, "  Ann@Example.COM ")
+        assert found is not None
+        assert found.email == "ann@example.com"
+        assert users.find_by_email(session, "bob@example.com") is None
+        assert users.find_by_email(session, "ann@example.com\x00") is None

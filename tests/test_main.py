@@ -5,7 +5,7 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
-from app.schemas import AMOUNT_SCHEMA_PATTERN, parse_amount
+from app.types import AMOUNT_SCHEMA_PATTERN, parse_amount
 from tests.server import server_env, start_server, stop_server
 
 

@@ -1,7 +1,7 @@
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from app.auth import CurrentUser
 from app.database import SessionDep
@@ -9,6 +9,24 @@ from app.services.recurring import materialise_due
 
 # What every authenticated route can answer besides success, for the OpenAPI schema.
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Missing, invalid or expired token"}}
+
+
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "Too many attempts; wait and try again",
+        "headers": {
+            "Retry-After": {"description": "Seconds until a try is allowed", "schema": {"type": "integer"}}
+        },
+    }
+}
+
+
+def client_ip(request: Request) -> str:
+    # Behind a reverse proxy, uvicorn's --forwarded-allow-ips makes this the real client's address.
+    return request.client.host if request.client else "unknown"
+
+
+ClientIP = Annotated[str, Depends(client_ip)]
 
 
 def not_found(what: str) -> dict[int | str, dict[str, Any]]:

@@ -1,13 +1,13 @@
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response, status
 
 from app.auth import CurrentAdmin
-from app.config import settings
 from app.database import SessionDep
 from app.routers import UNAUTHORIZED
 from app.schemas import AdminUserCreate, AdminUserOut, AdminUserUpdate, InvitationIn, LinkOut
-from app.services import admin
+from app.services import admin, links
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -18,10 +18,10 @@ LAST_ADMIN: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _link(request: Request, kind: str, token: str) -> str:
-    base = settings.public_url.rstrip("/") if settings.public_url else str(request.base_url).rstrip("/")
-    # In the fragment, so the token never reaches server logs or a Referer header.
-    return f"{base}/#/{kind}/{token}"
+def _link_out(request: Request, kind: str, token: str, expires_at: datetime) -> LinkOut:
+    return LinkOut(
+        url=links.url(kind, token, request_base=str(request.base_url)), token=token, expires_at=expires_at
+    )
 
 
 @router.get("/users", response_model=list[AdminUserOut], responses=ADMIN_ONLY)
@@ -66,8 +66,7 @@ def delete_user(session: SessionDep, _admin: CurrentAdmin, user_id: int) -> Resp
 )
 def create_reset_link(session: SessionDep, _admin: CurrentAdmin, request: Request, user_id: int) -> LinkOut:
     """A single-use link, valid one hour, that lets this user set a new password. Shown only now."""
-    token, expires_at = admin.issue_reset_link(session, user_id=user_id)
-    return LinkOut(url=_link(request, "reset", token), token=token, expires_at=expires_at)
+    return _link_out(request, links.RESET, *admin.issue_reset_link(session, user_id=user_id))
 
 
 @router.post(
@@ -77,5 +76,4 @@ def create_invitation(
     session: SessionDep, _admin: CurrentAdmin, request: Request, data: Annotated[InvitationIn, Body()]
 ) -> LinkOut:
     """A single-use link to register, even while registration is closed. Shown only now."""
-    token, expires_at = admin.issue_invitation(session, valid_days=data.valid_days)
-    return LinkOut(url=_link(request, "invite", token), token=token, expires_at=expires_at)
+    return _link_out(request, links.INVITATION, *admin.issue_invitation(session, valid_days=data.valid_days))

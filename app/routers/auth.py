@@ -1,56 +1,30 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, Depends, Form, Request, Response, status
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, BackgroundTasks, Form, Response, status
 
 from app import mail, ratelimit
-from app.auth import CurrentUser, create_access_token
+from app.auth import create_access_token
 from app.config import settings
 from app.database import SessionDep
 from app.errors import AppError
-from app.models import User, utcnow
-from app.routers import UNAUTHORIZED
+from app.models import User
+from app.routers import THROTTLED, ClientIP
 from app.schemas import (
-    AccountDelete,
-    AccountExport,
     AuthOptions,
     AuthOut,
     ForgotPassword,
     LoginIn,
-    PasswordChange,
     PasswordReset,
     RegisterIn,
     Token,
     TokenForm,
     UserOut,
-    UserUpdate,
 )
-from app.services import export, users
+from app.services import users
 
 router = APIRouter(tags=["auth"])
 
-THROTTLED: dict[int | str, dict[str, Any]] = {
-    429: {
-        "description": "Too many attempts; wait and try again",
-        "headers": {
-            "Retry-After": {"description": "Seconds until a try is allowed", "schema": {"type": "integer"}}
-        },
-    }
-}
 BAD_LOGIN: dict[int | str, dict[str, Any]] = {401: {"description": "Invalid email or password"}, **THROTTLED}
-WRONG_PASSWORD: dict[int | str, dict[str, Any]] = {
-    **UNAUTHORIZED,
-    403: {"description": "The password given to confirm is wrong"},
-    **THROTTLED,
-}
-
-
-def client_ip(request: Request) -> str:
-    # Behind a reverse proxy, uvicorn's --forwarded-allow-ips makes this the real client's address.
-    return request.client.host if request.client else "unknown"
-
-
-ClientIP = Annotated[str, Depends(client_ip)]
 
 
 def _auth_out(user: User) -> AuthOut:
@@ -121,54 +95,3 @@ def forgot_password(
     ratelimit.reset_email(email=data.email, client_ip=ip)
     background.add_task(users.email_reset_link, session.get_bind(), email=data.email)
     return Response(status_code=status.HTTP_202_ACCEPTED)
-
-
-@router.get("/me", response_model=UserOut, responses=UNAUTHORIZED)
-def read_me(user: CurrentUser) -> UserOut:
-    """The logged-in user's account."""
-    return UserOut.model_validate(user)
-
-
-@router.get(
-    "/me/export",
-    response_class=StreamingResponse,
-    responses={
-        **UNAUTHORIZED,
-        200: {"model": AccountExport, "description": "Your account, budgets and expenses as one JSON file"},
-    },
-)
-def export_me(session: SessionDep, user: CurrentUser) -> StreamingResponse:
-    """Download all your own data (account, budgets, every expense) as one JSON file, streamed."""
-    filename = f"expense-tracker-{utcnow():%Y-%m-%d}.json"
-    return StreamingResponse(
-        export.export_account(session, user=user),
-        media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-@router.patch("/me", response_model=UserOut, responses=UNAUTHORIZED)
-def update_me(session: SessionDep, user: CurrentUser, data: Annotated[UserUpdate, Body()]) -> UserOut:
-    """Change display name or currency."""
-    return UserOut.model_validate(users.update_user(session, user=user, data=data))
-
-
-@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=WRONG_PASSWORD)
-def change_password(session: SessionDep, user: CurrentUser, ip: ClientIP, data: PasswordChange) -> Response:
-    """Change your password. Every token issued before, this one included, stops working: log in again."""
-    # A wrong current password is a failed log-in: a stolen token must not allow unlimited guesses.
-    with ratelimit.login_attempt(email=user.email, client_ip=ip):
-        users.change_password(
-            session, user=user, current_password=data.current_password, new_password=data.new_password
-        )
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=WRONG_PASSWORD)
-def delete_me(
-    session: SessionDep, user: CurrentUser, ip: ClientIP, data: Annotated[AccountDelete, Body()]
-) -> Response:
-    """Delete your account with all its expenses and budgets, for good; confirm with your password."""
-    with ratelimit.login_attempt(email=user.email, client_ip=ip):
-        users.delete_user(session, user=user, password=data.password)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -9,9 +9,6 @@ from app.database import SessionDep
 from app.errors import Invalid
 from app.routers import DUE_OCCURRENCES, UNAUTHORIZED, not_found
 from app.schemas import (
-    Category,
-    Cursor,
-    Day,
     ExpenseIn,
     ExpenseOut,
     ExpensePage,
@@ -21,11 +18,10 @@ from app.schemas import (
     ImportMapping,
     ImportOut,
     ImportRowOut,
-    SearchText,
-    parse_cursor,
 )
 from app.services import expenses, imports
 from app.services.expenses import ExpenseFilter
+from app.types import Category, Cursor, Day, SearchText, parse_cursor
 
 router = APIRouter(prefix="/expenses", tags=["expenses"])
 

@@ -10,15 +10,14 @@ from app.routers import UNAUTHORIZED
 from app.schemas import (
     CategoryAmount,
     CategoryOut,
-    Day,
     Granularity,
-    Month,
     StatsOut,
     SummaryCategory,
     SummaryOut,
     TrendPoint,
 )
 from app.services import categories, reports
+from app.types import Day, Month
 
 router = APIRouter(tags=["reports"])
 

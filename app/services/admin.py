@@ -13,7 +13,7 @@ from app.errors import AppError
 from app.models import MonthlyTotal, User
 from app.schemas import AdminUserCreate, AdminUserOut, AdminUserUpdate
 from app.services import links, one_by_id
-from app.services.users import create_user, lock_accounts
+from app.services.users import create_user, find_by_email, lock_accounts
 
 LAST_ADMIN = "This is the last admin of this instance; make another account admin first."
 
@@ -55,7 +55,7 @@ def _get(session: Session, user_id: int) -> User:
 
 
 def create(session: Session, *, data: AdminUserCreate) -> AdminUserOut:
-    if session.scalar(select(User.id).where(User.email == data.email)) is not None:
+    if find_by_email(session, data.email) is not None:
         raise AppError(409, "An account with this email already exists.")
     user = create_user(
         session,
@@ -98,8 +98,7 @@ def _keep_an_admin(session: Session) -> None:
 
 
 def issue_reset_link(session: Session, *, user_id: int) -> tuple[str, datetime]:
-    user = _get(session, user_id)
-    return links.issue(session, kind=links.RESET, user_id=user.id, valid_for=links.RESET_VALID_FOR)
+    return links.issue_reset(session, user_id=_get(session, user_id).id)
 
 
 def issue_invitation(session: Session, *, valid_days: int) -> tuple[str, datetime]:

@@ -1,28 +1,24 @@
-from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.errors import AppError
 from app.models import Budget, User
-from app.schemas import BudgetIn, BudgetUpdate, category_key
-from app.services import one_by_id
+from app.schemas import BudgetIn, BudgetUpdate
+from app.services import one_by_id, owned_budgets
 from app.services.categories import canonical_category
-
-
-def _owned(user: User) -> Select[Budget]:
-    return select(Budget).where(Budget.user_id == user.id)
+from app.types import category_key
 
 
 def list_budgets(session: Session, *, user: User) -> list[Budget]:
-    return list(session.scalars(_owned(user).order_by(Budget.category_key)))
+    return list(session.scalars(owned_budgets(user).order_by(Budget.category_key)))
 
 
 def get_budget(session: Session, *, user: User, budget_id: int) -> Budget:
-    return one_by_id(session, _owned(user), Budget.id, budget_id, "Budget not found")
+    return one_by_id(session, owned_budgets(user), Budget.id, budget_id, "Budget not found")
 
 
 def _budget_for(session: Session, user: User, key: str) -> Budget | None:
-    return session.scalar(_owned(user).where(Budget.category_key == key))
+    return session.scalar(owned_budgets(user).where(Budget.category_key == key))
 
 
 def set_budget(session: Session, *, user: User, data: BudgetIn) -> tuple[Budget, bool]:

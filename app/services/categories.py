@@ -1,17 +1,18 @@
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from app.models import Budget, Expense, User
-from app.schemas import category_key
+from app.services import owned_budgets, owned_expenses
+from app.types import category_key
 
 
 def canonical_category(session: Session, *, user: User, category: str) -> tuple[str, str]:
     """The spelling the user first gave this category, and its key: `food` files under `Food`."""
     key = category_key(category)
-    for model in (Expense, Budget):
-        existing = session.scalar(
-            select(model.category).where(model.user_id == user.id, model.category_key == key).limit(1)
-        )
+    used = owned_expenses(user, Expense.category).where(Expense.category_key == key)
+    budgeted = owned_budgets(user, Budget.category).where(Budget.category_key == key)
+    for stmt in (used, budgeted):
+        existing = session.scalar(stmt.limit(1))
         if existing is not None:
             return existing, key
     return category, key
@@ -20,13 +21,12 @@ def canonical_category(session: Session, *, user: User, category: str) -> tuple[
 def list_categories(session: Session, *, user: User) -> list[tuple[str, int, int | None]]:
     """Every category the user has used or budgeted: (name, number of expenses, budget cents)."""
     counts = session.execute(
-        select(Expense.category_key, func.min(Expense.category), func.count())
-        .where(Expense.user_id == user.id)
-        .group_by(Expense.category_key)
+        owned_expenses(user, Expense.category_key, func.min(Expense.category), func.count()).group_by(
+            Expense.category_key
+        )
     ).all()
-    budgets = session.execute(
-        select(Budget.category_key, Budget.category, Budget.amount_cents).where(Budget.user_id == user.id)
-    ).all()
+    columns = (Budget.category_key, Budget.category, Budget.amount_cents)
+    budgets = session.execute(owned_budgets(user, *columns)).all()
     found: dict[str, tuple[str, int, int | None]] = {key: (name, n, None) for key, name, n in counts}
     for key, name, cents in budgets:
         shown, n, _ = found.get(key, (name, 0, None))

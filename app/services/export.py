@@ -3,11 +3,11 @@
 import json
 from collections.abc import Iterator
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Budget, Expense, User, utcnow
 from app.schemas import BudgetOut, ExpenseOut, UserOut
+from app.services import owned_budgets, owned_expenses
 
 BATCH = 1000
 
@@ -17,17 +17,14 @@ def export_account(session: Session, *, user: User) -> Iterator[str]:
     account = UserOut.model_validate(user).model_dump_json()
     # A session of its own: the request's is closed before the body finishes streaming.
     with Session(bind=session.get_bind()) as own:
-        budgets = own.scalars(select(Budget).where(Budget.user_id == user.id).order_by(Budget.category_key))
+        budgets = own.scalars(owned_budgets(user).order_by(Budget.category_key))
         budget_json = ",".join(BudgetOut.model_validate(b).model_dump_json() for b in budgets)
         yield (
             f'{{"exported_at":{json.dumps(utcnow().isoformat())},"account":{account},'
             f'"budgets":[{budget_json}],"expenses":['
         )
         expenses = own.scalars(
-            select(Expense)
-            .where(Expense.user_id == user.id)
-            .order_by(Expense.date, Expense.id)
-            .execution_options(yield_per=BATCH)
+            owned_expenses(user).order_by(Expense.date, Expense.id).execution_options(yield_per=BATCH)
         )
         first = True
         for partition in expenses.partitions():

@@ -13,15 +13,15 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.errors import AppError, Invalid
 from app.models import Expense, User
-from app.schemas import Category, DateFormat, Description, ImportMapping, category_key, parse_amount
-from app.services import totals
+from app.schemas import ImportMapping
+from app.services import owned_expenses
 from app.services.categories import canonical_category
-from app.services.expenses import FORMULA_START
+from app.services.expenses import FORMULA_START, add_expenses
+from app.types import Category, DateFormat, Description, category_key, parse_amount
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -288,9 +288,9 @@ def _mark_duplicates(session: Session, user: User, rows: list[Row]) -> None:
     existing = {
         tuple(found)
         for found in session.execute(
-            select(Expense.date, Expense.amount_cents, Expense.category_key, Expense.description).where(
-                Expense.user_id == user.id, Expense.date >= min(days), Expense.date <= max(days)
-            )
+            owned_expenses(
+                user, Expense.date, Expense.amount_cents, Expense.category_key, Expense.description
+            ).where(Expense.date >= min(days), Expense.date <= max(days))
         )
     }
     for row in wanted:
@@ -335,14 +335,7 @@ def import_csv(
                 description=row.description or "",
             )
         )
-    if expenses:
-        session.execute(insert(Expense), [_values(e) for e in expenses])
-        totals.record_many(session, expenses=expenses)
+    add_expenses(session, expenses)
     session.commit()
     outcome.imported = len(expenses)
     return outcome
-
-
-def _values(expense: Expense) -> dict[str, object]:
-    columns = ("user_id", "date", "category", "category_key", "amount_cents", "description")
-    return {column: getattr(expense, column) for column in columns}

@@ -7,12 +7,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.config import settings
 from app.models import OneTimeLink, utcnow
-from app.schemas import as_utc
+from app.types import as_utc
 
 INVITATION = "invitation"
 RESET = "reset"
 RESET_VALID_FOR = timedelta(hours=1)
+# The SPA's page for each kind of link.
+_PAGES = {INVITATION: "invite", RESET: "reset"}
 
 
 def _hash(token: str) -> str:
@@ -29,6 +32,18 @@ def issue(
     session.add(link)
     session.commit()
     return token, link.expires_at
+
+
+def issue_reset(session: Session, *, user_id: int) -> tuple[str, datetime]:
+    """A new one-hour password reset link for this user: its token and expiry."""
+    return issue(session, kind=RESET, user_id=user_id, valid_for=RESET_VALID_FOR)
+
+
+def url(kind: str, token: str, *, request_base: str | None = None) -> str:
+    """The link to hand out: under PUBLIC_URL if set, else where the request came from, else HOST:PORT."""
+    base = settings.public_url or request_base or settings.base_url
+    # In the fragment, so the token never reaches server logs or a Referer header.
+    return f"{base.rstrip('/')}/#/{_PAGES[kind]}/{token}"
 
 
 def find(session: Session, *, kind: str, token: str) -> OneTimeLink | None:

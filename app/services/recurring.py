@@ -7,19 +7,17 @@ create it once, and only the one whose insert happened counts it in the monthly 
 """
 
 import calendar
-from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.errors import Invalid
 from app.models import Expense, RecurringRule, User
 from app.schemas import RecurringIn, RecurringUpdate
-from app.services import one_by_id, totals
+from app.services import one_by_id
 from app.services.categories import canonical_category
+from app.services.expenses import add_expenses
 
 LAST_DAY = date(2999, 12, 31)
 _SCHEDULE = ("frequency", "interval", "start_date", "end_date", "day_of_month")
@@ -68,51 +66,33 @@ def first_on_or_after(rule: RecurringRule, day: date) -> date | None:
     return found
 
 
-def _insert_if_absent(dialect_insert: Callable[..., Any]) -> Any:
-    # RETURNING says whether this statement inserted the row (rowcount is not reliable on every driver).
-    return (
-        dialect_insert(Expense)
-        .on_conflict_do_nothing(index_elements=[Expense.recurring_id, Expense.occurrence_date])
-        .returning(Expense.id)
-    )
-
-
-_INSERT = {"postgresql": _insert_if_absent(postgresql.insert), "sqlite": _insert_if_absent(sqlite.insert)}
-
-
 def _materialise_rule(session: Session, rule: RecurringRule, today: date) -> None:
+    days = []
     day = rule.next_date
     while day is not None and day <= today:
-        expense = Expense(
+        days.append(day)
+        day = first_on_or_after(rule, day + timedelta(days=1))
+    occurrences = [
+        Expense(
             user_id=rule.user_id,
-            date=day,
+            date=when,
             category=rule.category,
             category_key=rule.category_key,
             amount_cents=rule.amount_cents,
             description=rule.description,
+            recurring_id=rule.id,
+            occurrence_date=when,
         )
-        values = {
-            "user_id": rule.user_id,
-            "date": day,
-            "category": rule.category,
-            "category_key": rule.category_key,
-            "amount_cents": rule.amount_cents,
-            "description": rule.description,
-            "recurring_id": rule.id,
-            "occurrence_date": day,
-        }
-        inserted = session.execute(_INSERT[session.get_bind().dialect.name].values(values)).first()
-        if inserted is not None:
-            totals.record(session, expense=expense, sign=+1)
-        day = first_on_or_after(rule, day + timedelta(days=1))
+        for when in days
+    ]
+    add_expenses(session, occurrences)  # skips (and does not count) an occurrence already there
     rule.next_date = day
 
 
 def materialise_due(session: Session, *, today: date, user: User | None = None) -> None:
     """Create every occurrence due by `today`, for one user or (at start-up) for all of them."""
-    stmt = select(RecurringRule).where(RecurringRule.next_date <= today, RecurringRule.paused.is_(False))
-    if user is not None:
-        stmt = stmt.where(RecurringRule.user_id == user.id)
+    stmt = select(RecurringRule) if user is None else _owned(user)
+    stmt = stmt.where(RecurringRule.next_date <= today, RecurringRule.paused.is_(False))
     rules = session.scalars(stmt.order_by(RecurringRule.id)).all()
     if not rules:
         return

@@ -4,13 +4,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from app.errors import Invalid
 from app.models import Budget, Expense, User
-from app.schemas import Status
+from app.services import owned_budgets, owned_expenses
 from app.services.totals import Cell, month_end, monthly_cells
+from app.types import Status
 
 MAX_BUCKETS = 3700
 
@@ -58,11 +59,8 @@ def by_category(cells: list[Cell]) -> dict[str, tuple[str, int]]:
 def monthly_summary(session: Session, *, user: User, month: date) -> Summary:
     start, end = month, month_end(month)
     spent = by_category(monthly_cells(session, user=user, start=start, end=end))
-    budgets = session.execute(
-        select(Budget.id, Budget.category_key, Budget.category, Budget.amount_cents).where(
-            Budget.user_id == user.id
-        )
-    ).all()
+    columns = (Budget.id, Budget.category_key, Budget.category, Budget.amount_cents)
+    budgets = session.execute(owned_budgets(user, *columns)).all()
     lines = []
     for budget_id, key, name, budget in budgets:
         cents = spent.pop(key, (name, 0))[1]
@@ -126,8 +124,8 @@ def spending_stats(session: Session, *, user: User, start: date, end: date, gran
             per_bucket[cell.month] = per_bucket.get(cell.month, 0) + cell.cents
     else:
         per_day = (
-            select(Expense.date, func.sum(Expense.amount_cents))
-            .where(Expense.user_id == user.id, Expense.date >= start, Expense.date <= end)
+            owned_expenses(user, Expense.date, func.sum(Expense.amount_cents))
+            .where(Expense.date >= start, Expense.date <= end)
             .group_by(Expense.date)
         )
         for day, cents in session.execute(per_day):

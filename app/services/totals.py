@@ -1,20 +1,19 @@
 """Sums over date ranges that stay fast however long the history: whole months come from
 `monthly_totals`, the partial months at either end from `expenses` itself.
 
-Every write to `expenses` goes through `record` in the same transaction, so the two never drift.
+The writers of `expenses` (app.services.expenses) keep `monthly_totals` in step in the same
+transaction, so the two never drift; this module only reads them, or rebuilds them after a bulk load.
 """
 
 import calendar
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Date, bindparam, cast, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Connection, Date, cast, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.models import Expense, MonthlyTotal, User
+from app.services import owned_expenses, owned_totals
 
 
 @dataclass(frozen=True)
@@ -32,61 +31,8 @@ def month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-def _upsert(dialect_insert: Callable[..., Any]) -> Any:
-    """Add a delta to a month's row, creating it if needed: one statement, atomic on both backends."""
-    columns = ("user_id", "month", "category_key", "category", "count", "amount_cents")
-    stmt = dialect_insert(MonthlyTotal).values({c: bindparam(c) for c in columns})
-    return stmt.on_conflict_do_update(
-        index_elements=[MonthlyTotal.user_id, MonthlyTotal.month, MonthlyTotal.category_key],
-        set_={
-            "count": MonthlyTotal.count + stmt.excluded.count,
-            "amount_cents": MonthlyTotal.amount_cents + stmt.excluded.amount_cents,
-        },
-    )
-
-
-# Built once: the statement is the same for every write, only its parameters change.
-_UPSERT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
-
-
-def record(session: Session, *, expense: Expense, sign: int) -> None:
-    """Add (+1) or take away (-1) one expense from its month's totals."""
-    params = {
-        "user_id": expense.user_id,
-        "month": expense.date.replace(day=1),
-        "category_key": expense.category_key,
-        "category": expense.category,
-        "count": sign,
-        "amount_cents": sign * expense.amount_cents,
-    }
-    session.execute(_UPSERT[session.get_bind().dialect.name], params)
-
-
-def record_many(session: Session, *, expenses: list[Expense]) -> None:
-    """Add many new expenses to their months' totals: one upsert per month and category."""
-    deltas: dict[tuple[int, date, str], list[Any]] = {}
-    for expense in expenses:
-        key = (expense.user_id, expense.date.replace(day=1), expense.category_key)
-        delta = deltas.setdefault(key, [expense.category, 0, 0])
-        delta[1] += 1
-        delta[2] += expense.amount_cents
-    params = [
-        {
-            "user_id": user_id,
-            "month": month,
-            "category_key": key,
-            "category": category,
-            "count": count,
-            "amount_cents": cents,
-        }
-        for (user_id, month, key), (category, count, cents) in deltas.items()
-    ]
-    if params:
-        session.execute(_UPSERT[session.get_bind().dialect.name], params)
-
-
 def rebuild(connection: Connection) -> None:
-    """Recompute every monthly total from the expenses, after a bulk load that bypassed `record`."""
+    """Recompute every monthly total from the expenses, after a bulk load that bypassed the writers."""
     if connection.dialect.name == "sqlite":
         month: ColumnElement[date] = func.date(Expense.date, "start of month")
     else:
@@ -119,10 +65,8 @@ def _split(
     return (first, None if last is None else last.replace(day=1)), partial
 
 
-def _whole_months(
-    user: User, first: date | None, last: date | None, key: str | None
-) -> list[ColumnElement[bool]]:
-    where = [MonthlyTotal.user_id == user.id, MonthlyTotal.count > 0]
+def _whole_months(first: date | None, last: date | None, key: str | None) -> list[ColumnElement[bool]]:
+    where = [MonthlyTotal.count > 0]
     if first is not None:
         where.append(MonthlyTotal.month >= first)
     if last is not None:
@@ -132,8 +76,8 @@ def _whole_months(
     return where
 
 
-def _days(user: User, lower: date, upper: date, key: str | None) -> list[ColumnElement[bool]]:
-    where = [Expense.user_id == user.id, Expense.date >= lower, Expense.date <= upper]
+def _days(lower: date, upper: date, key: str | None) -> list[ColumnElement[bool]]:
+    where = [Expense.date >= lower, Expense.date <= upper]
     if key is not None:
         where.append(Expense.category_key == key)
     return where
@@ -147,21 +91,22 @@ def monthly_cells(
     cells: list[Cell] = []
     if whole is not None:
         columns = (MonthlyTotal.month, MonthlyTotal.category_key, MonthlyTotal.category, MonthlyTotal.count)
-        stmt = select(*columns, MonthlyTotal.amount_cents).where(*_whole_months(user, *whole, category_key))
+        stmt = owned_totals(user, *columns, MonthlyTotal.amount_cents)
+        stmt = stmt.where(*_whole_months(*whole, category_key))
         cells.extend(Cell(*row) for row in session.execute(stmt))
     for lower, upper in partial:
         month = lower.replace(day=1)
         raw = (
-            select(Expense.category_key, func.count(), func.sum(Expense.amount_cents))
-            .where(*_days(user, lower, upper, category_key))
+            owned_expenses(user, Expense.category_key, func.count(), func.sum(Expense.amount_cents))
+            .where(*_days(lower, upper, category_key))
             .group_by(Expense.category_key)
         )
         # Names from the month's totals, which hold every category spent in that month: the sums
         # above then come from the covering index alone.
-        names = dict(
+        names: dict[str, str] = dict(
             session.execute(
-                select(MonthlyTotal.category_key, MonthlyTotal.category).where(
-                    MonthlyTotal.user_id == user.id, MonthlyTotal.month == month
+                owned_totals(user, MonthlyTotal.category_key, MonthlyTotal.category).where(
+                    MonthlyTotal.month == month
                 )
             ).all()
         )
@@ -176,11 +121,11 @@ def range_total(
     whole, partial = _split(start, end)
     count, cents = 0, 0
     if whole is not None:
-        stmt = select(func.sum(MonthlyTotal.count), func.sum(MonthlyTotal.amount_cents))
-        n, total = session.execute(stmt.where(*_whole_months(user, *whole, category_key))).one()
+        stmt = owned_totals(user, func.sum(MonthlyTotal.count), func.sum(MonthlyTotal.amount_cents))
+        n, total = session.execute(stmt.where(*_whole_months(*whole, category_key))).one()
         count, cents = count + (n or 0), cents + (total or 0)
     for lower, upper in partial:
-        raw = select(func.count(), func.sum(Expense.amount_cents))
-        n, total = session.execute(raw.where(*_days(user, lower, upper, category_key))).one()
+        raw = owned_expenses(user, func.count(), func.sum(Expense.amount_cents))
+        n, total = session.execute(raw.where(*_days(lower, upper, category_key))).one()
         count, cents = count + n, cents + (total or 0)
     return int(count), int(cents)

@@ -32,8 +32,15 @@ def lock_accounts(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ACCOUNTS_LOCK})
 
 
+def find_by_email(session: Session, email: str) -> User | None:
+    """The account with this email, in any case and with spaces around it, or None."""
+    email = email.strip().lower()
+    # No stored email holds control characters (and PostgreSQL refuses NUL in a query): skip the lookup.
+    return session.scalar(select(User).where(User.email == email)) if email.isprintable() else None
+
+
 def register_user(session: Session, *, data: RegisterIn) -> User:
-    if session.scalar(select(User.id).where(User.email == data.email)) is not None:
+    if find_by_email(session, data.email) is not None:
         raise _email_taken()
     invitation = data.invitation
     if invitation is None and not settings.allow_registration:
@@ -71,9 +78,7 @@ def _email_taken() -> AppError:
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User:
-    email = email.strip().lower()
-    # No stored email holds control characters (and PostgreSQL refuses NUL in a query): skip the lookup.
-    user = session.scalar(select(User).where(User.email == email)) if email.isprintable() else None
+    user = find_by_email(session, email)
     # Unknown emails pay for a hash too, so timing does not tell which accounts exist.
     if not verify_password(password, user.password_hash if user else None) or user is None:
         raise AppError(401, INVALID_LOGIN)
@@ -115,14 +120,12 @@ def email_reset_link(bind: Engine | Connection, *, email: str) -> None:
     Runs after the 202 has gone out, so the answer takes as long whether or not the account exists.
     """
     with Session(bind=bind, expire_on_commit=False) as session:
-        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        user = find_by_email(session, email)
         if user is None or user.disabled:
             return
-        token, expires_at = links.issue(
-            session, kind=links.RESET, user_id=user.id, valid_for=links.RESET_VALID_FOR
-        )
+        token, expires_at = links.issue_reset(session, user_id=user.id)
     try:
-        mail.send_reset_link(to=user.email, url=f"{settings.base_url}/#/reset/{token}", expires_at=expires_at)
+        mail.send_reset_link(to=user.email, url=links.url(links.RESET, token), expires_at=expires_at)
     except (OSError, smtplib.SMTPException) as exc:
         logging.getLogger("app.mail").warning("could not send a password reset email: %s", type(exc).__name__)
 
