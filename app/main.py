@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import PROJECT_ROOT, settings
 from app.database import SessionDep, SessionLocal
 from app.errors import AppError, Invalid
+from app.middleware import BodyLimitMiddleware
 from app.migrate import upgrade_to_head
 from app.routers import DUE_OCCURRENCES, admin, auth, budgets, expenses, recurring, reports
 from app.services.recurring import materialise_due
@@ -157,6 +158,7 @@ app = FastAPI(
     docs_url=None,
     redoc_url=None,
 )
+app.add_middleware(BodyLimitMiddleware, router=app.router)
 if settings.cors_origin_list:
     # Off unless asked for: the UI is served from this same origin and needs no CORS.
     app.add_middleware(
