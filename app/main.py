@@ -158,7 +158,7 @@ app = FastAPI(
     docs_url=None,
     redoc_url=None,
 )
-app.add_middleware(BodyLimitMiddleware, router=app.router)
+app.add_middleware(BodyLimitMiddleware, api=app)
 if settings.cors_origin_list:
     # Off unless asked for: the UI is served from this same origin and needs no CORS.
     app.add_middleware(

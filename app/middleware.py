@@ -1,13 +1,13 @@
 """The ASGI middlewares."""
 
-from fastapi import HTTPException, status
-from fastapi.dependencies.models import Dependant
+import re
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, status
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
-from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.auth import decode_token, get_current_user
+from app.auth import decode_token
 from app.config import settings
 
 # The CSV import's form fields and multipart framing ride on top of the file; the import service
@@ -37,9 +37,10 @@ class BodyLimitMiddleware:
     count passes the limit when the body streams without a length (chunked).
     """
 
-    def __init__(self, app: ASGIApp, router: Router) -> None:
+    def __init__(self, app: ASGIApp, api: FastAPI) -> None:
         self.app = app
-        self.router = router
+        self.api = api
+        self._token_routes: list[tuple[re.Pattern[str], set[str]]] | None = None  # once every route is in
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -76,10 +77,11 @@ class BodyLimitMiddleware:
         await self.app(scope, counting_receive, send)
 
     def _needs_token(self, scope: Scope) -> bool:
-        for route in self.router.routes:
-            match, _ = route.matches(scope)
-            if match is Match.FULL:
-                return isinstance(route, APIRoute) and _depends_on_user(route.dependant)
+        if self._token_routes is None:
+            self._token_routes = _token_routes(self.api.openapi())
+        for pattern, methods in self._token_routes:
+            if pattern.fullmatch(scope["path"]):
+                return scope["method"] in methods
         return False
 
     @staticmethod
@@ -92,5 +94,12 @@ class BodyLimitMiddleware:
         decode_token(token.strip())
 
 
-def _depends_on_user(dependant: Dependant) -> bool:
-    return dependant.call is get_current_user or any(_depends_on_user(d) for d in dependant.dependencies)
+def _token_routes(openapi: dict[str, Any]) -> list[tuple[re.Pattern[str], set[str]]]:
+    """Each documented path as a pattern, with its methods that take a token; literal paths first,
+    so /api/expenses/export.csv is not /api/expenses/{expense_id}."""
+    routes = []
+    for template in sorted(openapi["paths"], key=lambda t: t.count("{")):
+        pattern = re.compile("[^/]+".join(re.escape(part) for part in re.split(r"\{[^}]+\}", template)))
+        operations = openapi["paths"][template].items()
+        routes.append((pattern, {method.upper() for method, op in operations if op.get("security")}))
+    return routes
