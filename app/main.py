@@ -158,6 +158,7 @@ app = FastAPI(
     docs_url=None,
     redoc_url=None,
 )
+# Added first, so innermost: its 401 and 413 answers still get CORS, the request log and security headers.
 app.add_middleware(BodyLimitMiddleware, api=app)
 if settings.cors_origin_list:
     # Off unless asked for: the UI is served from this same origin and needs no CORS.
