@@ -66,6 +66,8 @@ def _serve() -> int:
         # The app logs each request itself, with its request id (app.main); uvicorn's line would repeat it.
         access_log=False,
         proxy_headers=False,
+        limit_concurrency=settings.limit_concurrency,
+        timeout_keep_alive=settings.timeout_keep_alive,
     )
     if config.workers == 1:
         server = uvicorn.Server(config)

@@ -57,6 +57,14 @@ class Settings(BaseSettings):
     rate_limit_forgot_ip: str = "20/hour"
     # `python -m app backup` keeps this many snapshots in DATA_DIR/backups.
     backup_keep: int = Field(default=7, ge=1, le=1000)
+    # Request bodies, in bytes: any JSON body, and the CSV file of an import. Larger is 413, refused
+    # before it is read, so a small box cannot be filled by one request.
+    max_json_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_import_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # For `python -m app`: connections and requests at once before uvicorn answers 503 (instead of
+    # queueing without bound), and seconds an idle keep-alive connection is held open.
+    limit_concurrency: int = Field(default=100, ge=1)
+    timeout_keep_alive: int = Field(default=5, ge=1, le=3600)
 
     @field_validator(
         "rate_limit_login_email",

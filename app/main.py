@@ -21,7 +21,7 @@ from starlette.types import Scope
 from app.config import PROJECT_ROOT, settings
 from app.database import SessionLocal
 from app.errors import AppError, Invalid
-from app.middleware import RequestLogMiddleware, SecurityHeadersMiddleware
+from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from app.migrate import upgrade_to_head
 from app.routers import DUE_OCCURRENCES, account, admin, auth, budgets, expenses, health, recurring, reports
 from app.services.recurring import materialise_due
@@ -70,6 +70,8 @@ app = FastAPI(
     docs_url=None,
     redoc_url=None,
 )
+# Added first, so innermost: its 401 and 413 answers still get CORS, the request log and security headers.
+app.add_middleware(BodyLimitMiddleware, api=app)
 if settings.cors_origin_list:
     # Off unless asked for: the UI is served from this same origin and needs no CORS.
     app.add_middleware(

@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from app.config import settings
 from app.models import Expense, MonthlyTotal
 from app.services import imports
 from tests.factories import add_expense, register
@@ -351,7 +352,7 @@ def test_wrong_encoding_when_utf8_is_asked_for(client: TestClient) -> None:
 def test_too_large_is_413(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     headers = register(client)
     row = "2026-01-01,Food,1,padding padding padding\n"
-    content = "date,category,amount,description\n" + row * (imports.MAX_BYTES // len(row) + 1)
+    content = "date,category,amount,description\n" + row * (settings.max_import_bytes // len(row) + 1)
     response = upload(client, headers, content)
     assert response.status_code == 413
     assert "5 MB" in response.json()["detail"]
@@ -361,7 +362,7 @@ def test_too_large_is_413(client: TestClient, monkeypatch: pytest.MonkeyPatch) -
 def test_too_many_rows_is_422(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     headers = register(client)
     content = "date,category,amount,description\n" + "2026-01-01,F,1,\n" * (imports.MAX_ROWS + 1)
-    assert len(content) < imports.MAX_BYTES
+    assert len(content) < settings.max_import_bytes
     response = upload(client, headers, content)
     assert response.status_code == 422
     assert "more than 50,000 rows" in response.json()["detail"][0]["msg"]

@@ -5,6 +5,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
 from app.auth import CurrentUser
+from app.config import settings
 from app.database import SessionDep
 from app.errors import Invalid
 from app.routers import DUE_OCCURRENCES, UNAUTHORIZED, not_found
@@ -127,7 +128,7 @@ def import_expenses(
     outcome = imports.import_csv(
         session,
         user=user,
-        data=form.file.file.read(imports.MAX_BYTES + 1),
+        data=form.file.file.read(settings.max_import_bytes + 1),
         mapping=parsed_mapping,
         default_category=form.default_category,
         encoding=form.encoding,

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
+from app.config import settings
 from app.errors import AppError, Invalid
 from app.models import Expense, User
 from app.schemas import ImportMapping
@@ -23,7 +24,6 @@ from app.services.categories import canonical_category
 from app.services.expenses import FORMULA_START, add_expenses
 from app.types import Category, DateFormat, Description, category_key, parse_amount
 
-MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
 PREVIEW_ROWS = 50
 OWN_HEADER = ["date", "category", "amount", "description"]
@@ -309,8 +309,8 @@ def import_csv(
     keep_duplicates: bool,
     dry_run: bool,
 ) -> Outcome:
-    if len(data) > MAX_BYTES:
-        raise AppError(413, f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB: split it")
+    if len(data) > settings.max_import_bytes:
+        raise AppError(413, f"The file is larger than {settings.max_import_bytes / 2**20:g} MB: split it")
     outcome = parse(decode(data, encoding), mapping, default_category, guess=dry_run)
     if not keep_duplicates:
         _mark_duplicates(session, user, outcome.rows)
