@@ -33,11 +33,12 @@ def lock_accounts(session: Session) -> None:
 
 
 def register_user(session: Session, *, data: RegisterIn) -> User:
-    if session.scalar(select(User.id).where(User.email == data.email)) is not None:
-        raise _email_taken()
     invitation = data.invitation
+    # Before the email is looked up: otherwise "already exists" would tell who has an account.
     if invitation is None and not settings.allow_registration:
         raise AppError(403, REGISTRATION_CLOSED)
+    if session.scalar(select(User.id).where(User.email == data.email)) is not None:
+        raise _email_taken()
     if invitation is not None and links.find(session, kind=links.INVITATION, token=invitation) is None:
         raise AppError(403, BAD_INVITATION)
     password_hash = hash_password(data.password)
@@ -89,6 +90,7 @@ def change_password(session: Session, *, user: User, current_password: str, new_
     _confirm_password(user, current_password)
     user.password_hash = hash_password(new_password)
     user.token_version += 1  # every token issued before this moment stops working
+    links.revoke_resets(session, user_id=user.id)  # a link made for the old password dies with it
     session.commit()
 
 
