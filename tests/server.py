@@ -42,17 +42,28 @@ def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def start_server(data_dir: Path, env: dict[str, str] | None = None, timeout: float = 30) -> Server:
-    """Start uvicorn and return once it answers; `env` from server_env() (a restart reuses it)."""
+def start_server(
+    data_dir: Path, env: dict[str, str] | None = None, timeout: float = 30, *, as_served: bool = False
+) -> Server:
+    """Start uvicorn and return once it answers; `env` from server_env() (a restart reuses it).
+
+    as_served: through `python -m app`, which sets uvicorn up from the app's settings.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = data_dir / f"server-{port}.log"
-    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--no-access-log"]
+    env = env or server_env(data_dir)
+    if as_served:
+        command = [sys.executable, "-m", "app"]
+        env = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
+    else:
+        command = [sys.executable, "-m", "uvicorn", "app.main:app", "--no-access-log"]
+        command += ["--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(port)],
+            command,
             cwd=PROJECT_ROOT,
-            env=env or server_env(data_dir),
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
