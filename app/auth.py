@@ -1,5 +1,7 @@
 import os
+import secrets
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated
@@ -12,7 +14,7 @@ from sqlalchemy import select
 
 from app.config import settings
 from app.database import SessionDep
-from app.models import User
+from app.models import RevokedToken, User
 from app.types import MAX_DB_ID, MAX_PASSWORD_LENGTH
 
 ALGORITHM = "HS256"
@@ -58,6 +60,8 @@ def create_access_token(user: User) -> str:
     claims = {
         "sub": str(user.id),
         "ver": user.token_version,
+        # This session's id: log-out revokes it alone (log-out everywhere bumps `ver` instead).
+        "jti": secrets.token_urlsafe(16),
         "iat": now,
         "exp": now + timedelta(minutes=settings.access_token_expire_minutes),
     }
@@ -71,30 +75,72 @@ def _unauthorized(detail: str = "Not authenticated") -> HTTPException:
 
 
 INVALID_SESSION = "Your session is invalid or has expired; please log in again."
+# A token lacking any of these is refused even when correctly signed: without exp it never ends,
+# and without jti it could not be logged out.
+_REQUIRED_CLAIMS = {"require_exp": True, "require_iat": True, "require_jti": True, "require_sub": True}
 
 
-def decode_token(token: str) -> tuple[int, int]:
-    """The user id and token version of a well-signed, unexpired token; 401 otherwise.
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: int
+    version: int
+    jti: str
+    expires_at: datetime
+
+
+def decode_token(token: str) -> TokenClaims:
+    """The claims of a well-signed, unexpired token that has them all; 401 otherwise.
 
     No database: cheap enough to refuse a bad token before reading a request body (app.middleware).
     """
     try:
         # The algorithm is pinned: a token claiming "none" or RS256 is refused.
-        claims = jwt.decode(token, settings.resolved_secret_key, algorithms=[ALGORITHM])
-        return int(claims["sub"]), int(claims.get("ver", -1))
-    except (JWTError, KeyError, TypeError, ValueError):
+        claims = jwt.decode(
+            token, settings.resolved_secret_key, algorithms=[ALGORITHM], options=_REQUIRED_CLAIMS
+        )
+        decoded = TokenClaims(
+            user_id=int(claims["sub"]),
+            version=int(claims.get("ver", -1)),
+            jti=str(claims["jti"]),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+        )
+    except (JWTError, KeyError, TypeError, ValueError, OverflowError, OSError):
         raise _unauthorized(INVALID_SESSION) from None
+    if not 0 < decoded.user_id <= MAX_DB_ID:
+        raise _unauthorized(INVALID_SESSION)
+    return decoded
 
 
-def get_current_user(session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+@dataclass(frozen=True)
+class TokenSession:
+    """The user a token speaks for, and what log-out needs to end that one token."""
+
+    user: User
+    jti: str
+    expires_at: datetime
+
+
+def get_token_session(
+    session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> TokenSession:
     if not token:
         raise _unauthorized()
-    user_id, version = decode_token(token)
-    user = session.scalar(select(User).where(User.id == user_id)) if 0 < user_id <= MAX_DB_ID else None
+    claims = decode_token(token)
+    # A logged-out token is refused in the same query, by one primary-key probe.
+    revoked = select(RevokedToken.jti).where(RevokedToken.jti == claims.jti).exists()
+    user = session.scalar(select(User).where(User.id == claims.user_id, ~revoked))
     # A disabled account's tokens stop working on its very next request.
-    if user is None or user.token_version != version or user.disabled:
+    if user is None or user.token_version != claims.version or user.disabled:
         raise _unauthorized(INVALID_SESSION)
-    return user
+    return TokenSession(user=user, jti=claims.jti, expires_at=claims.expires_at)
+
+
+CurrentSession = Annotated[TokenSession, Depends(get_token_session)]
+
+
+# async: it only reads a field, so it need not cost a second trip to the threadpool.
+async def get_current_user(token_session: CurrentSession) -> User:
+    return token_session.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

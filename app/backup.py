@@ -23,17 +23,20 @@ class BackupError(Exception):
 def backup(database_url: str, directory: Path, keep: int) -> Path:
     """Write a snapshot to a new timestamped file in `directory`, then keep only the newest `keep`."""
     url = make_url(database_url)
-    directory.mkdir(parents=True, exist_ok=True)
+    # Every account's data: readable by the owner only, from the first byte written.
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory.chmod(0o700)  # a folder made before this rule is tightened too
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     suffix = ".sqlite3" if _is_sqlite(url) else ".pgdump"
     target = directory / f"{PREFIX}{stamp}{suffix}"
     partial = target.with_name(f".{target.name}.partial")
     try:
+        # Created owner-only and empty; SQLite and pg_dump then write into it and keep its mode.
+        partial.touch(mode=0o600, exist_ok=False)
         if _is_sqlite(url):
             _sqlite_backup(_sqlite_path(url), partial)
         else:
             _run(url, "pg_dump", "--format=custom", "--no-owner", f"--file={partial}")
-        os.chmod(partial, 0o600)  # every account's data: readable by the owner only
         partial.rename(target)  # a snapshot file is complete or absent, never half written
     finally:
         partial.unlink(missing_ok=True)
@@ -87,7 +90,8 @@ def _sqlite_backup(source: Path, target: Path) -> None:
 
 
 def _sqlite_restore(snapshot: Path, live: Path) -> None:
-    src = sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True)
+    # as_uri() escapes what a URI would misread in a file name ("?", "#", "%").
+    src = sqlite3.connect(f"{snapshot.resolve().as_uri()}?mode=ro", uri=True)
     try:
         try:
             ok = src.execute("PRAGMA integrity_check").fetchone()

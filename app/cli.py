@@ -65,7 +65,8 @@ def _serve() -> int:
         workers=settings.workers,
         # The app logs each request itself, with its request id (app.main); uvicorn's line would repeat it.
         access_log=False,
-        proxy_headers=False,
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
         limit_concurrency=settings.limit_concurrency,
         timeout_keep_alive=settings.timeout_keep_alive,
     )

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # Worker processes for `python -m app`; with more than one, use PostgreSQL and a fixed SECRET_KEY.
     workers: int = Field(default=1, ge=1, le=64)
     access_log: bool = True
+    # Reverse proxies whose X-Forwarded-For/-Proto are believed (uvicorn's notation: "10.0.0.2",
+    # "10.0.0.0/8", "*"). Empty: none, so a client cannot pick the address the limits count.
+    forwarded_allow_ips: str = ""
     # 12 is bcrypt's default cost; tests lower it to keep the suite quick.
     bcrypt_rounds: int = Field(default=12, ge=4, le=31)
     # Throttles in the `limits` library's notation ("5/15 minutes", "20/hour").

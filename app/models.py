@@ -124,6 +124,17 @@ class OneTimeLink(Base):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
+class RevokedToken(Base):
+    """A logged-out token's id (its `jti`), refused until the token would have expired anyway."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Rows past this are dead weight: the token is refused for its age; log-out deletes them.
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class RecurringRule(Base):
     """An expense that repeats: its occurrences become ordinary expenses once they are due."""
 

@@ -35,11 +35,14 @@ def main(extra: list[str]) -> int:
             # The first account of an instance is its admin. The main pass runs as a second, ordinary
             # account, so no admin action of the fuzzer (disabling or deleting its own account after
             # making another admin) can log it out half way; a second pass fuzzes the admin API.
+            # Log-out ends the token it is called with, so it gets a pass and an account of its own.
             admin_token = _register(server.url, "fuzz-admin@example.com")
             user_token = _register(server.url, "fuzz@example.com")
+            leaving_token = _register(server.url, "fuzz-leaving@example.com")
             passes = [
-                (user_token, ["--exclude-path-regex=^/api/admin/"]),
+                (user_token, ["--exclude-path-regex=^/api/(admin/|auth/logout)"]),
                 (admin_token, ["--include-path-regex=^/api/admin/"]),
+                (leaving_token, ["--include-path-regex=^/api/auth/logout"]),
             ]
             status = 0
             for number, (token, selection) in enumerate(passes):

@@ -43,17 +43,17 @@ def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def start_server(
-    data_dir: Path, env: dict[str, str] | None = None, timeout: float = 30, *, cli: bool = False
+    data_dir: Path, env: dict[str, str] | None = None, timeout: float = 30, *, as_served: bool = False
 ) -> Server:
     """Start uvicorn and return once it answers; `env` from server_env() (a restart reuses it).
 
-    cli: start it the way `make run` does (`python -m app`, with the server settings), not bare uvicorn.
+    as_served: through `python -m app`, which sets uvicorn up from the app's settings.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = data_dir / f"server-{port}.log"
     env = env or server_env(data_dir)
-    if cli:
+    if as_served:
         command = [sys.executable, "-m", "app"]
         env = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
     else:

@@ -139,6 +139,16 @@ def test_expired_token_is_401(client: TestClient) -> None:
     assert response.status_code == 401
 
 
+@pytest.mark.parametrize("claim", ["exp", "iat", "jti", "sub"])
+def test_correctly_signed_token_lacking_a_claim_is_401(client: TestClient, claim: str) -> None:
+    headers = register(client)
+    claims = jwt.decode(headers["Authorization"][7:], settings.resolved_secret_key, algorithms=["HS256"])
+    assert client.get("/api/me", headers=headers).status_code == 200
+    del claims[claim]
+    forged = jwt.encode(claims, settings.resolved_secret_key, "HS256")
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+
+
 def test_me_requires_token(client: TestClient) -> None:
     response = client.get("/api/me")
     assert response.status_code == 401

@@ -67,6 +67,15 @@ def test_closed_registration_is_403_for_everyone(client: TestClient, closed: Non
     assert "closed" in response.json()["detail"]
 
 
+def test_closed_registration_does_not_tell_which_emails_have_accounts(
+    client: TestClient, closed: None
+) -> None:
+    known = client.post("/api/auth/register", json={"email": "admin@example.com", "password": PASSWORD})
+    unknown = client.post("/api/auth/register", json={"email": "nobody@example.com", "password": PASSWORD})
+    assert known.status_code == unknown.status_code == 403
+    assert known.json() == unknown.json()
+
+
 def test_closed_on_an_empty_instance_too(client: TestClient) -> None:
     settings.allow_registration = False
     try:
@@ -219,3 +228,36 @@ def test_find_by_email_ignores_case_and_spaces_and_refuses_control_characters(en
         assert found.email == "ann@example.com"
         assert users.find_by_email(session, "bob@example.com") is None
         assert users.find_by_email(session, "ann@example.com\x00") is None
+
+
+def _resets(client: TestClient, token: str) -> int:
+    return client.post("/api/auth/reset", json={"token": token, "new_password": NEW_PASSWORD}).status_code
+
+
+def test_a_password_change_spends_outstanding_reset_links(client: TestClient, admin: Headers) -> None:
+    user = register(client)
+    token = reset_link(client, admin, client.get("/api/me", headers=user).json()["id"])
+    body = {"current_password": PASSWORD, "new_password": "changed it myself"}
+    assert client.post("/api/me/password", json=body, headers=user).status_code == 204
+    assert _resets(client, token) == 403
+
+
+def test_disabling_an_account_spends_its_reset_links(client: TestClient, admin: Headers) -> None:
+    user_id = client.get("/api/me", headers=register(client)).json()["id"]
+    token = reset_link(client, admin, user_id)
+    for disabled in (True, False):  # enabling the account again does not bring the link back
+        response = client.patch(f"/api/admin/users/{user_id}", json={"disabled": disabled}, headers=admin)
+        assert response.status_code == 200
+    assert _resets(client, token) == 403
+    assert _resets(client, reset_link(client, admin, user_id)) == 204  # a new link works
+
+
+def test_deleting_your_account_removes_its_reset_links(
+    client: TestClient, admin: Headers, engine: Engine
+) -> None:
+    user = register(client)
+    token = reset_link(client, admin, client.get("/api/me", headers=user).json()["id"])
+    assert client.request("DELETE", "/api/me", json={"password": PASSWORD}, headers=user).status_code == 204
+    assert _resets(client, token) == 403
+    with engine.connect() as conn:
+        assert conn.scalar(select(OneTimeLink.id).where(OneTimeLink.kind == "reset")) is None

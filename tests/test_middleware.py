@@ -248,7 +248,7 @@ def test_an_import_of_a_file_at_the_limit_works(server: Server) -> None:
 
 
 def test_python_m_app_answers_503_beyond_limit_concurrency(tmp_path: Path) -> None:
-    server = start_server(tmp_path, server_env(tmp_path, LIMIT_CONCURRENCY="2"), cli=True)
+    server = start_server(tmp_path, server_env(tmp_path, LIMIT_CONCURRENCY="2"), as_served=True)
     try:
         url = urlsplit(server.url)
         with socket.create_connection((url.hostname, url.port), timeout=30) as held:

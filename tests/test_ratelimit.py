@@ -1,7 +1,10 @@
 """Throttling: failed log-ins per email and per address, registrations per address."""
 
+import contextlib
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -9,6 +12,7 @@ from limits import parse
 
 from app import ratelimit
 from app.main import app
+from app.services import users
 from tests.factories import PASSWORD, register
 
 WRONG = "not the password"
@@ -100,6 +104,43 @@ def test_failed_logins_per_address_have_a_ceiling(
     assert response.headers["retry-after"] == "900"
     elsewhere = TestClient(app, client=("203.0.113.9", 50000))
     assert _login(elsewhere, "b@x.io", PASSWORD) == 200
+
+
+def test_parallel_failed_logins_stop_exactly_at_the_address_limit(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ratelimit, "LOGIN_IP", parse("5/15 minutes"))
+    attempts = 20
+    # Every password check waits until all requests have reached theirs (or a moment has passed):
+    # a limit checked before the hash and counted after it would let all of them through.
+    all_checking = threading.Barrier(attempts)
+
+    def slow_wrong_password(password: str, password_hash: str | None) -> bool:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            all_checking.wait(timeout=2)
+        return False
+
+    monkeypatch.setattr(users, "verify_password", slow_wrong_password)
+    with ThreadPoolExecutor(attempts) as pool:
+        statuses = list(pool.map(lambda i: _login(TestClient(app), f"user{i}@x.io", WRONG), range(attempts)))
+    assert sorted(statuses) == [401] * 5 + [429] * 15
+
+
+def test_ipv6_clients_are_counted_by_their_64(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ratelimit, "LOGIN_IP", parse("2/15 minutes"))
+    first = TestClient(app, client=("2001:db8:1:2::1", 50000))
+    same_64 = TestClient(app, client=("2001:db8:1:2:ffff:ffff:ffff:9", 50000))
+    next_64 = TestClient(app, client=("2001:db8:1:3::1", 50000))
+    assert [_login(first, f"user{i}@x.io", WRONG) for i in range(2)] == [401, 401]
+    assert _login(same_64, "other@x.io", WRONG) == 429
+    assert _login(next_64, "other@x.io", WRONG) == 401
+
+
+def test_ipv4_mapped_ipv6_is_its_ipv4_address(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ratelimit, "LOGIN_IP", parse("1/15 minutes"))
+    assert _login(TestClient(app, client=("::ffff:203.0.113.9", 50000)), "a@x.io", WRONG) == 401
+    assert _login(TestClient(app, client=("203.0.113.9", 50000)), "a@x.io", WRONG) == 429
+    assert _login(TestClient(app, client=("::ffff:203.0.113.10", 50000)), "a@x.io", WRONG) == 401
 
 
 def test_successful_logins_do_not_count_against_the_address(

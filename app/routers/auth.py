@@ -3,12 +3,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Form, Response, status
 
 from app import mail, ratelimit
-from app.auth import create_access_token
+from app.auth import CurrentSession, CurrentUser, create_access_token
 from app.config import settings
 from app.database import SessionDep
 from app.errors import AppError
 from app.models import User
-from app.routers import THROTTLED, ClientIP
+from app.routers import THROTTLED, UNAUTHORIZED, ClientIP
 from app.schemas import (
     AuthOptions,
     AuthOut,
@@ -20,7 +20,7 @@ from app.schemas import (
     TokenForm,
     UserOut,
 )
-from app.services import users
+from app.services import sessions, users
 
 router = APIRouter(tags=["auth"])
 
@@ -61,6 +61,20 @@ def login_for_token(session: SessionDep, ip: ClientIP, form: Annotated[TokenForm
     with ratelimit.login_attempt(email=form.username, client_ip=ip):
         user = users.authenticate(session, email=form.username, password=form.password)
     return Token(access_token=create_access_token(user))
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHORIZED)
+def log_out(session: SessionDep, token: CurrentSession) -> Response:
+    """End this session: the token sent stops working. Your other devices stay logged in."""
+    sessions.log_out(session, token=token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/auth/logout-everywhere", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHORIZED)
+def log_out_everywhere(session: SessionDep, user: CurrentUser) -> Response:
+    """End every session of your account, on every device, this one included."""
+    sessions.log_out_everywhere(session, user=user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(

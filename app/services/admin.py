@@ -73,6 +73,7 @@ def update(session: Session, *, user_id: int, data: AdminUserUpdate) -> AdminUse
     changes = data.model_dump(exclude_unset=True)
     if changes.get("disabled") and not user.disabled:
         user.token_version += 1  # its tokens stay dead even if the account is enabled again
+        links.revoke_resets(session, user_id=user.id)  # and its reset links with them
     for field, value in changes.items():
         setattr(user, field, value)
     session.flush()

@@ -40,11 +40,12 @@ def find_by_email(session: Session, email: str) -> User | None:
 
 
 def register_user(session: Session, *, data: RegisterIn) -> User:
-    if find_by_email(session, data.email) is not None:
-        raise _email_taken()
     invitation = data.invitation
+    # Before the email is looked up: otherwise "already exists" would tell who has an account.
     if invitation is None and not settings.allow_registration:
         raise AppError(403, REGISTRATION_CLOSED)
+    if find_by_email(session, data.email) is not None:
+        raise _email_taken()
     if invitation is not None and links.find(session, kind=links.INVITATION, token=invitation) is None:
         raise AppError(403, BAD_INVITATION)
     password_hash = hash_password(data.password)
@@ -94,6 +95,7 @@ def change_password(session: Session, *, user: User, current_password: str, new_
     _confirm_password(user, current_password)
     user.password_hash = hash_password(new_password)
     user.token_version += 1  # every token issued before this moment stops working
+    links.revoke_resets(session, user_id=user.id)  # a link made for the old password dies with it
     session.commit()
 
 

@@ -66,10 +66,16 @@ def test_wrong_password_then_log_in_and_keep_me_signed_in(
 def test_log_out_returns_to_the_log_in_form(page: Page, live_server: str, console_errors: list[str]) -> None:
     user = register(page, live_server)
     log_in(page, live_server, user)
+    token = page.evaluate("sessionStorage.getItem('expense-tracker.token')")
+    me = live_server + "/api/me"
+    assert page.request.get(me, headers={"Authorization": f"Bearer {token}"}).status == 200
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     expect(page.get_by_text("You have logged out.")).to_be_visible()
     assert page.evaluate("sessionStorage.length + localStorage.length") == 0
+    # Ended on the server, not just forgotten: a copy of the token is refused. Other sessions go on.
+    assert page.request.get(me, headers={"Authorization": f"Bearer {token}"}).status == 401
+    assert page.request.get(me, headers=user.headers).status == 200
     page.reload()
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     assert console_errors == []

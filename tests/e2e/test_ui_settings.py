@@ -1,4 +1,4 @@
-"""Settings: display name and currency."""
+"""Settings: display name and currency, your data, log out everywhere."""
 
 import json
 from pathlib import Path
@@ -39,4 +39,19 @@ def test_download_my_data(page: Page, live_server: str, console_errors: list[str
     data = json.loads(Path(download.path()).read_text())
     assert data["account"]["email"] == user.email
     assert [(e["amount"], e["description"]) for e in data["expenses"]] == [(7.25, "Coffee beans")]
+    assert console_errors == []
+
+
+def test_log_out_everywhere(page: Page, live_server: str, console_errors: list[str]) -> None:
+    user = register(page, live_server)  # a session elsewhere: the API token
+    log_in(page, live_server, user)
+    token = page.evaluate("sessionStorage.getItem('expense-tracker.token')")
+    page.get_by_role("button", name="Settings").click()
+    page.get_by_role("dialog", name="Settings").get_by_role("button", name="Log out everywhere").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    expect(page.get_by_text("You have logged out on every device.")).to_be_visible()
+    assert page.evaluate("sessionStorage.length + localStorage.length") == 0
+    me = live_server + "/api/me"
+    assert page.request.get(me, headers={"Authorization": f"Bearer {token}"}).status == 401
+    assert page.request.get(me, headers=user.headers).status == 401
     assert console_errors == []

@@ -65,7 +65,7 @@ export const session = {
 /** Fired on window when an authenticated call comes back 401: the UI returns to the log-in form. */
 export const SESSION_EXPIRED = "session-expired";
 
-async function send(method, path, { body, form, query, auth = true } = {}) {
+async function send(method, path, { body, form, query, auth = true, expire = true } = {}) {
   const url = new URL(path, location.origin);
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
@@ -99,7 +99,7 @@ async function send(method, path, { body, form, query, auth = true } = {}) {
       detail = `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
     }
   }
-  if (response.status === 401 && auth) {
+  if (response.status === 401 && auth && expire) {
     session.clear();
     window.dispatchEvent(new CustomEvent(SESSION_EXPIRED));
   }
@@ -121,6 +121,18 @@ function filenameFrom(disposition, fallback) {
 export const api = {
   register: (body) => json("POST", "/api/auth/register", { body, auth: false }),
   login: (body) => json("POST", "/api/auth/login", { body, auth: false }),
+  /** Ends this session on the server, then forgets the token here even if the server could not be told. */
+  async logout() {
+    try {
+      // expire: false, since a token that already stopped working is no "session ended" surprise here.
+      await json("POST", "/api/auth/logout", { expire: false });
+    } catch {
+      /* offline or already ended: forgetting the token is all that is left to do */
+    } finally {
+      session.clear();
+    }
+  },
+  logoutEverywhere: () => json("POST", "/api/auth/logout-everywhere"),
   me: () => json("GET", "/api/me"),
   updateMe: (body) => json("PATCH", "/api/me", { body }),
   changePassword: (body) => json("POST", "/api/me/password", { body }),

@@ -117,8 +117,9 @@ function showDashboard(user) {
   app.replaceChildren(header, main);
 
   settingsButton.addEventListener("click", () => openSettings(main, state.user));
-  logout.addEventListener("click", () => {
-    session.clear();
+  logout.addEventListener("click", async () => {
+    logout.disabled = true;
+    await api.logout();
     showAuth("You have logged out.");
   });
   main.addEventListener("period-change", (event) => {

@@ -1,5 +1,5 @@
 // Settings, in a dialog built when opened and removed when closed: display name and currency,
-// Change password, Delete account.
+// Change password, Log out everywhere, Delete account.
 // Emits "user-changed" {user} and "account-deleted".
 
 import { api, session } from "../api.js";
@@ -126,6 +126,29 @@ export function openSettings(anchor, user) {
     }
   });
 
+  // Sessions
+  const everywhereButton = el("button", { type: "button", class: "secondary" }, "Log out everywhere");
+  const sessions = el(
+    "div",
+    { class: "settings-section" },
+    el("h3", {}, "Sessions"),
+    el("p", { class: "card-sub" }, "Ends every session of your account, on every device, this one included."),
+    everywhereButton,
+  );
+  everywhereButton.addEventListener("click", async () => {
+    everywhereButton.disabled = true;
+    try {
+      await api.logoutEverywhere();
+    } catch (error) {
+      everywhereButton.disabled = false;
+      toast(`Could not log out everywhere: ${errorMessage(error)}`, { error: true });
+      return;
+    }
+    dialog.close();
+    session.clear();
+    window.dispatchEvent(new CustomEvent("session-expired", { detail: "You have logged out on every device." }));
+  });
+
   // Delete account
   const deleteButton = el("button", { type: "button", class: "danger" }, "Delete account…");
   const danger = el(
@@ -150,6 +173,7 @@ export function openSettings(anchor, user) {
     profile,
     passwordForm,
     yourData,
+    sessions,
     danger,
   );
   name.input.focus();
