@@ -1,3 +1,5 @@
+from datetime import date, timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -23,6 +25,8 @@ def lines(body: dict[str, object]) -> list[dict[str, object]]:
         ("79.94", 79.9, "ok"),
         ("79.95", 80.0, "warning"),  # rounded half-up first, then the status is read
         ("80", 80.0, "warning"),
+        ("80.25", 80.3, "warning"),  # a tie away from the edges: half-up, where half-even would give 80.2
+        ("12.25", 12.3, "ok"),
         ("99.94", 99.9, "warning"),
         ("99.95", 100.0, "over"),
         ("100", 100.0, "over"),
@@ -114,13 +118,24 @@ def test_month_edges(client: TestClient, month: str, start: str, end: str) -> No
     assert (body["start"], body["end"], body["total_spent"]) == (start, end, 3)
 
 
-def test_empty_month_and_default_month(client: TestClient) -> None:
+def test_empty_month(client: TestClient) -> None:
     headers = register(client)
     body = summary(client, headers, "2026-07")
     assert (body["total_budget"], body["total_spent"], body["categories"]) == (0, 0, [])
+
+
+def test_default_month_is_the_current_one(client: TestClient, today: date) -> None:
+    headers = register(client)
+    add_expense(client, headers, date=today.isoformat(), amount=3)
+    add_expense(client, headers, date=(today.replace(day=1) - timedelta(days=1)).isoformat(), amount=5)
     default = client.get("/api/summary", headers=headers)
     assert default.status_code == 200
-    assert len(default.json()["month"]) == 7
+    assert default.json() == summary(client, headers, today.strftime("%Y-%m"))
+    assert (default.json()["month"], default.json()["end"], default.json()["total_spent"]) == (
+        today.strftime("%Y-%m"),
+        today.isoformat(),  # every test date is the last day of its month
+        3,
+    )
 
 
 def test_summary_never_counts_another_users_data(client: TestClient) -> None:
