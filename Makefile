@@ -52,7 +52,7 @@ test-postgres: install-dev
 
 # Schemathesis against the real app on a free loopback port, with the test SMTP sink as its mail server:
 # every check, a fixed seed, a user pass and an admin pass (both always run; either failing fails).
-# About 4 minutes on an idle 2-core machine, 10 on a busy one.
+# Takes minutes, not seconds: 5 to 10 measured on a shared 2-core machine.
 fuzz: install-dev
 	$(BIN)/python -m tests.fuzz
 

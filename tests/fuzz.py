@@ -4,7 +4,7 @@ Starts the real app with uvicorn on a free loopback port over a temp SQLite file
 SMTP sink as its mail server (so "Forgot password?" is fuzzed as a working flow, not as a 404),
 registers an admin and a user, and runs Schemathesis with every check, a fixed seed and a bounded
 number of examples: every operation but the admin API as the user, then the admin API as the admin.
-Both passes always run; the exit status is 0 only if neither found a failure. About 4 minutes.
+Both passes always run; the exit status is 0 only if neither found a failure. 5 to 10 minutes.
 """
 
 import secrets
