@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 # Settings are read when the app is imported: point them at throwaway places first.
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from app import ratelimit  # noqa: E402
 from app.database import Base, get_session, make_engine  # noqa: E402
 from app.main import app  # noqa: E402
+from app.routers import current_date  # noqa: E402
 from tests.postgres import postgres_cluster  # noqa: E402
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE") == "postgresql"
@@ -106,6 +108,19 @@ def app_on(engine: Engine) -> Iterator[None]:
         yield
     finally:
         app.dependency_overrides.clear()
+
+
+# The days a calendar bug shows on: month ends of 30 and 31 days, a leap day, the end of a year.
+TODAYS = [date(2026, 11, 30), date(2028, 2, 29), date(2028, 3, 31), date(2026, 12, 31)]
+
+
+@pytest.fixture(params=TODAYS, ids=str)
+def today(request: pytest.FixtureRequest) -> Iterator[date]:
+    """Set the app's calendar: a test that asks for `today` runs once on each of TODAYS."""
+    day: date = request.param
+    app.dependency_overrides[current_date] = lambda: day
+    yield day
+    app.dependency_overrides.pop(current_date, None)
 
 
 @pytest.fixture

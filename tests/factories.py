@@ -4,6 +4,7 @@ import json
 from itertools import count
 from typing import Any
 
+import httpx2
 from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery"
@@ -44,3 +45,9 @@ def raw_json(body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]
         "content": json.dumps(body).encode(),
         "headers": {**(headers or {}), "Content-Type": "application/json"},
     }
+
+
+def refused(response: httpx2.Response) -> list[str]:
+    """Where a 422's errors point ("body.amount", "query.month"): the rule that refused, not just a 422."""
+    assert response.status_code == 422, response.text
+    return [".".join(map(str, error["loc"])) for error in response.json()["detail"]]

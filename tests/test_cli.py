@@ -102,7 +102,10 @@ def test_create_admin_reads_the_password_from_stdin(
     # Run again for an account that exists: it stays admin, the password is left alone.
     again = run(cli_env, "create-admin", "root@example.com", stdin="something else entirely\n")
     assert again.returncode == 0
+    assert again.stdout == "root@example.com is now an admin (password unchanged).\n"
     assert login(api, "root@example.com", PASSWORD) == 200
+    with Session(db) as session:
+        assert session.scalar(select(User.is_admin).where(User.email == "root@example.com")) is True
 
 
 def test_create_admin_promotes_an_existing_account(

@@ -1,15 +1,21 @@
 import csv
 import io
-from datetime import date
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from itertools import count
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from app import models
 from app.models import Expense, MonthlyTotal, RecurringRule, User
 from app.services import expenses
-from tests.factories import add_expense, expense_body, raw_json, register
+from tests.factories import add_expense, expense_body, raw_json, refused, register
 
 
 def test_create_and_read_expense(client: TestClient) -> None:
@@ -24,14 +30,33 @@ def test_create_and_read_expense(client: TestClient) -> None:
     assert fetched.json() == created
 
 
+def as_written(text: str) -> Any:
+    """The JSON with every number kept as the text the server wrote (1 and 1.0 differ; 0.35 is exact)."""
+    return json.loads(text, parse_float=str, parse_int=str)
+
+
 def test_ten_times_ten_cents_is_exactly_one(client: TestClient) -> None:
     headers = register(client)
     for _ in range(10):
         add_expense(client, headers, amount=0.1)
-    page = client.get("/api/expenses", headers=headers).json()
-    assert page["total"] == 10
-    assert page["total_amount"] == 1
+    page = as_written(client.get("/api/expenses", headers=headers).text)
+    assert page["total"] == "10"
+    assert page["total_amount"] == "1"
+    assert {e["amount"] for e in page["items"]} == {"0.1"}
     assert client.get("/api/expenses/export.csv", headers=headers).text.count(",0.10,") == 10
+
+
+def test_amounts_whose_float_is_inexact_are_written_exactly(client: TestClient) -> None:
+    # 35 * 0.01 is 0.35000000000000003 and 115 * 0.01 is 1.1500000000000001: no float product on the way.
+    headers = register(client)
+    add_expense(client, headers, date="2026-11-02", amount="0.35")
+    add_expense(client, headers, date="2026-11-03", amount="1.15")
+    add_expense(client, headers, date="2026-11-04", amount="0.70")
+    page = as_written(client.get("/api/expenses", headers=headers).text)
+    assert [e["amount"] for e in page["items"]] == ["0.7", "1.15", "0.35"]
+    assert page["total_amount"] == "2.2"
+    summary = as_written(client.get("/api/summary", params={"month": "2026-11"}, headers=headers).text)
+    assert (summary["total_spent"], summary["categories"][0]["spent"]) == ("2.2", "2.2")
 
 
 def test_amounts_are_written_with_at_most_two_decimals(client: TestClient) -> None:
@@ -97,7 +122,7 @@ def test_category_reuses_first_spelling(client: TestClient) -> None:
 def test_create_validation_writes_nothing(client: TestClient, overrides: dict[str, object]) -> None:
     headers = register(client)
     response = client.post("/api/expenses", **raw_json(expense_body(**overrides), headers))
-    assert response.status_code == 422, response.text
+    assert refused(response) == [f"body.{next(iter(overrides))}"]
     assert client.get("/api/expenses", headers=headers).json()["total"] == 0
 
 
@@ -106,7 +131,7 @@ def test_missing_fields_are_422(client: TestClient) -> None:
     for field in ("date", "category", "amount"):
         body = expense_body()
         del body[field]
-        assert client.post("/api/expenses", json=body, headers=headers).status_code == 422
+        assert refused(client.post("/api/expenses", json=body, headers=headers)) == [f"body.{field}"]
 
 
 def test_boundaries_are_accepted(client: TestClient) -> None:
@@ -187,7 +212,9 @@ def test_cursor_paging_walks_every_expense_once(client: TestClient) -> None:
 )
 def test_bad_cursors_are_422(client: TestClient, cursor: str) -> None:
     headers = register(client)
-    assert client.get("/api/expenses", params={"cursor": cursor}, headers=headers).status_code == 422
+    assert refused(client.get("/api/expenses", params={"cursor": cursor}, headers=headers)) == [
+        "query.cursor"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -207,10 +234,19 @@ def test_bad_cursors_are_422(client: TestClient, cursor: str) -> None:
 )
 def test_list_validation(client: TestClient, params: dict[str, object]) -> None:
     headers = register(client)
-    assert client.get("/api/expenses", params=params, headers=headers).status_code == 422  # type: ignore[arg-type]
+    response = client.get("/api/expenses", params=params, headers=headers)  # type: ignore[arg-type]
+    assert refused(response) == [f"query.{next(iter(params))}"]
 
 
-def test_patch_changes_only_sent_fields(client: TestClient) -> None:
+@pytest.fixture
+def stepped_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each reading of the models' clock is one minute after the last, so "later" is never a tie."""
+    start = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    minutes: Iterator[datetime] = (start + timedelta(minutes=n) for n in count())
+    monkeypatch.setattr(models, "datetime", SimpleNamespace(now=lambda tz: next(minutes)))
+
+
+def test_patch_changes_only_sent_fields(client: TestClient, stepped_clock: None) -> None:
     headers = register(client)
     add_expense(client, headers, category="Travel")
     created = add_expense(client, headers)
@@ -222,7 +258,8 @@ def test_patch_changes_only_sent_fields(client: TestClient) -> None:
     assert updated["amount"] == 7.05
     assert updated["category"] == "Travel"
     assert (updated["date"], updated["description"]) == (created["date"], created["description"])
-    assert updated["updated_at"] >= created["updated_at"]
+    assert updated["created_at"] == created["created_at"]
+    assert datetime.fromisoformat(updated["updated_at"]) > datetime.fromisoformat(created["updated_at"])
     assert client.get(f"/api/expenses/{created['id']}", headers=headers).json() == updated
 
 
@@ -234,7 +271,7 @@ def test_patch_validation_changes_nothing(client: TestClient, body: dict[str, ob
     headers = register(client)
     created = add_expense(client, headers)
     response = client.patch(f"/api/expenses/{created['id']}", json=body, headers=headers)
-    assert response.status_code == 422
+    assert refused(response) == [f"body.{next(iter(body))}"]
     assert client.get(f"/api/expenses/{created['id']}", headers=headers).json() == created
 
 
@@ -275,7 +312,7 @@ def test_ids_out_of_range_are_404(client: TestClient, expense_id: str) -> None:
 @pytest.mark.parametrize("expense_id", ["abc", "1.5", "1e3"])
 def test_non_integer_ids_are_422(client: TestClient, expense_id: str) -> None:
     headers = register(client)
-    assert client.get(f"/api/expenses/{expense_id}", headers=headers).status_code == 422
+    assert refused(client.get(f"/api/expenses/{expense_id}", headers=headers)) == ["path.expense_id"]
 
 
 @pytest.mark.parametrize(
@@ -292,6 +329,7 @@ def test_non_integer_ids_are_422(client: TestClient, expense_id: str) -> None:
 def test_expenses_require_a_token(client: TestClient, method: str, url: str) -> None:
     response = client.request(method, url, json=expense_body())
     assert response.status_code == 401
+    assert response.json() == {"detail": "Not authenticated"}
     assert response.headers["www-authenticate"] == "Bearer"
 
 
@@ -305,6 +343,8 @@ def test_csv_export(client: TestClient) -> None:
     )
     add_expense(client, headers, date="2026-11-04", category="@SUM(A1)", amount=0.07, description="-2\t")
     add_expense(client, headers, date="2026-11-05", category="Tabs", amount=1, description="\tlead")
+    # A spreadsheet skips a leading tab or carriage return and then reads the formula after it.
+    add_expense(client, headers, date="2026-11-06", category="Returns", amount=1, description="\r=1+1")
     add_expense(client, headers, date="2026-12-01", category="Later", amount=1)
     response = client.get(
         "/api/expenses/export.csv", params={"start": "2026-11-01", "end": "2026-11-30"}, headers=headers
@@ -317,6 +357,7 @@ def test_csv_export(client: TestClient) -> None:
     rows = list(csv.reader(io.StringIO(response.text)))
     assert rows == [
         ["date", "category", "amount", "description"],
+        ["2026-11-06", "Returns", "1.00", "'\r=1+1"],
         ["2026-11-05", "Tabs", "1.00", "'\tlead"],
         ["2026-11-04", "'@SUM(A1)", "0.07", "'-2\t"],
         ["2026-11-03", "Food", "3.00", 'say "hi", then\nleave'],
@@ -341,7 +382,9 @@ def test_csv_export_filters_and_filenames(client: TestClient) -> None:
     assert export(end="2026-11-02")[0] == 'attachment; filename="expenses-until-2026-11-02.csv"'
     assert len(export(category="rent")[1]) == 1
     assert len(export(q="lunch")[1]) == 1
-    assert client.get("/api/expenses/export.csv", params={"start": "x"}, headers=headers).status_code == 422
+    assert refused(client.get("/api/expenses/export.csv", params={"start": "x"}, headers=headers)) == [
+        "query.start"
+    ]
 
 
 def test_csv_export_streams_in_batches(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -45,6 +45,13 @@ def test_emails_a_working_link_to_an_existing_account(client: TestClient, inbox:
     assert login.status_code == 200
 
 
+def test_the_202_has_no_body_and_the_schema_says_so(client: TestClient, inbox: Inbox) -> None:
+    response = client.post("/api/auth/forgot", json={"email": "a@example.com"})
+    assert (response.status_code, response.content, response.headers.get("content-type")) == (202, b"", None)
+    documented = client.get("/openapi.json").json()["paths"]["/api/auth/forgot"]["post"]["responses"]
+    assert documented["202"] == {"description": "Successful Response"}
+
+
 def test_unknown_and_disabled_accounts_get_the_same_answer_and_no_mail(
     client: TestClient, inbox: Inbox
 ) -> None:

@@ -3,12 +3,14 @@
 import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from app import models
 from app.config import settings
 from app.models import OneTimeLink, User
 from app.services import links, users
@@ -16,6 +18,13 @@ from tests.factories import PASSWORD, register
 
 Headers = dict[str, str]
 NEW_PASSWORD = "a whole new passphrase"
+NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Links are issued and checked by the models' clock: stop it, so expiry is exact."""
+    monkeypatch.setattr(models, "datetime", SimpleNamespace(now=lambda tz: NOW))
 
 
 @pytest.fixture
@@ -46,7 +55,7 @@ def reset_link(client: TestClient, admin: Headers, user_id: int) -> str:
     link = response.json()
     assert link["url"] == f"http://testserver/#/reset/{link['token']}"
     expires = datetime.fromisoformat(link["expires_at"])
-    assert timedelta(minutes=59) < expires - datetime.now(UTC) <= timedelta(hours=1)
+    assert expires == NOW + timedelta(hours=1)
     token: str = link["token"]
     return token
 
@@ -57,8 +66,9 @@ def sign_up(client: TestClient, email: str, **extra: object) -> int:
 
 
 def expire_all(engine: Engine) -> None:
+    """Every link's last moment is now: a link is good until, not at, its expiry."""
     with engine.begin() as conn:
-        conn.execute(update(OneTimeLink).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+        conn.execute(update(OneTimeLink).values(expires_at=NOW))
 
 
 def test_closed_registration_is_403_for_everyone(client: TestClient, closed: None) -> None:

@@ -21,7 +21,7 @@ WRONG = "not the password"
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
     """Freeze time.time() (which the limiter reads) and return a function that moves it forward."""
-    now = [time.time()]
+    now = [1_796_040_000.0]  # 2026-11-30 12:00 UTC
     monkeypatch.setattr(time, "time", lambda: now[0])
 
     def advance(seconds: float) -> None:
@@ -59,6 +59,24 @@ def test_five_failures_lock_the_email_even_for_the_right_password(
     }
     clock(1)
     assert _login(client, "b@x.io", PASSWORD) == 200
+
+
+def test_parallel_wrong_passwords_get_exactly_five_tries(client: TestClient) -> None:
+    """Twenty guesses at once: counting before the check lets exactly five reach the password."""
+    register(client, "race@x.io")
+    barrier = threading.Barrier(20)
+    statuses: list[int] = []
+
+    def guess() -> None:
+        barrier.wait()
+        statuses.append(_login(client, "race@x.io", WRONG))
+
+    threads = [threading.Thread(target=guess) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [401] * 5 + [429] * 15
 
 
 def test_other_emails_are_not_affected(client: TestClient) -> None:

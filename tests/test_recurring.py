@@ -25,7 +25,7 @@ def rule_body(**overrides: Any) -> dict[str, Any]:
         "amount": "900",
         "description": "Flat",
         "frequency": "monthly",
-        "start_date": date.today().isoformat(),
+        "start_date": "2999-01-01",
         **overrides,
     }
 
@@ -89,20 +89,27 @@ def test_weekly_and_the_end_of_time() -> None:
     assert schedule(2, frequency="yearly", start_date=date(2999, 6, 1)) == [date(2999, 6, 1), None]
 
 
-def test_past_start_back_fills_across_month_ends_and_leap_years(client: TestClient, engine: Engine) -> None:
+# Monthly on the 31st from 2025-11-30: every month end to 2028-04-30, written out by hand.
+MONTH_ENDS = [
+    *("2025-11-30", "2025-12-31"),
+    *("2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31", "2026-06-30"),
+    *("2026-07-31", "2026-08-31", "2026-09-30", "2026-10-31", "2026-11-30", "2026-12-31"),
+    *("2027-01-31", "2027-02-28", "2027-03-31", "2027-04-30", "2027-05-31", "2027-06-30"),
+    *("2027-07-31", "2027-08-31", "2027-09-30", "2027-10-31", "2027-11-30", "2027-12-31"),
+    *("2028-01-31", "2028-02-29", "2028-03-31", "2028-04-30"),
+]
+
+
+def test_past_start_back_fills_across_month_ends_and_leap_years(
+    client: TestClient, engine: Engine, today: date
+) -> None:
     headers = register(client)
-    start = date.today().replace(day=1) - timedelta(days=1)  # the last day of last month
-    start = start.replace(year=start.year - 2)
-    rule = add_rule(client, headers, start_date=start.isoformat(), day_of_month=31)
-    created = dates(client, headers)
-    expected, n = [], 0
-    model = RecurringRule(frequency="monthly", interval=1, start_date=start, day_of_month=31, end_date=None)
-    while (day := recurring.occurrence(model, n)) is not None and day <= date.today():
-        expected.append(day.isoformat())
-        n += 1
-    assert created == expected
-    assert len(created) == 25
-    assert rule["next_date"] == recurring.occurrence(model, n).isoformat()  # type: ignore[union-attr]
+    rule = add_rule(client, headers, start_date="2025-11-30", day_of_month=31)
+    # Every test date is a month end, so today's own occurrence is the last one created.
+    expected = [day for day in MONTH_ENDS if day <= today.isoformat()]
+    assert expected[-1] == today.isoformat()
+    assert dates(client, headers) == expected
+    assert rule["next_date"] == MONTH_ENDS[len(expected)]
     # Another request creates nothing more.
     client.get("/api/summary", headers=headers)
     assert dates(client, headers) == expected
@@ -124,51 +131,49 @@ def test_yearly_leap_day_back_fill(client: TestClient) -> None:
     assert rule["next_date"] is None  # ended
 
 
-def test_occurrences_fall_due_on_the_next_request(client: TestClient, engine: Engine) -> None:
+def test_occurrences_fall_due_on_the_next_request(client: TestClient, engine: Engine, today: date) -> None:
     headers = register(client)
-    rule = add_rule(
-        client, headers, frequency="weekly", start_date=(date.today() + timedelta(days=1)).isoformat()
-    )
+    rule = add_rule(client, headers, frequency="weekly", start_date=(today + timedelta(days=1)).isoformat())
     assert dates(client, headers) == []
     # Tomorrow arrives: move the rule back a day, as the calendar would.
     with Session(engine) as session:
         stored = session.get(RecurringRule, rule["id"])
         assert stored is not None
-        stored.start_date = stored.next_date = date.today()
+        stored.start_date = stored.next_date = today
         session.commit()
     page = client.get("/api/expenses", headers=headers).json()
     assert [(e["date"], e["category"], e["amount"], e["description"]) for e in page["items"]] == [
-        (date.today().isoformat(), "Rent", 900, "Flat")
+        (today.isoformat(), "Rent", 900, "Flat")
     ]
     assert (
         client.get("/api/recurring", headers=headers).json()[0]["next_date"]
-        == (date.today() + timedelta(weeks=1)).isoformat()
+        == (today + timedelta(weeks=1)).isoformat()
     )
     assert_totals_consistent(engine)
 
 
-def test_materialise_at_start_up_covers_every_user(client: TestClient, engine: Engine) -> None:
+def test_materialise_at_start_up_covers_every_user(client: TestClient, engine: Engine, today: date) -> None:
     a, b = register(client), register(client)
     for headers in (a, b):
-        add_rule(client, headers, start_date=(date.today() + timedelta(days=3)).isoformat())
+        add_rule(client, headers, start_date=(today + timedelta(days=3)).isoformat())
     with Session(engine) as session:
         for rule in session.scalars(select(RecurringRule)):
-            rule.start_date = rule.next_date = date.today() - timedelta(days=40)
+            rule.start_date = rule.next_date = today - timedelta(days=40)
         session.commit()
-        recurring.materialise_due(session, today=date.today())
+        recurring.materialise_due(session, today=today)
         assert session.scalar(select(func.count()).select_from(Expense)) == 4
     assert_totals_consistent(engine)
 
 
-def test_exactly_once_under_concurrent_materialisation(client: TestClient, engine: Engine) -> None:
+def test_exactly_once_under_concurrent_materialisation(
+    client: TestClient, engine: Engine, today: date
+) -> None:
     headers = register(client)
-    rule = add_rule(
-        client, headers, frequency="weekly", start_date=(date.today() + timedelta(days=1)).isoformat()
-    )
+    rule = add_rule(client, headers, frequency="weekly", start_date=(today + timedelta(days=1)).isoformat())
     with Session(engine) as session:
         stored = session.get(RecurringRule, rule["id"])
         assert stored is not None
-        stored.start_date = stored.next_date = date.today() - timedelta(weeks=30)
+        stored.start_date = stored.next_date = today - timedelta(weeks=30)
         session.commit()
 
     barrier = threading.Barrier(6)
@@ -178,7 +183,7 @@ def test_exactly_once_under_concurrent_materialisation(client: TestClient, engin
         try:
             with Session(engine) as session:
                 barrier.wait()
-                recurring.materialise_due(session, today=date.today())
+                recurring.materialise_due(session, today=today)
         except BaseException as exc:  # reported below, in the test's thread
             failures.append(exc)
 
@@ -193,13 +198,13 @@ def test_exactly_once_under_concurrent_materialisation(client: TestClient, engin
     assert_totals_consistent(engine)
 
 
-def test_exactly_once_under_concurrent_requests(client: TestClient, engine: Engine) -> None:
+def test_exactly_once_under_concurrent_requests(client: TestClient, engine: Engine, today: date) -> None:
     headers = register(client)
-    rule = add_rule(client, headers, start_date=(date.today() + timedelta(days=1)).isoformat())
+    rule = add_rule(client, headers, start_date=(today + timedelta(days=1)).isoformat())
     with Session(engine) as session:
         stored = session.get(RecurringRule, rule["id"])
         assert stored is not None
-        stored.start_date = stored.next_date = date.today() - timedelta(days=400)
+        stored.start_date = stored.next_date = today - timedelta(days=400)
         session.commit()
     statuses: list[int] = []
     barrier = threading.Barrier(4)
@@ -218,9 +223,9 @@ def test_exactly_once_under_concurrent_requests(client: TestClient, engine: Engi
     assert_totals_consistent(engine)
 
 
-def test_edit_changes_future_occurrences_only(client: TestClient) -> None:
+def test_edit_changes_future_occurrences_only(client: TestClient, today: date) -> None:
     headers = register(client)
-    start = date.today() - timedelta(weeks=2)
+    start = today - timedelta(weeks=2)
     rule = add_rule(client, headers, frequency="weekly", start_date=start.isoformat(), amount="10")
     assert len(dates(client, headers)) == 3
     response = client.patch(
@@ -228,32 +233,30 @@ def test_edit_changes_future_occurrences_only(client: TestClient) -> None:
     )
     assert response.status_code == 200, response.text
     assert response.json()["amount"] == 12.5
-    assert response.json()["next_date"] > date.today().isoformat()
+    assert response.json()["next_date"] > today.isoformat()
     items = client.get("/api/expenses", headers=headers).json()["items"]
     assert sorted(e["amount"] for e in items) == [10, 10, 10]
 
 
-def test_pause_skips_and_resume_restarts_from_today(client: TestClient, engine: Engine) -> None:
+def test_pause_skips_and_resume_restarts_from_today(client: TestClient, engine: Engine, today: date) -> None:
     headers = register(client)
-    rule = add_rule(
-        client, headers, frequency="weekly", start_date=(date.today() + timedelta(days=1)).isoformat()
-    )
+    rule = add_rule(client, headers, frequency="weekly", start_date=(today + timedelta(days=1)).isoformat())
     paused = client.patch(f"/api/recurring/{rule['id']}", json={"paused": True}, headers=headers).json()
     assert paused["paused"] is True
     with Session(engine) as session:
         stored = session.get(RecurringRule, rule["id"])
         assert stored is not None
-        stored.start_date = stored.next_date = date.today() - timedelta(weeks=3)
+        stored.start_date = stored.next_date = today - timedelta(weeks=3)
         session.commit()
     assert dates(client, headers) == []  # paused: nothing falls due
     resumed = client.patch(f"/api/recurring/{rule['id']}", json={"paused": False}, headers=headers).json()
-    assert dates(client, headers) == [date.today().isoformat()]
-    assert resumed["next_date"] == (date.today() + timedelta(weeks=1)).isoformat()
+    assert dates(client, headers) == [today.isoformat()]
+    assert resumed["next_date"] == (today + timedelta(weeks=1)).isoformat()
 
 
-def test_delete_rule_keeps_past_expenses(client: TestClient, engine: Engine) -> None:
+def test_delete_rule_keeps_past_expenses(client: TestClient, engine: Engine, today: date) -> None:
     headers = register(client)
-    rule = add_rule(client, headers, start_date=(date.today() - timedelta(days=70)).isoformat())
+    rule = add_rule(client, headers, start_date=(today - timedelta(days=70)).isoformat())
     before = dates(client, headers)
     assert len(before) == 3
     assert client.delete(f"/api/recurring/{rule['id']}", headers=headers).status_code == 204
@@ -315,7 +318,7 @@ def test_create_validation(client: TestClient, body: dict[str, Any]) -> None:
 )
 def test_update_validation(client: TestClient, change: dict[str, Any]) -> None:
     headers = register(client)
-    rule = add_rule(client, headers, start_date="2026-01-01")
+    rule = add_rule(client, headers, start_date="2999-01-01")
     response = client.patch(f"/api/recurring/{rule['id']}", **raw_json(change, headers))
     assert response.status_code == 422
     assert client.get(f"/api/recurring/{rule['id']}", headers=headers).json() == rule
@@ -359,6 +362,7 @@ def test_start_up_creates_what_fell_due_while_the_app_was_down(tmp_path: Path) -
     finally:
         stop_server(server)
     db = tmp_path / "expenses.db"
+    # The server's own clock: three weeks back from either side of a midnight still makes 4 weekly ones.
     three_weeks_ago = (date.today() - timedelta(weeks=3)).isoformat()
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE recurring_rules SET start_date = ?, next_date = ?", (three_weeks_ago,) * 2)
@@ -385,12 +389,14 @@ def test_null_clears_the_end_and_the_day_of_month(client: TestClient) -> None:
     assert "null" not in str(schema["amount"])
 
 
-def test_a_schedule_change_keeps_todays_occurrence_once(client: TestClient, engine: Engine) -> None:
+def test_a_schedule_change_keeps_todays_occurrence_once(
+    client: TestClient, engine: Engine, today: date
+) -> None:
     headers = register(client)
-    start = date.today() - timedelta(weeks=2)
+    start = today - timedelta(weeks=2)
     rule = add_rule(client, headers, frequency="weekly", start_date=start.isoformat())
     assert len(dates(client, headers)) == 3  # two weeks ago, last week, today
     changed = client.patch(f"/api/recurring/{rule['id']}", json={"interval": 2}, headers=headers).json()
-    assert changed["next_date"] == (date.today() + timedelta(weeks=2)).isoformat()
+    assert changed["next_date"] == (today + timedelta(weeks=2)).isoformat()
     assert len(dates(client, headers)) == 3
     assert_totals_consistent(engine)

@@ -1,7 +1,9 @@
+from datetime import date, timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import add_budget, add_expense, register
+from tests.factories import add_budget, add_expense, refused, register
 
 
 def summary(client: TestClient, headers: dict[str, str], month: str) -> dict[str, object]:
@@ -23,6 +25,8 @@ def lines(body: dict[str, object]) -> list[dict[str, object]]:
         ("79.94", 79.9, "ok"),
         ("79.95", 80.0, "warning"),  # rounded half-up first, then the status is read
         ("80", 80.0, "warning"),
+        ("80.25", 80.3, "warning"),  # a tie away from the edges: half-up, where half-even would give 80.2
+        ("12.25", 12.3, "ok"),
         ("99.94", 99.9, "warning"),
         ("99.95", 100.0, "over"),
         ("100", 100.0, "over"),
@@ -133,13 +137,24 @@ def test_month_edges(client: TestClient, month: str, start: str, end: str) -> No
     assert (body["start"], body["end"], body["total_spent"]) == (start, end, 3)
 
 
-def test_empty_month_and_default_month(client: TestClient) -> None:
+def test_empty_month(client: TestClient) -> None:
     headers = register(client)
     body = summary(client, headers, "2026-07")
     assert (body["total_budget"], body["total_spent"], body["categories"]) == (0, 0, [])
+
+
+def test_default_month_is_the_current_one(client: TestClient, today: date) -> None:
+    headers = register(client)
+    add_expense(client, headers, date=today.isoformat(), amount=3)
+    add_expense(client, headers, date=(today.replace(day=1) - timedelta(days=1)).isoformat(), amount=5)
     default = client.get("/api/summary", headers=headers)
     assert default.status_code == 200
-    assert len(default.json()["month"]) == 7
+    assert default.json() == summary(client, headers, today.strftime("%Y-%m"))
+    assert (default.json()["month"], default.json()["end"], default.json()["total_spent"]) == (
+        today.strftime("%Y-%m"),
+        today.isoformat(),  # every test date is the last day of its month
+        3,
+    )
 
 
 def test_summary_never_counts_another_users_data(client: TestClient) -> None:
@@ -178,7 +193,7 @@ def test_a_summary_line_names_its_budget_for_changes(client: TestClient) -> None
 @pytest.mark.parametrize("month", ["2026-13", "2026-1", "2026-11-01", "1899-12", "3000-01", "abc", "9" * 50])
 def test_summary_validation(client: TestClient, month: str) -> None:
     headers = register(client)
-    assert client.get("/api/summary", params={"month": month}, headers=headers).status_code == 422
+    assert refused(client.get("/api/summary", params={"month": month}, headers=headers)) == ["query.month"]
 
 
 def stats(client: TestClient, headers: dict[str, str], **params: str) -> dict[str, object]:
@@ -245,12 +260,12 @@ def test_stats_bucket_limit(client: TestClient) -> None:
     ok = stats(client, headers, start="2000-01-01", end="2010-02-16")  # 3,700 days
     assert len(ok["trend"]) == 3700  # type: ignore[arg-type]
     too_many = client.get("/api/stats", params={"start": "2000-01-01", "end": "2010-02-17"}, headers=headers)
-    assert too_many.status_code == 422
+    assert refused(too_many) == ["query.end"]
     assert "3700" in too_many.json()["detail"][0]["msg"]
     weeks = stats(client, headers, start="1950-01-01", end="2019-12-31", granularity="week")
     assert len(weeks["trend"]) == 3654  # type: ignore[arg-type]
     all_time = {"start": "1900-01-01", "end": "2999-12-31", "granularity": "month"}  # 13,200 months
-    assert client.get("/api/stats", params=all_time, headers=headers).status_code == 422
+    assert refused(client.get("/api/stats", params=all_time, headers=headers)) == ["query.end"]
 
 
 def test_stats_other_users_are_invisible(client: TestClient) -> None:
@@ -261,18 +276,18 @@ def test_stats_other_users_are_invisible(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "params",
+    ("params", "where"),
     [
-        {"start": "2026-11-01"},
-        {"end": "2026-11-01"},
-        {"start": "2026-11-02", "end": "2026-11-01"},
-        {"start": "2026-11-01", "end": "2026-11-30", "granularity": "year"},
-        {"start": "2026-02-30", "end": "2026-03-01"},
+        ({"start": "2026-11-01"}, "query.end"),
+        ({"end": "2026-11-01"}, "query.start"),
+        ({"start": "2026-11-02", "end": "2026-11-01"}, "query.start"),
+        ({"start": "2026-11-01", "end": "2026-11-30", "granularity": "year"}, "query.granularity"),
+        ({"start": "2026-02-30", "end": "2026-03-01"}, "query.start"),
     ],
 )
-def test_stats_validation(client: TestClient, params: dict[str, str]) -> None:
+def test_stats_validation(client: TestClient, params: dict[str, str], where: str) -> None:
     headers = register(client)
-    assert client.get("/api/stats", params=params, headers=headers).status_code == 422
+    assert refused(client.get("/api/stats", params=params, headers=headers)) == [where]
 
 
 def test_categories_from_expenses_and_budgets(client: TestClient) -> None:
@@ -297,4 +312,5 @@ def test_categories_from_expenses_and_budgets(client: TestClient) -> None:
     "url", ["/api/summary", "/api/stats?start=2026-11-01&end=2026-11-02", "/api/categories"]
 )
 def test_reports_require_a_token(client: TestClient, url: str) -> None:
-    assert client.get(url).status_code == 401
+    response = client.get(url)
+    assert (response.status_code, response.json()) == (401, {"detail": "Not authenticated"})

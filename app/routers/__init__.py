@@ -33,9 +33,17 @@ def not_found(what: str) -> dict[int | str, dict[str, Any]]:
     return {**UNAUTHORIZED, 404: {"description": f"No such {what} of yours"}}
 
 
-def materialise_due_occurrences(session: SessionDep, user: CurrentUser) -> None:
+def current_date() -> date:
+    """The server's date; a dependency, so tests can set the calendar through dependency_overrides."""
+    return date.today()
+
+
+Today = Annotated[date, Depends(current_date)]
+
+
+def materialise_due_occurrences(session: SessionDep, user: CurrentUser, today: Today) -> None:
     """Before a request reads expenses: create this user's recurring occurrences that fell due."""
-    materialise_due(session, user=user, today=date.today())
+    materialise_due(session, user=user, today=today)
 
 
 # On the routes that read expenses, so what fell due shows with no scheduler.

@@ -98,6 +98,7 @@ def read_auth_options() -> AuthOptions:
 @router.post(
     "/auth/forgot",
     status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,  # the 202 has no body; without this OpenAPI promised JSON
     responses={404: {"description": "This instance does not send email (no SMTP_HOST)"}, **THROTTLED},
 )
 def forgot_password(

@@ -1,10 +1,8 @@
-from datetime import date
-
 from fastapi import APIRouter, Response, status
 
 from app.auth import CurrentUser
 from app.database import SessionDep
-from app.routers import UNAUTHORIZED, not_found
+from app.routers import UNAUTHORIZED, Today, not_found
 from app.schemas import RecurringIn, RecurringOut, RecurringUpdate
 from app.services import recurring
 
@@ -20,9 +18,9 @@ def list_recurring(session: SessionDep, user: CurrentUser) -> list[RecurringOut]
 
 
 @router.post("", response_model=RecurringOut, status_code=status.HTTP_201_CREATED, responses=UNAUTHORIZED)
-def create_recurring(session: SessionDep, user: CurrentUser, data: RecurringIn) -> RecurringOut:
+def create_recurring(session: SessionDep, user: CurrentUser, data: RecurringIn, today: Today) -> RecurringOut:
     """Add a recurring expense; a start date in the past creates the occurrences since then."""
-    rule = recurring.create_rule(session, user=user, data=data, today=date.today())
+    rule = recurring.create_rule(session, user=user, data=data, today=today)
     return RecurringOut.model_validate(rule)
 
 
@@ -34,10 +32,10 @@ def read_recurring(session: SessionDep, user: CurrentUser, rule_id: int) -> Recu
 
 @router.patch("/{rule_id}", response_model=RecurringOut, responses=NOT_FOUND)
 def update_recurring(
-    session: SessionDep, user: CurrentUser, rule_id: int, data: RecurringUpdate
+    session: SessionDep, user: CurrentUser, rule_id: int, data: RecurringUpdate, today: Today
 ) -> RecurringOut:
     """Change, pause or resume a recurring expense; expenses already created stay as they are."""
-    rule = recurring.update_rule(session, user=user, rule_id=rule_id, data=data, today=date.today())
+    rule = recurring.update_rule(session, user=user, rule_id=rule_id, data=data, today=today)
     return RecurringOut.model_validate(rule)
 
 

@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -6,7 +5,7 @@ from fastapi import APIRouter, Query
 from app.auth import CurrentUser
 from app.database import SessionDep
 from app.errors import Invalid
-from app.routers import UNAUTHORIZED
+from app.routers import UNAUTHORIZED, Today
 from app.schemas import (
     CategoryAmount,
     CategoryOut,
@@ -26,10 +25,11 @@ router = APIRouter(tags=["reports"])
 def read_summary(
     session: SessionDep,
     user: CurrentUser,
+    today: Today,
     month: Annotated[Month | None, Query(description="YYYY-MM; default: the current month")] = None,
 ) -> SummaryOut:
     """Budget against spending, per category, for one month."""
-    first = month or date.today().replace(day=1)
+    first = month or today.replace(day=1)
     summary = reports.monthly_summary(session, user=user, month=first)
     return SummaryOut(
         month=first.strftime("%Y-%m"),

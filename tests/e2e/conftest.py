@@ -1,10 +1,17 @@
 """Browser tests: the real app served by uvicorn on loopback, driven in Debian's Chromium."""
 
 import os
+from collections.abc import Iterator
+from datetime import datetime
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from app.main import app
+from app.routers import current_date
+from tests.conftest import TODAYS
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
@@ -26,6 +33,24 @@ def browser_type_launch_args() -> dict[str, Any]:
             pytest.fail(message)
         pytest.skip(message)
     return {"executable_path": str(CHROMIUM), "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture(autouse=True)
+def calendar(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Server and browser agree on one fixed date: TODAYS[0], or each of TODAYS for a test that asks for
+    `today`. The browser's clock starts at that day's noon (local time, which Chromium shares with us)
+    and runs on: with a stopped clock the API docs page (Swagger UI) never became usable."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    if "today" in request.fixturenames:
+        day = request.getfixturevalue("today")  # that fixture sets the server's date itself
+    else:
+        day = TODAYS[0]
+        app.dependency_overrides[current_date] = lambda: day
+    request.getfixturevalue("page").clock.set_system_time(datetime.combine(day, clock_time(12)))
+    yield
+    app.dependency_overrides.pop(current_date, None)
 
 
 @pytest.fixture

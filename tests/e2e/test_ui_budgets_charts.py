@@ -88,9 +88,8 @@ def chart_state(page: Page) -> dict[str, Any]:
 
 
 def test_charts_are_named_drawn_from_the_api_and_updated_in_place(
-    page: Page, live_server: str, console_errors: list[str]
+    page: Page, live_server: str, console_errors: list[str], today: date
 ) -> None:
-    today = date.today()
     user = register(page, live_server)
     add_expense(page, live_server, user, category="Food", amount="40")
     add_expense(page, live_server, user, category="Travel", amount="60")

@@ -8,6 +8,7 @@ from playwright.sync_api import Dialog, Page, expect
 from tests.e2e.ui import (
     add_expense,
     api_errors,
+    app_date,
     expense_rows,
     log_in,
     monday,
@@ -128,7 +129,7 @@ def test_user_text_is_shown_as_text(page: Page, live_server: str, console_errors
 
 def test_search_and_load_more(page: Page, live_server: str, console_errors: list[str]) -> None:
     user = register(page, live_server)
-    day = date.today().replace(day=1)
+    day = app_date().replace(day=1)
     for n in range(55):
         add_expense(page, live_server, user, amount=str(n + 1), description=f"Item {n + 1}")
     add_expense(
@@ -152,9 +153,8 @@ def test_search_and_load_more(page: Page, live_server: str, console_errors: list
 
 
 def test_period_switching_drives_list_url_and_history(
-    page: Page, live_server: str, console_errors: list[str]
+    page: Page, live_server: str, console_errors: list[str], today: date
 ) -> None:
-    today = date.today()
     last_month = previous_month(today)
     user = register(page, live_server)
     add_expense(page, live_server, user, description="This month")
@@ -206,9 +206,8 @@ def test_period_switching_drives_list_url_and_history(
 
 
 def test_export_csv_downloads_the_period(
-    page: Page, live_server: str, console_errors: list[str], tmp_path: Path
+    page: Page, live_server: str, console_errors: list[str], tmp_path: Path, today: date
 ) -> None:
-    today = date.today()
     user = register(page, live_server)
     add_expense(page, live_server, user, category="Food", amount="12.5", description="=cmd")
     add_expense(page, live_server, user, description="Elsewhere", date=previous_month(today).isoformat())

@@ -6,9 +6,7 @@ import pytest
 from playwright.sync_api import Dialog, FilePayload, Page, expect
 
 from tests.e2e.test_ui_layout import no_sideways_scroll, serious
-from tests.e2e.ui import add_expense, api_errors, expense_rows, log_in, register
-
-TODAY = date.today()
+from tests.e2e.ui import add_expense, api_errors, app_date, expense_rows, log_in, register
 
 
 def choose(page: Page, name: str, content: bytes) -> None:
@@ -21,7 +19,13 @@ def test_import_our_own_export_with_a_preview(
 ) -> None:
     user = register(page, live_server)
     add_expense(
-        page, live_server, user, category="Food", amount="3.00", description="Coffee", date=TODAY.isoformat()
+        page,
+        live_server,
+        user,
+        category="Food",
+        amount="3.00",
+        description="Coffee",
+        date=app_date().isoformat(),
     )
     log_in(page, live_server, user)
     expect(expense_rows(page)).to_have_count(1)
@@ -29,7 +33,7 @@ def test_import_our_own_export_with_a_preview(
     page.get_by_role("button", name="Import CSV").click()
     dialog = page.get_by_role("dialog", name="Import CSV")
     expect(dialog).to_be_visible()
-    day = TODAY.isoformat()
+    day = app_date().isoformat()
     bad = f"date,category,amount,description\n{day},Food,3.00,Coffee\n{day},Books,12.5x,Novel\n"
     choose(page, "expenses.csv", bad.encode())
     # Our own header maps itself.
@@ -63,7 +67,7 @@ def test_import_a_bank_file_after_adjusting_the_mapping(
 ) -> None:
     user = register(page, live_server)
     log_in(page, live_server, user)
-    day = TODAY.strftime("%d.%m.%Y")
+    day = app_date().strftime("%d.%m.%Y")
     content = f"Buchungstag;Verwendungszweck;Betrag\n{day};Bäckerei;-3,20\n{day};Gehalt;2.500,00\n"
     page.get_by_role("button", name="Import CSV").click()
     dialog = page.get_by_role("dialog", name="Import CSV")
@@ -93,7 +97,7 @@ def test_import_a_bank_file_after_adjusting_the_mapping(
 
 
 def test_recurring_panel_add_pause_edit_delete(
-    page: Page, live_server: str, console_errors: list[str]
+    page: Page, live_server: str, console_errors: list[str], today: date
 ) -> None:
     confirms: list[str] = []
 
@@ -113,7 +117,7 @@ def test_recurring_panel_add_pause_edit_delete(
     form.get_by_label("Amount").fill("900")
     form.get_by_label("Description").fill("Flat")
     form.get_by_label("Repeats").select_option("monthly")
-    form.get_by_label("Starts").fill(TODAY.replace(day=1).isoformat())
+    form.get_by_label("Starts").fill(today.replace(day=1).isoformat())
     form.get_by_label("Ends").fill("2999-12-31")
     form.get_by_role("button", name="Save recurring").click()
     expect(form).to_be_hidden()
@@ -122,7 +126,7 @@ def test_recurring_panel_add_pause_edit_delete(
     expect(expense_rows(page).first).to_contain_text("Rent")
     rules = panel.get_by_role("list", name="Recurring")
     expect(rules.get_by_role("listitem")).to_have_count(1)
-    following = date(TODAY.year + TODAY.month // 12, TODAY.month % 12 + 1, 1)
+    following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
     expect(rules).to_contain_text(
         f"Every month, on day 1 · Next {following.day} {following.strftime('%b %Y')}, until 31 Dec 2999"
     )
@@ -190,8 +194,10 @@ def test_dialogs_fit_and_pass_axe(
     page.get_by_role("button", name="Import CSV").click()
     dialog = page.get_by_role("dialog", name="Import CSV")
     long = "A description long enough to wrap in the preview table " * 2
-    rows = "".join(f"{TODAY.isoformat()},Category {n},{n}.50,{long}\n" for n in range(1, 8))
-    choose(page, "x.csv", f"date,category,amount,description\n{rows}{TODAY.isoformat()},Bad,x,\n".encode())
+    rows = "".join(f"{app_date().isoformat()},Category {n},{n}.50,{long}\n" for n in range(1, 8))
+    choose(
+        page, "x.csv", f"date,category,amount,description\n{rows}{app_date().isoformat()},Bad,x,\n".encode()
+    )
     expect(dialog).to_contain_text("7 expenses to import, 1 with errors.")
     assert no_sideways_scroll(page)
     assert serious(page) == []

@@ -6,6 +6,8 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from app.main import app
+from app.routers import current_date
 from tests.factories import PASSWORD
 
 _numbers = count(1)
@@ -27,9 +29,15 @@ def register(page: Page, base: str, email: str | None = None, **extra: Any) -> U
     return User(email, response.json()["access_token"])
 
 
+def app_date() -> date:
+    """The app's date: the one the e2e conftest fixed for this test."""
+    day: date = app.dependency_overrides.get(current_date, current_date)()
+    return day
+
+
 def add_expense(page: Page, base: str, user: User, **fields: Any) -> dict[str, Any]:
     body = {
-        "date": date.today().isoformat(),
+        "date": app_date().isoformat(),
         "category": "Food",
         "amount": "12.50",
         "description": "",
