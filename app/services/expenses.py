@@ -96,11 +96,11 @@ def _upsert(dialect_insert: Callable[..., Any]) -> Any:
 
 
 def _insert_if_absent(dialect_insert: Callable[..., Any]) -> Any:
-    # RETURNING says whether this statement inserted the row (rowcount is not reliable on every driver).
+    # RETURNING names the rows this statement inserted (rowcount is not reliable on every driver).
     return (
         dialect_insert(Expense)
         .on_conflict_do_nothing(index_elements=[Expense.recurring_id, Expense.occurrence_date])
-        .returning(Expense.id)
+        .returning(Expense.recurring_id, Expense.occurrence_date)
     )
 
 
@@ -158,13 +158,13 @@ def add_expenses(session: Session, expenses: list[Expense]) -> list[Expense]:
     elif plain:
         # One executemany: an import of 50,000 rows would spend most of its time in the ORM.
         session.execute(insert(Expense), [_values(expense) for expense in plain])
-    insert_occurrence = _INSERT_OCCURRENCE[session.get_bind().dialect.name]
-    occurrences = [
-        expense
-        for expense in expenses
-        if expense.recurring_id is not None
-        and session.execute(insert_occurrence.values(_values(expense))).first() is not None
-    ]
+    occurrences = [expense for expense in expenses if expense.recurring_id is not None]
+    if occurrences:
+        # One multi-row statement: a rule started years ago back-fills thousands of occurrences.
+        insert_occurrences = _INSERT_OCCURRENCE[session.get_bind().dialect.name]
+        rows = session.execute(insert_occurrences, [_values(expense) for expense in occurrences])
+        new = {(row.recurring_id, row.occurrence_date) for row in rows}
+        occurrences = [e for e in occurrences if (e.recurring_id, e.occurrence_date) in new]
     inserted = plain + occurrences
     _count(session, inserted, +1)
     return inserted
