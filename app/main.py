@@ -119,7 +119,7 @@ async def http_error_handler(request: Request, exc: StarletteHTTPException) -> R
 def _allowed_methods(path: str) -> str:
     """Every method the API documents for this path (Starlette's 405 names only one route's)."""
     for pattern, methods in _documented_methods():
-        if pattern.match(path):
+        if pattern.fullmatch(path):
             return methods
     return "GET, HEAD"  # the page and its files
 
@@ -132,7 +132,7 @@ def _documented_methods() -> list[tuple[re.Pattern[str], str]]:
     ordered = sorted(paths, key=lambda template: template.count("{"))
     return [
         (
-            re.compile("[^/]+".join(re.escape(part) for part in re.split(r"\{[^}]+\}", template)) + "$"),
+            re.compile("[^/]+".join(re.escape(part) for part in re.split(r"\{[^}]+\}", template))),
             ", ".join(sorted(method.upper() for method in paths[template])),
         )
         for template in ordered

@@ -68,7 +68,7 @@ class SecurityHeadersMiddleware(HttpMiddleware):
 
 access_logger = logging.getLogger("app.access")
 # A request id from a client or proxy is kept only if it is short and plain: it goes into logs.
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 class RequestLogMiddleware(HttpMiddleware):
@@ -80,7 +80,7 @@ class RequestLogMiddleware(HttpMiddleware):
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         started = time.perf_counter()
         status_code = 500  # if the app fails before it answers
 

@@ -27,10 +27,11 @@ from pydantic import (
 MAX_AMOUNT_CENTS = 1_000_000_000 * 100
 MAX_DB_ID = 2**63 - 1
 MAX_PASSWORD_LENGTH = 128
-_AMOUNT_STRING = re.compile(r"^[0-9]+(\.[0-9]{1,2})?$")
+# Used with fullmatch: `$` would also match before a final newline ("12.50\n").
+_AMOUNT_STRING = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
 # The amount rules as one pattern, for the schema: digits, at most two decimals, > 0 and <= 1,000,000,000.
 AMOUNT_SCHEMA_PATTERN = r"^0*([1-9][0-9]{0,8}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9])|1000000000(\.00?)?)$"
-_DATE_STRING = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DATE_STRING = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 # Money: integer cents inside, a JSON number with at most two decimals outside.
@@ -39,7 +40,7 @@ def parse_amount(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         raise ValueError("must be a number such as 12.50")
     if isinstance(value, str):
-        if not _AMOUNT_STRING.match(value):
+        if not _AMOUNT_STRING.fullmatch(value):
             raise ValueError("must be a number such as 12.50, with no sign, spaces or exponent")
         amount = Decimal(value)
     elif isinstance(value, float):
@@ -148,7 +149,7 @@ Password = Annotated[
 def _parse_day(value: Any) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if not isinstance(value, str) or not _DATE_STRING.match(value):
+    if not isinstance(value, str) or not _DATE_STRING.fullmatch(value):
         raise ValueError("must be a date written YYYY-MM-DD")
     try:
         day = date.fromisoformat(value)
@@ -191,7 +192,7 @@ Cursor = Annotated[
 def _parse_month(value: Any) -> date:
     if isinstance(value, date):
         return value.replace(day=1)
-    if not isinstance(value, str) or not re.match(r"^[0-9]{4}-[0-9]{2}$", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}", value):
         raise ValueError("must be a month written YYYY-MM")
     return _parse_day(value + "-01")
 

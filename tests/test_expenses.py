@@ -69,6 +69,20 @@ def test_amounts_are_written_with_at_most_two_decimals(client: TestClient) -> No
     assert '"total_amount":250.3,' in page
 
 
+@pytest.mark.parametrize("text", ["12.50\n", "12\n", "\n12.50", "12.50 "])
+def test_amount_strings_with_a_line_break_or_space_are_refused(client: TestClient, text: str) -> None:
+    # A regex `$` also matches before a final newline: "12.50\n" used to be taken as 12.50.
+    headers = register(client)
+    assert refused(client.post("/api/expenses", json=expense_body(amount=text), headers=headers)) == [
+        "body.amount"
+    ]
+    created = add_expense(client, headers)
+    patched = client.patch(f"/api/expenses/{created['id']}", json={"amount": text}, headers=headers)
+    assert refused(patched) == ["body.amount"]
+    budget = client.post("/api/budgets", json={"category": "Food", "amount": text}, headers=headers)
+    assert refused(budget) == ["body.amount"]
+
+
 def test_large_amounts_stay_exact(client: TestClient) -> None:
     headers = register(client)
     add_expense(client, headers, amount=999_999_999.99)
