@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from app.types import (
     AmountIn,
+    AnyString,
     Category,
     Currency,
     DateFormat,
@@ -37,18 +38,18 @@ class RegisterIn(StrictModel):
 
 class LoginIn(StrictModel):
     # Deliberately loose: a password that breaks the registration rules is just a wrong password (401).
-    email: str = Field(max_length=320)
-    password: str = Field(max_length=1024)
+    email: AnyString
+    password: AnyString
 
 
 class PasswordChange(StrictModel):
     # Only compared, like a log-in: a current password that breaks the rules is a wrong one (403).
-    current_password: str = Field(max_length=1024)
+    current_password: AnyString
     new_password: Password
 
 
 class AccountDelete(StrictModel):
-    password: str = Field(max_length=1024)
+    password: AnyString
 
 
 class UserOut(BaseModel):

@@ -18,6 +18,7 @@ from pydantic import (
     EmailStr,
     Field,
     PlainSerializer,
+    PlainValidator,
     StringConstraints,
     ValidationInfo,
     WithJsonSchema,
@@ -145,6 +146,19 @@ Password = Annotated[
     _text_schema(_NO_CONTROL, MAX_PASSWORD_LENGTH, min_length=8),
 ]
 
+
+
+def _any_string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    return value
+
+
+# A log-in email or a password given to confirm: only compared, never stored, so any string is a
+# candidate (too long, lone surrogates included) and one that breaks the rules is simply wrong
+# (401/403, not 422). Plain, because pydantic's own str check refuses lone surrogates; the body
+# limit caps the size, and verify_password pays one hash for a password no account can have.
+AnyString = Annotated[str, PlainValidator(_any_string), WithJsonSchema({"type": "string"})]
 
 def _parse_day(value: Any) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):

@@ -46,12 +46,10 @@ def test_change_password_revokes_old_tokens_and_new_login_works(client: TestClie
 
 def test_change_password_with_wrong_current_password_is_403(client: TestClient) -> None:
     headers = register(client, "pat@x.io")
-    for wrong in ("not my password", "short", "x" * 200):
-        response = client.post(
-            "/api/me/password",
-            json={"current_password": wrong, "new_password": NEW_PASSWORD},
-            headers=headers,
-        )
+    # A current password no account could have is a wrong one too, not a malformed body.
+    for wrong in ("not my password", "short", "x" * 2000, "\ud800" * 9):
+        body = {"current_password": wrong, "new_password": NEW_PASSWORD}
+        response = client.post("/api/me/password", **raw_json(body, headers))
         assert response.status_code == 403
         assert response.json() == {"detail": "That password is not correct."}
     # Nothing changed: the token still works and the old password still logs in.
@@ -115,9 +113,10 @@ def test_delete_account_removes_user_and_their_data_only(client: TestClient, eng
 def test_delete_account_with_wrong_password_is_403(client: TestClient, engine: Engine) -> None:
     headers = register(client, "alice@x.io")
     add_expense(client, headers)
-    response = client.request("DELETE", "/api/me", json={"password": "not my password"}, headers=headers)
-    assert response.status_code == 403
-    assert response.json() == {"detail": "That password is not correct."}
+    for wrong in ("not my password", "x" * 2000, "\udfff" * 9):
+        response = client.request("DELETE", "/api/me", **raw_json({"password": wrong}, headers))
+        assert response.status_code == 403
+        assert response.json() == {"detail": "That password is not correct."}
     assert client.get("/api/me", headers=headers).status_code == 200
     assert _count(engine, Expense) == 1
 
