@@ -147,7 +147,6 @@ Password = Annotated[
 ]
 
 
-
 def _any_string(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("must be a string")
@@ -159,6 +158,7 @@ def _any_string(value: Any) -> str:
 # (401/403, not 422). Plain, because pydantic's own str check refuses lone surrogates; the body
 # limit caps the size, and verify_password pays one hash for a password no account can have.
 AnyString = Annotated[str, PlainValidator(_any_string), WithJsonSchema({"type": "string"})]
+
 
 def _parse_day(value: Any) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
