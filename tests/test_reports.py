@@ -103,6 +103,23 @@ def test_summary_lists_budgeted_unspent_and_unbudgeted_spending(client: TestClie
     }
 
 
+def test_a_category_respelled_after_its_expenses_were_deleted_shows_the_new_spelling(
+    client: TestClient,
+) -> None:
+    headers = register(client)
+    gone = add_expense(client, headers, date="2026-11-10", category="Food", amount=5)
+    assert client.delete(f"/api/expenses/{gone['id']}", headers=headers).status_code == 204
+    add_expense(client, headers, date="2026-11-12", category="FOOD", amount=7)
+    assert [line["category"] for line in lines(summary(client, headers, "2026-11"))] == ["FOOD"]
+    # Whole months (from the totals) and part of a month (named from the totals) alike.
+    for start, end in (("2026-11-01", "2026-11-30"), ("2026-11-05", "2026-11-20")):
+        params = {"start": start, "end": end, "granularity": "month"}
+        stats = client.get("/api/stats", params=params, headers=headers).json()
+        assert stats["by_category"] == [{"category": "FOOD", "amount": 7}]
+    listed = client.get("/api/categories", headers=headers).json()
+    assert [c["category"] for c in listed] == ["FOOD"]
+
+
 def test_summary_over_budget_goes_negative(client: TestClient) -> None:
     headers = register(client)
     rent = add_budget(client, headers, "Rent", "0.5")["id"]

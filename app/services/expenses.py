@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, func, insert, or_, tuple_, type_coerce
+from sqlalchemy import Select, String, bindparam, case, func, insert, or_, tuple_, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -89,6 +89,9 @@ def _upsert(dialect_insert: Callable[..., Any]) -> Any:
     return stmt.on_conflict_do_update(
         index_elements=[MonthlyTotal.user_id, MonthlyTotal.month, MonthlyTotal.category_key],
         set_={
+            # A row left at count 0 by deletes keeps its old spelling; the next expense renames it,
+            # so "Food" deleted and "FOOD" added reads "FOOD", as the list does.
+            "category": case((MonthlyTotal.count == 0, stmt.excluded.category), else_=MonthlyTotal.category),
             "count": MonthlyTotal.count + stmt.excluded.count,
             "amount_cents": MonthlyTotal.amount_cents + stmt.excluded.amount_cents,
         },
