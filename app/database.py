@@ -41,6 +41,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # so 1 MB each (instead of 2) keeps the server small under load at little cost.
     cursor.execute("PRAGMA cache_size=-1024")
     cursor.close()
+    # SQLite's LIKE folds ASCII letters only: searches lower both sides with Python's str.lower,
+    # which PostgreSQL's ILIKE follows for accented letters too ("CAFÉ" finds "café").
+    dbapi_connection.create_function(UNICODE_LOWER, 1, _lower, deterministic=True)
+
+
+UNICODE_LOWER = "unicode_lower"
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 engine = make_engine(settings.resolved_database_url)

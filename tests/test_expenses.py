@@ -191,6 +191,30 @@ def test_list_filters(client: TestClient) -> None:
     assert amounts(category="Nothing") == []
 
 
+def test_text_search_folds_non_ascii_letters(client: TestClient) -> None:
+    # Case-insensitive as str.lower() has it, on SQLite (a Python function) as on PostgreSQL (ILIKE).
+    headers = register(client)
+    add_expense(client, headers, category="Café", amount=1, description="Crème brûlée")
+    add_expense(client, headers, category="Travel", amount=2, description="STRASSE Ärger ΩMEGA")
+    add_expense(client, headers, category="Books", amount=3, description="straße 50% off")
+
+    def amounts(q: str) -> list[float]:
+        page = client.get("/api/expenses", params={"q": q}, headers=headers).json()
+        assert page["total_amount"] == sum(i["amount"] for i in page["items"])
+        return [i["amount"] for i in page["items"]]
+
+    assert amounts("CAFÉ") == [1]  # the category
+    assert amounts("CRÈME BRÛLÉE") == [1]
+    assert amounts("ärger") == [2]
+    assert amounts("ωmega") == [2]
+    assert amounts("STRASSE") == [2]  # lower() keeps ß: "ss" is not "ß"
+    assert amounts("STRAßE") == [3]
+    assert amounts("ẞE 50%") == [3]  # the capital sharp s lowers to ß; % stays literal
+    assert amounts("ß_50") == []
+    response = client.get("/api/expenses/export.csv", params={"q": "cafÉ"}, headers=headers)
+    assert [row[1] for row in csv.reader(io.StringIO(response.text))][1:] == ["Café"]
+
+
 def test_paging_totals_cover_every_match(client: TestClient) -> None:
     headers = register(client)
     for day in range(1, 8):

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, case, func, insert, or_, tuple_, type_coerce
+from sqlalchemy import ColumnElement, Select, String, bindparam, case, func, insert, or_, tuple_, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.database import UNICODE_LOWER
 from app.models import Expense, MonthlyTotal, User
 from app.schemas import ExpenseIn, ExpenseUpdate
 from app.services import one_by_id, owned_expenses, totals
@@ -34,7 +35,7 @@ class ExpenseFilter:
     q: str | None = None
 
 
-def _filtered(user: User, f: ExpenseFilter, *columns: Any) -> Select[Any]:
+def _filtered(user: User, f: ExpenseFilter, *columns: Any, dialect: str) -> Select[Any]:
     stmt = owned_expenses(user, *columns)
     if f.start is not None:
         stmt = stmt.where(Expense.date >= f.start)
@@ -43,11 +44,22 @@ def _filtered(user: User, f: ExpenseFilter, *columns: Any) -> Select[Any]:
     if f.category:
         stmt = stmt.where(Expense.category_key == category_key(f.category))
     if f.q:
-        pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(
-            or_(Expense.description.ilike(pattern, escape="\\"), Expense.category.ilike(pattern, escape="\\"))
-        )
+        stmt = stmt.where(_matches(f.q, dialect))
     return stmt
+
+
+def _matches(q: str, dialect: str) -> ColumnElement[bool]:
+    """Description or category contains q, case-insensitively (for non-ASCII letters too)."""
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if dialect == "sqlite" and not q.isascii():
+        # SQLite's LIKE folds ASCII only: for other letters lower both sides in Python (app.database).
+        # Only then: a Python call per row makes a search about 6 times slower (280 ms for 200k rows).
+        lower = getattr(func, UNICODE_LOWER)
+        return or_(
+            lower(Expense.description).like(pattern.lower(), escape="\\"),
+            lower(Expense.category).like(pattern.lower(), escape="\\"),
+        )
+    return or_(Expense.description.ilike(pattern, escape="\\"), Expense.category.ilike(pattern, escape="\\"))
 
 
 def get_expense(session: Session, *, user: User, expense_id: int) -> Expense:
@@ -64,16 +76,19 @@ def list_expenses(
     cursor: tuple[date, int] | None = None,
 ) -> tuple[list[Expense], int, int]:
     """One page, newest first, plus the count and sum of every match."""
+    dialect = session.get_bind().dialect.name
     if filters.q:  # text matches cannot be pre-summed
         total, total_cents = session.execute(
-            _filtered(user, filters, func.count(), func.coalesce(func.sum(Expense.amount_cents), 0))
+            _filtered(
+                user, filters, func.count(), func.coalesce(func.sum(Expense.amount_cents), 0), dialect=dialect
+            )
         ).one()
     else:
         key = category_key(filters.category) if filters.category else None
         total, total_cents = totals.range_total(
             session, user=user, start=filters.start, end=filters.end, category_key=key
         )
-    page = _filtered(user, filters)
+    page = _filtered(user, filters, dialect=dialect)
     if cursor is not None:
         page = page.where(tuple_(Expense.date, Expense.id) < cursor)
     items = session.scalars(
@@ -225,7 +240,9 @@ def export_csv(session: Session, *, user: User, filters: ExpenseFilter) -> Itera
     # The date as the driver hands it over (text on SQLite): parsing 100k dates only to print them
     # again would double the time of an export.
     columns = (type_coerce(Expense.date, String), Expense.category, Expense.amount_cents, Expense.description)
-    stmt = _filtered(user, filters, *columns).order_by(Expense.date.desc(), Expense.id.desc())
+    stmt = _filtered(user, filters, *columns, dialect=session.get_bind().dialect.name).order_by(
+        Expense.date.desc(), Expense.id.desc()
+    )
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["date", "category", "amount", "description"])
