@@ -167,6 +167,11 @@ class SummaryOut(BaseModel):
     total_budget: MoneyOut
     total_spent: MoneyOut
     total_remaining: MoneyOut
+    budgeted_spent: MoneyOut = Field(description="Spending in budgeted categories only")
+    unbudgeted_spent: MoneyOut = Field(description="Spending in categories without a budget")
+    budget_remaining: MoneyOut = Field(
+        description='total_budget - budgeted_spent: the "Budget left" (unbudgeted spending uses up no budget)'
+    )
     categories: list[SummaryCategory]
 
 

@@ -62,6 +62,9 @@ def test_summary_lists_budgeted_unspent_and_unbudgeted_spending(client: TestClie
         "total_budget": 390,
         "total_spent": 244.4,
         "total_remaining": 145.6,
+        "budgeted_spent": 241.05,
+        "unbudgeted_spent": 3.35,
+        "budget_remaining": 148.95,
         "categories": [
             {
                 "category": "Food",
@@ -127,6 +130,7 @@ def test_summary_over_budget_goes_negative(client: TestClient) -> None:
     body = summary(client, headers, "2026-02")
     assert (body["start"], body["end"]) == ("2026-02-01", "2026-02-28")
     assert body["total_remaining"] == -0.25
+    assert (body["budgeted_spent"], body["unbudgeted_spent"], body["budget_remaining"]) == (0.75, 0, -0.25)
     assert lines(body)[0] == {
         "category": "Rent",
         "budget_id": rent,

@@ -38,6 +38,9 @@ def read_summary(
         total_budget=summary.total_budget,
         total_spent=summary.total_spent,
         total_remaining=summary.total_budget - summary.total_spent,
+        budgeted_spent=summary.budgeted_spent,
+        unbudgeted_spent=summary.total_spent - summary.budgeted_spent,
+        budget_remaining=summary.total_budget - summary.budgeted_spent,
         categories=[
             SummaryCategory(
                 category=line.category,

@@ -33,6 +33,7 @@ class Summary:
     end: date
     total_budget: int
     total_spent: int
+    budgeted_spent: int  # in budgeted categories only: what uses up the budgets
     categories: list[CategoryLine]
 
 
@@ -76,6 +77,7 @@ def monthly_summary(session: Session, *, user: User, month: date) -> Summary:
         end=end,
         total_budget=sum(b for _, _, _, b in budgets),
         total_spent=sum(line.spent for line in lines),
+        budgeted_spent=sum(line.spent for line in lines if line.budget is not None),
         categories=lines,
     )
 
