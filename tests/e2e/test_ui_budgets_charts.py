@@ -73,6 +73,33 @@ def test_budgets_turn_amber_then_red(page: Page, live_server: str, console_error
     assert console_errors == []
 
 
+def test_budget_left_leaves_out_unbudgeted_spending(
+    page: Page, live_server: str, console_errors: list[str]
+) -> None:
+    # Coffee has no budget: its spending is shown apart and uses up none of Food's budget.
+    user = register(page, live_server)
+    set_budget(page, live_server, user, "Food", "100")
+    add_expense(page, live_server, user, category="Food", amount="30")
+    log_in(page, live_server, user)
+    totals = page.get_by_role("region", name="Totals for the period")
+    budget_card = totals.locator(".stat-budget")
+    expect(budget_card).to_contain_text("$70.00")
+    outside = budget_card.get_by_text("spent outside budgets")
+    expect(outside).to_be_hidden()
+
+    add_through_form(page, "Coffee", "20")
+    expect(outside).to_have_text("$20.00 spent outside budgets")
+    expect(budget_card).to_contain_text("$70.00")
+    expect(totals).to_contain_text("$50.00")  # spent in all
+    expect(budget_card).not_to_contain_text("$50.00")
+
+    add_through_form(page, "Food", "80.50")
+    expect(budget_card).to_contain_text("$10.50 over")
+    expect(budget_card).to_have_attribute("data-status", "over")
+    expect(outside).to_have_text("$20.00 spent outside budgets")
+    assert console_errors == []
+
+
 CHART_NAMES = ["Spending by category", "Spending trend", "Budget vs spent"]
 
 

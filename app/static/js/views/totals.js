@@ -8,13 +8,15 @@ export function totalsView() {
   const count = el("dd", {}, "…");
   const leftLabel = el("dt", {}, "Budget left");
   const left = el("dd", {}, "…");
+  // Spending in categories without a budget uses up none of the budgets: shown apart, not subtracted.
+  const unbudgeted = el("dd", { class: "stat-note", hidden: true });
   const root = el(
     "section",
     { class: "totals", "aria-label": "Totals for the period" },
     el("dl", { class: "totals-grid" },
       el("div", { class: "stat card" }, el("dt", {}, "Spent"), spent),
       el("div", { class: "stat card" }, el("dt", {}, "Expenses"), count),
-      el("div", { class: "stat card stat-budget" }, leftLabel, left),
+      el("div", { class: "stat card stat-budget" }, leftLabel, left, unbudgeted),
     ),
   );
 
@@ -26,19 +28,26 @@ export function totalsView() {
   function showSummary(summary) {
     leftLabel.textContent = `Budget left in ${formatMonthName(summary.start)}`;
     const card = left.parentElement;
+    unbudgeted.hidden = true;
     if (!Number(summary.total_budget)) {
       left.textContent = "No budget set";
       card.dataset.status = "none";
       return;
     }
-    const remaining = Number(summary.total_remaining);
+    const outside = Number(summary.unbudgeted_spent);
+    unbudgeted.textContent = `${money(outside)} spent outside budgets`;
+    unbudgeted.hidden = !outside;
+    const remaining = Number(summary.budget_remaining);
     left.textContent = remaining < 0 ? `${money(-remaining)} over` : money(remaining);
     card.dataset.status = remaining < 0 ? "over" : "ok";
   }
 
   function showError(part) {
     if (part === "stats") spent.textContent = count.textContent = "—";
-    else left.textContent = "—";
+    else {
+      left.textContent = "—";
+      unbudgeted.hidden = true;
+    }
   }
 
   return { root, showStats, showSummary, showError };
