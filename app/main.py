@@ -21,7 +21,12 @@ from starlette.types import Scope
 from app.config import PROJECT_ROOT, settings
 from app.database import SessionLocal
 from app.errors import AppError, Invalid
-from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
+from app.middleware import (
+    BodyLimitMiddleware,
+    RequestLogMiddleware,
+    SecurityHeadersMiddleware,
+    documented_paths,
+)
 from app.migrate import upgrade_to_head
 from app.routers import DUE_OCCURRENCES, account, admin, auth, budgets, expenses, health, recurring, reports
 from app.services.recurring import materialise_due
@@ -118,25 +123,15 @@ async def http_error_handler(request: Request, exc: StarletteHTTPException) -> R
 
 def _allowed_methods(path: str) -> str:
     """Every method the API documents for this path (Starlette's 405 names only one route's)."""
-    for pattern, methods in _documented_methods():
+    for pattern, operations in _documented_paths():
         if pattern.fullmatch(path):
-            return methods
+            return ", ".join(sorted(method.upper() for method in operations))
     return "GET, HEAD"  # the page and its files
 
 
 @cache
-def _documented_methods() -> list[tuple[re.Pattern[str], str]]:
-    """Each documented path as a pattern, with its methods: worked out at the first 405, then kept."""
-    paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
-    # Literal paths win over parameters: /api/expenses/export.csv is not /api/expenses/{expense_id}.
-    ordered = sorted(paths, key=lambda template: template.count("{"))
-    return [
-        (
-            re.compile("[^/]+".join(re.escape(part) for part in re.split(r"\{[^}]+\}", template))),
-            ", ".join(sorted(method.upper() for method in paths[template])),
-        )
-        for template in ordered
-    ]
+def _documented_paths() -> list[tuple[re.Pattern[str], dict[str, Any]]]:
+    return documented_paths(app.openapi())  # worked out at the first 405, then kept
 
 
 @app.exception_handler(RequestValidationError)

@@ -186,12 +186,22 @@ class BodyLimitMiddleware(HttpMiddleware):
         decode_token(token.strip())
 
 
+def documented_paths(openapi: dict[str, Any]) -> list[tuple[re.Pattern[str], dict[str, Any]]]:
+    """Each documented path as a pattern, with its operations by method; literal paths first, so
+    /api/expenses/export.csv is not taken for /api/expenses/{expense_id}."""
+    paths: dict[str, dict[str, Any]] = openapi["paths"]
+    return [
+        (
+            re.compile("[^/]+".join(re.escape(part) for part in re.split(r"\{[^}]+\}", template))),
+            paths[template],
+        )
+        for template in sorted(paths, key=lambda template: template.count("{"))
+    ]
+
+
 def _token_routes(openapi: dict[str, Any]) -> list[tuple[re.Pattern[str], set[str]]]:
-    """Each documented path as a pattern, with its methods that take a token; literal paths first,
-    so /api/expenses/export.csv is not /api/expenses/{expense_id}."""
-    routes = []
-    for template in sorted(openapi["paths"], key=lambda t: t.count("{")):
-        pattern = re.compile("[^/]+".join(re.escape(part) for part in re.split(r"\{[^}]+\}", template)))
-        operations = openapi["paths"][template].items()
-        routes.append((pattern, {method.upper() for method, op in operations if op.get("security")}))
-    return routes
+    """Each documented path's pattern, with its methods that take a token."""
+    return [
+        (pattern, {method.upper() for method, operation in operations.items() if operation.get("security")})
+        for pattern, operations in documented_paths(openapi)
+    ]
