@@ -4,9 +4,18 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import UploadFile
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
 from app.types import (
+    MAX_DB_ID,
     AmountIn,
     Category,
     Currency,
@@ -23,6 +32,9 @@ from app.types import (
     StrictModel,
     UtcDatetime,
 )
+
+# An account's id, as a body gives it: an id no BIGINT can hold is a 422, not a database error.
+UserId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
 
 # Accounts
 
@@ -85,11 +97,36 @@ class TokenForm(BaseModel):
 
 
 # Expenses
+class SplitIn(StrictModel):
+    """One member's part: `shares` (a weight) or an exact `amount`, not both."""
+
+    user_id: UserId
+    shares: Annotated[int, Field(ge=1, le=1000)] | None = None
+    amount: AmountIn | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "SplitIn":
+        if (self.shares is None) == (self.amount is None):
+            raise ValueError("give either shares or amount for each member")
+        return self
+
+
+def _one_kind_of_split(split: list[SplitIn] | None) -> list[SplitIn] | None:
+    if split and len({part.shares is None for part in split}) > 1:
+        raise ValueError("split by shares or by amounts, not both in one list")
+    return split
+
+
+Split = Annotated[list[SplitIn], Field(min_length=1, max_length=1000), AfterValidator(_one_kind_of_split)]
+
+
 class ExpenseIn(StrictModel):
     date: Day
     category: Category
     amount: AmountIn
     description: Description = ""
+    paid_by: UserId | None = None
+    split: Split | None = None
 
 
 class ExpenseUpdate(PatchModel):
@@ -97,6 +134,17 @@ class ExpenseUpdate(PatchModel):
     category: Category | None = None
     amount: AmountIn | None = None
     description: Description | None = None
+    paid_by: UserId | None = None
+    split: Split | None = None
+
+
+class SplitOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    user_id: int
+    shares: int | None
+    amount: MoneyOut = Field(validation_alias="amount_cents")
+    base_amount: MoneyOut = Field(validation_alias="base_amount_cents")
 
 
 class ExpenseOut(BaseModel):
@@ -109,6 +157,9 @@ class ExpenseOut(BaseModel):
     description: str
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    ledger_id: int
+    paid_by: int | None
+    split: list[SplitOut] = Field(validation_alias="splits")
 
 
 class ExpensePage(BaseModel):
