@@ -198,10 +198,20 @@ class LedgerAccess:
 def get_ledger_access(
     session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)], ledger: LedgerParam = None
 ) -> LedgerAccess:
-    """Token, user, the request's ledger and the caller's role there: one query.
-
-    Not a member, or no such ledger: 404, exactly like something that does not exist.
+    """Token, user, the request's ledger (the `ledger` parameter, else the personal one) and the
+    caller's role there: one query. Not a member, or no such ledger: 404, as if it did not exist.
     """
+    return _resolve(session, token, ledger)
+
+
+def get_path_ledger_access(
+    session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)], ledger_id: int
+) -> LedgerAccess:
+    """The same for /api/ledgers/{ledger_id}/...: an id no BIGINT can hold is simply not found."""
+    return _resolve(session, token, ledger_id if 0 < ledger_id <= MAX_DB_ID else 0)
+
+
+def _resolve(session: SessionDep, token: str | None, ledger: int | None) -> LedgerAccess:
     claims = _claims(token)
     personal = select(Ledger.id).where(Ledger.personal_of == User.id).scalar_subquery()
     membership = and_(
@@ -233,6 +243,19 @@ async def get_owner_access(access: Reader) -> LedgerAccess:
 
 Editor = Annotated[LedgerAccess, Depends(get_editor_access)]
 Owner = Annotated[LedgerAccess, Depends(get_owner_access)]
+PathReader = Annotated[LedgerAccess, Depends(get_path_ledger_access)]
+
+
+async def get_path_editor_access(access: PathReader) -> LedgerAccess:
+    return access.require("editor")
+
+
+async def get_path_owner_access(access: PathReader) -> LedgerAccess:
+    return access.require("owner")
+
+
+PathEditor = Annotated[LedgerAccess, Depends(get_path_editor_access)]
+PathOwner = Annotated[LedgerAccess, Depends(get_path_owner_access)]
 
 
 @dataclass(frozen=True)

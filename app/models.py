@@ -90,10 +90,11 @@ class Expense(Base):
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
-    # Who recorded it, and who paid. Kept (as null) when that account is deleted, so a shared
-    # ledger keeps its history and the others' balances do not move.
+    # Who recorded it: null once that account is deleted, so a shared ledger keeps its history.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    paid_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Who paid. No foreign key, like the split parts: a deleted account's id stays (ids are never
+    # reused), so its zero balance stays zero and the others' balances do not move.
+    paid_by: Mapped[int | None] = mapped_column(ID)
     date: Mapped[date] = mapped_column(Date)
     # As the user first wrote it; category_key is its case- and space-folded form for matching.
     category: Mapped[str] = mapped_column(String(40))
@@ -233,8 +234,9 @@ class Settlement(Base):
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
-    from_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    to_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # No foreign keys, as with paid_by: the ids outlive a deleted account, so balances still add up.
+    from_user_id: Mapped[int] = mapped_column(ID)
+    to_user_id: Mapped[int] = mapped_column(ID)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     date: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")

@@ -165,7 +165,7 @@ def test_0007_moves_every_row_into_a_personal_ledger_with_ids_unchanged(empty_da
             )
         )
         rows = [(11, 3, 100, None), (12, 3, 250, None), (40, 7, 900, 5)]
-        for expense_id, user_id, cents, rule in rows:
+        for expense_id, user_id, cents, rule_id in rows:
             conn.execute(
                 insert(expenses).values(
                     id=expense_id,
@@ -177,8 +177,8 @@ def test_0007_moves_every_row_into_a_personal_ledger_with_ids_unchanged(empty_da
                     description="",
                     created_at=when,
                     updated_at=when,
-                    recurring_id=rule,
-                    occurrence_date=date(2026, 1, 2) if rule else None,
+                    recurring_id=rule_id,
+                    occurrence_date=date(2026, 1, 2) if rule_id else None,
                 )
             )
         conn.execute(

@@ -12,7 +12,7 @@ from app.config import settings
 from app.errors import AppError
 from app.models import Ledger, LedgerMember, User, utcnow
 from app.schemas import RegisterIn, UserUpdate
-from app.services import links
+from app.services import ledgers, links
 
 INVALID_LOGIN = "Invalid email or password"
 REGISTRATION_CLOSED = "Registration is closed on this instance. Ask its admin for an invitation link."
@@ -144,7 +144,9 @@ def email_reset_link(bind: Engine | Connection, *, email: str) -> None:
 
 def delete_user(session: Session, *, user: User, password: str) -> None:
     _confirm_password(user, password)
-    # Expenses and budgets go with the user (ON DELETE CASCADE), in this one transaction.
+    ledgers.leave_all(session, user=user)  # 409 while it has a balance in a shared ledger
+    # The personal ledger goes with the user (ON DELETE CASCADE), in this one transaction; what the
+    # user added to shared ledgers stays there.
     session.delete(user)
     session.commit()
 

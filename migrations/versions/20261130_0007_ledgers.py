@@ -131,9 +131,6 @@ def upgrade() -> None:
             "ix_expenses_ledger_date_id_amount", ["ledger_id", "date", "id", "amount_cents", "category_key"]
         )
         batch.create_index("ix_expenses_ledger_category_date", ["ledger_id", "category_key", "date"])
-        batch.create_foreign_key(
-            op.f("fk_expenses_paid_by_users"), "users", ["paid_by"], ["id"], ondelete="SET NULL"
-        )
 
     # Monthly totals change their key: a few rows a month, copied through Python into a new table.
     totals = bind.execute(
@@ -178,23 +175,14 @@ def upgrade() -> None:
         "settlements",
         sa.Column("id", ID, nullable=False),
         sa.Column("ledger_id", ID, nullable=False),
-        sa.Column("from_user_id", ID, nullable=True),
-        sa.Column("to_user_id", ID, nullable=True),
+        sa.Column("from_user_id", ID, nullable=False),
+        sa.Column("to_user_id", ID, nullable=False),
         sa.Column("amount_cents", sa.BigInteger(), nullable=False),
         sa.Column("date", sa.Date(), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("created_by", ID, nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         _fk("settlements", "ledger_id", "ledgers", "CASCADE"),
-        sa.ForeignKeyConstraint(
-            ["from_user_id"],
-            ["users.id"],
-            name=op.f("fk_settlements_from_user_id_users"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["to_user_id"], ["users.id"], name=op.f("fk_settlements_to_user_id_users"), ondelete="SET NULL"
-        ),
         sa.ForeignKeyConstraint(
             ["created_by"], ["users.id"], name=op.f("fk_settlements_created_by_users"), ondelete="SET NULL"
         ),
@@ -267,7 +255,6 @@ def downgrade() -> None:
     )
     _copy_totals(monthly_totals, "user_id", totals)
     with op.batch_alter_table("expenses") as batch:
-        batch.drop_constraint(op.f("fk_expenses_paid_by_users"), type_="foreignkey")
         batch.drop_index("ix_expenses_ledger_category_date")
         batch.drop_column("paid_by")
     _out_of_ledger(
