@@ -243,7 +243,9 @@ def balances(session: Session, *, access: LedgerAccess) -> BalancesOut:
         session.scalars(select(LedgerMember.user_id).where(LedgerMember.ledger_id == access.ledger_id))
     )
     shown = sorted(current | {user_id for user_id, s in sums.items() if _balance(*s) != 0})
-    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(shown))).tuples().all())
+    names: dict[int, str] = dict(
+        session.execute(select(User.id, User.display_name).where(User.id.in_(shown))).all()
+    )
     members = []
     for user_id in shown:
         paid, share, sent, received = sums.get(user_id, [0, 0, 0, 0])
