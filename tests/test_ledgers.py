@@ -395,3 +395,9 @@ def test_deleting_an_account_keeps_what_it_added_to_a_shared_ledger(client: Test
     assert listed["total"] == 1
     balances = client.get(f"/api/ledgers/{ledger_id}/balances", headers=owner).json()
     assert [m["balance"] for m in balances["members"]] == [0]
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+def test_join_is_post_only(client: TestClient, method: str) -> None:
+    response = client.request(method, "/api/ledgers/join", json={"token": "x"}, headers=register(client))
+    assert response.status_code == 405

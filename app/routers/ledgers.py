@@ -1,4 +1,4 @@
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from app.auth import CurrentUser, PathEditor, PathOwner, PathReader
 from app.database import SessionDep
@@ -55,6 +55,12 @@ def create_ledger(session: SessionDep, user: CurrentUser, data: LedgerIn) -> Led
 def join_ledger(session: SessionDep, user: CurrentUser, data: JoinIn) -> LedgerOut:
     """Join a ledger with a one-time invitation token."""
     return ledgers.join(session, user=user, token=data.token)
+
+
+@router.api_route("/join", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def join_is_post_only() -> None:
+    # Without this route, PATCH or DELETE on /join would reach /{ledger_id} as a bad id (422).
+    raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED)
 
 
 @router.get("/{ledger_id}", response_model=LedgerOut, responses=LEDGER)
