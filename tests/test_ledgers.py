@@ -401,3 +401,18 @@ def test_deleting_an_account_keeps_what_it_added_to_a_shared_ledger(client: Test
 def test_join_is_post_only(client: TestClient, method: str) -> None:
     response = client.request(method, "/api/ledgers/join", json={"token": "x"}, headers=register(client))
     assert response.status_code == 405
+
+
+def test_account_export_holds_every_ledger_it_owns_and_no_other(client: TestClient) -> None:
+    ledger_id, owner, (editor,) = shared(client, "editor")
+    client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(description="shared"), headers=editor)
+    add_expense(client, owner, description="mine")
+    add_expense(client, editor, description="theirs")
+    owned = client.get("/api/me/export", headers=owner).json()
+    assert [(ledger["name"], ledger["personal"]) for ledger in owned["ledgers"]] == [
+        ("Personal", True),
+        ("Flat", False),
+    ]
+    assert sorted(e["description"] for e in owned["expenses"]) == ["mine", "shared"]
+    editors = client.get("/api/me/export", headers=editor).json()
+    assert [e["description"] for e in editors["expenses"]] == ["theirs"]
