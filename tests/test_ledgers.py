@@ -5,9 +5,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 
-from app.models import Expense, ExpenseSplit, MonthlyTotal
+from app.models import Expense, ExpenseSplit, LedgerMember, MonthlyTotal
+from app.services import expenses as expenses_service
 from tests.factories import PASSWORD, add_budget, add_expense, expense_body, refused, register
 
 Headers = dict[str, str]
@@ -416,3 +417,29 @@ def test_account_export_holds_every_ledger_it_owns_and_no_other(client: TestClie
     assert sorted(e["description"] for e in owned["expenses"]) == ["mine", "shared"]
     editors = client.get("/api/me/export", headers=editor).json()
     assert [e["description"] for e in editors["expenses"]] == ["theirs"]
+
+
+def test_a_member_removed_while_posting_gets_404_and_nothing_is_written(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger_id, _, (editor,) = shared(client, "editor")
+    editor_id = me(client, editor)
+    resolve = expenses_service.resolve_split
+
+    def removed_meanwhile(*args: Any) -> Any:
+        # After the request's access was resolved, before its write: the owner removes the editor.
+        with engine.begin() as conn:
+            conn.execute(
+                delete(LedgerMember).where(
+                    LedgerMember.user_id == editor_id, LedgerMember.ledger_id == ledger_id
+                )
+            )
+        return resolve(*args)
+
+    monkeypatch.setattr(expenses_service, "resolve_split", removed_meanwhile)
+    response = client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=editor)
+    assert response.status_code == 404
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Expense)) == 0
+        assert conn.scalar(select(func.count()).select_from(ExpenseSplit)) == 0
+        assert conn.scalar(select(func.count()).select_from(MonthlyTotal)) == 0

@@ -20,7 +20,7 @@ from app.auth import LedgerAccess, MemberScope
 from app.errors import Invalid
 from app.models import Expense, ExpenseSplit, LedgerMember, MonthlyTotal
 from app.schemas import ExpenseIn, ExpenseUpdate, SplitIn
-from app.services import member_object, owned_expenses, totals
+from app.services import confirm_access, member_object, owned_expenses, totals
 from app.services.categories import canonical_category
 from app.services.splits import split_by_weights
 from app.types import category_key
@@ -299,6 +299,7 @@ def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -
         description=data.description,
     )
     add_expenses(session, [expense], [parts])
+    confirm_access(session, access)  # removed from the ledger meanwhile: 404, nothing written
     session.commit()
     return expense
 

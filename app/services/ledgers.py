@@ -23,7 +23,7 @@ from app.schemas import (
     SettlementIn,
     Transfer,
 )
-from app.services import links
+from app.services import confirm_access, links
 from app.services.splits import settle_transfers
 from app.types import MAX_DB_ID
 
@@ -285,6 +285,8 @@ def create_settlement(session: Session, *, access: LedgerAccess, data: Settlemen
         created_by=access.user.id,
     )
     session.add(settlement)
+    session.flush()
+    confirm_access(session, access)  # removed from the ledger meanwhile: 404, nothing written
     session.commit()
     return settlement
 
