@@ -4,17 +4,18 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Query, status
 from fastapi.security import OAuth2PasswordBearer
 from jose import JWTError, jwt
 from passlib.context import CryptContext
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from app.config import settings
 from app.database import SessionDep
-from app.models import RevokedToken, User
+from app.errors import NotFound
+from app.models import Ledger, LedgerMember, RevokedToken, User
 from app.types import MAX_DB_ID, MAX_PASSWORD_LENGTH
 
 ALGORITHM = "HS256"
@@ -120,18 +121,30 @@ class TokenSession:
     expires_at: datetime
 
 
-def get_token_session(
-    session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> TokenSession:
+def _claims(token: str | None) -> TokenClaims:
     if not token:
         raise _unauthorized()
-    claims = decode_token(token)
-    # A logged-out token is refused in the same query, by one primary-key probe.
+    return decode_token(token)
+
+
+def _live_user(claims: TokenClaims) -> Any:
+    """The token's user, if the token was not logged out: one primary-key probe in the same query."""
     revoked = select(RevokedToken.jti).where(RevokedToken.jti == claims.jti).exists()
-    user = session.scalar(select(User).where(User.id == claims.user_id, ~revoked))
+    return and_(User.id == claims.user_id, ~revoked)
+
+
+def _check_user(user: User | None, claims: TokenClaims) -> User:
     # A disabled account's tokens stop working on its very next request.
     if user is None or user.token_version != claims.version or user.disabled:
         raise _unauthorized(INVALID_SESSION)
+    return user
+
+
+def get_token_session(
+    session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> TokenSession:
+    claims = _claims(token)
+    user = _check_user(session.scalar(select(User).where(_live_user(claims))), claims)
     return TokenSession(user=user, jti=claims.jti, expires_at=claims.expires_at)
 
 
@@ -153,3 +166,108 @@ def get_current_admin(user: CurrentUser) -> User:
 
 
 CurrentAdmin = Annotated[User, Depends(get_current_admin)]
+
+# Each role may do what the ones before it may.
+ROLES = ("viewer", "editor", "owner")
+LedgerParam = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_DB_ID, description="The ledger to work in; without it, your personal ledger"),
+]
+
+
+@dataclass(frozen=True)
+class LedgerAccess:
+    """Who is asking, in which ledger, with which role."""
+
+    user: User
+    ledger_id: int
+    role: str
+
+    def require(self, role: str) -> "LedgerAccess":
+        """This access, if its role is at least `role`; 403 otherwise (a member may know it exists)."""
+        if ROLES.index(self.role) < ROLES.index(role):
+            raise HTTPException(
+                status_code=status.HTTP_403_FORBIDDEN,
+                detail=f"You are a {self.role} of this ledger; this needs an {role}"
+                if role == "owner"
+                else f"You are a {self.role} of this ledger; this needs an editor or owner",
+            )
+        return self
+
+
+def get_ledger_access(
+    session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)], ledger: LedgerParam = None
+) -> LedgerAccess:
+    """Token, user, the request's ledger (the `ledger` parameter, else the personal one) and the
+    caller's role there: one query. Not a member, or no such ledger: 404, as if it did not exist.
+    """
+    return _resolve(session, token, ledger)
+
+
+def get_path_ledger_access(
+    session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)], ledger_id: int
+) -> LedgerAccess:
+    """The same for /api/ledgers/{ledger_id}/...: an id no BIGINT can hold is simply not found."""
+    return _resolve(session, token, ledger_id if 0 < ledger_id <= MAX_DB_ID else 0)
+
+
+def _resolve(session: SessionDep, token: str | None, ledger: int | None) -> LedgerAccess:
+    claims = _claims(token)
+    personal = select(Ledger.id).where(Ledger.personal_of == User.id).scalar_subquery()
+    membership = and_(
+        LedgerMember.user_id == User.id, LedgerMember.ledger_id == (personal if ledger is None else ledger)
+    )
+    row = session.execute(
+        select(User, LedgerMember.ledger_id, LedgerMember.role)
+        .outerjoin(LedgerMember, membership)
+        .where(_live_user(claims))
+    ).first()
+    user = _check_user(row[0] if row else None, claims)
+    assert row is not None  # _check_user refused a missing user
+    if row.ledger_id is None:
+        raise NotFound("Ledger not found")
+    return LedgerAccess(user=user, ledger_id=row.ledger_id, role=row.role)
+
+
+Reader = Annotated[LedgerAccess, Depends(get_ledger_access)]
+
+
+# async: it only compares roles, so it costs no second trip to the threadpool.
+async def get_editor_access(access: Reader) -> LedgerAccess:
+    return access.require("editor")
+
+
+async def get_owner_access(access: Reader) -> LedgerAccess:
+    return access.require("owner")
+
+
+Editor = Annotated[LedgerAccess, Depends(get_editor_access)]
+Owner = Annotated[LedgerAccess, Depends(get_owner_access)]
+PathReader = Annotated[LedgerAccess, Depends(get_path_ledger_access)]
+
+
+async def get_path_editor_access(access: PathReader) -> LedgerAccess:
+    return access.require("editor")
+
+
+async def get_path_owner_access(access: PathReader) -> LedgerAccess:
+    return access.require("owner")
+
+
+PathEditor = Annotated[LedgerAccess, Depends(get_path_editor_access)]
+PathOwner = Annotated[LedgerAccess, Depends(get_path_owner_access)]
+
+
+@dataclass(frozen=True)
+class MemberScope:
+    """For routes with an object id: any ledger the caller is a member of, or only `ledger_id`."""
+
+    user: User
+    ledger_id: int | None
+
+
+async def get_member_scope(user: CurrentUser, ledger: LedgerParam = None) -> MemberScope:
+    return MemberScope(user=user, ledger_id=ledger)
+
+
+Member = Annotated[MemberScope, Depends(get_member_scope)]

@@ -28,7 +28,18 @@ from app.middleware import (
     documented_paths,
 )
 from app.migrate import upgrade_to_head
-from app.routers import DUE_OCCURRENCES, account, admin, auth, budgets, expenses, health, recurring, reports
+from app.routers import (
+    DUE_OCCURRENCES,
+    account,
+    admin,
+    auth,
+    budgets,
+    expenses,
+    health,
+    ledgers,
+    recurring,
+    reports,
+)
 from app.services.recurring import materialise_due
 
 STATIC_DIR = PROJECT_ROOT / "app" / "static"
@@ -145,6 +156,7 @@ app.include_router(expenses.router, prefix="/api")
 app.include_router(budgets.router, prefix="/api")
 app.include_router(reports.router, prefix="/api", dependencies=DUE_OCCURRENCES)
 app.include_router(recurring.router, prefix="/api", dependencies=DUE_OCCURRENCES)
+app.include_router(ledgers.router, prefix="/api")
 app.include_router(admin.router, prefix="/api")
 app.include_router(health.router, prefix="/api")
 

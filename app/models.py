@@ -14,7 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import Base
 
@@ -46,19 +46,55 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
+ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Ledger(Base):
+    """What expenses, budgets, rules and settlements belong to: one personal per account, or shared."""
+
+    __tablename__ = "ledgers"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    currency: Mapped[str] = mapped_column(String(3))
+    # Set on an account's personal ledger only: unique, so each account has exactly one, and it
+    # goes (with everything in it) when the account does.
+    personal_of: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True, default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LedgerMember(Base):
+    __tablename__ = "ledger_members"
+
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"), primary_key=True)
+    # Indexed: "which ledgers is this user in" runs on every request with an object id.
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(10))  # owner, editor or viewer
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Expense(Base):
     __tablename__ = "expenses"
     __table_args__ = (
-        # "This user, this date range, newest first": the list, export and stats. It carries the
+        # "This ledger, this date range, newest first": the list, export and stats. It carries the
         # amount and category too, so sums over a date range are read from the index alone.
-        Index("ix_expenses_user_date_id_amount", "user_id", "date", "id", "amount_cents", "category_key"),
-        Index("ix_expenses_user_category_date", "user_id", "category_key", "date"),
+        Index("ix_expenses_ledger_date_id_amount", "ledger_id", "date", "id", "amount_cents", "category_key"),
+        Index("ix_expenses_ledger_category_date", "ledger_id", "category_key", "date"),
         # Each occurrence of a recurring rule exists once, however many requests materialise it.
         UniqueConstraint("recurring_id", "occurrence_date", name="uq_expenses_recurring_occurrence"),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
+    # Who recorded it: null once that account is deleted, so a shared ledger keeps its history.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Who paid. No foreign key, like the split parts: a deleted account's id stays (ids are never
+    # reused), so its zero balance stays zero and the others' balances do not move.
+    paid_by: Mapped[int | None] = mapped_column(ID)
     date: Mapped[date] = mapped_column(Date)
     # As the user first wrote it; category_key is its case- and space-folded form for matching.
     category: Mapped[str] = mapped_column(String(40))
@@ -72,16 +108,21 @@ class Expense(Base):
         BigInteger().with_variant(Integer, "sqlite"), ForeignKey("recurring_rules.id", ondelete="SET NULL")
     )
     occurrence_date: Mapped[OptionalDate] = mapped_column(Date)
+    # Read only: app.services.expenses writes the parts itself, in bulk. Loaded for a page at once.
+    splits: Mapped[list["ExpenseSplit"]] = relationship(
+        order_by="ExpenseSplit.user_id", lazy="selectin", viewonly=True
+    )
 
 
 class Budget(Base):
     """A monthly spending limit for one category."""
 
     __tablename__ = "budgets"
-    __table_args__ = (UniqueConstraint("user_id", "category_key", name="uq_budgets_user_category"),)
+    __table_args__ = (UniqueConstraint("ledger_id", "category_key", name="uq_budgets_ledger_category"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # who set it
     category: Mapped[str] = mapped_column(String(40))
     category_key: Mapped[str] = mapped_column(String(40))
     amount_cents: Mapped[int] = mapped_column(BigInteger)
@@ -90,7 +131,7 @@ class Budget(Base):
 
 
 class MonthlyTotal(Base):
-    """How many expenses and how much, per user, month and category.
+    """How many expenses and how much, per ledger, month and category.
 
     Kept in step with `expenses` by every write in app.services.expenses, so that totals over
     long ranges read a few rows a month instead of every expense.
@@ -98,7 +139,7 @@ class MonthlyTotal(Base):
 
     __tablename__ = "monthly_totals"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's first day
     category_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     category: Mapped[str] = mapped_column(String(40))
@@ -115,10 +156,13 @@ class OneTimeLink(Base):
     __tablename__ = "one_time_links"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # "invitation" or "reset"
+    kind: Mapped[str] = mapped_column(String(16))  # "invitation", "reset" or "ledger"
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The account a reset link is for; null for invitations.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), default=None)
+    # The ledger a "ledger" link invites to, and with which role; null for the other kinds.
+    ledger_id: Mapped[int | None] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"), default=None)
+    role: Mapped[str | None] = mapped_column(String(10), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
@@ -140,10 +184,12 @@ class RecurringRule(Base):
 
     __tablename__ = "recurring_rules"
     # "Which rules are due?" on every request: one index range scan, empty when nothing is due.
-    __table_args__ = (Index("ix_recurring_rules_user_next_date", "user_id", "next_date"),)
+    __table_args__ = (Index("ix_recurring_rules_ledger_next_date", "ledger_id", "next_date"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
+    # Its creator, who pays its occurrences.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     category: Mapped[str] = mapped_column(String(40))
     category_key: Mapped[str] = mapped_column(String(40))
     amount_cents: Mapped[int] = mapped_column(BigInteger)
@@ -158,3 +204,41 @@ class RecurringRule(Base):
     next_date: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class ExpenseSplit(Base):
+    """Who bears which part of an expense; every expense has at least one.
+
+    `ledger_id` repeats the expense's, so a member's share of a ledger is one indexed aggregate.
+    `user_id` has no foreign key: it is in the primary key, so it cannot become null, and a deleted
+    account's parts must stay so the others' balances do not move (user ids are never reused).
+    """
+
+    __tablename__ = "expense_splits"
+    __table_args__ = (Index("ix_expense_splits_ledger_user", "ledger_id", "user_id"),)
+
+    expense_id: Mapped[int] = mapped_column(ForeignKey("expenses.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
+    shares: Mapped[int | None] = mapped_column(Integer)  # null: an exact amount
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    # In the ledger's currency; equal to amount_cents until expenses have currencies of their own.
+    base_amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class Settlement(Base):
+    """Money one member gave another to even up: never spending."""
+
+    __tablename__ = "settlements"
+    __table_args__ = (Index("ix_settlements_ledger_date", "ledger_id", "date"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
+    # No foreign keys, as with paid_by: the ids outlive a deleted account, so balances still add up.
+    from_user_id: Mapped[int] = mapped_column(ID)
+    to_user_id: Mapped[int] = mapped_column(ID)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

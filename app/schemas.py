@@ -4,9 +4,18 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import UploadFile
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
 from app.types import (
+    MAX_DB_ID,
     AmountIn,
     AnyString,
     Category,
@@ -24,6 +33,9 @@ from app.types import (
     StrictModel,
     UtcDatetime,
 )
+
+# An account's id, as a body gives it: an id no BIGINT can hold is a 422, not a database error.
+UserId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
 
 # Accounts
 
@@ -86,11 +98,36 @@ class TokenForm(BaseModel):
 
 
 # Expenses
+class SplitIn(StrictModel):
+    """One member's part: `shares` (a weight) or an exact `amount`, not both."""
+
+    user_id: UserId
+    shares: Annotated[int, Field(ge=1, le=1000)] | None = None
+    amount: AmountIn | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "SplitIn":
+        if (self.shares is None) == (self.amount is None):
+            raise ValueError("give either shares or amount for each member")
+        return self
+
+
+def _one_kind_of_split(split: list[SplitIn] | None) -> list[SplitIn] | None:
+    if split and len({part.shares is None for part in split}) > 1:
+        raise ValueError("split by shares or by amounts, not both in one list")
+    return split
+
+
+Split = Annotated[list[SplitIn], Field(min_length=1, max_length=1000), AfterValidator(_one_kind_of_split)]
+
+
 class ExpenseIn(StrictModel):
     date: Day
     category: Category
     amount: AmountIn
     description: Description = ""
+    paid_by: UserId | None = None
+    split: Split | None = None
 
 
 class ExpenseUpdate(PatchModel):
@@ -98,6 +135,17 @@ class ExpenseUpdate(PatchModel):
     category: Category | None = None
     amount: AmountIn | None = None
     description: Description | None = None
+    paid_by: UserId | None = None
+    split: Split | None = None
+
+
+class SplitOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    user_id: int
+    shares: int | None
+    amount: MoneyOut = Field(validation_alias="amount_cents")
+    base_amount: MoneyOut = Field(validation_alias="base_amount_cents")
 
 
 class ExpenseOut(BaseModel):
@@ -110,6 +158,9 @@ class ExpenseOut(BaseModel):
     description: str
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    ledger_id: int
+    paid_by: int | None
+    split: list[SplitOut] = Field(validation_alias="splits")
 
 
 class ExpensePage(BaseModel):
@@ -393,3 +444,92 @@ class RecurringOut(BaseModel):
     day_of_month: int | None
     paused: bool
     next_date: date | None
+
+
+# Ledgers
+LedgerName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Role = Literal["owner", "editor", "viewer"]
+
+
+class LedgerIn(StrictModel):
+    name: LedgerName
+    currency: Currency | None = None
+
+
+class LedgerUpdate(PatchModel):
+    name: LedgerName | None = None
+    currency: Currency | None = None
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    email: str
+    display_name: str
+    role: Role
+    joined_at: UtcDatetime
+
+
+class LedgerOut(BaseModel):
+    id: int
+    name: str
+    currency: str
+    personal: bool
+    role: Role
+    members: list[MemberOut]
+
+
+class LedgerInvitationIn(StrictModel):
+    role: Literal["editor", "viewer"]
+    valid_days: int = Field(default=7, ge=1, le=30)
+
+
+class JoinIn(StrictModel):
+    token: LinkToken
+
+
+class MemberUpdate(StrictModel):
+    role: Role
+
+
+class SettlementIn(StrictModel):
+    from_user_id: UserId
+    to_user_id: UserId
+    amount: AmountIn
+    date: Day
+    note: Description = ""
+
+
+class SettlementOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    ledger_id: int
+    from_user_id: int
+    to_user_id: int
+    amount: MoneyOut = Field(validation_alias="amount_cents")
+    date: date
+    note: str
+    created_by: int | None
+    created_at: UtcDatetime
+
+
+class MemberBalance(BaseModel):
+    user_id: int
+    display_name: str
+    paid: MoneyOut
+    share: MoneyOut
+    sent: MoneyOut
+    received: MoneyOut
+    balance: MoneyOut
+
+
+class Transfer(BaseModel):
+    from_user_id: int
+    to_user_id: int
+    amount: MoneyOut
+
+
+class BalancesOut(BaseModel):
+    currency: str
+    members: list[MemberBalance]
+    transfers: list[Transfer]

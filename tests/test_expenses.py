@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app import models
 from app.models import Expense, MonthlyTotal, RecurringRule, User
 from app.services import expenses
+from app.services.users import create_personal_ledger
 from tests.factories import add_expense, expense_body, raw_json, refused, register
 
 
@@ -24,7 +25,10 @@ def test_create_and_read_expense(client: TestClient) -> None:
     assert created["amount"] == 12.5
     assert created["category"] == "Food"
     assert created["description"] == "Lunch\twith Sam\n"
-    assert set(created) == {"id", "date", "category", "amount", "description", "created_at", "updated_at"}
+    assert set(created) == {
+        *("id", "date", "category", "amount", "description", "created_at", "updated_at"),
+        *("ledger_id", "paid_by", "split"),
+    }
     fetched = client.get(f"/api/expenses/{created['id']}", headers=headers)
     assert fetched.status_code == 200
     assert fetched.json() == created
@@ -441,7 +445,9 @@ def test_add_expenses_counts_what_it_inserts_and_skips_an_occurrence_already_the
         user = User(email="writer@example.com", password_hash="x")
         session.add(user)
         session.flush()
+        ledger_id = create_personal_ledger(session, user)
         rule = RecurringRule(
+            ledger_id=ledger_id,
             user_id=user.id,
             category="Rent",
             category_key="rent",
@@ -454,6 +460,7 @@ def test_add_expenses_counts_what_it_inserts_and_skips_an_occurrence_already_the
 
         def new(day: date, cents: int, recurring: bool = False) -> Expense:
             return Expense(
+                ledger_id=ledger_id,
                 user_id=user.id,
                 date=day,
                 category="Rent",

@@ -4,9 +4,9 @@ import json
 from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
 
-from app.models import Expense
+from app.models import Expense, Ledger
 from tests.factories import add_budget, add_expense, register
 
 
@@ -23,7 +23,7 @@ def test_export_holds_account_budgets_and_expenses(client: TestClient) -> None:
     assert response.headers["content-type"] == "application/json"
     assert response.headers["content-disposition"].startswith('attachment; filename="expense-tracker-')
     data = response.json()
-    assert set(data) == {"exported_at", "account", "budgets", "expenses"}
+    assert set(data) == {"exported_at", "account", "ledgers", "budgets", "expenses"}
     assert data["account"] == client.get("/api/me", headers=headers).json()
     assert data["budgets"] == [budget]
     assert data["expenses"] == [first, second]
@@ -40,8 +40,11 @@ def test_export_spans_many_batches(client: TestClient, engine: Engine) -> None:
     headers = register(client)
     user_id = client.get("/api/me", headers=headers).json()["id"]
     start = date(2020, 1, 1)
+    with engine.connect() as conn:
+        ledger_id = conn.scalar(select(Ledger.id).where(Ledger.personal_of == user_id))
     rows = [
         {
+            "ledger_id": ledger_id,
             "user_id": user_id,
             "date": start + timedelta(days=n % 900),
             "category": "Food",

@@ -44,7 +44,7 @@ def assert_totals_consistent(engine: Engine) -> None:
     scanned: dict[tuple[int, str, str], list[int]] = {}
     with engine.connect() as conn:
         for user_id, day, key, amount in conn.execute(
-            select(Expense.user_id, Expense.date, Expense.category_key, Expense.amount_cents)
+            select(Expense.ledger_id, Expense.date, Expense.category_key, Expense.amount_cents)
         ):
             cell = scanned.setdefault((user_id, day.strftime("%Y-%m"), key), [0, 0])
             cell[0] += 1
@@ -53,7 +53,7 @@ def assert_totals_consistent(engine: Engine) -> None:
             (user_id, month.strftime("%Y-%m"), key): [count, amount]
             for user_id, month, key, count, amount in conn.execute(
                 select(
-                    MonthlyTotal.user_id,
+                    MonthlyTotal.ledger_id,
                     MonthlyTotal.month,
                     MonthlyTotal.category_key,
                     MonthlyTotal.count,

@@ -9,7 +9,16 @@ from sqlalchemy import column, func, insert, inspect, select, table
 
 from app.database import Base, make_engine
 from app.migrate import alembic_config, upgrade_to_head
-from app.models import Expense, User
+from app.models import (
+    Budget,
+    Expense,
+    ExpenseSplit,
+    Ledger,
+    LedgerMember,
+    MonthlyTotal,
+    RecurringRule,
+    User,
+)
 
 
 def test_upgrade_matches_models_and_downgrade_empties(empty_database_url: str) -> None:
@@ -73,3 +82,179 @@ def test_upgrade_makes_the_oldest_account_admin_and_keeps_data(empty_database_ur
 EXPENSE_COLUMNS = (
     "user_id", "date", "category", "category_key", "amount_cents", "description", "created_at", "updated_at",
 )  # fmt: skip
+
+
+def test_0007_moves_every_row_into_a_personal_ledger_with_ids_unchanged(empty_database_url: str) -> None:
+    """0007 on a populated 0006 database: a personal ledger per account, every row and total kept."""
+    command.upgrade(alembic_config(empty_database_url), "0006")
+    engine = make_engine(empty_database_url)
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    users = table(
+        *("users", column("id"), column("email"), column("password_hash"), column("display_name")),
+        column("currency"),
+        column("created_at"),
+        column("token_version"),
+    )
+    expenses = table(
+        "expenses",
+        column("id"),
+        column("recurring_id"),
+        column("occurrence_date"),
+        *(column(name) for name in EXPENSE_COLUMNS),
+    )
+    budgets = table(
+        "budgets",
+        *(
+            column(n)
+            for n in ("id", "user_id", "category", "category_key", "amount_cents", "created_at", "updated_at")
+        ),
+    )
+    rules = table(
+        "recurring_rules",
+        *(
+            column(n)
+            for n in (
+                "id",
+                "user_id",
+                "category",
+                "category_key",
+                "amount_cents",
+                "description",
+                "frequency",
+                "interval",
+                "start_date",
+                "paused",
+                "next_date",
+                "created_at",
+                "updated_at",
+            )
+        ),
+    )
+    totals = table(
+        "monthly_totals",
+        *(column(n) for n in ("user_id", "month", "category_key", "category", "count", "amount_cents")),
+    )
+    with engine.begin() as conn:
+        for user_id, email, currency in ((3, "a@example.com", "EUR"), (7, "b@example.com", "USD")):
+            conn.execute(
+                insert(users).values(
+                    id=user_id,
+                    email=email,
+                    password_hash="x",
+                    display_name="",
+                    currency=currency,
+                    created_at=when,
+                    token_version=0,
+                )
+            )
+        conn.execute(
+            insert(rules).values(
+                id=5,
+                user_id=7,
+                category="Rent",
+                category_key="rent",
+                amount_cents=900,
+                description="",
+                frequency="monthly",
+                interval=1,
+                start_date=date(2026, 1, 1),
+                paused=False,
+                next_date=date(2026, 2, 1),
+                created_at=when,
+                updated_at=when,
+            )
+        )
+        rows = [(11, 3, 100, None), (12, 3, 250, None), (40, 7, 900, 5)]
+        for expense_id, user_id, cents, rule_id in rows:
+            conn.execute(
+                insert(expenses).values(
+                    id=expense_id,
+                    user_id=user_id,
+                    date=date(2026, 1, 2),
+                    category="Food",
+                    category_key="food",
+                    amount_cents=cents,
+                    description="",
+                    created_at=when,
+                    updated_at=when,
+                    recurring_id=rule_id,
+                    occurrence_date=date(2026, 1, 2) if rule_id else None,
+                )
+            )
+        conn.execute(
+            insert(budgets).values(
+                id=9,
+                user_id=3,
+                category="Food",
+                category_key="food",
+                amount_cents=5000,
+                created_at=when,
+                updated_at=when,
+            )
+        )
+        conn.execute(
+            insert(totals),
+            [
+                {
+                    "user_id": 3,
+                    "month": date(2026, 1, 1),
+                    "category_key": "food",
+                    "category": "Food",
+                    "count": 2,
+                    "amount_cents": 350,
+                },
+                {
+                    "user_id": 7,
+                    "month": date(2026, 1, 1),
+                    "category_key": "food",
+                    "category": "Food",
+                    "count": 1,
+                    "amount_cents": 900,
+                },
+            ],
+        )
+    upgrade_to_head(empty_database_url)
+    with engine.connect() as conn:
+        ledgers = {
+            row.personal_of: row
+            for row in conn.execute(select(Ledger.id, Ledger.name, Ledger.currency, Ledger.personal_of))
+        }
+        members = conn.execute(select(LedgerMember.ledger_id, LedgerMember.user_id, LedgerMember.role)).all()
+        moved = conn.execute(
+            select(
+                Expense.id, Expense.ledger_id, Expense.user_id, Expense.paid_by, Expense.recurring_id
+            ).order_by(Expense.id)
+        ).all()
+        parts = conn.execute(
+            select(
+                ExpenseSplit.expense_id,
+                ExpenseSplit.user_id,
+                ExpenseSplit.ledger_id,
+                ExpenseSplit.shares,
+                ExpenseSplit.amount_cents,
+                ExpenseSplit.base_amount_cents,
+            ).order_by(ExpenseSplit.expense_id)
+        ).all()
+        budget = conn.execute(select(Budget.id, Budget.ledger_id, Budget.user_id)).one()
+        rule = conn.execute(select(RecurringRule.id, RecurringRule.ledger_id, RecurringRule.user_id)).one()
+        kept_totals = conn.execute(
+            select(MonthlyTotal.ledger_id, MonthlyTotal.count, MonthlyTotal.amount_cents).order_by(
+                MonthlyTotal.ledger_id
+            )
+        ).all()
+    engine.dispose()
+    a, b = ledgers[3].id, ledgers[7].id
+    assert [(r.name, r.currency) for r in (ledgers[3], ledgers[7])] == [
+        ("Personal", "EUR"),
+        ("Personal", "USD"),
+    ]
+    assert sorted(tuple(m) for m in members) == sorted([(a, 3, "owner"), (b, 7, "owner")])
+    assert [tuple(row) for row in moved] == [(11, a, 3, 3, None), (12, a, 3, 3, None), (40, b, 7, 7, 5)]
+    assert [tuple(row) for row in parts] == [
+        (11, 3, a, 1, 100, 100),
+        (12, 3, a, 1, 250, 250),
+        (40, 7, b, 1, 900, 900),
+    ]
+    assert tuple(budget) == (9, a, 3)
+    assert tuple(rule) == (5, b, 7)
+    assert sorted(tuple(t) for t in kept_totals) == sorted([(a, 2, 350), (b, 1, 900)])

@@ -176,7 +176,7 @@ def test_rebuild_recomputes_what_the_writes_kept(client: TestClient, engine: Eng
     client.delete(f"/api/expenses/{doomed['id']}", headers=headers)
 
     def live_totals() -> list[tuple[object, ...]]:
-        columns = (MonthlyTotal.user_id, MonthlyTotal.month, MonthlyTotal.category, MonthlyTotal.count)
+        columns = (MonthlyTotal.ledger_id, MonthlyTotal.month, MonthlyTotal.category, MonthlyTotal.count)
         stmt = select(*columns, MonthlyTotal.amount_cents).where(MonthlyTotal.count > 0).order_by(*columns)
         with engine.connect() as conn:
             return [tuple(row) for row in conn.execute(stmt)]

@@ -3,12 +3,23 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from app.auth import CurrentUser
+from app.auth import Reader
 from app.database import SessionDep
 from app.services.recurring import materialise_due
 
 # What every authenticated route can answer besides success, for the OpenAPI schema.
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Missing, invalid or expired token"}}
+
+
+# What a route in a ledger can answer besides: not a member (404), or a member without the right (403).
+FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Your role in this ledger does not allow this"}
+}
+IN_LEDGER: dict[int | str, dict[str, Any]] = {
+    **UNAUTHORIZED,
+    **FORBIDDEN,
+    404: {"description": "No such ledger of yours (the `ledger` parameter)"},
+}
 
 
 THROTTLED: dict[int | str, dict[str, Any]] = {
@@ -30,7 +41,7 @@ ClientIP = Annotated[str, Depends(client_ip)]
 
 
 def not_found(what: str) -> dict[int | str, dict[str, Any]]:
-    return {**UNAUTHORIZED, 404: {"description": f"No such {what} of yours"}}
+    return {**UNAUTHORIZED, **FORBIDDEN, 404: {"description": f"No such {what} in your ledgers"}}
 
 
 def current_date() -> date:
@@ -41,9 +52,9 @@ def current_date() -> date:
 Today = Annotated[date, Depends(current_date)]
 
 
-def materialise_due_occurrences(session: SessionDep, user: CurrentUser, today: Today) -> None:
-    """Before a request reads expenses: create this user's recurring occurrences that fell due."""
-    materialise_due(session, user=user, today=today)
+def materialise_due_occurrences(session: SessionDep, access: Reader, today: Today) -> None:
+    """Before a request reads expenses: create the ledger's recurring occurrences that fell due."""
+    materialise_due(session, access=access, today=today)
 
 
 # On the routes that read expenses, so what fell due shows with no scheduler.

@@ -1,8 +1,8 @@
 from fastapi import APIRouter, Response, status
 
-from app.auth import CurrentUser
+from app.auth import Editor, Member, Reader
 from app.database import SessionDep
-from app.routers import UNAUTHORIZED, not_found
+from app.routers import IN_LEDGER, not_found
 from app.schemas import BudgetIn, BudgetOut, BudgetUpdate
 from app.services import budgets
 
@@ -11,21 +11,21 @@ router = APIRouter(prefix="/budgets", tags=["budgets"])
 NOT_FOUND = not_found("budget")
 
 
-@router.get("", response_model=list[BudgetOut], responses=UNAUTHORIZED)
-def list_budgets(session: SessionDep, user: CurrentUser) -> list[BudgetOut]:
+@router.get("", response_model=list[BudgetOut], responses=IN_LEDGER)
+def list_budgets(session: SessionDep, access: Reader) -> list[BudgetOut]:
     """Your monthly budgets, by category."""
-    return [BudgetOut.model_validate(b) for b in budgets.list_budgets(session, user=user)]
+    return [BudgetOut.model_validate(b) for b in budgets.list_budgets(session, access=access)]
 
 
 @router.post(
     "",
     response_model=BudgetOut,
     status_code=status.HTTP_201_CREATED,
-    responses={**UNAUTHORIZED, 200: {"model": BudgetOut, "description": "That category's budget, updated"}},
+    responses={**IN_LEDGER, 200: {"model": BudgetOut, "description": "That category's budget, updated"}},
 )
-def set_budget(session: SessionDep, user: CurrentUser, data: BudgetIn, response: Response) -> BudgetOut:
+def set_budget(session: SessionDep, access: Editor, data: BudgetIn, response: Response) -> BudgetOut:
     """Set a category's monthly budget: 201 when new, 200 when it replaced the existing amount."""
-    budget, created = budgets.set_budget(session, user=user, data=data)
+    budget, created = budgets.set_budget(session, access=access, data=data)
     if not created:
         response.status_code = status.HTTP_200_OK
     return BudgetOut.model_validate(budget)
@@ -36,13 +36,15 @@ def set_budget(session: SessionDep, user: CurrentUser, data: BudgetIn, response:
     response_model=BudgetOut,
     responses={**NOT_FOUND, 409: {"description": "That category already has a budget"}},
 )
-def update_budget(session: SessionDep, user: CurrentUser, budget_id: int, data: BudgetUpdate) -> BudgetOut:
+def update_budget(session: SessionDep, scope: Member, budget_id: int, data: BudgetUpdate) -> BudgetOut:
     """Rename a budget's category or change its amount."""
-    return BudgetOut.model_validate(budgets.update_budget(session, user=user, budget_id=budget_id, data=data))
+    return BudgetOut.model_validate(
+        budgets.update_budget(session, scope=scope, budget_id=budget_id, data=data)
+    )
 
 
 @router.delete("/{budget_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_budget(session: SessionDep, user: CurrentUser, budget_id: int) -> Response:
+def delete_budget(session: SessionDep, scope: Member, budget_id: int) -> Response:
     """Delete a budget (its expenses stay)."""
-    budgets.delete_budget(session, user=user, budget_id=budget_id)
+    budgets.delete_budget(session, scope=scope, budget_id=budget_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

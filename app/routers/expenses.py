@@ -4,11 +4,11 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Response, st
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
-from app.auth import CurrentUser
+from app.auth import Editor, Member, Reader
 from app.config import settings
 from app.database import SessionDep
 from app.errors import Invalid
-from app.routers import DUE_OCCURRENCES, UNAUTHORIZED, not_found
+from app.routers import DUE_OCCURRENCES, IN_LEDGER, not_found
 from app.schemas import (
     ExpenseIn,
     ExpenseOut,
@@ -43,16 +43,16 @@ def expense_filter(
 Filters = Annotated[ExpenseFilter, Depends(expense_filter)]
 
 
-@router.post("", response_model=ExpenseOut, status_code=status.HTTP_201_CREATED, responses=UNAUTHORIZED)
-def create_expense(session: SessionDep, user: CurrentUser, data: ExpenseIn) -> ExpenseOut:
+@router.post("", response_model=ExpenseOut, status_code=status.HTTP_201_CREATED, responses=IN_LEDGER)
+def create_expense(session: SessionDep, access: Editor, data: ExpenseIn) -> ExpenseOut:
     """Record an expense."""
-    return ExpenseOut.model_validate(expenses.create_expense(session, user=user, data=data))
+    return ExpenseOut.model_validate(expenses.create_expense(session, access=access, data=data))
 
 
-@router.get("", response_model=ExpensePage, responses=UNAUTHORIZED, dependencies=DUE_OCCURRENCES)
+@router.get("", response_model=ExpensePage, responses=IN_LEDGER, dependencies=DUE_OCCURRENCES)
 def list_expenses(
     session: SessionDep,
-    user: CurrentUser,
+    access: Reader,
     filters: Filters,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
@@ -61,7 +61,7 @@ def list_expenses(
     """Expenses newest first, one page, with the count and sum of every match."""
     items, total, total_cents = expenses.list_expenses(
         session,
-        user=user,
+        access=access,
         filters=filters,
         limit=limit,
         offset=offset,
@@ -81,13 +81,13 @@ def list_expenses(
     "/export.csv",
     dependencies=DUE_OCCURRENCES,
     response_class=StreamingResponse,
-    responses={**UNAUTHORIZED, 200: {"content": {"text/csv": {}}, "description": "CSV, streamed"}},
+    responses={**IN_LEDGER, 200: {"content": {"text/csv": {}}, "description": "CSV, streamed"}},
 )
-def export_expenses(session: SessionDep, user: CurrentUser, filters: Filters) -> StreamingResponse:
+def export_expenses(session: SessionDep, access: Reader, filters: Filters) -> StreamingResponse:
     """Download the matching expenses as CSV (safe to open in a spreadsheet)."""
     filename = expenses.export_filename(filters)
     return StreamingResponse(
-        expenses.export_csv(session, user=user, filters=filters),
+        expenses.export_csv(session, access=access, filters=filters),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -100,7 +100,7 @@ def export_is_read_only() -> None:
 
 
 IMPORT_RESPONSES: dict[int | str, dict[str, object]] = {
-    **UNAUTHORIZED,
+    **IN_LEDGER,
     413: {"description": "The file is larger than 5 MB"},
     422: {
         "description": "A bad form field or mapping, an empty, binary or unreadable file, more than "
@@ -112,7 +112,7 @@ IMPORT_RESPONSES: dict[int | str, dict[str, object]] = {
 @router.post("/import", response_model=ImportOut, responses=IMPORT_RESPONSES)
 def import_expenses(
     session: SessionDep,
-    user: CurrentUser,
+    access: Editor,
     form: Annotated[ImportForm, Form(media_type="multipart/form-data")],
 ) -> ImportOut:
     """Import expenses from CSV, all or nothing; with dry_run, a preview of the rows and their errors."""
@@ -127,7 +127,7 @@ def import_expenses(
             raise Invalid(("body", "mapping"), f"mapping {where}: {message}" if where else message) from None
     outcome = imports.import_csv(
         session,
-        user=user,
+        access=access,
         data=form.file.file.read(settings.max_import_bytes + 1),
         mapping=parsed_mapping,
         default_category=form.default_category,
@@ -172,23 +172,21 @@ def import_is_post_only() -> None:
 
 
 @router.get("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND, dependencies=DUE_OCCURRENCES)
-def read_expense(session: SessionDep, user: CurrentUser, expense_id: int) -> ExpenseOut:
+def read_expense(session: SessionDep, scope: Member, expense_id: int) -> ExpenseOut:
     """One expense."""
-    return ExpenseOut.model_validate(expenses.get_expense(session, user=user, expense_id=expense_id))
+    return ExpenseOut.model_validate(expenses.get_expense(session, scope=scope, expense_id=expense_id)[0])
 
 
 @router.patch("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND)
-def update_expense(
-    session: SessionDep, user: CurrentUser, expense_id: int, data: ExpenseUpdate
-) -> ExpenseOut:
+def update_expense(session: SessionDep, scope: Member, expense_id: int, data: ExpenseUpdate) -> ExpenseOut:
     """Change some fields of an expense."""
     return ExpenseOut.model_validate(
-        expenses.update_expense(session, user=user, expense_id=expense_id, data=data)
+        expenses.update_expense(session, scope=scope, expense_id=expense_id, data=data)
     )
 
 
 @router.delete("/{expense_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_expense(session: SessionDep, user: CurrentUser, expense_id: int) -> Response:
+def delete_expense(session: SessionDep, scope: Member, expense_id: int) -> Response:
     """Delete an expense."""
-    expenses.delete_expense(session, user=user, expense_id=expense_id)
+    expenses.delete_expense(session, scope=scope, expense_id=expense_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

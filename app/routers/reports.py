@@ -2,10 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.auth import CurrentUser
+from app.auth import Reader
 from app.database import SessionDep
 from app.errors import Invalid
-from app.routers import UNAUTHORIZED, Today
+from app.routers import IN_LEDGER, Today
 from app.schemas import (
     CategoryAmount,
     CategoryOut,
@@ -21,16 +21,16 @@ from app.types import Day, Month
 router = APIRouter(tags=["reports"])
 
 
-@router.get("/summary", response_model=SummaryOut, responses=UNAUTHORIZED)
+@router.get("/summary", response_model=SummaryOut, responses=IN_LEDGER)
 def read_summary(
     session: SessionDep,
-    user: CurrentUser,
+    access: Reader,
     today: Today,
     month: Annotated[Month | None, Query(description="YYYY-MM; default: the current month")] = None,
 ) -> SummaryOut:
     """Budget against spending, per category, for one month."""
     first = month or today.replace(day=1)
-    summary = reports.monthly_summary(session, user=user, month=first)
+    summary = reports.monthly_summary(session, access=access, month=first)
     return SummaryOut(
         month=first.strftime("%Y-%m"),
         start=summary.start,
@@ -56,10 +56,10 @@ def read_summary(
     )
 
 
-@router.get("/stats", response_model=StatsOut, responses=UNAUTHORIZED)
+@router.get("/stats", response_model=StatsOut, responses=IN_LEDGER)
 def read_stats(
     session: SessionDep,
-    user: CurrentUser,
+    access: Reader,
     start: Annotated[Day, Query(description="First day, inclusive")],
     end: Annotated[Day, Query(description="Last day, inclusive")],
     granularity: Granularity = "day",
@@ -67,7 +67,7 @@ def read_stats(
     """Totals by category and a zero-filled trend in day, ISO-week or month buckets (at most 3,700)."""
     if start > end:
         raise Invalid(("query", "start"), "start must be on or before end")
-    stats = reports.spending_stats(session, user=user, start=start, end=end, granularity=granularity)
+    stats = reports.spending_stats(session, access=access, start=start, end=end, granularity=granularity)
     return StatsOut(
         start=start,
         end=end,
@@ -79,10 +79,10 @@ def read_stats(
     )
 
 
-@router.get("/categories", response_model=list[CategoryOut], responses=UNAUTHORIZED)
-def list_categories(session: SessionDep, user: CurrentUser) -> list[CategoryOut]:
+@router.get("/categories", response_model=list[CategoryOut], responses=IN_LEDGER)
+def list_categories(session: SessionDep, access: Reader) -> list[CategoryOut]:
     """Your categories from expenses and budgets, by name, for suggestions as you type."""
     return [
         CategoryOut(category=name, count=count, budget=budget)
-        for name, count, budget in categories.list_categories(session, user=user)
+        for name, count, budget in categories.list_categories(session, access=access)
     ]

@@ -1,16 +1,17 @@
-"""What every service shares: which rows a user may see, stated once per table, and the 404 lookup.
+"""What every service shares: which rows a request may see, stated once per table, and the 404 lookup.
 
-Every read of a user's expenses, monthly totals or budgets starts from `owned_*`, aggregates
-included, so changing who may see a row (shared ledgers) is one edit per table, here.
+Every read of a ledger's expenses, monthly totals or budgets starts from `owned_*`, aggregates
+included, so who may see a row is one statement per table, here.
 """
 
 from typing import Any, TypeVar, overload
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
+from app.auth import LedgerAccess, MemberScope
 from app.errors import NotFound
-from app.models import Budget, Expense, MonthlyTotal, User
+from app.models import Budget, Expense, LedgerMember, MonthlyTotal
 from app.types import MAX_DB_ID
 
 T = TypeVar("T")
@@ -18,26 +19,26 @@ T = TypeVar("T")
 
 # Without columns, the rows themselves, typed; with columns, those columns (sums too).
 @overload
-def owned_expenses(user: User) -> Select[Expense]: ...
+def owned_expenses(access: LedgerAccess) -> Select[Expense]: ...
 @overload
-def owned_expenses(user: User, *columns: Any) -> Select[Any]: ...
-def owned_expenses(user: User, *columns: Any) -> Select[Any]:
-    """This user's expenses only."""
-    return select(*(columns or (Expense,))).where(Expense.user_id == user.id)
+def owned_expenses(access: LedgerAccess, *columns: Any) -> Select[Any]: ...
+def owned_expenses(access: LedgerAccess, *columns: Any) -> Select[Any]:
+    """The expenses of the request's ledger only."""
+    return select(*(columns or (Expense,))).where(Expense.ledger_id == access.ledger_id)
 
 
 @overload
-def owned_budgets(user: User) -> Select[Budget]: ...
+def owned_budgets(access: LedgerAccess) -> Select[Budget]: ...
 @overload
-def owned_budgets(user: User, *columns: Any) -> Select[Any]: ...
-def owned_budgets(user: User, *columns: Any) -> Select[Any]:
-    """This user's budgets only."""
-    return select(*(columns or (Budget,))).where(Budget.user_id == user.id)
+def owned_budgets(access: LedgerAccess, *columns: Any) -> Select[Any]: ...
+def owned_budgets(access: LedgerAccess, *columns: Any) -> Select[Any]:
+    """The budgets of the request's ledger only."""
+    return select(*(columns or (Budget,))).where(Budget.ledger_id == access.ledger_id)
 
 
-def owned_totals(user: User, *columns: Any) -> Select[Any]:
-    """These columns of this user's monthly totals only."""
-    return select(*columns).where(MonthlyTotal.user_id == user.id)
+def owned_totals(access: LedgerAccess, *columns: Any) -> Select[Any]:
+    """These columns of the request's ledger's monthly totals only."""
+    return select(*columns).where(MonthlyTotal.ledger_id == access.ledger_id)
 
 
 def one_by_id(session: Session, stmt: Select[T], id_column: Any, object_id: int, missing: str) -> T:
@@ -46,3 +47,43 @@ def one_by_id(session: Session, stmt: Select[T], id_column: Any, object_id: int,
     if found is None:
         raise NotFound(missing)
     return found
+
+
+def confirm_access(session: Session, access: LedgerAccess) -> None:
+    """Call after a write, before its commit: 404 (and nothing written) if the caller stopped being
+    a member, or lost the role, since the request's access was resolved.
+
+    After the first write the transaction holds SQLite's write lock, and on PostgreSQL the member's
+    row is share-locked: a removal either happened before (and is seen here) or waits for the commit.
+    """
+    role = session.scalar(
+        select(LedgerMember.role)
+        .where(LedgerMember.ledger_id == access.ledger_id, LedgerMember.user_id == access.user.id)
+        .with_for_update(read=True)
+    )
+    if role is None or role != access.role:
+        session.rollback()
+        raise NotFound("Ledger not found")
+
+
+def member_object(
+    session: Session, model: type[T], scope: MemberScope, object_id: int, missing: str, *, write: bool = False
+) -> tuple[T, LedgerAccess]:
+    """An object (expense, budget, rule) in any ledger the caller belongs to, and the caller's access
+    to that ledger: one query. 404 outside those ledgers (or outside `scope.ledger_id` when given);
+    403 for a write by a viewer.
+    """
+    table: Any = model  # any model with `id` and `ledger_id`
+    ledger_id = table.ledger_id
+    membership = and_(LedgerMember.ledger_id == ledger_id, LedgerMember.user_id == scope.user.id)
+    stmt = select(model, LedgerMember.ledger_id, LedgerMember.role).join(LedgerMember, membership)
+    if scope.ledger_id is not None:
+        stmt = stmt.where(ledger_id == scope.ledger_id)
+    row = session.execute(stmt.where(table.id == object_id)).first() if 0 < object_id <= MAX_DB_ID else None
+    if row is None:
+        raise NotFound(missing)
+    obj, role = row[0], row.role
+    access = LedgerAccess(user=scope.user, ledger_id=row.ledger_id, role=role)
+    if write:
+        access.require("editor")
+    return obj, access

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import hash_password
 from app.errors import AppError
-from app.models import MonthlyTotal, User
+from app.models import Ledger, MonthlyTotal, User
 from app.schemas import AdminUserCreate, AdminUserOut, AdminUserUpdate
 from app.services import links, one_by_id
 from app.services.users import create_user, find_by_email, lock_accounts
@@ -19,9 +19,12 @@ LAST_ADMIN = "This is the last admin of this instance; make another account admi
 
 
 def list_users(session: Session) -> list[AdminUserOut]:
+    # An account's count is its personal ledger's, read from the monthly totals.
     counts = (
-        select(MonthlyTotal.user_id, func.sum(MonthlyTotal.count).label("expenses"))
-        .group_by(MonthlyTotal.user_id)
+        select(Ledger.personal_of.label("user_id"), func.sum(MonthlyTotal.count).label("expenses"))
+        .join(Ledger, Ledger.id == MonthlyTotal.ledger_id)
+        .where(Ledger.personal_of.is_not(None))
+        .group_by(Ledger.personal_of)
         .subquery()
     )
     rows = session.execute(
@@ -46,7 +49,11 @@ def _out(user: User, expense_count: int) -> AdminUserOut:
 
 
 def _expense_count(session: Session, user_id: int) -> int:
-    total = session.scalar(select(func.sum(MonthlyTotal.count)).where(MonthlyTotal.user_id == user_id))
+    total = session.scalar(
+        select(func.sum(MonthlyTotal.count))
+        .join(Ledger, Ledger.id == MonthlyTotal.ledger_id)
+        .where(Ledger.personal_of == user_id)
+    )
     return int(total or 0)
 
 

@@ -1,16 +1,17 @@
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
-from app.models import Budget, Expense, User
+from app.auth import LedgerAccess
+from app.models import Budget, Expense
 from app.services import owned_budgets, owned_expenses
 from app.types import category_key
 
 
-def canonical_category(session: Session, *, user: User, category: str) -> tuple[str, str]:
-    """The spelling the user first gave this category, and its key: `food` files under `Food`."""
+def canonical_category(session: Session, *, access: LedgerAccess, category: str) -> tuple[str, str]:
+    """The spelling the ledger first gave this category, and its key: `food` files under `Food`."""
     key = category_key(category)
-    used = owned_expenses(user, Expense.category).where(Expense.category_key == key)
-    budgeted = owned_budgets(user, Budget.category).where(Budget.category_key == key)
+    used = owned_expenses(access, Expense.category).where(Expense.category_key == key)
+    budgeted = owned_budgets(access, Budget.category).where(Budget.category_key == key)
     for stmt in (used, budgeted):
         existing = session.scalar(stmt.limit(1))
         if existing is not None:
@@ -18,15 +19,15 @@ def canonical_category(session: Session, *, user: User, category: str) -> tuple[
     return category, key
 
 
-def list_categories(session: Session, *, user: User) -> list[tuple[str, int, int | None]]:
-    """Every category the user has used or budgeted: (name, number of expenses, budget cents)."""
+def list_categories(session: Session, *, access: LedgerAccess) -> list[tuple[str, int, int | None]]:
+    """Every category the ledger has used or budgeted: (name, number of expenses, budget cents)."""
     counts = session.execute(
-        owned_expenses(user, Expense.category_key, func.min(Expense.category), func.count()).group_by(
+        owned_expenses(access, Expense.category_key, func.min(Expense.category), func.count()).group_by(
             Expense.category_key
         )
     ).all()
     columns = (Budget.category_key, Budget.category, Budget.amount_cents)
-    budgets = session.execute(owned_budgets(user, *columns)).all()
+    budgets = session.execute(owned_budgets(access, *columns)).all()
     found: dict[str, tuple[str, int, int | None]] = {key: (name, n, None) for key, name, n in counts}
     for key, name, cents in budgets:
         shown, n, _ = found.get(key, (name, 0, None))

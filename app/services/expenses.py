@@ -1,7 +1,8 @@
 """Expenses: the API's reads and writes, and the one writer every other path (import, recurring) uses.
 
 `add_expenses`, `update_expense` and `delete_expense` are the only code that changes the table, and
-they keep `monthly_totals` in step in the same transaction, so the two never drift.
+they keep `monthly_totals` and the split parts (`expense_splits`) in step in the same transaction,
+so they never drift.
 """
 
 import csv
@@ -11,15 +12,31 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, bindparam, case, func, insert, or_, tuple_, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.auth import LedgerAccess, MemberScope
 from app.database import UNICODE_LOWER
-from app.models import Expense, MonthlyTotal, User
-from app.schemas import ExpenseIn, ExpenseUpdate
-from app.services import one_by_id, owned_expenses, totals
+from app.errors import Invalid
+from app.models import Expense, ExpenseSplit, LedgerMember, MonthlyTotal
+from app.schemas import ExpenseIn, ExpenseUpdate, SplitIn
+from app.services import confirm_access, member_object, owned_expenses, totals
 from app.services.categories import canonical_category
+from app.services.splits import split_by_weights
 from app.types import category_key
 
 EXPORT_BATCH = 1000
@@ -35,8 +52,12 @@ class ExpenseFilter:
     q: str | None = None
 
 
-def _filtered(user: User, f: ExpenseFilter, *columns: Any, dialect: str) -> Select[Any]:
-    stmt = owned_expenses(user, *columns)
+# (user_id, shares, amount): one member's part of an expense; shares None for an exact amount.
+Part = tuple[int, int | None, int]
+
+
+def _filtered(access: LedgerAccess, f: ExpenseFilter, *columns: Any, dialect: str) -> Select[Any]:
+    stmt = owned_expenses(access, *columns)
     if f.start is not None:
         stmt = stmt.where(Expense.date >= f.start)
     if f.end is not None:
@@ -62,14 +83,17 @@ def _matches(q: str, dialect: str) -> ColumnElement[bool]:
     return or_(Expense.description.ilike(pattern, escape="\\"), Expense.category.ilike(pattern, escape="\\"))
 
 
-def get_expense(session: Session, *, user: User, expense_id: int) -> Expense:
-    return one_by_id(session, owned_expenses(user), Expense.id, expense_id, "Expense not found")
+def get_expense(
+    session: Session, *, scope: MemberScope, expense_id: int, write: bool = False
+) -> tuple[Expense, LedgerAccess]:
+    """The expense in any of the caller's ledgers, and the caller's access to its ledger."""
+    return member_object(session, Expense, scope, expense_id, "Expense not found", write=write)
 
 
 def list_expenses(
     session: Session,
     *,
-    user: User,
+    access: LedgerAccess,
     filters: ExpenseFilter,
     limit: int,
     offset: int = 0,
@@ -80,15 +104,19 @@ def list_expenses(
     if filters.q:  # text matches cannot be pre-summed
         total, total_cents = session.execute(
             _filtered(
-                user, filters, func.count(), func.coalesce(func.sum(Expense.amount_cents), 0), dialect=dialect
+                access,
+                filters,
+                func.count(),
+                func.coalesce(func.sum(Expense.amount_cents), 0),
+                dialect=dialect,
             )
         ).one()
     else:
         key = category_key(filters.category) if filters.category else None
         total, total_cents = totals.range_total(
-            session, user=user, start=filters.start, end=filters.end, category_key=key
+            session, access=access, start=filters.start, end=filters.end, category_key=key
         )
-    page = _filtered(user, filters, dialect=dialect)
+    page = _filtered(access, filters, dialect=dialect)
     if cursor is not None:
         page = page.where(tuple_(Expense.date, Expense.id) < cursor)
     items = session.scalars(
@@ -99,10 +127,10 @@ def list_expenses(
 
 def _upsert(dialect_insert: Callable[..., Any]) -> Any:
     """Add a delta to a month's row, creating it if needed: one statement, atomic on both backends."""
-    columns = ("user_id", "month", "category_key", "category", "count", "amount_cents")
+    columns = ("ledger_id", "month", "category_key", "category", "count", "amount_cents")
     stmt = dialect_insert(MonthlyTotal).values({c: bindparam(c) for c in columns})
     return stmt.on_conflict_do_update(
-        index_elements=[MonthlyTotal.user_id, MonthlyTotal.month, MonthlyTotal.category_key],
+        index_elements=[MonthlyTotal.ledger_id, MonthlyTotal.month, MonthlyTotal.category_key],
         set_={
             # A row left at count 0 by deletes keeps its old spelling; the next expense renames it,
             # so "Food" deleted and "FOOD" added reads "FOOD", as the list does.
@@ -118,7 +146,7 @@ def _insert_if_absent(dialect_insert: Callable[..., Any]) -> Any:
     return (
         dialect_insert(Expense)
         .on_conflict_do_nothing(index_elements=[Expense.recurring_id, Expense.occurrence_date])
-        .returning(Expense.recurring_id, Expense.occurrence_date)
+        .returning(Expense.id, Expense.recurring_id, Expense.occurrence_date)
     )
 
 
@@ -129,7 +157,9 @@ _INSERT_OCCURRENCE = {
     "sqlite": _insert_if_absent(sqlite.insert),
 }
 _COLUMNS = (
+    "ledger_id",
     "user_id",
+    "paid_by",
     "date",
     "category",
     "category_key",
@@ -144,79 +174,188 @@ def _count(session: Session, expenses: list[Expense], sign: int) -> None:
     """Add (+1) or take away (-1) expenses from their months' totals: one upsert per month and category."""
     deltas: dict[tuple[int, date, str], list[Any]] = {}
     for expense in expenses:
-        key = (expense.user_id, expense.date.replace(day=1), expense.category_key)
+        key = (expense.ledger_id, expense.date.replace(day=1), expense.category_key)
         delta = deltas.setdefault(key, [expense.category, 0, 0])
         delta[1] += sign
         delta[2] += sign * expense.amount_cents
     params = [
         {
-            "user_id": user_id,
+            "ledger_id": ledger_id,
             "month": month,
             "category_key": key,
             "category": category,
             "count": count,
             "amount_cents": cents,
         }
-        for (user_id, month, key), (category, count, cents) in deltas.items()
+        for (ledger_id, month, key), (category, count, cents) in deltas.items()
     ]
     if params:
         session.execute(_UPSERT_TOTAL[session.get_bind().dialect.name], params)
 
 
-def add_expenses(session: Session, expenses: list[Expense]) -> list[Expense]:
-    """Insert new expenses and count them in their months' totals, in the caller's transaction.
+def add_expenses(
+    session: Session, expenses: list[Expense], parts: list[list[Part]] | None = None
+) -> list[Expense]:
+    """Insert new expenses with their split parts and count them in their months' totals, in the
+    caller's transaction.
 
-    The only way rows enter the table. An occurrence of a recurring rule that is already there
-    (unique recurring_id and occurrence_date: two workers or requests at once) is skipped, and so
-    not counted twice. Returns the expenses inserted.
+    The only way rows enter the table. `parts` gives each expense's split; without it, each gets
+    its ledger's default (equal shares among its owners and editors). An occurrence of a recurring
+    rule that is already there (unique recurring_id and occurrence_date: two workers or requests at
+    once) is skipped, and so not counted twice. Returns the expenses inserted.
     """
+    if parts is None:
+        defaults: dict[int, dict[int, int]] = {}
+        for expense in expenses:
+            if expense.ledger_id not in defaults:
+                defaults[expense.ledger_id] = default_weights(session, expense.ledger_id)
+        parts = [_by_weights(e.amount_cents, defaults[e.ledger_id]) for e in expenses]
+    part_of = {id(expense): split for expense, split in zip(expenses, parts, strict=True)}
     plain = [expense for expense in expenses if expense.recurring_id is None]
     if len(plain) == 1:
         session.add(plain[0])  # through the ORM, so the caller's object gets its id and timestamps
+        session.flush()
     elif plain:
         # One executemany: an import of 50,000 rows would spend most of its time in the ORM.
-        session.execute(insert(Expense), [_values(expense) for expense in plain])
+        ids = session.scalars(
+            insert(Expense).returning(Expense.id, sort_by_parameter_order=True),
+            [_values(expense) for expense in plain],
+        ).all()
+        for expense, expense_id in zip(plain, ids, strict=True):
+            expense.id = expense_id
     occurrences = [expense for expense in expenses if expense.recurring_id is not None]
     if occurrences:
         # One multi-row statement: a rule started years ago back-fills thousands of occurrences.
         insert_occurrences = _INSERT_OCCURRENCE[session.get_bind().dialect.name]
         rows = session.execute(insert_occurrences, [_values(expense) for expense in occurrences])
-        new = {(row.recurring_id, row.occurrence_date) for row in rows}
+        new = {(row.recurring_id, row.occurrence_date): row.id for row in rows}
         occurrences = [e for e in occurrences if (e.recurring_id, e.occurrence_date) in new]
+        for expense in occurrences:
+            expense.id = new[(expense.recurring_id, expense.occurrence_date)]
     inserted = plain + occurrences
+    _write_parts(session, [(expense, part_of[id(expense)]) for expense in inserted])
     _count(session, inserted, +1)
     return inserted
+
+
+def _write_parts(session: Session, rows: list[tuple[Expense, list[Part]]]) -> None:
+    # base_amount equals amount until expenses have currencies of their own.
+    params = [
+        {
+            "expense_id": expense.id,
+            "user_id": user_id,
+            "ledger_id": expense.ledger_id,
+            "shares": shares,
+            "amount_cents": cents,
+            "base_amount_cents": cents,
+        }
+        for expense, split in rows
+        for user_id, shares, cents in split
+    ]
+    if params:
+        session.execute(insert(ExpenseSplit), params)
+
+
+def default_weights(session: Session, ledger_id: int) -> dict[int, int]:
+    """Equal shares among the ledger's owners and editors: who bears an expense nobody split."""
+    members = session.scalars(
+        select(LedgerMember.user_id).where(
+            LedgerMember.ledger_id == ledger_id, LedgerMember.role.in_(("owner", "editor"))
+        )
+    )
+    return dict.fromkeys(members, 1)
+
+
+def _by_weights(amount: int, weights: dict[int, int]) -> list[Part]:
+    if not weights:  # a ledger left with viewers only: nobody bears it but a named member
+        raise Invalid(("body", "split"), "This ledger has no owner or editor to bear it: give a split")
+    return [
+        (user_id, weights[user_id], cents)
+        for user_id, cents in sorted(split_by_weights(amount, weights).items())
+    ]
+
+
+def _members(session: Session, ledger_id: int) -> set[int]:
+    return set(session.scalars(select(LedgerMember.user_id).where(LedgerMember.ledger_id == ledger_id)))
+
+
+def _check_paid_by(session: Session, access: LedgerAccess, paid_by: int) -> None:
+    if paid_by not in _members(session, access.ledger_id):
+        raise Invalid(("body", "paid_by"), f"User {paid_by} is not a member of this ledger")
+
+
+def resolve_split(
+    session: Session, access: LedgerAccess, amount: int, split: list[SplitIn] | None
+) -> list[Part]:
+    """The parts of `amount` as the body asks (shares or exact amounts), or the ledger's default."""
+    if split is None:
+        return _by_weights(amount, default_weights(session, access.ledger_id))
+    members = _members(session, access.ledger_id)
+    seen: set[int] = set()
+    for n, part in enumerate(split):
+        if part.user_id not in members:
+            raise Invalid(
+                ("body", "split", str(n), "user_id"), f"User {part.user_id} is not a member of this ledger"
+            )
+        if part.user_id in seen:
+            raise Invalid(("body", "split", str(n), "user_id"), f"User {part.user_id} is in the split twice")
+        seen.add(part.user_id)
+    if split[0].shares is not None:
+        return _by_weights(amount, {part.user_id: int(part.shares or 0) for part in split})
+    exact: list[Part] = sorted((part.user_id, None, int(part.amount or 0)) for part in split)
+    given = sum(cents for _, _, cents in exact)
+    if given != amount:
+        raise Invalid(
+            ("body", "split"),
+            f"The split amounts add up to {given / 100:.2f}, not the expense's {amount / 100:.2f}: "
+            "make them add up, or split by shares",
+        )
+    return exact
 
 
 def _values(expense: Expense) -> dict[str, object]:
     return {column: getattr(expense, column) for column in _COLUMNS}
 
 
-def create_expense(session: Session, *, user: User, data: ExpenseIn) -> Expense:
-    category, key = canonical_category(session, user=user, category=data.category)
+def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -> Expense:
+    category, key = canonical_category(session, access=access, category=data.category)
+    paid_by = access.user.id if data.paid_by is None else data.paid_by
+    if data.paid_by is not None:
+        _check_paid_by(session, access, data.paid_by)
+    parts = resolve_split(session, access, data.amount, data.split)
     expense = Expense(
-        user_id=user.id,
+        ledger_id=access.ledger_id,
+        user_id=access.user.id,
+        paid_by=paid_by,
         date=data.date,
         category=category,
         category_key=key,
         amount_cents=data.amount,
         description=data.description,
     )
-    add_expenses(session, [expense])
+    add_expenses(session, [expense], [parts])
+    confirm_access(session, access)  # removed from the ledger meanwhile: 404, nothing written
     session.commit()
     return expense
 
 
-def update_expense(session: Session, *, user: User, expense_id: int, data: ExpenseUpdate) -> Expense:
-    expense = get_expense(session, user=user, expense_id=expense_id)
+def update_expense(session: Session, *, scope: MemberScope, expense_id: int, data: ExpenseUpdate) -> Expense:
+    expense, access = get_expense(session, scope=scope, expense_id=expense_id, write=True)
     changes = data.model_dump(exclude_unset=True)
+    split = changes.pop("split", None)
+    if "paid_by" in changes:
+        if changes["paid_by"] is None:
+            raise Invalid(("body", "paid_by"), "paid_by must be a member's user id")
+        _check_paid_by(session, access, changes["paid_by"])
+    if "amount" in changes or split is not None:
+        _resplit(session, access, expense, changes.get("amount", expense.amount_cents), data.split)
     # Only date, category and amount move the monthly totals; a new description leaves them be.
     counted = bool(changes.keys() & {"date", "category", "amount"})
     if counted:
         _count(session, [expense], -1)
     if "category" in changes:
         expense.category, expense.category_key = canonical_category(
-            session, user=user, category=changes.pop("category")
+            session, access=access, category=changes.pop("category")
         )
     if "amount" in changes:
         expense.amount_cents = changes.pop("amount")
@@ -228,19 +367,37 @@ def update_expense(session: Session, *, user: User, expense_id: int, data: Expen
     return expense
 
 
-def delete_expense(session: Session, *, user: User, expense_id: int) -> None:
-    expense = get_expense(session, user=user, expense_id=expense_id)
+def _resplit(
+    session: Session, access: LedgerAccess, expense: Expense, amount: int, split: list[SplitIn] | None
+) -> None:
+    """Recompute the parts for a new amount or split: a new amount keeps the shares it had."""
+    if split is None:
+        current = session.execute(
+            select(ExpenseSplit.user_id, ExpenseSplit.shares).where(ExpenseSplit.expense_id == expense.id)
+        ).all()
+        if any(shares is None for _, shares in current):
+            raise Invalid(("body", "split"), "This expense is split by exact amounts: send the new split too")
+        parts = _by_weights(amount, {user_id: shares or 0 for user_id, shares in current})
+    else:
+        parts = resolve_split(session, access, amount, split)
+    session.execute(delete(ExpenseSplit).where(ExpenseSplit.expense_id == expense.id))
+    _write_parts(session, [(expense, parts)])
+    session.expire(expense, ["splits"])
+
+
+def delete_expense(session: Session, *, scope: MemberScope, expense_id: int) -> None:
+    expense, _ = get_expense(session, scope=scope, expense_id=expense_id, write=True)
     _count(session, [expense], -1)
-    session.delete(expense)
+    session.delete(expense)  # its split parts go with it (ON DELETE CASCADE)
     session.commit()
 
 
-def export_csv(session: Session, *, user: User, filters: ExpenseFilter) -> Iterator[str]:
+def export_csv(session: Session, *, access: LedgerAccess, filters: ExpenseFilter) -> Iterator[str]:
     """CSV text in chunks, read in batches, so memory stays flat however many rows there are."""
     # The date as the driver hands it over (text on SQLite): parsing 100k dates only to print them
     # again would double the time of an export.
     columns = (type_coerce(Expense.date, String), Expense.category, Expense.amount_cents, Expense.description)
-    stmt = _filtered(user, filters, *columns, dialect=session.get_bind().dialect.name).order_by(
+    stmt = _filtered(access, filters, *columns, dialect=session.get_bind().dialect.name).order_by(
         Expense.date.desc(), Expense.id.desc()
     )
     buffer = io.StringIO()

@@ -15,9 +15,10 @@ from typing import Literal
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
+from app.auth import LedgerAccess
 from app.config import settings
 from app.errors import AppError, Invalid
-from app.models import Expense, User
+from app.models import Expense
 from app.schemas import ImportMapping
 from app.services import owned_expenses
 from app.services.categories import canonical_category
@@ -279,7 +280,7 @@ def parse(text: str, mapping: ImportMapping | None, default_category: str, *, gu
     return outcome
 
 
-def _mark_duplicates(session: Session, user: User, rows: list[Row]) -> None:
+def _mark_duplicates(session: Session, access: LedgerAccess, rows: list[Row]) -> None:
     """Rows equal to an expense already there (date, amount, category in any case, description)."""
     wanted = [row for row in rows if row.status == "ok"]
     if not wanted:
@@ -289,7 +290,7 @@ def _mark_duplicates(session: Session, user: User, rows: list[Row]) -> None:
         tuple(found)
         for found in session.execute(
             owned_expenses(
-                user, Expense.date, Expense.amount_cents, Expense.category_key, Expense.description
+                access, Expense.date, Expense.amount_cents, Expense.category_key, Expense.description
             ).where(Expense.date >= min(days), Expense.date <= max(days))
         )
     }
@@ -301,7 +302,7 @@ def _mark_duplicates(session: Session, user: User, rows: list[Row]) -> None:
 def import_csv(
     session: Session,
     *,
-    user: User,
+    access: LedgerAccess,
     data: bytes,
     mapping: ImportMapping | None,
     default_category: str,
@@ -313,7 +314,7 @@ def import_csv(
         raise AppError(413, f"The file is larger than {settings.max_import_bytes / 2**20:g} MB: split it")
     outcome = parse(decode(data, encoding), mapping, default_category, guess=dry_run)
     if not keep_duplicates:
-        _mark_duplicates(session, user, outcome.rows)
+        _mark_duplicates(session, access, outcome.rows)
     if dry_run or outcome.errors:
         return outcome
     names: dict[str, str] = {}
@@ -324,10 +325,11 @@ def import_csv(
             continue
         key = category_key(row.category)
         if key not in names:
-            names[key] = canonical_category(session, user=user, category=row.category)[0]
+            names[key] = canonical_category(session, access=access, category=row.category)[0]
         expenses.append(
             Expense(
-                user_id=user.id,
+                ledger_id=access.ledger_id,
+                user_id=access.user.id,
                 date=row.day,
                 category=names[key],
                 category_key=key,

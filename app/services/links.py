@@ -13,9 +13,10 @@ from app.types import as_utc
 
 INVITATION = "invitation"
 RESET = "reset"
+LEDGER = "ledger"  # an invitation to join a ledger, with a role
 RESET_VALID_FOR = timedelta(hours=1)
 # The SPA's page for each kind of link.
-_PAGES = {INVITATION: "invite", RESET: "reset"}
+_PAGES = {INVITATION: "invite", RESET: "reset", LEDGER: "join"}
 
 
 def _hash(token: str) -> str:
@@ -24,11 +25,24 @@ def _hash(token: str) -> str:
 
 
 def issue(
-    session: Session, *, kind: str, valid_for: timedelta, user_id: int | None = None
+    session: Session,
+    *,
+    kind: str,
+    valid_for: timedelta,
+    user_id: int | None = None,
+    ledger_id: int | None = None,
+    role: str | None = None,
 ) -> tuple[str, datetime]:
     """Store a new link's hash and return its token (shown once, never stored) and expiry."""
     token = secrets.token_urlsafe(32)
-    link = OneTimeLink(kind=kind, token_hash=_hash(token), user_id=user_id, expires_at=utcnow() + valid_for)
+    link = OneTimeLink(
+        kind=kind,
+        token_hash=_hash(token),
+        user_id=user_id,
+        ledger_id=ledger_id,
+        role=role,
+        expires_at=utcnow() + valid_for,
+    )
     session.add(link)
     session.commit()
     return token, link.expires_at

@@ -1,6 +1,6 @@
 """Recurring expenses: rules whose occurrences become ordinary expenses once due, with no scheduler.
 
-Due occurrences are created at start-up for every rule and on each of the user's requests. Each
+Due occurrences are created at start-up for every rule and on each request in its ledger. Each
 rule keeps `next_date`, so "is anything due?" is one indexed query. Every occurrence is inserted
 if absent under a unique (recurring_id, occurrence_date): two workers or two requests at once
 create it once, and only the one whose insert happened counts it in the monthly totals.
@@ -12,10 +12,11 @@ from datetime import date, timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from app.auth import LedgerAccess, MemberScope
 from app.errors import Invalid
-from app.models import Expense, RecurringRule, User
+from app.models import Expense, RecurringRule
 from app.schemas import RecurringIn, RecurringUpdate
-from app.services import one_by_id
+from app.services import member_object
 from app.services.categories import canonical_category
 from app.services.expenses import add_expenses
 
@@ -23,8 +24,8 @@ LAST_DAY = date(2999, 12, 31)
 _SCHEDULE = ("frequency", "interval", "start_date", "end_date", "day_of_month")
 
 
-def _owned(user: User) -> Select[RecurringRule]:
-    return select(RecurringRule).where(RecurringRule.user_id == user.id)
+def _owned(access: LedgerAccess) -> Select[RecurringRule]:
+    return select(RecurringRule).where(RecurringRule.ledger_id == access.ledger_id)
 
 
 def occurrence(rule: RecurringRule, n: int) -> date | None:
@@ -74,7 +75,9 @@ def _materialise_rule(session: Session, rule: RecurringRule, today: date) -> Non
         day = first_on_or_after(rule, day + timedelta(days=1))
     occurrences = [
         Expense(
+            ledger_id=rule.ledger_id,
             user_id=rule.user_id,
+            paid_by=rule.user_id,
             date=when,
             category=rule.category,
             category_key=rule.category_key,
@@ -89,9 +92,9 @@ def _materialise_rule(session: Session, rule: RecurringRule, today: date) -> Non
     rule.next_date = day
 
 
-def materialise_due(session: Session, *, today: date, user: User | None = None) -> None:
-    """Create every occurrence due by `today`, for one user or (at start-up) for all of them."""
-    stmt = select(RecurringRule) if user is None else _owned(user)
+def materialise_due(session: Session, *, today: date, access: LedgerAccess | None = None) -> None:
+    """Create every occurrence due by `today`, in one ledger or (at start-up) in all of them."""
+    stmt = select(RecurringRule) if access is None else _owned(access)
     stmt = stmt.where(RecurringRule.next_date <= today, RecurringRule.paused.is_(False))
     rules = session.scalars(stmt.order_by(RecurringRule.id)).all()
     if not rules:
@@ -101,12 +104,15 @@ def materialise_due(session: Session, *, today: date, user: User | None = None) 
     session.commit()
 
 
-def list_rules(session: Session, *, user: User) -> list[RecurringRule]:
-    return list(session.scalars(_owned(user).order_by(RecurringRule.next_date, RecurringRule.id)))
+def list_rules(session: Session, *, access: LedgerAccess) -> list[RecurringRule]:
+    return list(session.scalars(_owned(access).order_by(RecurringRule.next_date, RecurringRule.id)))
 
 
-def get_rule(session: Session, *, user: User, rule_id: int) -> RecurringRule:
-    return one_by_id(session, _owned(user), RecurringRule.id, rule_id, "Recurring expense not found")
+def get_rule(
+    session: Session, *, scope: MemberScope, rule_id: int, write: bool = False
+) -> tuple[RecurringRule, LedgerAccess]:
+    """The rule in any of the caller's ledgers, and the caller's access to its ledger."""
+    return member_object(session, RecurringRule, scope, rule_id, "Recurring expense not found", write=write)
 
 
 def _check(rule: RecurringRule) -> None:
@@ -116,11 +122,12 @@ def _check(rule: RecurringRule) -> None:
         raise Invalid(("body", "day_of_month"), "day_of_month is for monthly rules only")
 
 
-def create_rule(session: Session, *, user: User, data: RecurringIn, today: date) -> RecurringRule:
+def create_rule(session: Session, *, access: LedgerAccess, data: RecurringIn, today: date) -> RecurringRule:
     """A new rule; one that started in the past back-fills its occurrences up to today."""
-    category, key = canonical_category(session, user=user, category=data.category)
+    category, key = canonical_category(session, access=access, category=data.category)
     rule = RecurringRule(
-        user_id=user.id,
+        ledger_id=access.ledger_id,
+        user_id=access.user.id,
         category=category,
         category_key=key,
         amount_cents=data.amount,
@@ -143,16 +150,16 @@ def create_rule(session: Session, *, user: User, data: RecurringIn, today: date)
 
 
 def update_rule(
-    session: Session, *, user: User, rule_id: int, data: RecurringUpdate, today: date
+    session: Session, *, scope: MemberScope, rule_id: int, data: RecurringUpdate, today: date
 ) -> RecurringRule:
     """Change a rule; occurrences already created stay as they are, later ones follow the change."""
-    rule = get_rule(session, user=user, rule_id=rule_id)
+    rule, access = get_rule(session, scope=scope, rule_id=rule_id, write=True)
     if not rule.paused:  # what is due belongs to the rule as it was
         _materialise_rule(session, rule, today)
     changes = data.model_dump(exclude_unset=True)
     if "category" in changes:
         rule.category, rule.category_key = canonical_category(
-            session, user=user, category=changes.pop("category")
+            session, access=access, category=changes.pop("category")
         )
     if "amount" in changes:
         rule.amount_cents = changes.pop("amount")
@@ -175,7 +182,7 @@ def update_rule(
     return rule
 
 
-def delete_rule(session: Session, *, user: User, rule_id: int) -> None:
+def delete_rule(session: Session, *, scope: MemberScope, rule_id: int) -> None:
     """Delete a rule; its past occurrences stay as ordinary expenses."""
-    session.delete(get_rule(session, user=user, rule_id=rule_id))
+    session.delete(get_rule(session, scope=scope, rule_id=rule_id, write=True)[0])
     session.commit()

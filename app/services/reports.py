@@ -7,8 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
+from app.auth import LedgerAccess
 from app.errors import Invalid
-from app.models import Budget, Expense, User
+from app.models import Budget, Expense
 from app.services import owned_budgets, owned_expenses
 from app.services.totals import Cell, month_end, monthly_cells
 from app.types import Status
@@ -57,11 +58,11 @@ def by_category(cells: list[Cell]) -> dict[str, tuple[str, int]]:
     return found
 
 
-def monthly_summary(session: Session, *, user: User, month: date) -> Summary:
+def monthly_summary(session: Session, *, access: LedgerAccess, month: date) -> Summary:
     start, end = month, month_end(month)
-    spent = by_category(monthly_cells(session, user=user, start=start, end=end))
+    spent = by_category(monthly_cells(session, access=access, start=start, end=end))
     columns = (Budget.id, Budget.category_key, Budget.category, Budget.amount_cents)
-    budgets = session.execute(owned_budgets(user, *columns)).all()
+    budgets = session.execute(owned_budgets(access, *columns)).all()
     lines = []
     for budget_id, key, name, budget in budgets:
         cents = spent.pop(key, (name, 0))[1]
@@ -115,18 +116,20 @@ def bucket_count(start: date, end: date, granularity: str) -> int:
     return (last - first).days + 1
 
 
-def spending_stats(session: Session, *, user: User, start: date, end: date, granularity: str) -> Stats:
+def spending_stats(
+    session: Session, *, access: LedgerAccess, start: date, end: date, granularity: str
+) -> Stats:
     if bucket_count(start, end, granularity) > MAX_BUCKETS:
         too_many = f"That range spans more than {MAX_BUCKETS} {granularity}s"
         raise Invalid(("query", "end"), f"{too_many}: pick a shorter range or longer buckets.")
-    cells = monthly_cells(session, user=user, start=start, end=end)
+    cells = monthly_cells(session, access=access, start=start, end=end)
     per_bucket: dict[date, int] = {}
     if granularity == "month":
         for cell in cells:
             per_bucket[cell.month] = per_bucket.get(cell.month, 0) + cell.cents
     else:
         per_day = (
-            owned_expenses(user, Expense.date, func.sum(Expense.amount_cents))
+            owned_expenses(access, Expense.date, func.sum(Expense.amount_cents))
             .where(Expense.date >= start, Expense.date <= end)
             .group_by(Expense.date)
         )

@@ -12,7 +12,8 @@ from datetime import date, timedelta
 from sqlalchemy import ColumnElement, Connection, Date, cast, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from app.models import Expense, MonthlyTotal, User
+from app.auth import LedgerAccess
+from app.models import Expense, MonthlyTotal
 from app.services import owned_expenses, owned_totals
 
 
@@ -37,12 +38,12 @@ def rebuild(connection: Connection) -> None:
         month: ColumnElement[date] = func.date(Expense.date, "start of month")
     else:
         month = cast(func.date_trunc("month", Expense.date), Date)
-    columns = [Expense.user_id, month, Expense.category_key, func.min(Expense.category), func.count()]
+    columns = [Expense.ledger_id, month, Expense.category_key, func.min(Expense.category), func.count()]
     totals = select(*columns, func.sum(Expense.amount_cents)).group_by(
-        Expense.user_id, month, Expense.category_key
+        Expense.ledger_id, month, Expense.category_key
     )
     connection.execute(delete(MonthlyTotal))
-    names = ["user_id", "month", "category_key", "category", "count", "amount_cents"]
+    names = ["ledger_id", "month", "category_key", "category", "count", "amount_cents"]
     connection.execute(insert(MonthlyTotal).from_select(names, totals))
 
 
@@ -84,20 +85,25 @@ def _days(lower: date, upper: date, key: str | None) -> list[ColumnElement[bool]
 
 
 def monthly_cells(
-    session: Session, *, user: User, start: date | None, end: date | None, category_key: str | None = None
+    session: Session,
+    *,
+    access: LedgerAccess,
+    start: date | None,
+    end: date | None,
+    category_key: str | None = None,
 ) -> list[Cell]:
     """Spending per month and category between start and end (inclusive; None = unbounded)."""
     whole, partial = _split(start, end)
     cells: list[Cell] = []
     if whole is not None:
         columns = (MonthlyTotal.month, MonthlyTotal.category_key, MonthlyTotal.category, MonthlyTotal.count)
-        stmt = owned_totals(user, *columns, MonthlyTotal.amount_cents)
+        stmt = owned_totals(access, *columns, MonthlyTotal.amount_cents)
         stmt = stmt.where(*_whole_months(*whole, category_key))
         cells.extend(Cell(*row) for row in session.execute(stmt))
     for lower, upper in partial:
         month = lower.replace(day=1)
         raw = (
-            owned_expenses(user, Expense.category_key, func.count(), func.sum(Expense.amount_cents))
+            owned_expenses(access, Expense.category_key, func.count(), func.sum(Expense.amount_cents))
             .where(*_days(lower, upper, category_key))
             .group_by(Expense.category_key)
         )
@@ -105,7 +111,7 @@ def monthly_cells(
         # above then come from the covering index alone.
         names: dict[str, str] = dict(
             session.execute(
-                owned_totals(user, MonthlyTotal.category_key, MonthlyTotal.category).where(
+                owned_totals(access, MonthlyTotal.category_key, MonthlyTotal.category).where(
                     MonthlyTotal.month == month
                 )
             ).all()
@@ -115,17 +121,22 @@ def monthly_cells(
 
 
 def range_total(
-    session: Session, *, user: User, start: date | None, end: date | None, category_key: str | None = None
+    session: Session,
+    *,
+    access: LedgerAccess,
+    start: date | None,
+    end: date | None,
+    category_key: str | None = None,
 ) -> tuple[int, int]:
     """How many expenses and how many cents between start and end, summed in SQL."""
     whole, partial = _split(start, end)
     count, cents = 0, 0
     if whole is not None:
-        stmt = owned_totals(user, func.sum(MonthlyTotal.count), func.sum(MonthlyTotal.amount_cents))
+        stmt = owned_totals(access, func.sum(MonthlyTotal.count), func.sum(MonthlyTotal.amount_cents))
         n, total = session.execute(stmt.where(*_whole_months(*whole, category_key))).one()
         count, cents = count + (n or 0), cents + (total or 0)
     for lower, upper in partial:
-        raw = owned_expenses(user, func.count(), func.sum(Expense.amount_cents))
+        raw = owned_expenses(access, func.count(), func.sum(Expense.amount_cents))
         n, total = session.execute(raw.where(*_days(lower, upper, category_key))).one()
         count, cents = count + n, cents + (total or 0)
     return int(count), int(cents)

@@ -1,7 +1,7 @@
 import logging
 import smtplib
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -10,9 +10,9 @@ from app import mail
 from app.auth import hash_password, verify_password
 from app.config import settings
 from app.errors import AppError
-from app.models import User, utcnow
+from app.models import Ledger, LedgerMember, User, utcnow
 from app.schemas import RegisterIn, UserUpdate
-from app.services import links
+from app.services import ledgers, links
 
 INVALID_LOGIN = "Invalid email or password"
 REGISTRATION_CLOSED = "Registration is closed on this instance. Ask its admin for an invitation link."
@@ -64,6 +64,7 @@ def create_user(
     session.add(user)
     try:
         session.flush()  # the insert comes first: on SQLite it takes the write lock before the count
+        create_personal_ledger(session, user)
         if not is_admin:
             others = session.scalar(select(User.id).where(User.id != user.id).limit(1))
             user.is_admin = others is None
@@ -72,6 +73,15 @@ def create_user(
         session.rollback()
         raise _email_taken() from None
     return user
+
+
+def create_personal_ledger(session: Session, user: User) -> int:
+    """The account's own ledger, in the caller's transaction: every account has exactly one."""
+    ledger = Ledger(name="Personal", currency=user.currency or "USD", personal_of=user.id)
+    session.add(ledger)
+    session.flush()
+    session.add(LedgerMember(ledger_id=ledger.id, user_id=user.id, role="owner"))
+    return ledger.id
 
 
 def _email_taken() -> AppError:
@@ -134,7 +144,9 @@ def email_reset_link(bind: Engine | Connection, *, email: str) -> None:
 
 def delete_user(session: Session, *, user: User, password: str) -> None:
     _confirm_password(user, password)
-    # Expenses and budgets go with the user (ON DELETE CASCADE), in this one transaction.
+    ledgers.leave_all(session, user=user)  # 409 while it has a balance in a shared ledger
+    # The personal ledger goes with the user (ON DELETE CASCADE), in this one transaction; what the
+    # user added to shared ledgers stays there.
     session.delete(user)
     session.commit()
 
@@ -145,7 +157,10 @@ def _confirm_password(user: User, password: str) -> None:
 
 
 def update_user(session: Session, *, user: User, data: UserUpdate) -> User:
-    for field, value in data.model_dump(exclude_unset=True).items():
+    changes = data.model_dump(exclude_unset=True)
+    for field, value in changes.items():
         setattr(user, field, value)
+    if "currency" in changes:  # the personal ledger's currency is the account's
+        session.execute(update(Ledger).where(Ledger.personal_of == user.id).values(currency=user.currency))
     session.commit()
     return user

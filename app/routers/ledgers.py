@@ -1,0 +1,139 @@
+from fastapi import APIRouter, HTTPException, Request, Response, status
+
+from app.auth import CurrentUser, PathEditor, PathOwner, PathReader
+from app.database import SessionDep
+from app.routers import FORBIDDEN, UNAUTHORIZED
+from app.schemas import (
+    BalancesOut,
+    JoinIn,
+    LedgerIn,
+    LedgerInvitationIn,
+    LedgerOut,
+    LedgerUpdate,
+    LinkOut,
+    MemberOut,
+    MemberUpdate,
+    SettlementIn,
+    SettlementOut,
+)
+from app.services import ledgers, links
+
+router = APIRouter(prefix="/ledgers", tags=["ledgers"])
+
+LEDGER: dict[int | str, dict[str, object]] = {
+    **UNAUTHORIZED,
+    **FORBIDDEN,
+    404: {"description": "No such ledger of yours"},
+}
+CONFLICT: dict[int | str, dict[str, object]] = {
+    **LEDGER,
+    409: {"description": "Refused: last owner, personal ledger, a balance to settle, or expenses"},
+}
+
+
+@router.get("", response_model=list[LedgerOut], responses=UNAUTHORIZED)
+def list_ledgers(session: SessionDep, user: CurrentUser) -> list[LedgerOut]:
+    """Your ledgers: the personal one first, then by name."""
+    return ledgers.list_ledgers(session, user=user)
+
+
+@router.post("", response_model=LedgerOut, status_code=status.HTTP_201_CREATED, responses=UNAUTHORIZED)
+def create_ledger(session: SessionDep, user: CurrentUser, data: LedgerIn) -> LedgerOut:
+    """Create a ledger to share; you are its owner."""
+    return ledgers.create_ledger(session, user=user, data=data)
+
+
+@router.post(
+    "/join",
+    response_model=LedgerOut,
+    responses={
+        **UNAUTHORIZED,
+        403: {"description": "A used, expired or unknown invitation"},
+        409: {"description": "Already a member"},
+    },
+)
+def join_ledger(session: SessionDep, user: CurrentUser, data: JoinIn) -> LedgerOut:
+    """Join a ledger with a one-time invitation token."""
+    return ledgers.join(session, user=user, token=data.token)
+
+
+@router.api_route("/join", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def join_is_post_only() -> None:
+    # Without this route, PATCH or DELETE on /join would reach /{ledger_id} as a bad id (422).
+    raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED)
+
+
+@router.get("/{ledger_id}", response_model=LedgerOut, responses=LEDGER)
+def read_ledger(session: SessionDep, access: PathReader) -> LedgerOut:
+    """One ledger, with its members."""
+    return ledgers.read_ledger(session, access=access)
+
+
+@router.patch("/{ledger_id}", response_model=LedgerOut, responses=CONFLICT)
+def update_ledger(session: SessionDep, access: PathOwner, data: LedgerUpdate) -> LedgerOut:
+    """Rename a ledger or change its currency (owner)."""
+    return ledgers.update_ledger(session, access=access, data=data)
+
+
+@router.delete("/{ledger_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CONFLICT)
+def delete_ledger(session: SessionDep, access: PathOwner) -> Response:
+    """Delete a ledger with everything in it (owner); not the personal ledger."""
+    ledgers.delete_ledger(session, access=access)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{ledger_id}/invitations", response_model=LinkOut, status_code=status.HTTP_201_CREATED, responses=LEDGER
+)
+def create_ledger_invitation(
+    session: SessionDep, access: PathOwner, data: LedgerInvitationIn, request: Request
+) -> LinkOut:
+    """A one-time link to join this ledger with a role (owner); only its hash is stored."""
+    token, expires_at = ledgers.invite(session, access=access, role=data.role, valid_days=data.valid_days)
+    url = links.url(links.LEDGER, token, request_base=str(request.base_url))
+    return LinkOut(url=url, token=token, expires_at=expires_at)
+
+
+@router.patch("/{ledger_id}/members/{user_id}", response_model=MemberOut, responses=CONFLICT)
+def update_member(session: SessionDep, access: PathOwner, user_id: int, data: MemberUpdate) -> MemberOut:
+    """Change a member's role (owner)."""
+    return ledgers.update_member(session, access=access, user_id=user_id, role=data.role)
+
+
+@router.delete("/{ledger_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CONFLICT)
+def remove_member(session: SessionDep, access: PathReader, user_id: int) -> Response:
+    """Remove a member (owner), or leave (yourself); their balance must be zero."""
+    ledgers.remove_member(session, access=access, user_id=user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{ledger_id}/settlements",
+    response_model=SettlementOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=LEDGER,
+)
+def create_settlement(session: SessionDep, access: PathEditor, data: SettlementIn) -> SettlementOut:
+    """Record money one member gave another to even up (owner or editor)."""
+    return SettlementOut.model_validate(ledgers.create_settlement(session, access=access, data=data))
+
+
+@router.get("/{ledger_id}/settlements", response_model=list[SettlementOut], responses=LEDGER)
+def list_settlements(session: SessionDep, access: PathReader) -> list[SettlementOut]:
+    """The ledger's settlements, newest first."""
+    return [SettlementOut.model_validate(s) for s in ledgers.list_settlements(session, access=access)]
+
+
+@router.delete(
+    "/{ledger_id}/settlements/{settlement_id}", status_code=status.HTTP_204_NO_CONTENT, responses=LEDGER
+)
+def delete_settlement(session: SessionDep, access: PathEditor, settlement_id: int) -> Response:
+    """Delete a settlement (owner or editor)."""
+    ledgers.delete_settlement(session, access=access, settlement_id=settlement_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{ledger_id}/balances", response_model=BalancesOut, responses=LEDGER)
+def read_balances(session: SessionDep, access: PathReader) -> BalancesOut:
+    """Each member's balance and the fewest transfers that bring them all to zero."""
+    return ledgers.balances(session, access=access)

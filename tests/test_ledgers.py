@@ -1,0 +1,445 @@
+"""Shared ledgers: CRUD, invitations, members and roles, and every part-1 route working per ledger."""
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, delete, func, select
+
+from app.models import Expense, ExpenseSplit, LedgerMember, MonthlyTotal
+from app.services import expenses as expenses_service
+from tests.factories import PASSWORD, add_budget, add_expense, expense_body, refused, register
+
+Headers = dict[str, str]
+
+
+def me(client: TestClient, headers: Headers) -> int:
+    user_id: int = client.get("/api/me", headers=headers).json()["id"]
+    return user_id
+
+
+def new_ledger(client: TestClient, headers: Headers, name: str = "Flat", **extra: Any) -> dict[str, Any]:
+    response = client.post("/api/ledgers", json={"name": name, **extra}, headers=headers)
+    assert response.status_code == 201, response.text
+    ledger: dict[str, Any] = response.json()
+    return ledger
+
+
+def invite(client: TestClient, owner: Headers, ledger_id: int, role: str = "editor") -> str:
+    response = client.post(f"/api/ledgers/{ledger_id}/invitations", json={"role": role}, headers=owner)
+    assert response.status_code == 201, response.text
+    token: str = response.json()["token"]
+    return token
+
+
+def join(client: TestClient, headers: Headers, token: str) -> dict[str, Any]:
+    response = client.post("/api/ledgers/join", json={"token": token}, headers=headers)
+    assert response.status_code == 200, response.text
+    ledger: dict[str, Any] = response.json()
+    return ledger
+
+
+def shared(client: TestClient, *roles: str) -> tuple[int, Headers, list[Headers]]:
+    """A ledger owned by a new account, with one new member per role given."""
+    owner = register(client, display_name="Owner")
+    ledger_id = new_ledger(client, owner)["id"]
+    others = []
+    for role in roles:
+        headers = register(client)
+        join(client, headers, invite(client, owner, ledger_id, role))
+        others.append(headers)
+    return ledger_id, owner, others
+
+
+# Ledgers
+
+
+def test_personal_ledger_comes_first_and_a_new_ledger_is_owned(client: TestClient) -> None:
+    headers = register(client)
+    client.patch("/api/me", json={"currency": "EUR"}, headers=headers)
+    created = new_ledger(client, headers, name="  Zoo trip ")
+    new_ledger(client, headers, name="Apartment", currency="usd")
+    assert created["name"] == "Zoo trip"
+    assert created["currency"] == "EUR"  # the personal ledger's
+    assert (created["personal"], created["role"]) == (False, "owner")
+    assert [m["user_id"] for m in created["members"]] == [me(client, headers)]
+    listed = client.get("/api/ledgers", headers=headers).json()
+    assert [(ledger["name"], ledger["personal"], ledger["currency"]) for ledger in listed] == [
+        ("Personal", True, "EUR"),
+        ("Apartment", False, "USD"),
+        ("Zoo trip", False, "EUR"),
+    ]
+    assert client.get(f"/api/ledgers/{created['id']}", headers=headers).json() == created
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"name": ""}, {"name": "   "}, {"name": "x" * 61}, {"name": "A", "currency": "EURO"}]
+)
+def test_create_ledger_refuses_bad_bodies(client: TestClient, body: dict[str, Any]) -> None:
+    assert client.post("/api/ledgers", json=body, headers=register(client)).status_code == 422
+
+
+def test_update_and_delete_a_ledger(client: TestClient, engine: Engine) -> None:
+    ledger_id, owner, (editor,) = shared(client, "editor")
+    changed = client.patch(
+        f"/api/ledgers/{ledger_id}", json={"name": "Home", "currency": "gbp"}, headers=owner
+    )
+    assert (changed.json()["name"], changed.json()["currency"]) == ("Home", "GBP")
+    client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=editor)
+    conflict = client.patch(f"/api/ledgers/{ledger_id}", json={"currency": "EUR"}, headers=owner)
+    assert conflict.status_code == 409
+    assert (
+        client.patch(f"/api/ledgers/{ledger_id}", json={"name": "Home 2"}, headers=editor).status_code == 403
+    )
+    assert client.delete(f"/api/ledgers/{ledger_id}", headers=editor).status_code == 403
+    assert client.delete(f"/api/ledgers/{ledger_id}", headers=owner).status_code == 204
+    assert client.get(f"/api/ledgers/{ledger_id}", headers=editor).status_code == 404
+    with engine.connect() as conn:  # everything in it went with it
+        assert conn.scalar(select(func.count()).select_from(Expense)) == 0
+        assert conn.scalar(select(func.count()).select_from(ExpenseSplit)) == 0
+        assert conn.scalar(select(func.count()).select_from(MonthlyTotal)) == 0
+
+
+def test_the_personal_ledger_cannot_be_deleted(client: TestClient) -> None:
+    headers = register(client)
+    personal = client.get("/api/ledgers", headers=headers).json()[0]
+    assert client.delete(f"/api/ledgers/{personal['id']}", headers=headers).status_code == 409
+
+
+LEDGER_ROUTES = [
+    ("GET", "", None),
+    ("PATCH", "", {"name": "X"}),
+    ("DELETE", "", None),
+    ("POST", "/invitations", {"role": "viewer"}),
+    ("GET", "/settlements", None),
+    ("GET", "/balances", None),
+    ("POST", "/settlements", {"from_user_id": 1, "to_user_id": 2, "amount": 1, "date": "2026-01-01"}),
+]
+
+
+@pytest.mark.parametrize(("method", "suffix", "body"), LEDGER_ROUTES)
+def test_ledger_routes_are_404_for_a_stranger_and_401_anonymous(
+    client: TestClient, method: str, suffix: str, body: Any
+) -> None:
+    ledger_id, _, _ = shared(client)
+    stranger = register(client)
+    for path in (
+        f"/api/ledgers/{ledger_id}{suffix}",
+        f"/api/ledgers/99999{suffix}",
+        f"/api/ledgers/{2**64}{suffix}",
+    ):
+        assert client.request(method, path, json=body, headers=stranger).status_code == 404, path
+    assert client.request(method, f"/api/ledgers/{ledger_id}{suffix}", json=body).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("PATCH", "", {"name": "X"}),
+        ("DELETE", "", None),
+        ("POST", "/invitations", {"role": "viewer"}),
+        ("POST", "/settlements", {"from_user_id": 1, "to_user_id": 2, "amount": 1, "date": "2026-01-01"}),
+    ],
+)
+def test_a_viewer_cannot_change_the_ledger(client: TestClient, method: str, suffix: str, body: Any) -> None:
+    ledger_id, _, (viewer,) = shared(client, "viewer")
+    response = client.request(method, f"/api/ledgers/{ledger_id}{suffix}", json=body, headers=viewer)
+    assert response.status_code == 403
+    assert "viewer" in response.json()["detail"]
+
+
+def test_an_editor_cannot_invite(client: TestClient) -> None:
+    ledger_id, _, (editor,) = shared(client, "editor")
+    response = client.post(f"/api/ledgers/{ledger_id}/invitations", json={"role": "viewer"}, headers=editor)
+    assert response.status_code == 403
+
+
+# Invitations and members
+
+
+def test_invitation_link_is_single_use_and_checks_its_body(client: TestClient) -> None:
+    ledger_id, owner, _ = shared(client)
+    response = client.post(f"/api/ledgers/{ledger_id}/invitations", json={"role": "viewer"}, headers=owner)
+    link = response.json()
+    assert link["url"].endswith(f"/#/join/{link['token']}")
+    guest = register(client)
+    joined = join(client, guest, link["token"])
+    assert (joined["id"], joined["role"]) == (ledger_id, "viewer")
+    assert [m["role"] for m in joined["members"]] == ["owner", "viewer"]
+    again = client.post("/api/ledgers/join", json={"token": link["token"]}, headers=register(client))
+    assert again.status_code == 403
+    assert client.post("/api/ledgers/join", json={"token": "nope"}, headers=guest).status_code == 403
+    assert refused(client.post("/api/ledgers/join", json={"token": "a b"}, headers=guest)) == ["body.token"]
+    assert client.post("/api/ledgers/join", json={"token": link["token"]}).status_code == 401
+    for body in (
+        {"role": "owner"},
+        {"role": "editor", "valid_days": 31},
+        {"role": "viewer", "valid_days": 0},
+    ):
+        bad = client.post(f"/api/ledgers/{ledger_id}/invitations", json=body, headers=owner)
+        assert bad.status_code == 422, body
+
+
+def test_joining_a_ledger_you_are_in_is_409_and_keeps_the_link(client: TestClient) -> None:
+    ledger_id, owner, _ = shared(client)
+    token = invite(client, owner, ledger_id)
+    assert client.post("/api/ledgers/join", json={"token": token}, headers=owner).status_code == 409
+    join(client, register(client), token)  # not spent by the refused join
+
+
+def test_two_joins_with_one_invitation_at_once_one_wins(client: TestClient) -> None:
+    ledger_id, owner, _ = shared(client)
+    token = invite(client, owner, ledger_id)
+    racers = [register(client) for _ in range(2)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        codes = sorted(
+            pool.map(
+                lambda h: client.post("/api/ledgers/join", json={"token": token}, headers=h).status_code,
+                racers,
+            )
+        )
+    assert codes == [200, 403]
+    assert len(client.get(f"/api/ledgers/{ledger_id}", headers=owner).json()["members"]) == 2
+
+
+def test_roles_change_and_the_last_owner_stays(client: TestClient) -> None:
+    ledger_id, owner, (editor,) = shared(client, "editor")
+    owner_id, editor_id = me(client, owner), me(client, editor)
+    demote = client.patch(
+        f"/api/ledgers/{ledger_id}/members/{owner_id}", json={"role": "editor"}, headers=owner
+    )
+    assert demote.status_code == 409
+    path = f"/api/ledgers/{ledger_id}/members/{editor_id}"
+    assert client.patch(path, json={"role": "owner"}, headers=editor).status_code == 403
+    assert client.patch(path, json={"role": "boss"}, headers=owner).status_code == 422
+    assert (
+        client.patch(
+            f"/api/ledgers/{ledger_id}/members/424242", json={"role": "owner"}, headers=owner
+        ).status_code
+        == 404
+    )
+    promoted = client.patch(path, json={"role": "owner"}, headers=owner)
+    assert promoted.status_code == 200
+    assert (promoted.json()["user_id"], promoted.json()["role"]) == (editor_id, "owner")
+    # With two owners, the first may step down, and leave.
+    assert (
+        client.patch(
+            f"/api/ledgers/{ledger_id}/members/{owner_id}", json={"role": "viewer"}, headers=owner
+        ).status_code
+        == 200
+    )
+    assert client.delete(f"/api/ledgers/{ledger_id}/members/{owner_id}", headers=owner).status_code == 204
+    assert client.get(f"/api/ledgers/{ledger_id}", headers=owner).status_code == 404
+
+
+def test_removing_members(client: TestClient) -> None:
+    ledger_id, owner, (editor, viewer) = shared(client, "editor", "viewer")
+    owner_id, editor_id, viewer_id = me(client, owner), me(client, editor), me(client, viewer)
+    assert client.delete(f"/api/ledgers/{ledger_id}/members/{editor_id}", headers=viewer).status_code == 403
+    assert client.delete(f"/api/ledgers/{ledger_id}/members/{owner_id}", headers=owner).status_code == 409
+    assert client.delete(f"/api/ledgers/{ledger_id}/members/{viewer_id}", headers=viewer).status_code == 204
+    assert client.delete(f"/api/ledgers/{ledger_id}/members/{editor_id}", headers=owner).status_code == 204
+    assert client.get(f"/api/ledgers/{ledger_id}", headers=editor).status_code == 404
+    personal = client.get("/api/ledgers", headers=owner).json()[0]["id"]
+    assert client.delete(f"/api/ledgers/{personal}/members/{owner_id}", headers=owner).status_code == 409
+
+
+def test_a_member_with_a_balance_cannot_leave_until_settled(client: TestClient) -> None:
+    ledger_id, owner, (editor,) = shared(client, "editor")
+    owner_id, editor_id = me(client, owner), me(client, editor)
+    client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(amount=10), headers=owner)
+    leave = client.delete(f"/api/ledgers/{ledger_id}/members/{editor_id}", headers=editor)
+    assert leave.status_code == 409
+    assert "settle up" in leave.json()["detail"]
+    settle = {"from_user_id": editor_id, "to_user_id": owner_id, "amount": 5, "date": "2026-11-11"}
+    assert (
+        client.post(f"/api/ledgers/{ledger_id}/settlements", json=settle, headers=editor).status_code == 201
+    )
+    assert client.delete(f"/api/ledgers/{ledger_id}/members/{editor_id}", headers=editor).status_code == 204
+
+
+def test_a_member_removed_before_posting_gets_404_and_nothing_is_written(
+    client: TestClient, engine: Engine
+) -> None:
+    ledger_id, owner, (editor,) = shared(client, "editor")
+    assert (
+        client.delete(f"/api/ledgers/{ledger_id}/members/{me(client, editor)}", headers=owner).status_code
+        == 204
+    )
+    response = client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=editor)
+    assert response.status_code == 404
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Expense)) == 0
+        assert conn.scalar(select(func.count()).select_from(ExpenseSplit)) == 0
+
+
+# Every part-1 route works per ledger
+
+WRITES = [
+    ("POST", "/api/expenses", expense_body()),
+    ("POST", "/api/budgets", {"category": "Food", "amount": 10}),
+    (
+        "POST",
+        "/api/recurring",
+        {"category": "Rent", "amount": 5, "frequency": "monthly", "start_date": "2026-01-01"},
+    ),
+    ("POST", "/api/expenses/import", None),
+]
+READS = [
+    "/api/expenses",
+    "/api/expenses/export.csv",
+    "/api/budgets",
+    "/api/recurring",
+    "/api/summary?month=2026-11",
+    "/api/stats?start=2026-01-01&end=2026-12-31",
+    "/api/categories",
+]
+
+
+def _write(client: TestClient, method: str, path: str, body: Any, headers: Headers, ledger: int) -> int:
+    url = f"{path}?ledger={ledger}"
+    if body is None:  # the import
+        files = {"file": ("e.csv", b"date,category,amount,description\n2026-01-02,Food,1.00,x\n", "text/csv")}
+        return client.post(url, files=files, headers=headers).status_code
+    return client.request(method, url, json=body, headers=headers).status_code
+
+
+@pytest.mark.parametrize("path", READS)
+def test_reads_in_a_ledger_you_are_not_in_are_404(client: TestClient, path: str) -> None:
+    ledger_id, _, (viewer,) = shared(client, "viewer")
+    stranger = register(client)
+    joiner = "&" if "?" in path else "?"
+    assert client.get(f"{path}{joiner}ledger={ledger_id}", headers=stranger).status_code == 404
+    assert client.get(f"{path}{joiner}ledger=987654", headers=stranger).status_code == 404
+    assert client.get(f"{path}{joiner}ledger={ledger_id}", headers=viewer).status_code == 200
+
+
+@pytest.mark.parametrize(("method", "path", "body"), WRITES)
+def test_writes_need_membership_and_an_editor(client: TestClient, method: str, path: str, body: Any) -> None:
+    ledger_id, _, (viewer, editor) = shared(client, "viewer", "editor")
+    assert _write(client, method, path, body, register(client), ledger_id) == 404
+    assert _write(client, method, path, body, viewer, ledger_id) == 403
+    assert _write(client, method, path, body, editor, ledger_id) in (200, 201)
+
+
+def test_objects_are_found_in_any_of_your_ledgers_but_not_under_another(client: TestClient) -> None:
+    ledger_id, owner, (viewer, editor) = shared(client, "viewer", "editor")
+    expense = client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=editor).json()
+    budget = client.post(
+        f"/api/budgets?ledger={ledger_id}", json={"category": "Food", "amount": 10}, headers=editor
+    ).json()
+    rule_body = {"category": "Rent", "amount": 5, "frequency": "monthly", "start_date": "2030-01-01"}
+    rule = client.post(f"/api/recurring?ledger={ledger_id}", json=rule_body, headers=editor).json()
+    personal = client.get("/api/ledgers", headers=viewer).json()[0]["id"]
+    stranger = register(client)
+    for path, change in (
+        (f"/api/expenses/{expense['id']}", {"description": "x"}),
+        (f"/api/budgets/{budget['id']}", {"amount": 11}),
+        (f"/api/recurring/{rule['id']}", {"amount": 6}),
+    ):
+        if "budgets" not in path:
+            assert client.get(path, headers=viewer).status_code == 200
+            assert client.get(f"{path}?ledger={ledger_id}", headers=viewer).status_code == 200
+            assert client.get(f"{path}?ledger={personal}", headers=viewer).status_code == 404
+            assert client.get(path, headers=stranger).status_code == 404
+        assert client.patch(path, json=change, headers=viewer).status_code == 403
+        assert client.patch(path, json=change, headers=stranger).status_code == 404
+        assert client.patch(f"{path}?ledger={personal}", json=change, headers=editor).status_code == 404
+        assert client.patch(path, json=change, headers=editor).status_code == 200
+        assert client.delete(path, headers=viewer).status_code == 403
+        assert client.delete(path, headers=stranger).status_code == 404
+        assert client.delete(path, headers=owner).status_code == 204
+
+
+def test_budgets_and_categories_are_per_ledger(client: TestClient) -> None:
+    ledger_id, owner, (editor,) = shared(client, "editor")
+    add_budget(client, owner, "Food", 100)
+    client.post(f"/api/budgets?ledger={ledger_id}", json={"category": "food", "amount": 50}, headers=editor)
+    add_expense(client, owner, category="Books", amount=3)
+    client.post(
+        f"/api/expenses?ledger={ledger_id}", json=expense_body(category="Rent", amount=7), headers=editor
+    )
+    mine = client.get("/api/categories", headers=owner).json()
+    ours = client.get(f"/api/categories?ledger={ledger_id}", headers=owner).json()
+    assert [c["category"] for c in mine] == ["Books", "Food"]
+    assert [c["category"] for c in ours] == ["food", "Rent"]
+    summary = client.get(f"/api/summary?month=2026-11&ledger={ledger_id}", headers=editor).json()
+    assert summary["total_spent"] == 7
+    listed = client.get(f"/api/expenses?ledger={ledger_id}", headers=owner).json()
+    assert (listed["total"], listed["total_amount"]) == (1, 7)
+
+
+def test_delete_me_with_a_balance_is_409_naming_the_ledger_and_an_heir_owns_it(client: TestClient) -> None:
+    ledger_id, owner, (editor, viewer) = shared(client, "editor", "viewer")
+    client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(amount=9), headers=owner)
+    refused_delete = client.request("DELETE", "/api/me", json={"password": PASSWORD}, headers=owner)
+    assert refused_delete.status_code == 409
+    assert "Flat" in refused_delete.json()["detail"]
+    for expense in client.get(f"/api/expenses?ledger={ledger_id}", headers=owner).json()["items"]:
+        client.delete(f"/api/expenses/{expense['id']}", headers=owner)
+    assert client.request("DELETE", "/api/me", json={"password": PASSWORD}, headers=owner).status_code == 204
+    ledger = client.get(f"/api/ledgers/{ledger_id}", headers=editor).json()
+    assert [(m["user_id"], m["role"]) for m in ledger["members"]] == [
+        (me(client, editor), "owner"),
+        (me(client, viewer), "viewer"),
+    ]
+
+
+def test_deleting_an_account_keeps_what_it_added_to_a_shared_ledger(client: TestClient) -> None:
+    ledger_id, owner, (editor,) = shared(client, "editor")
+    editor_id = me(client, editor)
+    split = [{"user_id": editor_id, "shares": 1}]
+    client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(amount=4, split=split), headers=editor)
+    assert client.request("DELETE", "/api/me", json={"password": PASSWORD}, headers=editor).status_code == 204
+    listed = client.get(f"/api/expenses?ledger={ledger_id}", headers=owner).json()
+    assert listed["total"] == 1
+    balances = client.get(f"/api/ledgers/{ledger_id}/balances", headers=owner).json()
+    assert [m["balance"] for m in balances["members"]] == [0]
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+def test_join_is_post_only(client: TestClient, method: str) -> None:
+    response = client.request(method, "/api/ledgers/join", json={"token": "x"}, headers=register(client))
+    assert response.status_code == 405
+
+
+def test_account_export_holds_every_ledger_it_owns_and_no_other(client: TestClient) -> None:
+    ledger_id, owner, (editor,) = shared(client, "editor")
+    client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(description="shared"), headers=editor)
+    add_expense(client, owner, description="mine")
+    add_expense(client, editor, description="theirs")
+    owned = client.get("/api/me/export", headers=owner).json()
+    assert [(ledger["name"], ledger["personal"]) for ledger in owned["ledgers"]] == [
+        ("Personal", True),
+        ("Flat", False),
+    ]
+    assert sorted(e["description"] for e in owned["expenses"]) == ["mine", "shared"]
+    editors = client.get("/api/me/export", headers=editor).json()
+    assert [e["description"] for e in editors["expenses"]] == ["theirs"]
+
+
+def test_a_member_removed_while_posting_gets_404_and_nothing_is_written(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger_id, _, (editor,) = shared(client, "editor")
+    editor_id = me(client, editor)
+    resolve = expenses_service.resolve_split
+
+    def removed_meanwhile(*args: Any) -> Any:
+        # After the request's access was resolved, before its write: the owner removes the editor.
+        with engine.begin() as conn:
+            conn.execute(
+                delete(LedgerMember).where(
+                    LedgerMember.user_id == editor_id, LedgerMember.ledger_id == ledger_id
+                )
+            )
+        return resolve(*args)
+
+    monkeypatch.setattr(expenses_service, "resolve_split", removed_meanwhile)
+    response = client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=editor)
+    assert response.status_code == 404
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Expense)) == 0
+        assert conn.scalar(select(func.count()).select_from(ExpenseSplit)) == 0
+        assert conn.scalar(select(func.count()).select_from(MonthlyTotal)) == 0
