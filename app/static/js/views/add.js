@@ -4,8 +4,8 @@
 import { api } from "../api.js";
 import { today } from "../dates.js";
 import { el, emit } from "../dom.js";
-import { formErrorLine, say, showSaveError } from "../forms.js";
-import { checkExpense, expenseFields } from "./expense-form.js";
+import { formErrorLine, say } from "../forms.js";
+import { checkExpense, expenseFields, showExpenseError } from "./expense-form.js";
 
 /** `context` is {ledger, me}: a shared ledger adds Paid by and Split. */
 export function addView(context = null) {
@@ -46,7 +46,7 @@ export function addView(context = null) {
       emit(root, "expenses-changed", { action: "added", expense });
       fields.amount.input.focus();
     } catch (error) {
-      showSaveError(fields, error, { formError });
+      showExpenseError(fields, error, formError);
     } finally {
       button.disabled = false;
       form.removeAttribute("aria-busy");

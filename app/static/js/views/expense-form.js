@@ -1,7 +1,16 @@
 // The expense fields, shared by the quick-add form and the edit dialog: Date, Category, Amount,
 // Description and, in a ledger with more than one member, Paid by and Split.
 
-import { amountField, categoryField, clearErrors, descriptionField, field, focusProblem, readAmount } from "../forms.js";
+import {
+  amountField,
+  categoryField,
+  clearErrors,
+  descriptionField,
+  field,
+  focusProblem,
+  readAmount,
+  showSaveError,
+} from "../forms.js";
 import { splitFields } from "./ledger.js";
 
 // The Paid by/Split helper of a set of fields, kept beside them so the fields stay a plain map
@@ -51,4 +60,20 @@ export function checkExpense(fields) {
     description: fields.description.input.value,
     ...sharing,
   };
+}
+
+/**
+ * A failed save of these fields. A problem inside the split (["body", "split", 0, "amount"]) is
+ * the Split's, not the Amount field's that its last name would pick.
+ */
+export function showExpenseError(fields, error, formError) {
+  const detail = Array.isArray(error?.detail) ? error.detail : [];
+  const inSplit = fields.split ? detail.find((item) => Array.isArray(item?.loc) && item.loc[1] === "split") : null;
+  if (!inSplit) {
+    showSaveError(fields, error, { formError });
+    return;
+  }
+  const message = String(inSplit.msg ?? "").replace(/^Value error, /, "");
+  fields.split.setError(message.charAt(0).toUpperCase() + message.slice(1));
+  fields.split.input.focus();
 }

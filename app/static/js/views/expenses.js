@@ -4,10 +4,10 @@
 import { api } from "../api.js";
 import { formDialog } from "../dialog.js";
 import { el, emit, uid } from "../dom.js";
-import { amountValue, errorMessage, formErrorLine, say, showSaveError } from "../forms.js";
+import { amountValue, errorMessage, formErrorLine, say } from "../forms.js";
 import { formatDate, formatRowDate, money } from "../format.js";
 import { periodNoun } from "../period.js";
-import { checkExpense, expenseFields, fillSplit } from "./expense-form.js";
+import { checkExpense, expenseFields, fillSplit, showExpenseError } from "./expense-form.js";
 import { toast } from "./toast.js";
 
 /**
@@ -161,7 +161,7 @@ export function expensesView(ledgerContext = null) {
             emit(root, "expenses-changed", { action: "edited" });
             toast("Expense saved.");
           } catch (error) {
-            showSaveError(fields, error, { formError });
+            showExpenseError(fields, error, formError);
           }
         },
       },

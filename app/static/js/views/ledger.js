@@ -25,7 +25,7 @@ export function ledgerPicker(ledgers, current) {
     { id, class: "ledger-select" },
     ledgers.map((l) => el("option", { value: String(l.id), selected: l.id === current.id }, l.name)),
   );
-  const settings = el("button", { type: "button", class: "ghost" }, "Ledger settings");
+  const settings = el("button", { type: "button", class: "ghost" }, "Manage ledger");
   const root = el("div", { class: "ledger-picker" }, el("label", { for: id }, "Ledger"), select, settings);
   select.addEventListener("change", () => emit(root, "ledger-change", { id: Number(select.value) }));
   settings.addEventListener("click", () => emit(root, "ledger-settings"));
