@@ -100,6 +100,13 @@ def test_two_people_share_a_ledger_split_one_to_two_and_settle_up(
     balances = page.get_by_role("list", name="Balances")
     expect(balances.get_by_role("listitem").filter(has_text="Alice")).to_contain_text("20.00")
     assert serious(page) == []
+    # The edit dialog shows the split as it was saved.
+    page.get_by_role("button", name="Edit", exact=True).click()
+    edit = page.get_by_role("dialog", name="Edit expense")
+    expect(edit.get_by_label("Paid by").locator("option:checked")).to_have_text("Alice")
+    expect(edit.get_by_label("How to split")).to_have_value("shares")
+    expect(edit.get_by_label("Bob: shares")).to_have_value("2")
+    page.keyboard.press("Escape")
 
     bob_page.reload()
     expect(expense_rows(bob_page)).to_have_count(1)
