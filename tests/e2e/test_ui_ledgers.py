@@ -154,3 +154,29 @@ def test_a_viewer_sees_no_control_that_changes_data_and_keeps_the_ledger_on_relo
     page.go_back()
     expect(page.get_by_label("Ledger", exact=True).locator("option:checked")).to_have_text("Flat")
     assert console_errors == []
+
+
+def test_the_owner_changes_a_role_and_removes_a_member(
+    page: Page, live_server: str, console_errors: list[str]
+) -> None:
+    owner = register(page, live_server, display_name="Olga")
+    member = register(page, live_server, display_name="Vic")
+    ledger = shared_ledger(page, live_server, owner, member, "viewer")
+    log_in(page, live_server, owner, f"/#/l/{ledger['id']}")
+    expect(page.get_by_label("Paid by")).to_be_visible()
+
+    page.get_by_role("button", name="Manage ledger").click()
+    settings = page.get_by_role("dialog", name="Ledger settings")
+    settings.get_by_label("Role of Vic").select_option("editor")
+    settings.get_by_role("button", name="Cancel").click()
+    page.get_by_role("button", name="Manage ledger").click()
+    expect(settings.get_by_label("Role of Vic")).to_have_value("editor")  # read again from the API
+
+    settings.get_by_role("button", name="Remove Vic").click()
+    expect(settings.get_by_text("Vic")).to_have_count(0)
+    settings.get_by_role("button", name="Cancel").click()
+    # One member left: no Paid by, no Split, no Balances.
+    expect(page.get_by_role("button", name="Add expense")).to_be_visible()
+    expect(page.get_by_label("Paid by")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Balances")).to_have_count(0)
+    assert console_errors == []

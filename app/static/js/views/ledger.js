@@ -12,9 +12,9 @@ import { toast } from "./toast.js";
 const ROLES = ["owner", "editor", "viewer"];
 
 /** How a member is shown: the display name, else the e-mail; never an id. */
-export function memberName(ledger, userId) {
+export function memberName(ledger, userId, fallback = "Former member") {
   const member = ledger.members.find((m) => m.user_id === userId);
-  return member ? member.display_name || member.email : `Former member`;
+  return member ? member.display_name || member.email : fallback;
 }
 
 /** Emits "ledger-change" {id}, "ledger-settings" and "ledger-new". */
@@ -134,7 +134,7 @@ export function balancesView() {
         el(
           "li",
           { class: "balance" },
-          el("span", {}, memberName(ledger, m.user_id)),
+          el("span", {}, memberName(ledger, m.user_id, m.display_name)),
           el("span", { class: "balance-amount" }, money(m.balance)),
         ),
       ),
@@ -142,8 +142,9 @@ export function balancesView() {
     settled.hidden = balances.transfers.length > 0;
     transfers.replaceChildren(
       ...balances.transfers.map((t) => {
-        const from = memberName(ledger, t.from_user_id);
-        const to = memberName(ledger, t.to_user_id);
+        const named = (id) => memberName(ledger, id, balances.members.find((m) => m.user_id === id)?.display_name);
+        const from = named(t.from_user_id);
+        const to = named(t.to_user_id);
         const button = el("button", { type: "button", class: "small write" }, "Settle up");
         button.setAttribute("aria-label", `Settle up: ${from} pays ${to} ${money(t.amount)}`);
         button.hidden = !canWrite;
@@ -222,6 +223,9 @@ export function openNewLedger(anchor, currency) {
  */
 export function openLedgerSettings(anchor, ledger, me) {
   const owner = ledger.role === "owner";
+  // Role changes and removals take effect at once, but the dashboard is rebuilt only when the
+  // dialog closes: rebuilding it now would take the open dialog with it.
+  let membersChanged = false;
   const formError = formErrorLine();
   const fields = {
     name: field("Name", { type: "text", name: "name", value: ledger.name, maxlength: 60, disabled: !owner }),
@@ -257,7 +261,7 @@ export function openLedgerSettings(anchor, ledger, me) {
             try {
               await api.updateMember(ledger.id, m.user_id, { role: role.value });
               m.role = role.value;
-              emit(anchor, "ledger-updated", { ledger });
+              membersChanged = true;
             } catch (error) {
               role.value = m.role;
               say(membersError, errorMessage(error));
@@ -270,7 +274,7 @@ export function openLedgerSettings(anchor, ledger, me) {
               await api.removeMember(ledger.id, m.user_id);
               ledger.members = ledger.members.filter((x) => x.user_id !== m.user_id);
               renderMembers();
-              emit(anchor, "ledger-updated", { ledger });
+              membersChanged = true;
             } catch (error) {
               say(membersError, errorMessage(error));
             }
@@ -323,7 +327,7 @@ export function openLedgerSettings(anchor, ledger, me) {
     emit(anchor, "ledger-new");
   });
 
-  const { close } = formDialog(
+  const { dialog, close } = formDialog(
     anchor,
     {
       title: "Ledger settings",
@@ -361,4 +365,7 @@ export function openLedgerSettings(anchor, ledger, me) {
     owner ? el("div", { class: "invite-link" }, link.wrap, copy) : null,
     el("div", { class: "ledger-actions" }, newLedger, ledger.personal ? null : leave),
   );
+  dialog.addEventListener("close", () => {
+    if (membersChanged) emit(anchor, "ledger-updated", { ledger });
+  });
 }
