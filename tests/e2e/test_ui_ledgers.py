@@ -51,8 +51,10 @@ def test_two_people_share_a_ledger_split_one_to_two_and_settle_up(
     log_in(page, live_server, alice)
     page.get_by_role("button", name="Manage ledger").click()
     page.get_by_role("button", name="New ledger").click()
-    page.get_by_label("Name").fill("Flat")
-    page.get_by_role("button", name="Create ledger").click()
+    # The settings dialog closes as New ledger opens: speak to the new one by its name.
+    created = page.get_by_role("dialog", name="New ledger")
+    created.get_by_label("Name").fill("Flat")
+    created.get_by_role("button", name="Create ledger").click()
     expect(page.get_by_label("Ledger", exact=True)).to_have_value(re.compile(r"^\d+$"))
     expect(page.get_by_label("Ledger", exact=True).locator("option:checked")).to_have_text("Flat")
     assert re.search(r"#/l/\d+/month/", page.url)
