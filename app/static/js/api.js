@@ -118,6 +118,18 @@ function filenameFrom(disposition, fallback) {
   return match ? decodeURIComponent(match[1]) : fallback;
 }
 
+/**
+ * The ledger the dashboard works in: every ledger-data call sends `ledger=<id>`, so a view never
+ * has to remember it. null means the personal ledger (the API's default, so no parameter).
+ */
+export const scope = { ledger: null };
+
+function inLedger(query = {}) {
+  return scope.ledger === null ? query : { ...query, ledger: scope.ledger };
+}
+
+const ledgerPath = (id, rest = "") => `/api/ledgers/${encodeURIComponent(id)}${rest}`;
+
 export const api = {
   register: (body) => json("POST", "/api/auth/register", { body, auth: false }),
   login: (body) => json("POST", "/api/auth/login", { body, auth: false }),
@@ -138,12 +150,12 @@ export const api = {
   changePassword: (body) => json("POST", "/api/me/password", { body }),
   deleteAccount: (body) => json("DELETE", "/api/me", { body }),
 
-  listExpenses: (query) => json("GET", "/api/expenses", { query }),
-  createExpense: (body) => json("POST", "/api/expenses", { body }),
-  updateExpense: (id, body) => json("PATCH", `/api/expenses/${encodeURIComponent(id)}`, { body }),
-  deleteExpense: (id) => json("DELETE", `/api/expenses/${encodeURIComponent(id)}`),
+  listExpenses: (query) => json("GET", "/api/expenses", { query: inLedger(query) }),
+  createExpense: (body) => json("POST", "/api/expenses", { body, query: inLedger() }),
+  updateExpense: (id, body) => json("PATCH", `/api/expenses/${encodeURIComponent(id)}`, { body, query: inLedger() }),
+  deleteExpense: (id) => json("DELETE", `/api/expenses/${encodeURIComponent(id)}`, { query: inLedger() }),
   async exportCsv(query) {
-    const response = await send("GET", "/api/expenses/export.csv", { query });
+    const response = await send("GET", "/api/expenses/export.csv", { query: inLedger(query) });
     const blob = await response.blob();
     return { blob, filename: filenameFrom(response.headers.get("Content-Disposition"), "expenses.csv") };
   },
@@ -161,20 +173,32 @@ export const api = {
       if (value === undefined || value === null) continue;
       form.append(key, key === "mapping" ? JSON.stringify(value) : value);
     }
-    return json("POST", "/api/expenses/import", { form });
+    return json("POST", "/api/expenses/import", { form, query: inLedger() });
   },
 
-  recurring: () => json("GET", "/api/recurring"),
-  createRecurring: (body) => json("POST", "/api/recurring", { body }),
-  updateRecurring: (id, body) => json("PATCH", `/api/recurring/${encodeURIComponent(id)}`, { body }),
-  deleteRecurring: (id) => json("DELETE", `/api/recurring/${encodeURIComponent(id)}`),
+  recurring: () => json("GET", "/api/recurring", { query: inLedger() }),
+  createRecurring: (body) => json("POST", "/api/recurring", { body, query: inLedger() }),
+  updateRecurring: (id, body) =>
+    json("PATCH", `/api/recurring/${encodeURIComponent(id)}`, { body, query: inLedger() }),
+  deleteRecurring: (id) => json("DELETE", `/api/recurring/${encodeURIComponent(id)}`, { query: inLedger() }),
 
-  saveBudget: (body) => json("POST", "/api/budgets", { body }),
-  updateBudget: (id, body) => json("PATCH", `/api/budgets/${encodeURIComponent(id)}`, { body }),
-  deleteBudget: (id) => json("DELETE", `/api/budgets/${encodeURIComponent(id)}`),
-  summary: (month) => json("GET", "/api/summary", { query: { month } }),
-  stats: (start, end, granularity) => json("GET", "/api/stats", { query: { start, end, granularity } }),
-  categories: () => json("GET", "/api/categories"),
+  saveBudget: (body) => json("POST", "/api/budgets", { body, query: inLedger() }),
+  updateBudget: (id, body) => json("PATCH", `/api/budgets/${encodeURIComponent(id)}`, { body, query: inLedger() }),
+  deleteBudget: (id) => json("DELETE", `/api/budgets/${encodeURIComponent(id)}`, { query: inLedger() }),
+  summary: (month) => json("GET", "/api/summary", { query: inLedger({ month }) }),
+  stats: (start, end, granularity) => json("GET", "/api/stats", { query: inLedger({ start, end, granularity }) }),
+  categories: () => json("GET", "/api/categories", { query: inLedger() }),
+
+  ledgers: () => json("GET", "/api/ledgers"),
+  createLedger: (body) => json("POST", "/api/ledgers", { body }),
+  updateLedger: (id, body) => json("PATCH", ledgerPath(id), { body }),
+  deleteLedger: (id) => json("DELETE", ledgerPath(id)),
+  inviteToLedger: (id, body) => json("POST", ledgerPath(id, "/invitations"), { body }),
+  joinLedger: (token) => json("POST", "/api/ledgers/join", { body: { token } }),
+  updateMember: (id, userId, body) => json("PATCH", ledgerPath(id, `/members/${encodeURIComponent(userId)}`), { body }),
+  removeMember: (id, userId) => json("DELETE", ledgerPath(id, `/members/${encodeURIComponent(userId)}`)),
+  balances: (id) => json("GET", ledgerPath(id, "/balances")),
+  settle: (id, body) => json("POST", ledgerPath(id, "/settlements"), { body }),
 
   resetPassword: (body) => json("POST", "/api/auth/reset", { body, auth: false }),
   forgotPassword: (body) => json("POST", "/api/auth/forgot", { body, auth: false }),

@@ -42,9 +42,10 @@ export function emit(node, name, detail = {}) {
   node.dispatchEvent(new CustomEvent(name, { bubbles: true, detail }));
 }
 
-/** One of the small buttons on a list row; `label` says which row it acts on, for screen readers. */
+/** One of the small buttons on a list row that change data (hidden from viewers by the "write"
+ * class); `label` says which row it acts on, for screen readers. */
 export function rowButton(text, label, onclick, { danger = false } = {}) {
-  return el("button", { type: "button", class: danger ? "small danger-text" : "small", "aria-label": label, onclick }, text);
+  return el("button", { type: "button", class: danger ? "small danger-text write" : "small write", "aria-label": label, onclick }, text);
 }
 
 /** Save a Blob as a file through a temporary link (the API answered it; nothing is navigated). */

@@ -1,7 +1,7 @@
 // Wires the views together: who is logged in, which period is shown, and what to reload when
 // something changes. Views render from what they are given and report upward with events.
 
-import { ApiError, SESSION_EXPIRED, api, session } from "./api.js";
+import { ApiError, SESSION_EXPIRED, api, scope, session } from "./api.js";
 import { download, el } from "./dom.js";
 import { setCurrency } from "./format.js";
 import { CATEGORY_LIST_ID } from "./forms.js";
@@ -13,6 +13,7 @@ import { authView } from "./views/auth.js";
 import { budgetsView } from "./views/budgets.js";
 import { chartsView } from "./views/charts.js";
 import { expensesView } from "./views/expenses.js";
+import { balancesView, ledgerPicker, openLedgerSettings, openNewLedger } from "./views/ledger.js";
 import { openImport } from "./views/import.js";
 import { periodView } from "./views/period.js";
 import { recurringView } from "./views/recurring.js";
@@ -21,12 +22,27 @@ import { totalsView } from "./views/totals.js";
 import { toast } from "./views/toast.js";
 
 const app = document.getElementById("app");
-const state = { user: null, period: null, q: "", listSeq: 0, dataSeq: 0 };
+const state = { user: null, ledgers: [], ledger: null, period: null, q: "", listSeq: 0, dataSeq: 0 };
 let views = null; // the dashboard's views while it is shown, null on the log-in screen
 
 const ADMIN_HASH = "#/admin";
 const INVITE_HASH = /^#\/invite\/([A-Za-z0-9_-]{1,128})$/;
 const RESET_HASH = /^#\/reset\/([A-Za-z0-9_-]{1,128})$/;
+const JOIN_HASH = /^#\/join\/([A-Za-z0-9_-]{1,128})$/;
+// A ledger other than the personal one is in the address before the period (#/l/7/month/2026-11),
+// so reload and Back keep it; the personal ledger keeps the short addresses it always had.
+const LEDGER_HASH = /^#\/l\/([0-9]{1,18})(\/.*)?$/;
+
+function ledgerFromHash(hash) {
+  const match = LEDGER_HASH.exec(hash ?? "");
+  return { id: match ? Number(match[1]) : null, rest: match ? `#${match[2] ?? ""}` : hash };
+}
+
+/** The address of a period in the ledger shown. */
+function addressOf(period, ledger = state.ledger) {
+  const hash = hashFor(period);
+  return ledger && !ledger.personal ? `#/l/${ledger.id}${hash.slice(1)}` : hash;
+}
 
 function showAuth(message = "") {
   views?.charts.destroy();
@@ -34,7 +50,8 @@ function showAuth(message = "") {
   state.user = null;
   document.title = "Log in · Expense Tracker";
   const invitation = INVITE_HASH.exec(location.hash)?.[1] ?? null;
-  app.replaceChildren(authView({ message, invitation }));
+  const joining = !message && JOIN_HASH.test(location.hash);
+  app.replaceChildren(authView({ message: joining ? "Log in to join the shared ledger." : message, invitation }));
 }
 
 /** A reset link's page, whoever is logged in here: the link is the proof. */
@@ -72,10 +89,17 @@ function themeToggle() {
   return button;
 }
 
-function showDashboard(user) {
+/** The dashboard of one ledger; switching ledgers builds it again for the other one. */
+function showDashboard(user, ledgers, ledger) {
+  views?.charts.destroy();
   state.user = user;
+  state.ledgers = ledgers;
+  state.ledger = ledger;
   state.q = "";
-  setCurrency(user.currency);
+  scope.ledger = ledger.personal ? null : ledger.id;
+  setCurrency(ledger.currency);
+  const context = { ledger, me: user };
+  const shared = ledger.members.length > 1;
   const who = el("span", { class: "who" }, user.display_name || user.email);
   const settingsButton = el("button", { type: "button", class: "ghost" }, "Settings");
   const logout = el("button", { type: "button", class: "ghost" }, "Log out");
@@ -85,9 +109,10 @@ function showDashboard(user) {
     admin: null,
     who,
     period: periodView(),
-    add: addView(),
+    add: addView(context),
     totals: totalsView(),
-    expenses: expensesView(),
+    expenses: expensesView(context),
+    balances: balancesView(),
     budgets: budgetsView(),
     recurring: recurringView(),
     charts: chartsView(),
@@ -98,10 +123,12 @@ function showDashboard(user) {
     { class: "topbar" },
     el("p", { class: "brand" }, el("img", { src: "/favicon.svg", alt: "", width: 24, height: 24 }), "Expense Tracker"),
     el("nav", { class: "topbar-actions", "aria-label": "Account" }, who, adminLink, settingsButton, themeToggle(), logout),
+    ledgerPicker(ledgers, ledger),
   );
   const main = el(
     "main",
-    { id: "main", class: "dashboard", tabindex: "-1" },
+    // A viewer's dashboard has no control that changes data: the "write" ones are hidden.
+    { id: "main", class: ledger.role === "viewer" ? "dashboard readonly" : "dashboard", tabindex: "-1" },
     el("h1", { class: "visually-hidden" }, "Dashboard"),
     views.period.root,
     views.totals.root,
@@ -109,7 +136,7 @@ function showDashboard(user) {
       "div",
       { class: "columns" },
       el("div", { class: "col-main" }, views.add.root, views.expenses.root),
-      el("div", { class: "col-side" }, views.budgets.root, views.recurring.root, views.charts.root),
+      el("div", { class: "col-side" }, shared ? views.balances.root : null, views.budgets.root, views.recurring.root, views.charts.root),
     ),
     views.categories,
   );
@@ -117,13 +144,23 @@ function showDashboard(user) {
   app.replaceChildren(header, main);
 
   settingsButton.addEventListener("click", () => openSettings(main, state.user));
+  header.addEventListener("ledger-change", (event) => {
+    const chosen = state.ledgers.find((l) => l.id === event.detail.id);
+    location.hash = addressOf(state.period ?? currentPeriod("month"), chosen);
+  });
+  header.addEventListener("ledger-settings", () => openLedgerSettings(main, state.ledger, state.user));
+  main.addEventListener("ledger-new", () => openNewLedger(main, state.ledger.currency));
+  main.addEventListener("ledger-created", (event) => reloadLedgers(event.detail.ledger.id));
+  main.addEventListener("ledger-updated", (event) => reloadLedgers(event.detail.ledger.id));
+  main.addEventListener("ledger-left", () => reloadLedgers(null));
+  main.addEventListener("balances-changed", () => loadBalances());
   logout.addEventListener("click", async () => {
     logout.disabled = true;
     await api.logout();
     showAuth("You have logged out.");
   });
   main.addEventListener("period-change", (event) => {
-    location.hash = hashFor(event.detail.period);
+    location.hash = addressOf(event.detail.period);
   });
   main.addEventListener("search", (event) => {
     if (event.detail.q === state.q) return;
@@ -143,9 +180,8 @@ function showDashboard(user) {
   main.addEventListener("budgets-changed", () => refresh({ list: false }));
   main.addEventListener("user-changed", (event) => {
     state.user = event.detail.user;
-    setCurrency(state.user.currency);
     views.who.textContent = state.user.display_name || state.user.email;
-    refresh();
+    reloadLedgers(state.ledger.id); // the personal ledger's currency follows the account's
   });
   main.addEventListener("account-deleted", () => {
     session.clear();
@@ -154,10 +190,51 @@ function showDashboard(user) {
   route();
 }
 
+/** Read the ledgers again and show `id` (or the personal ledger) at the period shown. */
+async function reloadLedgers(id) {
+  try {
+    const ledgers = await api.ledgers();
+    const ledger = ledgers.find((l) => l.id === id) ?? ledgers[0];
+    const period = state.period ?? currentPeriod("month");
+    history.replaceState(null, "", addressOf(period, ledger));
+    showDashboard(state.user, ledgers, ledger);
+  } catch (error) {
+    const message = failed(error);
+    if (message) toast(message, { error: true });
+  }
+}
+
+/** The Balances panel, in a ledger with several members. */
+function loadBalances() {
+  const { ledger } = state;
+  if (!views || ledger.members.length < 2) return;
+  api.balances(ledger.id).then(
+    (balances) => views && state.ledger === ledger && views.balances.show(ledger, balances, { canWrite: ledger.role !== "viewer" }),
+    (error) => {
+      const message = failed(error);
+      if (message && views) views.balances.showError(message);
+    },
+  );
+}
+
+/** #/join/<token> once logged in: join, then go to that ledger. */
+async function join(token) {
+  try {
+    const ledger = await api.joinLedger(token);
+    toast(`You joined ${ledger.name}.`);
+    history.replaceState(null, "", addressOf(currentPeriod("month"), ledger));
+    await reloadLedgers(ledger.id);
+  } catch (error) {
+    const message = failed(error);
+    history.replaceState(null, "", hashFor(currentPeriod("month")));
+    if (message) toast(`Could not join: ${message}`, { error: true });
+    route();
+  }
+}
 /** The Admin page in place of the dashboard (which keeps its state, hidden). */
 function showAdmin() {
   if (views.admin) views.admin.root.remove();
-  views.admin = adminView({ me: state.user, back: hashFor(state.period ?? currentPeriod("month")) });
+  views.admin = adminView({ me: state.user, back: addressOf(state.period ?? currentPeriod("month")) });
   views.main.hidden = true;
   views.main.removeAttribute("id");
   views.main.after(views.admin.root);
@@ -188,14 +265,25 @@ function route() {
     showAdmin();
     return;
   }
+  const joining = JOIN_HASH.exec(location.hash);
+  if (joining) {
+    join(joining[1]);
+    return;
+  }
   hideAdmin();
-  let period = fromHash(location.hash);
-  if (!period) {
-    period = currentPeriod("month");
-    history.replaceState(null, "", hashFor(period));
+  const address = ledgerFromHash(location.hash);
+  const ledger = state.ledgers.find((l) => l.id === address.id) ?? state.ledgers[0];
+  if (ledger !== state.ledger) {
+    showDashboard(state.user, state.ledgers, ledger); // routes again, in that ledger
+    return;
+  }
+  let period = fromHash(address.rest);
+  if (!period || address.id !== (ledger.personal ? null : ledger.id)) {
+    period = period ?? currentPeriod("month");
+    history.replaceState(null, "", addressOf(period));
   }
   state.period = period;
-  document.title = `${describePeriod(period)} · Expense Tracker`;
+  document.title = `${describePeriod(period)} · ${ledger.personal ? "" : `${ledger.name} · `}Expense Tracker`;
   views.period.update(period);
   refresh();
 }
@@ -225,6 +313,7 @@ async function loadList(offset = 0, cursor = null) {
 
 function refresh({ list = true } = {}) {
   if (list) loadList();
+  loadBalances();
   const seq = ++state.dataSeq;
   const { period } = state;
   const current = () => seq === state.dataSeq && views !== null;
@@ -299,7 +388,18 @@ document.querySelector(".skip-link")?.addEventListener("click", (event) => {
   target?.focus();
 });
 window.addEventListener(THEME_CHANGE, () => views?.charts.retheme());
-app.addEventListener("signed-in", (event) => showDashboard(event.detail.user));
+app.addEventListener("signed-in", (event) => enter(event.detail.user));
+
+async function enter(user) {
+  try {
+    const ledgers = await api.ledgers();
+    state.ledger = null;
+    showDashboard(user, ledgers, ledgers.find((l) => l.id === ledgerFromHash(location.hash).id) ?? ledgers[0]);
+  } catch (error) {
+    const message = failed(error);
+    showAuth(message ?? "Your session has ended. Please log in again.");
+  }
+}
 
 async function start() {
   const reset = RESET_HASH.exec(location.hash);
@@ -312,7 +412,7 @@ async function start() {
     return;
   }
   try {
-    showDashboard(await api.me());
+    await enter(await api.me());
   } catch (error) {
     const message = failed(error);
     showAuth(message ?? "Your session has ended. Please log in again.");

@@ -4,11 +4,12 @@
 import { api } from "../api.js";
 import { today } from "../dates.js";
 import { el, emit } from "../dom.js";
-import { formErrorLine, say, showSaveError } from "../forms.js";
-import { checkExpense, expenseFields } from "./expense-form.js";
+import { formErrorLine, say } from "../forms.js";
+import { checkExpense, expenseFields, showExpenseError } from "./expense-form.js";
 
-export function addView() {
-  const fields = expenseFields();
+/** `context` is {ledger, me}: a shared ledger adds Paid by and Split. */
+export function addView(context = null) {
+  const fields = expenseFields(context);
   fields.date.input.value = today();
   const formError = formErrorLine();
   const button = el("button", { type: "submit", class: "primary" }, "Add expense");
@@ -19,12 +20,14 @@ export function addView() {
     fields.category.wrap,
     fields.amount.wrap,
     fields.description.wrap,
+    fields.paid_by?.wrap,
+    fields.split?.wrap,
     el("div", { class: "add-submit" }, button),
     formError,
   );
   const root = el(
     "section",
-    { class: "card add-card", "aria-labelledby": "add-title" },
+    { class: "card add-card write", "aria-labelledby": "add-title" },
     el("h2", { id: "add-title" }, "Add an expense"),
     form,
   );
@@ -43,7 +46,7 @@ export function addView() {
       emit(root, "expenses-changed", { action: "added", expense });
       fields.amount.input.focus();
     } catch (error) {
-      showSaveError(fields, error, { formError });
+      showExpenseError(fields, error, formError);
     } finally {
       button.disabled = false;
       form.removeAttribute("aria-busy");

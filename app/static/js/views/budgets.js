@@ -17,7 +17,7 @@ export function budgetsView() {
   const cancel = el("button", { type: "button", class: "secondary", hidden: true }, "Cancel");
   const form = el(
     "form",
-    { class: "budget-form", novalidate: true, "aria-label": "Set a budget" },
+    { class: "budget-form write", novalidate: true, "aria-label": "Set a budget" },
     category.wrap,
     amount.wrap,
     el("div", { class: "budget-submit" }, save, cancel),

@@ -4,17 +4,17 @@
 import { api } from "../api.js";
 import { formDialog } from "../dialog.js";
 import { el, emit, uid } from "../dom.js";
-import { amountValue, errorMessage, formErrorLine, say, showSaveError } from "../forms.js";
+import { amountValue, errorMessage, formErrorLine, say } from "../forms.js";
 import { formatDate, formatRowDate, money } from "../format.js";
 import { periodNoun } from "../period.js";
-import { checkExpense, expenseFields } from "./expense-form.js";
+import { checkExpense, expenseFields, fillSplit, showExpenseError } from "./expense-form.js";
 import { toast } from "./toast.js";
 
 /**
  * Emits "search" {q}, "load-more", "export", "import" and "expenses-changed" {action}.
  * Call show(page, {period, q}) for a first page, append(page) for the next.
  */
-export function expensesView() {
+export function expensesView(ledgerContext = null) {
   let shown = 0;
   let total = 0;
   let nextCursor = null; // the API's keyset cursor for the next page, when it offers one
@@ -29,7 +29,7 @@ export function expensesView() {
     autocomplete: "off",
   });
   const exportButton = el("button", { type: "button", class: "secondary" }, "Export CSV");
-  const importButton = el("button", { type: "button", class: "secondary" }, "Import CSV");
+  const importButton = el("button", { type: "button", class: "secondary write" }, "Import CSV");
   const count = el("p", { class: "list-count", "aria-live": "polite" });
   const list = el("ul", { class: "expense-list", "aria-labelledby": "expenses-title" });
   const empty = el("p", { class: "empty", hidden: true });
@@ -130,19 +130,20 @@ export function expensesView() {
       el(
         "span",
         { class: "expense-actions" },
-        el("button", { type: "button", class: "small", "aria-describedby": descriptionId, onclick: () => edit(expense) }, "Edit"),
-        el("button", { type: "button", class: "small danger-text", "aria-describedby": descriptionId, onclick: () => remove(expense, item) }, "Delete"),
+        el("button", { type: "button", class: "small write", "aria-describedby": descriptionId, onclick: () => edit(expense) }, "Edit"),
+        el("button", { type: "button", class: "small danger-text write", "aria-describedby": descriptionId, onclick: () => remove(expense, item) }, "Delete"),
       ),
     );
     return item;
   }
 
   function edit(expense) {
-    const fields = expenseFields();
+    const fields = expenseFields(ledgerContext);
     fields.date.input.value = expense.date;
     fields.category.input.value = expense.category;
     fields.amount.input.value = amountValue(expense.amount);
     fields.description.input.value = expense.description;
+    fillSplit(fields, expense);
     const formError = formErrorLine();
     const { close } = formDialog(
       root,
@@ -160,7 +161,7 @@ export function expensesView() {
             emit(root, "expenses-changed", { action: "edited" });
             toast("Expense saved.");
           } catch (error) {
-            showSaveError(fields, error, { formError });
+            showExpenseError(fields, error, formError);
           }
         },
       },
@@ -181,11 +182,13 @@ export function expensesView() {
     item.remove();
     emit(root, "expenses-changed", { action: "deleted" });
     const { date, category, amount, description } = expense;
+    // Undo brings back who paid and the split too, as far as the ledger still has those members.
+    const sharing = ledgerContext && ledgerContext.ledger.members.length > 1 ? restoredSplit(expense) : {};
     toast(`Deleted ${category} ${money(amount)}.`, {
       action: "Undo",
       onAction: async () => {
         try {
-          await api.createExpense({ date, category, amount: amountValue(amount), description });
+          await api.createExpense({ date, category, amount: amountValue(amount), description, ...sharing });
           emit(root, "expenses-changed", { action: "restored" });
           toast("Expense restored.");
         } catch (err) {
@@ -196,4 +199,12 @@ export function expensesView() {
   }
 
   return { root, show, append, loading, showError };
+}
+
+function restoredSplit(expense) {
+  const byShares = expense.split.every((s) => s.shares !== null);
+  const split = expense.split.map((s) =>
+    byShares ? { user_id: s.user_id, shares: s.shares } : { user_id: s.user_id, amount: amountValue(s.amount) },
+  );
+  return { paid_by: expense.paid_by ?? undefined, split: split.length ? split : undefined };
 }

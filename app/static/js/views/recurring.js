@@ -34,7 +34,7 @@ export function recurringView() {
   const list = el("ul", { class: "recurring-list", "aria-labelledby": "recurring-title" });
   const empty = el("p", { class: "empty" }, "Nothing recurring yet. Add rent, subscriptions or bills once.");
   const error = formErrorLine();
-  const add = el("button", { type: "button", class: "secondary" }, "Add recurring");
+  const add = el("button", { type: "button", class: "secondary write" }, "Add recurring");
   const root = el(
     "section",
     { class: "card recurring-card", "aria-labelledby": "recurring-title" },
