@@ -1,6 +1,6 @@
 """The constrained types every layer shares: money, text, dates, cursors, e-mail, Strict/Patch models.
 
-Request and response models live in app.schemas; services and auth import their types from here.
+Request and response models live in the app.schemas modules; services and auth import their types from here.
 """
 
 import math
@@ -272,3 +272,7 @@ Status = Literal["ok", "warning", "over", "unbudgeted"]
 
 # The date layouts a CSV import understands.
 DateFormat = Literal["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY"]
+
+
+# An account's id, as a body gives it: an id no BIGINT can hold is a 422, not a database error.
+UserId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]

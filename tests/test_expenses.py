@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app import models
 from app.models import Expense, MonthlyTotal, RecurringRule, User
 from app.services import expenses
+from app.services import export as csv_export
 from app.services.users import create_personal_ledger
 from tests.factories import add_expense, expense_body, raw_json, refused, register
 
@@ -433,7 +434,7 @@ def test_csv_export_streams_in_batches(client: TestClient, monkeypatch: pytest.M
     headers = register(client)
     for day in range(1, 4):
         add_expense(client, headers, date=f"2026-11-{day:02d}")
-    monkeypatch.setattr(expenses, "EXPORT_BATCH", 2)
+    monkeypatch.setattr(csv_export, "BATCH", 2)
     with client.stream("GET", "/api/expenses/export.csv", headers=headers) as response:
         chunks = [chunk for chunk in response.iter_text() if chunk]
     assert len(chunks) >= 2

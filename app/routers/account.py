@@ -10,7 +10,8 @@ from app.auth import CurrentUser
 from app.database import SessionDep
 from app.models import utcnow
 from app.routers import THROTTLED, UNAUTHORIZED, ClientIP
-from app.schemas import AccountDelete, AccountExport, PasswordChange, UserOut, UserUpdate
+from app.schemas.accounts import AccountDelete, PasswordChange, UserOut, UserUpdate
+from app.schemas.reports import AccountExport
 from app.services import export, users
 
 router = APIRouter(tags=["auth"])

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Request, Response, status
 from app.auth import CurrentAdmin
 from app.database import SessionDep
 from app.routers import UNAUTHORIZED
-from app.schemas import AdminUserCreate, AdminUserOut, AdminUserUpdate, InvitationIn, LinkOut
+from app.schemas.accounts import AdminUserCreate, AdminUserOut, AdminUserUpdate, InvitationIn, LinkOut
 from app.services import admin, links
 
 router = APIRouter(prefix="/admin", tags=["admin"])

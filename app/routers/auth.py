@@ -9,7 +9,7 @@ from app.database import SessionDep
 from app.errors import AppError
 from app.models import User
 from app.routers import THROTTLED, UNAUTHORIZED, ClientIP
-from app.schemas import (
+from app.schemas.accounts import (
     AuthOptions,
     AuthOut,
     ForgotPassword,

@@ -3,7 +3,7 @@ from fastapi import APIRouter, Response, status
 from app.auth import Editor, Member, Reader
 from app.database import SessionDep
 from app.routers import IN_LEDGER, not_found
-from app.schemas import BudgetIn, BudgetOut, BudgetUpdate
+from app.schemas.reports import BudgetIn, BudgetOut, BudgetUpdate
 from app.services import budgets
 
 router = APIRouter(prefix="/budgets", tags=["budgets"])

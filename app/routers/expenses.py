@@ -9,7 +9,7 @@ from app.config import settings
 from app.database import SessionDep
 from app.errors import Invalid
 from app.routers import DUE_OCCURRENCES, IN_LEDGER, not_found
-from app.schemas import (
+from app.schemas.expenses import (
     ExpenseIn,
     ExpenseOut,
     ExpensePage,
@@ -20,7 +20,7 @@ from app.schemas import (
     ImportOut,
     ImportRowOut,
 )
-from app.services import expenses, imports
+from app.services import expenses, export, imports
 from app.services.expenses import ExpenseFilter
 from app.types import Category, Cursor, Day, SearchText, parse_cursor
 
@@ -85,9 +85,9 @@ def list_expenses(
 )
 def export_expenses(session: SessionDep, access: Reader, filters: Filters) -> StreamingResponse:
     """Download the matching expenses as CSV (safe to open in a spreadsheet)."""
-    filename = expenses.export_filename(filters)
+    filename = export.export_filename(filters)
     return StreamingResponse(
-        expenses.export_csv(session, access=access, filters=filters),
+        export.export_csv(session, access=access, filters=filters),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

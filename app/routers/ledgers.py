@@ -3,14 +3,14 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from app.auth import CurrentUser, PathEditor, PathOwner, PathReader
 from app.database import SessionDep
 from app.routers import FORBIDDEN, UNAUTHORIZED
-from app.schemas import (
+from app.schemas.accounts import LinkOut
+from app.schemas.ledgers import (
     BalancesOut,
     JoinIn,
     LedgerIn,
     LedgerInvitationIn,
     LedgerOut,
     LedgerUpdate,
-    LinkOut,
     MemberOut,
     MemberUpdate,
     SettlementIn,

@@ -3,7 +3,7 @@ from fastapi import APIRouter, Response, status
 from app.auth import Editor, Member, Reader
 from app.database import SessionDep
 from app.routers import IN_LEDGER, Today, not_found
-from app.schemas import RecurringIn, RecurringOut, RecurringUpdate
+from app.schemas.expenses import RecurringIn, RecurringOut, RecurringUpdate
 from app.services import recurring
 
 router = APIRouter(prefix="/recurring", tags=["recurring"])

@@ -6,7 +6,7 @@ from app.auth import Reader
 from app.database import SessionDep
 from app.errors import Invalid
 from app.routers import IN_LEDGER, Today
-from app.schemas import (
+from app.schemas.reports import (
     CategoryAmount,
     CategoryOut,
     Granularity,

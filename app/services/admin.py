@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.auth import hash_password
 from app.errors import AppError
 from app.models import Ledger, MonthlyTotal, User
-from app.schemas import AdminUserCreate, AdminUserOut, AdminUserUpdate
+from app.schemas.accounts import AdminUserCreate, AdminUserOut, AdminUserUpdate
 from app.services import links, one_by_id
 from app.services.users import create_user, find_by_email, lock_accounts
 

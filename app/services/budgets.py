@@ -4,7 +4,7 @@ from sqlalchemy.orm import Session
 from app.auth import LedgerAccess, MemberScope
 from app.errors import AppError
 from app.models import Budget
-from app.schemas import BudgetIn, BudgetUpdate
+from app.schemas.reports import BudgetIn, BudgetUpdate
 from app.services import member_object, owned_budgets
 from app.services.categories import canonical_category
 from app.types import category_key

@@ -5,9 +5,7 @@ they keep `monthly_totals` and the split parts (`expense_splits`) in step in the
 so they never drift.
 """
 
-import csv
-import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,7 +13,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
-    String,
     bindparam,
     case,
     delete,
@@ -24,7 +21,6 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
-    type_coerce,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -33,15 +29,11 @@ from app.auth import LedgerAccess, MemberScope
 from app.database import UNICODE_LOWER
 from app.errors import Invalid
 from app.models import Expense, ExpenseSplit, LedgerMember, MonthlyTotal
-from app.schemas import ExpenseIn, ExpenseUpdate, SplitIn
+from app.schemas.expenses import ExpenseIn, ExpenseUpdate, SplitIn
 from app.services import confirm_access, member_object, owned_expenses, totals
 from app.services.categories import canonical_category
 from app.services.splits import split_by_weights
 from app.types import category_key
-
-EXPORT_BATCH = 1000
-# A cell starting with one of these is run as a formula by spreadsheets: export prefixes it with '.
-FORMULA_START = frozenset("=+-@\t\r")
 
 
 @dataclass(frozen=True)
@@ -56,7 +48,8 @@ class ExpenseFilter:
 Part = tuple[int, int | None, int]
 
 
-def _filtered(access: LedgerAccess, f: ExpenseFilter, *columns: Any, dialect: str) -> Select[Any]:
+def filtered(access: LedgerAccess, f: ExpenseFilter, *columns: Any, dialect: str) -> Select[Any]:
+    """The ledger's expenses that match the filter (the list, its totals and the CSV export)."""
     stmt = owned_expenses(access, *columns)
     if f.start is not None:
         stmt = stmt.where(Expense.date >= f.start)
@@ -103,7 +96,7 @@ def list_expenses(
     dialect = session.get_bind().dialect.name
     if filters.q:  # text matches cannot be pre-summed
         total, total_cents = session.execute(
-            _filtered(
+            filtered(
                 access,
                 filters,
                 func.count(),
@@ -116,7 +109,7 @@ def list_expenses(
         total, total_cents = totals.range_total(
             session, access=access, start=filters.start, end=filters.end, category_key=key
         )
-    page = _filtered(access, filters, dialect=dialect)
+    page = filtered(access, filters, dialect=dialect)
     if cursor is not None:
         page = page.where(tuple_(Expense.date, Expense.id) < cursor)
     items = session.scalars(
@@ -390,47 +383,3 @@ def delete_expense(session: Session, *, scope: MemberScope, expense_id: int) -> 
     _count(session, [expense], -1)
     session.delete(expense)  # its split parts go with it (ON DELETE CASCADE)
     session.commit()
-
-
-def export_csv(session: Session, *, access: LedgerAccess, filters: ExpenseFilter) -> Iterator[str]:
-    """CSV text in chunks, read in batches, so memory stays flat however many rows there are."""
-    # The date as the driver hands it over (text on SQLite): parsing 100k dates only to print them
-    # again would double the time of an export.
-    columns = (type_coerce(Expense.date, String), Expense.category, Expense.amount_cents, Expense.description)
-    stmt = _filtered(access, filters, *columns, dialect=session.get_bind().dialect.name).order_by(
-        Expense.date.desc(), Expense.id.desc()
-    )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["date", "category", "amount", "description"])
-    # A connection of its own: the request's session is closed before the body finishes streaming.
-    with session.get_bind().engine.connect() as connection:
-        for partition in connection.execution_options(yield_per=EXPORT_BATCH).execute(stmt).partitions():
-            # Written inline rather than through helper calls: this loop runs once per exported row.
-            writer.writerows(
-                [
-                    (
-                        str(day),
-                        "'" + category if category[:1] in FORMULA_START else category,
-                        f"{cents // 100}.{cents % 100:02d}",
-                        "'" + description if description[:1] in FORMULA_START else description,
-                    )
-                    for day, category, cents, description in partition
-                ]
-            )
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def export_filename(filters: ExpenseFilter) -> str:
-    if filters.start and filters.end:
-        span = f"{filters.start.isoformat()}-to-{filters.end.isoformat()}"
-    elif filters.start:
-        span = f"from-{filters.start.isoformat()}"
-    elif filters.end:
-        span = f"until-{filters.end.isoformat()}"
-    else:
-        span = "all"
-    return f"expenses-{span}.csv"

@@ -19,10 +19,11 @@ from app.auth import LedgerAccess
 from app.config import settings
 from app.errors import AppError, Invalid
 from app.models import Expense
-from app.schemas import ImportMapping
+from app.schemas.expenses import ImportMapping
 from app.services import owned_expenses
 from app.services.categories import canonical_category
-from app.services.expenses import FORMULA_START, add_expenses
+from app.services.expenses import add_expenses
+from app.services.export import FORMULA_START
 from app.types import Category, DateFormat, Description, category_key, parse_amount
 
 MAX_ROWS = 50_000

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.auth import LedgerAccess
 from app.errors import AppError, Invalid, NotFound
 from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, RecurringRule, Settlement, User
-from app.schemas import (
+from app.schemas.ledgers import (
     BalancesOut,
     LedgerIn,
     LedgerOut,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.auth import LedgerAccess, MemberScope
 from app.errors import Invalid
 from app.models import Expense, RecurringRule
-from app.schemas import RecurringIn, RecurringUpdate
+from app.schemas.expenses import RecurringIn, RecurringUpdate
 from app.services import member_object
 from app.services.categories import canonical_category
 from app.services.expenses import add_expenses

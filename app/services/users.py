@@ -11,7 +11,7 @@ from app.auth import hash_password, verify_password
 from app.config import settings
 from app.errors import AppError
 from app.models import Ledger, LedgerMember, User, utcnow
-from app.schemas import RegisterIn, UserUpdate
+from app.schemas.accounts import RegisterIn, UserUpdate
 from app.services import ledgers, links
 
 INVALID_LOGIN = "Invalid email or password"

@@ -5,8 +5,8 @@ import { ApiError, SESSION_EXPIRED, api, scope, session } from "./api.js";
 import { download, el } from "./dom.js";
 import { setCurrency } from "./format.js";
 import { CATEGORY_LIST_ID } from "./forms.js";
-import { budgetMonth, contains, currentPeriod, describePeriod, fromHash, hashFor, weekOf } from "./period.js";
-import { isDark, setDark, THEME_CHANGE } from "./theme.js";
+import { budgetMonth, contains, currentPeriod, describePeriod, fromHash, ledgerAddress, ledgerFromHash, weekOf } from "./period.js";
+import { themeToggle } from "./theme.js";
 import { addView } from "./views/add.js";
 import { adminView, resetView } from "./views/admin.js";
 import { authView } from "./views/auth.js";
@@ -29,20 +29,8 @@ const ADMIN_HASH = "#/admin";
 const INVITE_HASH = /^#\/invite\/([A-Za-z0-9_-]{1,128})$/;
 const RESET_HASH = /^#\/reset\/([A-Za-z0-9_-]{1,128})$/;
 const JOIN_HASH = /^#\/join\/([A-Za-z0-9_-]{1,128})$/;
-// A ledger other than the personal one is in the address before the period (#/l/7/month/2026-11),
-// so reload and Back keep it; the personal ledger keeps the short addresses it always had.
-const LEDGER_HASH = /^#\/l\/([0-9]{1,18})(\/.*)?$/;
-
-function ledgerFromHash(hash) {
-  const match = LEDGER_HASH.exec(hash ?? "");
-  return { id: match ? Number(match[1]) : null, rest: match ? `#${match[2] ?? ""}` : hash };
-}
-
 /** The address of a period in the ledger shown. */
-function addressOf(period, ledger = state.ledger) {
-  const hash = hashFor(period);
-  return ledger && !ledger.personal ? `#/l/${ledger.id}${hash.slice(1)}` : hash;
-}
+const addressOf = (period, ledger = state.ledger) => ledgerAddress(period, ledger);
 
 function showAuth(message = "") {
   views?.charts.destroy();
@@ -74,19 +62,6 @@ function showReset(token) {
       },
     ),
   );
-}
-
-function themeToggle() {
-  const button = el(
-    "button",
-    { type: "button", class: "icon-button", "aria-label": "Dark theme", title: "Dark theme" },
-    el("span", { "aria-hidden": "true", class: "theme-icon" }),
-  );
-  const sync = () => button.setAttribute("aria-pressed", String(isDark()));
-  button.addEventListener("click", () => setDark(!isDark()));
-  window.addEventListener(THEME_CHANGE, sync);
-  sync();
-  return button;
 }
 
 /** The dashboard of one ledger; switching ledgers builds it again for the other one. */

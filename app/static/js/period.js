@@ -75,3 +75,19 @@ export function budgetMonth(period) {
 export function weekOf(period) {
   return periodOf("week", period.start);
 }
+
+// A ledger other than the personal one is in the address before the period (#/l/7/month/2026-11),
+// so reload and Back keep it; the personal ledger keeps the short addresses it always had.
+const LEDGER_HASH = /^#\/l\/([0-9]{1,18})(\/.*)?$/;
+
+/** The ledger id an address names (null: the personal ledger), and the rest of the address. */
+export function ledgerFromHash(hash) {
+  const match = LEDGER_HASH.exec(hash ?? "");
+  return { id: match ? Number(match[1]) : null, rest: match ? `#${match[2] ?? ""}` : hash };
+}
+
+/** The address of a period in a ledger. */
+export function ledgerAddress(period, ledger) {
+  const hash = hashFor(period);
+  return ledger && !ledger.personal ? `#/l/${ledger.id}${hash.slice(1)}` : hash;
+}

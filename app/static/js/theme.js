@@ -1,5 +1,7 @@
 // Light and dark: follow the system until the person picks one, then remember the pick.
 
+import { el } from "./dom.js";
+
 const KEY = "expense-tracker.theme";
 const systemDark = matchMedia("(prefers-color-scheme: dark)");
 export const THEME_CHANGE = "theme-change";
@@ -32,3 +34,17 @@ systemDark.addEventListener("change", () => {
   document.documentElement.dataset.theme = systemDark.matches ? "dark" : "light";
   window.dispatchEvent(new CustomEvent(THEME_CHANGE));
 });
+
+/** The header button that switches between light and dark. */
+export function themeToggle() {
+  const button = el(
+    "button",
+    { type: "button", class: "icon-button", "aria-label": "Dark theme", title: "Dark theme" },
+    el("span", { "aria-hidden": "true", class: "theme-icon" }),
+  );
+  const sync = () => button.setAttribute("aria-pressed", String(isDark()));
+  button.addEventListener("click", () => setDark(!isDark()));
+  window.addEventListener(THEME_CHANGE, sync);
+  sync();
+  return button;
+}

@@ -1,4 +1,4 @@
-"""Request and response models of the API; the types they are built from are in app.types."""
+"""Request and response models: expenses, their CSV import, and recurring expenses."""
 
 from datetime import date
 from typing import Annotated, Literal
@@ -9,92 +9,22 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StrictBool,
     StringConstraints,
     model_validator,
 )
 
 from app.types import (
-    MAX_DB_ID,
     AmountIn,
-    AnyString,
     Category,
-    Currency,
     DateFormat,
     Day,
     Description,
-    DisplayName,
-    Email,
-    LinkToken,
     MoneyOut,
-    Password,
     PatchModel,
-    Status,
     StrictModel,
+    UserId,
     UtcDatetime,
 )
-
-# An account's id, as a body gives it: an id no BIGINT can hold is a 422, not a database error.
-UserId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
-
-# Accounts
-
-
-class RegisterIn(StrictModel):
-    email: Email
-    password: Password
-    display_name: DisplayName = ""
-    # The token from an invitation link; lets this registration through when registration is closed.
-    invitation: LinkToken | None = None
-
-
-class LoginIn(StrictModel):
-    # Deliberately loose: a password that breaks the registration rules is just a wrong password (401).
-    email: AnyString
-    password: AnyString
-
-
-class PasswordChange(StrictModel):
-    # Only compared, like a log-in: a current password that breaks the rules is a wrong one (403).
-    current_password: AnyString
-    new_password: Password
-
-
-class AccountDelete(StrictModel):
-    password: AnyString
-
-
-class UserOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    email: str
-    display_name: str
-    currency: str
-    created_at: UtcDatetime
-    is_admin: bool
-
-
-class UserUpdate(PatchModel):
-    display_name: DisplayName | None = None
-    currency: Currency | None = None
-
-
-class Token(BaseModel):
-    access_token: str
-    token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
-
-
-class AuthOut(Token):
-    user: UserOut
-
-
-class TokenForm(BaseModel):
-    """The OAuth2 password form (the docs' Authorize button); `username` is the email."""
-
-    grant_type: Annotated[str, StringConstraints(pattern="^password$")] | None = None
-    username: str
-    password: str = Field(json_schema_extra={"format": "password"})
 
 
 # Expenses
@@ -171,148 +101,6 @@ class ExpensePage(BaseModel):
     offset: int
     # Pass as `cursor` for the next page: unlike a large offset, it costs the same at any depth.
     next_cursor: str | None = None
-
-
-# Budgets
-class BudgetIn(StrictModel):
-    category: Category
-    amount: AmountIn
-
-
-class BudgetUpdate(PatchModel):
-    category: Category | None = None
-    amount: AmountIn | None = None
-
-
-class BudgetOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    category: str
-    amount: MoneyOut = Field(validation_alias="amount_cents")
-
-
-class CategoryOut(BaseModel):
-    category: str
-    count: int
-    budget: MoneyOut | None
-
-
-# Reports
-
-
-class SummaryCategory(BaseModel):
-    category: str
-    budget_id: int | None = Field(description="The budget's id (for PATCH and DELETE); null when unbudgeted")
-    budget: MoneyOut | None
-    spent: MoneyOut
-    remaining: MoneyOut | None
-    percent: float | None
-    status: Status
-
-
-class SummaryOut(BaseModel):
-    month: str
-    start: date
-    end: date
-    total_budget: MoneyOut
-    total_spent: MoneyOut
-    total_remaining: MoneyOut
-    budgeted_spent: MoneyOut = Field(description="Spending in budgeted categories only")
-    unbudgeted_spent: MoneyOut = Field(description="Spending in categories without a budget")
-    budget_remaining: MoneyOut = Field(
-        description='total_budget - budgeted_spent: the "Budget left" (unbudgeted spending uses up no budget)'
-    )
-    categories: list[SummaryCategory]
-
-
-Granularity = Literal["day", "week", "month"]
-
-
-class CategoryAmount(BaseModel):
-    category: str
-    amount: MoneyOut
-
-
-class TrendPoint(BaseModel):
-    period_start: date
-    amount: MoneyOut
-
-
-class StatsOut(BaseModel):
-    start: date
-    end: date
-    granularity: Granularity
-    total: MoneyOut
-    count: int
-    by_category: list[CategoryAmount]
-    trend: list[TrendPoint]
-
-
-class AccountExport(BaseModel):
-    """GET /api/me/export: everything the account holds."""
-
-    exported_at: UtcDatetime
-    account: UserOut
-    budgets: list[BudgetOut]
-    expenses: list[ExpenseOut]
-
-
-# Running an instance
-class PasswordReset(StrictModel):
-    token: LinkToken
-    new_password: Password
-
-
-class ForgotPassword(StrictModel):
-    email: Email
-
-
-class AuthOptions(BaseModel):
-    """What the log-in screen offers on this instance."""
-
-    registration_open: bool
-    password_reset_by_email: bool
-
-
-class AdminUserOut(BaseModel):
-    """An account as the admin sees it: no expenses, only how many there are."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    email: str
-    display_name: str
-    created_at: UtcDatetime
-    last_login_at: UtcDatetime | None
-    expense_count: int
-    disabled: bool
-    is_admin: bool
-
-
-class AdminUserCreate(StrictModel):
-    email: Email
-    password: Password
-    display_name: DisplayName = ""
-    is_admin: StrictBool = False
-
-
-class AdminUserUpdate(PatchModel):
-    # Strict: 0, 1 or "yes" are not a yes or no to the admin role.
-    disabled: StrictBool | None = None
-    is_admin: StrictBool | None = None
-
-
-class InvitationIn(StrictModel):
-    valid_days: int = Field(default=7, ge=1, le=30)
-
-
-class LinkOut(BaseModel):
-    """A link shown once: only its hash is stored."""
-
-    url: str
-    token: str
-    expires_at: UtcDatetime
 
 
 # CSV import
@@ -444,92 +232,3 @@ class RecurringOut(BaseModel):
     day_of_month: int | None
     paused: bool
     next_date: date | None
-
-
-# Ledgers
-LedgerName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Role = Literal["owner", "editor", "viewer"]
-
-
-class LedgerIn(StrictModel):
-    name: LedgerName
-    currency: Currency | None = None
-
-
-class LedgerUpdate(PatchModel):
-    name: LedgerName | None = None
-    currency: Currency | None = None
-
-
-class MemberOut(BaseModel):
-    user_id: int
-    email: str
-    display_name: str
-    role: Role
-    joined_at: UtcDatetime
-
-
-class LedgerOut(BaseModel):
-    id: int
-    name: str
-    currency: str
-    personal: bool
-    role: Role
-    members: list[MemberOut]
-
-
-class LedgerInvitationIn(StrictModel):
-    role: Literal["editor", "viewer"]
-    valid_days: int = Field(default=7, ge=1, le=30)
-
-
-class JoinIn(StrictModel):
-    token: LinkToken
-
-
-class MemberUpdate(StrictModel):
-    role: Role
-
-
-class SettlementIn(StrictModel):
-    from_user_id: UserId
-    to_user_id: UserId
-    amount: AmountIn
-    date: Day
-    note: Description = ""
-
-
-class SettlementOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    ledger_id: int
-    from_user_id: int
-    to_user_id: int
-    amount: MoneyOut = Field(validation_alias="amount_cents")
-    date: date
-    note: str
-    created_by: int | None
-    created_at: UtcDatetime
-
-
-class MemberBalance(BaseModel):
-    user_id: int
-    display_name: str
-    paid: MoneyOut
-    share: MoneyOut
-    sent: MoneyOut
-    received: MoneyOut
-    balance: MoneyOut
-
-
-class Transfer(BaseModel):
-    from_user_id: int
-    to_user_id: int
-    amount: MoneyOut
-
-
-class BalancesOut(BaseModel):
-    currency: str
-    members: list[MemberBalance]
-    transfers: list[Transfer]

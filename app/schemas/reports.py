@@ -1,0 +1,107 @@
+"""Request and response models: budgets, categories, summary, stats and the account's data download."""
+
+from datetime import date
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+)
+
+from app.schemas.accounts import UserOut
+from app.schemas.expenses import ExpenseOut
+from app.types import (
+    AmountIn,
+    Category,
+    MoneyOut,
+    PatchModel,
+    Status,
+    StrictModel,
+    UtcDatetime,
+)
+
+
+# Budgets
+class BudgetIn(StrictModel):
+    category: Category
+    amount: AmountIn
+
+
+class BudgetUpdate(PatchModel):
+    category: Category | None = None
+    amount: AmountIn | None = None
+
+
+class BudgetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    category: str
+    amount: MoneyOut = Field(validation_alias="amount_cents")
+
+
+class CategoryOut(BaseModel):
+    category: str
+    count: int
+    budget: MoneyOut | None
+
+
+# Reports
+
+
+class SummaryCategory(BaseModel):
+    category: str
+    budget_id: int | None = Field(description="The budget's id (for PATCH and DELETE); null when unbudgeted")
+    budget: MoneyOut | None
+    spent: MoneyOut
+    remaining: MoneyOut | None
+    percent: float | None
+    status: Status
+
+
+class SummaryOut(BaseModel):
+    month: str
+    start: date
+    end: date
+    total_budget: MoneyOut
+    total_spent: MoneyOut
+    total_remaining: MoneyOut
+    budgeted_spent: MoneyOut = Field(description="Spending in budgeted categories only")
+    unbudgeted_spent: MoneyOut = Field(description="Spending in categories without a budget")
+    budget_remaining: MoneyOut = Field(
+        description='total_budget - budgeted_spent: the "Budget left" (unbudgeted spending uses up no budget)'
+    )
+    categories: list[SummaryCategory]
+
+
+Granularity = Literal["day", "week", "month"]
+
+
+class CategoryAmount(BaseModel):
+    category: str
+    amount: MoneyOut
+
+
+class TrendPoint(BaseModel):
+    period_start: date
+    amount: MoneyOut
+
+
+class StatsOut(BaseModel):
+    start: date
+    end: date
+    granularity: Granularity
+    total: MoneyOut
+    count: int
+    by_category: list[CategoryAmount]
+    trend: list[TrendPoint]
+
+
+class AccountExport(BaseModel):
+    """GET /api/me/export: everything the account holds."""
+
+    exported_at: UtcDatetime
+    account: UserOut
+    budgets: list[BudgetOut]
+    expenses: list[ExpenseOut]
