@@ -6,7 +6,7 @@ import { download, el } from "./dom.js";
 import { setCurrency } from "./format.js";
 import { CATEGORY_LIST_ID } from "./forms.js";
 import { budgetMonth, contains, currentPeriod, describePeriod, fromHash, ledgerAddress, ledgerFromHash, weekOf } from "./period.js";
-import { themeToggle } from "./theme.js";
+import { THEME_CHANGE, themeToggle } from "./theme.js";
 import { addView } from "./views/add.js";
 import { adminView, resetView } from "./views/admin.js";
 import { authView } from "./views/auth.js";
