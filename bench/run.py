@@ -37,12 +37,12 @@ os.environ.update(
 )
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert, literal, select, text  # noqa: E402
 
 from app.auth import hash_password  # noqa: E402
 from app.database import make_engine  # noqa: E402
 from app.migrate import upgrade_to_head  # noqa: E402
-from app.models import Budget, Expense, User  # noqa: E402
+from app.models import Budget, Expense, ExpenseSplit, Ledger, LedgerMember, User  # noqa: E402
 from app.services.totals import rebuild as rebuild_totals  # noqa: E402
 from app.types import category_key  # noqa: E402
 
@@ -80,19 +80,21 @@ TODAY = date.today()
 
 # Seeding
 def seed(url: str) -> int:
-    """Fill an empty database; return the heavy user's id."""
+    """Fill an empty database; return the heavy user's personal ledger id."""
     upgrade_to_head(url)
     engine = make_engine(url)
     rng = random.Random(42)
     password_hash = hash_password(PASSWORD)  # one hash for every account: seeding is not the benchmark
 
-    def expenses(user_id: int, count: int) -> list[dict[str, Any]]:
+    def expenses(user_id: int, ledger_id: int, count: int) -> list[dict[str, Any]]:
         rows = []
         for _ in range(count):
             category = rng.choice(CATEGORIES)
             rows.append(
                 {
+                    "ledger_id": ledger_id,
                     "user_id": user_id,
+                    "paid_by": user_id,
                     "date": TODAY - timedelta(days=rng.randrange(5 * 365)),
                     "category": category,
                     "category_key": category_key(category),
@@ -107,19 +109,37 @@ def seed(url: str) -> int:
             {"email": f"user{i}@bench.example", "password_hash": password_hash} for i in range(OTHER_USERS)
         ]
         ids = [row[0] for row in conn.execute(insert(User).returning(User.id), users)]
+        # What registration creates (app.services.users.create_personal_ledger): a personal ledger
+        # per account, owned by it.
+        ledgers = [{"name": "Personal", "currency": "USD", "personal_of": user_id} for user_id in ids]
+        conn.execute(insert(Ledger), ledgers)
+        ledger_of = dict(conn.execute(select(Ledger.personal_of, Ledger.id)).all())
+        members = [{"ledger_id": ledger_of[user_id], "user_id": user_id, "role": "owner"} for user_id in ids]
+        conn.execute(insert(LedgerMember), members)
         heavy = ids[0]
-        conn.execute(insert(Expense), expenses(heavy, HEAVY_EXPENSES))
+        conn.execute(insert(Expense), expenses(heavy, ledger_of[heavy], HEAVY_EXPENSES))
         for user_id in ids[1:]:
-            conn.execute(insert(Expense), expenses(user_id, OTHER_EXPENSES))
+            conn.execute(insert(Expense), expenses(user_id, ledger_of[user_id], OTHER_EXPENSES))
+        # Every expense has its split rows: here one, the payer bearing all of it, as the app writes.
+        split_columns = ["expense_id", "user_id", "ledger_id", "shares", "amount_cents", "base_amount_cents"]
+        amount = Expense.amount_cents
+        parts = select(Expense.id, Expense.paid_by, Expense.ledger_id, literal(1), amount, amount)
+        conn.execute(insert(ExpenseSplit).from_select(split_columns, parts))
         budgets = [
-            {"user_id": heavy, "category": c, "category_key": category_key(c), "amount_cents": 40_000}
+            {
+                "ledger_id": ledger_of[heavy],
+                "user_id": heavy,
+                "category": c,
+                "category_key": category_key(c),
+                "amount_cents": 40_000,
+            }
             for c in CATEGORIES
         ]
         conn.execute(insert(Budget), budgets)
-        rebuild_totals(conn)  # the bulk insert bypassed the app's own bookkeeping
+        rebuild_totals(conn)  # the bulk insert bypassed the app's own bookkeeping, per ledger
         conn.execute(text("ANALYZE"))
     engine.dispose()
-    return heavy
+    return ledger_of[heavy]
 
 
 # Serving
@@ -202,7 +222,8 @@ def load(
         env = {**os.environ, "WRK_METHOD": method, "WRK_BODY": body, "WRK_TOKEN": token}
         env["WRK_BODIES"] = "\n".join(bodies)
         threads = str(min(2, connections))
-        command = ["wrk", "-t", threads, "-c", str(connections), "-d", f"{seconds}s", "--timeout", "20s"]
+        duration = f"{max(1, round(seconds))}s"  # wrk refuses a fractional duration such as "3.0s"
+        command = ["wrk", "-t", threads, "-c", str(connections), "-d", duration, "--timeout", "20s"]
         out = subprocess.run(
             [*command, "-s", str(WRK_SCRIPT), base + path],
             env=env,
@@ -258,11 +279,11 @@ class Row:
     met: bool | None = None
 
 
-def export_floor(url: str, heavy: int) -> float:
+def export_floor(url: str, ledger: int) -> float:
     """The same CSV produced by the database's own command-line tool: the physical floor."""
     query = (
         "SELECT date, category, amount_cents / 100.0, description FROM expenses "
-        f"WHERE user_id = {heavy} ORDER BY date DESC, id DESC"
+        f"WHERE ledger_id = {ledger} ORDER BY date DESC, id DESC"
     )
     if url.startswith("sqlite"):
         command = ["sqlite3", "-csv", url.removeprefix("sqlite:///"), query]
@@ -294,7 +315,7 @@ def timed_export(server: Server, token: str) -> tuple[float, int, int]:
     return seconds, rows - 1, proc_status(server.pid, "VmHWM") - before
 
 
-def run(url: str, *, seconds: float, workers: int, heavy: int) -> list[Row]:
+def run(url: str, *, seconds: float, workers: int, ledger: int) -> list[Row]:
     rows: list[Row] = []
     with serve(url, workers) as server:
         base = server.base
@@ -303,7 +324,7 @@ def run(url: str, *, seconds: float, workers: int, heavy: int) -> list[Row]:
         first_rss = proc_status(server.pid, "VmRSS") if single else 0
 
         # Export first, while the server's memory is at its idle size.
-        floor = export_floor(url, heavy)
+        floor = export_floor(url, ledger)
         exports = [timed_export(server, token) for _ in range(3)]
         export_s = sorted(e[0] for e in exports)[1]
         growth_mb = max(e[2] for e in exports) / 1024
@@ -467,14 +488,14 @@ def main() -> None:
 
     def bench(url: str, worker_counts: tuple[int, ...]) -> None:
         start = time.perf_counter()
-        heavy = seed(url)
+        ledger = seed(url)
         print(
             f"seeded {HEAVY_EXPENSES + OTHER_USERS * OTHER_EXPENSES:,} expenses"
             f" in {time.perf_counter() - start:.1f} s",
             file=sys.stderr,
         )
         for workers in worker_counts:
-            rows = run(url, seconds=args.seconds, workers=workers, heavy=heavy)
+            rows = run(url, seconds=args.seconds, workers=workers, ledger=ledger)
             report = f"### {machine(url, workers)}\n\n{table(rows)}"
             print(report + "\n", flush=True)
             reports.append(report)
