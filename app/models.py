@@ -108,9 +108,10 @@ class Expense(Base):
         BigInteger().with_variant(Integer, "sqlite"), ForeignKey("recurring_rules.id", ondelete="SET NULL")
     )
     occurrence_date: Mapped[OptionalDate] = mapped_column(Date)
-    # Read only: app.services.expenses writes the parts itself, in bulk. Loaded for a page at once.
+    # Read only: app.services.expenses writes the parts itself, in bulk. Loaded for a page at once,
+    # in primary-key order (expense, then user), so the index gives the order without a sort.
     splits: Mapped[list["ExpenseSplit"]] = relationship(
-        order_by="ExpenseSplit.user_id", lazy="selectin", viewonly=True
+        order_by="(ExpenseSplit.expense_id, ExpenseSplit.user_id)", lazy="selectin", viewonly=True
     )
 
 
