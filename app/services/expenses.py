@@ -300,10 +300,14 @@ def resolve_split(
     if given != amount:
         raise Invalid(
             ("body", "split"),
-            f"The split amounts add up to {given / 100:.2f}, not the expense's {amount / 100:.2f}: "
+            f"The split amounts add up to {_money(given)}, not the expense's {_money(amount)}: "
             "make them add up, or split by shares",
         )
     return exact
+
+
+def _money(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"  # exact: no float between the cents and the message
 
 
 def _values(expense: Expense) -> dict[str, object]:
