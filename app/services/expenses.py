@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth import LedgerAccess, MemberScope
 from app.database import UNICODE_LOWER
@@ -149,6 +150,7 @@ _INSERT_OCCURRENCE = {
     "postgresql": _insert_if_absent(postgresql.insert),
     "sqlite": _insert_if_absent(sqlite.insert),
 }
+_PART_COLUMNS = ("expense_id", "user_id", "ledger_id", "shares", "amount_cents", "base_amount_cents")
 _COLUMNS = (
     "ledger_id",
     "user_id",
@@ -233,20 +235,30 @@ def add_expenses(
 
 def _write_parts(session: Session, rows: list[tuple[Expense, list[Part]]]) -> None:
     # base_amount equals amount until expenses have currencies of their own.
-    params = [
-        {
-            "expense_id": expense.id,
-            "user_id": user_id,
-            "ledger_id": expense.ledger_id,
-            "shares": shares,
-            "amount_cents": cents,
-            "base_amount_cents": cents,
-        }
+    parts = [
+        ExpenseSplit(
+            expense_id=expense.id,
+            user_id=user_id,
+            ledger_id=expense.ledger_id,
+            shares=shares,
+            amount_cents=cents,
+            base_amount_cents=cents,
+        )
         for expense, split in rows
         for user_id, shares, cents in split
     ]
-    if params:
-        session.execute(insert(ExpenseSplit), params)
+    if parts:
+        session.execute(insert(ExpenseSplit), [_part_values(part) for part in parts])
+    by_expense: dict[int, list[ExpenseSplit]] = {}
+    for part in parts:
+        by_expense.setdefault(part.expense_id, []).append(part)
+    for expense, _ in rows:
+        # The answer shows the parts just written: no query to read them back.
+        set_committed_value(expense, "splits", by_expense.get(expense.id, []))
+
+
+def _part_values(part: ExpenseSplit) -> dict[str, object]:
+    return {column: getattr(part, column) for column in _PART_COLUMNS}
 
 
 def default_weights(session: Session, ledger_id: int) -> dict[int, int]:
