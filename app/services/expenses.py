@@ -203,7 +203,7 @@ def add_expenses(
         defaults: dict[int, dict[int, int]] = {}
         for expense in expenses:
             if expense.ledger_id not in defaults:
-                defaults[expense.ledger_id] = default_weights(session, expense.ledger_id)
+                defaults[expense.ledger_id] = default_weights(_roles(session, expense.ledger_id))
         parts = [_by_weights(e.amount_cents, defaults[e.ledger_id]) for e in expenses]
     part_of = {id(expense): split for expense, split in zip(expenses, parts, strict=True)}
     plain = [expense for expense in expenses if expense.recurring_id is None]
@@ -261,14 +261,18 @@ def _part_values(part: ExpenseSplit) -> dict[str, object]:
     return {column: getattr(part, column) for column in _PART_COLUMNS}
 
 
-def default_weights(session: Session, ledger_id: int) -> dict[int, int]:
-    """Equal shares among the ledger's owners and editors: who bears an expense nobody split."""
-    members = session.scalars(
-        select(LedgerMember.user_id).where(
-            LedgerMember.ledger_id == ledger_id, LedgerMember.role.in_(("owner", "editor"))
-        )
+def _roles(session: Session, ledger_id: int) -> dict[int, str]:
+    """The ledger's members and their roles: one query serves the paid-by check, the split check
+    and the default split."""
+    rows = session.execute(
+        select(LedgerMember.user_id, LedgerMember.role).where(LedgerMember.ledger_id == ledger_id)
     )
-    return dict.fromkeys(members, 1)
+    return {row.user_id: row.role for row in rows}
+
+
+def default_weights(roles: dict[int, str]) -> dict[int, int]:
+    """Equal shares among the ledger's owners and editors: who bears an expense nobody split."""
+    return {user_id: 1 for user_id, role in roles.items() if role in ("owner", "editor")}
 
 
 def _by_weights(amount: int, weights: dict[int, int]) -> list[Part]:
@@ -280,25 +284,18 @@ def _by_weights(amount: int, weights: dict[int, int]) -> list[Part]:
     ]
 
 
-def _members(session: Session, ledger_id: int) -> set[int]:
-    return set(session.scalars(select(LedgerMember.user_id).where(LedgerMember.ledger_id == ledger_id)))
-
-
-def _check_paid_by(session: Session, access: LedgerAccess, paid_by: int) -> None:
-    if paid_by not in _members(session, access.ledger_id):
+def _check_paid_by(roles: dict[int, str], paid_by: int) -> None:
+    if paid_by not in roles:
         raise Invalid(("body", "paid_by"), f"User {paid_by} is not a member of this ledger")
 
 
-def resolve_split(
-    session: Session, access: LedgerAccess, amount: int, split: list[SplitIn] | None
-) -> list[Part]:
+def resolve_split(roles: dict[int, str], amount: int, split: list[SplitIn] | None) -> list[Part]:
     """The parts of `amount` as the body asks (shares or exact amounts), or the ledger's default."""
     if split is None:
-        return _by_weights(amount, default_weights(session, access.ledger_id))
-    members = _members(session, access.ledger_id)
+        return _by_weights(amount, default_weights(roles))
     seen: set[int] = set()
     for n, part in enumerate(split):
-        if part.user_id not in members:
+        if part.user_id not in roles:
             raise Invalid(
                 ("body", "split", str(n), "user_id"), f"User {part.user_id} is not a member of this ledger"
             )
@@ -329,9 +326,10 @@ def _values(expense: Expense) -> dict[str, object]:
 def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -> Expense:
     category, key = canonical_category(session, access=access, category=data.category)
     paid_by = access.user.id if data.paid_by is None else data.paid_by
+    roles = _roles(session, access.ledger_id)
     if data.paid_by is not None:
-        _check_paid_by(session, access, data.paid_by)
-    parts = resolve_split(session, access, data.amount, data.split)
+        _check_paid_by(roles, data.paid_by)
+    parts = resolve_split(roles, data.amount, data.split)
     expense = Expense(
         ledger_id=access.ledger_id,
         user_id=access.user.id,
@@ -352,12 +350,14 @@ def update_expense(session: Session, *, scope: MemberScope, expense_id: int, dat
     expense, access = get_expense(session, scope=scope, expense_id=expense_id, write=True)
     changes = data.model_dump(exclude_unset=True)
     split = changes.pop("split", None)
+    # Only a new payer or split needs the members (a new amount keeps the shares it had).
+    roles = _roles(session, access.ledger_id) if "paid_by" in changes or split is not None else {}
     if "paid_by" in changes:
         if changes["paid_by"] is None:
             raise Invalid(("body", "paid_by"), "paid_by must be a member's user id")
-        _check_paid_by(session, access, changes["paid_by"])
+        _check_paid_by(roles, changes["paid_by"])
     if "amount" in changes or split is not None:
-        _resplit(session, access, expense, changes.get("amount", expense.amount_cents), data.split)
+        _resplit(session, roles, expense, changes.get("amount", expense.amount_cents), data.split)
     # Only date, category and amount move the monthly totals; a new description leaves them be.
     counted = bool(changes.keys() & {"date", "category", "amount"})
     if counted:
@@ -377,7 +377,7 @@ def update_expense(session: Session, *, scope: MemberScope, expense_id: int, dat
 
 
 def _resplit(
-    session: Session, access: LedgerAccess, expense: Expense, amount: int, split: list[SplitIn] | None
+    session: Session, roles: dict[int, str], expense: Expense, amount: int, split: list[SplitIn] | None
 ) -> None:
     """Recompute the parts for a new amount or split: a new amount keeps the shares it had."""
     if split is None:
@@ -388,7 +388,7 @@ def _resplit(
             raise Invalid(("body", "split"), "This expense is split by exact amounts: send the new split too")
         parts = _by_weights(amount, {user_id: shares or 0 for user_id, shares in current})
     else:
-        parts = resolve_split(session, access, amount, split)
+        parts = resolve_split(roles, amount, split)
     session.execute(delete(ExpenseSplit).where(ExpenseSplit.expense_id == expense.id))
     _write_parts(session, [(expense, parts)])
     session.expire(expense, ["splits"])
