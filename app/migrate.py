@@ -2,6 +2,7 @@ from alembic import command
 from alembic.config import Config
 
 from app.config import PROJECT_ROOT
+from app.models import SEARCH_OBJECTS
 
 
 def alembic_config(database_url: str) -> Config:
@@ -14,3 +15,9 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade_to_head(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Schema comparisons skip the text-search objects (app.models.SEARCH_DDL), which the models
+    make with raw DDL: an FTS5 table and its shadow tables, pg_trgm indexes."""
+    return name is None or not name.startswith(SEARCH_OBJECTS)

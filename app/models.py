@@ -1,5 +1,5 @@
 from datetime import UTC, date, datetime
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from sqlalchemy import (
     BigInteger,
@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -113,6 +114,54 @@ class Expense(Base):
     splits: Mapped[list["ExpenseSplit"]] = relationship(
         order_by="(ExpenseSplit.expense_id, ExpenseSplit.user_id)", lazy="selectin", viewonly=True
     )
+
+
+# Text search (`q`) indexes. SQLite: an FTS5 trigram index over description and category (it
+# stores only the index; the text stays in `expenses`). Triggers, not the service, keep it in step:
+# every write must, including bulk inserts and the ON CONFLICT DO NOTHING occurrence inserts, whose
+# inserted rows only the database knows. case_sensitive 0 folds case per letter ("ÉCOLE" finds
+# "école"); diacritics are kept, so "ecole" does not, as with LIKE. PostgreSQL: pg_trgm GIN indexes,
+# which ILIKE uses as it is. Neither is in the metadata as a table or index (Alembic could not
+# compare them): they are made with the table, here for create_all and in migration 0009.
+SEARCH_DDL = {
+    "sqlite": (
+        "CREATE VIRTUAL TABLE expenses_fts USING fts5(description, category, content='expenses',"
+        " content_rowid='id', tokenize='trigram case_sensitive 0')",
+        "CREATE TRIGGER expenses_fts_insert AFTER INSERT ON expenses BEGIN"
+        " INSERT INTO expenses_fts(rowid, description, category)"
+        " VALUES (new.id, new.description, new.category); END",
+        "CREATE TRIGGER expenses_fts_delete AFTER DELETE ON expenses BEGIN"
+        " INSERT INTO expenses_fts(expenses_fts, rowid, description, category)"
+        " VALUES ('delete', old.id, old.description, old.category); END",
+        "CREATE TRIGGER expenses_fts_update AFTER UPDATE OF description, category ON expenses BEGIN"
+        " INSERT INTO expenses_fts(expenses_fts, rowid, description, category)"
+        " VALUES ('delete', old.id, old.description, old.category);"
+        " INSERT INTO expenses_fts(rowid, description, category)"
+        " VALUES (new.id, new.description, new.category); END",
+        # Indexes the rows already there (none after create_all; every row in the migration).
+        "INSERT INTO expenses_fts(expenses_fts) VALUES ('rebuild')",
+    ),
+    "postgresql": (
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        "CREATE INDEX ix_expenses_description_trgm ON expenses USING gin (description gin_trgm_ops)",
+        "CREATE INDEX ix_expenses_category_trgm ON expenses USING gin (category gin_trgm_ops)",
+    ),
+}
+# The names above, which schema comparisons leave out (app.migrate.include_name).
+SEARCH_OBJECTS = ("expenses_fts", "ix_expenses_description_trgm", "ix_expenses_category_trgm")
+
+
+@event.listens_for(Expense.__table__, "after_create")
+def _create_search_index(_table: object, connection: Any, **_kw: Any) -> None:
+    for statement in SEARCH_DDL.get(connection.dialect.name, ()):
+        connection.exec_driver_sql(statement)
+
+
+@event.listens_for(Expense.__table__, "after_drop")
+def _drop_search_index(_table: object, connection: Any, **_kw: Any) -> None:
+    # Dropping `expenses` drops its triggers and indexes, not the FTS5 table beside it.
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("DROP TABLE IF EXISTS expenses_fts")
 
 
 class Budget(Base):

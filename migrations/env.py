@@ -3,6 +3,7 @@ from sqlalchemy import text
 
 from app.config import settings
 from app.database import Base, make_engine
+from app.migrate import include_name
 from app import models  # noqa: F401  (registers the tables on Base.metadata)
 
 config = context.config
@@ -19,6 +20,7 @@ def run_migrations() -> None:
             target_metadata=target_metadata,
             render_as_batch=is_sqlite,  # SQLite alters tables by copying them
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             if connection.dialect.name == "postgresql":

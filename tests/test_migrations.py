@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import column, func, insert, inspect, select, table
 
 from app.database import Base, make_engine
-from app.migrate import alembic_config, upgrade_to_head
+from app.migrate import alembic_config, include_name, upgrade_to_head
 from app.models import (
     Budget,
     Expense,
@@ -25,7 +25,8 @@ def test_upgrade_matches_models_and_downgrade_empties(empty_database_url: str) -
     upgrade_to_head(empty_database_url)
     engine = make_engine(empty_database_url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
     upgrade_to_head(empty_database_url)  # a second start changes nothing
