@@ -1,0 +1,229 @@
+"""Text search (`q`): the trigram indexes give the rows the LIKE scan gave, on both databases."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, MetaData, Table, insert, select, text
+from sqlalchemy.orm import Session
+
+from app.database import make_engine
+from app.migrate import alembic_config, upgrade_to_head
+from app.models import Expense
+from app.services import expenses
+from tests.factories import PASSWORD, add_expense, refused, register
+from tests.test_imports import upload
+from tests.test_recurring import add_rule
+
+ROWS = [  # (description, category)
+    ("Coffee with Sam", "Food"),
+    ("École fees", "Education"),
+    ("Ωmega café", "Fun"),
+    ("100% juice", "Food"),
+    ("a_b\\c path", "Food"),
+    ("Tea", "Coffee shop"),
+    ("ecole sans accent", "Food"),
+]
+QUERIES = [  # q, the descriptions it finds
+    ("coffee", {"Coffee with Sam", "Tea"}),  # "Tea" by its category
+    ("COFFEE WITH", {"Coffee with Sam"}),
+    ("ff", {"Coffee with Sam", "Tea"}),  # 2 letters: below a trigram
+    ("%", {"100% juice"}),  # 1 letter, a LIKE wildcard taken literally
+    ("_", {"a_b\\c path"}),
+    ("\\", {"a_b\\c path"}),
+    ("0% j", {"100% juice"}),
+    ("a%b", set()),
+    ("a_b", {"a_b\\c path"}),
+    ("b\\c", {"a_b\\c path"}),
+    ("ÉCOLE", {"École fees"}),  # non-ASCII upper case finds lower case
+    ("école", {"École fees"}),
+    ("ecole", {"ecole sans accent"}),  # accents are kept: "ecole" is not "école"
+    ("ΩMEGA", {"Ωmega café"}),
+    ("CAFÉ", {"Ωmega café"}),
+    ("EDUCATION", {"École fees"}),  # the category only
+    ('"a', set()),  # FTS5 syntax in q is text
+    ("zzz", set()),
+]
+
+
+UNFOLDED = ("ꮳꮃꭹ", "ᏣᎳᎩ", "İstanbul", "i̇stan", "çai")  # Cherokee, "İ", a q ending in part of "İ"
+
+
+def found(client: TestClient, headers: dict[str, str], q: str, **params: str) -> set[str]:
+    response = client.get("/api/expenses", params={"q": q, "limit": 100, **params}, headers=headers)
+    assert response.status_code == 200, response.text
+    page = response.json()
+    assert page["total"] == len(page["items"])  # the total counts the matches
+    return {e["description"] for e in page["items"]}
+
+
+@pytest.mark.parametrize(("q", "expected"), QUERIES, ids=[q for q, _ in QUERIES])
+def test_search_finds_the_same_rows_on_both_databases(client: TestClient, q: str, expected: set[str]) -> None:
+    headers = register(client)
+    for description, category in ROWS:
+        add_expense(client, headers, description=description, category=category)
+    other = register(client)  # another account's rows are never found
+    add_expense(client, other, description="Coffee with Sam", category="Coffee")
+    assert found(client, headers, q) == expected
+
+
+def test_the_index_serves_the_search(engine: Engine, client: TestClient) -> None:
+    headers = register(client)
+    for description, category in [*ROWS, ("ᏣᎳᎩ", "Food"), ("İstanbul", "Travel")]:
+        add_expense(client, headers, description=description, category=category)
+    if engine.dialect.name == "postgresql":
+        # ILIKE is unchanged; the question is whether pg_trgm's indexes can serve it (a table
+        # this small is read whole unless sequential scans are ruled out).
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
+            query = select(Expense.id).where(expenses._matches("coffee", "postgresql"))
+            sql = query.compile(engine, compile_kwargs={"literal_binds": True})
+            plan = "\n".join(conn.execute(text(f"EXPLAIN {sql}")).scalars())
+        assert "ix_expenses_description_trgm" in plan
+        assert "ix_expenses_category_trgm" in plan
+        return
+    # Python lowers "İ" to "i" and a combining dot, which FTS5 does not: such q go to the scan.
+    queries = [q for q, _ in QUERIES] + [*UNFOLDED, "stanbul", "ASTANB"]
+    with Session(engine) as session:
+        for q in queries:
+            where = expenses._matches(q, "sqlite")
+            by_index = set(session.scalars(select(Expense.id).where(where)))
+            by_scan = set(session.scalars(select(Expense.id).where(expenses._contains(q, "sqlite"))))
+            assert by_index == by_scan, q
+            # 3 letters or more use the index, unless FTS5 folds a letter unlike Python.
+            uses_index = "expenses_fts" in str(where.compile())
+            assert uses_index == (len(q) >= 3 and q not in UNFOLDED), q
+    # Cherokee: FTS5 (SQLite 3.40) does not fold it, the scan does: found all the same.
+    assert found(client, headers, "ꮳꮃꭹ") == {"ᏣᎳᎩ"}
+
+
+def fts_in_step(engine: Engine) -> None:
+    """FTS5 compares its index with the expenses table; it raises if they differ."""
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO expenses_fts(expenses_fts) VALUES ('integrity-check')"))
+
+
+def test_every_write_keeps_the_index_in_step(client: TestClient, engine: Engine) -> None:
+    headers = register(client, password=PASSWORD)
+    lunch = add_expense(client, headers, description="Lunch at Marco's")
+    assert found(client, headers, "marco") == {"Lunch at Marco's"}
+
+    patched = client.patch(
+        f"/api/expenses/{lunch['id']}", json={"description": "Dinner at Zoë's"}, headers=headers
+    )
+    assert patched.status_code == 200
+    assert found(client, headers, "marco") == set()
+    assert found(client, headers, "ZOË") == {"Dinner at Zoë's"}
+    client.patch(f"/api/expenses/{lunch['id']}", json={"category": "Restaurants"}, headers=headers)
+    assert found(client, headers, "restaur") == {"Dinner at Zoë's"}
+
+    assert client.delete(f"/api/expenses/{lunch['id']}", headers=headers).status_code == 204
+    assert found(client, headers, "zoë") == set()
+
+    csv = (
+        "date,category,amount,description\n2026-01-05,Food,1,Imported bagel\n2026-01-06,Food,2,Imported tea\n"
+    )
+    assert upload(client, headers, csv).status_code == 200
+    assert found(client, headers, "imported") == {"Imported bagel", "Imported tea"}
+
+    add_rule(client, headers, description="Flat on Rue Oberkampf", start_date="2026-10-01")
+    client.get("/api/expenses", headers=headers)  # occurrences fall due on a request at the latest
+    assert found(client, headers, "oberkampf") == {"Flat on Rue Oberkampf"}
+    fts_in_step(engine)
+
+    # Deleting the account cascades to its ledger's expenses: the index follows.
+    deleted = client.request("DELETE", "/api/me", json={"password": PASSWORD}, headers=headers)
+    assert deleted.status_code == 204, deleted.text
+    fts_in_step(engine)
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            assert (
+                conn.scalar(text("SELECT count(*) FROM expenses_fts WHERE expenses_fts MATCH 'bagel'")) == 0
+            )
+
+
+def test_search_with_a_date_filter_and_cursor_paging(client: TestClient) -> None:
+    headers = register(client)
+    for day in range(1, 8):
+        add_expense(client, headers, date=f"2026-03-0{day}", amount=day, description=f"Coffee {day}")
+        add_expense(client, headers, date=f"2026-03-0{day}", amount=100, description="Bread")
+    params: dict[str, str | int] = {"q": "coffee", "start": "2026-03-02", "end": "2026-03-06", "limit": 2}
+    seen: list[str] = []
+    while True:
+        page = client.get("/api/expenses", params=params, headers=headers).json()
+        assert (page["total"], page["total_amount"]) == (5, 2 + 3 + 4 + 5 + 6)
+        seen += [e["description"] for e in page["items"]]
+        if page["next_cursor"] is None:
+            break
+        params = {**params, "cursor": page["next_cursor"]}
+    assert seen == ["Coffee 6", "Coffee 5", "Coffee 4", "Coffee 3", "Coffee 2"]
+
+
+def test_search_refuses_bad_q_and_anonymous_callers(client: TestClient) -> None:
+    headers = register(client)
+    assert refused(client.get("/api/expenses", params={"q": "x" * 201}, headers=headers)) == ["query.q"]
+    assert refused(client.get("/api/expenses", params={"q": "a\x00b"}, headers=headers)) == ["query.q"]
+    assert client.get("/api/expenses", params={"q": "coffee"}).status_code == 401
+
+
+def test_search_in_another_users_ledger_is_not_found(client: TestClient) -> None:
+    owner = register(client)
+    ledger_id = add_expense(client, owner, description="Secret coffee")["ledger_id"]
+    stranger = register(client)
+    response = client.get("/api/expenses", params={"q": "coffee", "ledger": ledger_id}, headers=stranger)
+    assert response.status_code == 404
+
+
+def test_0009_indexes_the_rows_of_a_populated_0007_database(empty_database_url: str) -> None:
+    command.upgrade(alembic_config(empty_database_url), "0007")
+    engine = make_engine(empty_database_url)
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    meta = MetaData()
+    users, ledgers, expenses_0007 = (
+        Table(n, meta, autoload_with=engine) for n in ("users", "ledgers", "expenses")
+    )
+    with engine.begin() as conn:
+        conn.execute(insert(users).values(id=3, email="a@example.com", password_hash="x", display_name="",
+                                          currency="EUR", created_at=when, token_version=0, is_admin=False,
+                                          disabled=False))  # fmt: skip
+        conn.execute(
+            insert(ledgers).values(id=4, name="Personal", currency="EUR", personal_of=3, created_at=when)
+        )
+        for expense_id, description in ((11, "Old coffee"), (12, "École trip"), (13, "Bread")):
+            conn.execute(
+                insert(expenses_0007).values(
+                    id=expense_id, ledger_id=4, user_id=3, paid_by=3, date=date(2026, 1, 2), category="Food",
+                    category_key="food", amount_cents=100, description=description, created_at=when,
+                    updated_at=when,
+                )
+            )  # fmt: skip
+    upgrade_to_head(empty_database_url)
+    dialect = engine.dialect.name
+    with Session(engine) as session:
+        for q, ids in (("COFFEE", {11}), ("écol", {12}), ("food", {11, 12, 13}), ("xyz", set())):
+            assert set(session.scalars(select(Expense.id).where(expenses._matches(q, dialect)))) == ids, q
+    fts_in_step(engine)
+    assert search_objects(engine) == SEARCH_OBJECTS[engine.dialect.name]
+    command.downgrade(alembic_config(empty_database_url), "0007")
+    with engine.connect() as conn:
+        assert set(conn.scalars(select(Expense.id).where(expenses._contains("coffee", dialect)))) == {11}
+    assert search_objects(engine) == set()
+    engine.dispose()
+
+
+SEARCH_OBJECTS = {
+    "sqlite": {"expenses_fts", "expenses_fts_insert", "expenses_fts_update", "expenses_fts_delete"},
+    "postgresql": {"ix_expenses_description_trgm", "ix_expenses_category_trgm"},
+}
+
+
+def search_objects(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger' OR name = 'expenses_fts'"
+            names = conn.scalars(text(query))
+        else:
+            names = conn.scalars(text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'"))
+        return set(names)
