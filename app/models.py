@@ -120,9 +120,12 @@ class Expense(Base):
 # stores only the index; the text stays in `expenses`). Triggers, not the service, keep it in step:
 # every write must, including bulk inserts and the ON CONFLICT DO NOTHING occurrence inserts, whose
 # inserted rows only the database knows. case_sensitive 0 folds case per letter ("ÉCOLE" finds
-# "école"); diacritics are kept, so "ecole" does not, as with LIKE. PostgreSQL: pg_trgm GIN indexes,
+# "école"); diacritics are kept, so "ecole" does not, as with LIKE (remove_diacritics is 0 by
+# default; SQLite 3.40 does not know the option, so it is not named). PostgreSQL: pg_trgm GIN indexes,
 # which ILIKE uses as it is. Neither is in the metadata as a table or index (Alembic could not
-# compare them): they are made with the table, here for create_all and in migration 0009.
+# compare them): they are made with the table, here for create_all and in migration 0009. A later
+# migration that rebuilds `expenses` on SQLite (batch mode drops the old table) drops the triggers
+# with it and must make them again.
 SEARCH_DDL = {
     "sqlite": (
         "CREATE VIRTUAL TABLE expenses_fts USING fts5(description, category, content='expenses',"
