@@ -178,15 +178,16 @@ def test_search_in_another_users_ledger_is_not_found(client: TestClient) -> None
     assert response.status_code == 404
 
 
-def test_0009_indexes_the_rows_of_a_populated_0007_database(empty_database_url: str) -> None:
+def test_0009_indexes_the_rows_of_a_populated_0007_database(empty_database_url: str, engine: Engine) -> None:
+    """0009 on a populated 0007 database: old rows are found, and its objects are create_all's."""
     command.upgrade(alembic_config(empty_database_url), "0007")
-    engine = make_engine(empty_database_url)
+    migrated = make_engine(empty_database_url)
     when = datetime(2026, 1, 1, tzinfo=UTC)
     meta = MetaData()
     users, ledgers, expenses_0007 = (
-        Table(n, meta, autoload_with=engine) for n in ("users", "ledgers", "expenses")
+        Table(n, meta, autoload_with=migrated) for n in ("users", "ledgers", "expenses")
     )
-    with engine.begin() as conn:
+    with migrated.begin() as conn:
         conn.execute(insert(users).values(id=3, email="a@example.com", password_hash="x", display_name="",
                                           currency="EUR", created_at=when, token_version=0, is_admin=False,
                                           disabled=False))  # fmt: skip
@@ -202,17 +203,19 @@ def test_0009_indexes_the_rows_of_a_populated_0007_database(empty_database_url: 
                 )
             )  # fmt: skip
     upgrade_to_head(empty_database_url)
-    dialect = engine.dialect.name
-    with Session(engine) as session:
+    dialect = migrated.dialect.name
+    with Session(migrated) as session:
         for q, ids in (("COFFEE", {11}), ("écol", {12}), ("food", {11, 12, 13}), ("xyz", set())):
             assert set(session.scalars(select(Expense.id).where(expenses._matches(q, dialect)))) == ids, q
-    fts_in_step(engine)
-    assert search_objects(engine) == SEARCH_OBJECTS[engine.dialect.name]
+    fts_in_step(migrated)
+    made = search_objects(migrated)
+    assert set(made) == SEARCH_OBJECTS[migrated.dialect.name]
+    assert made == search_objects(engine)  # the migration makes what create_all makes
     command.downgrade(alembic_config(empty_database_url), "0007")
-    with engine.connect() as conn:
+    with migrated.connect() as conn:
         assert set(conn.scalars(select(Expense.id).where(expenses._contains("coffee", dialect)))) == {11}
-    assert search_objects(engine) == set()
-    engine.dispose()
+    assert search_objects(migrated) == {}
+    migrated.dispose()
 
 
 SEARCH_OBJECTS = {
@@ -221,14 +224,14 @@ SEARCH_OBJECTS = {
 }
 
 
-def search_objects(engine: Engine) -> set[str]:
+def search_objects(engine: Engine) -> dict[str, str]:
+    """The search objects' names and definitions, as the database reports them."""
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
-            query = "SELECT name FROM sqlite_master WHERE type = 'trigger' OR name = 'expenses_fts'"
-            names = conn.scalars(text(query))
+            query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' OR name = 'expenses_fts'"
         else:
-            names = conn.scalars(text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'"))
-        return set(names)
+            query = "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE '%trgm'"
+        return {str(name): str(definition) for name, definition in conn.execute(text(query))}
 
 
 # Letters where folding differs between ASCII LIKE, FTS5 and Python: accents, "İ" and its parts,
