@@ -3,10 +3,6 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from app.auth import Reader
-from app.database import SessionDep
-from app.services.recurring import materialise_due
-
 # What every authenticated route can answer besides success, for the OpenAPI schema.
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Missing, invalid or expired token"}}
 
@@ -32,7 +28,7 @@ THROTTLED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     # Behind a reverse proxy, uvicorn's --forwarded-allow-ips makes this the real client's address.
     return request.client.host if request.client else "unknown"
 
@@ -44,18 +40,14 @@ def not_found(what: str) -> dict[int | str, dict[str, Any]]:
     return {**UNAUTHORIZED, **FORBIDDEN, 404: {"description": f"No such {what} in your ledgers"}}
 
 
-def current_date() -> date:
-    """The server's date; a dependency, so tests can set the calendar through dependency_overrides."""
+def server_date() -> date:
+    """The server's local date: a request's today, and the day the schedule runs for (app.main)."""
     return date.today()
 
 
+async def current_date() -> date:
+    """The server's date; a dependency, so tests can set the calendar through dependency_overrides."""
+    return server_date()
+
+
 Today = Annotated[date, Depends(current_date)]
-
-
-def materialise_due_occurrences(session: SessionDep, access: Reader, today: Today) -> None:
-    """Before a request reads expenses: create the ledger's recurring occurrences that fell due."""
-    materialise_due(session, access=access, today=today)
-
-
-# On the routes that read expenses, so what fell due shows with no scheduler.
-DUE_OCCURRENCES = [Depends(materialise_due_occurrences)]
