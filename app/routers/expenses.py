@@ -8,7 +8,7 @@ from app.auth import Editor, Member, Reader
 from app.config import settings
 from app.database import SessionDep
 from app.errors import Invalid
-from app.routers import IN_LEDGER, not_found
+from app.routers import IN_LEDGER, OneTripRoute, not_found
 from app.schemas.expenses import (
     ExpenseIn,
     ExpenseOut,
@@ -24,7 +24,7 @@ from app.services import expenses, export, imports
 from app.services.expenses import ExpenseFilter
 from app.types import Category, Cursor, Day, SearchText, parse_cursor
 
-router = APIRouter(prefix="/expenses", tags=["expenses"])
+router = APIRouter(prefix="/expenses", tags=["expenses"], route_class=OneTripRoute)
 
 NOT_FOUND = not_found("expense")
 
