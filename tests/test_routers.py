@@ -1,14 +1,15 @@
 """A request costs one trip to the threadpool (app.routers.OneTripRoute), whatever it depends on."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
+from app import database
 from app.database import get_session
 from app.main import app
 from tests.factories import register
@@ -16,18 +17,13 @@ from tests.factories import register
 
 @pytest.fixture
 def trips(client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The name of every function sent to the threadpool, with the app's own (async) session."""
+    """The name of every function sent to the threadpool, with the app's own session dependency.
 
-    async def session_on_test_engine() -> AsyncIterator[Session]:
-        # As app.database.get_session, bound to the test's engine (conftest's is a sync generator,
-        # which would cost a trip of its own).
-        session = Session(bind=engine, expire_on_commit=False)
-        try:
-            yield session
-        finally:
-            session.close()
-
-    app.dependency_overrides[get_session] = session_on_test_engine
+    conftest's override is a sync generator, which would cost trips of its own: here the real
+    app.database.get_session runs, its sessions bound to the test's engine.
+    """
+    app.dependency_overrides.pop(get_session)
+    monkeypatch.setattr(database, "SessionLocal", sessionmaker(bind=engine, expire_on_commit=False))
     sent: list[str] = []
     real = anyio.to_thread.run_sync
 
@@ -73,3 +69,19 @@ def test_a_refused_token_costs_no_trip_and_a_revoked_one_is_still_refused(
     # Well signed, but logged out: only the database knows, read in the route's one trip.
     assert client.get("/api/expenses", headers=headers).status_code == 401
     assert trips == ["_run"]
+
+
+def test_a_streamed_export_reads_after_the_route_and_then_releases_its_connection(
+    client: TestClient, engine: Engine, trips: list[str]
+) -> None:
+    headers = register(client)
+    expense = {"date": "2026-11-30", "category": "Food", "amount": "12.50", "description": "lunch"}
+    assert client.post("/api/expenses", json=expense, headers=headers).status_code == 201
+    trips.clear()
+    response = client.get("/api/expenses/export.csv", headers=headers)
+    assert response.status_code == 200
+    assert "lunch" in response.text
+    # The route's trip, the body's rows (read in the threadpool), then the session closed off the loop.
+    assert trips[0] == "_run"
+    assert trips[-1] == "close"
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
