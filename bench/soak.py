@@ -163,11 +163,14 @@ def main() -> None:
     parser.add_argument(
         "--seconds", type=float, default=1200, help="how long the users work (default 20 min)"
     )
+    parser.add_argument(
+        "--root", type=Path, help="serve another checkout (a before/after), on this checkout's schema"
+    )
     args = parser.parse_args()
     url = f"sqlite:///{WORK / 'soak.db'}"
     seed(url)
     user_tokens = tokens(url)
-    with serve(url) as server:
+    with serve(url, root=args.root, migrate=False) if args.root else serve(url) as server:
         asyncio.run(soak(server.base, server.pid, args.seconds, user_tokens))
 
 

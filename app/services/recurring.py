@@ -94,10 +94,9 @@ def _materialise_rule(session: Session, rule: RecurringRule, today: date) -> Non
     rule.next_date = day
 
 
-def materialise_due(session: Session, *, today: date, access: LedgerAccess | None = None) -> None:
-    """Create every occurrence due by `today`, in one ledger or (at start-up) in all of them."""
-    stmt = select(RecurringRule) if access is None else _owned(access)
-    stmt = stmt.where(RecurringRule.next_date <= today, RecurringRule.paused.is_(False))
+def materialise_due(session: Session, *, today: date) -> None:
+    """Create every occurrence due by `today`, in every ledger."""
+    stmt = select(RecurringRule).where(RecurringRule.next_date <= today, RecurringRule.paused.is_(False))
     rules = session.scalars(stmt.order_by(RecurringRule.id)).all()
     if not rules:
         return
