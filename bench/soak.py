@@ -47,6 +47,7 @@ MAX_OWN = 200  # expenses a simulated user remembers for edits and deletes; olde
 @dataclass
 class Minute:
     latencies: list[float] = field(default_factory=list)  # milliseconds
+    actions: list[str] = field(default_factory=list)  # what each latency was for
     failed: int = 0
 
 
@@ -113,6 +114,7 @@ async def simulate(
             now = time.monotonic()
             minute = minutes[min(int((now - began) // 60), len(minutes) - 1)]
             minute.latencies.append((time.perf_counter() - started) * 1e3)
+            minute.actions.append(action)
             minute.failed += response.status_code >= 400
 
 
@@ -149,6 +151,13 @@ async def soak(base: str, pid: int, seconds: float, user_tokens: list[str]) -> N
     failed = sum(minute.failed for minute in minutes)
     late = rss[len(rss) // 2 :]
     spread = max(late) / min(late)
+    by_action: dict[str, list[float]] = {}
+    for minute in minutes:
+        for action, ms in zip(minute.actions, minute.latencies, strict=True):
+            by_action.setdefault(action, []).append(ms)
+    print("\n| action | requests | p50 ms | p95 ms |\n|---|---|---|---|")
+    for action, done in by_action.items():
+        print(f"| {action} | {len(done):,} | {pct(done, 50):.1f} | {pct(done, 95):.1f} |")
     flat = "flat" if spread <= 1.10 else "NOT flat"
     print(
         f"\n{len(user_tokens)} users, {seconds:.0f} s: {len(every) / seconds:,.0f} req/s,"
