@@ -165,15 +165,15 @@ def serve(url: str, workers: int = 1, root: Path = ROOT, migrate: bool = True) -
     proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=root, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/health", timeout=1).read()  # noqa: S310
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start; see {log.name}") from None
-            time.sleep(0.2)
-    try:
+    try:  # a server too slow to start is stopped too, not left running
+        while True:
+            try:
+                urllib.request.urlopen(base + "/api/health", timeout=1).read()  # noqa: S310
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the server did not start; see {log.name}") from None
+                time.sleep(0.2)
         yield Server(base, proc.pid)
     finally:
         proc.terminate()
