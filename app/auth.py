@@ -133,7 +133,10 @@ class Deferred(Generic[T]):
     missing, tampered or expired token is 401 before anything else), and they leave the rest here.
     app.routers.OneTripRoute resolves it in the one trip the route makes, so the route itself
     receives the answer (a `User`, a `LedgerAccess`), never this. Revocation, a disabled account
-    and a password change still take effect at once: the user row is read on every request.
+    and a password change still take effect at once: the user row is read on every request. What
+    only the database can tell (a logged-out token, not a member, a missing role) now comes after
+    the request's own validation: such a request with a bad body is 422, not 401, 404 or 403.
+    Only sync routes resolve these, so an `async def` route must not take them.
     """
 
     def __init__(self, session: Session, work: Callable[[Session], T]) -> None:
