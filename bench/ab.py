@@ -10,6 +10,7 @@ shared machine, the shares much less. Not a test; every run is bounded in time.
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -25,8 +26,17 @@ PATHS = {
 FIGURES = ("list, first page", "month summary")
 
 
+def cpu_seconds(pid: int) -> float:
+    """The server's user + system CPU time so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(root: Path, url: str, seconds: float) -> dict[tuple[str, int], tuple[float, float]]:
-    """(figure, connections) -> (p50 ms, req/s)."""
+    """(figure, connections) -> (p50 ms, req/s); (figure, 0) -> (server CPU ms per request, 0).
+
+    CPU per request moves much less than latency when other work shares the machine.
+    """
     out: dict[tuple[str, int], tuple[float, float]] = {}
     with serve(url, root=root, migrate=False) as server:
         login = {"email": HEAVY_EMAIL, "password": PASSWORD}
@@ -35,8 +45,11 @@ def measure(root: Path, url: str, seconds: float) -> dict[tuple[str, int], tuple
             for _ in range(20):  # warm caches and the connection pool
                 call(server.base, path, token=token)
             for conns in (1, 32):
+                cpu = cpu_seconds(server.pid)
                 r = load(server.base, path, connections=conns, seconds=seconds, token=token)
                 out[name, conns] = (r.p50, r.rps)
+                if conns == 1:
+                    out[name, 0] = ((cpu_seconds(server.pid) - cpu) * 1e3 / (r.rps * seconds), 0.0)
     return out
 
 
@@ -50,9 +63,10 @@ def main() -> None:
     url = f"sqlite:///{WORK / 'bench.db'}"
     seed(url)
     print(
-        "| round | checkout | list p50, 1 conn | summary p50, 1 conn | list req/s, 32 | summary req/s, 32 |"
+        "| round | checkout | list p50, 1 conn | summary p50, 1 conn | list req/s, 32 | summary req/s, 32 "
+        "| server CPU ms per request: no-op, list, summary |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for round_ in range(1, args.rounds + 1):
         for name, root in trees:
             print(f"| {round_} | {name} | {row(measure(root, url, args.seconds))} |", flush=True)
@@ -66,7 +80,9 @@ def row(m: dict[tuple[str, int], tuple[float, float]]) -> str:
         rps = m[f, 32][1]
         above = ", above 1 conn" if rps > m[f, 1][1] else ""
         cells.append(f"{rps:,.0f} = {rps / noop_rps32:.0%} of no-op{above}")
-    return " | ".join(cells) + f" (no-op {noop_p50:.2f} ms, {noop_rps32:,.0f} req/s at 32)"
+    cells[-1] += f" (no-op {noop_p50:.2f} ms, {noop_rps32:,.0f} req/s at 32)"
+    cells.append(", ".join(f"{m[f, 0][0]:.2f}" for f in ("no-op", *FIGURES)))
+    return " | ".join(cells)
 
 
 if __name__ == "__main__":
