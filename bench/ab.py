@@ -11,6 +11,7 @@ shared machine, the shares much less. Not a test; every run is bounded in time.
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -60,16 +61,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3)
     args = parser.parse_args()
     trees = [(name, Path(path).resolve()) for name, path in (t.split("=", 1) for t in args.trees)]
-    url = f"sqlite:///{WORK / 'bench.db'}"
-    seed(url)
-    print(
-        "| round | checkout | list p50, 1 conn | summary p50, 1 conn | list req/s, 32 | summary req/s, 32 "
-        "| server CPU ms per request: no-op, list, summary |"
-    )
-    print("|---|---|---|---|---|---|---|")
-    for round_ in range(1, args.rounds + 1):
-        for name, root in trees:
-            print(f"| {round_} | {name} | {row(measure(root, url, args.seconds))} |", flush=True)
+    try:
+        url = f"sqlite:///{WORK / 'bench.db'}"
+        seed(url)
+        print(
+            "| round | checkout | list p50, 1 conn | summary p50, 1 conn | list req/s, 32 "
+            "| summary req/s, 32 | server CPU ms per request: no-op, list, summary |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        for round_ in range(1, args.rounds + 1):
+            for name, root in trees:
+                print(f"| {round_} | {name} | {row(measure(root, url, args.seconds))} |", flush=True)
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)
 
 
 def row(m: dict[tuple[str, int], tuple[float, float]]) -> str:

@@ -13,6 +13,7 @@ whole run and whether RSS stayed flat (max/min within 10%) over the last half. N
 import argparse
 import asyncio
 import random
+import shutil
 import statistics
 import sys
 import time
@@ -177,10 +178,13 @@ def main() -> None:
     )
     args = parser.parse_args()
     url = f"sqlite:///{WORK / 'soak.db'}"
-    seed(url)
-    user_tokens = tokens(url)
-    with serve(url, root=args.root, migrate=False) if args.root else serve(url) as server:
-        asyncio.run(soak(server.base, server.pid, args.seconds, user_tokens))
+    try:
+        seed(url)
+        user_tokens = tokens(url)
+        with serve(url, root=args.root, migrate=False) if args.root else serve(url) as server:
+            asyncio.run(soak(server.base, server.pid, args.seconds, user_tokens))
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)
 
 
 if __name__ == "__main__":
