@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-postgres fuzz bench bench-postgres bench-tools lint format install install-dev browser clean
+.PHONY: run test test-sqlite test-postgres fuzz bench bench-postgres bench-tools soak lint format install install-dev browser clean
 
 run: $(VENV)/.installed  ## set up, migrate and serve on http://$${HOST:-127.0.0.1}:$${PORT:-8000}
 	$(BIN)/python -m app
@@ -63,6 +63,11 @@ bench: install-dev bench-tools
 
 bench-postgres: install-dev bench-tools
 	PG_BIN=$(PG_BIN) $(BIN)/python bench/run.py --postgres
+
+# 50 simulated users, mixed reads and writes, for DURATION seconds: per-minute p50/p95 and RSS.
+DURATION ?= 1200
+soak: install-dev
+	$(BIN)/python bench/soak.py --seconds $(DURATION)
 
 # wrk generates the load and sqlite3 gives the export floor; without wrk an asyncio client stands in.
 bench-tools:

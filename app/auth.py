@@ -1,16 +1,18 @@
 import os
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, HTTPException, Query, status
 from fastapi.security import OAuth2PasswordBearer
 from jose import JWTError, jwt
 from passlib.context import CryptContext
 from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
 
 from app.config import settings
 from app.database import SessionDep
@@ -19,6 +21,8 @@ from app.models import Ledger, LedgerMember, RevokedToken, User
 from app.types import MAX_DB_ID, MAX_PASSWORD_LENGTH
 
 ALGORITHM = "HS256"
+T = TypeVar("T")
+U = TypeVar("U")
 
 # bcrypt_sha256 pre-hashes with SHA-256, so passwords longer than bcrypt's 72 bytes are not truncated.
 pwd_context = CryptContext(schemes=["bcrypt_sha256"], bcrypt_sha256__rounds=settings.bcrypt_rounds)
@@ -121,6 +125,35 @@ class TokenSession:
     expires_at: datetime
 
 
+class Deferred(Generic[T]):
+    """A dependency's answer that needs the database, worked out in the route's own thread.
+
+    FastAPI sends every sync dependency on a trip of its own to the threadpool. The dependencies
+    below are async instead: at once, on the event loop, they refuse what needs no database (a
+    missing, tampered or expired token is 401 before anything else), and they leave the rest here.
+    app.routers.OneTripRoute resolves it in the one trip the route makes, so the route itself
+    receives the answer (a `User`, a `LedgerAccess`), never this. Revocation, a disabled account
+    and a password change still take effect at once: the user row is read on every request. What
+    only the database can tell (a logged-out token, not a member, a missing role) now comes after
+    the request's own validation: such a request with a bad body is 422, not 401, 404 or 403.
+    Only sync routes resolve these, so an `async def` route must not take them.
+    """
+
+    def __init__(self, session: Session, work: Callable[[Session], T]) -> None:
+        self.session = session  # the request's: the route's thread closes it (app.routers)
+        self._work = work
+        self._answer: tuple[T] | None = None
+
+    def resolve(self) -> T:
+        """The answer, worked out once per request however many parameters ask for it."""
+        if self._answer is None:
+            self._answer = (self._work(self.session),)
+        return self._answer[0]
+
+    def then(self, step: Callable[[T], U]) -> "Deferred[U]":
+        return Deferred(self.session, lambda _session: step(self.resolve()))
+
+
 def _claims(token: str | None) -> TokenClaims:
     if not token:
         raise _unauthorized()
@@ -140,29 +173,40 @@ def _check_user(user: User | None, claims: TokenClaims) -> User:
     return user
 
 
-def get_token_session(
-    session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> TokenSession:
-    claims = _claims(token)
+def _token_session(session: Session, claims: TokenClaims) -> TokenSession:
     user = _check_user(session.scalar(select(User).where(_live_user(claims))), claims)
     return TokenSession(user=user, jti=claims.jti, expires_at=claims.expires_at)
 
 
+Token = Annotated[str | None, Depends(oauth2_scheme)]
+
+
+async def get_token_session(session: SessionDep, token: Token) -> Deferred[TokenSession]:
+    claims = _claims(token)
+    return Deferred(session, lambda db: _token_session(db, claims))
+
+
+# Routes name the answer; the dependencies that build on it name the Deferred they are given.
 CurrentSession = Annotated[TokenSession, Depends(get_token_session)]
+_Session = Annotated[Deferred[TokenSession], Depends(get_token_session)]
 
 
-# async: it only reads a field, so it need not cost a second trip to the threadpool.
-async def get_current_user(token_session: CurrentSession) -> User:
-    return token_session.user
+async def get_current_user(token_session: _Session) -> Deferred[User]:
+    return token_session.then(lambda found: found.user)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+_User = Annotated[Deferred[User], Depends(get_current_user)]
 
 
-def get_current_admin(user: CurrentUser) -> User:
+def _admin(user: User) -> User:
     if not user.is_admin:
         raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Only an admin can do this.")
     return user
+
+
+async def get_current_admin(user: _User) -> Deferred[User]:
+    return user.then(_admin)
 
 
 CurrentAdmin = Annotated[User, Depends(get_current_admin)]
@@ -195,24 +239,24 @@ class LedgerAccess:
         return self
 
 
-def get_ledger_access(
-    session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)], ledger: LedgerParam = None
-) -> LedgerAccess:
+async def get_ledger_access(
+    session: SessionDep, token: Token, ledger: LedgerParam = None
+) -> Deferred[LedgerAccess]:
     """Token, user, the request's ledger (the `ledger` parameter, else the personal one) and the
     caller's role there: one query. Not a member, or no such ledger: 404, as if it did not exist.
     """
-    return _resolve(session, token, ledger)
-
-
-def get_path_ledger_access(
-    session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)], ledger_id: int
-) -> LedgerAccess:
-    """The same for /api/ledgers/{ledger_id}/...: an id no BIGINT can hold is simply not found."""
-    return _resolve(session, token, ledger_id if 0 < ledger_id <= MAX_DB_ID else 0)
-
-
-def _resolve(session: SessionDep, token: str | None, ledger: int | None) -> LedgerAccess:
     claims = _claims(token)
+    return Deferred(session, lambda db: _resolve(db, claims, ledger))
+
+
+async def get_path_ledger_access(session: SessionDep, token: Token, ledger_id: int) -> Deferred[LedgerAccess]:
+    """The same for /api/ledgers/{ledger_id}/...: an id no BIGINT can hold is simply not found."""
+    claims = _claims(token)
+    ledger = ledger_id if 0 < ledger_id <= MAX_DB_ID else 0
+    return Deferred(session, lambda db: _resolve(db, claims, ledger))
+
+
+def _resolve(session: Session, claims: TokenClaims, ledger: int | None) -> LedgerAccess:
     personal = select(Ledger.id).where(Ledger.personal_of == User.id).scalar_subquery()
     membership = and_(
         LedgerMember.user_id == User.id, LedgerMember.ledger_id == (personal if ledger is None else ledger)
@@ -230,28 +274,29 @@ def _resolve(session: SessionDep, token: str | None, ledger: int | None) -> Ledg
 
 
 Reader = Annotated[LedgerAccess, Depends(get_ledger_access)]
+_Reader = Annotated[Deferred[LedgerAccess], Depends(get_ledger_access)]
 
 
-# async: it only compares roles, so it costs no second trip to the threadpool.
-async def get_editor_access(access: Reader) -> LedgerAccess:
-    return access.require("editor")
+async def get_editor_access(access: _Reader) -> Deferred[LedgerAccess]:
+    return access.then(lambda found: found.require("editor"))
 
 
-async def get_owner_access(access: Reader) -> LedgerAccess:
-    return access.require("owner")
+async def get_owner_access(access: _Reader) -> Deferred[LedgerAccess]:
+    return access.then(lambda found: found.require("owner"))
 
 
 Editor = Annotated[LedgerAccess, Depends(get_editor_access)]
 Owner = Annotated[LedgerAccess, Depends(get_owner_access)]
 PathReader = Annotated[LedgerAccess, Depends(get_path_ledger_access)]
+_PathReader = Annotated[Deferred[LedgerAccess], Depends(get_path_ledger_access)]
 
 
-async def get_path_editor_access(access: PathReader) -> LedgerAccess:
-    return access.require("editor")
+async def get_path_editor_access(access: _PathReader) -> Deferred[LedgerAccess]:
+    return access.then(lambda found: found.require("editor"))
 
 
-async def get_path_owner_access(access: PathReader) -> LedgerAccess:
-    return access.require("owner")
+async def get_path_owner_access(access: _PathReader) -> Deferred[LedgerAccess]:
+    return access.then(lambda found: found.require("owner"))
 
 
 PathEditor = Annotated[LedgerAccess, Depends(get_path_editor_access)]
@@ -266,8 +311,8 @@ class MemberScope:
     ledger_id: int | None
 
 
-async def get_member_scope(user: CurrentUser, ledger: LedgerParam = None) -> MemberScope:
-    return MemberScope(user=user, ledger_id=ledger)
+async def get_member_scope(user: _User, ledger: LedgerParam = None) -> Deferred[MemberScope]:
+    return user.then(lambda found: MemberScope(user=found, ledger_id=ledger))
 
 
 Member = Annotated[MemberScope, Depends(get_member_scope)]

@@ -1,9 +1,10 @@
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from app.config import settings
 
@@ -57,9 +58,20 @@ engine = make_engine(settings.resolved_database_url)
 SessionLocal = sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def get_session() -> Iterator[Session]:
-    with SessionLocal() as session:
+async def get_session() -> AsyncIterator[Session]:
+    """The request's session, opened on the event loop: that takes no connection, the first query does.
+
+    The route's thread closes it (app.routers.OneTripRoute); only a streamed answer, which reads the
+    database after the route has returned, still holds a connection here, released off the loop.
+    """
+    session = SessionLocal()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()  # nothing to release: no I/O
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

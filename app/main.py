@@ -1,9 +1,10 @@
+import asyncio
 import logging
 import re
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import date
+from contextlib import asynccontextmanager, suppress
+from datetime import datetime, time, timedelta
 from functools import cache
 from typing import Any
 
@@ -14,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 from starlette.types import Scope
@@ -29,7 +31,6 @@ from app.middleware import (
 )
 from app.migrate import upgrade_to_head
 from app.routers import (
-    DUE_OCCURRENCES,
     account,
     admin,
     auth,
@@ -39,8 +40,11 @@ from app.routers import (
     ledgers,
     recurring,
     reports,
+    server_date,
 )
-from app.services.recurring import materialise_due
+from app.services.recurring import run_daily
+
+logger = logging.getLogger("app")
 
 STATIC_DIR = PROJECT_ROOT / "app" / "static"
 
@@ -61,10 +65,40 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     _ = settings.resolved_secret_key  # fail at start, not at the first login, if the key is unusable
     if settings.auto_migrate:
         upgrade_to_head(settings.resolved_database_url)
-    # Recurring expenses that fell due while the app was down, for every user.
+    # Recurring expenses that fell due while the app was down, then each day's: no request checks.
+    await run_in_threadpool(_materialise_today)
+    daily = asyncio.create_task(_materialise_each_midnight())
+    try:
+        yield
+    finally:
+        daily.cancel()
+        with suppress(asyncio.CancelledError):
+            await daily
+
+
+def _materialise_today() -> None:
     with SessionLocal() as session:
-        materialise_due(session, today=date.today())
-    yield
+        # The first worker to claim the day does it; the others find it done (one indexed update).
+        if run_daily(session, today=server_date()):
+            logger.info("Recurring expenses due by today are created")
+
+
+def seconds_to_midnight(now: datetime) -> float:
+    """From `now` (local time) to just past the next local midnight.
+
+    One second past: a timer that fires a little early still sees yesterday and finds it done;
+    the loop then sleeps the moment that is left.
+    """
+    return (datetime.combine(now.date() + timedelta(days=1), time()) - now).total_seconds() + 1
+
+
+async def _materialise_each_midnight() -> None:
+    while True:
+        await asyncio.sleep(seconds_to_midnight(datetime.now()))
+        try:
+            await run_in_threadpool(_materialise_today)
+        except Exception:  # a database hiccup at midnight must not end the schedule; tomorrow retries
+            logger.exception("Creating the day's recurring expenses failed")
 
 
 def operation_id(route: APIRoute) -> str:
@@ -154,8 +188,14 @@ app.include_router(auth.router, prefix="/api")
 app.include_router(account.router, prefix="/api")
 app.include_router(expenses.router, prefix="/api")
 app.include_router(budgets.router, prefix="/api")
-app.include_router(reports.router, prefix="/api", dependencies=DUE_OCCURRENCES)
-app.include_router(recurring.router, prefix="/api", dependencies=DUE_OCCURRENCES)
+app.include_router(
+    reports.router,
+    prefix="/api",
+)
+app.include_router(
+    recurring.router,
+    prefix="/api",
+)
 app.include_router(ledgers.router, prefix="/api")
 app.include_router(admin.router, prefix="/api")
 app.include_router(health.router, prefix="/api")

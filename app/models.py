@@ -299,3 +299,12 @@ class Settlement(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DailyRun(Base):
+    """The last day a once-a-day job ran: the row several workers race to claim (app.services.recurring)."""
+
+    __tablename__ = "daily_runs"
+
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)

@@ -156,23 +156,24 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(url: str, workers: int = 1) -> Iterator[Server]:
+def serve(url: str, workers: int = 1, root: Path = ROOT, migrate: bool = True) -> Iterator[Server]:
+    """The app in `root` (another checkout, for bench/ab.py) served on a free loopback port."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "PORT": str(port), "WORKERS": str(workers)}
-    env.update(ACCESS_LOG="false", AUTO_MIGRATE="true", HOST="127.0.0.1")
+    env.update(ACCESS_LOG="false", AUTO_MIGRATE=str(migrate).lower(), HOST="127.0.0.1")
     log = open(WORK / f"server-{port}.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=root, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/health", timeout=1).read()  # noqa: S310
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start; see {log.name}") from None
-            time.sleep(0.2)
-    try:
+    try:  # a server too slow to start is stopped too, not left running
+        while True:
+            try:
+                urllib.request.urlopen(base + "/api/health", timeout=1).read()  # noqa: S310
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the server did not start; see {log.name}") from None
+                time.sleep(0.2)
         yield Server(base, proc.pid)
     finally:
         proc.terminate()

@@ -259,3 +259,19 @@ def test_0007_moves_every_row_into_a_personal_ledger_with_ids_unchanged(empty_da
     assert tuple(budget) == (9, a, 3)
     assert tuple(rule) == (5, b, 7)
     assert sorted(tuple(t) for t in kept_totals) == sorted([(a, 2, 350), (b, 1, 900)])
+
+
+def test_0010_adds_the_daily_run_claim_and_unwinds(empty_database_url: str) -> None:
+    """0010 on a 0009 database: an empty claim table (the first tick inserts its row); down removes it."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0009")
+    engine = make_engine(empty_database_url)
+    assert "daily_runs" not in inspect(engine).get_table_names()
+    command.upgrade(config, "0010")
+    runs = table("daily_runs", column("job"), column("day"))
+    with engine.begin() as conn:
+        assert conn.scalar(select(func.count()).select_from(runs)) == 0
+        conn.execute(insert(runs).values(job="recurring", day=date(2026, 11, 30)))
+    command.downgrade(config, "0009")
+    assert "daily_runs" not in inspect(engine).get_table_names()
+    engine.dispose()

@@ -2,9 +2,10 @@
 
 import sqlite3
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import httpx2
 import pytest
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from app.main import seconds_to_midnight
 from app.models import Expense, RecurringRule
 from app.services import recurring
 from tests.factories import PASSWORD, raw_json, register
@@ -131,9 +133,16 @@ def test_yearly_leap_day_back_fill(client: TestClient) -> None:
     assert rule["next_date"] is None  # ended
 
 
-def test_occurrences_fall_due_on_the_next_request(client: TestClient, engine: Engine, today: date) -> None:
+def daily_tick(engine: Engine, today: date) -> bool:
+    """What the app runs at start-up and at each midnight (app.main), for `today`."""
+    with Session(engine) as session:
+        return recurring.run_daily(session, today=today)
+
+
+def test_occurrences_fall_due_at_the_daily_tick(client: TestClient, engine: Engine, today: date) -> None:
     headers = register(client)
     rule = add_rule(client, headers, frequency="weekly", start_date=(today + timedelta(days=1)).isoformat())
+    assert daily_tick(engine, today - timedelta(days=1))
     assert dates(client, headers) == []
     # Tomorrow arrives: move the rule back a day, as the calendar would.
     with Session(engine) as session:
@@ -141,6 +150,9 @@ def test_occurrences_fall_due_on_the_next_request(client: TestClient, engine: En
         assert stored is not None
         stored.start_date = stored.next_date = today
         session.commit()
+    # A request does not look for due occurrences: that costs every request a query.
+    assert dates(client, headers) == []
+    assert daily_tick(engine, today)
     page = client.get("/api/expenses", headers=headers).json()
     assert [(e["date"], e["category"], e["amount"], e["description"]) for e in page["items"]] == [
         (today.isoformat(), "Rent", 900, "Flat")
@@ -198,29 +210,72 @@ def test_exactly_once_under_concurrent_materialisation(
     assert_totals_consistent(engine)
 
 
-def test_exactly_once_under_concurrent_requests(client: TestClient, engine: Engine, today: date) -> None:
+@pytest.mark.parametrize("claimed_before", [False, True], ids=["first-day", "later-day"])
+def test_one_worker_a_day_wins_the_daily_tick(
+    client: TestClient, engine: Engine, today: date, claimed_before: bool
+) -> None:
+    """Workers starting at once (or at the same midnight): one claims the day and does the work."""
     headers = register(client)
     rule = add_rule(client, headers, start_date=(today + timedelta(days=1)).isoformat())
+    if claimed_before:  # the row exists from yesterday: the claim is an update, not an insert
+        assert daily_tick(engine, today - timedelta(days=1))
     with Session(engine) as session:
         stored = session.get(RecurringRule, rule["id"])
         assert stored is not None
         stored.start_date = stored.next_date = today - timedelta(days=400)
         session.commit()
-    statuses: list[int] = []
+    outcomes: list[bool] = []
+    failures: list[BaseException] = []
     barrier = threading.Barrier(4)
 
-    def request() -> None:
-        barrier.wait()
-        statuses.append(client.get("/api/summary", headers=headers).status_code)
+    def worker() -> None:
+        try:
+            barrier.wait()
+            outcomes.append(daily_tick(engine, today))
+        except BaseException as exc:  # reported below, in the test's thread
+            failures.append(exc)
 
-    threads = [threading.Thread(target=request) for _ in range(4)]
+    threads = [threading.Thread(target=worker) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert statuses == [200] * 4
+    assert failures == []
+    assert sorted(outcomes) == [False, False, False, True]
     assert len(dates(client, headers)) == len(set(dates(client, headers))) == 14
     assert_totals_consistent(engine)
+    # The same day again (a restart): already done. An earlier day never runs after a later one.
+    assert not daily_tick(engine, today)
+    assert not daily_tick(engine, today - timedelta(days=1))
+
+
+def test_a_failed_tick_leaves_the_day_unclaimed(client: TestClient, engine: Engine, today: date) -> None:
+    headers = register(client)
+    rule = add_rule(client, headers, start_date=(today + timedelta(days=1)).isoformat())
+    with Session(engine) as session:
+        stored = session.get(RecurringRule, rule["id"])
+        assert stored is not None
+        stored.start_date = stored.next_date = today - timedelta(days=40)
+        session.commit()
+    failing = patch.object(recurring, "materialise_due", side_effect=RuntimeError("disk full"))
+    with Session(engine) as session, failing, pytest.raises(RuntimeError):
+        recurring.run_daily(session, today=today)
+    assert dates(client, headers) == []
+    assert daily_tick(engine, today)  # the next tick (or another worker) does it
+    assert len(dates(client, headers)) == 2
+
+
+@pytest.mark.parametrize(
+    ("now", "seconds"),
+    [
+        (datetime(2026, 11, 30, 0, 0, 0), 86_401),
+        (datetime(2026, 11, 30, 23, 59, 59, 500_000), 1.5),
+        (datetime(2028, 2, 28, 12, 0), 43_201),
+        (datetime(2026, 12, 31, 23, 0), 3_601),
+    ],
+)
+def test_the_schedule_wakes_just_after_the_next_local_midnight(now: datetime, seconds: float) -> None:
+    assert seconds_to_midnight(now) == seconds
 
 
 def test_edit_changes_future_occurrences_only(client: TestClient, today: date) -> None:
@@ -366,6 +421,8 @@ def test_start_up_creates_what_fell_due_while_the_app_was_down(tmp_path: Path) -
     three_weeks_ago = (date.today() - timedelta(weeks=3)).isoformat()
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE recurring_rules SET start_date = ?, next_date = ?", (three_weeks_ago,) * 2)
+        # The app last ran three weeks ago too: its daily run says so.
+        assert conn.execute("UPDATE daily_runs SET day = ?", (three_weeks_ago,)).rowcount == 1
     server = start_server(tmp_path, env)
     stop_server(server)  # no request made: only the start-up could have created them
     with sqlite3.connect(db) as conn:

@@ -1,11 +1,16 @@
+from collections.abc import Callable
 from datetime import date
+from functools import wraps
+from inspect import iscoroutinefunction
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import StreamingResponse
 
-from app.auth import Reader
-from app.database import SessionDep
-from app.services.recurring import materialise_due
+from app.auth import Deferred
 
 # What every authenticated route can answer besides success, for the OpenAPI schema.
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Missing, invalid or expired token"}}
@@ -32,7 +37,7 @@ THROTTLED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     # Behind a reverse proxy, uvicorn's --forwarded-allow-ips makes this the real client's address.
     return request.client.host if request.client else "unknown"
 
@@ -44,18 +49,56 @@ def not_found(what: str) -> dict[int | str, dict[str, Any]]:
     return {**UNAUTHORIZED, **FORBIDDEN, 404: {"description": f"No such {what} in your ledgers"}}
 
 
-def current_date() -> date:
-    """The server's date; a dependency, so tests can set the calendar through dependency_overrides."""
+def server_date() -> date:
+    """The server's local date: a request's today, and the day the schedule runs for (app.main)."""
     return date.today()
+
+
+async def current_date() -> date:
+    """The server's date; a dependency, so tests can set the calendar through dependency_overrides."""
+    return server_date()
 
 
 Today = Annotated[date, Depends(current_date)]
 
 
-def materialise_due_occurrences(session: SessionDep, access: Reader, today: Today) -> None:
-    """Before a request reads expenses: create the ledger's recurring occurrences that fell due."""
-    materialise_due(session, access=access, today=today)
+class OneTripRoute(APIRoute):
+    """A sync route whose request costs one trip to the threadpool, not one per step.
+
+    FastAPI sends a sync route, each sync dependency and the response's validation on trips of
+    their own. The app's dependencies are async and do no blocking work (app.auth.Deferred), so
+    here the route runs as an async function that makes exactly one trip: the caller's access is
+    resolved, the route runs and the session is closed, all in that thread.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not iscoroutinefunction(endpoint):
+            endpoint = _in_one_trip(endpoint)
+        super().__init__(path, endpoint, **kwargs)
 
 
-# On the routes that read expenses, so what fell due shows with no scheduler.
-DUE_OCCURRENCES = [Depends(materialise_due_occurrences)]
+def _in_one_trip(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(endpoint)  # FastAPI reads the parameters, name and docstring through this
+    async def route(**values: Any) -> Any:
+        return await run_in_threadpool(_run, endpoint, values)
+
+    return route
+
+
+def _run(endpoint: Callable[..., Any], values: dict[str, Any]) -> Any:
+    sessions = {
+        v.session if isinstance(v, Deferred) else v
+        for v in values.values()
+        if isinstance(v, Deferred | Session)
+    }
+    streamed = False
+    try:
+        resolved = {name: v.resolve() if isinstance(v, Deferred) else v for name, v in values.items()}
+        answer = endpoint(**resolved)
+        streamed = isinstance(answer, StreamingResponse)
+        return answer
+    finally:
+        # A streamed body reads the database later: its session is closed after it (app.database).
+        if not streamed:
+            for session in sessions:
+                session.close()

@@ -9,12 +9,12 @@ from app import ratelimit
 from app.auth import CurrentUser
 from app.database import SessionDep
 from app.models import utcnow
-from app.routers import THROTTLED, UNAUTHORIZED, ClientIP
+from app.routers import THROTTLED, UNAUTHORIZED, ClientIP, OneTripRoute
 from app.schemas.accounts import AccountDelete, PasswordChange, UserOut, UserUpdate
 from app.schemas.reports import AccountExport
 from app.services import export, users
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=OneTripRoute)
 
 WRONG_PASSWORD: dict[int | str, dict[str, Any]] = {
     **UNAUTHORIZED,

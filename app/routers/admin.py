@@ -5,11 +5,11 @@ from fastapi import APIRouter, Body, Request, Response, status
 
 from app.auth import CurrentAdmin
 from app.database import SessionDep
-from app.routers import UNAUTHORIZED
+from app.routers import UNAUTHORIZED, OneTripRoute
 from app.schemas.accounts import AdminUserCreate, AdminUserOut, AdminUserUpdate, InvitationIn, LinkOut
 from app.services import admin, links
 
-router = APIRouter(prefix="/admin", tags=["admin"])
+router = APIRouter(prefix="/admin", tags=["admin"], route_class=OneTripRoute)
 
 ADMIN_ONLY: dict[int | str, dict[str, Any]] = {**UNAUTHORIZED, 403: {"description": "You are not an admin"}}
 ONE_USER: dict[int | str, dict[str, Any]] = {**ADMIN_ONLY, 404: {"description": "No such user"}}

@@ -8,7 +8,7 @@ from app.config import settings
 from app.database import SessionDep
 from app.errors import AppError
 from app.models import User
-from app.routers import THROTTLED, UNAUTHORIZED, ClientIP
+from app.routers import THROTTLED, UNAUTHORIZED, ClientIP, OneTripRoute
 from app.schemas.accounts import (
     AuthOptions,
     AuthOut,
@@ -22,7 +22,7 @@ from app.schemas.accounts import (
 )
 from app.services import sessions, users
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=OneTripRoute)
 
 BAD_LOGIN: dict[int | str, dict[str, Any]] = {401: {"description": "Invalid email or password"}, **THROTTLED}
 

@@ -2,11 +2,11 @@ from fastapi import APIRouter, Response, status
 
 from app.auth import Editor, Member, Reader
 from app.database import SessionDep
-from app.routers import IN_LEDGER, not_found
+from app.routers import IN_LEDGER, OneTripRoute, not_found
 from app.schemas.reports import BudgetIn, BudgetOut, BudgetUpdate
 from app.services import budgets
 
-router = APIRouter(prefix="/budgets", tags=["budgets"])
+router = APIRouter(prefix="/budgets", tags=["budgets"], route_class=OneTripRoute)
 
 NOT_FOUND = not_found("budget")
 

@@ -8,7 +8,7 @@ from app.auth import Editor, Member, Reader
 from app.config import settings
 from app.database import SessionDep
 from app.errors import Invalid
-from app.routers import DUE_OCCURRENCES, IN_LEDGER, not_found
+from app.routers import IN_LEDGER, OneTripRoute, not_found
 from app.schemas.expenses import (
     ExpenseIn,
     ExpenseOut,
@@ -24,12 +24,12 @@ from app.services import expenses, export, imports
 from app.services.expenses import ExpenseFilter
 from app.types import Category, Cursor, Day, SearchText, parse_cursor
 
-router = APIRouter(prefix="/expenses", tags=["expenses"])
+router = APIRouter(prefix="/expenses", tags=["expenses"], route_class=OneTripRoute)
 
 NOT_FOUND = not_found("expense")
 
 
-def expense_filter(
+async def expense_filter(
     start: Annotated[Day | None, Query(description="First day, inclusive (YYYY-MM-DD)")] = None,
     end: Annotated[Day | None, Query(description="Last day, inclusive (YYYY-MM-DD)")] = None,
     category: Annotated[Category | None, Query(description="One category, in any case")] = None,
@@ -49,7 +49,7 @@ def create_expense(session: SessionDep, access: Editor, data: ExpenseIn) -> Expe
     return ExpenseOut.model_validate(expenses.create_expense(session, access=access, data=data))
 
 
-@router.get("", response_model=ExpensePage, responses=IN_LEDGER, dependencies=DUE_OCCURRENCES)
+@router.get("", response_model=ExpensePage, responses=IN_LEDGER)
 def list_expenses(
     session: SessionDep,
     access: Reader,
@@ -79,7 +79,6 @@ def list_expenses(
 
 @router.get(
     "/export.csv",
-    dependencies=DUE_OCCURRENCES,
     response_class=StreamingResponse,
     responses={**IN_LEDGER, 200: {"content": {"text/csv": {}}, "description": "CSV, streamed"}},
 )
@@ -171,7 +170,7 @@ def import_is_post_only() -> None:
     raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED)
 
 
-@router.get("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND, dependencies=DUE_OCCURRENCES)
+@router.get("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND)
 def read_expense(session: SessionDep, scope: Member, expense_id: int) -> ExpenseOut:
     """One expense."""
     return ExpenseOut.model_validate(expenses.get_expense(session, scope=scope, expense_id=expense_id)[0])

@@ -2,7 +2,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from app.auth import CurrentUser, PathEditor, PathOwner, PathReader
 from app.database import SessionDep
-from app.routers import FORBIDDEN, UNAUTHORIZED
+from app.routers import FORBIDDEN, UNAUTHORIZED, OneTripRoute
 from app.schemas.accounts import LinkOut
 from app.schemas.ledgers import (
     BalancesOut,
@@ -18,7 +18,7 @@ from app.schemas.ledgers import (
 )
 from app.services import ledgers, links
 
-router = APIRouter(prefix="/ledgers", tags=["ledgers"])
+router = APIRouter(prefix="/ledgers", tags=["ledgers"], route_class=OneTripRoute)
 
 LEDGER: dict[int | str, dict[str, object]] = {
     **UNAUTHORIZED,

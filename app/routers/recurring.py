@@ -2,11 +2,11 @@ from fastapi import APIRouter, Response, status
 
 from app.auth import Editor, Member, Reader
 from app.database import SessionDep
-from app.routers import IN_LEDGER, Today, not_found
+from app.routers import IN_LEDGER, OneTripRoute, Today, not_found
 from app.schemas.expenses import RecurringIn, RecurringOut, RecurringUpdate
 from app.services import recurring
 
-router = APIRouter(prefix="/recurring", tags=["recurring"])
+router = APIRouter(prefix="/recurring", tags=["recurring"], route_class=OneTripRoute)
 
 NOT_FOUND = not_found("recurring expense")
 

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query
 from app.auth import Reader
 from app.database import SessionDep
 from app.errors import Invalid
-from app.routers import IN_LEDGER, Today
+from app.routers import IN_LEDGER, OneTripRoute, Today
 from app.schemas.reports import (
     CategoryAmount,
     CategoryOut,
@@ -18,7 +18,7 @@ from app.schemas.reports import (
 from app.services import categories, reports
 from app.types import Day, Month
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(tags=["reports"], route_class=OneTripRoute)
 
 
 @router.get("/summary", response_model=SummaryOut, responses=IN_LEDGER)

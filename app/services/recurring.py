@@ -1,20 +1,22 @@
-"""Recurring expenses: rules whose occurrences become ordinary expenses once due, with no scheduler.
+"""Recurring expenses: rules whose occurrences become ordinary expenses once due.
 
-Due occurrences are created at start-up for every rule and on each request in its ledger. Each
-rule keeps `next_date`, so "is anything due?" is one indexed query. Every occurrence is inserted
-if absent under a unique (recurring_id, occurrence_date): two workers or two requests at once
-create it once, and only the one whose insert happened counts it in the monthly totals.
+Due occurrences are created once a day for every rule (`run_daily`, at start-up and at each local
+midnight: app.main), and for one rule when it is created, changed or resumed. Requests never
+check. Each rule keeps `next_date`, so "is anything due?" is one indexed query. Every occurrence
+is inserted if absent under a unique (recurring_id, occurrence_date): two workers at once create
+it once, and only the one whose insert happened counts it in the monthly totals.
 """
 
 import calendar
 from datetime import date, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth import LedgerAccess, MemberScope
 from app.errors import Invalid
-from app.models import Expense, RecurringRule
+from app.models import DailyRun, Expense, RecurringRule
 from app.schemas.expenses import RecurringIn, RecurringUpdate
 from app.services import member_object
 from app.services.categories import canonical_category
@@ -92,16 +94,38 @@ def _materialise_rule(session: Session, rule: RecurringRule, today: date) -> Non
     rule.next_date = day
 
 
-def materialise_due(session: Session, *, today: date, access: LedgerAccess | None = None) -> None:
-    """Create every occurrence due by `today`, in one ledger or (at start-up) in all of them."""
-    stmt = select(RecurringRule) if access is None else _owned(access)
-    stmt = stmt.where(RecurringRule.next_date <= today, RecurringRule.paused.is_(False))
+def materialise_due(session: Session, *, today: date) -> None:
+    """Create every occurrence due by `today`, in every ledger."""
+    stmt = select(RecurringRule).where(RecurringRule.next_date <= today, RecurringRule.paused.is_(False))
     rules = session.scalars(stmt.order_by(RecurringRule.id)).all()
     if not rules:
         return
     for rule in rules:
         _materialise_rule(session, rule, today)
     session.commit()
+
+
+DAILY_JOB = "recurring"
+
+
+def run_daily(session: Session, *, today: date) -> bool:
+    """Create what fell due by `today` for every rule, if no worker has yet today; True if this one did.
+
+    The claim is an update of one row (an insert the first time), committed with the occurrences:
+    a second worker waits on the row's lock, then finds the day taken. A worker that fails
+    mid-way rolls its claim back, so the next tick (or another worker) tries again.
+    """
+    claim = update(DailyRun).where(DailyRun.job == DAILY_JOB, DailyRun.day < today).values(day=today)
+    if session.execute(claim).rowcount == 0:  # type: ignore[attr-defined]
+        session.add(DailyRun(job=DAILY_JOB, day=today))
+        try:
+            session.flush()
+        except IntegrityError:  # the row exists and already says today (or a later day)
+            session.rollback()
+            return False
+    materialise_due(session, today=today)
+    session.commit()
+    return True
 
 
 def list_rules(session: Session, *, access: LedgerAccess) -> list[RecurringRule]:

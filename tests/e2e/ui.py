@@ -31,7 +31,7 @@ def register(page: Page, base: str, email: str | None = None, **extra: Any) -> U
 
 def app_date() -> date:
     """The app's date: the one the e2e conftest fixed for this test."""
-    day: date = app.dependency_overrides.get(current_date, current_date)()
+    day: date = app.dependency_overrides.get(current_date, date.today)()
     return day
 
 
