@@ -38,7 +38,7 @@ from app.services.splits import (
     by_weights,
     check_paid_by,
     default_weights,
-    split_by_weights,
+    split_money,
 )
 from app.types import category_key, currency_scale
 
@@ -178,7 +178,7 @@ def add_expenses(
         for expense in expenses:
             if expense.ledger_id not in defaults:
                 defaults[expense.ledger_id] = default_weights(_roles(session, expense.ledger_id))
-        parts = [by_weights(e.amount_cents, defaults[e.ledger_id]) for e in expenses]
+        parts = [by_weights(e.amount_cents, defaults[e.ledger_id], e.currency) for e in expenses]
     part_of = {id(expense): split for expense, split in zip(expenses, parts, strict=True)}
     plain = [expense for expense in expenses if expense.recurring_id is None]
     if len(plain) == 1:
@@ -208,7 +208,15 @@ def add_expenses(
 
 
 def _write_parts(session: Session, rows: list[tuple[Expense, list[Part]]]) -> None:
-    parts = [part for expense, split in rows for part in _with_base(expense, split)]
+    ledger_currencies = {e.ledger_id: e.currency for e, _ in rows if e.rate_source == "same"}
+    for expense, _ in rows:
+        if expense.ledger_id not in ledger_currencies:
+            ledger_currencies[expense.ledger_id] = ledger_currency(session, expense.ledger_id)
+    parts = [
+        part
+        for expense, split in rows
+        for part in _with_base(expense, split, ledger_currencies[expense.ledger_id])
+    ]
     if parts:
         session.execute(insert(ExpenseSplit), [_part_values(part) for part in parts])
     by_expense: dict[int, list[ExpenseSplit]] = {}
@@ -219,11 +227,11 @@ def _write_parts(session: Session, rows: list[tuple[Expense, list[Part]]]) -> No
         set_committed_value(expense, "splits", by_expense.get(expense.id, []))
 
 
-def _with_base(expense: Expense, split: list[Part]) -> list[ExpenseSplit]:
+def _with_base(expense: Expense, split: list[Part], base_currency: str) -> list[ExpenseSplit]:
     """The parts as rows, the base amount divided by the same weights: the shares, or the exact
     amounts (so parts of a same-currency expense are their amounts exactly)."""
     weights = {user_id: shares if shares is not None else cents for user_id, shares, cents in split}
-    base = split_by_weights(expense.base_amount_cents, weights)
+    base = split_money(expense.base_amount_cents, weights, base_currency)
     return [
         ExpenseSplit(
             expense_id=expense.id,
@@ -353,7 +361,11 @@ def _resplit(
                 )
             parts: list[Part] = sorted((user_id, None, cents) for user_id, _, cents in current)
         else:
-            parts = by_weights(expense.amount_cents, {user_id: shares or 0 for user_id, shares, _ in current})
+            parts = by_weights(
+                expense.amount_cents,
+                {user_id: shares or 0 for user_id, shares, _ in current},
+                expense.currency,
+            )
     else:
         parts = splits.resolve_split(roles, expense.amount_cents, split, expense.currency)
     session.execute(delete(ExpenseSplit).where(ExpenseSplit.expense_id == expense.id))
