@@ -238,3 +238,42 @@ def test_exact_split_amounts_are_in_the_expenses_currency(client: TestClient) ->
     bad = post(client, headers, **{**body, "split": [{"user_id": me, "amount": 1599.5}]})
     assert refused(bad) == ["body.split.0.amount"]
     assert date(2026, 3, 6).weekday() == 4  # the fixture's newest day is a Friday
+
+
+def test_a_ledgers_currency_changes_only_when_every_expense_is_in_the_new_one(
+    client: TestClient, engine: Engine
+) -> None:
+    headers = euro_ledger(client)
+    created = post(client, headers, date="2026-03-06", amount=1600, currency="JPY").json()
+    mine = post(client, headers, date="2026-03-06", amount="2.50").json()
+    conflict = client.patch("/api/me", json={"currency": "JPY"}, headers=headers)
+    assert conflict.status_code == 409
+    assert "expenses in EUR" in conflict.json()["detail"]
+    assert client.get("/api/me", headers=headers).json()["currency"] == "EUR"
+    client.delete(f"/api/expenses/{mine['id']}", headers=headers)
+    assert client.patch("/api/me", json={"currency": "jpy"}, headers=headers).status_code == 200
+    # The yen expense is now in the ledger's currency: rate 1, base amount = amount.
+    now = client.get(f"/api/expenses/{created['id']}", headers=headers).json()
+    assert (now["rate"], now["rate_source"], now["rate_date"]) == ("1", "same", None)
+    assert now["base_amount"] == 1600
+    assert now["split"][0]["base_amount"] == 1600
+    assert client.get("/api/expenses", headers=headers).json()["total_amount"] == 1600
+    with engine.connect() as conn:
+        assert conn.scalar(select(MonthlyTotal.amount_cents)) == 160000
+
+
+def test_a_ledger_with_settlements_keeps_its_currency(client: TestClient) -> None:
+    owner = euro_ledger(client)
+    ledger = new_ledger(client, owner, currency="EUR")
+    friend = register(client)
+    join(client, friend, invite(client, owner, ledger["id"]))
+    ids = [client.get("/api/me", headers=h).json()["id"] for h in (owner, friend)]
+    body = {"from_user_id": ids[0], "to_user_id": ids[1], "amount": 5, "date": "2026-03-06"}
+    settled = client.post(f"/api/ledgers/{ledger['id']}/settlements", json=body, headers=owner)
+    assert settled.status_code == 201, settled.text
+    conflict = client.patch(f"/api/ledgers/{ledger['id']}", json={"currency": "USD"}, headers=owner)
+    assert conflict.status_code == 409
+    assert "settlements in EUR" in conflict.json()["detail"]
+    assert refused(client.patch(f"/api/ledgers/{ledger['id']}", json={"currency": "XYZ"}, headers=owner)) == [
+        "body.currency"
+    ]

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from app.errors import Invalid
+from app.models import Expense, ExpenseSplit
 from app.schemas.expenses import SplitIn
 from app.services.conversion import stored_amount
 from app.types import currency_exponent, currency_scale, currency_unit
@@ -132,3 +133,28 @@ def _money(stored: int, currency: str) -> str:
     # Exact: Decimal, no float, between the stored units and the message ("12.50", "1200", "1.234").
     quantum = Decimal(1).scaleb(-currency_exponent(currency))
     return str((Decimal(stored) / currency_scale(currency)).quantize(quantum))
+
+
+_PART_COLUMNS = ("expense_id", "user_id", "ledger_id", "shares", "amount_cents", "base_amount_cents")
+
+
+def part_rows(expense: Expense, split: list[Part], base_currency: str) -> list[ExpenseSplit]:
+    """The parts as rows, the base amount divided by the same weights: the shares, or the exact
+    amounts (so parts of a same-currency expense are their amounts exactly)."""
+    weights = {user_id: shares if shares is not None else cents for user_id, shares, cents in split}
+    base = split_money(expense.base_amount_cents, weights, base_currency)
+    return [
+        ExpenseSplit(
+            expense_id=expense.id,
+            user_id=user_id,
+            ledger_id=expense.ledger_id,
+            shares=shares,
+            amount_cents=cents,
+            base_amount_cents=base[user_id],
+        )
+        for user_id, shares, cents in split
+    ]
+
+
+def part_values(part: ExpenseSplit) -> dict[str, object]:
+    return {column: getattr(part, column) for column in _PART_COLUMNS}
