@@ -135,9 +135,8 @@ def to_stored(amount: Decimal, currency: str) -> int:
     exponent = minor_digits(currency)
     minor = amount.scaleb(exponent)
     if minor != minor.to_integral_value():
-        raise ValueError(
-            f"{currency} has no decimals" if exponent == 0 else f"{currency} has {exponent} decimal places"
-        )
+        words = ("no decimals", "one decimal place", "two decimal places", "three decimal places")
+        raise ValueError(f"{currency} has {words[exponent] if exponent < len(words) else exponent}")
     return int(amount * currency_scale(currency))
 
 

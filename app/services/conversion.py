@@ -27,7 +27,7 @@ def stored_amount(amount: Decimal, currency: str, loc: tuple[str, ...] = ("body"
     try:
         return to_stored(amount, currency)
     except ValueError as exc:
-        raise Invalid(loc, f"{exc}: give at most that many in the amount") from None
+        raise Invalid(loc, f"must fit the currency: {exc}") from None
 
 
 def base_cents(stored: int, currency: str, rate: Decimal, ledger_currency: str) -> int:
