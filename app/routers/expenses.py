@@ -8,6 +8,7 @@ from app.auth import Editor, Member, Reader
 from app.config import settings
 from app.database import SessionDep
 from app.errors import Invalid
+from app.money import stored_to_number
 from app.routers import DUE_OCCURRENCES, IN_LEDGER, not_found
 from app.schemas.expenses import (
     ExpenseIn,
@@ -22,7 +23,7 @@ from app.schemas.expenses import (
 )
 from app.services import expenses, export, imports
 from app.services.expenses import ExpenseFilter
-from app.types import Category, Cursor, Day, SearchText, parse_cursor, stored_to_number
+from app.types import Category, Cursor, Day, SearchText, parse_cursor
 
 router = APIRouter(prefix="/expenses", tags=["expenses"])
 

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Query
 from app import rates
 from app.auth import CurrentUser
 from app.errors import NotFound
+from app.money import rate_text
 from app.routers import UNAUTHORIZED
 from app.schemas.rates import RateOut
-from app.types import Currency, Day, rate_text
+from app.types import Currency, Day
 
 router = APIRouter(prefix="/rates", tags=["rates"])
 

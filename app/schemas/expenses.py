@@ -13,21 +13,18 @@ from pydantic import (
     model_validator,
 )
 
+from app.money import AnyCurrencyAmountIn, CurrencyAmountOut, RateIn, stored_to_number
 from app.types import (
-    AnyCurrencyAmountIn,
     Category,
     Currency,
-    CurrencyAmountOut,
     DateFormat,
     Day,
     Description,
     MoneyOut,
     PatchModel,
-    RateIn,
     StrictModel,
     UserId,
     UtcDatetime,
-    stored_to_number,
 )
 
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from app import rates
 from app.errors import Invalid
 from app.models import Expense, Ledger
-from app.types import MAX_AMOUNT_CENTS, currency_scale, minor_digits, rate_text, to_stored
+from app.money import currency_scale, minor_digits, rate_text, to_stored
+from app.types import MAX_AMOUNT_CENTS
 
 # Wide enough that amount x rate is exact before the one rounding (13 + 15 digits, and more).
 _EXACT = Context(prec=60)

@@ -29,6 +29,7 @@ from app.auth import LedgerAccess, MemberScope
 from app.database import UNICODE_LOWER
 from app.errors import AppError, Invalid
 from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, RecurringRule, Settlement
+from app.money import currency_scale
 from app.schemas.expenses import ExpenseIn, ExpenseUpdate, SplitIn
 from app.services import confirm_access, member_object, owned_expenses, splits, totals
 from app.services.categories import canonical_category
@@ -41,7 +42,7 @@ from app.services.splits import (
     part_rows,
     part_values,
 )
-from app.types import category_key, currency_scale
+from app.types import category_key
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from app.auth import LedgerAccess
 from app.models import Budget, Expense, Ledger, LedgerMember, User, utcnow
+from app.money import amount_text, currency_scale, minor_digits
 from app.schemas.accounts import UserOut
 from app.schemas.expenses import ExpenseOut
 from app.schemas.reports import BudgetOut
 from app.services import expenses, owned_budgets, owned_expenses
 from app.services.expenses import ExpenseFilter
-from app.types import amount_text, currency_scale, minor_digits
 
 BATCH = 1000
 # A cell starting with one of these is run as a formula by spreadsheets: export prefixes it with '.

@@ -20,6 +20,7 @@ from app.auth import LedgerAccess
 from app.config import settings
 from app.errors import AppError, Invalid
 from app.models import Expense
+from app.money import currency_exponent, currency_scale, parse_decimal_amount, rate_text, to_stored
 from app.schemas.expenses import ImportMapping
 from app.services import owned_expenses
 from app.services.categories import canonical_category
@@ -27,16 +28,7 @@ from app.services.conversion import base_cents, ledger_currency, price
 from app.services.expenses import add_expenses
 from app.services.export import FORMULA_START
 from app.services.import_guess import first_row, guess_mapping
-from app.types import (
-    Category,
-    Description,
-    category_key,
-    currency_exponent,
-    currency_scale,
-    parse_decimal_amount,
-    rate_text,
-    to_stored,
-)
+from app.types import Category, Description, category_key
 
 MAX_ROWS = 50_000
 PREVIEW_ROWS = 50

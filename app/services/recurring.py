@@ -17,12 +17,12 @@ from app import rates
 from app.auth import LedgerAccess, MemberScope
 from app.errors import Invalid
 from app.models import Expense, RecurringRule
+from app.money import currency_scale
 from app.schemas.expenses import RecurringIn, RecurringUpdate
 from app.services import member_object
 from app.services.categories import canonical_category
 from app.services.conversion import ledger_currency, stored_amount
 from app.services.expenses import add_expenses
-from app.types import currency_scale
 
 LAST_DAY = date(2999, 12, 31)
 _SCHEDULE = ("frequency", "interval", "start_date", "end_date", "day_of_month")

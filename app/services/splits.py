@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from app.errors import Invalid
 from app.models import Expense, ExpenseSplit
+from app.money import amount_text, currency_unit
 from app.schemas.expenses import SplitIn
 from app.services.conversion import stored_amount
-from app.types import amount_text, currency_unit
 
 # (user_id, shares, amount): one member's part of an expense; shares None for an exact amount.
 Part = tuple[int, int | None, int]
