@@ -38,6 +38,7 @@ from app.routers import (
     expenses,
     health,
     ledgers,
+    rates,
     recurring,
     reports,
     server_date,
@@ -197,6 +198,7 @@ app.include_router(
     prefix="/api",
 )
 app.include_router(ledgers.router, prefix="/api")
+app.include_router(rates.router, prefix="/api")
 app.include_router(admin.router, prefix="/api")
 app.include_router(health.router, prefix="/api")
 

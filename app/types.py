@@ -1,6 +1,7 @@
 """The constrained types every layer shares: money, text, dates, cursors, e-mail, Strict/Patch models.
 
 Request and response models live in the app.schemas modules; services and auth import their types from here.
+Money in other currencies (minor units per currency, rates) is in app.money.
 """
 
 import math
@@ -25,13 +26,13 @@ from pydantic import (
     field_validator,
 )
 
+from app.money import AMOUNT_SCHEMA_PATTERN, MONEY_NUMBER_SCHEMA, currency_exponent
+
 MAX_AMOUNT_CENTS = 1_000_000_000 * 100
 MAX_DB_ID = 2**63 - 1
 MAX_PASSWORD_LENGTH = 128
 # Used with fullmatch: `$` would also match before a final newline ("12.50\n").
 _AMOUNT_STRING = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
-# The amount rules as one pattern, for the schema: digits, at most two decimals, > 0 and <= 1,000,000,000.
-AMOUNT_SCHEMA_PATTERN = r"^0*([1-9][0-9]{0,8}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9])|1000000000(\.00?)?)$"
 _DATE_STRING = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -70,7 +71,7 @@ def cents_to_number(cents: int) -> int | float:
     return whole if rest == 0 else float(Decimal(cents) / 100)
 
 
-_MONEY_SCHEMA = WithJsonSchema({"type": "number", "multipleOf": 0.01, "examples": [12.5]})
+_MONEY_SCHEMA = WithJsonSchema(MONEY_NUMBER_SCHEMA)
 AmountIn = Annotated[
     int,
     BeforeValidator(parse_amount),
@@ -85,8 +86,6 @@ AmountIn = Annotated[
     ),
 ]
 MoneyOut = Annotated[int, PlainSerializer(cents_to_number, return_type=Any), _MONEY_SCHEMA]
-
-
 # Text: reject what breaks storage (lone surrogates) or display (control characters).
 # The OpenAPI schema states the same rules as patterns (ECMA regex), so clients and fuzzers see them.
 _NO_CONTROL = r"^[^\u0000-\u001f\u007f-\u009f]*$"
@@ -138,7 +137,20 @@ DisplayName = Annotated[
     AfterValidator(_reject_bad_chars),
     _text_schema(_NO_CONTROL, 60),
 ]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
+
+
+def _known_currency(value: str) -> str:
+    currency_exponent(value)
+    return value
+
+
+# An ISO 4217 code with a minor unit (not XAU or XDR); any case in, upper case stored.
+Currency = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True),
+    AfterValidator(_known_currency),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Za-z]{3}$", "examples": ["EUR"]}),
+]
 Password = Annotated[
     str,
     StringConstraints(min_length=8, max_length=MAX_PASSWORD_LENGTH),

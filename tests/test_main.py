@@ -5,7 +5,8 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
-from app.types import AMOUNT_SCHEMA_PATTERN, parse_amount
+from app.money import AMOUNT_SCHEMA_PATTERN
+from app.types import parse_amount
 from tests.server import server_env, start_server, stop_server
 
 

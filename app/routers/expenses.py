@@ -8,6 +8,7 @@ from app.auth import Editor, Member, Reader
 from app.config import settings
 from app.database import SessionDep
 from app.errors import Invalid
+from app.money import stored_to_number
 from app.routers import IN_LEDGER, OneTripRoute, not_found
 from app.schemas.expenses import (
     ExpenseIn,
@@ -154,7 +155,9 @@ def import_expenses(
                 status=row.status,
                 date=row.day,
                 category=row.category,
-                amount=row.cents,
+                amount=None if row.cents is None else stored_to_number(row.cents, row.currency or "USD"),
+                currency=row.currency,
+                base_amount=row.price[3] if row.price else None,
                 description=row.description,
                 message=row.message,
             )

@@ -1,7 +1,7 @@
 """Request and response models: expenses, their CSV import, and recurring expenses."""
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeAlias
 
 from fastapi import UploadFile
 from pydantic import (
@@ -13,9 +13,10 @@ from pydantic import (
     model_validator,
 )
 
+from app.money import AnyCurrencyAmountIn, CurrencyAmountOut, RateIn, stored_to_number
 from app.types import (
-    AmountIn,
     Category,
+    Currency,
     DateFormat,
     Day,
     Description,
@@ -33,7 +34,7 @@ class SplitIn(StrictModel):
 
     user_id: UserId
     shares: Annotated[int, Field(ge=1, le=1000)] | None = None
-    amount: AmountIn | None = None
+    amount: AnyCurrencyAmountIn | None = Field(default=None, description="In the expense's currency")
 
     @model_validator(mode="after")
     def _one_kind(self) -> "SplitIn":
@@ -51,46 +52,86 @@ def _one_kind_of_split(split: list[SplitIn] | None) -> list[SplitIn] | None:
 Split = Annotated[list[SplitIn], Field(min_length=1, max_length=1000), AfterValidator(_one_kind_of_split)]
 
 
+_CURRENCY = "ISO 4217; default the ledger's"
+RateSource = Literal["same", "ecb", "manual"]
+# ExpenseOut has a field named `date`, which hides the type inside its class body.
+OptionalDate: TypeAlias = date | None
+
+
 class ExpenseIn(StrictModel):
     date: Day
     category: Category
-    amount: AmountIn
+    amount: AnyCurrencyAmountIn = Field(description="In `currency`, with at most its decimals (JPY none)")
+    currency: Currency | None = Field(default=None, description=_CURRENCY)
+    rate: RateIn | None = None
     description: Description = ""
     paid_by: UserId | None = None
     split: Split | None = None
 
 
 class ExpenseUpdate(PatchModel):
+    """A new date or currency looks the rate up again unless `rate` is sent; a new amount alone
+    keeps the rate."""
+
     date: Day | None = None
     category: Category | None = None
-    amount: AmountIn | None = None
+    amount: AnyCurrencyAmountIn | None = None
+    currency: Currency | None = None
+    rate: RateIn | None = None
     description: Description | None = None
     paid_by: UserId | None = None
     split: Split | None = None
 
 
 class SplitOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     user_id: int
     shares: int | None
-    amount: MoneyOut = Field(validation_alias="amount_cents")
-    base_amount: MoneyOut = Field(validation_alias="base_amount_cents")
+    amount: CurrencyAmountOut = Field(description="In the expense's currency")
+    base_amount: MoneyOut = Field(description="In the ledger's currency")
 
 
 class ExpenseOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: int
     date: date
     category: str
-    amount: MoneyOut = Field(validation_alias="amount_cents")
+    amount: CurrencyAmountOut = Field(description="In `currency`")
+    currency: str
+    rate: str = Field(description="Ledger-currency units per unit of `currency`, a decimal string")
+    rate_source: RateSource
+    rate_date: OptionalDate = Field(description="The ECB publication the rate is from")
+    base_amount: MoneyOut = Field(description="amount x rate, in the ledger's currency")
     description: str
     created_at: UtcDatetime
     updated_at: UtcDatetime
     ledger_id: int
     paid_by: int | None
-    split: list[SplitOut] = Field(validation_alias="splits")
+    split: list[SplitOut]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_expense(cls, value: Any) -> Any:
+        """From an Expense row: amounts in its currency's units (the stored scale varies)."""
+        if isinstance(value, dict):
+            return value
+        currency = value.currency
+        fields = ("id", "date", "category", "currency", "rate", "rate_source", "rate_date", "description")
+        return {name: getattr(value, name) for name in fields} | {
+            "amount": stored_to_number(value.amount_cents, currency),
+            "base_amount": value.base_amount_cents,
+            "created_at": value.created_at,
+            "updated_at": value.updated_at,
+            "ledger_id": value.ledger_id,
+            "paid_by": value.paid_by,
+            "split": [
+                {
+                    "user_id": part.user_id,
+                    "shares": part.shares,
+                    "amount": stored_to_number(part.amount_cents, currency),
+                    "base_amount": part.base_amount_cents,
+                }
+                for part in value.splits
+            ],
+        }
 
 
 class ExpensePage(BaseModel):
@@ -117,6 +158,15 @@ class ImportMapping(StrictModel):
     )
     category: ColumnName | None = None
     description: ColumnName | None = None
+    currency: ColumnName | None = Field(
+        default=None, description="ISO 4217 codes; empty cells: fixed_currency"
+    )
+    fixed_currency: Currency | None = Field(
+        default=None, description="The currency of rows without one; default the ledger's"
+    )
+    base_amount: ColumnName | None = Field(
+        default=None, description="Amounts in the ledger's currency (our export's): kept as they are"
+    )
     date_format: DateFormat = "YYYY-MM-DD"
     decimal_comma: bool = Field(default=False, description="12,50 rather than 12.50")
     negative_is_expense: bool = Field(
@@ -156,7 +206,9 @@ class ImportRowOut(BaseModel):
     status: Literal["ok", "duplicate", "income", "error"]
     date: date | None
     category: str | None
-    amount: MoneyOut | None
+    amount: CurrencyAmountOut | None = Field(description="In `currency`")
+    currency: str | None
+    base_amount: MoneyOut | None = Field(description="In the ledger's currency")
     description: str | None
     message: str | None
 
@@ -190,7 +242,8 @@ DayOfMonth = Annotated[int, Field(ge=1, le=31)]
 
 class RecurringIn(StrictModel):
     category: Category
-    amount: AmountIn
+    amount: AnyCurrencyAmountIn = Field(description="In `currency`, with at most its decimals (JPY none)")
+    currency: Currency | None = Field(default=None, description=_CURRENCY)
     description: Description = ""
     frequency: Frequency
     interval: Interval = 1
@@ -208,7 +261,8 @@ class RecurringUpdate(PatchModel):
     clearable = frozenset({"end_date", "day_of_month"})
 
     category: Category | None = None
-    amount: AmountIn | None = None
+    amount: AnyCurrencyAmountIn | None = None
+    currency: Currency | None = None
     description: Description | None = None
     frequency: Frequency | None = None
     interval: Interval | None = None
@@ -223,7 +277,8 @@ class RecurringOut(BaseModel):
 
     id: int
     category: str
-    amount: MoneyOut = Field(validation_alias="amount_cents")
+    amount: CurrencyAmountOut = Field(description="In `currency`")
+    currency: str
     description: str
     frequency: Frequency
     interval: int
@@ -232,3 +287,14 @@ class RecurringOut(BaseModel):
     day_of_month: int | None
     paused: bool
     next_date: date | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_rule(cls, value: Any) -> Any:
+        """From a RecurringRule row: the amount in its currency's units (the stored scale varies)."""
+        if isinstance(value, dict):
+            return value
+        fields = [name for name in cls.model_fields if name != "amount"]
+        return {name: getattr(value, name) for name in fields} | {
+            "amount": stored_to_number(value.amount_cents, value.currency)
+        }
