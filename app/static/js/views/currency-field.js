@@ -24,8 +24,9 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
   const rate = field(
     "Rate",
     { type: "text", name: "rate", inputmode: "decimal", autocomplete: "off", maxlength: 30 },
-    { hint: `${ledger.currency} for one unit of the expense's currency` },
+    { hint: " " },
   );
+  const rateHint = rate.wrap.querySelector(".field-hint");
   const preview = el("p", { class: "rate-preview", "aria-live": "polite", hidden: true });
   const manual = expense?.rate_source === "manual";
   let shown = null; // the codes the select offers, to rebuild it only when they change
@@ -67,6 +68,7 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
   async function update() {
     const mine = ++seq;
     amount.input.placeholder = amountPlaceholder(digitsOf(code()));
+    rateHint.textContent = `${ledger.currency} for 1 ${code()}`;
     if (!foreign()) {
       rate.wrap.hidden = true;
       lookup = null;

@@ -112,6 +112,8 @@ export function changes(body, expense) {
 export function showExpenseError(fields, error, formError) {
   const detail = Array.isArray(error?.detail) ? error.detail : [];
   const inSplit = fields.split ? detail.find((item) => Array.isArray(item?.loc) && item.loc[1] === "split") : null;
+  // The server may need a rate the page did not ask for (a rate missing since the page looked).
+  if (error?.fieldErrors?.rate) fields.rate.wrap.hidden = false;
   if (!inSplit) {
     showSaveError(fields, error, { formError });
     return;

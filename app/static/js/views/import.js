@@ -147,7 +147,7 @@ export function openImport(anchor) {
         el("td", {}, String(row.line)),
         el("td", {}, row.date ? formatDate(row.date) : ""),
         el("td", {}, row.category ?? ""),
-        el("td", { class: "num" }, row.amount === null ? "" : money(row.amount)),
+        el("td", { class: "num" }, row.amount === null ? "" : money(row.amount, row.currency ?? undefined)),
         el("td", {}, row.description ?? ""),
         el("td", {}, row.status === "error" ? row.message : STATUS_TEXT[row.status]),
       ),
