@@ -82,7 +82,9 @@ class Expense(Base):
     __table_args__ = (
         # "This ledger, this date range, newest first": the list, export and stats. It carries the
         # amount and category too, so sums over a date range are read from the index alone.
-        Index("ix_expenses_ledger_date_id_amount", "ledger_id", "date", "id", "amount_cents", "category_key"),
+        Index(
+            "ix_expenses_ledger_date_id_base", "ledger_id", "date", "id", "base_amount_cents", "category_key"
+        ),
         Index("ix_expenses_ledger_category_date", "ledger_id", "category_key", "date"),
         # Each occurrence of a recurring rule exists once, however many requests materialise it.
         UniqueConstraint("recurring_id", "occurrence_date", name="uq_expenses_recurring_occurrence"),
@@ -99,7 +101,15 @@ class Expense(Base):
     # As the user first wrote it; category_key is its case- and space-folded form for matching.
     category: Mapped[str] = mapped_column(String(40))
     category_key: Mapped[str] = mapped_column(String(40))
+    # In the expense's currency: hundredths of its unit, or its minor unit where finer (app.types).
     amount_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    # Ledger-currency units per unit of `currency`, fixed when saved: a decimal string, never a float.
+    rate: Mapped[str] = mapped_column(String(40))
+    rate_source: Mapped[str] = mapped_column(String(6))  # same, ecb or manual
+    rate_date: Mapped[OptionalDate] = mapped_column(Date)  # the ECB publication used
+    # amount x rate in hundredths of the ledger's currency: what every total sums.
+    base_amount_cents: Mapped[int] = mapped_column(BigInteger)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -193,7 +203,9 @@ class RecurringRule(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     category: Mapped[str] = mapped_column(String(40))
     category_key: Mapped[str] = mapped_column(String(40))
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)  # in `currency`, scaled as an expense's
+    # Null: the ledger's currency, whatever it is when an occurrence is made.
+    currency: Mapped[str | None] = mapped_column(String(3), default=None)
     description: Mapped[str] = mapped_column(Text, default="")
     frequency: Mapped[str] = mapped_column(String(10))  # weekly, monthly or yearly
     interval: Mapped[int] = mapped_column(Integer, default=1)
@@ -223,7 +235,7 @@ class ExpenseSplit(Base):
     ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
     shares: Mapped[int | None] = mapped_column(Integer)  # null: an exact amount
     amount_cents: Mapped[int] = mapped_column(BigInteger)
-    # In the ledger's currency; equal to amount_cents until expenses have currencies of their own.
+    # The part of the expense's base amount, in hundredths of the ledger's currency.
     base_amount_cents: Mapped[int] = mapped_column(BigInteger)
 
 

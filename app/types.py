@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, ClassVar, Literal
 
+import iso4217
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -32,6 +33,7 @@ MAX_PASSWORD_LENGTH = 128
 _AMOUNT_STRING = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
 # The amount rules as one pattern, for the schema: digits, at most two decimals, > 0 and <= 1,000,000,000.
 AMOUNT_SCHEMA_PATTERN = r"^0*([1-9][0-9]{0,8}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9])|1000000000(\.00?)?)$"
+_DECIMAL_AMOUNT_STRING = re.compile(r"[0-9]+(\.[0-9]{1,3})?")
 _DATE_STRING = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -70,6 +72,67 @@ def cents_to_number(cents: int) -> int | float:
     return whole if rest == 0 else float(Decimal(cents) / 100)
 
 
+# Money in any currency. An expense's amount is stored in hundredths of its currency's unit, or
+# in its minor unit where that is finer (thousandths: KWD): the scale of `amount_cents`. So every
+# part-1 amount (hundredths) keeps its meaning; only the currency's decimals are checked on input.
+def currency_exponent(code: str) -> int:
+    """Decimals of the currency's minor unit (JPY 0, USD 2, KWD 3); ValueError if none is known."""
+    try:
+        exponent = iso4217.Currency(code.upper()).exponent
+    except ValueError:
+        exponent = None
+    if exponent is None:
+        raise ValueError(f"{code} is not an ISO 4217 currency code with a minor unit, such as EUR or JPY")
+    return int(exponent)
+
+
+def currency_scale(code: str) -> int:
+    """Stored units per unit of the currency: 100, or 10**decimals where it has more (KWD 1000)."""
+    return int(10 ** max(2, currency_exponent(code)))
+
+
+def parse_decimal_amount(value: Any) -> Decimal:
+    """A JSON number or numeric string as an exact Decimal, > 0 and <= 1,000,000,000, at most three
+    decimals; the expense's currency decides later how many it may really have."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise ValueError("must be a number such as 12.50")
+    if isinstance(value, str):
+        if not _DECIMAL_AMOUNT_STRING.fullmatch(value):
+            raise ValueError("must be a number such as 12.50, with no sign, spaces or exponent")
+        amount = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        amount = Decimal(repr(value))
+    else:
+        amount = Decimal(value)
+    if not amount.is_finite() or amount * 1000 != (amount * 1000).to_integral_value():
+        raise ValueError("must have at most three decimal places (two for most currencies)")
+    if amount <= 0:
+        raise ValueError("must be greater than 0")
+    if amount > 1_000_000_000:
+        raise ValueError("must be at most 1,000,000,000")
+    return amount
+
+
+def to_stored(amount: Decimal, currency: str) -> int:
+    """An amount in `currency` as stored (see currency_scale); ValueError naming the currency's
+    decimals when it has more."""
+    exponent = currency_exponent(currency)
+    minor = amount.scaleb(exponent)
+    if minor != minor.to_integral_value():
+        raise ValueError(
+            f"{currency} has no decimals" if exponent == 0 else f"{currency} has {exponent} decimal places"
+        )
+    return int(amount * currency_scale(currency))
+
+
+def stored_to_number(stored: int, currency: str) -> int | float:
+    """1200 yen stored as 120000 -> 1200; KWD 1234 -> 1.234: the JSON number of an amount."""
+    whole, rest = divmod(stored, currency_scale(currency))
+    return whole if rest == 0 else float(Decimal(stored) / currency_scale(currency))
+
+
 _MONEY_SCHEMA = WithJsonSchema({"type": "number", "multipleOf": 0.01, "examples": [12.5]})
 AmountIn = Annotated[
     int,
@@ -85,6 +148,76 @@ AmountIn = Annotated[
     ),
 ]
 MoneyOut = Annotated[int, PlainSerializer(cents_to_number, return_type=Any), _MONEY_SCHEMA]
+# An expense's amount before its currency is known: the schema states the default currency's rules
+# (two decimals); JPY takes fewer and KWD three, checked against the currency (to_stored).
+AnyCurrencyAmountIn = Annotated[
+    Decimal,
+    BeforeValidator(parse_decimal_amount),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000, "multipleOf": 0.01},
+                {"type": "string", "pattern": AMOUNT_SCHEMA_PATTERN},
+            ],
+            "examples": [12.5],
+        }
+    ),
+]
+# An amount in its own currency's units, computed by the response model from the stored value.
+CurrencyAmountOut = Annotated[int | float, _MONEY_SCHEMA]
+
+
+# A rate given by hand: ledger-currency units per unit of the expense's currency.
+_RATE_STRING = re.compile(r"[0-9]+(\.[0-9]+)?")
+MIN_RATE = Decimal("1e-9")
+MAX_RATE = Decimal("1e9")
+MAX_RATE_DIGITS = 12
+
+
+def parse_rate(value: Any) -> Decimal:
+    """A positive decimal number or string of at most 12 significant digits, within 1e-9..1e9."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise ValueError("must be a decimal number such as 0.0061, as a number or a string")
+    if isinstance(value, str):
+        if not _RATE_STRING.fullmatch(value):
+            raise ValueError("must be a decimal number such as 0.0061, with no sign, spaces or exponent")
+        rate = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        rate = Decimal(repr(value))
+    else:
+        rate = Decimal(value)
+    if rate <= 0:
+        raise ValueError("must be greater than 0")
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise ValueError("must be between 0.000000001 and 1,000,000,000")
+    if len(rate.normalize().as_tuple().digits) > MAX_RATE_DIGITS:
+        raise ValueError("must have at most 12 significant digits")
+    return rate.normalize()
+
+
+RateIn = Annotated[
+    Decimal,
+    BeforeValidator(parse_rate),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                # Narrower than what is accepted, so that every value the schema allows is.
+                {"type": "number", "minimum": 0.001, "maximum": 999_999_999, "multipleOf": 0.001},
+                {"type": "string", "pattern": r"^([1-9][0-9]{0,8}(\.[0-9]{1,3})?|0\.0{0,5}[1-9][0-9]{0,5})$"},
+            ],
+            "description": "Ledger-currency units per unit of the expense's currency, up to 12 "
+            "significant digits; leave out to use the ECB rate of the expense's date",
+            "examples": ["0.0061"],
+        }
+    ),
+]
+
+
+def rate_text(rate: Decimal) -> str:
+    """A rate as stored and shown: plain digits, never an exponent (7.4E-7 -> "0.00000074")."""
+    return format(rate.normalize(), "f")
 
 
 # Text: reject what breaks storage (lone surrogates) or display (control characters).
@@ -138,7 +271,20 @@ DisplayName = Annotated[
     AfterValidator(_reject_bad_chars),
     _text_schema(_NO_CONTROL, 60),
 ]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
+
+
+def _known_currency(value: str) -> str:
+    currency_exponent(value)
+    return value
+
+
+# An ISO 4217 code with a minor unit (not XAU or XDR); any case in, upper case stored.
+Currency = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True),
+    AfterValidator(_known_currency),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Za-z]{3}$", "examples": ["EUR"]}),
+]
 Password = Annotated[
     str,
     StringConstraints(min_length=8, max_length=MAX_PASSWORD_LENGTH),

@@ -50,6 +50,7 @@ def test_export_spans_many_batches(client: TestClient, engine: Engine) -> None:
             "category": "Food",
             "category_key": "food",
             "amount_cents": n + 1,
+            **{"currency": "USD", "rate": "1", "rate_source": "same", "base_amount_cents": n + 1},
             "description": f"row {n}",
         }
         for n in range(2_345)

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, func, select
 
 from app.models import Expense, ExpenseSplit, LedgerMember, MonthlyTotal
-from app.services import expenses as expenses_service
+from app.services import splits as splits_service
 from tests.factories import PASSWORD, add_budget, add_expense, expense_body, refused, register
 
 Headers = dict[str, str]
@@ -424,7 +424,7 @@ def test_a_member_removed_while_posting_gets_404_and_nothing_is_written(
 ) -> None:
     ledger_id, _, (editor,) = shared(client, "editor")
     editor_id = me(client, editor)
-    resolve = expenses_service.resolve_split
+    resolve = splits_service.resolve_split
 
     def removed_meanwhile(*args: Any) -> Any:
         # After the request's access was resolved, before its write: the owner removes the editor.
@@ -436,7 +436,7 @@ def test_a_member_removed_while_posting_gets_404_and_nothing_is_written(
             )
         return resolve(*args)
 
-    monkeypatch.setattr(expenses_service, "resolve_split", removed_meanwhile)
+    monkeypatch.setattr(splits_service, "resolve_split", removed_meanwhile)
     response = client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=editor)
     assert response.status_code == 404
     with engine.connect() as conn:

@@ -1,7 +1,7 @@
 """Request and response models: expenses, their CSV import, and recurring expenses."""
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeAlias
 
 from fastapi import UploadFile
 from pydantic import (
@@ -15,15 +15,20 @@ from pydantic import (
 
 from app.types import (
     AmountIn,
+    AnyCurrencyAmountIn,
     Category,
+    Currency,
+    CurrencyAmountOut,
     DateFormat,
     Day,
     Description,
     MoneyOut,
     PatchModel,
+    RateIn,
     StrictModel,
     UserId,
     UtcDatetime,
+    stored_to_number,
 )
 
 
@@ -33,7 +38,7 @@ class SplitIn(StrictModel):
 
     user_id: UserId
     shares: Annotated[int, Field(ge=1, le=1000)] | None = None
-    amount: AmountIn | None = None
+    amount: AnyCurrencyAmountIn | None = Field(default=None, description="In the expense's currency")
 
     @model_validator(mode="after")
     def _one_kind(self) -> "SplitIn":
@@ -51,46 +56,86 @@ def _one_kind_of_split(split: list[SplitIn] | None) -> list[SplitIn] | None:
 Split = Annotated[list[SplitIn], Field(min_length=1, max_length=1000), AfterValidator(_one_kind_of_split)]
 
 
+_CURRENCY = "ISO 4217; default the ledger's"
+RateSource = Literal["same", "ecb", "manual"]
+# ExpenseOut has a field named `date`, which hides the type inside its class body.
+OptionalDate: TypeAlias = date | None
+
+
 class ExpenseIn(StrictModel):
     date: Day
     category: Category
-    amount: AmountIn
+    amount: AnyCurrencyAmountIn = Field(description="In `currency`, with at most its decimals (JPY none)")
+    currency: Currency | None = Field(default=None, description=_CURRENCY)
+    rate: RateIn | None = None
     description: Description = ""
     paid_by: UserId | None = None
     split: Split | None = None
 
 
 class ExpenseUpdate(PatchModel):
+    """A new date or currency looks the rate up again unless `rate` is sent; a new amount alone
+    keeps the rate."""
+
     date: Day | None = None
     category: Category | None = None
-    amount: AmountIn | None = None
+    amount: AnyCurrencyAmountIn | None = None
+    currency: Currency | None = None
+    rate: RateIn | None = None
     description: Description | None = None
     paid_by: UserId | None = None
     split: Split | None = None
 
 
 class SplitOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     user_id: int
     shares: int | None
-    amount: MoneyOut = Field(validation_alias="amount_cents")
-    base_amount: MoneyOut = Field(validation_alias="base_amount_cents")
+    amount: CurrencyAmountOut = Field(description="In the expense's currency")
+    base_amount: MoneyOut = Field(description="In the ledger's currency")
 
 
 class ExpenseOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: int
     date: date
     category: str
-    amount: MoneyOut = Field(validation_alias="amount_cents")
+    amount: CurrencyAmountOut = Field(description="In `currency`")
+    currency: str
+    rate: str = Field(description="Ledger-currency units per unit of `currency`, a decimal string")
+    rate_source: RateSource
+    rate_date: OptionalDate = Field(description="The ECB publication the rate is from")
+    base_amount: MoneyOut = Field(description="amount x rate, in the ledger's currency")
     description: str
     created_at: UtcDatetime
     updated_at: UtcDatetime
     ledger_id: int
     paid_by: int | None
-    split: list[SplitOut] = Field(validation_alias="splits")
+    split: list[SplitOut]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_expense(cls, value: Any) -> Any:
+        """From an Expense row: amounts in its currency's units (the stored scale varies)."""
+        if isinstance(value, dict):
+            return value
+        currency = value.currency
+        fields = ("id", "date", "category", "currency", "rate", "rate_source", "rate_date", "description")
+        return {name: getattr(value, name) for name in fields} | {
+            "amount": stored_to_number(value.amount_cents, currency),
+            "base_amount": value.base_amount_cents,
+            "created_at": value.created_at,
+            "updated_at": value.updated_at,
+            "ledger_id": value.ledger_id,
+            "paid_by": value.paid_by,
+            "split": [
+                {
+                    "user_id": part.user_id,
+                    "shares": part.shares,
+                    "amount": stored_to_number(part.amount_cents, currency),
+                    "base_amount": part.base_amount_cents,
+                }
+                for part in value.splits
+            ],
+        }
 
 
 class ExpensePage(BaseModel):

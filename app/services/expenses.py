@@ -8,13 +8,12 @@ so they never drift.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
-    bindparam,
-    case,
     delete,
     func,
     insert,
@@ -29,12 +28,19 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.auth import LedgerAccess, MemberScope
 from app.database import UNICODE_LOWER
 from app.errors import Invalid
-from app.models import Expense, ExpenseSplit, LedgerMember, MonthlyTotal
+from app.models import Expense, ExpenseSplit, LedgerMember
 from app.schemas.expenses import ExpenseIn, ExpenseUpdate, SplitIn
-from app.services import confirm_access, member_object, owned_expenses, totals
+from app.services import confirm_access, member_object, owned_expenses, splits, totals
 from app.services.categories import canonical_category
-from app.services.splits import split_by_weights
-from app.types import category_key
+from app.services.conversion import base_cents, ledger_currency, price, stored_amount
+from app.services.splits import (
+    Part,
+    by_weights,
+    check_paid_by,
+    default_weights,
+    split_by_weights,
+)
+from app.types import category_key, currency_scale
 
 
 @dataclass(frozen=True)
@@ -43,10 +49,6 @@ class ExpenseFilter:
     end: date | None = None
     category: str | None = None
     q: str | None = None
-
-
-# (user_id, shares, amount): one member's part of an expense; shares None for an exact amount.
-Part = tuple[int, int | None, int]
 
 
 def filtered(access: LedgerAccess, f: ExpenseFilter, *columns: Any, dialect: str) -> Select[Any]:
@@ -101,7 +103,7 @@ def list_expenses(
                 access,
                 filters,
                 func.count(),
-                func.coalesce(func.sum(Expense.amount_cents), 0),
+                func.coalesce(func.sum(Expense.base_amount_cents), 0),
                 dialect=dialect,
             )
         ).one()
@@ -119,22 +121,6 @@ def list_expenses(
     return list(items), total, int(total_cents)
 
 
-def _upsert(dialect_insert: Callable[..., Any]) -> Any:
-    """Add a delta to a month's row, creating it if needed: one statement, atomic on both backends."""
-    columns = ("ledger_id", "month", "category_key", "category", "count", "amount_cents")
-    stmt = dialect_insert(MonthlyTotal).values({c: bindparam(c) for c in columns})
-    return stmt.on_conflict_do_update(
-        index_elements=[MonthlyTotal.ledger_id, MonthlyTotal.month, MonthlyTotal.category_key],
-        set_={
-            # A row left at count 0 by deletes keeps its old spelling; the next expense renames it,
-            # so "Food" deleted and "FOOD" added reads "FOOD", as the list does.
-            "category": case((MonthlyTotal.count == 0, stmt.excluded.category), else_=MonthlyTotal.category),
-            "count": MonthlyTotal.count + stmt.excluded.count,
-            "amount_cents": MonthlyTotal.amount_cents + stmt.excluded.amount_cents,
-        },
-    )
-
-
 def _insert_if_absent(dialect_insert: Callable[..., Any]) -> Any:
     # RETURNING names the rows this statement inserted (rowcount is not reliable on every driver).
     return (
@@ -145,7 +131,6 @@ def _insert_if_absent(dialect_insert: Callable[..., Any]) -> Any:
 
 
 # Built once: the statements are the same for every write, only their parameters change.
-_UPSERT_TOTAL = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
 _INSERT_OCCURRENCE = {
     "postgresql": _insert_if_absent(postgresql.insert),
     "sqlite": _insert_if_absent(sqlite.insert),
@@ -159,33 +144,15 @@ _COLUMNS = (
     "category",
     "category_key",
     "amount_cents",
+    "currency",
+    "rate",
+    "rate_source",
+    "rate_date",
+    "base_amount_cents",
     "description",
     "recurring_id",
     "occurrence_date",
 )
-
-
-def _count(session: Session, expenses: list[Expense], sign: int) -> None:
-    """Add (+1) or take away (-1) expenses from their months' totals: one upsert per month and category."""
-    deltas: dict[tuple[int, date, str], list[Any]] = {}
-    for expense in expenses:
-        key = (expense.ledger_id, expense.date.replace(day=1), expense.category_key)
-        delta = deltas.setdefault(key, [expense.category, 0, 0])
-        delta[1] += sign
-        delta[2] += sign * expense.amount_cents
-    params = [
-        {
-            "ledger_id": ledger_id,
-            "month": month,
-            "category_key": key,
-            "category": category,
-            "count": count,
-            "amount_cents": cents,
-        }
-        for (ledger_id, month, key), (category, count, cents) in deltas.items()
-    ]
-    if params:
-        session.execute(_UPSERT_TOTAL[session.get_bind().dialect.name], params)
 
 
 def add_expenses(
@@ -199,12 +166,19 @@ def add_expenses(
     rule that is already there (unique recurring_id and occurrence_date: two workers or requests at
     once) is skipped, and so not counted twice. Returns the expenses inserted.
     """
+    currencies: dict[int, str] = {}
+    for expense in expenses:
+        if expense.currency is None:  # an occurrence or a part-1 import: the ledger's currency
+            if expense.ledger_id not in currencies:
+                currencies[expense.ledger_id] = ledger_currency(session, expense.ledger_id)
+            expense.currency = currencies[expense.ledger_id]
+            price(expense, ledger_currency=expense.currency, rate=None)
     if parts is None:
         defaults: dict[int, dict[int, int]] = {}
         for expense in expenses:
             if expense.ledger_id not in defaults:
                 defaults[expense.ledger_id] = default_weights(_roles(session, expense.ledger_id))
-        parts = [_by_weights(e.amount_cents, defaults[e.ledger_id]) for e in expenses]
+        parts = [by_weights(e.amount_cents, defaults[e.ledger_id]) for e in expenses]
     part_of = {id(expense): split for expense, split in zip(expenses, parts, strict=True)}
     plain = [expense for expense in expenses if expense.recurring_id is None]
     if len(plain) == 1:
@@ -229,24 +203,12 @@ def add_expenses(
             expense.id = new[(expense.recurring_id, expense.occurrence_date)]
     inserted = plain + occurrences
     _write_parts(session, [(expense, part_of[id(expense)]) for expense in inserted])
-    _count(session, inserted, +1)
+    totals.count(session, inserted, +1)
     return inserted
 
 
 def _write_parts(session: Session, rows: list[tuple[Expense, list[Part]]]) -> None:
-    # base_amount equals amount until expenses have currencies of their own.
-    parts = [
-        ExpenseSplit(
-            expense_id=expense.id,
-            user_id=user_id,
-            ledger_id=expense.ledger_id,
-            shares=shares,
-            amount_cents=cents,
-            base_amount_cents=cents,
-        )
-        for expense, split in rows
-        for user_id, shares, cents in split
-    ]
+    parts = [part for expense, split in rows for part in _with_base(expense, split)]
     if parts:
         session.execute(insert(ExpenseSplit), [_part_values(part) for part in parts])
     by_expense: dict[int, list[ExpenseSplit]] = {}
@@ -255,6 +217,24 @@ def _write_parts(session: Session, rows: list[tuple[Expense, list[Part]]]) -> No
     for expense, _ in rows:
         # The answer shows the parts just written: no query to read them back.
         set_committed_value(expense, "splits", by_expense.get(expense.id, []))
+
+
+def _with_base(expense: Expense, split: list[Part]) -> list[ExpenseSplit]:
+    """The parts as rows, the base amount divided by the same weights: the shares, or the exact
+    amounts (so parts of a same-currency expense are their amounts exactly)."""
+    weights = {user_id: shares if shares is not None else cents for user_id, shares, cents in split}
+    base = split_by_weights(expense.base_amount_cents, weights)
+    return [
+        ExpenseSplit(
+            expense_id=expense.id,
+            user_id=user_id,
+            ledger_id=expense.ledger_id,
+            shares=shares,
+            amount_cents=cents,
+            base_amount_cents=base[user_id],
+        )
+        for user_id, shares, cents in split
+    ]
 
 
 def _part_values(part: ExpenseSplit) -> dict[str, object]:
@@ -270,55 +250,6 @@ def _roles(session: Session, ledger_id: int) -> dict[int, str]:
     return {row.user_id: row.role for row in rows}
 
 
-def default_weights(roles: dict[int, str]) -> dict[int, int]:
-    """Equal shares among the ledger's owners and editors: who bears an expense nobody split."""
-    return {user_id: 1 for user_id, role in roles.items() if role in ("owner", "editor")}
-
-
-def _by_weights(amount: int, weights: dict[int, int]) -> list[Part]:
-    if not weights:  # a ledger left with viewers only: nobody bears it but a named member
-        raise Invalid(("body", "split"), "This ledger has no owner or editor to bear it: give a split")
-    return [
-        (user_id, weights[user_id], cents)
-        for user_id, cents in sorted(split_by_weights(amount, weights).items())
-    ]
-
-
-def _check_paid_by(roles: dict[int, str], paid_by: int) -> None:
-    if paid_by not in roles:
-        raise Invalid(("body", "paid_by"), f"User {paid_by} is not a member of this ledger")
-
-
-def resolve_split(roles: dict[int, str], amount: int, split: list[SplitIn] | None) -> list[Part]:
-    """The parts of `amount` as the body asks (shares or exact amounts), or the ledger's default."""
-    if split is None:
-        return _by_weights(amount, default_weights(roles))
-    seen: set[int] = set()
-    for n, part in enumerate(split):
-        if part.user_id not in roles:
-            raise Invalid(
-                ("body", "split", str(n), "user_id"), f"User {part.user_id} is not a member of this ledger"
-            )
-        if part.user_id in seen:
-            raise Invalid(("body", "split", str(n), "user_id"), f"User {part.user_id} is in the split twice")
-        seen.add(part.user_id)
-    if split[0].shares is not None:
-        return _by_weights(amount, {part.user_id: int(part.shares or 0) for part in split})
-    exact: list[Part] = sorted((part.user_id, None, int(part.amount or 0)) for part in split)
-    given = sum(cents for _, _, cents in exact)
-    if given != amount:
-        raise Invalid(
-            ("body", "split"),
-            f"The split amounts add up to {_money(given)}, not the expense's {_money(amount)}: "
-            "make them add up, or split by shares",
-        )
-    return exact
-
-
-def _money(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"  # exact: no float between the cents and the message
-
-
 def _values(expense: Expense) -> dict[str, object]:
     return {column: getattr(expense, column) for column in _COLUMNS}
 
@@ -328,8 +259,11 @@ def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -
     paid_by = access.user.id if data.paid_by is None else data.paid_by
     roles = _roles(session, access.ledger_id)
     if data.paid_by is not None:
-        _check_paid_by(roles, data.paid_by)
-    parts = resolve_split(roles, data.amount, data.split)
+        check_paid_by(roles, data.paid_by)
+    base_currency = ledger_currency(session, access.ledger_id)
+    currency = data.currency or base_currency
+    amount = stored_amount(data.amount, currency)
+    parts = splits.resolve_split(roles, amount, data.split, currency)
     expense = Expense(
         ledger_id=access.ledger_id,
         user_id=access.user.id,
@@ -337,9 +271,11 @@ def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -
         date=data.date,
         category=category,
         category_key=key,
-        amount_cents=data.amount,
+        amount_cents=amount,
+        currency=currency,
         description=data.description,
     )
+    price(expense, ledger_currency=base_currency, rate=data.rate)
     add_expenses(session, [expense], [parts])
     confirm_access(session, access)  # removed from the ledger meanwhile: 404, nothing written
     session.commit()
@@ -349,46 +285,77 @@ def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -
 def update_expense(session: Session, *, scope: MemberScope, expense_id: int, data: ExpenseUpdate) -> Expense:
     expense, access = get_expense(session, scope=scope, expense_id=expense_id, write=True)
     changes = data.model_dump(exclude_unset=True)
-    split = changes.pop("split", None)
+    changes.pop("split", None)
+    split = data.split  # as models, not the dump's dicts
+    rate = changes.pop("rate", None)
+    currency = changes.pop("currency", expense.currency)
+    amount = changes.pop("amount", None)
     # Only a new payer or split needs the members (a new amount keeps the shares it had).
     roles = _roles(session, access.ledger_id) if "paid_by" in changes or split is not None else {}
     if "paid_by" in changes:
         if changes["paid_by"] is None:
             raise Invalid(("body", "paid_by"), "paid_by must be a member's user id")
-        _check_paid_by(roles, changes["paid_by"])
-    if "amount" in changes or split is not None:
-        _resplit(session, roles, expense, changes.get("amount", expense.amount_cents), data.split)
-    # Only date, category and amount move the monthly totals; a new description leaves them be.
-    counted = bool(changes.keys() & {"date", "category", "amount"})
+        check_paid_by(roles, changes["paid_by"])
+    if amount is None and currency != expense.currency:  # the same number, in the new currency
+        amount = Decimal(expense.amount_cents) / currency_scale(expense.currency)
+    new_amount = expense.amount_cents if amount is None else stored_amount(amount, currency)
+    # A new date or currency (or a rate given) prices it again; a new amount alone keeps the rate.
+    repriced = (
+        rate is not None or currency != expense.currency or changes.get("date", expense.date) != expense.date
+    )
+    moved = repriced or new_amount != expense.amount_cents
+    # Date, category and the base amount move the monthly totals; a new description leaves them be.
+    counted = moved or bool(changes.keys() & {"date", "category"})
     if counted:
-        _count(session, [expense], -1)
+        totals.count(session, [expense], -1)
     if "category" in changes:
         expense.category, expense.category_key = canonical_category(
             session, access=access, category=changes.pop("category")
         )
-    if "amount" in changes:
-        expense.amount_cents = changes.pop("amount")
     for field, value in changes.items():
         setattr(expense, field, value)
+    amount_changed = new_amount != expense.amount_cents or currency != expense.currency
+    expense.amount_cents, expense.currency = new_amount, currency
+    if repriced:
+        price(expense, ledger_currency=ledger_currency(session, expense.ledger_id), rate=rate)
+    elif moved:
+        expense.base_amount_cents = base_cents(
+            new_amount, currency, Decimal(expense.rate), ledger_currency(session, expense.ledger_id)
+        )
+    if moved or split is not None:
+        _resplit(session, roles, expense, split, amount_changed=amount_changed)
     if counted:
-        _count(session, [expense], +1)
+        totals.count(session, [expense], +1)
     session.commit()
     return expense
 
 
 def _resplit(
-    session: Session, roles: dict[int, str], expense: Expense, amount: int, split: list[SplitIn] | None
+    session: Session,
+    roles: dict[int, str],
+    expense: Expense,
+    split: list[SplitIn] | None,
+    *,
+    amount_changed: bool,
 ) -> None:
-    """Recompute the parts for a new amount or split: a new amount keeps the shares it had."""
+    """Write the parts again for a new amount, base amount or split: the shares (or, for the same
+    amount, the exact amounts) it had, unless a new split is given."""
     if split is None:
         current = session.execute(
-            select(ExpenseSplit.user_id, ExpenseSplit.shares).where(ExpenseSplit.expense_id == expense.id)
+            select(ExpenseSplit.user_id, ExpenseSplit.shares, ExpenseSplit.amount_cents).where(
+                ExpenseSplit.expense_id == expense.id
+            )
         ).all()
-        if any(shares is None for _, shares in current):
-            raise Invalid(("body", "split"), "This expense is split by exact amounts: send the new split too")
-        parts = _by_weights(amount, {user_id: shares or 0 for user_id, shares in current})
+        if any(shares is None for _, shares, _ in current):
+            if amount_changed:
+                raise Invalid(
+                    ("body", "split"), "This expense is split by exact amounts: send the new split too"
+                )
+            parts: list[Part] = sorted((user_id, None, cents) for user_id, _, cents in current)
+        else:
+            parts = by_weights(expense.amount_cents, {user_id: shares or 0 for user_id, shares, _ in current})
     else:
-        parts = resolve_split(roles, amount, split)
+        parts = splits.resolve_split(roles, expense.amount_cents, split, expense.currency)
     session.execute(delete(ExpenseSplit).where(ExpenseSplit.expense_id == expense.id))
     _write_parts(session, [(expense, parts)])
     session.expire(expense, ["splits"])
@@ -396,6 +363,6 @@ def _resplit(
 
 def delete_expense(session: Session, *, scope: MemberScope, expense_id: int) -> None:
     expense, _ = get_expense(session, scope=scope, expense_id=expense_id, write=True)
-    _count(session, [expense], -1)
+    totals.count(session, [expense], -1)
     session.delete(expense)  # its split parts go with it (ON DELETE CASCADE)
     session.commit()

@@ -208,7 +208,7 @@ def _pause_rules(session: Session, ledger_id: int, user_id: int) -> None:
 def _sums(session: Session, ledger_id: int) -> dict[int, list[int]]:
     """user id -> [paid, share, sent, received], each one indexed aggregate."""
     queries = (
-        select(Expense.paid_by, func.sum(Expense.amount_cents))
+        select(Expense.paid_by, func.sum(Expense.base_amount_cents))
         .where(Expense.ledger_id == ledger_id, Expense.paid_by.is_not(None))
         .group_by(Expense.paid_by),
         select(ExpenseSplit.user_id, func.sum(ExpenseSplit.base_amount_cents))

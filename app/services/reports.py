@@ -129,7 +129,7 @@ def spending_stats(
             per_bucket[cell.month] = per_bucket.get(cell.month, 0) + cell.cents
     else:
         per_day = (
-            owned_expenses(access, Expense.date, func.sum(Expense.amount_cents))
+            owned_expenses(access, Expense.date, func.sum(Expense.base_amount_cents))
             .where(Expense.date >= start, Expense.date <= end)
             .group_by(Expense.date)
         )

@@ -1,10 +1,20 @@
 """Exact division of money among ledger members, and the payments that even a ledger up.
 
-Pure functions on integer minor units. The ledger services store the parts they return beside
+Functions on integer minor units, and the reading of a body's split into parts (resolve_split).
+The expense and ledger services store the parts they return beside
 each expense, so a member's share of a ledger's history stays a SQL aggregate.
 """
 
 from collections.abc import Mapping
+from decimal import Decimal
+
+from app.errors import Invalid
+from app.schemas.expenses import SplitIn
+from app.services.conversion import stored_amount
+from app.types import currency_exponent, currency_scale
+
+# (user_id, shares, amount): one member's part of an expense; shares None for an exact amount.
+Part = tuple[int, int | None, int]
 
 
 def split_by_weights(total: int, weights: Mapping[int, int]) -> dict[int, int]:
@@ -55,3 +65,64 @@ def settle_transfers(balances: Mapping[int, int]) -> list[tuple[int, int, int]]:
 
 def _largest(pair: list[int]) -> tuple[int, int]:
     return -pair[0], pair[1]
+
+
+def default_weights(roles: dict[int, str]) -> dict[int, int]:
+    """Equal shares among the ledger's owners and editors: who bears an expense nobody split."""
+    return {user_id: 1 for user_id, role in roles.items() if role in ("owner", "editor")}
+
+
+def by_weights(amount: int, weights: dict[int, int]) -> list[Part]:
+    if not weights:  # a ledger left with viewers only: nobody bears it but a named member
+        raise Invalid(("body", "split"), "This ledger has no owner or editor to bear it: give a split")
+    return [
+        (user_id, weights[user_id], cents)
+        for user_id, cents in sorted(split_by_weights(amount, weights).items())
+    ]
+
+
+def check_paid_by(roles: dict[int, str], paid_by: int) -> None:
+    if paid_by not in roles:
+        raise Invalid(("body", "paid_by"), f"User {paid_by} is not a member of this ledger")
+
+
+def resolve_split(
+    roles: dict[int, str], amount: int, split: list[SplitIn] | None, currency: str
+) -> list[Part]:
+    """The parts of `amount` (stored, in `currency`) as the body asks (shares or exact amounts), or
+    the ledger's default."""
+    if split is None:
+        return by_weights(amount, default_weights(roles))
+    seen: set[int] = set()
+    for n, part in enumerate(split):
+        if part.user_id not in roles:
+            raise Invalid(
+                ("body", "split", str(n), "user_id"), f"User {part.user_id} is not a member of this ledger"
+            )
+        if part.user_id in seen:
+            raise Invalid(("body", "split", str(n), "user_id"), f"User {part.user_id} is in the split twice")
+        seen.add(part.user_id)
+    if split[0].shares is not None:
+        return by_weights(amount, {part.user_id: int(part.shares or 0) for part in split})
+    exact: list[Part] = sorted(
+        (
+            part.user_id,
+            None,
+            stored_amount(part.amount or Decimal(0), currency, ("body", "split", str(n), "amount")),
+        )
+        for n, part in enumerate(split)
+    )
+    given = sum(cents for _, _, cents in exact)
+    if given != amount:
+        raise Invalid(
+            ("body", "split"),
+            f"The split amounts add up to {_money(given, currency)}, not the expense's "
+            f"{_money(amount, currency)} {currency}: make them add up, or split by shares",
+        )
+    return exact
+
+
+def _money(stored: int, currency: str) -> str:
+    # Exact: Decimal, no float, between the stored units and the message ("12.50", "1200", "1.234").
+    quantum = Decimal(1).scaleb(-currency_exponent(currency))
+    return str((Decimal(stored) / currency_scale(currency)).quantize(quantum))

@@ -2,14 +2,18 @@
 `monthly_totals`, the partial months at either end from `expenses` itself.
 
 The writers of `expenses` (app.services.expenses) keep `monthly_totals` in step in the same
-transaction, so the two never drift; this module only reads them, or rebuilds them after a bulk load.
+transaction (through `count` here), so the two never drift; the rest of this module reads them, or
+rebuilds them after a bulk load.
 """
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Date, cast, delete, func, insert, select
+from sqlalchemy import ColumnElement, Connection, Date, bindparam, case, cast, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.auth import LedgerAccess
@@ -39,7 +43,7 @@ def rebuild(connection: Connection) -> None:
     else:
         month = cast(func.date_trunc("month", Expense.date), Date)
     columns = [Expense.ledger_id, month, Expense.category_key, func.min(Expense.category), func.count()]
-    totals = select(*columns, func.sum(Expense.amount_cents)).group_by(
+    totals = select(*columns, func.sum(Expense.base_amount_cents)).group_by(
         Expense.ledger_id, month, Expense.category_key
     )
     connection.execute(delete(MonthlyTotal))
@@ -103,7 +107,7 @@ def monthly_cells(
     for lower, upper in partial:
         month = lower.replace(day=1)
         raw = (
-            owned_expenses(access, Expense.category_key, func.count(), func.sum(Expense.amount_cents))
+            owned_expenses(access, Expense.category_key, func.count(), func.sum(Expense.base_amount_cents))
             .where(*_days(lower, upper, category_key))
             .group_by(Expense.category_key)
         )
@@ -136,7 +140,50 @@ def range_total(
         n, total = session.execute(stmt.where(*_whole_months(*whole, category_key))).one()
         count, cents = count + (n or 0), cents + (total or 0)
     for lower, upper in partial:
-        raw = owned_expenses(access, func.count(), func.sum(Expense.amount_cents))
+        raw = owned_expenses(access, func.count(), func.sum(Expense.base_amount_cents))
         n, total = session.execute(raw.where(*_days(lower, upper, category_key))).one()
         count, cents = count + n, cents + (total or 0)
     return int(count), int(cents)
+
+
+def _upsert(dialect_insert: Callable[..., Any]) -> Any:
+    """Add a delta to a month's row, creating it if needed: one statement, atomic on both backends."""
+    columns = ("ledger_id", "month", "category_key", "category", "count", "amount_cents")
+    stmt = dialect_insert(MonthlyTotal).values({c: bindparam(c) for c in columns})
+    return stmt.on_conflict_do_update(
+        index_elements=[MonthlyTotal.ledger_id, MonthlyTotal.month, MonthlyTotal.category_key],
+        set_={
+            # A row left at count 0 by deletes keeps its old spelling; the next expense renames it,
+            # so "Food" deleted and "FOOD" added reads "FOOD", as the list does.
+            "category": case((MonthlyTotal.count == 0, stmt.excluded.category), else_=MonthlyTotal.category),
+            "count": MonthlyTotal.count + stmt.excluded.count,
+            "amount_cents": MonthlyTotal.amount_cents + stmt.excluded.amount_cents,
+        },
+    )
+
+
+# Built once: the statement is the same for every write, only its parameters change.
+_UPSERT_TOTAL = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+
+
+def count(session: Session, expenses: list[Expense], sign: int) -> None:
+    """Add (+1) or take away (-1) expenses from their months' totals: one upsert per month and category."""
+    deltas: dict[tuple[int, date, str], list[Any]] = {}
+    for expense in expenses:
+        key = (expense.ledger_id, expense.date.replace(day=1), expense.category_key)
+        delta = deltas.setdefault(key, [expense.category, 0, 0])
+        delta[1] += sign
+        delta[2] += sign * expense.base_amount_cents
+    params = [
+        {
+            "ledger_id": ledger_id,
+            "month": month,
+            "category_key": key,
+            "category": category,
+            "count": n,
+            "amount_cents": cents,
+        }
+        for (ledger_id, month, key), (category, n, cents) in deltas.items()
+    ]
+    if params:
+        session.execute(_UPSERT_TOTAL[session.get_bind().dialect.name], params)

@@ -1,0 +1,72 @@
+"""An expense's rate to its ledger's currency and its base amount: what every total sums.
+
+The rate is fixed when the expense is saved (same currency: 1; a rate the body gives: manual; else
+the ECB's of the expense's date, app.rates) and never changes with later rates.
+"""
+
+from decimal import ROUND_HALF_UP, Context, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import rates
+from app.errors import Invalid
+from app.models import Expense, Ledger
+from app.types import MAX_AMOUNT_CENTS, currency_exponent, currency_scale, rate_text, to_stored
+
+# Wide enough that amount x rate is exact before the one rounding (13 + 15 digits, and more).
+_EXACT = Context(prec=60)
+
+
+def ledger_currency(session: Session, ledger_id: int) -> str:
+    return session.scalars(select(Ledger.currency).where(Ledger.id == ledger_id)).one()
+
+
+def stored_amount(amount: Decimal, currency: str, loc: tuple[str, ...] = ("body", "amount")) -> int:
+    """The amount as stored, or 422 naming the field when the currency has fewer decimals."""
+    try:
+        return to_stored(amount, currency)
+    except ValueError as exc:
+        raise Invalid(loc, f"{exc}: give at most that many in the amount") from None
+
+
+def base_cents(stored: int, currency: str, rate: Decimal, ledger_currency: str) -> int:
+    """amount x rate, rounded half up to the ledger currency's minor unit, in hundredths."""
+    amount = _EXACT.divide(Decimal(stored), Decimal(currency_scale(currency)))
+    # Base amounts are kept in hundredths, so a currency with three decimals rounds to two.
+    quantum = Decimal(1).scaleb(-min(2, currency_exponent(ledger_currency)))
+    base = _EXACT.multiply(amount, rate).quantize(quantum, rounding=ROUND_HALF_UP)
+    return int(base * 100)
+
+
+def price(
+    expense: Expense, *, ledger_currency: str, rate: Decimal | None, loc: tuple[str, ...] = ("body",)
+) -> None:
+    """Set the expense's rate, its source and date, and its base amount, or 422 (nothing stored)."""
+    if expense.currency == ledger_currency:
+        if rate is not None:
+            raise Invalid(
+                (*loc, "rate"), f"The expense is in the ledger's currency ({ledger_currency}): leave out rate"
+            )
+        expense.rate, expense.rate_source, expense.rate_date = "1", "same", None
+        value = Decimal(1)
+    elif rate is not None:
+        expense.rate, expense.rate_source, expense.rate_date = rate_text(rate), "manual", None
+        value = rate
+    else:
+        found = rates.lookup(expense.currency, ledger_currency, expense.date)
+        if found is None:
+            raise Invalid(
+                (*loc, "currency"),
+                f"No ECB rate is known for {expense.currency} to {ledger_currency} on "
+                f"{expense.date.isoformat()}: give a rate ({ledger_currency} per {expense.currency})",
+            )
+        expense.rate, expense.rate_source, expense.rate_date = rate_text(found.rate), "ecb", found.rate_date
+        value = found.rate
+    base = base_cents(expense.amount_cents, expense.currency, value, ledger_currency)
+    if base > MAX_AMOUNT_CENTS:
+        raise Invalid(
+            (*loc, "amount"),
+            f"Converted, this is more than 1,000,000,000 {ledger_currency}: check the amount",
+        )
+    expense.base_amount_cents = base
