@@ -20,10 +20,11 @@ export function addView(context = null) {
     fields.date.wrap,
     fields.category.wrap,
     fields.amount.wrap,
-    fields.currency.wrap,
+    // After Description, so Amount, Tab, Description stays the quick way to add in one's own currency.
     fields.description.wrap,
-    fields.rate.wrap,
+    fields.currency.wrap,
     ratePreview(fields),
+    fields.rate.wrap,
     fields.paid_by?.wrap,
     fields.split?.wrap,
     el("div", { class: "add-submit" }, button),

@@ -36,8 +36,8 @@ export function expenseFields(context = null, expense = null) {
     date,
     category: categoryField(),
     amount,
-    ...money.fields,
     description: descriptionField(),
+    ...money.fields,
   };
   currencies.set(fields, money);
   fields.date.wrap.classList.add("field-date");

@@ -167,8 +167,7 @@ export function expensesView(ledgerContext = null) {
           }
         },
       },
-      ...Object.values(fields).map((f) => f.wrap),
-      ratePreview(fields),
+      ...Object.values(fields).flatMap((f) => (f === fields.currency ? [f.wrap, ratePreview(fields)] : [f.wrap])),
       formError,
     );
   }
