@@ -37,6 +37,7 @@ from app.routers import (
     expenses,
     health,
     ledgers,
+    rates,
     recurring,
     reports,
 )
@@ -157,6 +158,7 @@ app.include_router(budgets.router, prefix="/api")
 app.include_router(reports.router, prefix="/api", dependencies=DUE_OCCURRENCES)
 app.include_router(recurring.router, prefix="/api", dependencies=DUE_OCCURRENCES)
 app.include_router(ledgers.router, prefix="/api")
+app.include_router(rates.router, prefix="/api")
 app.include_router(admin.router, prefix="/api")
 app.include_router(health.router, prefix="/api")
 

@@ -91,6 +91,12 @@ def currency_scale(code: str) -> int:
     return int(10 ** max(2, currency_exponent(code)))
 
 
+def currency_unit(code: str) -> int:
+    """Stored units in one minor unit: 100 for JPY (stored in hundredths of a yen), else 1. Money
+    is divided in minor units, so no part of a yen amount has a fraction of a yen."""
+    return currency_scale(code) // int(10 ** currency_exponent(code))
+
+
 def parse_decimal_amount(value: Any) -> Decimal:
     """A JSON number or numeric string as an exact Decimal, > 0 and <= 1,000,000,000, at most three
     decimals; the expense's currency decides later how many it may really have."""

@@ -7,9 +7,11 @@ from decimal import Context, Decimal
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from app import rates
 from app.config import settings
+from tests.factories import register
 
 # Friday 2026-03-06 is the newest publication; KRW starts on 2026-03-04; USD has a gap on the 5th.
 HISTORY = (
@@ -102,3 +104,32 @@ def test_a_broken_file_is_refused_and_the_old_one_kept(data_dir: Path, data: byt
     with pytest.raises(rates.RatesFileError):
         rates.install(data)
     assert rates.lookup("EUR", "USD", date(2026, 3, 6)) == rates.Rate(Decimal("1.1000"), date(2026, 3, 6))
+
+
+def test_get_rates_gives_the_rate_an_expense_would_get(client: TestClient, data_dir: Path) -> None:
+    install_history(data_dir)
+    headers = register(client)
+    response = client.get("/api/rates?from=jpy&to=USD&date=2026-03-07", headers=headers)
+    assert response.status_code == 200
+    assert response.json() == {
+        "from": "JPY",
+        "to": "USD",
+        "date": "2026-03-07",
+        "rate": str(Context(prec=15).divide(Decimal("1.1000"), Decimal("160.00"))),
+        "rate_date": "2026-03-06",
+        "source": "ecb",
+    }
+
+
+def test_get_rates_404_without_a_rate_422_for_bad_input_401_anonymous(
+    client: TestClient, data_dir: Path
+) -> None:
+    install_history(data_dir)
+    headers = register(client)
+    missing = client.get("/api/rates?from=KWD&to=EUR&date=2026-03-06", headers=headers)
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "No ECB rate is known for KWD to EUR on 2026-03-06"
+    assert client.get("/api/rates?from=USD&to=EUR&date=2026-03-01", headers=headers).status_code == 404
+    for query in ("from=ABC&to=EUR&date=2026-03-06", "from=USD&to=EUR&date=2026-02-30", "from=USD&to=EUR"):
+        assert client.get(f"/api/rates?{query}", headers=headers).status_code == 422
+    assert client.get("/api/rates?from=USD&to=EUR&date=2026-03-06").status_code == 401

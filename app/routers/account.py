@@ -47,7 +47,13 @@ def export_me(session: SessionDep, user: CurrentUser) -> StreamingResponse:
     )
 
 
-@router.patch("/me", response_model=UserOut, responses=UNAUTHORIZED)
+CURRENCY_CONFLICT: dict[int | str, dict[str, Any]] = {
+    **UNAUTHORIZED,
+    409: {"description": "The personal ledger holds money in another currency: it cannot change"},
+}
+
+
+@router.patch("/me", response_model=UserOut, responses=CURRENCY_CONFLICT)
 def update_me(session: SessionDep, user: CurrentUser, data: Annotated[UserUpdate, Body()]) -> UserOut:
     """Change display name or currency."""
     return UserOut.model_validate(users.update_user(session, user=user, data=data))

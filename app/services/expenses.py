@@ -27,8 +27,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth import LedgerAccess, MemberScope
 from app.database import UNICODE_LOWER
-from app.errors import Invalid
-from app.models import Expense, ExpenseSplit, LedgerMember
+from app.errors import AppError, Invalid
+from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, Settlement
 from app.schemas.expenses import ExpenseIn, ExpenseUpdate, SplitIn
 from app.services import confirm_access, member_object, owned_expenses, splits, totals
 from app.services.categories import canonical_category
@@ -38,7 +38,8 @@ from app.services.splits import (
     by_weights,
     check_paid_by,
     default_weights,
-    split_by_weights,
+    part_rows,
+    part_values,
 )
 from app.types import category_key, currency_scale
 
@@ -135,7 +136,6 @@ _INSERT_OCCURRENCE = {
     "postgresql": _insert_if_absent(postgresql.insert),
     "sqlite": _insert_if_absent(sqlite.insert),
 }
-_PART_COLUMNS = ("expense_id", "user_id", "ledger_id", "shares", "amount_cents", "base_amount_cents")
 _COLUMNS = (
     "ledger_id",
     "user_id",
@@ -178,7 +178,7 @@ def add_expenses(
         for expense in expenses:
             if expense.ledger_id not in defaults:
                 defaults[expense.ledger_id] = default_weights(_roles(session, expense.ledger_id))
-        parts = [by_weights(e.amount_cents, defaults[e.ledger_id]) for e in expenses]
+        parts = [by_weights(e.amount_cents, defaults[e.ledger_id], e.currency) for e in expenses]
     part_of = {id(expense): split for expense, split in zip(expenses, parts, strict=True)}
     plain = [expense for expense in expenses if expense.recurring_id is None]
     if len(plain) == 1:
@@ -208,37 +208,23 @@ def add_expenses(
 
 
 def _write_parts(session: Session, rows: list[tuple[Expense, list[Part]]]) -> None:
-    parts = [part for expense, split in rows for part in _with_base(expense, split)]
+    ledger_currencies = {e.ledger_id: e.currency for e, _ in rows if e.rate_source == "same"}
+    for expense, _ in rows:
+        if expense.ledger_id not in ledger_currencies:
+            ledger_currencies[expense.ledger_id] = ledger_currency(session, expense.ledger_id)
+    parts = [
+        part
+        for expense, split in rows
+        for part in part_rows(expense, split, ledger_currencies[expense.ledger_id])
+    ]
     if parts:
-        session.execute(insert(ExpenseSplit), [_part_values(part) for part in parts])
+        session.execute(insert(ExpenseSplit), [part_values(part) for part in parts])
     by_expense: dict[int, list[ExpenseSplit]] = {}
     for part in parts:
         by_expense.setdefault(part.expense_id, []).append(part)
     for expense, _ in rows:
         # The answer shows the parts just written: no query to read them back.
         set_committed_value(expense, "splits", by_expense.get(expense.id, []))
-
-
-def _with_base(expense: Expense, split: list[Part]) -> list[ExpenseSplit]:
-    """The parts as rows, the base amount divided by the same weights: the shares, or the exact
-    amounts (so parts of a same-currency expense are their amounts exactly)."""
-    weights = {user_id: shares if shares is not None else cents for user_id, shares, cents in split}
-    base = split_by_weights(expense.base_amount_cents, weights)
-    return [
-        ExpenseSplit(
-            expense_id=expense.id,
-            user_id=user_id,
-            ledger_id=expense.ledger_id,
-            shares=shares,
-            amount_cents=cents,
-            base_amount_cents=base[user_id],
-        )
-        for user_id, shares, cents in split
-    ]
-
-
-def _part_values(part: ExpenseSplit) -> dict[str, object]:
-    return {column: getattr(part, column) for column in _PART_COLUMNS}
 
 
 def _roles(session: Session, ledger_id: int) -> dict[int, str]:
@@ -353,7 +339,11 @@ def _resplit(
                 )
             parts: list[Part] = sorted((user_id, None, cents) for user_id, _, cents in current)
         else:
-            parts = by_weights(expense.amount_cents, {user_id: shares or 0 for user_id, shares, _ in current})
+            parts = by_weights(
+                expense.amount_cents,
+                {user_id: shares or 0 for user_id, shares, _ in current},
+                expense.currency,
+            )
     else:
         parts = splits.resolve_split(roles, expense.amount_cents, split, expense.currency)
     session.execute(delete(ExpenseSplit).where(ExpenseSplit.expense_id == expense.id))
@@ -366,3 +356,31 @@ def delete_expense(session: Session, *, scope: MemberScope, expense_id: int) -> 
     totals.count(session, [expense], -1)
     session.delete(expense)  # its split parts go with it (ON DELETE CASCADE)
     session.commit()
+
+
+def change_ledger_currency(session: Session, *, ledger: Ledger, currency: str) -> None:
+    """Give the ledger another currency, in the caller's transaction: 409 while it holds money in
+    any other (expenses, or settlements in the old one). Expenses already in the new currency
+    become plain ones: rate 1, base amount = amount, and their parts and totals follow."""
+    if currency == ledger.currency:
+        return
+    other = session.scalar(
+        select(Expense.currency).where(Expense.ledger_id == ledger.id, Expense.currency != currency).limit(1)
+    )
+    if other is not None:
+        raise AppError(
+            409,
+            f"This ledger has expenses in {other}: its currency can become {currency} only when every "
+            f"expense is in {currency}. Change or delete those expenses first.",
+        )
+    if session.scalar(select(Settlement.id).where(Settlement.ledger_id == ledger.id).limit(1)) is not None:
+        raise AppError(
+            409, f"This ledger has settlements in {ledger.currency}: its currency cannot change any more."
+        )
+    ledger.currency = currency
+    converted = list(session.scalars(select(Expense).where(Expense.ledger_id == ledger.id)))
+    totals.count(session, converted, -1)
+    for expense in converted:
+        price(expense, ledger_currency=currency, rate=None)
+        _resplit(session, {}, expense, None, amount_changed=False)
+    totals.count(session, converted, +1)

@@ -23,7 +23,7 @@ from app.schemas.ledgers import (
     SettlementIn,
     Transfer,
 )
-from app.services import confirm_access, links
+from app.services import confirm_access, expenses, links
 from app.services.splits import settle_transfers
 from app.types import MAX_DB_ID
 
@@ -97,12 +97,8 @@ def update_ledger(session: Session, *, access: LedgerAccess, data: LedgerUpdate)
     ledger = session.get_one(Ledger, access.ledger_id)
     if data.name is not None:
         ledger.name = data.name
-    if data.currency is not None and data.currency != ledger.currency:
-        # Expenses have no currency of their own yet: all of them are in the ledger's.
-        has_expenses = session.scalar(select(Expense.id).where(Expense.ledger_id == ledger.id).limit(1))
-        if has_expenses is not None:
-            raise AppError(409, "This ledger has expenses in its currency; its currency cannot change.")
-        ledger.currency = data.currency
+    if data.currency is not None:
+        expenses.change_ledger_currency(session, ledger=ledger, currency=data.currency)
     session.commit()
     return read_ledger(session, access=access)
 

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from app.errors import Invalid
+from app.models import Expense, ExpenseSplit
 from app.schemas.expenses import SplitIn
 from app.services.conversion import stored_amount
-from app.types import currency_exponent, currency_scale
+from app.types import currency_exponent, currency_scale, currency_unit
 
 # (user_id, shares, amount): one member's part of an expense; shares None for an exact amount.
 Part = tuple[int, int | None, int]
@@ -72,12 +73,18 @@ def default_weights(roles: dict[int, str]) -> dict[int, int]:
     return {user_id: 1 for user_id, role in roles.items() if role in ("owner", "editor")}
 
 
-def by_weights(amount: int, weights: dict[int, int]) -> list[Part]:
+def split_money(total: int, weights: Mapping[int, int], currency: str) -> dict[int, int]:
+    """split_by_weights in the currency's minor units, for a stored amount (app.types scales)."""
+    unit = currency_unit(currency)
+    return {user_id: part * unit for user_id, part in split_by_weights(total // unit, weights).items()}
+
+
+def by_weights(amount: int, weights: dict[int, int], currency: str) -> list[Part]:
     if not weights:  # a ledger left with viewers only: nobody bears it but a named member
         raise Invalid(("body", "split"), "This ledger has no owner or editor to bear it: give a split")
     return [
         (user_id, weights[user_id], cents)
-        for user_id, cents in sorted(split_by_weights(amount, weights).items())
+        for user_id, cents in sorted(split_money(amount, weights, currency).items())
     ]
 
 
@@ -92,7 +99,7 @@ def resolve_split(
     """The parts of `amount` (stored, in `currency`) as the body asks (shares or exact amounts), or
     the ledger's default."""
     if split is None:
-        return by_weights(amount, default_weights(roles))
+        return by_weights(amount, default_weights(roles), currency)
     seen: set[int] = set()
     for n, part in enumerate(split):
         if part.user_id not in roles:
@@ -103,7 +110,7 @@ def resolve_split(
             raise Invalid(("body", "split", str(n), "user_id"), f"User {part.user_id} is in the split twice")
         seen.add(part.user_id)
     if split[0].shares is not None:
-        return by_weights(amount, {part.user_id: int(part.shares or 0) for part in split})
+        return by_weights(amount, {part.user_id: int(part.shares or 0) for part in split}, currency)
     exact: list[Part] = sorted(
         (
             part.user_id,
@@ -126,3 +133,28 @@ def _money(stored: int, currency: str) -> str:
     # Exact: Decimal, no float, between the stored units and the message ("12.50", "1200", "1.234").
     quantum = Decimal(1).scaleb(-currency_exponent(currency))
     return str((Decimal(stored) / currency_scale(currency)).quantize(quantum))
+
+
+_PART_COLUMNS = ("expense_id", "user_id", "ledger_id", "shares", "amount_cents", "base_amount_cents")
+
+
+def part_rows(expense: Expense, split: list[Part], base_currency: str) -> list[ExpenseSplit]:
+    """The parts as rows, the base amount divided by the same weights: the shares, or the exact
+    amounts (so parts of a same-currency expense are their amounts exactly)."""
+    weights = {user_id: shares if shares is not None else cents for user_id, shares, cents in split}
+    base = split_money(expense.base_amount_cents, weights, base_currency)
+    return [
+        ExpenseSplit(
+            expense_id=expense.id,
+            user_id=user_id,
+            ledger_id=expense.ledger_id,
+            shares=shares,
+            amount_cents=cents,
+            base_amount_cents=base[user_id],
+        )
+        for user_id, shares, cents in split
+    ]
+
+
+def part_values(part: ExpenseSplit) -> dict[str, object]:
+    return {column: getattr(part, column) for column in _PART_COLUMNS}

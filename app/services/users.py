@@ -1,7 +1,7 @@
 import logging
 import smtplib
 
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -12,7 +12,7 @@ from app.config import settings
 from app.errors import AppError
 from app.models import Ledger, LedgerMember, User, utcnow
 from app.schemas.accounts import RegisterIn, UserUpdate
-from app.services import ledgers, links
+from app.services import expenses, ledgers, links
 
 INVALID_LOGIN = "Invalid email or password"
 REGISTRATION_CLOSED = "Registration is closed on this instance. Ask its admin for an invitation link."
@@ -158,9 +158,10 @@ def _confirm_password(user: User, password: str) -> None:
 
 def update_user(session: Session, *, user: User, data: UserUpdate) -> User:
     changes = data.model_dump(exclude_unset=True)
+    if "currency" in changes:  # the personal ledger's currency is the account's
+        personal = session.scalars(select(Ledger).where(Ledger.personal_of == user.id)).one()
+        expenses.change_ledger_currency(session, ledger=personal, currency=changes["currency"])
     for field, value in changes.items():
         setattr(user, field, value)
-    if "currency" in changes:  # the personal ledger's currency is the account's
-        session.execute(update(Ledger).where(Ledger.personal_of == user.id).values(currency=user.currency))
     session.commit()
     return user

@@ -1,0 +1,279 @@
+"""Expenses in other currencies: amounts per currency, the rate fixed on save, base amounts in totals.
+
+The rates come from a small ECB history installed in the test's data directory, so the numbers
+below are the file's, worked out by hand (or with Decimal in the test).
+"""
+
+from datetime import date
+from decimal import Context, Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from app import rates
+from app.config import settings
+from app.models import Expense, ExpenseSplit, MonthlyTotal
+from tests.factories import add_budget, expense_body, refused, register
+from tests.test_ledgers import invite, join, new_ledger
+
+# Mon 2 March is the first publication, Fri 6 March the newest.
+HISTORY = "Date,USD,JPY,\n2026-03-06,1.1000,160.00,\n2026-03-05,1.2000,161.00,\n2026-03-02,1.2500,150.00,\n"
+
+
+@pytest.fixture(autouse=True)
+def history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "data_dir", tmp_path)
+    rates.install(HISTORY.encode())
+
+
+def euro_ledger(client: TestClient) -> dict[str, str]:
+    headers = register(client)
+    assert client.patch("/api/me", json={"currency": "EUR"}, headers=headers).status_code == 200
+    return headers
+
+
+def post(client: TestClient, headers: dict[str, str], **fields: Any) -> Any:
+    return client.post("/api/expenses", json=expense_body(**fields), headers=headers)
+
+
+def count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(Expense)) or 0)
+
+
+def test_an_expense_in_the_ledgers_currency_has_rate_1(client: TestClient) -> None:
+    headers = euro_ledger(client)
+    created = post(client, headers, amount="12.50").json()
+    assert {
+        k: created[k] for k in ("amount", "currency", "rate", "rate_source", "rate_date", "base_amount")
+    } == {
+        "amount": 12.5,
+        "currency": "EUR",
+        "rate": "1",
+        "rate_source": "same",
+        "rate_date": None,
+        "base_amount": 12.5,
+    }
+
+
+def test_a_weekend_takes_the_fridays_rate(client: TestClient) -> None:
+    headers = euro_ledger(client)
+    created = post(client, headers, date="2026-03-07", amount=1200, currency="jpy").json()
+    # 1 / 160 = 0.00625 euro per yen; 1200 yen = 7.50 euro.
+    assert created["amount"] == 1200
+    assert created["currency"] == "JPY"
+    assert created["rate"] == "0.00625"
+    assert created["rate_source"] == "ecb"
+    assert created["rate_date"] == "2026-03-06"
+    assert created["base_amount"] == 7.5
+    assert created["split"][0]["amount"] == 1200
+    assert created["split"][0]["base_amount"] == 7.5
+
+
+def test_base_amounts_round_half_up(client: TestClient) -> None:
+    headers = euro_ledger(client)
+    # 4 yen x 0.00625 = 0.025 exactly: half up gives 0.03 (half even would give 0.02).
+    assert post(client, headers, date="2026-03-06", amount=4, currency="JPY").json()["base_amount"] == 0.03
+    # A manual rate: 0.25 x 0.1 = 0.025 -> 0.03.
+    manual = post(client, headers, amount="0.25", currency="USD", rate="0.1").json()
+    assert manual["base_amount"] == 0.03
+    assert manual["rate_source"] == "manual"
+    assert manual["rate"] == "0.1"
+
+
+def test_a_date_after_the_newest_rate_takes_the_newest(client: TestClient) -> None:
+    headers = euro_ledger(client)
+    created = post(client, headers, date="2026-11-10", amount=160, currency="JPY").json()
+    assert created["rate_date"] == "2026-03-06"
+    assert created["base_amount"] == 1
+
+
+def test_a_currencys_first_day_has_a_rate_and_the_day_before_none(client: TestClient, engine: Engine) -> None:
+    headers = euro_ledger(client)
+    first = post(client, headers, date="2026-03-02", amount=150, currency="JPY").json()
+    assert (first["rate_date"], first["base_amount"]) == ("2026-03-02", 1)
+    before = post(client, headers, date="2026-03-01", amount=150, currency="JPY")
+    assert refused(before) == ["body.currency"]
+    assert "No ECB rate is known for JPY to EUR on 2026-03-01" in before.json()["detail"][0]["msg"]
+    assert "give a rate" in before.json()["detail"][0]["msg"]
+    assert count(engine) == 1
+
+
+def test_yen_have_no_decimals(client: TestClient, engine: Engine) -> None:
+    headers = euro_ledger(client)
+    response = post(client, headers, date="2026-03-06", amount=12.5, currency="JPY")
+    assert refused(response) == ["body.amount"]
+    assert "JPY has no decimals" in response.json()["detail"][0]["msg"]
+    assert count(engine) == 0
+
+
+def test_dinars_have_three_decimals_and_need_a_rate(client: TestClient, engine: Engine) -> None:
+    headers = euro_ledger(client)
+    assert refused(post(client, headers, amount="1.234", currency="KWD")) == ["body.currency"]
+    assert refused(post(client, headers, amount="1.2345", currency="KWD")) == ["body.amount"]
+    assert count(engine) == 0
+    created = post(client, headers, amount="1.234", currency="KWD", rate="3.25").json()
+    # 1.234 x 3.25 = 4.0105 -> 4.01
+    assert (created["amount"], created["base_amount"], created["rate_source"]) == (1.234, 4.01, "manual")
+    assert client.get(f"/api/expenses/{created['id']}", headers=headers).json()["amount"] == 1.234
+
+
+def test_a_cross_rate_goes_through_the_euro(client: TestClient) -> None:
+    headers = register(client)  # a USD ledger
+    created = post(client, headers, date="2026-03-05", amount=10000, currency="JPY").json()
+    expected = Context(prec=15).divide(Decimal("1.2000"), Decimal("161.00"))
+    assert Decimal(created["rate"]) == expected
+    assert len(expected.as_tuple().digits) == 15
+    base = (10000 * expected).quantize(Decimal("0.01"))  # 74.5341614906832 -> 74.53
+    assert Decimal(str(created["base_amount"])) == base
+
+
+def test_an_unknown_currency_is_refused(client: TestClient, engine: Engine) -> None:
+    headers = register(client)
+    for code in ("ABC", "XAU", "EURO", "12"):
+        assert refused(post(client, headers, currency=code)) == ["body.currency"]
+    assert count(engine) == 0
+
+
+@pytest.mark.parametrize(
+    "rate", [0, "0", -1, "-1", "1e3", "0.0000000001", 10_000_000_000, "1.2345678901234", "abc", True]
+)
+def test_a_bad_manual_rate_is_refused_and_nothing_stored(
+    client: TestClient, engine: Engine, rate: Any
+) -> None:
+    headers = euro_ledger(client)
+    assert refused(post(client, headers, currency="USD", rate=rate)) == ["body.rate"]
+    assert count(engine) == 0
+
+
+def test_a_rate_for_the_ledgers_own_currency_is_refused(client: TestClient) -> None:
+    headers = euro_ledger(client)
+    assert refused(post(client, headers, currency="EUR", rate="2")) == ["body.rate"]
+
+
+def test_a_new_date_looks_the_rate_up_again_and_a_new_amount_keeps_it(client: TestClient) -> None:
+    headers = euro_ledger(client)
+    created = post(client, headers, date="2026-03-05", amount=161, currency="JPY").json()
+    assert (created["rate_date"], created["base_amount"]) == ("2026-03-05", 1)
+    url = f"/api/expenses/{created['id']}"
+    moved = client.patch(url, json={"date": "2026-03-06", "amount": 320}, headers=headers).json()
+    assert (moved["rate"], moved["rate_date"], moved["base_amount"]) == ("0.00625", "2026-03-06", 2)
+    # The rate stays fixed, even if a newer history would give another.
+    rates.install(HISTORY.replace("160.00", "100.00").encode())
+    kept = client.patch(url, json={"amount": 640}, headers=headers).json()
+    assert (kept["rate"], kept["rate_date"], kept["base_amount"]) == ("0.00625", "2026-03-06", 4)
+    assert kept["split"][0]["base_amount"] == 4
+    manual = client.patch(url, json={"rate": "0.01"}, headers=headers).json()
+    assert (manual["rate"], manual["rate_source"], manual["rate_date"], manual["base_amount"]) == (
+        "0.01",
+        "manual",
+        None,
+        6.4,
+    )
+    back = client.patch(url, json={"currency": "EUR", "amount": "3.50"}, headers=headers).json()
+    assert (back["rate"], back["rate_source"], back["base_amount"]) == ("1", "same", 3.5)
+
+
+def test_a_patch_that_fails_stores_nothing(client: TestClient, engine: Engine) -> None:
+    headers = euro_ledger(client)
+    created = post(client, headers, date="2026-03-05", amount=161, currency="JPY").json()
+    url = f"/api/expenses/{created['id']}"
+    assert refused(client.patch(url, json={"date": "2026-03-01"}, headers=headers)) == ["body.currency"]
+    assert refused(client.patch(url, json={"amount": 1.5}, headers=headers)) == ["body.amount"]
+    assert refused(client.patch(url, json={"currency": "KWD"}, headers=headers)) == ["body.currency"]
+    assert client.get(url, headers=headers).json() == created
+    with engine.connect() as conn:
+        assert conn.scalar(select(MonthlyTotal.amount_cents)) == 100
+
+
+def test_every_total_sums_base_amounts(client: TestClient, engine: Engine) -> None:
+    headers = euro_ledger(client)
+    post(client, headers, date="2026-03-06", amount=1600, currency="JPY")  # 10.00 EUR
+    post(client, headers, date="2026-03-06", amount="2.50")  # 2.50 EUR
+    add_budget(client, headers, "Food", 20)
+    page = client.get("/api/expenses", headers=headers).json()
+    assert page["total_amount"] == 12.5
+    searched = client.get("/api/expenses?q=Lunch", headers=headers).json()
+    assert searched["total_amount"] == 12.5
+    summary = client.get("/api/summary?month=2026-03", headers=headers).json()
+    assert summary["total_spent"] == 12.5
+    stats = client.get("/api/stats?start=2026-03-01&end=2026-03-31", headers=headers).json()
+    assert stats["total"] == 12.5
+    part = client.get("/api/stats?start=2026-03-06&end=2026-03-06", headers=headers).json()
+    assert part["total"] == 12.5
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.sum(ExpenseSplit.base_amount_cents))) == 1250
+        assert conn.scalar(select(MonthlyTotal.amount_cents)) == 1250
+
+
+def test_balances_are_in_the_ledgers_currency(client: TestClient) -> None:
+    owner = euro_ledger(client)
+    ledger = new_ledger(client, owner, currency="EUR")
+    join(client, register(client), invite(client, owner, ledger["id"]))
+    body = expense_body(date="2026-03-06", amount=1601, currency="JPY")
+    created = client.post(f"/api/expenses?ledger={ledger['id']}", json=body, headers=owner).json()
+    # 1601 yen = 10.00625 -> 10.01 euro; equal shares: 801 and 800 yen, 5.01 and 5.00 euro.
+    assert created["base_amount"] == 10.01
+    assert sorted(p["amount"] for p in created["split"]) == [800, 801]
+    assert sorted(p["base_amount"] for p in created["split"]) == [5, 5.01]
+    balances = client.get(f"/api/ledgers/{ledger['id']}/balances", headers=owner).json()
+    assert balances["currency"] == "EUR"
+    assert sorted(m["balance"] for m in balances["members"]) == [-5, 5]
+
+
+def test_exact_split_amounts_are_in_the_expenses_currency(client: TestClient) -> None:
+    headers = euro_ledger(client)
+    me = client.get("/api/me", headers=headers).json()["id"]
+    body = {
+        "date": "2026-03-06",
+        "amount": 1600,
+        "currency": "JPY",
+        "split": [{"user_id": me, "amount": 1600}],
+    }
+    created = post(client, headers, **body).json()
+    assert created["split"] == [{"user_id": me, "shares": None, "amount": 1600, "base_amount": 10}]
+    bad = post(client, headers, **{**body, "split": [{"user_id": me, "amount": 1599.5}]})
+    assert refused(bad) == ["body.split.0.amount"]
+    assert date(2026, 3, 6).weekday() == 4  # the fixture's newest day is a Friday
+
+
+def test_a_ledgers_currency_changes_only_when_every_expense_is_in_the_new_one(
+    client: TestClient, engine: Engine
+) -> None:
+    headers = euro_ledger(client)
+    created = post(client, headers, date="2026-03-06", amount=1600, currency="JPY").json()
+    mine = post(client, headers, date="2026-03-06", amount="2.50").json()
+    conflict = client.patch("/api/me", json={"currency": "JPY"}, headers=headers)
+    assert conflict.status_code == 409
+    assert "expenses in EUR" in conflict.json()["detail"]
+    assert client.get("/api/me", headers=headers).json()["currency"] == "EUR"
+    client.delete(f"/api/expenses/{mine['id']}", headers=headers)
+    assert client.patch("/api/me", json={"currency": "jpy"}, headers=headers).status_code == 200
+    # The yen expense is now in the ledger's currency: rate 1, base amount = amount.
+    now = client.get(f"/api/expenses/{created['id']}", headers=headers).json()
+    assert (now["rate"], now["rate_source"], now["rate_date"]) == ("1", "same", None)
+    assert now["base_amount"] == 1600
+    assert now["split"][0]["base_amount"] == 1600
+    assert client.get("/api/expenses", headers=headers).json()["total_amount"] == 1600
+    with engine.connect() as conn:
+        assert conn.scalar(select(MonthlyTotal.amount_cents)) == 160000
+
+
+def test_a_ledger_with_settlements_keeps_its_currency(client: TestClient) -> None:
+    owner = euro_ledger(client)
+    ledger = new_ledger(client, owner, currency="EUR")
+    friend = register(client)
+    join(client, friend, invite(client, owner, ledger["id"]))
+    ids = [client.get("/api/me", headers=h).json()["id"] for h in (owner, friend)]
+    body = {"from_user_id": ids[0], "to_user_id": ids[1], "amount": 5, "date": "2026-03-06"}
+    settled = client.post(f"/api/ledgers/{ledger['id']}/settlements", json=body, headers=owner)
+    assert settled.status_code == 201, settled.text
+    conflict = client.patch(f"/api/ledgers/{ledger['id']}", json={"currency": "USD"}, headers=owner)
+    assert conflict.status_code == 409
+    assert "settlements in EUR" in conflict.json()["detail"]
+    assert refused(client.patch(f"/api/ledgers/{ledger['id']}", json={"currency": "XYZ"}, headers=owner)) == [
+        "body.currency"
+    ]
