@@ -72,8 +72,8 @@ def test_a_currency_without_an_ecb_rate_needs_a_manual_rate(
     set_currency(page, live_server, user, "EUR")
     log_in(page, live_server, user)
     page.get_by_label("Currency", exact=True).select_option("KWD")
-    day = app_date().isoformat()
-    no_rate = f"No ECB rate is known for KWD on {day}. Enter a rate to save it."
+    day = app_date()
+    no_rate = f"No ECB rate is known for KWD on {day.day} {day:%b %Y}. Enter a rate to save it."
     expect(page.get_by_text(no_rate)).to_be_visible()
     page.get_by_label("Category", exact=True).fill("Hotel")
     page.get_by_label("Amount").fill("1.234")
@@ -109,7 +109,9 @@ def test_editing_only_the_amount_keeps_the_rate(
     expect(dialog.get_by_label("Amount")).to_have_value("1.234")
     dialog.get_by_label("Amount").fill("2")
     expect(dialog.get_by_text("≈ €5.90 at your rate of 2.95")).to_be_visible()
-    dialog.get_by_role("button", name="Save").click()
+    with page.expect_request(lambda r: r.method == "PATCH") as patch:
+        dialog.get_by_role("button", name="Save").click()
+    assert patch.value.post_data_json == {"amount": "2"}  # so the server keeps the rate
     expect(expense_rows(page).first.locator(".expense-amount")).to_have_text("€5.90KWD 2.000")
     assert console_errors == []
 

@@ -5,7 +5,7 @@
 import { api, ApiError } from "../api.js";
 import { convert, currencyOptions, digitsOf, recentCurrencies } from "../currency.js";
 import { el } from "../dom.js";
-import { money } from "../format.js";
+import { formatDate, money } from "../format.js";
 import { amountInput, amountPlaceholder, errorMessage, field } from "../forms.js";
 
 const RATE = /^[0-9]+(\.[0-9]+)?$/;
@@ -108,7 +108,7 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
     if (answer === null) {
       lookup = "no-rate";
       rate.wrap.hidden = false;
-      setPreview(`No ECB rate is known for ${code()} on ${date.input.value}. Enter a rate to save it.`);
+      setPreview(`No ECB rate is known for ${code()} on ${formatDate(date.input.value)}. Enter a rate to save it.`);
       return;
     }
     lookup = null;
