@@ -35,7 +35,7 @@ export function openSettings(anchor, user) {
       toast("Settings saved.");
       dialog.close();
     } catch (error) {
-      showSaveError(fields, error);
+      showSaveError(fields, error, { at: { 409: "currency" } });
     } finally {
       profileButton.disabled = false;
     }
