@@ -3,6 +3,7 @@
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -31,18 +32,25 @@ def main(argv: list[str] | None = None) -> int:
     restore = commands.add_parser("restore", help="replace the database with a snapshot (asks first)")
     restore.add_argument("file", type=Path)
     restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rates_command = commands.add_parser("rates", help="the ECB exchange rates the app uses")
+    rates_sub = rates_command.add_subparsers(dest="rates_command", metavar="ACTION", required=True)
+    update = rates_sub.add_parser(
+        "update", help="install an ECB eurofxref-hist file (zip or csv), or download it when none is given"
+    )
+    update.add_argument("file", type=Path, nargs="?")
     args = parser.parse_args(argv)
 
     if args.command in (None, "serve"):
         return _serve()
+    commands_run: dict[str, Callable[[], int]] = {
+        "create-admin": lambda: _create_admin(args.email, args.display_name),
+        "reset-password": lambda: _reset_password(args.email),
+        "backup": _backup,
+        "rates": lambda: _update_rates(args.file),
+        "restore": lambda: _restore(args.file, assume_yes=args.yes),
+    }
     try:
-        if args.command == "create-admin":
-            return _create_admin(args.email, args.display_name)
-        if args.command == "reset-password":
-            return _reset_password(args.email)
-        if args.command == "backup":
-            return _backup()
-        return _restore(args.file, assume_yes=args.yes)
+        return commands_run[args.command]()
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -174,4 +182,37 @@ def _restore(file: Path, *, assume_yes: bool) -> int:
         raise CommandError(str(exc)) from None
     _migrated()  # a snapshot from an older version gets the current schema
     print(f"Restored {file}.", file=sys.stderr)
+    return 0
+
+
+ECB_HISTORY_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"
+
+
+def _update_rates(file: Path | None) -> int:
+    import urllib.request  # noqa: PLC0415 (only this command needs them)
+
+    from app import rates  # noqa: PLC0415
+
+    if file is None:
+        try:
+            with urllib.request.urlopen(ECB_HISTORY_URL, timeout=60) as response:
+                data = response.read(50_000_000)
+        except OSError as exc:
+            raise CommandError(
+                f"could not download {ECB_HISTORY_URL} ({exc}); download it elsewhere and run "
+                "`python -m app rates update FILE`"
+            ) from None
+    else:
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"cannot read {file}: {exc.strerror}") from None
+    try:
+        path = rates.install(data)
+    except rates.RatesFileError as exc:
+        raise CommandError(
+            f"not an ECB euro reference history: {exc}; the rates in use are unchanged"
+        ) from None
+    history = rates.history()
+    print(f"Installed {path}: rates up to {history.all_dates[-1].isoformat()}.")
     return 0

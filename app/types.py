@@ -86,15 +86,23 @@ def currency_exponent(code: str) -> int:
     return int(exponent)
 
 
+def minor_digits(code: str) -> int:
+    """currency_exponent for a stored code: 2 for one part 1 let through (any three letters)."""
+    try:
+        return currency_exponent(code)
+    except ValueError:
+        return 2
+
+
 def currency_scale(code: str) -> int:
     """Stored units per unit of the currency: 100, or 10**decimals where it has more (KWD 1000)."""
-    return int(10 ** max(2, currency_exponent(code)))
+    return int(10 ** max(2, minor_digits(code)))
 
 
 def currency_unit(code: str) -> int:
     """Stored units in one minor unit: 100 for JPY (stored in hundredths of a yen), else 1. Money
     is divided in minor units, so no part of a yen amount has a fraction of a yen."""
-    return currency_scale(code) // int(10 ** currency_exponent(code))
+    return currency_scale(code) // int(10 ** minor_digits(code))
 
 
 def parse_decimal_amount(value: Any) -> Decimal:
@@ -124,13 +132,18 @@ def parse_decimal_amount(value: Any) -> Decimal:
 def to_stored(amount: Decimal, currency: str) -> int:
     """An amount in `currency` as stored (see currency_scale); ValueError naming the currency's
     decimals when it has more."""
-    exponent = currency_exponent(currency)
+    exponent = minor_digits(currency)
     minor = amount.scaleb(exponent)
     if minor != minor.to_integral_value():
-        raise ValueError(
-            f"{currency} has no decimals" if exponent == 0 else f"{currency} has {exponent} decimal places"
-        )
+        words = ("no decimals", "one decimal place", "two decimal places", "three decimal places")
+        raise ValueError(f"{currency} has {words[exponent] if exponent < len(words) else exponent}")
     return int(amount * currency_scale(currency))
+
+
+def amount_text(stored: int, currency: str) -> str:
+    """A stored amount as the currency writes it, exactly: "12.50", "1200" (JPY), "1.234" (KWD)."""
+    quantum = Decimal(1).scaleb(-minor_digits(currency))
+    return str((Decimal(stored) / currency_scale(currency)).quantize(quantum))
 
 
 def stored_to_number(stored: int, currency: str) -> int | float:

@@ -221,3 +221,23 @@ def test_sqlite_backup_is_consistent_while_writes_go_on(
         snapshot.close()
     assert rows > 0
     assert rows == counted  # each write and its monthly total landed together, or neither did
+
+
+def test_rates_update_installs_a_history_and_refuses_a_broken_one(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    good = tmp_path / "eurofxref-hist.csv"
+    good.write_text("Date,USD,\n2026-12-04,1.2345,\n2026-12-03,1.2000,\n")
+    result = run(cli_env, "rates", "update", str(good))
+    assert result.returncode == 0, result.stderr
+    assert "rates up to 2026-12-04" in result.stdout
+    installed = Path(cli_env["DATA_DIR"]) / "eurofxref-hist.csv"
+    assert installed.read_bytes() == good.read_bytes()
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    refused = run(cli_env, "rates", "update", str(broken))
+    assert refused.returncode == 1
+    assert "not an ECB euro reference history" in refused.stderr
+    assert installed.read_bytes() == good.read_bytes()
+    missing = run(cli_env, "rates", "update", str(tmp_path / "nothing.zip"))
+    assert (missing.returncode, "cannot read" in missing.stderr) == (1, True)

@@ -277,3 +277,59 @@ def test_a_ledger_with_settlements_keeps_its_currency(client: TestClient) -> Non
     assert refused(client.patch(f"/api/ledgers/{ledger['id']}", json={"currency": "XYZ"}, headers=owner)) == [
         "body.currency"
     ]
+
+
+def upload(client: TestClient, headers: dict[str, str], text: str, **form: str) -> Any:
+    files = {"file": ("x.csv", text.encode(), "text/csv")}
+    return client.post("/api/expenses/import", files=files, data=form, headers=headers)
+
+
+def test_our_export_re_imports_currency_amount_and_base_amount_exactly(client: TestClient) -> None:
+    headers = euro_ledger(client)
+    post(client, headers, date="2026-03-06", amount=1600, currency="JPY", description="ecb")
+    post(client, headers, date="2026-03-06", amount="1.234", currency="KWD", rate="3.25", description="kwd")
+    post(client, headers, date="2026-03-06", amount="2.50", description="same")
+    before = client.get("/api/expenses/export.csv", headers=headers).text
+    assert before.splitlines()[0] == "date,category,amount,description,currency,base_amount"
+    assert "2026-03-06,Food,1600,ecb,JPY,10.00" in before
+    assert "2026-03-06,Food,1.234,kwd,KWD,4.01" in before
+    items = client.get("/api/expenses", headers=headers).json()["items"]
+    assert upload(client, headers, before).json()["skipped_duplicates"] == 3  # currency compared too
+    for expense in items:
+        client.delete(f"/api/expenses/{expense['id']}", headers=headers)
+    assert upload(client, headers, before).status_code == 200
+    assert client.get("/api/expenses/export.csv", headers=headers).text == before
+    again = {e["description"]: e for e in client.get("/api/expenses", headers=headers).json()["items"]}
+    assert (again["ecb"]["rate_source"], again["ecb"]["rate"]) == ("ecb", "0.00625")
+    # 4.01 / 1.234: a manual rate that gives the file's base amount back.
+    assert (again["kwd"]["rate_source"], again["kwd"]["base_amount"]) == ("manual", 4.01)
+    assert again["kwd"]["rate"] == str(Context(prec=15).divide(Decimal("4.01"), Decimal("1.234")))
+    assert again["same"]["rate_source"] == "same"
+
+
+def test_a_bank_file_in_another_currency_is_looked_up(client: TestClient) -> None:
+    headers = euro_ledger(client)
+    text = "Day,Amount,Currency\n2026-03-06,1600,\n2026-03-06,11,usd\n"
+    mapping = '{"date": "Day", "amount": "Amount", "currency": "Currency", "fixed_currency": "JPY"}'
+    preview = upload(client, headers, text, mapping=mapping, dry_run="true").json()
+    assert [(r["amount"], r["currency"], r["base_amount"]) for r in preview["rows"]] == [
+        (1600, "JPY", 10),
+        (11, "USD", 10),
+    ]
+    bad = upload(
+        client,
+        headers,
+        "Day,Amount,Currency\n2026-03-01,1600,\n2026-03-06,12.5,\n",
+        mapping=mapping,
+        dry_run="true",
+    )
+    errors = bad.json()["errors"]
+    assert [(e["line"], e["column"]) for e in errors] == [(2, "currency"), (3, "amount")]
+    assert "No ECB rate is known for JPY" in errors[0]["message"]
+    assert "JPY has no decimals" in errors[1]["message"]
+    unknown = upload(
+        client, headers, "Day,Amount,Currency\n2026-03-06,1,ABC\n", mapping=mapping, dry_run="true"
+    )
+    assert unknown.json()["errors"][0]["column"] == "currency"
+    assert upload(client, headers, text, mapping=mapping).json()["imported"] == 2
+    assert client.get("/api/expenses", headers=headers).json()["total_amount"] == 20

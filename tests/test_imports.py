@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 
 from app.config import settings
 from app.models import Expense, MonthlyTotal
-from app.services import imports
+from app.services import import_guess, imports
 from tests.factories import add_expense, register
 from tests.test_totals import cents
 
@@ -92,6 +92,9 @@ def test_round_trip_of_our_own_export(client: TestClient, engine: Engine) -> Non
             "debit": None,
             "category": "category",
             "description": "description",
+            "currency": "currency",
+            "fixed_currency": None,
+            "base_amount": "base_amount",
             "date_format": "YYYY-MM-DD",
             "decimal_comma": False,
             "negative_is_expense": False,
@@ -202,6 +205,9 @@ def test_a_dry_run_without_a_mapping_guesses_one_and_previews_with_it(client: Te
         "debit": None,
         "category": None,
         "description": "Verwendungszweck",
+        "currency": None,
+        "fixed_currency": None,
+        "base_amount": None,
         "date_format": "DD.MM.YYYY",
         "decimal_comma": True,
         "negative_is_expense": True,
@@ -249,13 +255,13 @@ def test_a_sent_mapping_is_used_and_returned_as_it_was(client: TestClient) -> No
     ],
 )  # fmt: skip
 def test_guessed_mappings(header: list[str], first: list[str], expected: dict[str, Any]) -> None:
-    guess = imports.guess_mapping(header, first)
+    guess = import_guess.guess_mapping(header, first)
     assert guess is not None
     assert {key: getattr(guess, key) for key in expected} == expected
 
 
 def test_a_header_without_names_cannot_be_guessed(client: TestClient) -> None:
-    assert imports.guess_mapping(["", "  "], ["1", "2"]) is None
+    assert import_guess.guess_mapping(["", "  "], ["1", "2"]) is None
     response = upload(client, register(client), ",\n1,2\n", dry_run="true")
     assert response.status_code == 422
     assert "Map the file" in response.json()["detail"][0]["msg"]

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import column, func, insert, inspect, select, table
+from sqlalchemy import MetaData, Table, column, func, insert, inspect, select, table, text
 
 from app.database import Base, make_engine
 from app.migrate import alembic_config, upgrade_to_head
@@ -258,3 +258,86 @@ def test_0007_moves_every_row_into_a_personal_ledger_with_ids_unchanged(empty_da
     assert tuple(budget) == (9, a, 3)
     assert tuple(rule) == (5, b, 7)
     assert sorted(tuple(t) for t in kept_totals) == sorted([(a, 2, 350), (b, 1, 900)])
+
+
+def test_0008_gives_every_expense_its_ledgers_currency_and_keeps_the_links(empty_database_url: str) -> None:
+    """0008 on a populated 0007 database: rate 1, base = amount; a KWD ledger's amounts in fils."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0007")
+    engine = make_engine(empty_database_url)
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    meta = MetaData()
+    tables = {
+        name: Table(name, meta, autoload_with=engine)
+        for name in ("users", "ledgers", "ledger_members", "recurring_rules", "expenses", "expense_splits")
+    }
+    rule = {"category": "Rent", "category_key": "rent", "description": "", "frequency": "monthly"}
+    spent = {"date": date(2026, 1, 2), "category": "Food", "category_key": "food", "description": ""}
+    with engine.begin() as conn:
+        conn.execute(
+            insert(tables["users"]).values(
+                id=3, email="a@example.com", password_hash="x", display_name="", currency="EUR",
+                created_at=when, token_version=0, is_admin=False, disabled=False,
+            )
+        )  # fmt: skip
+        conn.execute(
+            insert(tables["ledgers"]),
+            [
+                {"id": 1, "name": "Personal", "currency": "EUR", "personal_of": 3, "created_at": when},
+                {"id": 2, "name": "Kuwait", "currency": "KWD", "personal_of": None, "created_at": when},
+            ],
+        )
+        conn.execute(
+            insert(tables["ledger_members"]),
+            [{"ledger_id": n, "user_id": 3, "role": "owner", "joined_at": when} for n in (1, 2)],
+        )
+        conn.execute(
+            insert(tables["recurring_rules"]).values(
+                id=5, ledger_id=2, user_id=3, amount_cents=900, interval=1, start_date=date(2026, 1, 1),
+                paused=False, next_date=date(2026, 2, 1), created_at=when, updated_at=when, **rule,
+            )
+        )  # fmt: skip
+        for expense_id, ledger_id, cents, rule_id in ((11, 1, 1250, None), (12, 2, 1234, 5)):
+            conn.execute(
+                insert(tables["expenses"]).values(
+                    id=expense_id, ledger_id=ledger_id, user_id=3, paid_by=3, amount_cents=cents,
+                    created_at=when, updated_at=when, recurring_id=rule_id,
+                    occurrence_date=date(2026, 1, 2) if rule_id else None, **spent,
+                )
+            )  # fmt: skip
+            conn.execute(
+                insert(tables["expense_splits"]).values(
+                    expense_id=expense_id, user_id=3, ledger_id=ledger_id, shares=1,
+                    amount_cents=cents, base_amount_cents=cents,
+                )
+            )  # fmt: skip
+    upgrade_to_head(empty_database_url)
+    columns = (Expense.id, Expense.amount_cents, Expense.currency, Expense.rate, Expense.rate_source)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(*columns, Expense.rate_date, Expense.base_amount_cents, Expense.recurring_id).order_by(
+                Expense.id
+            )
+        ).all()
+        parts = conn.execute(
+            select(ExpenseSplit.amount_cents, ExpenseSplit.base_amount_cents).order_by(
+                ExpenseSplit.expense_id
+            )
+        ).all()
+        rules = conn.execute(select(RecurringRule.amount_cents, RecurringRule.currency)).all()
+    assert [tuple(row) for row in rows] == [
+        (11, 1250, "EUR", "1", "same", None, 1250, None),
+        (12, 12340, "KWD", "1", "same", None, 1234, 5),  # 12.34 dinars: 12340 fils, base in hundredths
+    ]
+    assert [tuple(row) for row in parts] == [(1250, 1250), (12340, 1234)]
+    assert [tuple(row) for row in rules] == [(9000, None)]
+
+    command.downgrade(config, "0007")
+    with engine.connect() as conn:
+        back = conn.execute(text("SELECT id, amount_cents, recurring_id FROM expenses ORDER BY id")).all()
+        rule_back = conn.execute(text("SELECT amount_cents FROM recurring_rules")).scalar()
+        split_back = conn.execute(text("SELECT amount_cents FROM expense_splits ORDER BY expense_id")).all()
+    engine.dispose()
+    assert [tuple(row) for row in back] == [(11, 1250, None), (12, 1234, 5)]
+    assert rule_back == 900
+    assert [row[0] for row in split_back] == [1250, 1234]

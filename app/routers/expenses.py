@@ -22,7 +22,7 @@ from app.schemas.expenses import (
 )
 from app.services import expenses, export, imports
 from app.services.expenses import ExpenseFilter
-from app.types import Category, Cursor, Day, SearchText, parse_cursor
+from app.types import Category, Cursor, Day, SearchText, parse_cursor, stored_to_number
 
 router = APIRouter(prefix="/expenses", tags=["expenses"])
 
@@ -155,7 +155,9 @@ def import_expenses(
                 status=row.status,
                 date=row.day,
                 category=row.category,
-                amount=row.cents,
+                amount=None if row.cents is None else stored_to_number(row.cents, row.currency or "USD"),
+                currency=row.currency,
+                base_amount=row.price[3] if row.price else None,
                 description=row.description,
                 message=row.message,
             )

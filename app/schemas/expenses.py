@@ -162,6 +162,15 @@ class ImportMapping(StrictModel):
     )
     category: ColumnName | None = None
     description: ColumnName | None = None
+    currency: ColumnName | None = Field(
+        default=None, description="ISO 4217 codes; empty cells: fixed_currency"
+    )
+    fixed_currency: Currency | None = Field(
+        default=None, description="The currency of rows without one; default the ledger's"
+    )
+    base_amount: ColumnName | None = Field(
+        default=None, description="Amounts in the ledger's currency (our export's): kept as they are"
+    )
     date_format: DateFormat = "YYYY-MM-DD"
     decimal_comma: bool = Field(default=False, description="12,50 rather than 12.50")
     negative_is_expense: bool = Field(
@@ -201,7 +210,9 @@ class ImportRowOut(BaseModel):
     status: Literal["ok", "duplicate", "income", "error"]
     date: date | None
     category: str | None
-    amount: MoneyOut | None
+    amount: CurrencyAmountOut | None = Field(description="In `currency`")
+    currency: str | None
+    base_amount: MoneyOut | None = Field(description="In the ledger's currency")
     description: str | None
     message: str | None
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app import rates
 from app.errors import Invalid
 from app.models import Expense, Ledger
-from app.types import MAX_AMOUNT_CENTS, currency_exponent, currency_scale, rate_text, to_stored
+from app.types import MAX_AMOUNT_CENTS, currency_scale, minor_digits, rate_text, to_stored
 
 # Wide enough that amount x rate is exact before the one rounding (13 + 15 digits, and more).
 _EXACT = Context(prec=60)
@@ -27,14 +27,14 @@ def stored_amount(amount: Decimal, currency: str, loc: tuple[str, ...] = ("body"
     try:
         return to_stored(amount, currency)
     except ValueError as exc:
-        raise Invalid(loc, f"{exc}: give at most that many in the amount") from None
+        raise Invalid(loc, f"must fit the currency: {exc}") from None
 
 
 def base_cents(stored: int, currency: str, rate: Decimal, ledger_currency: str) -> int:
     """amount x rate, rounded half up to the ledger currency's minor unit, in hundredths."""
     amount = _EXACT.divide(Decimal(stored), Decimal(currency_scale(currency)))
     # Base amounts are kept in hundredths, so a currency with three decimals rounds to two.
-    quantum = Decimal(1).scaleb(-min(2, currency_exponent(ledger_currency)))
+    quantum = Decimal(1).scaleb(-min(2, minor_digits(ledger_currency)))
     base = _EXACT.multiply(amount, rate).quantize(quantum, rounding=ROUND_HALF_UP)
     return int(base * 100)
 

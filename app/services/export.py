@@ -4,7 +4,7 @@ holds as one JSON document."""
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from app.schemas.expenses import ExpenseOut
 from app.schemas.reports import BudgetOut
 from app.services import expenses, owned_budgets, owned_expenses
 from app.services.expenses import ExpenseFilter
+from app.types import amount_text, currency_scale, minor_digits
 
 BATCH = 1000
 # A cell starting with one of these is run as a formula by spreadsheets: export prefixes it with '.
@@ -67,13 +68,22 @@ def export_csv(session: Session, *, access: LedgerAccess, filters: ExpenseFilter
     """CSV text in chunks, read in batches, so memory stays flat however many rows there are."""
     # The date as the driver hands it over (text on SQLite): parsing 100k dates only to print them
     # again would double the time of an export.
-    columns = (type_coerce(Expense.date, String), Expense.category, Expense.amount_cents, Expense.description)
+    columns = (
+        type_coerce(Expense.date, String),
+        Expense.category,
+        Expense.amount_cents,
+        Expense.description,
+        Expense.currency,
+        Expense.base_amount_cents,
+    )
     stmt = expenses.filtered(access, filters, *columns, dialect=session.get_bind().dialect.name).order_by(
         Expense.date.desc(), Expense.id.desc()
     )
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["date", "category", "amount", "description"])
+    # Part 1's four columns first, so files and scripts made for them still read the same.
+    writer.writerow(["date", "category", "amount", "description", "currency", "base_amount"])
+    written: dict[str, Callable[[int], str]] = {}  # how each currency writes its amounts
     # A connection of its own: the request's session is closed before the body finishes streaming.
     with session.get_bind().engine.connect() as connection:
         for partition in connection.execution_options(yield_per=BATCH).execute(stmt).partitions():
@@ -83,16 +93,24 @@ def export_csv(session: Session, *, access: LedgerAccess, filters: ExpenseFilter
                     (
                         str(day),
                         "'" + category if category[:1] in FORMULA_START else category,
-                        f"{cents // 100}.{cents % 100:02d}",
+                        (written.get(currency) or written.setdefault(currency, _writer(currency)))(cents),
                         "'" + description if description[:1] in FORMULA_START else description,
+                        currency,
+                        f"{base // 100}.{base % 100:02d}",
                     )
-                    for day, category, cents, description in partition
+                    for day, category, cents, description, currency, base in partition
                 ]
             )
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def _writer(currency: str) -> Callable[[int], str]:
+    if currency_scale(currency) == 100 and minor_digits(currency) == 2:
+        return lambda cents: f"{cents // 100}.{cents % 100:02d}"  # the common case, fast
+    return lambda stored: amount_text(stored, currency)
 
 
 def export_filename(filters: ExpenseFilter) -> str:

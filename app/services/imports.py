@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
+from app import rates
 from app.auth import LedgerAccess
 from app.config import settings
 from app.errors import AppError, Invalid
@@ -22,13 +23,25 @@ from app.models import Expense
 from app.schemas.expenses import ImportMapping
 from app.services import owned_expenses
 from app.services.categories import canonical_category
+from app.services.conversion import base_cents, ledger_currency, price
 from app.services.expenses import add_expenses
 from app.services.export import FORMULA_START
-from app.types import Category, DateFormat, Description, category_key, parse_amount
+from app.services.import_guess import first_row, guess_mapping
+from app.types import (
+    Category,
+    Description,
+    category_key,
+    currency_exponent,
+    currency_scale,
+    parse_decimal_amount,
+    rate_text,
+    to_stored,
+)
 
 MAX_ROWS = 50_000
 PREVIEW_ROWS = 50
-OWN_HEADER = ["date", "category", "amount", "description"]
+OWN_HEADER = ["date", "category", "amount", "description", "currency", "base_amount"]
+PART_1_HEADER = OWN_HEADER[:4]
 DATE_FORMATS = {
     "YYYY-MM-DD": "%Y-%m-%d",
     "DD/MM/YYYY": "%d/%m/%Y",
@@ -36,15 +49,6 @@ DATE_FORMATS = {
     "DD.MM.YYYY": "%d.%m.%Y",
 }
 _PLAIN_NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
-# Header words (English, German, Spanish, French) that name a column's role, for a guessed mapping.
-_GUESS = {
-    "date": re.compile(r"date|datum|buchung|fecha|day", re.IGNORECASE),
-    "amount": re.compile(r"amount|betrag|sum|value|importe|montant|debit|withdraw", re.IGNORECASE),
-    "category": re.compile(r"categ|kategor|type", re.IGNORECASE),
-    "description": re.compile(
-        r"desc|memo|payee|narrative|verwendung|text|detail|name|reference", re.IGNORECASE
-    ),
-}
 _CATEGORY: TypeAdapter[str] = TypeAdapter(Category)
 _DESCRIPTION: TypeAdapter[str] = TypeAdapter(Description)
 
@@ -58,9 +62,13 @@ class Row:
     status: RowStatus
     day: date | None = None
     category: str | None = None
-    cents: int | None = None
+    cents: int | None = None  # stored, in `currency` (app.types scales)
     description: str | None = None
     message: str | None = None
+    currency: str | None = None
+    base: int | None = None  # hundredths of the ledger's currency, when the file gives it
+    # Set when priced: rate, source, publication date and base amount.
+    price: tuple[str, str, date | None, int] | None = None
 
 
 @dataclass
@@ -104,29 +112,41 @@ def decode(data: bytes, encoding: str) -> str:
     return data.decode("latin-1")
 
 
-def _delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    return max((";", ",", "\t"), key=header.count)
-
-
 def _text_cell(value: str) -> str:
     # Our export writes `'` before a cell that a spreadsheet would run as a formula; take it off.
     return value[1:] if value.startswith("'") and value[1:2] in FORMULA_START else value
 
 
-def _parse_money(raw: str, *, decimal_comma: bool) -> tuple[int, bool]:
-    """(cents, negative) from `1,234.50`, `-12.5`, `(12.50)`, `12,50 €` and the like."""
+def _parse_money(raw: str, *, decimal_comma: bool, column: str = "amount") -> tuple[Decimal, bool]:
+    """(amount, negative) from `1,234.50`, `-12.5`, `(12.50)`, `12,50 €` and the like."""
     value = "".join(ch for ch in raw if not ch.isspace()).strip("$€£")
     negative = value.startswith("-") or value.endswith("-") or (value.startswith("(") and value.endswith(")"))
     value = value.strip("-()+")
     thousands, point = (".", ",") if decimal_comma else (",", ".")
     value = value.replace(thousands, "").replace(point, ".")
     if not _PLAIN_NUMBER.fullmatch(value):
-        raise _CellError("amount", f"{raw.strip()!r} is not an amount")
+        raise _CellError(column, f"{raw.strip()!r} is not an amount")
     try:
-        return parse_amount(Decimal(value)), negative
+        return parse_decimal_amount(Decimal(value)), negative
     except ValueError as exc:
-        raise _CellError("amount", f"amount {raw.strip()!r} {exc}") from None
+        raise _CellError(column, f"{column} {raw.strip()!r} {exc}") from None
+
+
+def _stored(amount: Decimal, currency: str, raw: str) -> int:
+    try:
+        return to_stored(amount, currency)
+    except ValueError as exc:
+        raise _CellError("amount", f"amount {raw.strip()!r}: {exc}") from None
+
+
+def _currency(raw: str, fallback: str) -> str:
+    if not raw.strip():
+        return fallback
+    try:
+        currency_exponent(raw.strip())
+    except ValueError as exc:
+        raise _CellError("currency", str(exc)) from None
+    return raw.strip().upper()
 
 
 def _parse_date(raw: str, date_format: str) -> date:
@@ -142,7 +162,7 @@ def _parse_date(raw: str, date_format: str) -> date:
 def _column_indexes(header: list[str], mapping: ImportMapping) -> dict[str, int]:
     names = [name.strip().casefold() for name in header]
     indexes = {}
-    for target in ("date", "amount", "debit", "category", "description"):
+    for target in ("date", "amount", "debit", "category", "description", "currency", "base_amount"):
         column = getattr(mapping, target)
         if column is None:
             continue
@@ -153,23 +173,41 @@ def _column_indexes(header: list[str], mapping: ImportMapping) -> dict[str, int]
 
 
 def _parse_row(
-    cells: list[str], line: int, where: dict[str, int], mapping: ImportMapping, default: str
+    cells: list[str], line: int, where: dict[str, int], mapping: ImportMapping, default: str, ledger: str
 ) -> Row:
     def cell(target: str) -> str:
         index = where.get(target)
         return cells[index] if index is not None and index < len(cells) else ""
 
     day = _parse_date(cell("date"), mapping.date_format)
+    currency = _currency(cell("currency"), mapping.fixed_currency or ledger)
     if "debit" in where:
         if not cell("debit").strip():
             return Row(line, "income", day=day, description=_text_cell(cell("description")))
-        cents, _ = _parse_money(cell("debit"), decimal_comma=mapping.decimal_comma)
+        amount, _ = _parse_money(cell("debit"), decimal_comma=mapping.decimal_comma)
+        cents = _stored(amount, currency, cell("debit"))
     else:
-        cents, negative = _parse_money(cell("amount"), decimal_comma=mapping.decimal_comma)
+        amount, negative = _parse_money(cell("amount"), decimal_comma=mapping.decimal_comma)
+        cents = _stored(amount, currency, cell("amount"))
         if mapping.negative_is_expense and not negative:
-            return Row(line, "income", day=day, cents=cents, description=_text_cell(cell("description")))
+            return Row(
+                line,
+                "income",
+                day=day,
+                cents=cents,
+                description=_text_cell(cell("description")),
+                currency=currency,
+            )
         if negative and not mapping.negative_is_expense:
             raise _CellError("amount", "is negative: tick 'negative amounts are expenses' for a bank file")
+    base = None
+    if cell("base_amount").strip():
+        base_amount, _ = _parse_money(
+            cell("base_amount"), decimal_comma=mapping.decimal_comma, column="base_amount"
+        )
+        if base_amount != base_amount.quantize(Decimal("0.01")):
+            raise _CellError("base_amount", "base_amount must have at most two decimal places")
+        base = int(base_amount * 100)
     raw_category = _text_cell(cell("category")).strip() or default
     try:
         category = _CATEGORY.validate_python(raw_category)
@@ -182,74 +220,43 @@ def _parse_row(
     except ValidationError as exc:
         message = exc.errors()[0]["msg"].removeprefix("Value error, ")
         raise _CellError("description", f"description {message}") from None
-    return Row(line, "ok", day=day, category=category, cents=cents, description=description)
-
-
-def _first_row(text: str, delimiter: str) -> list[str]:
-    """The first row under the header that has a value, or [] (a guess needs no more)."""
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        next(rows, None)
-        return next((cells for cells in rows if any(cell.strip() for cell in cells)), [])
-    except csv.Error:
-        return []
-
-
-def guess_mapping(header: list[str], first: list[str]) -> ImportMapping | None:
-    """A mapping read from the header's words and the first row's writing; None without column names."""
-    usable = [name for name in header if name.strip() and len(name) <= 200]
-    if not usable:
-        return None
-
-    def pick(role: str, avoid: list[str | None]) -> str | None:
-        return next((name for name in usable if _GUESS[role].search(name) and name not in avoid), None)
-
-    def sample(column: str) -> str:
-        index = header.index(column)
-        return first[index].strip() if index < len(first) else ""
-
-    # Without a telling name, the first columns: the preview's errors then show what to change.
-    date_column = pick("date", []) or usable[0]
-    amount = pick("amount", [date_column]) or next((n for n in usable if n != date_column), date_column)
-    category = pick("category", [date_column, amount])
-    description = pick("description", [date_column, amount, category])
-    day, money = sample(date_column), sample(amount)
-    date_format: DateFormat = "YYYY-MM-DD"
-    if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", day):
-        date_format = "DD.MM.YYYY"
-    elif re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", day):
-        first_part, second_part = (int(part) for part in day.split("/")[:2])
-        date_format = "MM/DD/YYYY" if second_part > 12 and first_part <= 12 else "DD/MM/YYYY"
-    debit = re.search(r"debit|withdraw", amount, re.IGNORECASE) is not None
-    return ImportMapping(
-        date=date_column,
-        amount=None if debit else amount,
-        debit=amount if debit else None,
+    return Row(
+        line,
+        "ok",
+        day=day,
         category=category,
+        cents=cents,
         description=description,
-        date_format=date_format,
-        decimal_comma=bool(re.search(r"\d,\d{1,2}\)?-?$", money)) and not re.search(r"\.\d{1,2}$", money),
-        negative_is_expense=not debit and money.startswith("-"),
+        currency=currency,
+        base=base,
     )
 
 
-def parse(text: str, mapping: ImportMapping | None, default_category: str, *, guess: bool = False) -> Outcome:
+def parse(
+    text: str,
+    mapping: ImportMapping | None,
+    default_category: str,
+    *,
+    guess: bool = False,
+    ledger: str = "USD",
+) -> Outcome:
     """Every row of the file, each ok, income or an error; no database access.
 
     Without a mapping, our own header maps itself; any other is refused, or with `guess` (a dry
     run, for the page's column choices) read through a guessed mapping.
     """
-    delimiter = _delimiter(text)
+    delimiter = max((";", ",", "\t"), key=text.split("\n", 1)[0].count)  # the header's
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
         raise Invalid(("body", "file"), "The file has no header line") from None
-    if mapping is None and [name.strip().casefold() for name in header] == OWN_HEADER:
+    names = [name.strip().casefold() for name in header]
+    if mapping is None and names in (OWN_HEADER, PART_1_HEADER):
         # Named as the file writes them, so that a client can show them as the file's columns.
-        mapping = ImportMapping(**dict(zip(OWN_HEADER, (name.strip() for name in header), strict=True)))
+        mapping = ImportMapping(**dict(zip(OWN_HEADER, (name.strip() for name in header), strict=False)))
     elif mapping is None and guess:
-        mapping = guess_mapping(header, _first_row(text, delimiter))
+        mapping = guess_mapping(header, first_row(text, delimiter))
     if mapping is None:
         raise Invalid(
             ("body", "mapping"),
@@ -271,7 +278,7 @@ def parse(text: str, mapping: ImportMapping | None, default_category: str, *, gu
         if len(outcome.rows) >= MAX_ROWS:
             raise Invalid(("body", "file"), f"The file has more than {MAX_ROWS:,} rows: split it")
         try:
-            row = _parse_row(cells, line, where, mapping, default_category)
+            row = _parse_row(cells, line, where, mapping, default_category, ledger)
         except _CellError as exc:
             row = Row(line, "error", message=str(exc))
             outcome.errors.append(RowError(line, exc.column, str(exc)))
@@ -287,17 +294,47 @@ def _mark_duplicates(session: Session, access: LedgerAccess, rows: list[Row]) ->
     if not wanted:
         return
     days = [row.day for row in wanted if row.day is not None]
+    columns = (
+        Expense.date,
+        Expense.amount_cents,
+        Expense.category_key,
+        Expense.description,
+        Expense.currency,
+    )
     existing = {
         tuple(found)
         for found in session.execute(
-            owned_expenses(
-                access, Expense.date, Expense.amount_cents, Expense.category_key, Expense.description
-            ).where(Expense.date >= min(days), Expense.date <= max(days))
+            owned_expenses(access, *columns).where(Expense.date >= min(days), Expense.date <= max(days))
         )
     }
     for row in wanted:
-        if (row.day, row.cents, category_key(row.category or ""), row.description) in existing:
+        if (row.day, row.cents, category_key(row.category or ""), row.description, row.currency) in existing:
             row.status = "duplicate"
+
+
+def _price(row: Row, ledger: str, outcome: Outcome) -> None:
+    """The row's rate and base amount: a base amount the file gives is kept (with the ECB rate if
+    that gives the same, else base / amount as a manual rate); without one, the ECB rate."""
+    if row.day is None or row.cents is None or row.currency is None:
+        return  # not an ok row
+    expense = Expense(date=row.day, amount_cents=row.cents, currency=row.currency)
+    found = rates.lookup(row.currency, ledger, row.day) if row.currency != ledger else None
+    try:
+        if (
+            row.base is not None
+            and row.currency != ledger
+            and (found is None or base_cents(row.cents, row.currency, found.rate, ledger) != row.base)
+        ):
+            amount = Decimal(row.cents) / currency_scale(row.currency)
+            manual = rates.CROSS.divide(Decimal(row.base) / 100, amount)
+            row.price = (rate_text(manual), "manual", None, row.base)
+            return
+        price(expense, ledger_currency=ledger, rate=None)
+    except Invalid as exc:
+        row.status, row.message = "error", exc.detail
+        outcome.errors.append(RowError(row.line, "currency", exc.detail))
+        return
+    row.price = (expense.rate, expense.rate_source, expense.rate_date, expense.base_amount_cents)
 
 
 def import_csv(
@@ -313,16 +350,27 @@ def import_csv(
 ) -> Outcome:
     if len(data) > settings.max_import_bytes:
         raise AppError(413, f"The file is larger than {settings.max_import_bytes / 2**20:g} MB: split it")
-    outcome = parse(decode(data, encoding), mapping, default_category, guess=dry_run)
+    ledger = ledger_currency(session, access.ledger_id)
+    outcome = parse(decode(data, encoding), mapping, default_category, guess=dry_run, ledger=ledger)
     if not keep_duplicates:
         _mark_duplicates(session, access, outcome.rows)
+    for row in outcome.rows:
+        if row.status == "ok":
+            _price(row, ledger, outcome)
+    outcome.errors.sort(key=lambda error: error.line)
     if dry_run or outcome.errors:
         return outcome
     names: dict[str, str] = {}
     expenses = []
     # Our export lists newest first: inserting from the bottom up keeps that order on the next export.
     for row in reversed(outcome.rows):
-        if row.status != "ok" or row.day is None or row.category is None or row.cents is None:
+        if (
+            row.status != "ok"
+            or row.day is None
+            or row.category is None
+            or row.cents is None
+            or not row.price
+        ):
             continue
         key = category_key(row.category)
         if key not in names:
@@ -335,6 +383,11 @@ def import_csv(
                 category=names[key],
                 category_key=key,
                 amount_cents=row.cents,
+                currency=row.currency,
+                rate=row.price[0],
+                rate_source=row.price[1],
+                rate_date=row.price[2],
+                base_amount_cents=row.price[3],
                 description=row.description or "",
             )
         )

@@ -12,7 +12,7 @@ from app.errors import Invalid
 from app.models import Expense, ExpenseSplit
 from app.schemas.expenses import SplitIn
 from app.services.conversion import stored_amount
-from app.types import currency_exponent, currency_scale, currency_unit
+from app.types import amount_text, currency_unit
 
 # (user_id, shares, amount): one member's part of an expense; shares None for an exact amount.
 Part = tuple[int, int | None, int]
@@ -123,16 +123,10 @@ def resolve_split(
     if given != amount:
         raise Invalid(
             ("body", "split"),
-            f"The split amounts add up to {_money(given, currency)}, not the expense's "
-            f"{_money(amount, currency)} {currency}: make them add up, or split by shares",
+            f"The split amounts add up to {amount_text(given, currency)}, not the expense's "
+            f"{amount_text(amount, currency)} {currency}: make them add up, or split by shares",
         )
     return exact
-
-
-def _money(stored: int, currency: str) -> str:
-    # Exact: Decimal, no float, between the stored units and the message ("12.50", "1200", "1.234").
-    quantum = Decimal(1).scaleb(-currency_exponent(currency))
-    return str((Decimal(stored) / currency_scale(currency)).quantize(quantum))
 
 
 _PART_COLUMNS = ("expense_id", "user_id", "ledger_id", "shares", "amount_cents", "base_amount_cents")
