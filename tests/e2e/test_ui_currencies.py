@@ -6,6 +6,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.test_ui_import_recurring import choose
 from tests.e2e.test_ui_layout import serious
 from tests.e2e.ui import User, add_expense, api_errors, app_date, expense_rows, log_in, register
 
@@ -164,3 +165,42 @@ def test_a_ledgers_currency_is_chosen_from_a_list(
     page.get_by_role("button", name="Add expense").click()
     expect(expense_rows(page).first.locator(".expense-amount")).to_have_text("¥1,200")
     assert api_errors(console_errors, 409) == []
+
+
+def test_import_a_yen_file_and_our_own_export_with_currencies(
+    page: Page, live_server: str, console_errors: list[str]
+) -> None:
+    user = register(page, live_server)
+    set_currency(page, live_server, user, "EUR")
+    rate = ecb_rate(page, live_server, user, "JPY", "EUR")
+    base = (Decimal(1200) * Decimal(rate["rate"])).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    log_in(page, live_server, user)
+    day = app_date().isoformat()
+    page.get_by_role("button", name="Import CSV").click()
+    dialog = page.get_by_role("dialog", name="Import CSV")
+    # A bank file in yen without a currency column: the person says which currency it is in.
+    choose(page, "bank.csv", f"date,category,amount,description\n{day},Food,1200,Ramen\n".encode())
+    expect(dialog.get_by_label("Currency when missing")).to_have_value("EUR")
+    dialog.get_by_label("Currency when missing").select_option("JPY")
+    preview = dialog.get_by_role("region", name="Preview")
+    expect(preview.get_by_role("row").filter(has_text="Ramen")).to_contain_text(f"¥1,200 ({euros(base)})")
+    dialog.get_by_role("button", name="Import", exact=True).click()
+    expect(dialog).to_be_hidden()
+    row = expense_rows(page).filter(has_text="Ramen")
+    expect(row.locator(".expense-amount")).to_have_text(f"{euros(base)}¥1,200")
+
+    # Our own export's two extra columns map themselves and survive an adjusted mapping.
+    page.get_by_role("button", name="Import CSV").click()
+    dialog = page.get_by_role("dialog", name="Import CSV")
+    own = f"date,category,amount,description,currency,base_amount\n{day},,1.234,Two nights,KWD,3.64\n"
+    choose(page, "expenses.csv", own.encode())
+    expect(dialog.get_by_label("Currency column")).to_have_value("currency")
+    expect(dialog.get_by_label("Column of EUR amounts")).to_have_value("base_amount")
+    dialog.get_by_label("Category when missing").fill("Hotel")
+    dialog.get_by_label("Category when missing").press("Tab")
+    expect(dialog.get_by_role("region", name="Preview")).to_contain_text("KWD 1.234 (€3.64)")
+    dialog.get_by_role("button", name="Import", exact=True).click()
+    expect(dialog).to_be_hidden()
+    row = expense_rows(page).filter(has_text="Two nights")
+    expect(row.locator(".expense-amount")).to_have_text("€3.64KWD 1.234")
+    assert console_errors == []
