@@ -225,7 +225,9 @@ export function expensesView(ledgerContext = null) {
 function restoredSplit(expense) {
   const byShares = expense.split.every((s) => s.shares !== null);
   const split = expense.split.map((s) =>
-    byShares ? { user_id: s.user_id, shares: s.shares } : { user_id: s.user_id, amount: amountValue(s.amount) },
+    byShares
+      ? { user_id: s.user_id, shares: s.shares }
+      : { user_id: s.user_id, amount: amountValue(s.amount, expense.currency ? digitsOf(expense.currency) : undefined) },
   );
   return { paid_by: expense.paid_by ?? undefined, split: split.length ? split : undefined };
 }

@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { today } from "../dates.js";
 import { formDialog } from "../dialog.js";
-import { currencyOptions } from "../currency.js";
+import { currencyOptions, digitsOf } from "../currency.js";
 import { el, emit, uid } from "../dom.js";
 import { amountValue, errorMessage, field, formErrorLine, say, showSaveError } from "../forms.js";
 import { money } from "../format.js";
@@ -83,10 +83,11 @@ export function splitFields(ledger, me) {
   function fill(expense) {
     paidBy.input.value = String(expense.paid_by ?? me.id);
     const byShares = expense.split.every((s) => s.shares !== null);
+    const digits = expense.currency ? digitsOf(expense.currency) : undefined; // parts are in the expense's currency
     kind.value = byShares ? "shares" : "amounts";
     for (const p of parts) {
       const part = expense.split.find((s) => s.user_id === p.member.user_id);
-      p.input.value = part ? (byShares ? String(part.shares) : amountValue(part.amount)) : "";
+      p.input.value = part ? (byShares ? String(part.shares) : amountValue(part.amount, digits)) : "";
     }
     kind.dispatchEvent(new Event("change"));
   }
