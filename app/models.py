@@ -204,8 +204,8 @@ class RecurringRule(Base):
     category: Mapped[str] = mapped_column(String(40))
     category_key: Mapped[str] = mapped_column(String(40))
     amount_cents: Mapped[int] = mapped_column(BigInteger)  # in `currency`, scaled as an expense's
-    # Null: the ledger's currency, whatever it is when an occurrence is made.
-    currency: Mapped[str | None] = mapped_column(String(3), default=None)
+    # Each occurrence is priced at the rate of its own date.
+    currency: Mapped[str] = mapped_column(String(3))
     description: Mapped[str] = mapped_column(Text, default="")
     frequency: Mapped[str] = mapped_column(String(10))  # weekly, monthly or yearly
     interval: Mapped[int] = mapped_column(Integer, default=1)

@@ -333,3 +333,37 @@ def test_a_bank_file_in_another_currency_is_looked_up(client: TestClient) -> Non
     assert unknown.json()["errors"][0]["column"] == "currency"
     assert upload(client, headers, text, mapping=mapping).json()["imported"] == 2
     assert client.get("/api/expenses", headers=headers).json()["total_amount"] == 20
+
+
+def test_a_recurring_expense_in_another_currency_prices_each_occurrence_on_its_date(
+    client: TestClient, today: date
+) -> None:
+    headers = euro_ledger(client)
+    body = {
+        "category": "Rent",
+        "amount": 1600,
+        "currency": "JPY",
+        "frequency": "weekly",
+        "start_date": "2026-03-02",
+    }
+    assert refused(client.post("/api/recurring", json={**body, "amount": 12.5}, headers=headers)) == [
+        "body.amount"
+    ]
+    early = {**body, "start_date": "2026-03-01"}
+    assert refused(client.post("/api/recurring", json=early, headers=headers)) == ["body.currency"]
+    rule = client.post("/api/recurring", json=body, headers=headers).json()
+    assert (rule["amount"], rule["currency"]) == (1600, "JPY")
+    items = client.get("/api/expenses?start=2026-03-01&end=2026-03-31", headers=headers).json()["items"]
+    by_day = {e["date"]: (e["currency"], e["rate_date"], e["base_amount"]) for e in items}
+    # 2 March: 1600 / 150 = 10.67 euro; 9 March and later: the newest rate, 1600 / 160 = 10.
+    assert by_day["2026-03-02"] == ("JPY", "2026-03-02", 10.67)
+    assert by_day["2026-03-09"] == ("JPY", "2026-03-06", 10)
+    # A ledger keeps its currency while a rule is in another, even before its first occurrence.
+    other = euro_ledger(client)
+    assert (
+        client.post("/api/recurring", json={**body, "start_date": "2999-01-01"}, headers=other).status_code
+        == 201
+    )
+    conflict = client.patch("/api/me", json={"currency": "USD"}, headers=other)
+    assert conflict.status_code == 409
+    assert "recurring expenses in JPY" in conflict.json()["detail"]

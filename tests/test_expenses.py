@@ -342,7 +342,10 @@ def test_other_users_expense_is_not_found(client: TestClient) -> None:
         assert response.json() == {"detail": "Expense not found"}
     assert client.get(url, headers=alice).json() == mine
     assert client.get("/api/expenses", headers=bob).json()["total"] == 0
-    assert client.get("/api/expenses/export.csv", headers=bob).text == "date,category,amount,description\r\n"
+    assert (
+        client.get("/api/expenses/export.csv", headers=bob).text
+        == "date,category,amount,description,currency,base_amount\r\n"
+    )
 
 
 @pytest.mark.parametrize("expense_id", ["0", "-1", str(2**63), str(2**64), "9" * 30])
@@ -400,12 +403,12 @@ def test_csv_export(client: TestClient) -> None:
     )
     rows = list(csv.reader(io.StringIO(response.text)))
     assert rows == [
-        ["date", "category", "amount", "description"],
-        ["2026-11-06", "Returns", "1.00", "'\r=1+1"],
-        ["2026-11-05", "Tabs", "1.00", "'\tlead"],
-        ["2026-11-04", "'@SUM(A1)", "0.07", "'-2\t"],
-        ["2026-11-03", "Food", "3.00", 'say "hi", then\nleave'],
-        ["2026-11-02", "'=cmd|' /C calc'!A0", "12.50", "'+1"],
+        ["date", "category", "amount", "description", "currency", "base_amount"],
+        ["2026-11-06", "Returns", "1.00", "'\r=1+1", "USD", "1.00"],
+        ["2026-11-05", "Tabs", "1.00", "'\tlead", "USD", "1.00"],
+        ["2026-11-04", "'@SUM(A1)", "0.07", "'-2\t", "USD", "0.07"],
+        ["2026-11-03", "Food", "3.00", 'say "hi", then\nleave', "USD", "3.00"],
+        ["2026-11-02", "'=cmd|' /C calc'!A0", "12.50", "'+1", "USD", "12.50"],
     ]
 
 
@@ -420,7 +423,10 @@ def test_csv_export_filters_and_filenames(client: TestClient) -> None:
 
     assert export() == (
         'attachment; filename="expenses-all.csv"',
-        [["2026-11-03", "Rent", "12.50", "flat"], ["2026-11-02", "Food", "12.50", "Lunch"]],
+        [
+            ["2026-11-03", "Rent", "12.50", "flat", "USD", "12.50"],
+            ["2026-11-02", "Food", "12.50", "Lunch", "USD", "12.50"],
+        ],
     )
     assert export(start="2026-11-03")[0] == 'attachment; filename="expenses-from-2026-11-03.csv"'
     assert export(end="2026-11-02")[0] == 'attachment; filename="expenses-until-2026-11-02.csv"'
@@ -454,6 +460,7 @@ def test_add_expenses_counts_what_it_inserts_and_skips_an_occurrence_already_the
             category="Rent",
             category_key="rent",
             amount_cents=50_000,
+            currency="USD",
             frequency="monthly",
             start_date=date(2026, 1, 1),
         )

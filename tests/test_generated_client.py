@@ -127,7 +127,8 @@ def test_readme_tour_through_the_generated_client(generated_client: Path, live_s
         export = export_expenses.sync_detailed(client=sam, start=date(2026, 11, 1), end=date(2026, 11, 30))
         assert export.status_code == 200
         assert export.content.decode() == (
-            "date,category,amount,description\r\n2026-11-21,Transport,3.20,\r\n2026-11-20,Food,13.20,Lunch\r\n"
+            "date,category,amount,description,currency,base_amount\r\n"
+            "2026-11-21,Transport,3.20,,USD,3.20\r\n2026-11-20,Food,13.20,Lunch,USD,13.20\r\n"
         )
 
         # The export goes back in as it is; a dry run finds both rows already there.

@@ -330,7 +330,7 @@ def test_0008_gives_every_expense_its_ledgers_currency_and_keeps_the_links(empty
         (12, 12340, "KWD", "1", "same", None, 1234, 5),  # 12.34 dinars: 12340 fils, base in hundredths
     ]
     assert [tuple(row) for row in parts] == [(1250, 1250), (12340, 1234)]
-    assert [tuple(row) for row in rules] == [(9000, None)]
+    assert [tuple(row) for row in rules] == [(9000, "KWD")]
 
     command.downgrade(config, "0007")
     with engine.connect() as conn:

@@ -274,6 +274,7 @@ def test_crud_happy_path(client: TestClient) -> None:
         "id": rule["id"],
         "category": "rent",
         "amount": 900,
+        "currency": "USD",
         "description": "Flat",
         "frequency": "monthly",
         "interval": 1,

@@ -14,7 +14,6 @@ from pydantic import (
 )
 
 from app.types import (
-    AmountIn,
     AnyCurrencyAmountIn,
     Category,
     Currency,
@@ -246,7 +245,8 @@ DayOfMonth = Annotated[int, Field(ge=1, le=31)]
 
 class RecurringIn(StrictModel):
     category: Category
-    amount: AmountIn
+    amount: AnyCurrencyAmountIn = Field(description="In `currency`, with at most its decimals (JPY none)")
+    currency: Currency | None = Field(default=None, description=_CURRENCY)
     description: Description = ""
     frequency: Frequency
     interval: Interval = 1
@@ -264,7 +264,8 @@ class RecurringUpdate(PatchModel):
     clearable = frozenset({"end_date", "day_of_month"})
 
     category: Category | None = None
-    amount: AmountIn | None = None
+    amount: AnyCurrencyAmountIn | None = None
+    currency: Currency | None = None
     description: Description | None = None
     frequency: Frequency | None = None
     interval: Interval | None = None
@@ -279,7 +280,8 @@ class RecurringOut(BaseModel):
 
     id: int
     category: str
-    amount: MoneyOut = Field(validation_alias="amount_cents")
+    amount: CurrencyAmountOut = Field(description="In `currency`")
+    currency: str
     description: str
     frequency: Frequency
     interval: int
@@ -288,3 +290,14 @@ class RecurringOut(BaseModel):
     day_of_month: int | None
     paused: bool
     next_date: date | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_rule(cls, value: Any) -> Any:
+        """From a RecurringRule row: the amount in its currency's units (the stored scale varies)."""
+        if isinstance(value, dict):
+            return value
+        fields = [name for name in cls.model_fields if name != "amount"]
+        return {name: getattr(value, name) for name in fields} | {
+            "amount": stored_to_number(value.amount_cents, value.currency)
+        }

@@ -28,7 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.auth import LedgerAccess, MemberScope
 from app.database import UNICODE_LOWER
 from app.errors import AppError, Invalid
-from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, Settlement
+from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, RecurringRule, Settlement
 from app.schemas.expenses import ExpenseIn, ExpenseUpdate, SplitIn
 from app.services import confirm_access, member_object, owned_expenses, splits, totals
 from app.services.categories import canonical_category
@@ -168,11 +168,11 @@ def add_expenses(
     """
     currencies: dict[int, str] = {}
     for expense in expenses:
-        if expense.currency is None:  # an occurrence or a part-1 import: the ledger's currency
+        if expense.base_amount_cents is None:  # an occurrence: priced at the rate of its own date
             if expense.ledger_id not in currencies:
                 currencies[expense.ledger_id] = ledger_currency(session, expense.ledger_id)
-            expense.currency = currencies[expense.ledger_id]
-            price(expense, ledger_currency=expense.currency, rate=None)
+            expense.currency = expense.currency or currencies[expense.ledger_id]
+            price(expense, ledger_currency=currencies[expense.ledger_id], rate=None)
     if parts is None:
         defaults: dict[int, dict[int, int]] = {}
         for expense in expenses:
@@ -373,6 +373,13 @@ def change_ledger_currency(session: Session, *, ledger: Ledger, currency: str) -
             f"This ledger has expenses in {other}: its currency can become {currency} only when every "
             f"expense is in {currency}. Change or delete those expenses first.",
         )
+    rule = session.scalar(
+        select(RecurringRule.currency)
+        .where(RecurringRule.ledger_id == ledger.id, RecurringRule.currency != currency)
+        .limit(1)
+    )
+    if rule is not None:
+        raise AppError(409, f"This ledger has recurring expenses in {rule}: change or delete them first.")
     if session.scalar(select(Settlement.id).where(Settlement.ledger_id == ledger.id).limit(1)) is not None:
         raise AppError(
             409, f"This ledger has settlements in {ledger.currency}: its currency cannot change any more."

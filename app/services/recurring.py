@@ -8,17 +8,21 @@ create it once, and only the one whose insert happened counts it in the monthly 
 
 import calendar
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from app import rates
 from app.auth import LedgerAccess, MemberScope
 from app.errors import Invalid
 from app.models import Expense, RecurringRule
 from app.schemas.expenses import RecurringIn, RecurringUpdate
 from app.services import member_object
 from app.services.categories import canonical_category
+from app.services.conversion import ledger_currency, stored_amount
 from app.services.expenses import add_expenses
+from app.types import currency_scale
 
 LAST_DAY = date(2999, 12, 31)
 _SCHEDULE = ("frequency", "interval", "start_date", "end_date", "day_of_month")
@@ -82,6 +86,7 @@ def _materialise_rule(session: Session, rule: RecurringRule, today: date) -> Non
             category=rule.category,
             category_key=rule.category_key,
             amount_cents=rule.amount_cents,
+            currency=rule.currency,
             description=rule.description,
             recurring_id=rule.id,
             occurrence_date=when,
@@ -115,7 +120,15 @@ def get_rule(
     return member_object(session, RecurringRule, scope, rule_id, "Recurring expense not found", write=write)
 
 
-def _check(rule: RecurringRule) -> None:
+def _check(session: Session, rule: RecurringRule) -> None:
+    base = ledger_currency(session, rule.ledger_id)
+    if rule.currency != base and rates.lookup(rule.currency, base, rule.start_date) is None:
+        # Every occurrence is on or after the start, so it will have a rate too.
+        raise Invalid(
+            ("body", "currency"),
+            f"No ECB rate is known for {rule.currency} to {base} on {rule.start_date.isoformat()}: "
+            f"a recurring expense in {rule.currency} needs one",
+        )
     if rule.end_date is not None and rule.end_date < rule.start_date:
         raise Invalid(("body", "end_date"), "end_date must be on or after start_date")
     if rule.day_of_month is not None and rule.frequency != "monthly":
@@ -125,12 +138,14 @@ def _check(rule: RecurringRule) -> None:
 def create_rule(session: Session, *, access: LedgerAccess, data: RecurringIn, today: date) -> RecurringRule:
     """A new rule; one that started in the past back-fills its occurrences up to today."""
     category, key = canonical_category(session, access=access, category=data.category)
+    currency = data.currency or ledger_currency(session, access.ledger_id)
     rule = RecurringRule(
         ledger_id=access.ledger_id,
         user_id=access.user.id,
         category=category,
         category_key=key,
-        amount_cents=data.amount,
+        amount_cents=stored_amount(data.amount, currency),
+        currency=currency,
         description=data.description,
         frequency=data.frequency,
         interval=data.interval,
@@ -139,7 +154,7 @@ def create_rule(session: Session, *, access: LedgerAccess, data: RecurringIn, to
         day_of_month=data.day_of_month,
         paused=data.paused,
     )
-    _check(rule)
+    _check(session, rule)
     rule.next_date = first_on_or_after(rule, rule.start_date)
     session.add(rule)
     session.flush()
@@ -161,14 +176,18 @@ def update_rule(
         rule.category, rule.category_key = canonical_category(
             session, access=access, category=changes.pop("category")
         )
-    if "amount" in changes:
-        rule.amount_cents = changes.pop("amount")
+    currency = changes.pop("currency", rule.currency)
+    amount = changes.pop("amount", None)
+    if amount is None and currency != rule.currency:  # the same number, in the new currency
+        amount = Decimal(rule.amount_cents) / currency_scale(rule.currency)
+    if amount is not None:
+        rule.amount_cents, rule.currency = stored_amount(amount, currency), currency
     resumed = changes.get("paused") is False and rule.paused
     for name, value in changes.items():
         setattr(rule, name, value)
     if rule.frequency != "monthly" and "day_of_month" not in changes:
         rule.day_of_month = None  # left over from when the rule was monthly
-    _check(rule)
+    _check(session, rule)
     if resumed:
         # Occurrences that fell due while paused are skipped, not made up.
         rule.next_date = first_on_or_after(rule, max(today, rule.start_date))

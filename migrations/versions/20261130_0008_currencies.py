@@ -49,7 +49,13 @@ def upgrade() -> None:
     for name, type_, default in NEW_COLUMNS:
         op.add_column("expenses", sa.Column(name, type_, nullable=False, server_default=default))
     op.add_column("expenses", sa.Column("rate_date", sa.Date(), nullable=True))
-    op.add_column("recurring_rules", sa.Column("currency", sa.String(length=3), nullable=True))
+    op.add_column(
+        "recurring_rules", sa.Column("currency", sa.String(length=3), nullable=False, server_default="USD")
+    )
+    op.execute(
+        "UPDATE recurring_rules SET currency = "
+        "(SELECT l.currency FROM ledgers l WHERE l.id = recurring_rules.ledger_id)"
+    )
     op.execute(
         "UPDATE expenses SET currency = (SELECT l.currency FROM ledgers l WHERE l.id = expenses.ledger_id), "
         "base_amount_cents = amount_cents"
@@ -67,6 +73,7 @@ def upgrade() -> None:
     if bind.dialect.name == "postgresql":
         for name, type_, _ in NEW_COLUMNS:
             op.alter_column("expenses", name, existing_type=type_, server_default=None)
+        op.alter_column("recurring_rules", "currency", existing_type=sa.String(length=3), server_default=None)
     op.drop_index("ix_expenses_ledger_date_id_amount", table_name="expenses")
     op.create_index(
         "ix_expenses_ledger_date_id_base",

@@ -220,5 +220,8 @@ def test_export_csv_downloads_the_period(
     target = tmp_path / "export.csv"
     download.save_as(target)
     lines = target.read_text(encoding="utf-8-sig").splitlines()
-    assert lines == ["date,category,amount,description", f"{today.isoformat()},Food,12.50,'=cmd"]
+    assert lines == [
+        "date,category,amount,description,currency,base_amount",
+        f"{today.isoformat()},Food,12.50,'=cmd,USD,12.50",
+    ]
     assert console_errors == []
