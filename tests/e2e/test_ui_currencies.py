@@ -204,3 +204,29 @@ def test_import_a_yen_file_and_our_own_export_with_currencies(
     row = expense_rows(page).filter(has_text="Two nights")
     expect(row.locator(".expense-amount")).to_have_text("€3.64KWD 1.234")
     assert console_errors == []
+
+
+def test_a_recurring_expense_in_yen(page: Page, live_server: str, console_errors: list[str]) -> None:
+    user = register(page, live_server)
+    set_currency(page, live_server, user, "EUR")
+    rate = ecb_rate(page, live_server, user, "JPY", "EUR")
+    base = (Decimal(1200) * Decimal(rate["rate"])).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    log_in(page, live_server, user)
+    panel = page.get_by_role("region", name="Recurring")
+    panel.get_by_role("button", name="Add recurring").click()
+    form = page.get_by_role("dialog", name="Add recurring expense")
+    expect(form.get_by_label("Currency")).to_have_value("EUR")
+    form.get_by_label("Category").fill("Phone")
+    form.get_by_label("Currency").select_option("JPY")
+    form.get_by_label("Amount").fill("1200.5")
+    form.get_by_role("button", name="Save recurring").click()
+    expect(form.get_by_text("Enter a whole number, such as 1200.")).to_be_visible()
+    form.get_by_label("Amount").fill("1200")
+    form.get_by_label("Starts").fill(app_date().isoformat())
+    form.get_by_role("button", name="Save recurring").click()
+    expect(form).to_be_hidden()
+    rules = panel.get_by_role("list", name="Recurring")
+    expect(rules.locator(".recurring-amount")).to_have_text(["¥1,200"])
+    # Today's occurrence is an expense in yen at today's rate.
+    expect(expense_rows(page).first.locator(".expense-amount")).to_have_text(f"{euros(base)}¥1,200")
+    assert console_errors == []
