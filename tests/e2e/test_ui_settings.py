@@ -5,26 +5,33 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui import add_expense, expense_rows, log_in, register
+from tests.e2e.ui import add_expense, api_errors, expense_rows, log_in, register
 
 
 def test_display_name_and_currency(page: Page, live_server: str, console_errors: list[str]) -> None:
     user = register(page, live_server)
+    # Bought in euros while the account was still in dollars: a manual rate, so the dollars are known.
+    add_expense(page, live_server, user, amount="1234.5", currency="EUR", rate="1.1", description="Laptop")
     log_in(page, live_server, user)
-    # The currency first: once the ledger holds expenses in dollars it keeps the dollar (409).
+    amount = expense_rows(page).first.locator(".expense-amount")
+    expect(amount).to_have_text("$1,357.95€1,234.50")
+
     page.get_by_role("button", name="Settings").click()
     dialog = page.get_by_role("dialog", name="Settings")
     dialog.get_by_label("Display name").fill("Sam")
+    # Money in euros cannot become pounds: the server says so at the field.
+    dialog.get_by_label("Currency").select_option("GBP")
+    dialog.get_by_role("button", name="Save settings").click()
+    expect(dialog.get_by_text("This ledger has expenses in EUR")).to_be_visible()
+    expect(dialog.get_by_label("Currency")).to_have_attribute("aria-invalid", "true")
     dialog.get_by_label("Currency").select_option("EUR")
     dialog.get_by_role("button", name="Save settings").click()
     expect(dialog).to_be_hidden()
     expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sam")
-    add_expense(page, live_server, user, amount="1234.5", description="Laptop")
-    page.reload()
-    expect(expense_rows(page).first).to_contain_text("€1,234.50")
+    expect(amount).to_have_text("€1,234.50")  # now in the account's own currency: one amount
     me = page.request.get(live_server + "/api/me", headers=user.headers).json()
     assert (me["display_name"], me["currency"]) == ("Sam", "EUR")
-    assert console_errors == []
+    assert api_errors(console_errors, 409) == []
 
 
 def test_download_my_data(page: Page, live_server: str, console_errors: list[str]) -> None:

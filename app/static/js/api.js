@@ -153,6 +153,8 @@ export const api = {
   listExpenses: (query) => json("GET", "/api/expenses", { query: inLedger(query) }),
   createExpense: (body) => json("POST", "/api/expenses", { body, query: inLedger() }),
   updateExpense: (id, body) => json("PATCH", `/api/expenses/${encodeURIComponent(id)}`, { body, query: inLedger() }),
+  /** The ECB rate of `from` in `to` on a day: {from, to, date, rate, rate_date, source}; 404 when none is known. */
+  rate: (from, to, date) => json("GET", "/api/rates", { query: { from, to, date } }),
   deleteExpense: (id) => json("DELETE", `/api/expenses/${encodeURIComponent(id)}`, { query: inLedger() }),
   async exportCsv(query) {
     const response = await send("GET", "/api/expenses/export.csv", { query: inLedger(query) });

@@ -3,9 +3,15 @@
 
 import { parseDay } from "./dates.js";
 
-let currency = "USD";
-let moneyFormat = makeMoneyFormat(currency);
-let shortFormat = makeMoneyFormat(currency, 0);
+let currency = "USD"; // the ledger's: every total, budget, chart and balance is in it
+const formats = new Map();
+
+/** The currency's formatter (its own minor unit: ¥1,200, €7.41, KWD 1.234), made once per code. */
+function moneyFormat(code, digits) {
+  const key = `${code}/${digits ?? ""}`;
+  if (!formats.has(key)) formats.set(key, makeMoneyFormat(code, digits));
+  return formats.get(key);
+}
 
 function makeMoneyFormat(code, digits) {
   const places = digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits };
@@ -18,22 +24,23 @@ function makeMoneyFormat(code, digits) {
 
 export function setCurrency(code) {
   currency = code || "USD";
-  moneyFormat = makeMoneyFormat(currency);
-  shortFormat = makeMoneyFormat(currency, 0);
 }
 
 export function getCurrency() {
   return currency;
 }
 
-/** A JSON amount from the API (a number with at most two decimals) for display. */
-export function money(amount) {
-  return moneyFormat.format(Number(amount ?? 0));
+/**
+ * A JSON amount from the API (a number, or a decimal string such as a preview's) for display, in
+ * `code` or the ledger's currency. A string is formatted as the exact decimal it spells.
+ */
+export function money(amount, code = currency) {
+  return moneyFormat(code).format(typeof amount === "string" ? amount : Number(amount ?? 0));
 }
 
 /** Whole units only, for chart axes ("$1,000"). */
 export function moneyShort(amount) {
-  return shortFormat.format(Number(amount ?? 0));
+  return moneyFormat(currency, 0).format(Number(amount ?? 0));
 }
 
 const LOCALE = "en-GB"; // day-month-year reads unambiguously: "16 Nov 2026"

@@ -2,7 +2,9 @@
 // failed request next to the fields it is about.
 
 import { ApiError } from "./api.js";
+import { digitsOf } from "./currency.js";
 import { el, uid } from "./dom.js";
+import { getCurrency } from "./format.js";
 
 /** The <datalist> of the person's categories that every category field suggests from. */
 export const CATEGORY_LIST_ID = "category-suggestions";
@@ -56,7 +58,7 @@ export function amountField(label = "Amount") {
     required: true,
     inputmode: "decimal",
     autocomplete: "off",
-    placeholder: "0.00",
+    placeholder: amountPlaceholder(),
   });
 }
 
@@ -64,8 +66,10 @@ export function descriptionField() {
   return field("Description", { type: "text", name: "description", maxlength: 500, autocomplete: "off" });
 }
 
-// What the API accepts as an amount string: no sign, exponent or more than two decimals.
-const AMOUNT = /^[0-9]+(\.[0-9]{1,2})?$/;
+/** "0.00" for the ledger's currency, "0" for yen, "0.000" for dinar: the amount's example shape. */
+export function amountPlaceholder(digits = digitsOf(getCurrency())) {
+  return digits ? `0.${"0".repeat(digits)}` : "0";
+}
 
 /** Amount as typed by a person into the string the API accepts ("12,5" -> "12.5"). */
 export function amountInput(text) {
@@ -73,19 +77,27 @@ export function amountInput(text) {
   return trimmed.includes(",") && !trimmed.includes(".") ? trimmed.replace(",", ".") : trimmed;
 }
 
-/** An API amount back into an input value (12.5 -> "12.50"). */
-export function amountValue(amount) {
-  return Number(amount).toFixed(2);
+/** An API amount back into an input value with the currency's decimals (12.5 -> "12.50", 1200 -> "1200"). */
+export function amountValue(amount, digits = digitsOf(getCurrency())) {
+  return Number(amount).toFixed(digits);
 }
 
-/** The amount field's value for the API, or null after putting the problem next to the field. */
-export function readAmount(amount, example = "12.50") {
+/**
+ * The amount field's value for the API, or null after putting the problem next to the field.
+ * `digits` is the currency's minor unit (the ledger's unless told): no decimals for yen.
+ */
+export function readAmount(amount, example = null, digits = digitsOf(getCurrency())) {
+  const shape = digits ? new RegExp(`^[0-9]+(\\.[0-9]{1,${digits}})?$`) : /^[0-9]+$/;
+  const sample = example ?? (digits === 2 ? "12.50" : digits ? `12.${"5".padEnd(digits, "0")}` : "1200");
   const value = amountInput(amount.input.value);
-  const valid = AMOUNT.test(value);
-  if (!value) amount.setError(`Enter an amount, such as ${example}.`);
-  else if (!valid) amount.setError(`Enter a positive amount with at most two decimals, such as ${example}.`);
+  const valid = shape.test(value);
+  const places = digits === 0 ? "whole number" : `positive amount with at most ${DIGIT_WORDS[digits] ?? digits} decimals`;
+  if (!value) amount.setError(`Enter an amount, such as ${sample}.`);
+  else if (!valid) amount.setError(`Enter a ${places}, such as ${sample}.`);
   return valid ? value : null;
 }
+
+const DIGIT_WORDS = { 1: "one", 2: "two", 3: "three", 4: "four" };
 
 export function clearErrors(fields) {
   for (const f of Object.values(fields)) f.setError("");

@@ -89,7 +89,7 @@ function showDashboard(user, ledgers, ledger) {
     expenses: expensesView(context),
     balances: balancesView(),
     budgets: budgetsView(),
-    recurring: recurringView(),
+    recurring: recurringView(context),
     charts: chartsView(),
     categories: el("datalist", { id: CATEGORY_LIST_ID }),
   };

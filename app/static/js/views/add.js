@@ -1,11 +1,12 @@
-// Quick add: Date (today), Category, Amount, Description, and Add expense. Enter submits; after a
+// Quick add: Date (today), Category, Amount, Currency, Description, and Add expense. Enter submits; after a
 // success the amount and description clear and focus returns to Amount for the next entry.
 
 import { api } from "../api.js";
+import { rememberCurrencies } from "../currency.js";
 import { today } from "../dates.js";
 import { el, emit } from "../dom.js";
 import { formErrorLine, say } from "../forms.js";
-import { checkExpense, expenseFields, showExpenseError } from "./expense-form.js";
+import { checkExpense, expenseFields, ratePreview, showExpenseError } from "./expense-form.js";
 
 /** `context` is {ledger, me}: a shared ledger adds Paid by and Split. */
 export function addView(context = null) {
@@ -19,7 +20,11 @@ export function addView(context = null) {
     fields.date.wrap,
     fields.category.wrap,
     fields.amount.wrap,
+    // After Description, so Amount, Tab, Description stays the quick way to add in one's own currency.
     fields.description.wrap,
+    fields.currency.wrap,
+    ratePreview(fields),
+    fields.rate.wrap,
     fields.paid_by?.wrap,
     fields.split?.wrap,
     el("div", { class: "add-submit" }, button),
@@ -41,8 +46,10 @@ export function addView(context = null) {
     form.setAttribute("aria-busy", "true");
     try {
       const expense = await api.createExpense(body);
+      if (context) rememberCurrencies(context.ledger, [expense.currency]);
       fields.amount.input.value = "";
       fields.description.input.value = "";
+      fields.amount.input.dispatchEvent(new Event("input")); // the preview forgets the old amount
       emit(root, "expenses-changed", { action: "added", expense });
       fields.amount.input.focus();
     } catch (error) {

@@ -1,8 +1,12 @@
 // The expense fields, shared by the quick-add form and the edit dialog: Date, Category, Amount,
-// Description and, in a ledger with more than one member, Paid by and Split.
+// Currency (with Rate when needed), Description and, in a ledger with more than one member,
+// Paid by and Split.
 
+import { convert } from "../currency.js";
+import { getCurrency } from "../format.js";
 import {
   amountField,
+  amountInput,
   categoryField,
   clearErrors,
   descriptionField,
@@ -11,20 +15,31 @@ import {
   readAmount,
   showSaveError,
 } from "../forms.js";
+import { currencyFields } from "./currency-field.js";
 import { splitFields } from "./ledger.js";
 
-// The Paid by/Split helper of a set of fields, kept beside them so the fields stay a plain map
-// that clearErrors, focusProblem and showSaveError walk.
+// The Paid by/Split and Currency helpers of a set of fields, kept beside them so the fields stay a
+// plain map that clearErrors, focusProblem and showSaveError walk.
 const splits = new WeakMap();
+const currencies = new WeakMap();
 
-/** `context` is {ledger, me}; without it, or with one member, there is no Paid by or Split. */
-export function expenseFields(context = null) {
+/**
+ * `context` is {ledger, me}; without it, or with one member, there is no Paid by or Split.
+ * `expense`, when editing, gives the Currency and a manual Rate (the caller fills the rest).
+ */
+export function expenseFields(context = null, expense = null) {
+  const date = field("Date", { type: "date", name: "date", required: true, min: "1900-01-01", max: "2999-12-31" });
+  const amount = amountField();
+  const ledger = context?.ledger ?? { currency: getCurrency(), personal: true };
+  const money = currencyFields(ledger, { amount, date, expense });
   const fields = {
-    date: field("Date", { type: "date", name: "date", required: true, min: "1900-01-01", max: "2999-12-31" }),
+    date,
     category: categoryField(),
-    amount: amountField(),
+    amount,
     description: descriptionField(),
+    ...money.fields,
   };
+  currencies.set(fields, money);
   fields.date.wrap.classList.add("field-date");
   fields.category.wrap.classList.add("field-category");
   fields.amount.wrap.classList.add("field-amount");
@@ -39,6 +54,11 @@ export function expenseFields(context = null) {
   return fields;
 }
 
+/** The "≈ €7.41 at ECB 2026-03-02" line of these fields, for the form to place. */
+export function ratePreview(fields) {
+  return currencies.get(fields).preview;
+}
+
 /** Put an expense's Paid by and Split into the fields, when they have them. */
 export function fillSplit(fields, expense) {
   splits.get(fields)?.fill(expense);
@@ -50,16 +70,39 @@ export function checkExpense(fields) {
   clearErrors(fields);
   if (!fields.date.input.value) fields.date.setError("Choose a date.");
   if (!fields.category.input.value.trim()) fields.category.setError("Enter a category, such as Food.");
-  const amount = readAmount(fields.amount);
+  const money = currencies.get(fields);
+  const amount = readAmount(fields.amount, null, money.digits());
+  const currency = money.read();
   const sharing = splits.has(fields) ? splits.get(fields).read() : {};
-  if (focusProblem(fields) || sharing === null) return null;
+  if (focusProblem(fields) || sharing === null || currency === null) return null;
   return {
     date: fields.date.input.value,
     category: fields.category.input.value.trim(),
     amount,
+    ...currency,
     description: fields.description.input.value,
     ...sharing,
   };
+}
+
+/**
+ * What an edit changed, for the PATCH: the server looks the rate up again when date or currency
+ * change and keeps it when only the amount does, so unchanged fields must not be sent. A manual
+ * rate goes along when it changed, or when a new date or currency would otherwise lose it.
+ */
+export function changes(body, expense) {
+  const places = String(body.amount).split(".")[1]?.length ?? 0;
+  const sameAmount = convert(amountInput(String(expense.amount)), "1", places) === body.amount;
+  const patch = {};
+  for (const key of ["date", "category", "description", "currency"]) {
+    if (body[key] !== expense[key]) patch[key] = body[key];
+  }
+  if (!sameAmount) patch.amount = body.amount;
+  const moved = "date" in patch || "currency" in patch;
+  if (body.rate !== undefined && (moved || body.rate !== expense.rate)) patch.rate = body.rate;
+  if (body.paid_by !== undefined) patch.paid_by = body.paid_by;
+  if (body.split !== undefined) patch.split = body.split;
+  return patch;
 }
 
 /**
@@ -69,6 +112,8 @@ export function checkExpense(fields) {
 export function showExpenseError(fields, error, formError) {
   const detail = Array.isArray(error?.detail) ? error.detail : [];
   const inSplit = fields.split ? detail.find((item) => Array.isArray(item?.loc) && item.loc[1] === "split") : null;
+  // The server may need a rate the page did not ask for (a rate missing since the page looked).
+  if (error?.fieldErrors?.rate) fields.rate.wrap.hidden = false;
   if (!inSplit) {
     showSaveError(fields, error, { formError });
     return;

@@ -4,10 +4,11 @@
 import { api } from "../api.js";
 import { formDialog } from "../dialog.js";
 import { el, emit, uid } from "../dom.js";
+import { digitsOf, rememberCurrencies } from "../currency.js";
 import { amountValue, errorMessage, formErrorLine, say } from "../forms.js";
-import { formatDate, formatRowDate, money } from "../format.js";
+import { formatDate, formatRowDate, getCurrency, money } from "../format.js";
 import { periodNoun } from "../period.js";
-import { checkExpense, expenseFields, fillSplit, showExpenseError } from "./expense-form.js";
+import { changes, checkExpense, expenseFields, fillSplit, ratePreview, showExpenseError } from "./expense-form.js";
 import { toast } from "./toast.js";
 
 /**
@@ -95,6 +96,7 @@ export function expensesView(ledgerContext = null) {
     total = page.total;
     nextCursor = page.next_cursor ?? null;
     list.append(...page.items.map(row));
+    if (ledgerContext) rememberCurrencies(ledgerContext.ledger, page.items.map((e) => e.currency));
     shown += page.items.length;
     const noun = periodNoun(context.period);
     empty.hidden = total !== 0;
@@ -126,7 +128,7 @@ export function expensesView(ledgerContext = null) {
       el("time", { class: "expense-date", datetime: expense.date, title: formatDate(expense.date) }, formatRowDate(expense.date)),
       el("span", { class: "expense-category" }, expense.category),
       el("span", { class: "expense-description", id: descriptionId }, expense.description),
-      el("span", { class: "expense-amount" }, money(expense.amount)),
+      amountCell(expense),
       el(
         "span",
         { class: "expense-actions" },
@@ -138,10 +140,10 @@ export function expensesView(ledgerContext = null) {
   }
 
   function edit(expense) {
-    const fields = expenseFields(ledgerContext);
+    const fields = expenseFields(ledgerContext, expense);
     fields.date.input.value = expense.date;
     fields.category.input.value = expense.category;
-    fields.amount.input.value = amountValue(expense.amount);
+    fields.amount.input.value = amountValue(expense.amount, digitsOf(expense.currency ?? ledgerCurrency()));
     fields.description.input.value = expense.description;
     fillSplit(fields, expense);
     const formError = formErrorLine();
@@ -156,7 +158,7 @@ export function expensesView(ledgerContext = null) {
           const body = checkExpense(fields);
           if (!body) return;
           try {
-            await api.updateExpense(expense.id, body);
+            await api.updateExpense(expense.id, changes(body, expense));
             close();
             emit(root, "expenses-changed", { action: "edited" });
             toast("Expense saved.");
@@ -165,7 +167,7 @@ export function expensesView(ledgerContext = null) {
           }
         },
       },
-      ...Object.values(fields).map((f) => f.wrap),
+      ...Object.values(fields).flatMap((f) => (f === fields.currency ? [f.wrap, ratePreview(fields)] : [f.wrap])),
       formError,
     );
   }
@@ -182,13 +184,17 @@ export function expensesView(ledgerContext = null) {
     item.remove();
     emit(root, "expenses-changed", { action: "deleted" });
     const { date, category, amount, description } = expense;
+    const currency = expense.currency ?? ledgerCurrency();
+    // The same currency and amount; a rate of the person's own goes back too, the ECB's is looked up.
+    const priced = { currency, amount: amountValue(amount, digitsOf(currency)) };
+    if (expense.rate_source === "manual") priced.rate = expense.rate;
     // Undo brings back who paid and the split too, as far as the ledger still has those members.
     const sharing = ledgerContext && ledgerContext.ledger.members.length > 1 ? restoredSplit(expense) : {};
-    toast(`Deleted ${category} ${money(amount)}.`, {
+    toast(`Deleted ${category} ${money(amount, currency)}.`, {
       action: "Undo",
       onAction: async () => {
         try {
-          await api.createExpense({ date, category, amount: amountValue(amount), description, ...sharing });
+          await api.createExpense({ date, category, ...priced, description, ...sharing });
           emit(root, "expenses-changed", { action: "restored" });
           toast("Expense restored.");
         } catch (err) {
@@ -198,13 +204,30 @@ export function expensesView(ledgerContext = null) {
     });
   }
 
+  function ledgerCurrency() {
+    return ledgerContext?.ledger.currency ?? getCurrency();
+  }
+
+  /** The amount in the ledger's currency; a foreign expense's own amount beside it, smaller. */
+  function amountCell(expense) {
+    const foreign = expense.currency && expense.currency !== ledgerCurrency();
+    return el(
+      "span",
+      { class: "expense-amount" },
+      money(expense.base_amount ?? expense.amount),
+      foreign ? el("span", { class: "expense-original" }, money(expense.amount, expense.currency)) : null,
+    );
+  }
+
   return { root, show, append, loading, showError };
 }
 
 function restoredSplit(expense) {
   const byShares = expense.split.every((s) => s.shares !== null);
   const split = expense.split.map((s) =>
-    byShares ? { user_id: s.user_id, shares: s.shares } : { user_id: s.user_id, amount: amountValue(s.amount) },
+    byShares
+      ? { user_id: s.user_id, shares: s.shares }
+      : { user_id: s.user_id, amount: amountValue(s.amount, expense.currency ? digitsOf(expense.currency) : undefined) },
   );
   return { paid_by: expense.paid_by ?? undefined, split: split.length ? split : undefined };
 }

@@ -3,10 +3,11 @@
 // the server. Emits "expenses-changed" after an import.
 
 import { api } from "../api.js";
+import { currencyOptions } from "../currency.js";
 import { formDialog } from "../dialog.js";
 import { el, emit, uid } from "../dom.js";
 import { errorMessage, field, formErrorLine, say } from "../forms.js";
-import { formatDate, money } from "../format.js";
+import { formatDate, getCurrency, money } from "../format.js";
 import { toast } from "./toast.js";
 
 const DATE_FORMATS = ["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY"];
@@ -25,6 +26,13 @@ function select(label, options, { optional = false } = {}) {
     ...choices.map(([value, text]) => el("option", { value }, text)),
   );
   return f;
+}
+
+/** A row's amount in its own currency, and in the ledger's beside it when they differ. */
+function amountText(row) {
+  const own = money(row.amount, row.currency ?? undefined);
+  const foreign = row.currency && row.currency !== getCurrency() && row.base_amount !== null;
+  return foreign ? `${own} (${money(row.base_amount)})` : own;
 }
 
 function checkbox(label) {
@@ -62,6 +70,9 @@ export function openImport(anchor) {
       debit: kind === "debit" ? amountColumn : null,
       category: controls.category.input.value || null,
       description: controls.description.input.value || null,
+      currency: controls.currency.input.value || null,
+      fixed_currency: controls.fixed.input.value,
+      base_amount: controls.base.input.value || null,
       date_format: controls.format.input.value,
       decimal_comma: controls.comma.input.checked,
       negative_is_expense: kind === "signed",
@@ -86,6 +97,10 @@ export function openImport(anchor) {
       kind: select("Amounts are", AMOUNT_KINDS),
       category: select("Category column", columns, { optional: true }),
       description: select("Description column", columns, { optional: true }),
+      currency: select("Currency column", columns, { optional: true }),
+      // Our export's amounts in the ledger's currency, kept as they are.
+      base: select(`Column of ${getCurrency()} amounts`, columns, { optional: true }),
+      fixed: field("Currency when missing", { name: "fixed_currency" }, { tag: "select" }),
       format: select("Date format", DATE_FORMATS),
       comma: checkbox("Decimal comma (12,50)"),
       fallback: field("Category when missing", { type: "text", name: "default_category", maxlength: 40 }),
@@ -96,6 +111,9 @@ export function openImport(anchor) {
     controls.kind.input.value = guess.debit ? "debit" : guess.negative_is_expense ? "signed" : "expense";
     controls.category.input.value = guess.category ?? "";
     controls.description.input.value = guess.description ?? "";
+    controls.currency.input.value = guess.currency ?? "";
+    controls.base.input.value = guess.base_amount ?? "";
+    controls.fixed.input.append(...currencyOptions(guess.fixed_currency ?? getCurrency()));
     controls.format.input.value = guess.date_format;
     controls.comma.input.checked = guess.decimal_comma;
     controls.fallback.input.value = "Uncategorised";
@@ -147,7 +165,7 @@ export function openImport(anchor) {
         el("td", {}, String(row.line)),
         el("td", {}, row.date ? formatDate(row.date) : ""),
         el("td", {}, row.category ?? ""),
-        el("td", { class: "num" }, row.amount === null ? "" : money(row.amount)),
+        el("td", { class: "num" }, row.amount === null ? "" : amountText(row)),
         el("td", {}, row.description ?? ""),
         el("td", {}, row.status === "error" ? row.message : STATUS_TEXT[row.status]),
       ),

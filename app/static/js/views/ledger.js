@@ -4,6 +4,7 @@
 import { api } from "../api.js";
 import { today } from "../dates.js";
 import { formDialog } from "../dialog.js";
+import { currencyOptions, digitsOf } from "../currency.js";
 import { el, emit, uid } from "../dom.js";
 import { amountValue, errorMessage, field, formErrorLine, say, showSaveError } from "../forms.js";
 import { money } from "../format.js";
@@ -82,10 +83,11 @@ export function splitFields(ledger, me) {
   function fill(expense) {
     paidBy.input.value = String(expense.paid_by ?? me.id);
     const byShares = expense.split.every((s) => s.shares !== null);
+    const digits = expense.currency ? digitsOf(expense.currency) : undefined; // parts are in the expense's currency
     kind.value = byShares ? "shares" : "amounts";
     for (const p of parts) {
       const part = expense.split.find((s) => s.user_id === p.member.user_id);
-      p.input.value = part ? (byShares ? String(part.shares) : amountValue(part.amount)) : "";
+      p.input.value = part ? (byShares ? String(part.shares) : amountValue(part.amount, digits)) : "";
     }
     kind.dispatchEvent(new Event("change"));
   }
@@ -181,11 +183,18 @@ export function balancesView() {
   return { root, show, hide, showError };
 }
 
+/** A ledger's Currency: a select of every ISO 4217 code the browser knows. */
+function currencySelect(current, { disabled = false } = {}) {
+  const currency = field("Currency", { name: "currency", disabled }, { tag: "select" });
+  currency.input.append(...currencyOptions(current));
+  return currency;
+}
+
 /** New ledger: a name and a currency; emits "ledger-created" {ledger}. */
 export function openNewLedger(anchor, currency) {
   const fields = {
     name: field("Name", { type: "text", name: "name", required: true, maxlength: 60, autocomplete: "off" }),
-    currency: field("Currency", { type: "text", name: "currency", value: currency, maxlength: 3, autocomplete: "off" }),
+    currency: currencySelect(currency),
   };
   const formError = formErrorLine();
   const { close } = formDialog(
@@ -201,7 +210,7 @@ export function openNewLedger(anchor, currency) {
         try {
           const ledger = await api.createLedger({
             name: fields.name.input.value,
-            currency: fields.currency.input.value.trim().toUpperCase(),
+            currency: fields.currency.input.value,
           });
           close();
           emit(anchor, "ledger-created", { ledger });
@@ -229,7 +238,7 @@ export function openLedgerSettings(anchor, ledger, me) {
   const formError = formErrorLine();
   const fields = {
     name: field("Name", { type: "text", name: "name", value: ledger.name, maxlength: 60, disabled: !owner }),
-    currency: field("Currency", { type: "text", name: "currency", value: ledger.currency, maxlength: 3, disabled: !owner }),
+    currency: currencySelect(ledger.currency, { disabled: !owner }),
   };
   const membersError = formErrorLine();
   const members = el("ul", { class: "member-list", "aria-label": "Members" });
@@ -345,7 +354,7 @@ export function openLedgerSettings(anchor, ledger, me) {
         try {
           const updated = await api.updateLedger(ledger.id, {
             name: fields.name.input.value,
-            currency: fields.currency.input.value.trim().toUpperCase(),
+            currency: fields.currency.input.value,
           });
           close();
           emit(anchor, "ledger-updated", { ledger: updated });

@@ -3,11 +3,12 @@
 // Emits "expenses-changed" after any change (a rule may have created expenses).
 
 import { api } from "../api.js";
+import { currencyOptions, digitsOf, recentCurrencies } from "../currency.js";
 import { today } from "../dates.js";
 import { formDialog } from "../dialog.js";
 import { el, emit, rowButton } from "../dom.js";
-import { amountField, amountValue, categoryField, clearErrors, descriptionField, errorMessage, field, focusProblem, formErrorLine, readAmount, say, showSaveError } from "../forms.js";
-import { formatDate, money } from "../format.js";
+import { amountField, amountPlaceholder, amountValue, categoryField, clearErrors, descriptionField, errorMessage, field, focusProblem, formErrorLine, readAmount, say, showSaveError } from "../forms.js";
+import { formatDate, getCurrency, money } from "../format.js";
 import { toast } from "./toast.js";
 
 const FREQUENCIES = [
@@ -30,7 +31,8 @@ function nextText(rule) {
   return rule.end_date ? `Next ${formatDate(rule.next_date)}, until ${formatDate(rule.end_date)}` : `Next ${formatDate(rule.next_date)}`;
 }
 
-export function recurringView() {
+/** `context` is {ledger, me}: its currency is a new rule's, its recent ones come first. */
+export function recurringView(context = null) {
   const list = el("ul", { class: "recurring-list", "aria-labelledby": "recurring-title" });
   const empty = el("p", { class: "empty" }, "Nothing recurring yet. Add rent, subscriptions or bills once.");
   const error = formErrorLine();
@@ -64,7 +66,7 @@ export function recurringView() {
         "div",
         { class: "recurring-head" },
         el("span", { class: "recurring-name" }, name),
-        el("span", { class: "recurring-amount" }, money(rule.amount)),
+        el("span", { class: "recurring-amount" }, money(rule.amount, rule.currency ?? undefined)),
       ),
       el("p", { class: "recurring-when" }, `${describeSchedule(rule)} · ${nextText(rule)}`),
       el(
@@ -106,6 +108,7 @@ export function recurringView() {
     const fields = {
       category: categoryField(),
       amount: amountField(),
+      currency: field("Currency", { name: "currency" }, { tag: "select" }),
       description: descriptionField(),
       frequency: field("Repeats", { name: "frequency" }, { tag: "select" }),
       interval: field("Every", { type: "number", name: "interval", min: 1, max: 100, required: true }, { hint: "2 means every other one" }),
@@ -113,10 +116,21 @@ export function recurringView() {
       end_date: field("Ends", { type: "date", name: "end_date" }, { hint: "Optional" }),
       day_of_month: field("Day of month", { type: "number", name: "day_of_month", min: 1, max: 31 }, { hint: "Default: the start date's day; 31 means the last day of shorter months" }),
     };
-    const { category, amount, description, frequency, interval, start_date: start, end_date: end, day_of_month: dayOfMonth } = fields;
+    const { category, amount, currency, description, frequency, interval, start_date: start, end_date: end, day_of_month: dayOfMonth } = fields;
     frequency.input.append(...FREQUENCIES.map(([value, text]) => el("option", { value }, text)));
     category.input.value = rule?.category ?? "";
-    amount.input.value = rule ? amountValue(rule.amount) : "";
+    // Each occurrence is priced at the ECB rate of its own date, so a rule needs no rate.
+    const ledgerCurrency = context?.ledger.currency ?? getCurrency();
+    const chosen = rule?.currency ?? ledgerCurrency;
+    const recent = context ? recentCurrencies(context.ledger) : [];
+    currency.input.append(...currencyOptions(chosen, recent.length > 1 ? [...new Set([...recent, chosen])] : []));
+    const digits = () => digitsOf(currency.input.value);
+    const syncPlaceholder = () => {
+      amount.input.placeholder = amountPlaceholder(digits());
+    };
+    currency.input.addEventListener("change", syncPlaceholder);
+    syncPlaceholder();
+    amount.input.value = rule ? amountValue(rule.amount, digitsOf(chosen)) : "";
     description.input.value = rule?.description ?? "";
     frequency.input.value = rule?.frequency ?? "monthly";
     interval.input.value = String(rule?.interval ?? 1);
@@ -135,7 +149,8 @@ export function recurringView() {
       clearErrors(fields);
       const body = {
         category: category.input.value.trim(),
-        amount: readAmount(amount),
+        amount: readAmount(amount, null, digits()),
+        currency: currency.input.value,
         description: description.input.value,
         frequency: frequency.input.value,
         interval: Number(interval.input.value),
@@ -168,7 +183,7 @@ export function recurringView() {
       },
       rule ? el("p", { class: "card-sub" }, "Changes apply from the next occurrence; expenses already added stay.") : null,
       category.wrap,
-      amount.wrap,
+      el("div", { class: "form-row" }, amount.wrap, currency.wrap),
       description.wrap,
       el("div", { class: "form-row" }, frequency.wrap, interval.wrap),
       el("div", { class: "form-row" }, start.wrap, end.wrap),

@@ -3,29 +3,11 @@
 // Emits "user-changed" {user} and "account-deleted".
 
 import { api, session } from "../api.js";
+import { currencyOptions } from "../currency.js";
 import { dialogHeading, formDialog, openDialog } from "../dialog.js";
 import { download, el, emit, uid } from "../dom.js";
 import { clearErrors, errorMessage, field, focusProblem, showSaveError } from "../forms.js";
 import { toast } from "./toast.js";
-
-function currencyOptions(current) {
-  let codes = [];
-  try {
-    codes = Intl.supportedValuesOf("currency");
-  } catch {
-    codes = ["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "INR", "CNY", "SEK", "NOK", "DKK", "PLN", "BRL", "MXN"];
-  }
-  if (!codes.includes(current)) codes = [current, ...codes];
-  let names = null;
-  try {
-    names = new Intl.DisplayNames(["en"], { type: "currency" });
-  } catch {
-    /* codes alone */
-  }
-  return codes.map((code) =>
-    el("option", { value: code, selected: code === current }, names ? `${code} — ${names.of(code)}` : code),
-  );
-}
 
 export function openSettings(anchor, user) {
   // Profile
@@ -53,7 +35,7 @@ export function openSettings(anchor, user) {
       toast("Settings saved.");
       dialog.close();
     } catch (error) {
-      showSaveError(fields, error);
+      showSaveError(fields, error, { at: { 409: "currency" } });
     } finally {
       profileButton.disabled = false;
     }

@@ -1,0 +1,113 @@
+// Currencies: the ISO 4217 codes the browser knows, their minor units, the ledger's recently used
+// ones, and the exact decimal arithmetic of a conversion preview (never float money).
+
+import { el } from "./dom.js";
+
+// A browser without Intl.supportedValuesOf still offers the currencies most people spend in.
+const FALLBACK = ["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "INR", "CNY", "SEK", "NOK", "DKK", "PLN", "BRL", "MXN"];
+const RECENT_KEY = "expense-tracker.currencies.";
+const RECENT_MAX = 5;
+
+function allCodes() {
+  try {
+    return Intl.supportedValuesOf("currency");
+  } catch {
+    return FALLBACK;
+  }
+}
+
+let names = null;
+try {
+  names = new Intl.DisplayNames(["en"], { type: "currency" });
+} catch {
+  /* codes alone */
+}
+
+/** "JPY — Japanese Yen", or the bare code when the browser has no name for it. */
+export function currencyLabel(code) {
+  const name = names?.of(code);
+  return name && name !== code ? `${code} — ${name}` : code;
+}
+
+/** The currency's minor unit as Intl knows it (ISO 4217): JPY 0, KWD 3, most 2. */
+export function digitsOf(code) {
+  try {
+    return new Intl.NumberFormat("en", { style: "currency", currency: code }).resolvedOptions().maximumFractionDigits;
+  } catch {
+    return 2;
+  }
+}
+
+/**
+ * <option>s of every code with `current` selected; `recent` codes come first in their own group,
+ * so the currencies a ledger uses are one key press away.
+ */
+export function currencyOptions(current, recent = []) {
+  const codes = allCodes();
+  const all = codes.includes(current) ? codes : [current, ...codes];
+  const option = (code) => el("option", { value: code, selected: code === current }, currencyLabel(code));
+  const first = recent.filter((code, i) => recent.indexOf(code) === i);
+  if (!first.length) return all.map(option);
+  return [
+    el("optgroup", { label: "Recent" }, first.map(option)),
+    el("optgroup", { label: "All currencies" }, all.filter((code) => !first.includes(code)).map(option)),
+  ];
+}
+
+function storageKey(ledger) {
+  return RECENT_KEY + (ledger.personal ? "personal" : ledger.id);
+}
+
+/** The ledger's currency, then the ones last used in it, newest first. */
+export function recentCurrencies(ledger) {
+  let stored = [];
+  try {
+    stored = JSON.parse(localStorage.getItem(storageKey(ledger)) ?? "[]");
+  } catch {
+    /* storage blocked or spoilt: start over */
+  }
+  const codes = Array.isArray(stored) ? stored.filter((c) => typeof c === "string") : [];
+  return [ledger.currency, ...codes.filter((c) => c !== ledger.currency)].slice(0, RECENT_MAX + 1);
+}
+
+/** Remember currencies used in the ledger (the one just saved first). */
+export function rememberCurrencies(ledger, codes) {
+  const known = recentCurrencies(ledger).slice(1);
+  const fresh = codes.filter((c) => c && c !== ledger.currency);
+  if (!fresh.length || fresh.every((c) => known.includes(c))) return;
+  const next = [...fresh, ...known].filter((c, i, list) => list.indexOf(c) === i).slice(0, RECENT_MAX);
+  try {
+    localStorage.setItem(storageKey(ledger), JSON.stringify(next));
+  } catch {
+    /* private mode: the list is simply not remembered */
+  }
+}
+
+// A plain decimal string ("1200", "0.00617498") as a BigInt of its digits and its scale.
+function decimal(text) {
+  const match = /^([0-9]+)(?:\.([0-9]+))?$/.exec(String(text));
+  if (!match) return null;
+  const fraction = match[2] ?? "";
+  return { digits: BigInt(match[1] + fraction), scale: fraction.length };
+}
+
+/**
+ * amount x rate rounded half up to `places` decimals, as a decimal string, computed on integers
+ * as the server does ("1200" x "0.00617498" to 2 places is "7.41"); null for text that is no
+ * plain positive decimal.
+ */
+export function convert(amount, rate, places) {
+  const a = decimal(amount);
+  const r = decimal(rate);
+  if (!a || !r) return null;
+  const scale = a.scale + r.scale;
+  let units = a.digits * r.digits; // the product, with `scale` decimals
+  if (scale > places) {
+    const divisor = 10n ** BigInt(scale - places);
+    units = (units + divisor / 2n) / divisor; // half up: every value here is positive
+  } else {
+    units *= 10n ** BigInt(places - scale);
+  }
+  const text = units.toString().padStart(places + 1, "0");
+  return places ? `${text.slice(0, -places)}.${text.slice(-places)}` : text;
+}

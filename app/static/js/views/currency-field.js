@@ -1,0 +1,151 @@
+// An expense's Currency, and what a foreign one needs before saving: the converted amount at the
+// ECB rate of the expense's date ("≈ €7.41 at ECB 2026-03-02"), or, when the ECB publishes no rate
+// for it, a Rate field for the person's own.
+
+import { api, ApiError } from "../api.js";
+import { convert, currencyOptions, digitsOf, recentCurrencies } from "../currency.js";
+import { el } from "../dom.js";
+import { formatDate, money } from "../format.js";
+import { amountInput, amountPlaceholder, errorMessage, field } from "../forms.js";
+
+const RATE = /^[0-9]+(\.[0-9]+)?$/;
+// A plain decimal is positive when any of its digits is not zero: no float comparison needed.
+const positive = (text) => RATE.test(text) && /[1-9]/.test(text);
+// Rates already asked for in this page: "JPY/EUR/2026-03-02" -> the answer, or null for a 404.
+const known = new Map();
+
+/**
+ * {currency, rate} fields, the preview line and read(). `ledger` gives the default currency and the
+ * recent ones; `expense` (when editing) its currency and, for a manual rate, that rate.
+ * `amount` and `date` are the form's fields, watched for the preview.
+ */
+export function currencyFields(ledger, { amount, date, expense = null }) {
+  const currency = field("Currency", { name: "currency" }, { tag: "select" });
+  const rate = field(
+    "Rate",
+    { type: "text", name: "rate", inputmode: "decimal", autocomplete: "off", maxlength: 30 },
+    { hint: " " },
+  );
+  const rateHint = rate.wrap.querySelector(".field-hint");
+  const preview = el("p", { class: "rate-preview", "aria-live": "polite", hidden: true });
+  const manual = expense?.rate_source === "manual";
+  let shown = null; // the codes the select offers, to rebuild it only when they change
+  let lookup = null; // "no-rate" while the ECB has none for the currency and date
+  let timer = null;
+  let seq = 0;
+
+  function fill(chosen) {
+    const recent = recentCurrencies(ledger);
+    const codes = recent.includes(chosen) ? recent : [...recent, chosen];
+    if (shown && shown.join() === codes.join()) return;
+    shown = codes;
+    currency.input.replaceChildren(...currencyOptions(chosen, codes.length > 1 ? codes : []));
+    currency.input.value = chosen;
+  }
+  fill(expense?.currency ?? ledger.currency);
+  // A currency used elsewhere since the form was built joins the recent ones when it is next opened.
+  currency.input.addEventListener("focus", () => fill(currency.input.value));
+
+  if (manual) rate.input.value = expense.rate;
+  rate.wrap.hidden = !manual;
+  rate.wrap.classList.add("field-rate");
+  currency.wrap.classList.add("field-currency");
+
+  const code = () => currency.input.value;
+  const foreign = () => code() !== ledger.currency;
+
+  function setPreview(text) {
+    preview.textContent = text ?? "";
+    preview.hidden = !text;
+  }
+
+  // The converted amount, computed on decimal strings as the server will (half up), or null.
+  function converted(rateText) {
+    const value = amountInput(amount.input.value);
+    return value && RATE.test(value) ? convert(value, rateText, digitsOf(ledger.currency)) : null;
+  }
+
+  async function update() {
+    const mine = ++seq;
+    amount.input.placeholder = amountPlaceholder(digitsOf(code()));
+    rateHint.textContent = `${ledger.currency} for 1 ${code()}`;
+    if (!foreign()) {
+      rate.wrap.hidden = true;
+      lookup = null;
+      setPreview("");
+      return;
+    }
+    const typed = amountInput(rate.input.value);
+    if (!rate.wrap.hidden && positive(typed)) {
+      const base = converted(typed);
+      setPreview(base ? `≈ ${money(base, ledger.currency)} at your rate of ${typed}` : `At your rate of ${typed}`);
+      return;
+    }
+    if (!date.input.value) {
+      setPreview("");
+      return;
+    }
+    const key = `${code()}/${ledger.currency}/${date.input.value}`;
+    let answer = known.get(key);
+    if (answer === undefined) {
+      setPreview("Looking up the rate…");
+      try {
+        answer = await api.rate(code(), ledger.currency, date.input.value);
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 404)) {
+          if (mine === seq) {
+            lookup = "no-rate";
+            rate.wrap.hidden = false;
+            setPreview(`Could not look up the rate (${errorMessage(error)}). Enter a rate to save it.`);
+          }
+          return;
+        }
+        answer = null;
+      }
+      known.set(key, answer);
+    }
+    if (mine !== seq) return; // a newer currency, date or amount is being shown
+    if (answer === null) {
+      lookup = "no-rate";
+      rate.wrap.hidden = false;
+      setPreview(`No ECB rate is known for ${code()} on ${formatDate(date.input.value)}. Enter a rate to save it.`);
+      return;
+    }
+    lookup = null;
+    rate.wrap.hidden = !manual;
+    const base = converted(answer.rate);
+    setPreview(
+      base
+        ? `≈ ${money(base, ledger.currency)} at ECB ${answer.rate_date}`
+        : `1 ${code()} = ${answer.rate} ${ledger.currency} at ECB ${answer.rate_date}`,
+    );
+  }
+
+  // Typing waits a moment before asking the server; a new currency or date is shown at once.
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(update, 300);
+  }
+  amount.input.addEventListener("input", later);
+  rate.input.addEventListener("input", later);
+  date.input.addEventListener("change", update);
+  currency.input.addEventListener("change", () => {
+    clearTimeout(timer);
+    update();
+  });
+  // After the caller has filled the form (an edit sets the date after building the fields).
+  queueMicrotask(update);
+
+  /** {currency, rate?} for the body, or null after setting the Rate field's problem. */
+  function read() {
+    const typed = amountInput(rate.input.value);
+    if (!foreign()) return { currency: code() };
+    if (rate.wrap.hidden || (!typed && lookup !== "no-rate")) return { currency: code() };
+    if (!typed) rate.setError(`Enter how many ${ledger.currency} one ${code()} is worth, such as 2.95.`);
+    else if (!positive(typed)) rate.setError("Enter a positive rate, such as 2.95.");
+    else return { currency: code(), rate: typed };
+    return null;
+  }
+
+  return { fields: { currency, rate }, preview, read, update, digits: () => digitsOf(code()) };
+}
