@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,7 @@ WORDS = [
     "taxi home",
 ]
 TODAY = date.today()
+EUR_RATE = Decimal("1.0823")
 
 
 # Seeding
@@ -90,6 +92,9 @@ def seed(url: str) -> int:
         rows = []
         for _ in range(count):
             category = rng.choice(CATEGORIES)
+            cents = rng.randrange(50, 25_000)
+            # One in ten bought abroad, in euros at a rate of the day: the ledger's totals sum base amounts.
+            foreign = rng.random() < 0.1
             rows.append(
                 {
                     "ledger_id": ledger_id,
@@ -98,7 +103,14 @@ def seed(url: str) -> int:
                     "date": TODAY - timedelta(days=rng.randrange(5 * 365)),
                     "category": category,
                     "category_key": category_key(category),
-                    "amount_cents": rng.randrange(50, 25_000),
+                    "amount_cents": cents,
+                    "currency": "EUR" if foreign else "USD",
+                    "rate": str(EUR_RATE) if foreign else "1",
+                    "rate_source": "ecb" if foreign else "same",
+                    "rate_date": TODAY - timedelta(days=3) if foreign else None,
+                    "base_amount_cents": int((cents * EUR_RATE).quantize(1, ROUND_HALF_UP))
+                    if foreign
+                    else cents,
                     "description": rng.choice(WORDS),
                 }
             )
@@ -122,8 +134,14 @@ def seed(url: str) -> int:
             conn.execute(insert(Expense), expenses(user_id, ledger_of[user_id], OTHER_EXPENSES))
         # Every expense has its split rows: here one, the payer bearing all of it, as the app writes.
         split_columns = ["expense_id", "user_id", "ledger_id", "shares", "amount_cents", "base_amount_cents"]
-        amount = Expense.amount_cents
-        parts = select(Expense.id, Expense.paid_by, Expense.ledger_id, literal(1), amount, amount)
+        parts = select(
+            Expense.id,
+            Expense.paid_by,
+            Expense.ledger_id,
+            literal(1),
+            Expense.amount_cents,
+            Expense.base_amount_cents,
+        )
         conn.execute(insert(ExpenseSplit).from_select(split_columns, parts))
         budgets = [
             {
@@ -283,7 +301,8 @@ class Row:
 def export_floor(url: str, ledger: int) -> float:
     """The same CSV produced by the database's own command-line tool: the physical floor."""
     query = (
-        "SELECT date, category, amount_cents / 100.0, description FROM expenses "
+        "SELECT date, category, amount_cents / 100.0, description, currency, base_amount_cents / 100.0 "
+        "FROM expenses "
         f"WHERE ledger_id = {ledger} ORDER BY date DESC, id DESC"
     )
     if url.startswith("sqlite"):

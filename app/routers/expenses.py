@@ -22,7 +22,7 @@ from app.schemas.expenses import (
     ImportRowOut,
 )
 from app.services import expenses, export, imports
-from app.services.expenses import ExpenseFilter
+from app.services.filters import ExpenseFilter
 from app.types import Category, Cursor, Day, SearchText, parse_cursor
 
 router = APIRouter(prefix="/expenses", tags=["expenses"], route_class=OneTripRoute)

@@ -15,8 +15,8 @@ from app.money import amount_text, currency_scale, minor_digits
 from app.schemas.accounts import UserOut
 from app.schemas.expenses import ExpenseOut
 from app.schemas.reports import BudgetOut
-from app.services import expenses, owned_budgets, owned_expenses
-from app.services.expenses import ExpenseFilter
+from app.services import owned_budgets, owned_expenses
+from app.services.filters import ExpenseFilter, filtered
 
 BATCH = 1000
 # A cell starting with one of these is run as a formula by spreadsheets: export prefixes it with '.
@@ -76,7 +76,7 @@ def export_csv(session: Session, *, access: LedgerAccess, filters: ExpenseFilter
         Expense.currency,
         Expense.base_amount_cents,
     )
-    stmt = expenses.filtered(access, filters, *columns, dialect=session.get_bind().dialect.name).order_by(
+    stmt = filtered(access, filters, *columns, dialect=session.get_bind().dialect.name).order_by(
         Expense.date.desc(), Expense.id.desc()
     )
     buffer = io.StringIO()
