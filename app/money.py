@@ -8,6 +8,7 @@ meaning; only the currency's decimals are checked on input.
 import math
 import re
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any
 
 import iso4217
@@ -30,6 +31,7 @@ def currency_exponent(code: str) -> int:
     return int(exponent)
 
 
+@cache  # read for every amount shown: a list page asks it 50 times
 def minor_digits(code: str) -> int:
     """currency_exponent for a stored code: 2 for one part 1 let through (any three letters)."""
     try:

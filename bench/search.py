@@ -25,7 +25,7 @@ def plans(url: str, ledger: int) -> str:
     from sqlalchemy import func, select
 
     from app.models import Expense
-    from app.services.filters import _matches
+    from app.services.listing import _matches
 
     engine = make_engine(url)
     explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN ANALYZE "

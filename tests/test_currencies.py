@@ -380,3 +380,23 @@ def test_yen_parts_add_up_in_whole_yen(yen: int, weights: dict[int, int]) -> Non
     parts = split_money(yen * 100, weights, "JPY")  # stored in hundredths of a yen
     assert sum(parts.values()) == yen * 100
     assert all(part % 100 == 0 for part in parts.values())
+
+
+def test_a_list_page_shows_each_expense_as_its_own_answer_does(client: TestClient) -> None:
+    """The list reads rows, not objects (app.services.listing): its items must be the same shape."""
+    owner = euro_ledger(client)
+    ledger = new_ledger(client, owner, currency="EUR")
+    bob = register(client)
+    join(client, bob, invite(client, owner, ledger["id"], "editor"))
+    params = {"ledger": ledger["id"]}
+    body = {"date": "2026-03-05", "amount": "1234", "currency": "JPY", "description": "Ramen"}
+    created = [
+        client.post("/api/expenses", params=params, json=expense_body(**body), headers=owner).json(),
+        client.post("/api/expenses", params=params, json=expense_body(amount="7.5"), headers=bob).json(),
+    ]
+    listed = client.get("/api/expenses", params=params, headers=owner).json()["items"]
+    shown = [client.get(f"/api/expenses/{e['id']}", headers=owner).json() for e in created]
+    assert listed == sorted(shown, key=lambda e: (e["date"], e["id"]), reverse=True)
+    assert all([p["user_id"] for p in e["split"]] == sorted(p["user_id"] for p in e["split"]) for e in listed)
+    yen = next(e for e in listed if e["currency"] == "JPY")
+    assert (yen["amount"], sorted(p["amount"] for p in yen["split"])) == (1234, [617, 617])

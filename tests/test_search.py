@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.database import make_engine
 from app.migrate import alembic_config, upgrade_to_head
 from app.models import Expense, Ledger
-from app.services import filters
+from app.services import listing
 from tests.factories import PASSWORD, add_expense, refused, register
 from tests.test_imports import upload
 from tests.test_recurring import add_rule
@@ -79,7 +79,7 @@ def test_the_index_serves_the_search(engine: Engine, client: TestClient) -> None
         # this small is read whole unless sequential scans are ruled out).
         with engine.begin() as conn:
             conn.execute(text("SET LOCAL enable_seqscan = off"))
-            query = select(Expense.id).where(filters._matches("coffee", "postgresql"))
+            query = select(Expense.id).where(listing._matches("coffee", "postgresql"))
             sql = query.compile(engine, compile_kwargs={"literal_binds": True})
             plan = "\n".join(conn.execute(text(f"EXPLAIN {sql}")).scalars())
         assert "ix_expenses_description_trgm" in plan
@@ -89,9 +89,9 @@ def test_the_index_serves_the_search(engine: Engine, client: TestClient) -> None
     queries = [q for q, _ in QUERIES] + [*UNFOLDED, "stanbul", "ASTANB"]
     with Session(engine) as session:
         for q in queries:
-            where = filters._matches(q, "sqlite")
+            where = listing._matches(q, "sqlite")
             by_index = set(session.scalars(select(Expense.id).where(where)))
-            by_scan = set(session.scalars(select(Expense.id).where(filters._contains(q, "sqlite"))))
+            by_scan = set(session.scalars(select(Expense.id).where(listing._contains(q, "sqlite"))))
             assert by_index == by_scan, q
             # 3 letters or more use the index, unless FTS5 folds a letter unlike Python.
             uses_index = "expenses_fts" in str(where.compile())
@@ -206,14 +206,14 @@ def test_0009_indexes_the_rows_of_a_populated_0007_database(empty_database_url: 
     dialect = migrated.dialect.name
     with Session(migrated) as session:
         for q, ids in (("COFFEE", {11}), ("écol", {12}), ("food", {11, 12, 13}), ("xyz", set())):
-            assert set(session.scalars(select(Expense.id).where(filters._matches(q, dialect)))) == ids, q
+            assert set(session.scalars(select(Expense.id).where(listing._matches(q, dialect)))) == ids, q
     fts_in_step(migrated)
     made = search_objects(migrated)
     assert set(made) == SEARCH_OBJECTS[migrated.dialect.name]
     assert made == search_objects(engine)  # the migration makes what create_all makes
     command.downgrade(alembic_config(empty_database_url), "0007")
     with migrated.connect() as conn:
-        assert set(conn.scalars(select(Expense.id).where(filters._contains("coffee", dialect)))) == {11}
+        assert set(conn.scalars(select(Expense.id).where(listing._contains("coffee", dialect)))) == {11}
     assert search_objects(migrated) == {}
     migrated.dispose()
 
@@ -259,7 +259,7 @@ def test_the_index_never_changes_what_a_search_finds(engine: Engine, texts: list
                         base_amount_cents=1, description=description)
             )  # fmt: skip
         session.flush()
-        by_index = set(session.scalars(select(Expense.id).where(filters._matches(q, "sqlite"))))
-        by_scan = set(session.scalars(select(Expense.id).where(filters._contains(q, "sqlite"))))
+        by_index = set(session.scalars(select(Expense.id).where(listing._matches(q, "sqlite"))))
+        by_scan = set(session.scalars(select(Expense.id).where(listing._contains(q, "sqlite"))))
         session.rollback()  # the next example starts from an empty table
     assert by_index == by_scan

@@ -21,8 +21,8 @@ from app.schemas.expenses import (
     ImportOut,
     ImportRowOut,
 )
-from app.services import expenses, export, imports
-from app.services.filters import ExpenseFilter
+from app.services import expenses, export, imports, listing
+from app.services.listing import ExpenseFilter
 from app.types import Category, Cursor, Day, SearchText, parse_cursor
 
 router = APIRouter(prefix="/expenses", tags=["expenses"], route_class=OneTripRoute)
@@ -60,7 +60,7 @@ def list_expenses(
     cursor: Annotated[Cursor | None, Query(description="next_cursor of the previous page")] = None,
 ) -> ExpensePage:
     """Expenses newest first, one page, with the count and sum of every match."""
-    items, total, total_cents = expenses.list_expenses(
+    items, total, total_cents = listing.list_expenses(
         session,
         access=access,
         filters=filters,
@@ -74,7 +74,7 @@ def list_expenses(
         total_amount=total_cents,
         limit=limit,
         offset=offset,
-        next_cursor=f"{items[-1].date.isoformat()}:{items[-1].id}" if len(items) == limit else None,
+        next_cursor=f"{items[-1]['date'].isoformat()}:{items[-1]['id']}" if len(items) == limit else None,
     )
 
 

@@ -6,16 +6,13 @@ so they never drift.
 """
 
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     delete,
-    func,
     insert,
     select,
-    tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -29,7 +26,6 @@ from app.schemas.expenses import ExpenseIn, ExpenseUpdate, SplitIn
 from app.services import confirm_access, member_object, splits, totals
 from app.services.categories import canonical_category
 from app.services.conversion import base_cents, ledger_currency, price, stored_amount
-from app.services.filters import ExpenseFilter, filtered
 from app.services.splits import (
     Part,
     by_weights,
@@ -38,7 +34,6 @@ from app.services.splits import (
     part_rows,
     part_values,
 )
-from app.types import category_key
 
 
 def get_expense(
@@ -46,77 +41,6 @@ def get_expense(
 ) -> tuple[Expense, LedgerAccess]:
     """The expense in any of the caller's ledgers, and the caller's access to its ledger."""
     return member_object(session, Expense, scope, expense_id, "Expense not found", write=write)
-
-
-def list_expenses(
-    session: Session,
-    *,
-    access: LedgerAccess,
-    filters: ExpenseFilter,
-    limit: int,
-    offset: int = 0,
-    cursor: tuple[date, int] | None = None,
-) -> tuple[list["Listed"], int, int]:
-    """One page, newest first, plus the count and sum of every match."""
-    dialect = session.get_bind().dialect.name
-    if filters.q:  # text matches cannot be pre-summed
-        total, total_cents = session.execute(
-            filtered(
-                access,
-                filters,
-                func.count(),
-                func.coalesce(func.sum(Expense.base_amount_cents), 0),
-                dialect=dialect,
-            )
-        ).one()
-    else:
-        key = category_key(filters.category) if filters.category else None
-        total, total_cents = totals.range_total(
-            session, access=access, start=filters.start, end=filters.end, category_key=key
-        )
-    page = filtered(access, filters, dialect=dialect)
-    if cursor is not None:
-        page = page.where(tuple_(Expense.date, Expense.id) < cursor)
-    rows = session.execute(
-        page.with_only_columns(*_SHOWN)
-        .order_by(Expense.date.desc(), Expense.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    parts: dict[int, list[Any]] = {row.id: [] for row in rows}
-    if rows:
-        for part in session.execute(_PARTS.where(ExpenseSplit.expense_id.in_(parts))):
-            parts[part.expense_id].append(part)
-    return [Listed(row, parts[row.id]) for row in rows], total, int(total_cents)
-
-
-# What an expense's answer shows (app.schemas.expenses.ExpenseOut). A page reads these columns and
-# its parts in two statements, with no ORM object per row: objects cost more than the SQL here.
-_SHOWN = [
-    c
-    for c in Expense.__table__.c
-    if c.name not in {"user_id", "category_key", "recurring_id", "occurrence_date"}
-]
-_PARTS = select(
-    ExpenseSplit.expense_id,
-    ExpenseSplit.user_id,
-    ExpenseSplit.shares,
-    ExpenseSplit.amount_cents,
-    ExpenseSplit.base_amount_cents,
-).order_by(ExpenseSplit.expense_id, ExpenseSplit.user_id)
-
-
-class Listed:
-    """An expense of a list page: its columns, read as an Expense's are, and its split parts."""
-
-    __slots__ = ("row", "splits")
-
-    def __init__(self, row: Any, splits: list[Any]) -> None:
-        self.row = row
-        self.splits = splits
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.row, name)
 
 
 def _insert_if_absent(dialect_insert: Callable[..., Any]) -> Any:

@@ -16,7 +16,7 @@ from app.schemas.accounts import UserOut
 from app.schemas.expenses import ExpenseOut
 from app.schemas.reports import BudgetOut
 from app.services import owned_budgets, owned_expenses
-from app.services.filters import ExpenseFilter, filtered
+from app.services.listing import ExpenseFilter, filtered
 
 BATCH = 1000
 # A cell starting with one of these is run as a formula by spreadsheets: export prefixes it with '.
