@@ -149,12 +149,18 @@ def _write_parts(session: Session, rows: list[tuple[Expense, list[Part]]]) -> No
 
 
 def _roles(session: Session, ledger_id: int) -> dict[int, str]:
-    """The ledger's members and their roles: one query serves the paid-by check, the split check
-    and the default split."""
+    return _members(session, ledger_id)[0]
+
+
+def _members(session: Session, ledger_id: int) -> tuple[dict[int, str], str]:
+    """The ledger's members with their roles, and its currency: one query serves the paid-by check,
+    the split check, the default split and the rate."""
     rows = session.execute(
-        select(LedgerMember.user_id, LedgerMember.role).where(LedgerMember.ledger_id == ledger_id)
-    )
-    return {row.user_id: row.role for row in rows}
+        select(Ledger.currency, LedgerMember.user_id, LedgerMember.role)
+        .outerjoin(LedgerMember, LedgerMember.ledger_id == Ledger.id)
+        .where(Ledger.id == ledger_id)
+    ).all()
+    return {row.user_id: row.role for row in rows if row.user_id is not None}, rows[0].currency
 
 
 def _values(expense: Expense) -> dict[str, object]:
@@ -164,10 +170,9 @@ def _values(expense: Expense) -> dict[str, object]:
 def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -> Expense:
     category, key = canonical_category(session, access=access, category=data.category)
     paid_by = access.user.id if data.paid_by is None else data.paid_by
-    roles = _roles(session, access.ledger_id)
+    roles, base_currency = _members(session, access.ledger_id)
     if data.paid_by is not None:
         check_paid_by(roles, data.paid_by)
-    base_currency = ledger_currency(session, access.ledger_id)
     currency = data.currency or base_currency
     amount = stored_amount(data.amount, currency)
     parts = splits.resolve_split(roles, amount, data.split, currency)
