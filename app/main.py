@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from functools import cache
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -63,6 +64,7 @@ def _log_to_stderr() -> None:
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     _log_to_stderr()
+    to_thread.current_default_thread_limiter().total_tokens = settings.threads
     _ = settings.resolved_secret_key  # fail at start, not at the first login, if the key is unusable
     if settings.auto_migrate:
         upgrade_to_head(settings.resolved_database_url)

@@ -3,8 +3,12 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from anyio import to_thread
 from fastapi.testclient import TestClient
 
+from app import main
+from app.config import settings
+from app.main import app
 from app.money import AMOUNT_SCHEMA_PATTERN
 from app.types import parse_amount
 from tests.server import server_env, start_server, stop_server
@@ -171,3 +175,13 @@ def test_amount_string_pattern_in_the_schema_matches_the_server(text: str) -> No
     except ValueError:
         accepted = False
     assert bool(re.fullmatch(AMOUNT_SCHEMA_PATTERN, text)) == accepted
+
+
+def test_route_work_runs_on_at_most_threads_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """THREADS caps the threadpool the routes run on (app.main's lifespan), not anyio's 40."""
+    monkeypatch.setattr(settings, "threads", 3)
+    monkeypatch.setattr(settings, "auto_migrate", False)
+    monkeypatch.setattr(main, "_materialise_today", lambda: None)  # the start-up's database work
+    with TestClient(app) as client:
+        assert client.portal is not None
+        assert client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens) == 3
