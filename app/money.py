@@ -51,21 +51,26 @@ def currency_unit(code: str) -> int:
     return currency_scale(code) // int(10 ** minor_digits(code))
 
 
+def json_decimal(value: Any, pattern: re.Pattern[str], example: str) -> Decimal:
+    """A JSON number, or a string matching `pattern`, as the exact Decimal it writes; ValueError
+    otherwise. A float becomes the shortest decimal that round-trips (0.1 is Decimal("0.1"))."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise ValueError(f"must be a number such as {example}")
+    if isinstance(value, str):
+        if not pattern.fullmatch(value):
+            raise ValueError(f"must be a number such as {example}, with no sign, spaces or exponent")
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
 def parse_decimal_amount(value: Any) -> Decimal:
     """A JSON number or numeric string as an exact Decimal, > 0 and <= 1,000,000,000, at most three
     decimals; the expense's currency decides later how many it may really have."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise ValueError("must be a number such as 12.50")
-    if isinstance(value, str):
-        if not _DECIMAL_AMOUNT_STRING.fullmatch(value):
-            raise ValueError("must be a number such as 12.50, with no sign, spaces or exponent")
-        amount = Decimal(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("must be a finite number")
-        amount = Decimal(repr(value))
-    else:
-        amount = Decimal(value)
+    amount = json_decimal(value, _DECIMAL_AMOUNT_STRING, "12.50")
     if not amount.is_finite() or amount * 1000 != (amount * 1000).to_integral_value():
         raise ValueError("must have at most three decimal places (two for most currencies)")
     if amount <= 0:
@@ -126,18 +131,7 @@ MAX_RATE_DIGITS = 12
 
 def parse_rate(value: Any) -> Decimal:
     """A positive decimal number or string of at most 12 significant digits, within 1e-9..1e9."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise ValueError("must be a decimal number such as 0.0061, as a number or a string")
-    if isinstance(value, str):
-        if not _RATE_STRING.fullmatch(value):
-            raise ValueError("must be a decimal number such as 0.0061, with no sign, spaces or exponent")
-        rate = Decimal(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("must be a finite number")
-        rate = Decimal(repr(value))
-    else:
-        rate = Decimal(value)
+    rate = json_decimal(value, _RATE_STRING, "0.0061")
     if rate <= 0:
         raise ValueError("must be greater than 0")
     if not MIN_RATE <= rate <= MAX_RATE:

@@ -4,7 +4,6 @@ Request and response models live in the app.schemas modules; services and auth i
 Money in other currencies (minor units per currency, rates) is in app.money.
 """
 
-import math
 import re
 import unicodedata
 from datetime import UTC, date, datetime
@@ -26,7 +25,7 @@ from pydantic import (
     field_validator,
 )
 
-from app.money import AMOUNT_SCHEMA_PATTERN, MONEY_NUMBER_SCHEMA, currency_exponent
+from app.money import AMOUNT_SCHEMA_PATTERN, MONEY_NUMBER_SCHEMA, currency_exponent, json_decimal
 
 MAX_AMOUNT_CENTS = 1_000_000_000 * 100
 MAX_DB_ID = 2**63 - 1
@@ -39,19 +38,7 @@ _DATE_STRING = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Money: integer cents inside, a JSON number with at most two decimals outside.
 def parse_amount(value: Any) -> int:
     """Turn a JSON number or numeric string into cents, exactly, or raise ValueError."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise ValueError("must be a number such as 12.50")
-    if isinstance(value, str):
-        if not _AMOUNT_STRING.fullmatch(value):
-            raise ValueError("must be a number such as 12.50, with no sign, spaces or exponent")
-        amount = Decimal(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("must be a finite number")
-        # repr() gives the shortest decimal that round-trips, so 0.1 becomes Decimal("0.1").
-        amount = Decimal(repr(value))
-    else:
-        amount = Decimal(value)
+    amount = json_decimal(value, _AMOUNT_STRING, "12.50")
     try:
         cents = amount * 100
         if cents != cents.to_integral_value():
