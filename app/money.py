@@ -17,6 +17,16 @@ from pydantic import BeforeValidator, WithJsonSchema
 # The amount rules as one pattern, for the schema: digits, at most two decimals, > 0 and <= 1,000,000,000.
 AMOUNT_SCHEMA_PATTERN = r"^0*([1-9][0-9]{0,8}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9])|1000000000(\.00?)?)$"
 MONEY_NUMBER_SCHEMA: dict[str, Any] = {"type": "number", "multipleOf": 0.01, "examples": [12.5]}
+# What an amount in a body may be, for the schema: a number or a string, > 0, two decimals.
+AMOUNT_IN_SCHEMA = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000, "multipleOf": 0.01},
+            {"type": "string", "pattern": AMOUNT_SCHEMA_PATTERN},
+        ],
+        "examples": [12.5],
+    }
+)
 _DECIMAL_AMOUNT_STRING = re.compile(r"[0-9]+(\.[0-9]{1,3})?")
 
 
@@ -105,19 +115,7 @@ def stored_to_number(stored: int, currency: str) -> int | float:
 
 # An expense's amount before its currency is known: the schema states the default currency's rules
 # (two decimals); JPY takes fewer and KWD three, checked against the currency (to_stored).
-AnyCurrencyAmountIn = Annotated[
-    Decimal,
-    BeforeValidator(parse_decimal_amount),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000, "multipleOf": 0.01},
-                {"type": "string", "pattern": AMOUNT_SCHEMA_PATTERN},
-            ],
-            "examples": [12.5],
-        }
-    ),
-]
+AnyCurrencyAmountIn = Annotated[Decimal, BeforeValidator(parse_decimal_amount), AMOUNT_IN_SCHEMA]
 # An amount in its own currency's units, computed by the response model from the stored value.
 CurrencyAmountOut = Annotated[int | float, WithJsonSchema(MONEY_NUMBER_SCHEMA)]
 

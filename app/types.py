@@ -25,7 +25,7 @@ from pydantic import (
     field_validator,
 )
 
-from app.money import AMOUNT_SCHEMA_PATTERN, MONEY_NUMBER_SCHEMA, currency_exponent, json_decimal
+from app.money import AMOUNT_IN_SCHEMA, MONEY_NUMBER_SCHEMA, currency_exponent, json_decimal
 
 MAX_AMOUNT_CENTS = 1_000_000_000 * 100
 MAX_DB_ID = 2**63 - 1
@@ -59,19 +59,7 @@ def cents_to_number(cents: int) -> int | float:
 
 
 _MONEY_SCHEMA = WithJsonSchema(MONEY_NUMBER_SCHEMA)
-AmountIn = Annotated[
-    int,
-    BeforeValidator(parse_amount),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000, "multipleOf": 0.01},
-                {"type": "string", "pattern": AMOUNT_SCHEMA_PATTERN},
-            ],
-            "examples": [12.5],
-        }
-    ),
-]
+AmountIn = Annotated[int, BeforeValidator(parse_amount), AMOUNT_IN_SCHEMA]
 MoneyOut = Annotated[int, PlainSerializer(cents_to_number, return_type=Any), _MONEY_SCHEMA]
 # Text: reject what breaks storage (lone surrogates) or display (control characters).
 # The OpenAPI schema states the same rules as patterns (ECMA regex), so clients and fuzzers see them.
