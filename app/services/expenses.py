@@ -77,7 +77,11 @@ _COLUMNS = (
 
 
 def add_expenses(
-    session: Session, expenses: list[Expense], parts: list[list[Part]] | None = None
+    session: Session,
+    expenses: list[Expense],
+    parts: list[list[Part]] | None = None,
+    *,
+    currencies: dict[int, str] | None = None,
 ) -> list[Expense]:
     """Insert new expenses with their split parts and count them in their months' totals, in the
     caller's transaction.
@@ -85,13 +89,12 @@ def add_expenses(
     The only way rows enter the table. `parts` gives each expense's split; without it, each gets
     its ledger's default (equal shares among its owners and editors). An occurrence of a recurring
     rule that is already there (unique recurring_id and occurrence_date: two workers or requests at
-    once) is skipped, and so not counted twice. Returns the expenses inserted.
+    once) is skipped, and so not counted twice. `currencies` gives ledgers' currencies the caller
+    already read. Returns the expenses inserted.
     """
-    currencies: dict[int, str] = {}
+    currencies = _ledger_currencies(session, expenses, currencies)
     for expense in expenses:
         if expense.base_amount_cents is None:  # an occurrence: priced at the rate of its own date
-            if expense.ledger_id not in currencies:
-                currencies[expense.ledger_id] = ledger_currency(session, expense.ledger_id)
             expense.currency = expense.currency or currencies[expense.ledger_id]
             price(expense, ledger_currency=currencies[expense.ledger_id], rate=None)
     if parts is None:
@@ -123,20 +126,29 @@ def add_expenses(
         for expense in occurrences:
             expense.id = new[(expense.recurring_id, expense.occurrence_date)]
     inserted = plain + occurrences
-    _write_parts(session, [(expense, part_of[id(expense)]) for expense in inserted])
+    _write_parts(session, [(expense, part_of[id(expense)]) for expense in inserted], currencies)
     totals.count(session, inserted, +1)
     return inserted
 
 
-def _write_parts(session: Session, rows: list[tuple[Expense, list[Part]]]) -> None:
-    ledger_currencies = {e.ledger_id: e.currency for e, _ in rows if e.rate_source == "same"}
-    for expense, _ in rows:
-        if expense.ledger_id not in ledger_currencies:
-            ledger_currencies[expense.ledger_id] = ledger_currency(session, expense.ledger_id)
+def _ledger_currencies(
+    session: Session, expenses: list[Expense], known: dict[int, str] | None
+) -> dict[int, str]:
+    """The currency of each expense's ledger: known to the caller, that of an expense in its ledger's
+    own currency, or else read, once per ledger."""
+    currencies = dict(known or {})
+    currencies.update((e.ledger_id, e.currency) for e in expenses if e.rate_source == "same")
+    for expense in expenses:
+        if expense.ledger_id not in currencies:
+            currencies[expense.ledger_id] = ledger_currency(session, expense.ledger_id)
+    return currencies
+
+
+def _write_parts(
+    session: Session, rows: list[tuple[Expense, list[Part]]], currencies: dict[int, str]
+) -> None:
     parts = [
-        part
-        for expense, split in rows
-        for part in part_rows(expense, split, ledger_currencies[expense.ledger_id])
+        part for expense, split in rows for part in part_rows(expense, split, currencies[expense.ledger_id])
     ]
     if parts:
         session.execute(insert(ExpenseSplit), [part_values(part) for part in parts])
@@ -188,7 +200,7 @@ def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -
         description=data.description,
     )
     price(expense, ledger_currency=base_currency, rate=data.rate)
-    add_expenses(session, [expense], [parts])
+    add_expenses(session, [expense], [parts], currencies={access.ledger_id: base_currency})
     confirm_access(session, access)  # removed from the ledger meanwhile: 404, nothing written
     session.commit()
     return expense
@@ -227,15 +239,15 @@ def update_expense(session: Session, *, scope: MemberScope, expense_id: int, dat
     for field, value in changes.items():
         setattr(expense, field, value)
     amount_changed = new_amount != expense.amount_cents or currency != expense.currency
-    expense.amount_cents, expense.currency = new_amount, currency
-    if repriced:
-        price(expense, ledger_currency=ledger_currency(session, expense.ledger_id), rate=rate)
-    elif moved:
-        expense.base_amount_cents = base_cents(
-            new_amount, currency, Decimal(expense.rate), ledger_currency(session, expense.ledger_id)
-        )
-    if moved or split is not None:
-        _resplit(session, roles, expense, split, amount_changed=amount_changed)
+    if moved or split is not None:  # (not moved: the amount and currency are as they were)
+        # Read before the currency changes: an expense still in its ledger's own currency names it.
+        base_currency = _ledger_currencies(session, [expense], None)[expense.ledger_id]
+        expense.amount_cents, expense.currency = new_amount, currency
+        if repriced:
+            price(expense, ledger_currency=base_currency, rate=rate)
+        elif moved:
+            expense.base_amount_cents = base_cents(new_amount, currency, Decimal(expense.rate), base_currency)
+        _resplit(session, roles, expense, split, base_currency, amount_changed=amount_changed)
     if counted:
         totals.count(session, [expense], +1)
     session.commit()
@@ -247,6 +259,7 @@ def _resplit(
     roles: dict[int, str],
     expense: Expense,
     split: list[SplitIn] | None,
+    base_currency: str,
     *,
     amount_changed: bool,
 ) -> None:
@@ -273,7 +286,7 @@ def _resplit(
     else:
         parts = splits.resolve_split(roles, expense.amount_cents, split, expense.currency)
     session.execute(delete(ExpenseSplit).where(ExpenseSplit.expense_id == expense.id))
-    _write_parts(session, [(expense, parts)])
+    _write_parts(session, [(expense, parts)], {expense.ledger_id: base_currency})
     session.expire(expense, ["splits"])
 
 
@@ -315,5 +328,5 @@ def change_ledger_currency(session: Session, *, ledger: Ledger, currency: str) -
     totals.count(session, converted, -1)
     for expense in converted:
         price(expense, ledger_currency=currency, rate=None)
-        _resplit(session, {}, expense, None, amount_changed=False)
+        _resplit(session, {}, expense, None, currency, amount_changed=False)
     totals.count(session, converted, +1)

@@ -383,7 +383,7 @@ def import_csv(
                 description=row.description or "",
             )
         )
-    add_expenses(session, expenses)
+    add_expenses(session, expenses, currencies={access.ledger_id: ledger})
     session.commit()
     outcome.imported = len(expenses)
     return outcome
