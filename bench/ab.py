@@ -1,30 +1,50 @@
 """Before/after on one seeded database: the same requests against two or more checkouts, alternating.
 
     python bench/ab.py before=/tmp/before after=. --rounds 2
+    python bench/ab.py before=/tmp/before after=. --figures list,summary,me,post,search
 
 Seeds like `make bench` (this checkout's schema; the servers do not migrate, so an older checkout
 serves it as long as it needs no newer column), then for each round serves each checkout in turn
-(one worker, SQLite) and loads the no-op, the list's first page and the month summary at 1 and 32
-connections. Prints each figure as a share of the no-op in the same run: absolute times move on a
-shared machine, the shares much less. Not a test; every run is bounded in time.
+(one worker, SQLite) and loads the no-op and the chosen figures at 1 and 32 connections
+(`--path name=/api/...` adds a GET of your own, e.g. a route that exists in one checkout only).
+Prints each figure as a share of the no-op in the same run: absolute times move on a shared
+machine, the shares much less. Not a test; every run is bounded in time.
 """
 
 import argparse
+import json
 import os
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import HEAVY_EMAIL, PASSWORD, TODAY, WORK, call, load, seed, serve
 
-PATHS = {
-    "no-op": "/api/health",
-    "list, first page": "/api/expenses",
-    "month summary": f"/api/summary?month={TODAY:%Y-%m}",
+
+@dataclass(frozen=True)
+class Figure:
+    path: str
+    method: str = "GET"
+    body: str = ""
+
+
+NOOP = Figure("/api/health")
+FIGURES = {
+    "list": Figure("/api/expenses"),
+    "summary": Figure(f"/api/summary?month={TODAY:%Y-%m}"),
+    "me": Figure("/api/me"),  # the token and the user row, no ledger data
+    "search": Figure("/api/expenses?q=coffee"),
+    "stats": Figure(f"/api/stats?start={TODAY.replace(year=TODAY.year - 1)}&end={TODAY}&granularity=day"),
+    # Last: it adds rows (a few thousand, beside 200,000) that the next checkout then lists.
+    "post": Figure(
+        "/api/expenses",
+        "POST",
+        json.dumps({"date": f"{TODAY}", "category": "Coffee", "amount": "3.40", "description": "flat"}),
+    ),
 }
-FIGURES = ("list, first page", "month summary")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -33,7 +53,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(root: Path, url: str, seconds: float) -> dict[tuple[str, int], tuple[float, float]]:
+def measure(
+    root: Path, url: str, figures: dict[str, Figure], seconds: float
+) -> dict[tuple[str, int], tuple[float, float]]:
     """(figure, connections) -> (p50 ms, req/s); (figure, 0) -> (server CPU ms per request, 0).
 
     CPU per request moves much less than latency when other work shares the machine.
@@ -42,12 +64,23 @@ def measure(root: Path, url: str, seconds: float) -> dict[tuple[str, int], tuple
     with serve(url, root=root, migrate=False) as server:
         login = {"email": HEAVY_EMAIL, "password": PASSWORD}
         token = call(server.base, "/api/auth/login", login)["access_token"]
-        for name, path in PATHS.items():
-            for _ in range(20):  # warm caches and the connection pool
-                call(server.base, path, token=token)
+        for name, figure in {"no-op": NOOP, **figures}.items():
+            if figure.method == "GET":
+                for _ in range(20):  # warm caches and the connection pool
+                    call(server.base, figure.path, token=token)
             for conns in (1, 32):
                 cpu = cpu_seconds(server.pid)
-                r = load(server.base, path, connections=conns, seconds=seconds, token=token)
+                r = load(
+                    server.base,
+                    figure.path,
+                    connections=conns,
+                    seconds=seconds,
+                    method=figure.method,
+                    body=figure.body,
+                    token=token,
+                )
+                if r.failed:
+                    raise RuntimeError(f"{name}: {r.failed} failed requests at {conns} connections")
                 out[name, conns] = (r.p50, r.rps)
                 if conns == 1:
                     out[name, 0] = ((cpu_seconds(server.pid) - cpu) * 1e3 / (r.rps * seconds), 0.0)
@@ -59,33 +92,38 @@ def main() -> None:
     parser.add_argument("trees", nargs="+", help="name=path of a checkout, e.g. before=/tmp/before")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--figures", default="list,summary", help=f"comma-separated, of {','.join(FIGURES)}")
+    parser.add_argument("--path", action="append", default=[], help="name=/api/... : one more GET figure")
     args = parser.parse_args()
     trees = [(name, Path(path).resolve()) for name, path in (t.split("=", 1) for t in args.trees)]
+    figures = {name: FIGURES[name] for name in args.figures.split(",") if name}
+    extra = {name: Figure(path) for name, path in (p.split("=", 1) for p in args.path)}
+    figures = {**extra, **figures}  # extra GETs before a POST adds rows
     try:
         url = f"sqlite:///{WORK / 'bench.db'}"
         seed(url)
         print(
-            "| round | checkout | list p50, 1 conn | summary p50, 1 conn | list req/s, 32 "
-            "| summary req/s, 32 | server CPU ms per request: no-op, list, summary |"
+            "Each cell: p50 at 1 connection as a multiple of the no-op's; req/s at 32 connections "
+            "as a share of the no-op's; server CPU ms per request at 1 connection.\n"
         )
-        print("|---|---|---|---|---|---|---|")
+        print(f"| round | checkout | no-op: p50, req/s at 32, CPU | {' | '.join(figures)} |")
+        print("|---|---|---|" + "---|" * len(figures))
         for round_ in range(1, args.rounds + 1):
             for name, root in trees:
-                print(f"| {round_} | {name} | {row(measure(root, url, args.seconds))} |", flush=True)
+                cells = row(measure(root, url, figures, args.seconds), figures)
+                print(f"| {round_} | {name} | {cells} |", flush=True)
     finally:
         shutil.rmtree(WORK, ignore_errors=True)
 
 
-def row(m: dict[tuple[str, int], tuple[float, float]]) -> str:
-    """p50 at 1 connection as a multiple of the no-op's; req/s at 32 as a share of the no-op's."""
+def row(m: dict[tuple[str, int], tuple[float, float]], figures: dict[str, Figure]) -> str:
     noop_p50, noop_rps32 = m["no-op", 1][0], m["no-op", 32][1]
-    cells = [f"{m[f, 1][0]:.2f} ms = {m[f, 1][0] / noop_p50:.1f}x no-op" for f in FIGURES]
-    for f in FIGURES:
+    cells = [f"{noop_p50:.2f} ms, {noop_rps32:,.0f}, {m['no-op', 0][0]:.2f} ms"]
+    for f in figures:
         rps = m[f, 32][1]
-        above = ", above 1 conn" if rps > m[f, 1][1] else ""
-        cells.append(f"{rps:,.0f} = {rps / noop_rps32:.0%} of no-op{above}")
-    cells[-1] += f" (no-op {noop_p50:.2f} ms, {noop_rps32:,.0f} req/s at 32)"
-    cells.append(", ".join(f"{m[f, 0][0]:.2f}" for f in ("no-op", *FIGURES)))
+        above = " (above 1 conn)" if rps > m[f, 1][1] else ""
+        p50, cpu = m[f, 1][0], m[f, 0][0]
+        cells.append(f"{p50 / noop_p50:.1f}x ({p50:.2f} ms), {rps / noop_rps32:.0%}{above}, {cpu:.2f} ms")
     return " | ".join(cells)
 
 
