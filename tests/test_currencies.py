@@ -400,3 +400,32 @@ def test_a_list_page_shows_each_expense_as_its_own_answer_does(client: TestClien
     assert all([p["user_id"] for p in e["split"]] == sorted(p["user_id"] for p in e["split"]) for e in listed)
     yen = next(e for e in listed if e["currency"] == "JPY")
     assert (yen["amount"], sorted(p["amount"] for p in yen["split"])) == (1234, [617, 617])
+
+
+def test_a_page_of_one_holds_all_its_expenses_parts_at_any_offset_or_cursor(client: TestClient) -> None:
+    """The page and its parts are one statement (a row per part): the limit counts expenses, not rows."""
+    owner = register(client)
+    ledger = new_ledger(client, owner)
+    bob = register(client)
+    join(client, bob, invite(client, owner, ledger["id"], "editor"))
+    params = {"ledger": ledger["id"]}
+    created = [
+        client.post("/api/expenses", params=params, json=expense_body(amount=amount), headers=owner).json()
+        for amount in ("10.01", "20", "30.5")
+    ]
+    assert [len(e["split"]) for e in created] == [2, 2, 2]
+    newest_first = sorted(created, key=lambda e: (e["date"], e["id"]), reverse=True)
+    by_offset = [
+        client.get("/api/expenses", params={**params, "limit": 1, "offset": n}, headers=owner).json()
+        for n in range(3)
+    ]
+    assert [page["items"] for page in by_offset] == [[e] for e in newest_first]
+    assert [page["total"] for page in by_offset] == [3, 3, 3]
+    cursor_pages, query = [], {**params, "limit": 1}
+    for _ in range(3):
+        page = client.get("/api/expenses", params=query, headers=owner).json()
+        cursor_pages.append(page["items"])
+        query["cursor"] = page["next_cursor"]
+    assert cursor_pages == [[e] for e in newest_first]
+    empty = client.get("/api/expenses", params={**params, "offset": 3}, headers=owner).json()
+    assert (empty["items"], empty["total"]) == ([], 3)
