@@ -26,8 +26,7 @@ from app.database import SessionLocal
 from app.errors import AppError, Invalid
 from app.middleware import (
     BodyLimitMiddleware,
-    RequestLogMiddleware,
-    SecurityHeadersMiddleware,
+    ResponseMiddleware,
     documented_paths,
 )
 from app.migrate import upgrade_to_head
@@ -133,9 +132,8 @@ if settings.cors_origin_list:
         allow_methods=["GET", "POST", "PATCH", "DELETE"],
         allow_headers=["Authorization", "Content-Type"],
     )
-app.add_middleware(RequestLogMiddleware)
-# Added last, so outermost: CORS preflight answers carry the security headers too.
-app.add_middleware(SecurityHeadersMiddleware)
+# Added last, so outermost: CORS preflight answers carry the security headers and the request id too.
+app.add_middleware(ResponseMiddleware)
 
 
 @app.exception_handler(AppError)

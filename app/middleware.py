@@ -1,4 +1,4 @@
-"""The ASGI middlewares: body limits and the early token check, security headers, the request log."""
+"""The ASGI middlewares: body limits and the early token check; security headers and the request log."""
 
 import logging
 import re
@@ -46,34 +46,20 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
 ]
-
-
-class SecurityHeadersMiddleware(HttpMiddleware):
-    """Adds the security headers to every response, streamed ones included."""
-
-    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        csp = DOCS_CSP if scope["path"] == "/docs" else APP_CSP
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"content-security-policy", csp.encode()),
-                    *SECURITY_HEADERS,
-                ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
+# Encoded once, not per response.
+APP_HEADERS = [(b"content-security-policy", APP_CSP.encode()), *SECURITY_HEADERS]
+DOCS_HEADERS = [(b"content-security-policy", DOCS_CSP.encode()), *SECURITY_HEADERS]
 
 access_logger = logging.getLogger("app.access")
 # A request id from a client or proxy is kept only if it is short and plain: it goes into logs.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
-class RequestLogMiddleware(HttpMiddleware):
-    """One log line per request, and an X-Request-ID on every response (passed through or made).
+class ResponseMiddleware(HttpMiddleware):
+    """The security headers and an X-Request-ID (passed through or made) on every response,
+    streamed ones included, and one log line per request.
 
+    One middleware, not one per job: each layer wraps `send` once more for every request.
     The line holds method, path, status, duration and the request id; never the query string,
     headers or body, so passwords and tokens cannot reach the log.
     """
@@ -81,18 +67,20 @@ class RequestLogMiddleware(HttpMiddleware):
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        security = DOCS_HEADERS if scope["path"] == "/docs" else APP_HEADERS
+        added = [(b"x-request-id", request_id.encode()), *security]
         started = time.perf_counter()
         status_code = 500  # if the app fails before it answers
 
-        async def send_with_id(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             nonlocal status_code
             if message["type"] == "http.response.start":
                 status_code = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message.get("headers", []), *added]
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send_with_headers)
         finally:
             if settings.access_log:
                 access_logger.info(
