@@ -497,3 +497,45 @@ def test_add_expenses_counts_what_it_inserts_and_skips_an_occurrence_already_the
             (date(2026, 2, 1), 1, 7),
             (date(2026, 3, 1), 1, 50_000),
         ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"start": "2026-10-05", "end": "2026-11-20"},  # partial months at both ends
+        {"start": "2026-10-01", "category": "food"},
+        {"end": "2026-10-31", "category": "Rent"},
+        {"limit": 1},
+    ],
+)
+def test_lists_of_the_same_shape_answer_each_caller_with_their_own_rows(
+    client: TestClient, query: dict[str, Any]
+) -> None:
+    """A list's statements are built once per set of fields sent, its values bound per request
+    (app.services.listing, app.services.totals): two callers in turn, each sees their own."""
+    days = ("2026-09-30", "2026-10-05", "2026-10-31", "2026-11-20", "2026-11-21")
+    callers = []
+    for amounts in ((1, 2, 3, 4, 5), (10, 20, 30, 40, 50)):
+        headers = register(client)
+        mine = [
+            add_expense(client, headers, date=day, amount=amount, category=("Food", "Rent")[amount % 2])
+            for day, amount in zip(days, amounts, strict=True)
+        ]
+        callers.append((headers, mine))
+    for _ in range(2):  # the second round takes the statements the first one built
+        for headers, mine in callers:
+            page = client.get("/api/expenses", params=query, headers=headers).json()
+            wanted = [
+                e
+                for e in mine
+                if query.get("start", "0") <= e["date"] <= query.get("end", "9")
+                and e["category"].lower() == query.get("category", e["category"]).lower()
+            ]
+            newest_first = sorted(wanted, key=lambda e: (e["date"], e["id"]), reverse=True)
+            assert page["items"] == newest_first[: query.get("limit", 50)]
+            assert (page["total"], page["total_amount"]) == (len(wanted), sum(e["amount"] for e in wanted))
+            if query.get("limit") == 1:
+                after = {"limit": 1, "cursor": page["next_cursor"]}
+                following = client.get("/api/expenses", params=after, headers=headers).json()
+                assert following["items"] == newest_first[1:2]

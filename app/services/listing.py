@@ -12,7 +12,20 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, column, func, or_, select, table, tuple_
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    Select,
+    and_,
+    bindparam,
+    column,
+    func,
+    or_,
+    select,
+    table,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from app.auth import LedgerAccess
@@ -33,16 +46,30 @@ class ExpenseFilter:
 
 def filtered(access: LedgerAccess, f: ExpenseFilter, *columns: Any, dialect: str) -> Select[Any]:
     """The ledger's expenses that match the filter (the list, its totals and the CSV export)."""
-    stmt = owned_expenses(access, *columns)
+    return owned_expenses(access, *columns).where(*_conditions(f, dialect, bound=False))
+
+
+def _conditions(f: ExpenseFilter, dialect: str, *, bound: bool) -> list[ColumnElement[bool]]:
+    """The filter's conditions; `bound`: each value a parameter named as in `_values`, so one
+    statement serves every request that sends the same fields (text search is always literal)."""
+
+    def value(name: str, given: Any) -> Any:
+        return bindparam(name) if bound else given
+
+    conditions = []
     if f.start is not None:
-        stmt = stmt.where(Expense.date >= f.start)
+        conditions.append(Expense.date >= value("start", f.start))
     if f.end is not None:
-        stmt = stmt.where(Expense.date <= f.end)
+        conditions.append(Expense.date <= value("end", f.end))
     if f.category:
-        stmt = stmt.where(Expense.category_key == category_key(f.category))
+        conditions.append(Expense.category_key == value("category_key", category_key(f.category)))
     if f.q:
-        stmt = stmt.where(_matches(f.q, dialect))
-    return stmt
+        conditions.append(_matches(f.q, dialect))
+    return conditions
+
+
+def _values(f: ExpenseFilter) -> dict[str, Any]:
+    return {"start": f.start, "end": f.end, "category_key": category_key(f.category) if f.category else None}
 
 
 def list_expenses(
@@ -71,21 +98,25 @@ def list_expenses(
         total, total_cents = totals.range_total(
             session, access=access, start=filters.start, end=filters.end, category_key=key
         )
-    page = filtered(access, filters, *_SHOWN, dialect=dialect)
+    # Built once per set of fields sent (start, end, category, cursor): building a statement costs
+    # SQLAlchemy more than SQLite's answer. A text search is built for its own q.
+    if filters.q:
+        page = _page(filters, cursor is not None, dialect, bound=False)
+    else:
+        sent = (
+            filters.start is not None,
+            filters.end is not None,
+            bool(filters.category),
+            cursor is not None,
+        )
+        page = _cached_page(*sent, dialect=dialect)
+    params = {"ledger_id": access.ledger_id, "limit": limit, "offset": offset} | _values(filters)
     if cursor is not None:
-        page = page.where(tuple_(Expense.date, Expense.id) < cursor)
-    page = page.order_by(Expense.date.desc(), Expense.id.desc()).limit(limit).offset(offset)
-    # One statement for the page and its split parts: a row per part (every expense has one). Rows,
-    # not ORM objects, shaped here as ExpenseOut reads them: on a page of 50 the ORM's objects, a
-    # second statement with 50 bound ids and Row._asdict cost more than the SQL. Amounts in each
-    # currency's units (app.money).
-    shown = page.subquery()
-    parts = ExpenseSplit.__table__.c
-    rows = session.connection().execute(
-        select(shown, parts.user_id, parts.shares, parts.amount_cents, parts.base_amount_cents)
-        .outerjoin(ExpenseSplit, parts.expense_id == shown.c.id)
-        .order_by(shown.c.date.desc(), shown.c.id.desc(), parts.user_id)
-    ).all()  # one fetchall, not a fetchone per row
+        params |= {"cursor_date": cursor[0], "cursor_id": cursor[1]}
+    # Rows, not ORM objects, shaped here as ExpenseOut reads them: on a page of 50 the ORM's
+    # objects, a second statement with 50 bound ids and Row._asdict cost more than the SQL.
+    # Amounts in each currency's units (app.money).
+    rows = session.connection().execute(page, params).all()
     items: list[dict[str, Any]] = []
     for *expense, user_id, shares, part_cents, part_base in rows:
         if not items or items[-1]["id"] != expense[0]:
@@ -117,6 +148,34 @@ _SHOWN = (
     Expense.paid_by,
 )
 _SHOWN_KEYS = tuple(column.key for column in _SHOWN)
+
+
+def _page(f: ExpenseFilter, after_cursor: bool, dialect: str, *, bound: bool) -> Select[Any]:
+    """A page and its split parts in one statement, a row per part (every expense has one), newest
+    first. Its ledger, limit, offset and cursor are parameters, and with `bound` so are the filter's
+    values (`_conditions`): a parameter left out fails the query, never reads another's rows."""
+    page = select(*_SHOWN).where(
+        Expense.ledger_id == bindparam("ledger_id"), *_conditions(f, dialect, bound=bound)
+    )
+    if after_cursor:
+        cursor = tuple_(bindparam("cursor_date", type_=Date), bindparam("cursor_id", type_=BigInteger))
+        page = page.where(tuple_(Expense.date, Expense.id) < cursor)
+    newest_first = (Expense.date.desc(), Expense.id.desc())
+    page = page.order_by(*newest_first).limit(bindparam("limit")).offset(bindparam("offset"))
+    shown = page.subquery()
+    parts = ExpenseSplit.__table__.c
+    return (
+        select(shown, parts.user_id, parts.shares, parts.amount_cents, parts.base_amount_cents)
+        .outerjoin(ExpenseSplit, parts.expense_id == shown.c.id)
+        .order_by(shown.c.date.desc(), shown.c.id.desc(), parts.user_id)
+    )
+
+
+@cache
+def _cached_page(start: bool, end: bool, category: bool, after_cursor: bool, *, dialect: str) -> Select[Any]:
+    # Only which fields are set matters here: their values are parameters.
+    sent = ExpenseFilter(date.min if start else None, date.min if end else None, "-" if category else None)
+    return _page(sent, after_cursor, dialect, bound=True)
 
 
 def _matches(q: str, dialect: str) -> ColumnElement[bool]:
