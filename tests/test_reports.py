@@ -335,3 +335,23 @@ def test_categories_from_expenses_and_budgets(client: TestClient) -> None:
 def test_reports_require_a_token(client: TestClient, url: str) -> None:
     response = client.get(url)
     assert (response.status_code, response.json()) == (401, {"detail": "Not authenticated"})
+
+
+def test_summaries_and_stats_of_the_same_shape_answer_each_caller_with_their_own(client: TestClient) -> None:
+    """Their month sums come from statements built once per shape, the ledger bound per request
+    (app.services.totals): two callers in turn, each sees their own."""
+    callers = []
+    for amount in (7, 70):
+        headers = register(client)
+        for day in ("2026-10-30", "2026-11-02", "2026-11-10"):
+            add_expense(client, headers, date=day, amount=amount, category="Food")
+        callers.append((headers, amount))
+    for _ in range(2):  # the second round takes the statements the first one built
+        for headers, amount in callers:
+            summary = client.get("/api/summary", params={"month": "2026-11"}, headers=headers).json()
+            assert (summary["total_spent"], summary["categories"][0]["spent"]) == (2 * amount, 2 * amount)
+            # 30 Oct to 5 Nov: two partial months, the whole October 2026 untouched.
+            query = {"start": "2026-10-30", "end": "2026-11-05", "granularity": "month"}
+            stats = client.get("/api/stats", params=query, headers=headers).json()
+            assert (stats["total"], stats["count"]) == (2 * amount, 2)
+            assert [point["amount"] for point in stats["trend"]] == [amount, amount]

@@ -6,7 +6,7 @@ included, so who may see a row is one statement per table, here.
 
 from typing import Any, TypeVar, overload
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.auth import LedgerAccess, MemberScope
@@ -39,6 +39,22 @@ def owned_budgets(access: LedgerAccess, *columns: Any) -> Select[Any]:
 def owned_totals(access: LedgerAccess, *columns: Any) -> Select[Any]:
     """These columns of the request's ledger's monthly totals only."""
     return select(*columns).where(MonthlyTotal.ledger_id == access.ledger_id)
+
+
+# The same scopes for a statement built once and run for many requests (app.services.listing,
+# totals): the ledger is a parameter, bound per request by `in_ledger`. A statement run without it
+# fails; it never reads every ledger.
+def bound_expenses(*columns: Any) -> Select[Any]:
+    return select(*columns).where(Expense.ledger_id == bindparam("ledger_id"))
+
+
+def bound_totals(*columns: Any) -> Select[Any]:
+    return select(*columns).where(MonthlyTotal.ledger_id == bindparam("ledger_id"))
+
+
+def in_ledger(access: LedgerAccess, **values: Any) -> dict[str, Any]:
+    """The parameters of a statement built on bound_expenses or bound_totals."""
+    return {"ledger_id": access.ledger_id, **values}
 
 
 def one_by_id(session: Session, stmt: Select[T], id_column: Any, object_id: int, missing: str) -> T:

@@ -32,7 +32,7 @@ from app.auth import LedgerAccess
 from app.database import UNICODE_LOWER
 from app.models import Expense, ExpenseSplit
 from app.money import stored_to_number
-from app.services import owned_expenses, totals
+from app.services import bound_expenses, in_ledger, owned_expenses, totals
 from app.types import category_key
 
 
@@ -110,7 +110,7 @@ def list_expenses(
             cursor is not None,
         )
         page = _cached_page(*sent, dialect=dialect)
-    params = {"ledger_id": access.ledger_id, "limit": limit, "offset": offset} | _values(filters)
+    params = in_ledger(access, limit=limit, offset=offset, **_values(filters))
     if cursor is not None:
         params |= {"cursor_date": cursor[0], "cursor_id": cursor[1]}
     # Rows, not ORM objects, shaped here as ExpenseOut reads them: on a page of 50 the ORM's
@@ -154,9 +154,7 @@ def _page(f: ExpenseFilter, after_cursor: bool, dialect: str, *, bound: bool) ->
     """A page and its split parts in one statement, a row per part (every expense has one), newest
     first. Its ledger, limit, offset and cursor are parameters, and with `bound` so are the filter's
     values (`_conditions`): a parameter left out fails the query, never reads another's rows."""
-    page = select(*_SHOWN).where(
-        Expense.ledger_id == bindparam("ledger_id"), *_conditions(f, dialect, bound=bound)
-    )
+    page = bound_expenses(*_SHOWN).where(*_conditions(f, dialect, bound=bound))
     if after_cursor:
         cursor = tuple_(bindparam("cursor_date", type_=Date), bindparam("cursor_id", type_=BigInteger))
         page = page.where(tuple_(Expense.date, Expense.id) < cursor)

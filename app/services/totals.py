@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import LedgerAccess
 from app.models import Expense, MonthlyTotal
-from app.services import owned_expenses, owned_totals
+from app.services import bound_expenses, bound_totals, in_ledger
 
 
 @dataclass(frozen=True)
@@ -114,28 +114,19 @@ def monthly_cells(
     """Spending per month and category between start and end (inclusive; None = unbounded)."""
     whole, partial = _split(start, end)
     cells: list[Cell] = []
+    params = in_ledger(access, key=category_key)
     if whole is not None:
-        columns = (MonthlyTotal.month, MonthlyTotal.category_key, MonthlyTotal.category, MonthlyTotal.count)
-        stmt = owned_totals(access, *columns, MonthlyTotal.amount_cents)
-        stmt = stmt.where(*_whole_months(*whole, category_key))
-        cells.extend(Cell(*row) for row in session.execute(stmt))
+        first, last = whole
+        stmt = _whole_cells(first is not None, last is not None, category_key is not None)
+        cells.extend(Cell(*row) for row in session.execute(stmt, params | {"first": first, "last": last}))
     for lower, upper in partial:
         month = lower.replace(day=1)
-        raw = (
-            owned_expenses(access, Expense.category_key, func.count(), func.sum(Expense.base_amount_cents))
-            .where(*_days(lower, upper, category_key))
-            .group_by(Expense.category_key)
-        )
+        raw = _days_cells(category_key is not None)
         # Names from the month's totals, which hold every category spent in that month: the sums
         # above then come from the covering index alone.
-        names: dict[str, str] = dict(
-            session.execute(
-                owned_totals(access, MonthlyTotal.category_key, MonthlyTotal.category).where(
-                    MonthlyTotal.month == month
-                )
-            ).all()
-        )
-        cells.extend(Cell(month, key, names[key], n, int(cents)) for key, n, cents in session.execute(raw))
+        names: dict[str, str] = dict(session.execute(_MONTH_NAMES, params | {"month": month}).all())
+        rows = session.execute(raw, params | {"lower": lower, "upper": upper})
+        cells.extend(Cell(month, key, names[key], n, int(cents)) for key, n, cents in rows)
     return cells
 
 
@@ -150,7 +141,7 @@ def range_total(
     """How many expenses and how many cents between start and end, summed in SQL."""
     whole, partial = _split(start, end)
     count, cents = 0, 0
-    params = {"ledger_id": access.ledger_id, "key": category_key}
+    params = in_ledger(access, key=category_key)
     if whole is not None:
         first, last = whole
         stmt = _whole_sum(first is not None, last is not None, category_key is not None)
@@ -163,22 +154,41 @@ def range_total(
     return int(count), int(cents)
 
 
-# range_total's statements are built once per shape, every value a parameter (a missing one fails
-# the query): building them per request cost SQLAlchemy more than the database's answer.
+# range_total's and monthly_cells' statements are built once per shape, every value a parameter (a
+# missing one fails the query): building them per request cost SQLAlchemy more than the answer.
 @cache
 def _whole_sum(first: bool, last: bool, key: bool) -> Select[int, int]:
     where = _whole_months(
         _param("first", first, Date), _param("last", last, Date), _param("key", key, String)
     )
-    sums = select(func.sum(MonthlyTotal.count), func.sum(MonthlyTotal.amount_cents))
-    return sums.where(MonthlyTotal.ledger_id == bindparam("ledger_id"), *where)
+    return bound_totals(func.sum(MonthlyTotal.count), func.sum(MonthlyTotal.amount_cents)).where(*where)
 
 
 @cache
 def _days_sum(key: bool) -> Select[int, int]:
     where = _days(bindparam("lower", type_=Date), bindparam("upper", type_=Date), _param("key", key, String))
-    sums = select(func.count(), func.sum(Expense.base_amount_cents))
-    return sums.where(Expense.ledger_id == bindparam("ledger_id"), *where)
+    return bound_expenses(func.count(), func.sum(Expense.base_amount_cents)).where(*where)
+
+
+@cache
+def _whole_cells(first: bool, last: bool, key: bool) -> Select[date, str, str, int, int]:
+    where = _whole_months(
+        _param("first", first, Date), _param("last", last, Date), _param("key", key, String)
+    )
+    columns = (MonthlyTotal.month, MonthlyTotal.category_key, MonthlyTotal.category, MonthlyTotal.count)
+    return bound_totals(*columns, MonthlyTotal.amount_cents).where(*where)
+
+
+@cache
+def _days_cells(key: bool) -> Select[str, int, int]:
+    where = _days(bindparam("lower", type_=Date), bindparam("upper", type_=Date), _param("key", key, String))
+    sums = bound_expenses(Expense.category_key, func.count(), func.sum(Expense.base_amount_cents))
+    return sums.where(*where).group_by(Expense.category_key)
+
+
+_MONTH_NAMES = bound_totals(MonthlyTotal.category_key, MonthlyTotal.category).where(
+    MonthlyTotal.month == bindparam("month", type_=Date)
+)
 
 
 def _param(name: str, sent: bool, type_: Any) -> Any:
