@@ -48,12 +48,16 @@ def bound_expenses(*columns: Any) -> Select[Any]:
     return select(*columns).where(Expense.ledger_id == bindparam("ledger_id"))
 
 
+def bound_budgets(*columns: Any) -> Select[Any]:
+    return select(*columns).where(Budget.ledger_id == bindparam("ledger_id"))
+
+
 def bound_totals(*columns: Any) -> Select[Any]:
     return select(*columns).where(MonthlyTotal.ledger_id == bindparam("ledger_id"))
 
 
 def in_ledger(access: LedgerAccess, **values: Any) -> dict[str, Any]:
-    """The parameters of a statement built on bound_expenses or bound_totals."""
+    """The parameters of a statement built on bound_expenses, bound_budgets or bound_totals."""
     return {"ledger_id": access.ledger_id, **values}
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.auth import LedgerAccess
 from app.errors import Invalid
 from app.models import Budget, Expense
-from app.services import owned_budgets, owned_expenses
+from app.services import bound_budgets, in_ledger, owned_expenses
 from app.services.totals import Cell, month_end, monthly_cells
 from app.types import Status
 
@@ -58,11 +58,13 @@ def by_category(cells: list[Cell]) -> dict[str, tuple[str, int]]:
     return found
 
 
+_BUDGETS = bound_budgets(Budget.id, Budget.category_key, Budget.category, Budget.amount_cents)
+
+
 def monthly_summary(session: Session, *, access: LedgerAccess, month: date) -> Summary:
     start, end = month, month_end(month)
     spent = by_category(monthly_cells(session, access=access, start=start, end=end))
-    columns = (Budget.id, Budget.category_key, Budget.category, Budget.amount_cents)
-    budgets = session.execute(owned_budgets(access, *columns)).all()
+    budgets = session.execute(_BUDGETS, in_ledger(access)).all()
     lines = []
     for budget_id, key, name, budget in budgets:
         cents = spent.pop(key, (name, 0))[1]
