@@ -68,13 +68,18 @@ def list_expenses(
         offset=offset,
         cursor=parse_cursor(cursor) if cursor else None,
     )
-    return ExpensePage(
-        items=[ExpenseOut.model_validate(e) for e in items],
-        total=total,
-        total_amount=total_cents,
-        limit=limit,
-        offset=offset,
-        next_cursor=f"{items[-1]['date'].isoformat()}:{items[-1]['id']}" if len(items) == limit else None,
+    # One validation of the whole page (the rows are dicts in ExpenseOut's shape), not a call per row.
+    return ExpensePage.model_validate(
+        {
+            "items": items,
+            "total": total,
+            "total_amount": total_cents,
+            "limit": limit,
+            "offset": offset,
+            "next_cursor": f"{items[-1]['date'].isoformat()}:{items[-1]['id']}"
+            if len(items) == limit
+            else None,
+        }
     )
 
 
