@@ -1,19 +1,21 @@
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.orm import Session
 
 from app.auth import LedgerAccess
 from app.models import Budget, Expense
-from app.services import owned_budgets, owned_expenses
+from app.services import bound_budgets, bound_expenses, in_ledger, owned_budgets, owned_expenses
 from app.types import category_key
+
+# Built once (app.services.bound_expenses): a new expense asks these on every POST.
+_USED = bound_expenses(Expense.category).where(Expense.category_key == bindparam("key")).limit(1)
+_BUDGETED = bound_budgets(Budget.category).where(Budget.category_key == bindparam("key")).limit(1)
 
 
 def canonical_category(session: Session, *, access: LedgerAccess, category: str) -> tuple[str, str]:
     """The spelling the ledger first gave this category, and its key: `food` files under `Food`."""
     key = category_key(category)
-    used = owned_expenses(access, Expense.category).where(Expense.category_key == key)
-    budgeted = owned_budgets(access, Budget.category).where(Budget.category_key == key)
-    for stmt in (used, budgeted):
-        existing = session.scalar(stmt.limit(1))
+    for stmt in (_USED, _BUDGETED):
+        existing = session.scalar(stmt, in_ledger(access, key=key))
         if existing is not None:
             return existing, key
     return category, key
