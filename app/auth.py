@@ -221,11 +221,12 @@ LedgerParam = Annotated[
 
 @dataclass(frozen=True)
 class LedgerAccess:
-    """Who is asking, in which ledger, with which role."""
+    """Who is asking, in which ledger, with which role; the ledger's currency, in which its money is."""
 
     user: User
     ledger_id: int
     role: str
+    currency: str
 
     def require(self, role: str) -> "LedgerAccess":
         """This access, if its role is at least `role`; 403 otherwise (a member may know it exists)."""
@@ -257,20 +258,22 @@ async def get_path_ledger_access(session: SessionDep, token: Token, ledger_id: i
 
 
 def _resolve(session: Session, claims: TokenClaims, ledger: int | None) -> LedgerAccess:
-    personal = select(Ledger.id).where(Ledger.personal_of == User.id).scalar_subquery()
+    personal = select(Ledger.id).where(Ledger.personal_of == User.id).correlate(User).scalar_subquery()
     membership = and_(
         LedgerMember.user_id == User.id, LedgerMember.ledger_id == (personal if ledger is None else ledger)
     )
     row = session.execute(
-        select(User, LedgerMember.ledger_id, LedgerMember.role)
+        select(User, LedgerMember.ledger_id, LedgerMember.role, Ledger.currency)
+        .select_from(User)
         .outerjoin(LedgerMember, membership)
+        .outerjoin(Ledger, Ledger.id == LedgerMember.ledger_id)
         .where(_live_user(claims))
     ).first()
     user = _check_user(row[0] if row else None, claims)
     assert row is not None  # _check_user refused a missing user
     if row.ledger_id is None:
         raise NotFound("Ledger not found")
-    return LedgerAccess(user=user, ledger_id=row.ledger_id, role=row.role)
+    return LedgerAccess(user=user, ledger_id=row.ledger_id, role=row.role, currency=row.currency)
 
 
 Reader = Annotated[LedgerAccess, Depends(get_ledger_access)]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.auth import LedgerAccess
 from app.database import UNICODE_LOWER
 from app.models import Expense, ExpenseSplit
-from app.money import stored_to_number
+from app.money import to_number
 from app.services import owned_expenses, totals
 from app.types import category_key
 
@@ -76,17 +76,21 @@ def list_expenses(
         page = page.where(tuple_(Expense.date, Expense.id) < cursor)
     page = page.order_by(Expense.date.desc(), Expense.id.desc()).limit(limit).offset(offset)
     # Rows, not ORM objects, shaped here as ExpenseOut reads them: on a page of 50 the objects and a
-    # validator per row cost more than the SQL. Amounts in each currency's units (app.money).
+    # validator per row cost more than the SQL. Amounts in units of their currency (app.money): an
+    # expense's own in its currency, base amounts in the ledger's.
+    ledger = access.currency
     items = [row._asdict() for row in session.execute(page)]
     by_id = {item["id"]: item for item in items}
     for item in items:
-        item["amount"] = stored_to_number(item["amount"], item["currency"])
+        item["amount"] = to_number(item["amount"], item["currency"])
+        item["base_amount"] = to_number(item["base_amount"], ledger)
         item["split"] = []
     if items:
         for part in session.execute(_PARTS.where(ExpenseSplit.expense_id.in_(by_id))):
             item = by_id[part.expense_id]
             shown = part._asdict()
-            shown["amount"] = stored_to_number(shown["amount"], item["currency"])
+            shown["amount"] = to_number(shown["amount"], item["currency"])
+            shown["base_amount"] = to_number(shown["base_amount"], ledger)
             item["split"].append(shown)
     return items, total, int(total_cents)
 
