@@ -31,8 +31,13 @@ class ExpenseFilter:
     q: str | None = None
 
 
-def filtered(access: LedgerAccess, f: ExpenseFilter, *columns: Any, dialect: str) -> Select[Any]:
-    """The ledger's expenses that match the filter (the list, its totals and the CSV export)."""
+def filtered(
+    access: LedgerAccess, f: ExpenseFilter, *columns: Any, dialect: str, text_index: bool = True
+) -> Select[Any]:
+    """The ledger's expenses that match the filter (the list, its totals and the CSV export).
+
+    text_index=False tests q on each row the query reads rather than asking the text index first.
+    """
     stmt = owned_expenses(access, *columns)
     if f.start is not None:
         stmt = stmt.where(Expense.date >= f.start)
@@ -41,7 +46,7 @@ def filtered(access: LedgerAccess, f: ExpenseFilter, *columns: Any, dialect: str
     if f.category:
         stmt = stmt.where(Expense.category_key == category_key(f.category))
     if f.q:
-        stmt = stmt.where(_matches(f.q, dialect))
+        stmt = stmt.where(_matches(f.q, dialect) if text_index else _contains(f.q, dialect))
     return stmt
 
 
@@ -56,6 +61,7 @@ def list_expenses(
 ) -> tuple[list[dict[str, Any]], int, int]:
     """One page, newest first, as ExpenseOut's fields, plus the count and sum of every match."""
     dialect = session.get_bind().dialect.name
+    text_index = True
     if filters.q:  # text matches cannot be pre-summed
         total, total_cents = session.execute(
             filtered(
@@ -66,12 +72,21 @@ def list_expenses(
                 dialect=dialect,
             )
         ).one()
+        # SQLite: a common q's page is found fastest by walking the ledger newest first (the date
+        # index) and testing each row, a few rows per match; the text index would hand over every
+        # match to be sorted (20,000 of 100,000 rows: 25 ms against 0.1). A rare q would walk far.
+        if dialect == "sqlite":
+            key = category_key(filters.category) if filters.category else None
+            in_range, _ = totals.range_total(
+                session, access=access, start=filters.start, end=filters.end, category_key=key
+            )
+            text_index = (offset + limit) * in_range > total * total  # rows walked > matches sorted
     else:
         key = category_key(filters.category) if filters.category else None
         total, total_cents = totals.range_total(
             session, access=access, start=filters.start, end=filters.end, category_key=key
         )
-    page = filtered(access, filters, *_SHOWN, dialect=dialect)
+    page = filtered(access, filters, *_SHOWN, dialect=dialect, text_index=text_index)
     if cursor is not None:
         page = page.where(tuple_(Expense.date, Expense.id) < cursor)
     page = page.order_by(Expense.date.desc(), Expense.id.desc()).limit(limit).offset(offset)
