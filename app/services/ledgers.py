@@ -278,8 +278,16 @@ def balances(session: Session, *, access: LedgerAccess) -> BalancesOut:
 def create_settlement(session: Session, *, access: LedgerAccess, data: SettlementIn) -> Settlement:
     if data.from_user_id == data.to_user_id:
         raise Invalid(("body", "to_user_id"), "A settlement is between two different members")
-    for field, user_id in (("from_user_id", data.from_user_id), ("to_user_id", data.to_user_id)):
-        if _role_of(session, access.ledger_id, user_id) is None:
+    parties = (data.from_user_id, data.to_user_id)
+    members = set(
+        session.scalars(
+            select(LedgerMember.user_id).where(
+                LedgerMember.ledger_id == access.ledger_id, LedgerMember.user_id.in_(parties)
+            )
+        )
+    )
+    for field, user_id in zip(("from_user_id", "to_user_id"), parties, strict=True):
+        if user_id not in members:
             raise Invalid(("body", field), f"User {user_id} is not a member of this ledger")
     settlement = Settlement(
         ledger_id=access.ledger_id,
