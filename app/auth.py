@@ -229,11 +229,12 @@ LedgerParam = Annotated[
 
 @dataclass(frozen=True)
 class LedgerAccess:
-    """Who is asking, in which ledger, with which role."""
+    """Who is asking, in which ledger, with which role; the ledger's currency, in which its money is."""
 
     user: User
     ledger_id: int
     role: str
+    currency: str
 
     def require(self, role: str) -> "LedgerAccess":
         """This access, if its role is at least `role`; 403 otherwise (a member may know it exists)."""
@@ -264,17 +265,21 @@ async def get_path_ledger_access(session: SessionDep, token: Token, ledger_id: i
     return Deferred(session, lambda db: _resolve(db, claims, ledger))
 
 
-def _access_statement(ledger: Any) -> Select[User, int, str]:
+def _access_statement(ledger: Any) -> Select[User, int, str, str]:
     membership = and_(LedgerMember.user_id == User.id, LedgerMember.ledger_id == ledger)
     return (
-        select(User, LedgerMember.ledger_id, LedgerMember.role)
+        select(User, LedgerMember.ledger_id, LedgerMember.role, Ledger.currency)
+        .select_from(User)
         .outerjoin(LedgerMember, membership)
+        .outerjoin(Ledger, Ledger.id == LedgerMember.ledger_id)
         .where(_LIVE_USER)
     )
 
 
 # Without a `ledger` parameter, the caller's personal ledger.
-_PERSONAL_ACCESS = _access_statement(select(Ledger.id).where(Ledger.personal_of == User.id).scalar_subquery())
+_PERSONAL_ACCESS = _access_statement(
+    select(Ledger.id).where(Ledger.personal_of == User.id).correlate(User).scalar_subquery()
+)
 _LEDGER_ACCESS = _access_statement(bindparam("ledger"))
 
 
@@ -287,7 +292,7 @@ def _resolve(session: Session, claims: TokenClaims, ledger: int | None) -> Ledge
     assert row is not None  # _check_user refused a missing user
     if row.ledger_id is None:
         raise NotFound("Ledger not found")
-    return LedgerAccess(user=user, ledger_id=row.ledger_id, role=row.role)
+    return LedgerAccess(user=user, ledger_id=row.ledger_id, role=row.role, currency=row.currency)
 
 
 Reader = Annotated[LedgerAccess, Depends(get_ledger_access)]

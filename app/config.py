@@ -69,8 +69,8 @@ class Settings(BaseSettings):
     limit_concurrency: int = Field(default=100, ge=1)
     # Threads that run the routes' database work at once. Few, because each holds the GIL while it
     # works: on 2 cores, 40 threads (the default) served a list page at 32 connections at about 60%
-    # of the rate 4 do, and 4 beat 8 (bench/RESULTS.md). Requests beyond it wait their turn, not a thread;
-    # a burst of log-ins waits on the one password hash at a time (app.auth) holding these threads.
+    # of the rate 4 do, and 4 beat 8 (bench/RESULTS.md). Requests beyond it wait their turn, not a thread.
+    # Routes that hash a password have threads of their own (app.routers.hashing_threads).
     threads: int = Field(default=4, ge=2, le=256)
     timeout_keep_alive: int = Field(default=5, ge=1, le=3600)
 

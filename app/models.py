@@ -102,14 +102,14 @@ class Expense(Base):
     # As the user first wrote it; category_key is its case- and space-folded form for matching.
     category: Mapped[str] = mapped_column(String(40))
     category_key: Mapped[str] = mapped_column(String(40))
-    # In the expense's currency: hundredths of its unit, or its minor unit where finer (app.types).
+    # `_cents` columns hold minor units (app.money): here of `currency` (JPY 1200 is 1200).
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     # Ledger-currency units per unit of `currency`, fixed when saved: a decimal string, never a float.
     rate: Mapped[str] = mapped_column(String(40))
     rate_source: Mapped[str] = mapped_column(String(6))  # same, ecb or manual
     rate_date: Mapped[OptionalDate] = mapped_column(Date)  # the ECB publication used
-    # amount x rate in hundredths of the ledger's currency: what every total sums.
+    # amount x rate in the ledger currency's minor units: what every total sums.
     base_amount_cents: Mapped[int] = mapped_column(BigInteger)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -259,7 +259,7 @@ class RecurringRule(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     category: Mapped[str] = mapped_column(String(40))
     category_key: Mapped[str] = mapped_column(String(40))
-    amount_cents: Mapped[int] = mapped_column(BigInteger)  # in `currency`, scaled as an expense's
+    amount_cents: Mapped[int] = mapped_column(BigInteger)  # minor units of `currency`
     # Each occurrence is priced at the rate of its own date.
     currency: Mapped[str] = mapped_column(String(3))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -291,7 +291,7 @@ class ExpenseSplit(Base):
     ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
     shares: Mapped[int | None] = mapped_column(Integer)  # null: an exact amount
     amount_cents: Mapped[int] = mapped_column(BigInteger)
-    # The part of the expense's base amount, in hundredths of the ledger's currency.
+    # The part of the expense's base amount, in the ledger currency's minor units.
     base_amount_cents: Mapped[int] = mapped_column(BigInteger)
 
 

@@ -1,8 +1,8 @@
 """Money in any currency: ISO 4217 minor units, amounts before their currency is known, rates.
 
-An expense's amount is stored in hundredths of its currency's unit, or in its minor unit where
-that is finer (thousandths: KWD): `currency_scale`. So every part-1 amount (hundredths) keeps its
-meaning; only the currency's decimals are checked on input.
+Every amount is stored as an integer count of its currency's minor unit: 1250 is USD 12.50, 1200
+is JPY 1200, 1234 is KWD 1.234. An expense's own amount is in its currency; everything on the
+ledger's side (base amounts, budgets, settlements, totals) in the ledger's. JSON shows units.
 """
 
 import math
@@ -16,7 +16,12 @@ from pydantic import BeforeValidator, WithJsonSchema
 
 # The amount rules as one pattern, for the schema: digits, at most two decimals, > 0 and <= 1,000,000,000.
 AMOUNT_SCHEMA_PATTERN = r"^0*([1-9][0-9]{0,8}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9])|1000000000(\.00?)?)$"
-MONEY_NUMBER_SCHEMA: dict[str, Any] = {"type": "number", "multipleOf": 0.01, "examples": [12.5]}
+MONEY_NUMBER_SCHEMA: dict[str, Any] = {
+    "type": "number",
+    "multipleOf": 0.001,
+    "description": "In its currency's units, with at most its decimals (USD two, JPY none, KWD three)",
+    "examples": [12.5],
+}
 # What an amount in a body may be, for the schema: a number or a string, > 0, two decimals.
 AMOUNT_IN_SCHEMA = WithJsonSchema(
     {
@@ -50,17 +55,6 @@ def minor_digits(code: str) -> int:
         return 2
 
 
-def currency_scale(code: str) -> int:
-    """Stored units per unit of the currency: 100, or 10**decimals where it has more (KWD 1000)."""
-    return int(10 ** max(2, minor_digits(code)))
-
-
-def currency_unit(code: str) -> int:
-    """Stored units in one minor unit: 100 for JPY (stored in hundredths of a yen), else 1. Money
-    is divided in minor units, so no part of a yen amount has a fraction of a yen."""
-    return currency_scale(code) // int(10 ** minor_digits(code))
-
-
 def json_decimal(value: Any, pattern: re.Pattern[str], example: str) -> Decimal:
     """A JSON number, or a string matching `pattern`, as the exact Decimal it writes; ValueError
     otherwise. A float becomes the shortest decimal that round-trips (0.1 is Decimal("0.1"))."""
@@ -90,34 +84,47 @@ def parse_decimal_amount(value: Any) -> Decimal:
     return amount
 
 
-def to_stored(amount: Decimal, currency: str) -> int:
-    """An amount in `currency` as stored (see currency_scale); ValueError naming the currency's
-    decimals when it has more."""
+def to_minor(amount: Decimal, currency: str) -> int:
+    """An amount in `currency` in its minor units; ValueError naming the currency's decimals when
+    it has more."""
     exponent = minor_digits(currency)
     minor = amount.scaleb(exponent)
     if minor != minor.to_integral_value():
         words = ("no decimals", "one decimal place", "two decimal places", "three decimal places")
         raise ValueError(f"{currency} has {words[exponent] if exponent < len(words) else exponent}")
-    return int(amount * currency_scale(currency))
+    return int(minor)
 
 
-def amount_text(stored: int, currency: str) -> str:
-    """A stored amount as the currency writes it, exactly: "12.50", "1200" (JPY), "1.234" (KWD)."""
-    quantum = Decimal(1).scaleb(-minor_digits(currency))
-    return str((Decimal(stored) / currency_scale(currency)).quantize(quantum))
+def to_decimal(minor: int, currency: str) -> Decimal:
+    """Minor units as the exact amount: 1234 KWD -> Decimal("1.234")."""
+    return Decimal(minor).scaleb(-minor_digits(currency))
 
 
-def stored_to_number(stored: int, currency: str) -> int | float:
-    """1200 yen stored as 120000 -> 1200; KWD 1234 -> 1.234: the JSON number of an amount."""
-    whole, rest = divmod(stored, currency_scale(currency))
-    return whole if rest == 0 else float(Decimal(stored) / currency_scale(currency))
+def max_minor(currency: str) -> int:
+    """The largest amount, 1,000,000,000 of the currency, in its minor units."""
+    return int(1_000_000_000 * 10 ** minor_digits(currency))
+
+
+def amount_text(minor: int, currency: str) -> str:
+    """An amount as the currency writes it, exactly: "12.50", "1200" (JPY), "1.234" (KWD)."""
+    exponent = minor_digits(currency)
+    if exponent == 0:
+        return str(minor)
+    whole, rest = divmod(minor, 10**exponent)
+    return f"{whole}.{rest:0{exponent}d}"
+
+
+def to_number(minor: int, currency: str) -> int | float:
+    """The JSON number of an amount: USD 1250 -> 12.5, JPY 1200 -> 1200, KWD 1234 -> 1.234."""
+    whole, rest = divmod(minor, 10 ** minor_digits(currency))
+    return whole if rest == 0 else float(to_decimal(minor, currency))
 
 
 # An expense's amount before its currency is known: the schema states the default currency's rules
-# (two decimals); JPY takes fewer and KWD three, checked against the currency (to_stored).
+# (two decimals); JPY takes fewer and KWD three, checked against the currency (to_minor).
 AnyCurrencyAmountIn = Annotated[Decimal, BeforeValidator(parse_decimal_amount), AMOUNT_IN_SCHEMA]
-# An amount in its own currency's units, computed by the response model from the stored value.
-CurrencyAmountOut = Annotated[int | float, WithJsonSchema(MONEY_NUMBER_SCHEMA)]
+# An amount in its currency's units (to_number): only the code that knows the currency makes one.
+MoneyOut = Annotated[int | float, WithJsonSchema(MONEY_NUMBER_SCHEMA)]
 
 
 # A rate given by hand: ledger-currency units per unit of the expense's currency.

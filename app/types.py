@@ -1,13 +1,12 @@
-"""The constrained types every layer shares: money, text, dates, cursors, e-mail, Strict/Patch models.
+"""The constrained types every layer shares: text, dates, cursors, e-mail, Strict/Patch models.
 
 Request and response models live in the app.schemas modules; services and auth import their types from here.
-Money in other currencies (minor units per currency, rates) is in app.money.
+Money (minor units per currency, amounts in and out, rates) is in app.money.
 """
 
 import re
 import unicodedata
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -17,7 +16,6 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
-    PlainSerializer,
     PlainValidator,
     StringConstraints,
     ValidationInfo,
@@ -25,42 +23,14 @@ from pydantic import (
     field_validator,
 )
 
-from app.money import AMOUNT_IN_SCHEMA, MONEY_NUMBER_SCHEMA, currency_exponent, json_decimal
+from app.money import currency_exponent
 
-MAX_AMOUNT_CENTS = 1_000_000_000 * 100
 MAX_DB_ID = 2**63 - 1
 MAX_PASSWORD_LENGTH = 128
-# Used with fullmatch: `$` would also match before a final newline ("12.50\n").
-_AMOUNT_STRING = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
+# Used with fullmatch: `$` would also match before a final newline ("2026-03-02\n").
 _DATE_STRING = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-# Money: integer cents inside, a JSON number with at most two decimals outside.
-def parse_amount(value: Any) -> int:
-    """Turn a JSON number or numeric string into cents, exactly, or raise ValueError."""
-    amount = json_decimal(value, _AMOUNT_STRING, "12.50")
-    try:
-        cents = amount * 100
-        if cents != cents.to_integral_value():
-            raise ValueError("must have at most two decimal places")
-    except InvalidOperation:
-        raise ValueError("must be a number such as 12.50") from None
-    if cents <= 0:
-        raise ValueError("must be greater than 0")
-    if cents > MAX_AMOUNT_CENTS:
-        raise ValueError("must be at most 1,000,000,000")
-    return int(cents)
-
-
-def cents_to_number(cents: int) -> int | float:
-    """1250 -> 12.5, 1200 -> 12; exact for any total below 2**53 cents."""
-    whole, rest = divmod(cents, 100)
-    return whole if rest == 0 else float(Decimal(cents) / 100)
-
-
-_MONEY_SCHEMA = WithJsonSchema(MONEY_NUMBER_SCHEMA)
-AmountIn = Annotated[int, BeforeValidator(parse_amount), AMOUNT_IN_SCHEMA]
-MoneyOut = Annotated[int, PlainSerializer(cents_to_number, return_type=Any), _MONEY_SCHEMA]
 # Text: reject what breaks storage (lone surrogates) or display (control characters).
 # The OpenAPI schema states the same rules as patterns (ECMA regex), so clients and fuzzers see them.
 _NO_CONTROL = r"^[^\u0000-\u001f\u007f-\u009f]*$"

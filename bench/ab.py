@@ -9,6 +9,10 @@ serves it as long as it needs no newer column), then for each round serves each 
 (`--path name=/api/...` adds a GET of your own, e.g. a route that exists in one checkout only).
 Prints each figure as a share of the no-op in the same run: absolute times move on a shared
 machine, the shares much less. Not a test; every run is bounded in time.
+
+    python bench/ab.py before=/tmp/before after=. --search-export
+
+loads text searches at 1 connection instead, and times the CSV export against the sqlite3 tool.
 """
 
 import argparse
@@ -21,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import HEAVY_EMAIL, PASSWORD, TODAY, WORK, call, load, seed, serve
+from run import HEAVY_EMAIL, PASSWORD, TODAY, WORK, call, export_floor, load, seed, serve, timed_export
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,13 @@ FIGURES = {
         "POST",
         json.dumps({"date": f"{TODAY}", "category": "Coffee", "amount": "3.40", "description": "flat"}),
     ),
+}
+SEARCHES = {  # q=coffee matches 20% of the heavy ledger's rows, Sam 14%, dentist none
+    "no-op": "/api/health",
+    "list, first page": "/api/expenses",
+    "q=coffee": "/api/expenses?q=coffee",
+    "q=Sam": "/api/expenses?q=Sam",
+    "q=dentist": "/api/expenses?q=dentist",
 }
 
 
@@ -87,6 +98,30 @@ def measure(
     return out
 
 
+def measure_search_export(root: Path, url: str, seconds: float, ledger: int) -> str:
+    """p50 at 1 connection (x no-op) and server CPU ms per request for each search; the export."""
+    cells = []
+    with serve(url, root=root, migrate=False) as server:
+        login = {"email": HEAVY_EMAIL, "password": PASSWORD}
+        token = call(server.base, "/api/auth/login", login)["access_token"]
+        noop = 0.0
+        for path in SEARCHES.values():
+            for _ in range(5):
+                call(server.base, path, token=token)
+            cpu = cpu_seconds(server.pid)
+            r = load(server.base, path, connections=1, seconds=seconds, token=token)
+            cpu_ms = (cpu_seconds(server.pid) - cpu) * 1e3 / (r.rps * seconds)
+            noop = noop or r.p50
+            cells.append(f"{r.p50:.2f} ms = {r.p50 / noop:.1f}x, CPU {cpu_ms:.2f} ms")
+        floor = export_floor(url, ledger)
+        cpu = cpu_seconds(server.pid)
+        export_s = sorted(timed_export(server, token)[0] for _ in range(3))[1]
+        cpu_ms = (cpu_seconds(server.pid) - cpu) * 1e3 / 3
+        ratio = export_s / floor
+        cells.append(f"{export_s:.3f} s = {ratio:.2f}x sqlite3 ({floor:.3f} s), CPU {cpu_ms:.0f} ms")
+    return " | ".join(cells)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("trees", nargs="+", help="name=path of a checkout, e.g. before=/tmp/before")
@@ -94,6 +129,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--figures", default="list,summary", help=f"comma-separated, of {','.join(FIGURES)}")
     parser.add_argument("--path", action="append", default=[], help="name=/api/... : one more GET figure")
+    parser.add_argument("--search-export", action="store_true", help="text search and CSV export instead")
     args = parser.parse_args()
     trees = [(name, Path(path).resolve()) for name, path in (t.split("=", 1) for t in args.trees)]
     figures = {name: FIGURES[name] for name in args.figures.split(",") if name}
@@ -101,7 +137,15 @@ def main() -> None:
     figures = {**extra, **figures}  # extra GETs before a POST adds rows
     try:
         url = f"sqlite:///{WORK / 'bench.db'}"
-        seed(url)
+        ledger = seed(url)
+        if args.search_export:
+            print("| round | checkout | " + " | ".join(SEARCHES) + " | CSV export, median of 3 |")
+            print("|---" * (len(SEARCHES) + 3) + "|")
+            for round_ in range(1, args.rounds + 1):
+                for name, root in trees:
+                    cells = measure_search_export(root, url, args.seconds, ledger)
+                    print(f"| {round_} | {name} | {cells} |", flush=True)
+            return
         print(
             "Each cell: p50 at 1 connection as a multiple of the no-op's; req/s at 32 connections "
             "as a share of the no-op's; server CPU ms per request at 1 connection.\n"

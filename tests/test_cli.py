@@ -1,5 +1,6 @@
 """`python -m app` sub-commands, run as a person would: a separate process over a real database."""
 
+import ctypes
 import os
 import secrets
 import sqlite3
@@ -9,12 +10,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from app import cli
 from app.config import PROJECT_ROOT
 from app.database import make_engine
 from app.main import app
@@ -241,3 +244,15 @@ def test_rates_update_installs_a_history_and_refuses_a_broken_one(
     assert installed.read_bytes() == good.read_bytes()
     missing = run(cli_env, "rates", "update", str(tmp_path / "nothing.zip"))
     assert (missing.returncode, "cannot read" in missing.stderr) == (1, True)
+
+
+def test_the_server_caps_malloc_arenas_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[int, int]] = []
+    monkeypatch.setattr(ctypes, "CDLL", lambda _name: SimpleNamespace(mallopt=lambda *a: calls.append(a)))
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    cli.fewer_malloc_arenas()
+    assert (os.environ["MALLOC_ARENA_MAX"], calls) == ("2", [(cli.M_ARENA_MAX, 2)])
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "8")
+    calls.clear()
+    cli.fewer_malloc_arenas()
+    assert (os.environ["MALLOC_ARENA_MAX"], calls) == ("8", [])

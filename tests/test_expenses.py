@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Result, func, select
 from sqlalchemy.orm import Session
 
 from app import models
@@ -446,6 +446,37 @@ def test_csv_export_streams_in_batches(client: TestClient, monkeypatch: pytest.M
         chunks = [chunk for chunk in response.iter_text() if chunk]
     assert len(chunks) >= 2
     assert "".join(chunks).count("\r\n") == 4
+
+
+def test_csv_export_streams_the_drivers_own_rows_on_sqlite(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's rows come straight from its cursor (no SQLAlchemy Row each), PostgreSQL's from a
+    server-side cursor: the same bytes, batch after batch."""
+    headers = register(client)
+    add_expense(client, headers, date="2026-11-01", category="Travel", amount=7, description="Tea")
+    add_expense(client, headers, date="2026-11-02", category="=cmd", amount=1, description="-minus")
+    add_expense(client, headers, date="2026-11-03", amount=12.5, description='Lunch, with "Sam"')
+    add_expense(client, headers, date="2026-11-03", amount=0.1, description="line\nbreak")
+    monkeypatch.setattr(csv_export, "BATCH", 3)
+    partitions = Result.partitions
+    calls: list[object] = []
+
+    def counted(self: Result[Any], size: int | None = None) -> Iterator[Any]:
+        calls.append(self)
+        return partitions(self, size)
+
+    monkeypatch.setattr(Result, "partitions", counted)
+    response = client.get("/api/expenses/export.csv", headers=headers)
+    assert response.status_code == 200
+    assert response.content.decode() == (
+        "date,category,amount,description,currency,base_amount\r\n"
+        '2026-11-03,Food,0.10,"line\nbreak",USD,0.10\r\n'
+        '2026-11-03,Food,12.50,"Lunch, with ""Sam""",USD,12.50\r\n'
+        "2026-11-02,'=cmd,1.00,'-minus,USD,1.00\r\n"
+        "2026-11-01,Travel,7.00,Tea,USD,7.00\r\n"
+    )
+    assert len(calls) == (0 if engine.dialect.name == "sqlite" else 1)
 
 
 def test_add_expenses_counts_what_it_inserts_and_skips_an_occurrence_already_there(engine: Engine) -> None:

@@ -328,7 +328,7 @@ def test_0008_gives_every_expense_its_ledgers_currency_and_keeps_the_links(empty
                     amount_cents=cents, base_amount_cents=cents,
                 )
             )  # fmt: skip
-    upgrade_to_head(empty_database_url)
+    command.upgrade(config, "0008")
     columns = (Expense.id, Expense.amount_cents, Expense.currency, Expense.rate, Expense.rate_source)
     with engine.connect() as conn:
         rows = conn.execute(
@@ -358,3 +358,139 @@ def test_0008_gives_every_expense_its_ledgers_currency_and_keeps_the_links(empty
     assert [tuple(row) for row in back] == [(11, 1250, None), (12, 1234, 5)]
     assert rule_back == 900
     assert [row[0] for row in split_back] == [1250, 1234]
+
+
+def test_0011_counts_every_amount_in_its_currencys_minor_unit_and_unwinds(empty_database_url: str) -> None:
+    """0011 on a populated 0010 database: yen amounts and a yen ledger's money / 100 (typed ones
+    rounded half up, at least 1 yen); a dinar ledger's money x 10; euro money as it was."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0010")
+    engine = make_engine(empty_database_url)
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    meta = MetaData()
+    names = ("users", "ledgers", "ledger_members", "recurring_rules", "expenses", "expense_splits")
+    tables = {
+        name: Table(name, meta, autoload_with=engine)
+        for name in (*names, "budgets", "settlements", "monthly_totals")
+    }
+    food = {"category": "Food", "category_key": "food"}
+    with engine.begin() as conn:
+        conn.execute(
+            insert(tables["users"]).values(
+                id=3, email="a@example.com", password_hash="x", display_name="", currency="EUR",
+                created_at=when, token_version=0, is_admin=False, disabled=False,
+            )
+        )  # fmt: skip
+        conn.execute(
+            insert(tables["ledgers"]),
+            [
+                {"id": 1, "name": "Personal", "currency": "EUR", "personal_of": 3, "created_at": when},
+                {"id": 2, "name": "Tokyo", "currency": "JPY", "personal_of": None, "created_at": when},
+                {"id": 4, "name": "Kuwait", "currency": "KWD", "personal_of": None, "created_at": when},
+            ],
+        )
+        conn.execute(
+            insert(tables["ledger_members"]),
+            [{"ledger_id": n, "user_id": 3, "role": "owner", "joined_at": when} for n in (1, 2, 4)],
+        )
+        conn.execute(
+            insert(tables["recurring_rules"]).values(
+                id=5, ledger_id=1, user_id=3, amount_cents=90000, currency="JPY", interval=1,
+                start_date=date(2026, 1, 1), paused=False, next_date=date(2026, 2, 1), created_at=when,
+                updated_at=when, description="", frequency="monthly", **food,
+            )
+        )  # fmt: skip
+        # (id, ledger, amount as 0010 kept it, currency, base as 0010 kept it): 1200 yen in euros,
+        # 10 euros in a yen ledger, 10 dollars in a dinar ledger (1.23 dinars, in hundredths).
+        spent = ((11, 1, 120000, "JPY", 732), (12, 2, 1000, "EUR", 161000), (13, 4, 1000, "USD", 123))
+        for expense_id, ledger_id, amount, currency, base in spent:
+            conn.execute(
+                insert(tables["expenses"]).values(
+                    id=expense_id, ledger_id=ledger_id, user_id=3, paid_by=3, date=date(2026, 1, 2),
+                    amount_cents=amount, currency=currency, rate="1", rate_source="manual",
+                    base_amount_cents=base, description="", created_at=when, updated_at=when, **food,
+                )
+            )  # fmt: skip
+            conn.execute(
+                insert(tables["expense_splits"]).values(
+                    expense_id=expense_id, user_id=3, ledger_id=ledger_id, shares=1,
+                    amount_cents=amount, base_amount_cents=base,
+                )
+            )  # fmt: skip
+            conn.execute(
+                insert(tables["monthly_totals"]).values(
+                    ledger_id=ledger_id, month=date(2026, 1, 1), count=1, amount_cents=base, **food
+                )
+            )
+        budgets = ((21, 1, 5000), (22, 2, 1250), (23, 2, 40), (24, 4, 500))
+        conn.execute(
+            insert(tables["budgets"]),
+            [
+                {"id": n, "ledger_id": ledger, "user_id": 3, "amount_cents": cents, "created_at": when,
+                 "updated_at": when, "category": f"C{n}", "category_key": f"c{n}"}
+                for n, ledger, cents in budgets
+            ],
+        )  # fmt: skip
+        conn.execute(
+            insert(tables["settlements"]),
+            [
+                {"id": n, "ledger_id": ledger, "from_user_id": 3, "to_user_id": 3, "amount_cents": cents,
+                 "date": date(2026, 1, 3), "note": "", "created_at": when}
+                for n, ledger, cents in ((31, 2, 4), (32, 2, 15050), (33, 4, 250))
+            ],
+        )  # fmt: skip
+
+    def read() -> dict[str, list[tuple[int, ...]]]:
+        with engine.connect() as conn:
+            return {
+                "expenses": [
+                    tuple(row)
+                    for row in conn.execute(
+                        text("SELECT id, amount_cents, base_amount_cents FROM expenses ORDER BY id")
+                    )
+                ],
+                "splits": [
+                    tuple(row)
+                    for row in conn.execute(
+                        text(
+                            "SELECT expense_id, amount_cents, base_amount_cents FROM expense_splits "
+                            "ORDER BY expense_id"
+                        )
+                    )
+                ],
+                "totals": [
+                    tuple(row)
+                    for row in conn.execute(
+                        text("SELECT ledger_id, amount_cents FROM monthly_totals ORDER BY ledger_id")
+                    )
+                ],
+                "budgets": [
+                    tuple(row)
+                    for row in conn.execute(text("SELECT id, amount_cents FROM budgets ORDER BY id"))
+                ],
+                "settlements": [
+                    tuple(row)
+                    for row in conn.execute(text("SELECT id, amount_cents FROM settlements ORDER BY id"))
+                ],
+                "rules": [
+                    tuple(row) for row in conn.execute(text("SELECT id, amount_cents FROM recurring_rules"))
+                ],
+            }
+
+    before = read()
+    command.upgrade(config, "0011")
+    assert read() == {
+        "expenses": [(11, 1200, 732), (12, 1000, 1610), (13, 1000, 1230)],
+        "splits": [(11, 1200, 732), (12, 1000, 1610), (13, 1000, 1230)],
+        "totals": [(1, 732), (2, 1610), (4, 1230)],
+        "budgets": [(21, 5000), (22, 13), (23, 1), (24, 5000)],
+        "settlements": [(31, 1), (32, 151), (33, 2500)],
+        "rules": [(5, 900)],
+    }
+    command.downgrade(config, "0010")
+    after = read()
+    engine.dispose()
+    # Back in hundredths; only what 0011 rounded stays rounded.
+    assert after == before | {"budgets": [(21, 5000), (22, 1300), (23, 100), (24, 500)]} | {
+        "settlements": [(31, 100), (32, 15100), (33, 250)]
+    }

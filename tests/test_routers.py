@@ -1,6 +1,9 @@
 """A request costs one trip to the threadpool (app.routers.OneTripRoute), whatever it depends on."""
 
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio.to_thread
@@ -9,9 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from app import database
+from app import auth, database, main
+from app.config import settings
 from app.database import get_session
 from app.main import app
+from app.routers import HASHING_THREADS, hashing_threads
 from tests.factories import register
 
 
@@ -85,3 +90,37 @@ def test_a_streamed_export_reads_after_the_route_and_then_releases_its_connectio
     assert trips[0] == "_run"
     assert trips[-1] == "close"
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_log_ins_waiting_for_the_hash_hold_no_route_thread(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Routes that hash run on threads of their own (app.routers.hashing_threads): three log-ins
+    stuck in the hash leave every thread the other routes run on free, and a read still answers."""
+    headers = register(client, email="sam@example.com")
+    release = threading.Event()
+    real_verify = auth.pwd_context.verify
+
+    def slow_verify(*args: Any) -> bool:
+        release.wait(timeout=30)
+        return bool(real_verify(*args))
+
+    monkeypatch.setattr(auth.pwd_context, "verify", slow_verify)
+    monkeypatch.setattr(settings, "auto_migrate", False)
+    monkeypatch.setattr(main, "_materialise_today", lambda: None)  # the start-up's database work
+    body = {"email": "sam@example.com", "password": "wrong password"}
+    # One event loop for every request (the started client's), as in a served app.
+    with TestClient(app) as served, ThreadPoolExecutor(3) as pool:
+        assert served.portal is not None
+        route_threads = anyio.to_thread.current_default_thread_limiter
+        log_ins = [pool.submit(served.post, "/api/auth/login", json=body) for _ in range(3)]
+        try:
+            deadline = time.monotonic() + 10
+            while served.portal.call(lambda: hashing_threads().borrowed_tokens) < HASHING_THREADS:
+                assert time.monotonic() < deadline, "the log-ins never reached the hash"
+                time.sleep(0.01)
+            assert served.portal.call(lambda: route_threads().borrowed_tokens) == 0
+            assert served.get("/api/expenses", headers=headers).status_code == 200
+        finally:
+            release.set()
+        assert [f.result().status_code for f in log_ins] == [401, 401, 401]

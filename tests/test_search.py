@@ -7,7 +7,7 @@ from alembic import command
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, MetaData, Table, insert, select, text
+from sqlalchemy import Engine, MetaData, Table, event, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.database import make_engine
@@ -263,3 +263,42 @@ def test_the_index_never_changes_what_a_search_finds(engine: Engine, texts: list
         by_scan = set(session.scalars(select(Expense.id).where(listing._contains(q, "sqlite"))))
         session.rollback()  # the next example starts from an empty table
     assert by_index == by_scan
+
+
+def test_a_common_q_pages_by_date_and_a_rare_one_by_the_index(client: TestClient, engine: Engine) -> None:
+    """SQLite walks the date index for a q that many rows match, asks FTS5 for a rare one: same rows."""
+    headers = register(client)
+    for day in range(1, 9):
+        add_expense(client, headers, date=f"2026-03-{day:02d}", amount=day, description=f"Coffee {day}")
+    for day in range(1, 5):
+        add_expense(client, headers, date=f"2026-03-{day:02d}", amount=100, description="Bread")
+    add_expense(client, headers, date="2026-02-01", amount=7, description="Rare tea")
+    pages: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def keep_page(_c: object, _cur: object, statement: str, *_args: object) -> None:
+        if "LIMIT" in statement:
+            pages.append(statement)
+
+    def page(q: str, **params: int) -> tuple[list[str], bool]:
+        pages.clear()
+        response = client.get("/api/expenses", params={"q": q, **params}, headers=headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["total"] == {"coffee": 8, "rare": 1}[q]  # every match, whatever the path
+        assert body["total_amount"] == {"coffee": 36, "rare": 7}[q]
+        (statement,) = pages
+        return [e["description"] for e in body["items"]], "expenses_fts" in statement
+
+    try:
+        # 13 rows: 3 of them cost about 13 x 3 / 8 rows walked, under the 8 matches to sort.
+        by_date = page("coffee", limit=3)
+        # Rows up to 5 deep, 13 x 5 / 8, are more than the matches: sorted from the index.
+        deeper = page("coffee", limit=3, offset=2)
+        rare = page("rare", limit=3)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep_page)
+    sqlite = engine.dialect.name == "sqlite"
+    assert by_date == (["Coffee 8", "Coffee 7", "Coffee 6"], False)
+    assert deeper == (["Coffee 6", "Coffee 5", "Coffee 4"], sqlite)
+    assert rare == (["Rare tea"], sqlite)

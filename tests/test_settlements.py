@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 
 from app import ratelimit
 from app.models import ExpenseSplit
-from tests.factories import add_expense, expense_body, register
+from tests.factories import add_expense, expense_body, refused, register
 from tests.test_ledgers import Headers, me, shared
 
 
@@ -152,7 +152,12 @@ def test_settlements_and_balances(client: TestClient) -> None:
     assert client.post(url, json=body, headers=viewer).status_code == 403
     assert client.post(url, json={**body, "to_user_id": e}, headers=editor).status_code == 422
     assert client.post(url, json={**body, "amount": 0}, headers=editor).status_code == 422
-    assert client.post(url, json={**body, "to_user_id": 987654}, headers=editor).status_code == 422
+    assert refused(client.post(url, json={**body, "to_user_id": 987654}, headers=editor)) == [
+        "body.to_user_id"
+    ]
+    assert refused(client.post(url, json={**body, "from_user_id": 987654}, headers=editor)) == [
+        "body.from_user_id"
+    ]
     assert client.post(url, json=body).status_code == 401
     created = client.post(url, json=body, headers=editor)
     assert created.status_code == 201

@@ -2,12 +2,13 @@ from collections.abc import Callable
 from datetime import date
 from functools import wraps
 from inspect import iscoroutinefunction
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+from anyio import CapacityLimiter, to_thread
+from anyio.lowlevel import RunVar
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from app.auth import Deferred
@@ -62,6 +63,29 @@ async def current_date() -> date:
 Today = Annotated[date, Depends(current_date)]
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+HASHING_THREADS = 2
+_hashing_threads: RunVar[CapacityLimiter] = RunVar("hashing_threads")
+
+
+def hashes_password(endpoint: F) -> F:
+    """Mark a route that hashes a password (log-in, registration, a password change): it runs on
+    threads of its own (hashing_threads)."""
+    endpoint.hashes_password = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def hashing_threads() -> CapacityLimiter:
+    """The threads of the routes that hash, apart from the THREADS every other route runs on: a
+    burst of log-ins, each waiting its turn for the hash (app.auth), holds none of those."""
+    try:
+        return _hashing_threads.get()
+    except LookupError:
+        limiter = CapacityLimiter(HASHING_THREADS)
+        _hashing_threads.set(limiter)
+        return limiter
+
+
 class OneTripRoute(APIRoute):
     """A sync route whose request costs one trip to the threadpool, not one per step.
 
@@ -78,9 +102,12 @@ class OneTripRoute(APIRoute):
 
 
 def _in_one_trip(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    hashing = getattr(endpoint, "hashes_password", False)
+
     @wraps(endpoint)  # FastAPI reads the parameters, name and docstring through this
     async def route(**values: Any) -> Any:
-        return await run_in_threadpool(_run, endpoint, values)
+        limiter = hashing_threads() if hashing else None  # None: THREADS' (app.main)
+        return await to_thread.run_sync(_run, endpoint, values, limiter=limiter)
 
     return route
 

@@ -9,7 +9,7 @@ from app import ratelimit
 from app.auth import CurrentUser
 from app.database import SessionDep
 from app.models import utcnow
-from app.routers import THROTTLED, UNAUTHORIZED, ClientIP, OneTripRoute
+from app.routers import THROTTLED, UNAUTHORIZED, ClientIP, OneTripRoute, hashes_password
 from app.schemas.accounts import AccountDelete, PasswordChange, UserOut, UserUpdate
 from app.schemas.reports import AccountExport
 from app.services import export, users
@@ -60,6 +60,7 @@ def update_me(session: SessionDep, user: CurrentUser, data: Annotated[UserUpdate
 
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=WRONG_PASSWORD)
+@hashes_password
 def change_password(session: SessionDep, user: CurrentUser, ip: ClientIP, data: PasswordChange) -> Response:
     """Change your password. Every token issued before, this one included, stops working: log in again."""
     # A wrong current password is a failed log-in: a stolen token must not allow unlimited guesses.
@@ -71,6 +72,7 @@ def change_password(session: SessionDep, user: CurrentUser, ip: ClientIP, data: 
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=WRONG_PASSWORD)
+@hashes_password
 def delete_me(
     session: SessionDep, user: CurrentUser, ip: ClientIP, data: Annotated[AccountDelete, Body()]
 ) -> Response:

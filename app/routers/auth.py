@@ -8,7 +8,7 @@ from app.config import settings
 from app.database import SessionDep
 from app.errors import AppError
 from app.models import User
-from app.routers import THROTTLED, UNAUTHORIZED, ClientIP, OneTripRoute
+from app.routers import THROTTLED, UNAUTHORIZED, ClientIP, OneTripRoute, hashes_password
 from app.schemas.accounts import (
     AuthOptions,
     AuthOut,
@@ -41,6 +41,7 @@ def _auth_out(user: User) -> AuthOut:
         **THROTTLED,
     },
 )
+@hashes_password
 def register(session: SessionDep, ip: ClientIP, data: RegisterIn) -> AuthOut:
     """Create an account and return a token for it. The first account of an instance is its admin."""
     ratelimit.registration(client_ip=ip)
@@ -48,6 +49,7 @@ def register(session: SessionDep, ip: ClientIP, data: RegisterIn) -> AuthOut:
 
 
 @router.post("/auth/login", response_model=AuthOut, responses=BAD_LOGIN)
+@hashes_password
 def login(session: SessionDep, ip: ClientIP, data: LoginIn) -> AuthOut:
     """Exchange email and password for a token. Repeated failures for one email are throttled (429)."""
     with ratelimit.login_attempt(email=data.email, client_ip=ip):
@@ -56,6 +58,7 @@ def login(session: SessionDep, ip: ClientIP, data: LoginIn) -> AuthOut:
 
 
 @router.post("/auth/token", response_model=Token, responses=BAD_LOGIN)
+@hashes_password
 def login_for_token(session: SessionDep, ip: ClientIP, form: Annotated[TokenForm, Form()]) -> Token:
     """OAuth2 password flow (the docs' Authorize button); `username` is the email. Throttled like log-in."""
     with ratelimit.login_attempt(email=form.username, client_ip=ip):
@@ -82,6 +85,7 @@ def log_out_everywhere(session: SessionDep, user: CurrentUser) -> Response:
     status_code=status.HTTP_204_NO_CONTENT,
     responses={403: {"description": "The reset link is unknown, used or expired"}},
 )
+@hashes_password
 def reset_password(session: SessionDep, data: PasswordReset) -> Response:
     """Set a new password with a reset link's token; every token issued before stops working."""
     # No throttle needed: a token holds 256 random bits, and a wrong one costs no password hash.

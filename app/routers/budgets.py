@@ -14,7 +14,7 @@ NOT_FOUND = not_found("budget")
 @router.get("", response_model=list[BudgetOut], responses=IN_LEDGER)
 def list_budgets(session: SessionDep, access: Reader) -> list[BudgetOut]:
     """Your monthly budgets, by category."""
-    return [BudgetOut.model_validate(b) for b in budgets.list_budgets(session, access=access)]
+    return [BudgetOut.of(b, access.currency) for b in budgets.list_budgets(session, access=access)]
 
 
 @router.post(
@@ -28,7 +28,7 @@ def set_budget(session: SessionDep, access: Editor, data: BudgetIn, response: Re
     budget, created = budgets.set_budget(session, access=access, data=data)
     if not created:
         response.status_code = status.HTTP_200_OK
-    return BudgetOut.model_validate(budget)
+    return BudgetOut.of(budget, access.currency)
 
 
 @router.patch(
@@ -38,9 +38,8 @@ def set_budget(session: SessionDep, access: Editor, data: BudgetIn, response: Re
 )
 def update_budget(session: SessionDep, scope: Member, budget_id: int, data: BudgetUpdate) -> BudgetOut:
     """Rename a budget's category or change its amount."""
-    return BudgetOut.model_validate(
-        budgets.update_budget(session, scope=scope, budget_id=budget_id, data=data)
-    )
+    budget, access = budgets.update_budget(session, scope=scope, budget_id=budget_id, data=data)
+    return BudgetOut.of(budget, access.currency)
 
 
 @router.delete("/{budget_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)

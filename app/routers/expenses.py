@@ -8,7 +8,7 @@ from app.auth import Editor, Member, Reader
 from app.config import settings
 from app.database import SessionDep
 from app.errors import Invalid
-from app.money import stored_to_number
+from app.money import to_number
 from app.routers import IN_LEDGER, OneTripRoute, not_found
 from app.schemas.expenses import (
     ExpenseIn,
@@ -47,7 +47,7 @@ Filters = Annotated[ExpenseFilter, Depends(expense_filter)]
 @router.post("", response_model=ExpenseOut, status_code=status.HTTP_201_CREATED, responses=IN_LEDGER)
 def create_expense(session: SessionDep, access: Editor, data: ExpenseIn) -> ExpenseOut:
     """Record an expense."""
-    return ExpenseOut.model_validate(expenses.create_expense(session, access=access, data=data))
+    return ExpenseOut.of(expenses.create_expense(session, access=access, data=data), access.currency)
 
 
 @router.get("", response_model=ExpensePage, responses=IN_LEDGER)
@@ -73,7 +73,7 @@ def list_expenses(
         {
             "items": items,
             "total": total,
-            "total_amount": total_cents,
+            "total_amount": to_number(total_cents, access.currency),
             "limit": limit,
             "offset": offset,
             "next_cursor": f"{items[-1]['date'].isoformat()}:{items[-1]['id']}"
@@ -160,9 +160,9 @@ def import_expenses(
                 status=row.status,
                 date=row.day,
                 category=row.category,
-                amount=None if row.cents is None else stored_to_number(row.cents, row.currency or "USD"),
+                amount=None if row.cents is None else to_number(row.cents, row.currency or access.currency),
                 currency=row.currency,
-                base_amount=row.price[3] if row.price else None,
+                base_amount=to_number(row.price[3], access.currency) if row.price else None,
                 description=row.description,
                 message=row.message,
             )
@@ -181,15 +181,15 @@ def import_is_post_only() -> None:
 @router.get("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND)
 def read_expense(session: SessionDep, scope: Member, expense_id: int) -> ExpenseOut:
     """One expense."""
-    return ExpenseOut.model_validate(expenses.get_expense(session, scope=scope, expense_id=expense_id)[0])
+    expense, access = expenses.get_expense(session, scope=scope, expense_id=expense_id)
+    return ExpenseOut.of(expense, access.currency)
 
 
 @router.patch("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND)
 def update_expense(session: SessionDep, scope: Member, expense_id: int, data: ExpenseUpdate) -> ExpenseOut:
     """Change some fields of an expense."""
-    return ExpenseOut.model_validate(
-        expenses.update_expense(session, scope=scope, expense_id=expense_id, data=data)
-    )
+    expense, access = expenses.update_expense(session, scope=scope, expense_id=expense_id, data=data)
+    return ExpenseOut.of(expense, access.currency)
 
 
 @router.delete("/{expense_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)

@@ -115,13 +115,13 @@ def remove_member(session: SessionDep, access: PathReader, user_id: int) -> Resp
 )
 def create_settlement(session: SessionDep, access: PathEditor, data: SettlementIn) -> SettlementOut:
     """Record money one member gave another to even up (owner or editor)."""
-    return SettlementOut.model_validate(ledgers.create_settlement(session, access=access, data=data))
+    return SettlementOut.of(ledgers.create_settlement(session, access=access, data=data), access.currency)
 
 
 @router.get("/{ledger_id}/settlements", response_model=list[SettlementOut], responses=LEDGER)
 def list_settlements(session: SessionDep, access: PathReader) -> list[SettlementOut]:
     """The ledger's settlements, newest first."""
-    return [SettlementOut.model_validate(s) for s in ledgers.list_settlements(session, access=access)]
+    return [SettlementOut.of(s, access.currency) for s in ledgers.list_settlements(session, access=access)]
 
 
 @router.delete(

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query
 from app.auth import Reader
 from app.database import SessionDep
 from app.errors import Invalid
+from app.money import to_number
 from app.routers import IN_LEDGER, OneTripRoute, Today
 from app.schemas.reports import (
     CategoryAmount,
@@ -31,23 +32,24 @@ def read_summary(
     """Budget against spending, per category, for one month."""
     first = month or today.replace(day=1)
     summary = reports.monthly_summary(session, access=access, month=first)
+    currency = access.currency
     return SummaryOut(
         month=first.strftime("%Y-%m"),
         start=summary.start,
         end=summary.end,
-        total_budget=summary.total_budget,
-        total_spent=summary.total_spent,
-        total_remaining=summary.total_budget - summary.total_spent,
-        budgeted_spent=summary.budgeted_spent,
-        unbudgeted_spent=summary.total_spent - summary.budgeted_spent,
-        budget_remaining=summary.total_budget - summary.budgeted_spent,
+        total_budget=to_number(summary.total_budget, currency),
+        total_spent=to_number(summary.total_spent, currency),
+        total_remaining=to_number(summary.total_budget - summary.total_spent, currency),
+        budgeted_spent=to_number(summary.budgeted_spent, currency),
+        unbudgeted_spent=to_number(summary.total_spent - summary.budgeted_spent, currency),
+        budget_remaining=to_number(summary.total_budget - summary.budgeted_spent, currency),
         categories=[
             SummaryCategory(
                 category=line.category,
                 budget_id=line.budget_id,
-                budget=line.budget,
-                spent=line.spent,
-                remaining=line.remaining,
+                budget=None if line.budget is None else to_number(line.budget, currency),
+                spent=to_number(line.spent, currency),
+                remaining=None if line.remaining is None else to_number(line.remaining, currency),
                 percent=None if line.percent is None else float(line.percent),
                 status=line.status,
             )
@@ -68,14 +70,18 @@ def read_stats(
     if start > end:
         raise Invalid(("query", "start"), "start must be on or before end")
     stats = reports.spending_stats(session, access=access, start=start, end=end, granularity=granularity)
+    currency = access.currency
     return StatsOut(
         start=start,
         end=end,
         granularity=granularity,
-        total=stats.total,
+        total=to_number(stats.total, currency),
         count=stats.count,
-        by_category=[CategoryAmount(category=name, amount=cents) for name, cents in stats.by_category],
-        trend=[TrendPoint(period_start=day, amount=cents) for day, cents in stats.trend],
+        by_category=[
+            CategoryAmount(category=name, amount=to_number(minor, currency))
+            for name, minor in stats.by_category
+        ],
+        trend=[TrendPoint(period_start=day, amount=to_number(minor, currency)) for day, minor in stats.trend],
     )
 
 
@@ -83,6 +89,8 @@ def read_stats(
 def list_categories(session: SessionDep, access: Reader) -> list[CategoryOut]:
     """Your categories from expenses and budgets, by name, for suggestions as you type."""
     return [
-        CategoryOut(category=name, count=count, budget=budget)
+        CategoryOut(
+            category=name, count=count, budget=None if budget is None else to_number(budget, access.currency)
+        )
         for name, count, budget in categories.list_categories(session, access=access)
     ]

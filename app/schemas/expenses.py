@@ -13,14 +13,13 @@ from pydantic import (
     model_validator,
 )
 
-from app.money import AnyCurrencyAmountIn, CurrencyAmountOut, RateIn, stored_to_number
+from app.money import AnyCurrencyAmountIn, MoneyOut, RateIn, to_number
 from app.types import (
     Category,
     Currency,
     DateFormat,
     Day,
     Description,
-    MoneyOut,
     PatchModel,
     StrictModel,
     UserId,
@@ -86,7 +85,7 @@ class ExpenseUpdate(PatchModel):
 class SplitOut(BaseModel):
     user_id: int
     shares: int | None
-    amount: CurrencyAmountOut = Field(description="In the expense's currency")
+    amount: MoneyOut = Field(description="In the expense's currency")
     base_amount: MoneyOut = Field(description="In the ledger's currency")
 
 
@@ -94,7 +93,7 @@ class ExpenseOut(BaseModel):
     id: int
     date: date
     category: str
-    amount: CurrencyAmountOut = Field(description="In `currency`")
+    amount: MoneyOut = Field(description="In `currency`")
     currency: str
     rate: str = Field(description="Ledger-currency units per unit of `currency`, a decimal string")
     rate_source: RateSource
@@ -107,31 +106,31 @@ class ExpenseOut(BaseModel):
     paid_by: int | None
     split: list[SplitOut]
 
-    @model_validator(mode="before")
     @classmethod
-    def _from_expense(cls, value: Any) -> Any:
-        """From an Expense row: amounts in its currency's units (the stored scale varies)."""
-        if isinstance(value, dict):
-            return value
-        currency = value.currency
+    def of(cls, expense: Any, ledger_currency: str) -> "ExpenseOut":
+        """An Expense row's answer: its amounts in its currency's units, base amounts in the ledger's."""
+        currency = expense.currency
         fields = ("id", "date", "category", "currency", "rate", "rate_source", "rate_date", "description")
-        return {name: getattr(value, name) for name in fields} | {
-            "amount": stored_to_number(value.amount_cents, currency),
-            "base_amount": value.base_amount_cents,
-            "created_at": value.created_at,
-            "updated_at": value.updated_at,
-            "ledger_id": value.ledger_id,
-            "paid_by": value.paid_by,
-            "split": [
-                {
-                    "user_id": part.user_id,
-                    "shares": part.shares,
-                    "amount": stored_to_number(part.amount_cents, currency),
-                    "base_amount": part.base_amount_cents,
-                }
-                for part in value.splits
-            ],
-        }
+        return cls.model_validate(
+            {name: getattr(expense, name) for name in fields}
+            | {
+                "amount": to_number(expense.amount_cents, currency),
+                "base_amount": to_number(expense.base_amount_cents, ledger_currency),
+                "created_at": expense.created_at,
+                "updated_at": expense.updated_at,
+                "ledger_id": expense.ledger_id,
+                "paid_by": expense.paid_by,
+                "split": [
+                    {
+                        "user_id": part.user_id,
+                        "shares": part.shares,
+                        "amount": to_number(part.amount_cents, currency),
+                        "base_amount": to_number(part.base_amount_cents, ledger_currency),
+                    }
+                    for part in expense.splits
+                ],
+            }
+        )
 
 
 class ExpensePage(BaseModel):
@@ -206,7 +205,7 @@ class ImportRowOut(BaseModel):
     status: Literal["ok", "duplicate", "income", "error"]
     date: date | None
     category: str | None
-    amount: CurrencyAmountOut | None = Field(description="In `currency`")
+    amount: MoneyOut | None = Field(description="In `currency`")
     currency: str | None
     base_amount: MoneyOut | None = Field(description="In the ledger's currency")
     description: str | None
@@ -277,7 +276,7 @@ class RecurringOut(BaseModel):
 
     id: int
     category: str
-    amount: CurrencyAmountOut = Field(description="In `currency`")
+    amount: MoneyOut = Field(description="In `currency`")
     currency: str
     description: str
     frequency: Frequency
@@ -291,10 +290,10 @@ class RecurringOut(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _from_rule(cls, value: Any) -> Any:
-        """From a RecurringRule row: the amount in its currency's units (the stored scale varies)."""
+        """From a RecurringRule row: the amount in its currency's units."""
         if isinstance(value, dict):
             return value
         fields = [name for name in cls.model_fields if name != "amount"]
         return {name: getattr(value, name) for name in fields} | {
-            "amount": stored_to_number(value.amount_cents, value.currency)
+            "amount": to_number(value.amount_cents, value.currency)
         }

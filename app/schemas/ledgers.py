@@ -1,22 +1,20 @@
 """Request and response models: shared ledgers, their members, invitations, settlements and balances."""
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
 )
 
+from app.money import AnyCurrencyAmountIn, MoneyOut, to_number
 from app.types import (
-    AmountIn,
     Currency,
     Day,
     Description,
     LinkToken,
-    MoneyOut,
     PatchModel,
     StrictModel,
     UserId,
@@ -71,23 +69,28 @@ class MemberUpdate(StrictModel):
 class SettlementIn(StrictModel):
     from_user_id: UserId
     to_user_id: UserId
-    amount: AmountIn
+    amount: AnyCurrencyAmountIn = Field(description="In the ledger's currency, with at most its decimals")
     date: Day
     note: Description = ""
 
 
 class SettlementOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: int
     ledger_id: int
     from_user_id: int
     to_user_id: int
-    amount: MoneyOut = Field(validation_alias="amount_cents")
+    amount: MoneyOut = Field(description="In the ledger's currency")
     date: date
     note: str
     created_by: int | None
     created_at: UtcDatetime
+
+    @classmethod
+    def of(cls, settlement: Any, currency: str) -> "SettlementOut":
+        """A Settlement row's answer, its amount in units of the ledger's currency."""
+        fields = [name for name in cls.model_fields if name != "amount"]
+        values = {name: getattr(settlement, name) for name in fields}
+        return cls.model_validate(values | {"amount": to_number(settlement.amount_cents, currency)})
 
 
 class MemberBalance(BaseModel):

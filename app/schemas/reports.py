@@ -1,44 +1,47 @@
 """Request and response models: budgets, categories, summary, stats and the account's data download."""
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
 )
 
+from app.money import AnyCurrencyAmountIn, MoneyOut, to_number
 from app.schemas.accounts import UserOut
 from app.schemas.expenses import ExpenseOut
 from app.types import (
-    AmountIn,
     Category,
-    MoneyOut,
     PatchModel,
     Status,
     StrictModel,
     UtcDatetime,
 )
 
-
 # Budgets
+_IN_LEDGER_CURRENCY = "In the ledger's currency, with at most its decimals"
+
+
 class BudgetIn(StrictModel):
     category: Category
-    amount: AmountIn
+    amount: AnyCurrencyAmountIn = Field(description=_IN_LEDGER_CURRENCY)
 
 
 class BudgetUpdate(PatchModel):
     category: Category | None = None
-    amount: AmountIn | None = None
+    amount: AnyCurrencyAmountIn | None = Field(default=None, description=_IN_LEDGER_CURRENCY)
 
 
 class BudgetOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: int
     category: str
-    amount: MoneyOut = Field(validation_alias="amount_cents")
+    amount: MoneyOut = Field(description="In the ledger's currency")
+
+    @classmethod
+    def of(cls, budget: Any, currency: str) -> "BudgetOut":
+        """A Budget row's answer, its amount in units of the ledger's currency."""
+        return cls(id=budget.id, category=budget.category, amount=to_number(budget.amount_cents, currency))
 
 
 class CategoryOut(BaseModel):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import LedgerAccess, MemberScope
 from app.errors import NotFound
-from app.models import Budget, Expense, LedgerMember, MonthlyTotal
+from app.models import Budget, Expense, Ledger, LedgerMember, MonthlyTotal
 from app.types import MAX_DB_ID
 
 T = TypeVar("T")
@@ -99,14 +99,18 @@ def member_object(
     table: Any = model  # any model with `id` and `ledger_id`
     ledger_id = table.ledger_id
     membership = and_(LedgerMember.ledger_id == ledger_id, LedgerMember.user_id == scope.user.id)
-    stmt = select(model, LedgerMember.ledger_id, LedgerMember.role).join(LedgerMember, membership)
+    stmt = (
+        select(model, LedgerMember.ledger_id, LedgerMember.role, Ledger.currency)
+        .join(LedgerMember, membership)
+        .join(Ledger, Ledger.id == ledger_id)
+    )
     if scope.ledger_id is not None:
         stmt = stmt.where(ledger_id == scope.ledger_id)
     row = session.execute(stmt.where(table.id == object_id)).first() if 0 < object_id <= MAX_DB_ID else None
     if row is None:
         raise NotFound(missing)
-    obj, role = row[0], row.role
-    access = LedgerAccess(user=scope.user, ledger_id=row.ledger_id, role=role)
+    obj = row[0]
+    access = LedgerAccess(user=scope.user, ledger_id=row.ledger_id, role=row.role, currency=row.currency)
     if write:
         access.require("editor")
     return obj, access

@@ -1,12 +1,17 @@
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth import LedgerAccess, MemberScope
 from app.errors import AppError
 from app.models import Budget
+from app.money import minor_digits, to_decimal, to_minor
 from app.schemas.reports import BudgetIn, BudgetUpdate
 from app.services import member_object, owned_budgets
 from app.services.categories import canonical_category
+from app.services.conversion import minor_amount
 from app.types import category_key
 
 
@@ -27,9 +32,10 @@ def _budget_for(session: Session, access: LedgerAccess, key: str) -> Budget | No
 
 def set_budget(session: Session, *, access: LedgerAccess, data: BudgetIn) -> tuple[Budget, bool]:
     """Create the category's budget, or update it if it has one; says whether it was created."""
+    amount = minor_amount(data.amount, access.currency)
     budget = _budget_for(session, access, category_key(data.category))
     if budget is not None:
-        budget.amount_cents = data.amount
+        budget.amount_cents = amount
         session.commit()
         return budget, False
     category, key = canonical_category(session, access=access, category=data.category)
@@ -38,7 +44,7 @@ def set_budget(session: Session, *, access: LedgerAccess, data: BudgetIn) -> tup
         user_id=access.user.id,
         category=category,
         category_key=key,
-        amount_cents=data.amount,
+        amount_cents=amount,
     )
     session.add(budget)
     try:
@@ -49,7 +55,10 @@ def set_budget(session: Session, *, access: LedgerAccess, data: BudgetIn) -> tup
     return budget, True
 
 
-def update_budget(session: Session, *, scope: MemberScope, budget_id: int, data: BudgetUpdate) -> Budget:
+def update_budget(
+    session: Session, *, scope: MemberScope, budget_id: int, data: BudgetUpdate
+) -> tuple[Budget, LedgerAccess]:
+    """The budget changed, and the caller's access to its ledger."""
     budget, access = get_budget(session, scope=scope, budget_id=budget_id, write=True)
     if data.category is not None and category_key(data.category) != budget.category_key:
         if _budget_for(session, access, category_key(data.category)) is not None:
@@ -58,17 +67,27 @@ def update_budget(session: Session, *, scope: MemberScope, budget_id: int, data:
             session, access=access, category=data.category
         )
     if data.amount is not None:
-        budget.amount_cents = data.amount
+        budget.amount_cents = minor_amount(data.amount, access.currency)
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
         raise _category_taken(str(data.category)) from None
-    return budget
+    return budget, access
 
 
 def _category_taken(category: str) -> AppError:
     return AppError(409, f"There is already a budget for {category}. Edit that one instead.")
+
+
+def change_currency(session: Session, *, ledger_id: int, old: str, new: str) -> None:
+    """Keep each budget's number when its ledger's currency changes (12.50 USD -> 12.50 EUR), rounded
+    half up to the new currency's minor unit (12.50 USD -> 13 JPY)."""
+    for budget in session.scalars(select(Budget).where(Budget.ledger_id == ledger_id)):
+        amount = to_decimal(budget.amount_cents, old).quantize(
+            Decimal(1).scaleb(-minor_digits(new)), ROUND_HALF_UP
+        )
+        budget.amount_cents = max(1, to_minor(amount, new))  # a budget of 0.40 USD is 1 JPY, not 0
 
 
 def delete_budget(session: Session, *, scope: MemberScope, budget_id: int) -> None:

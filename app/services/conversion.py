@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 from app import rates
 from app.errors import Invalid
 from app.models import Expense, Ledger
-from app.money import currency_scale, minor_digits, rate_text, to_stored
-from app.types import MAX_AMOUNT_CENTS
+from app.money import max_minor, minor_digits, rate_text, to_decimal, to_minor
 
 # Wide enough that amount x rate is exact before the one rounding (13 + 15 digits, and more).
 _EXACT = Context(prec=60)
@@ -23,21 +22,20 @@ def ledger_currency(session: Session, ledger_id: int) -> str:
     return session.scalars(select(Ledger.currency).where(Ledger.id == ledger_id)).one()
 
 
-def stored_amount(amount: Decimal, currency: str, loc: tuple[str, ...] = ("body", "amount")) -> int:
-    """The amount as stored, or 422 naming the field when the currency has fewer decimals."""
+def minor_amount(amount: Decimal, currency: str, loc: tuple[str, ...] = ("body", "amount")) -> int:
+    """The amount in the currency's minor units, or 422 naming the field when it has more decimals
+    than the currency has (JPY 12.5)."""
     try:
-        return to_stored(amount, currency)
+        return to_minor(amount, currency)
     except ValueError as exc:
         raise Invalid(loc, f"must fit the currency: {exc}") from None
 
 
-def base_cents(stored: int, currency: str, rate: Decimal, ledger_currency: str) -> int:
-    """amount x rate, rounded half up to the ledger currency's minor unit, in hundredths."""
-    amount = _EXACT.divide(Decimal(stored), Decimal(currency_scale(currency)))
-    # Base amounts are kept in hundredths, so a currency with three decimals rounds to two.
-    quantum = Decimal(1).scaleb(-min(2, minor_digits(ledger_currency)))
-    base = _EXACT.multiply(amount, rate).quantize(quantum, rounding=ROUND_HALF_UP)
-    return int(base * 100)
+def base_minor(minor: int, currency: str, rate: Decimal, ledger_currency: str) -> int:
+    """amount x rate, rounded half up to the ledger currency's minor unit (and counted in it)."""
+    base = _EXACT.multiply(to_decimal(minor, currency), rate)
+    minor_base = _EXACT.scaleb(base, Decimal(minor_digits(ledger_currency)))
+    return int(minor_base.quantize(Decimal(1), rounding=ROUND_HALF_UP, context=_EXACT))
 
 
 def price(
@@ -64,8 +62,8 @@ def price(
             )
         expense.rate, expense.rate_source, expense.rate_date = rate_text(found.rate), "ecb", found.rate_date
         value = found.rate
-    base = base_cents(expense.amount_cents, expense.currency, value, ledger_currency)
-    if base > MAX_AMOUNT_CENTS:
+    base = base_minor(expense.amount_cents, expense.currency, value, ledger_currency)
+    if base > max_minor(ledger_currency):
         raise Invalid(
             (*loc, "amount"),
             f"Converted, this is more than 1,000,000,000 {ledger_currency}: check the amount",

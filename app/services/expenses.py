@@ -21,11 +21,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.auth import LedgerAccess, MemberScope
 from app.errors import AppError, Invalid
 from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, RecurringRule, Settlement
-from app.money import currency_scale
+from app.money import to_decimal
 from app.schemas.expenses import ExpenseIn, ExpenseUpdate, SplitIn
-from app.services import confirm_access, member_object, splits, totals
+from app.services import budgets, confirm_access, member_object, splits, totals
 from app.services.categories import canonical_category
-from app.services.conversion import base_cents, ledger_currency, price, stored_amount
+from app.services.conversion import base_minor, ledger_currency, minor_amount, price
 from app.services.splits import (
     Part,
     by_weights,
@@ -102,7 +102,7 @@ def add_expenses(
         for expense in expenses:
             if expense.ledger_id not in defaults:
                 defaults[expense.ledger_id] = default_weights(_roles(session, expense.ledger_id))
-        parts = [by_weights(e.amount_cents, defaults[e.ledger_id], e.currency) for e in expenses]
+        parts = [by_weights(e.amount_cents, defaults[e.ledger_id]) for e in expenses]
     part_of = {id(expense): split for expense, split in zip(expenses, parts, strict=True)}
     plain = [expense for expense in expenses if expense.recurring_id is None]
     if len(plain) == 1:
@@ -126,7 +126,7 @@ def add_expenses(
         for expense in occurrences:
             expense.id = new[(expense.recurring_id, expense.occurrence_date)]
     inserted = plain + occurrences
-    _write_parts(session, [(expense, part_of[id(expense)]) for expense in inserted], currencies)
+    _write_parts(session, [(expense, part_of[id(expense)]) for expense in inserted])
     totals.count(session, inserted, +1)
     return inserted
 
@@ -144,12 +144,8 @@ def _ledger_currencies(
     return currencies
 
 
-def _write_parts(
-    session: Session, rows: list[tuple[Expense, list[Part]]], currencies: dict[int, str]
-) -> None:
-    parts = [
-        part for expense, split in rows for part in part_rows(expense, split, currencies[expense.ledger_id])
-    ]
+def _write_parts(session: Session, rows: list[tuple[Expense, list[Part]]]) -> None:
+    parts = [part for expense, split in rows for part in part_rows(expense, split)]
     if parts:
         session.execute(insert(ExpenseSplit), [part_values(part) for part in parts])
     by_expense: dict[int, list[ExpenseSplit]] = {}
@@ -186,7 +182,7 @@ def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -
     if data.paid_by is not None:
         check_paid_by(roles, data.paid_by)
     currency = data.currency or base_currency
-    amount = stored_amount(data.amount, currency)
+    amount = minor_amount(data.amount, currency)
     parts = splits.resolve_split(roles, amount, data.split, currency)
     expense = Expense(
         ledger_id=access.ledger_id,
@@ -206,7 +202,10 @@ def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -
     return expense
 
 
-def update_expense(session: Session, *, scope: MemberScope, expense_id: int, data: ExpenseUpdate) -> Expense:
+def update_expense(
+    session: Session, *, scope: MemberScope, expense_id: int, data: ExpenseUpdate
+) -> tuple[Expense, LedgerAccess]:
+    """The expense changed, and the caller's access to its ledger."""
     expense, access = get_expense(session, scope=scope, expense_id=expense_id, write=True)
     changes = data.model_dump(exclude_unset=True)
     changes.pop("split", None)
@@ -221,8 +220,8 @@ def update_expense(session: Session, *, scope: MemberScope, expense_id: int, dat
             raise Invalid(("body", "paid_by"), "paid_by must be a member's user id")
         check_paid_by(roles, changes["paid_by"])
     if amount is None and currency != expense.currency:  # the same number, in the new currency
-        amount = Decimal(expense.amount_cents) / currency_scale(expense.currency)
-    new_amount = expense.amount_cents if amount is None else stored_amount(amount, currency)
+        amount = to_decimal(expense.amount_cents, expense.currency)
+    new_amount = expense.amount_cents if amount is None else minor_amount(amount, currency)
     # A new date or currency (or a rate given) prices it again; a new amount alone keeps the rate.
     repriced = (
         rate is not None or currency != expense.currency or changes.get("date", expense.date) != expense.date
@@ -240,18 +239,17 @@ def update_expense(session: Session, *, scope: MemberScope, expense_id: int, dat
         setattr(expense, field, value)
     amount_changed = new_amount != expense.amount_cents or currency != expense.currency
     if moved or split is not None:  # (not moved: the amount and currency are as they were)
-        # Read before the currency changes: an expense still in its ledger's own currency names it.
-        base_currency = _ledger_currencies(session, [expense], None)[expense.ledger_id]
+        base_currency = access.currency
         expense.amount_cents, expense.currency = new_amount, currency
         if repriced:
             price(expense, ledger_currency=base_currency, rate=rate)
         elif moved:
-            expense.base_amount_cents = base_cents(new_amount, currency, Decimal(expense.rate), base_currency)
-        _resplit(session, roles, expense, split, base_currency, amount_changed=amount_changed)
+            expense.base_amount_cents = base_minor(new_amount, currency, Decimal(expense.rate), base_currency)
+        _resplit(session, roles, expense, split, amount_changed=amount_changed)
     if counted:
         totals.count(session, [expense], +1)
     session.commit()
-    return expense
+    return expense, access
 
 
 def _resplit(
@@ -259,7 +257,6 @@ def _resplit(
     roles: dict[int, str],
     expense: Expense,
     split: list[SplitIn] | None,
-    base_currency: str,
     *,
     amount_changed: bool,
 ) -> None:
@@ -278,15 +275,11 @@ def _resplit(
                 )
             parts: list[Part] = sorted((user_id, None, cents) for user_id, _, cents in current)
         else:
-            parts = by_weights(
-                expense.amount_cents,
-                {user_id: shares or 0 for user_id, shares, _ in current},
-                expense.currency,
-            )
+            parts = by_weights(expense.amount_cents, {user_id: shares or 0 for user_id, shares, _ in current})
     else:
         parts = splits.resolve_split(roles, expense.amount_cents, split, expense.currency)
     session.execute(delete(ExpenseSplit).where(ExpenseSplit.expense_id == expense.id))
-    _write_parts(session, [(expense, parts)], {expense.ledger_id: base_currency})
+    _write_parts(session, [(expense, parts)])
     session.expire(expense, ["splits"])
 
 
@@ -323,10 +316,11 @@ def change_ledger_currency(session: Session, *, ledger: Ledger, currency: str) -
         raise AppError(
             409, f"This ledger has settlements in {ledger.currency}: its currency cannot change any more."
         )
+    budgets.change_currency(session, ledger_id=ledger.id, old=ledger.currency, new=currency)
     ledger.currency = currency
     converted = list(session.scalars(select(Expense).where(Expense.ledger_id == ledger.id)))
     totals.count(session, converted, -1)
     for expense in converted:
         price(expense, ledger_currency=currency, rate=None)
-        _resplit(session, {}, expense, None, currency, amount_changed=False)
+        _resplit(session, {}, expense, None, amount_changed=False)
     totals.count(session, converted, +1)

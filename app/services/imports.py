@@ -20,11 +20,11 @@ from app.auth import LedgerAccess
 from app.config import settings
 from app.errors import AppError, Invalid
 from app.models import Expense
-from app.money import currency_exponent, currency_scale, parse_decimal_amount, rate_text, to_stored
+from app.money import currency_exponent, parse_decimal_amount, rate_text, to_decimal, to_minor
 from app.schemas.expenses import ImportMapping
 from app.services import owned_expenses
 from app.services.categories import canonical_category
-from app.services.conversion import base_cents, ledger_currency, price
+from app.services.conversion import base_minor, price
 from app.services.expenses import add_expenses
 from app.services.export import FORMULA_START
 from app.services.import_guess import first_row, guess_mapping
@@ -54,11 +54,11 @@ class Row:
     status: RowStatus
     day: date | None = None
     category: str | None = None
-    cents: int | None = None  # stored, in `currency` (app.types scales)
+    cents: int | None = None  # in minor units of `currency`
     description: str | None = None
     message: str | None = None
     currency: str | None = None
-    base: int | None = None  # hundredths of the ledger's currency, when the file gives it
+    base: int | None = None  # minor units of the ledger's currency, when the file gives it
     # Set when priced: rate, source, publication date and base amount.
     price: tuple[str, str, date | None, int] | None = None
 
@@ -126,7 +126,7 @@ def _parse_money(raw: str, *, decimal_comma: bool, column: str = "amount") -> tu
 
 def _stored(amount: Decimal, currency: str, raw: str) -> int:
     try:
-        return to_stored(amount, currency)
+        return to_minor(amount, currency)
     except ValueError as exc:
         raise _CellError("amount", f"amount {raw.strip()!r}: {exc}") from None
 
@@ -197,9 +197,10 @@ def _parse_row(
         base_amount, _ = _parse_money(
             cell("base_amount"), decimal_comma=mapping.decimal_comma, column="base_amount"
         )
-        if base_amount != base_amount.quantize(Decimal("0.01")):
-            raise _CellError("base_amount", "base_amount must have at most two decimal places")
-        base = int(base_amount * 100)
+        try:
+            base = to_minor(base_amount, ledger)
+        except ValueError as exc:
+            raise _CellError("base_amount", f"base_amount {cell('base_amount').strip()!r}: {exc}") from None
     raw_category = _text_cell(cell("category")).strip() or default
     try:
         category = _CATEGORY.validate_python(raw_category)
@@ -315,10 +316,10 @@ def _price(row: Row, ledger: str, outcome: Outcome) -> None:
         if (
             row.base is not None
             and row.currency != ledger
-            and (found is None or base_cents(row.cents, row.currency, found.rate, ledger) != row.base)
+            and (found is None or base_minor(row.cents, row.currency, found.rate, ledger) != row.base)
         ):
-            amount = Decimal(row.cents) / currency_scale(row.currency)
-            manual = rates.CROSS.divide(Decimal(row.base) / 100, amount)
+            amount = to_decimal(row.cents, row.currency)
+            manual = rates.CROSS.divide(to_decimal(row.base, ledger), amount)
             row.price = (rate_text(manual), "manual", None, row.base)
             return
         price(expense, ledger_currency=ledger, rate=None)
@@ -342,7 +343,7 @@ def import_csv(
 ) -> Outcome:
     if len(data) > settings.max_import_bytes:
         raise AppError(413, f"The file is larger than {settings.max_import_bytes / 2**20:g} MB: split it")
-    ledger = ledger_currency(session, access.ledger_id)
+    ledger = access.currency
     outcome = parse(decode(data, encoding), mapping, default_category, guess=dry_run, ledger=ledger)
     if not keep_duplicates:
         _mark_duplicates(session, access, outcome.rows)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.auth import LedgerAccess
 from app.errors import AppError, Invalid, NotFound
 from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, RecurringRule, Settlement, User
+from app.money import to_number
 from app.schemas.ledgers import (
     BalancesOut,
     LedgerIn,
@@ -24,6 +25,7 @@ from app.schemas.ledgers import (
     Transfer,
 )
 from app.services import confirm_access, expenses, links
+from app.services.conversion import minor_amount
 from app.services.splits import settle_transfers
 from app.types import MAX_DB_ID
 
@@ -90,7 +92,8 @@ def create_ledger(session: Session, *, user: User, data: LedgerIn) -> LedgerOut:
     session.flush()
     session.add(LedgerMember(ledger_id=ledger.id, user_id=user.id, role="owner"))
     session.commit()
-    return read_ledger(session, access=LedgerAccess(user=user, ledger_id=ledger.id, role="owner"))
+    access = LedgerAccess(user=user, ledger_id=ledger.id, role="owner", currency=currency)
+    return read_ledger(session, access=access)
 
 
 def update_ledger(session: Session, *, access: LedgerAccess, data: LedgerUpdate) -> LedgerOut:
@@ -146,7 +149,10 @@ def join(session: Session, *, user: User, token: str) -> LedgerOut:
     except IntegrityError:  # joined with another link at the same moment
         session.rollback()
         raise AppError(409, "You are already a member of this ledger.") from None
-    return read_ledger(session, access=LedgerAccess(user=user, ledger_id=ledger_id, role=role))
+    currency = session.get_one(Ledger, ledger_id).currency
+    return read_ledger(
+        session, access=LedgerAccess(user=user, ledger_id=ledger_id, role=role, currency=currency)
+    )
 
 
 def _member(session: Session, access: LedgerAccess, user_id: int) -> LedgerMember:
@@ -242,40 +248,52 @@ def balances(session: Session, *, access: LedgerAccess) -> BalancesOut:
     names: dict[int, str] = dict(
         session.execute(select(User.id, User.display_name).where(User.id.in_(shown))).all()
     )
+    currency = access.currency
     members = []
+    owes: dict[int, int] = {}
     for user_id in shown:
         paid, share, sent, received = sums.get(user_id, [0, 0, 0, 0])
+        owes[user_id] = _balance(paid, share, sent, received)
         members.append(
             MemberBalance(
                 user_id=user_id,
                 display_name=names.get(user_id, ""),
-                paid=paid,
-                share=share,
-                sent=sent,
-                received=received,
-                balance=_balance(paid, share, sent, received),
+                paid=to_number(paid, currency),
+                share=to_number(share, currency),
+                sent=to_number(sent, currency),
+                received=to_number(received, currency),
+                balance=to_number(owes[user_id], currency),
             )
         )
-    transfers = settle_transfers({m.user_id: m.balance for m in members})
-    ledger = session.get_one(Ledger, access.ledger_id)
     return BalancesOut(
-        currency=ledger.currency,
+        currency=currency,
         members=members,
-        transfers=[Transfer(from_user_id=a, to_user_id=b, amount=cents) for a, b, cents in transfers],
+        transfers=[
+            Transfer(from_user_id=a, to_user_id=b, amount=to_number(minor, currency))
+            for a, b, minor in settle_transfers(owes)
+        ],
     )
 
 
 def create_settlement(session: Session, *, access: LedgerAccess, data: SettlementIn) -> Settlement:
     if data.from_user_id == data.to_user_id:
         raise Invalid(("body", "to_user_id"), "A settlement is between two different members")
-    for field, user_id in (("from_user_id", data.from_user_id), ("to_user_id", data.to_user_id)):
-        if _role_of(session, access.ledger_id, user_id) is None:
+    parties = (data.from_user_id, data.to_user_id)
+    members = set(
+        session.scalars(
+            select(LedgerMember.user_id).where(
+                LedgerMember.ledger_id == access.ledger_id, LedgerMember.user_id.in_(parties)
+            )
+        )
+    )
+    for field, user_id in zip(("from_user_id", "to_user_id"), parties, strict=True):
+        if user_id not in members:
             raise Invalid(("body", field), f"User {user_id} is not a member of this ledger")
     settlement = Settlement(
         ledger_id=access.ledger_id,
         from_user_id=data.from_user_id,
         to_user_id=data.to_user_id,
-        amount_cents=data.amount,
+        amount_cents=minor_amount(data.amount, access.currency),
         date=data.date,
         note=data.note,
         created_by=access.user.id,

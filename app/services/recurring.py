@@ -9,7 +9,6 @@ it once, and only the one whose insert happened counts it in the monthly totals.
 
 import calendar
 from datetime import date, timedelta
-from decimal import Decimal
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,11 +18,11 @@ from app import rates
 from app.auth import LedgerAccess, MemberScope
 from app.errors import Invalid
 from app.models import DailyRun, Expense, RecurringRule
-from app.money import currency_scale
+from app.money import to_decimal
 from app.schemas.expenses import RecurringIn, RecurringUpdate
 from app.services import member_object
 from app.services.categories import canonical_category
-from app.services.conversion import ledger_currency, stored_amount
+from app.services.conversion import minor_amount
 from app.services.expenses import add_expenses
 
 LAST_DAY = date(2999, 12, 31)
@@ -144,8 +143,7 @@ def get_rule(
     return member_object(session, RecurringRule, scope, rule_id, "Recurring expense not found", write=write)
 
 
-def _check(session: Session, rule: RecurringRule) -> None:
-    base = ledger_currency(session, rule.ledger_id)
+def _check(rule: RecurringRule, base: str) -> None:
     if rule.currency != base and rates.lookup(rule.currency, base, rule.start_date) is None:
         # Every occurrence is on or after the start, so it will have a rate too.
         raise Invalid(
@@ -162,13 +160,13 @@ def _check(session: Session, rule: RecurringRule) -> None:
 def create_rule(session: Session, *, access: LedgerAccess, data: RecurringIn, today: date) -> RecurringRule:
     """A new rule; one that started in the past back-fills its occurrences up to today."""
     category, key = canonical_category(session, access=access, category=data.category)
-    currency = data.currency or ledger_currency(session, access.ledger_id)
+    currency = data.currency or access.currency
     rule = RecurringRule(
         ledger_id=access.ledger_id,
         user_id=access.user.id,
         category=category,
         category_key=key,
-        amount_cents=stored_amount(data.amount, currency),
+        amount_cents=minor_amount(data.amount, currency),
         currency=currency,
         description=data.description,
         frequency=data.frequency,
@@ -178,7 +176,7 @@ def create_rule(session: Session, *, access: LedgerAccess, data: RecurringIn, to
         day_of_month=data.day_of_month,
         paused=data.paused,
     )
-    _check(session, rule)
+    _check(rule, access.currency)
     rule.next_date = first_on_or_after(rule, rule.start_date)
     session.add(rule)
     session.flush()
@@ -203,15 +201,15 @@ def update_rule(
     currency = changes.pop("currency", rule.currency)
     amount = changes.pop("amount", None)
     if amount is None and currency != rule.currency:  # the same number, in the new currency
-        amount = Decimal(rule.amount_cents) / currency_scale(rule.currency)
+        amount = to_decimal(rule.amount_cents, rule.currency)
     if amount is not None:
-        rule.amount_cents, rule.currency = stored_amount(amount, currency), currency
+        rule.amount_cents, rule.currency = minor_amount(amount, currency), currency
     resumed = changes.get("paused") is False and rule.paused
     for name, value in changes.items():
         setattr(rule, name, value)
     if rule.frequency != "monthly" and "day_of_month" not in changes:
         rule.day_of_month = None  # left over from when the rule was monthly
-    _check(session, rule)
+    _check(rule, access.currency)
     if resumed:
         # Occurrences that fell due while paused are skipped, not made up.
         rule.next_date = first_on_or_after(rule, max(today, rule.start_date))

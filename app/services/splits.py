@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from app.errors import Invalid
 from app.models import Expense, ExpenseSplit
-from app.money import amount_text, currency_unit
+from app.money import amount_text
 from app.schemas.expenses import SplitIn
-from app.services.conversion import stored_amount
+from app.services.conversion import minor_amount
 
 # (user_id, shares, amount): one member's part of an expense; shares None for an exact amount.
 Part = tuple[int, int | None, int]
@@ -73,18 +73,12 @@ def default_weights(roles: dict[int, str]) -> dict[int, int]:
     return {user_id: 1 for user_id, role in roles.items() if role in ("owner", "editor")}
 
 
-def split_money(total: int, weights: Mapping[int, int], currency: str) -> dict[int, int]:
-    """split_by_weights in the currency's minor units, for a stored amount (app.types scales)."""
-    unit = currency_unit(currency)
-    return {user_id: part * unit for user_id, part in split_by_weights(total // unit, weights).items()}
-
-
-def by_weights(amount: int, weights: dict[int, int], currency: str) -> list[Part]:
+def by_weights(amount: int, weights: dict[int, int]) -> list[Part]:
     if not weights:  # a ledger left with viewers only: nobody bears it but a named member
         raise Invalid(("body", "split"), "This ledger has no owner or editor to bear it: give a split")
     return [
-        (user_id, weights[user_id], cents)
-        for user_id, cents in sorted(split_money(amount, weights, currency).items())
+        (user_id, weights[user_id], minor)
+        for user_id, minor in sorted(split_by_weights(amount, weights).items())
     ]
 
 
@@ -96,10 +90,10 @@ def check_paid_by(roles: dict[int, str], paid_by: int) -> None:
 def resolve_split(
     roles: dict[int, str], amount: int, split: list[SplitIn] | None, currency: str
 ) -> list[Part]:
-    """The parts of `amount` (stored, in `currency`) as the body asks (shares or exact amounts), or
-    the ledger's default."""
+    """The parts of `amount` (minor units of `currency`) as the body asks (shares or exact amounts),
+    or the ledger's default."""
     if split is None:
-        return by_weights(amount, default_weights(roles), currency)
+        return by_weights(amount, default_weights(roles))
     seen: set[int] = set()
     for n, part in enumerate(split):
         if part.user_id not in roles:
@@ -110,12 +104,12 @@ def resolve_split(
             raise Invalid(("body", "split", str(n), "user_id"), f"User {part.user_id} is in the split twice")
         seen.add(part.user_id)
     if split[0].shares is not None:
-        return by_weights(amount, {part.user_id: int(part.shares or 0) for part in split}, currency)
+        return by_weights(amount, {part.user_id: int(part.shares or 0) for part in split})
     exact: list[Part] = sorted(
         (
             part.user_id,
             None,
-            stored_amount(part.amount or Decimal(0), currency, ("body", "split", str(n), "amount")),
+            minor_amount(part.amount or Decimal(0), currency, ("body", "split", str(n), "amount")),
         )
         for n, part in enumerate(split)
     )
@@ -132,11 +126,11 @@ def resolve_split(
 _PART_COLUMNS = ("expense_id", "user_id", "ledger_id", "shares", "amount_cents", "base_amount_cents")
 
 
-def part_rows(expense: Expense, split: list[Part], base_currency: str) -> list[ExpenseSplit]:
+def part_rows(expense: Expense, split: list[Part]) -> list[ExpenseSplit]:
     """The parts as rows, the base amount divided by the same weights: the shares, or the exact
     amounts (so parts of a same-currency expense are their amounts exactly)."""
     weights = {user_id: shares if shares is not None else cents for user_id, shares, cents in split}
-    base = split_money(expense.base_amount_cents, weights, base_currency)
+    base = split_by_weights(expense.base_amount_cents, weights)
     return [
         ExpenseSplit(
             expense_id=expense.id,
