@@ -11,7 +11,7 @@ from fastapi import Depends, HTTPException, Query, status
 from fastapi.security import OAuth2PasswordBearer
 from jose import JWTError, jwt
 from passlib.context import CryptContext
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.config import settings
@@ -160,10 +160,18 @@ def _claims(token: str | None) -> TokenClaims:
     return decode_token(token)
 
 
-def _live_user(claims: TokenClaims) -> Any:
-    """The token's user, if the token was not logged out: one primary-key probe in the same query."""
-    revoked = select(RevokedToken.jti).where(RevokedToken.jti == claims.jti).exists()
-    return and_(User.id == claims.user_id, ~revoked)
+# The token's user, if the token was not logged out: one primary-key probe in the same query. The
+# statements below are built once, with the token's `user_id` and `jti` (and the `ledger`) as bound
+# parameters: a request pays neither their construction nor their cache key (about 0.15 ms).
+_LIVE_USER = and_(
+    User.id == bindparam("user_id"),
+    ~select(RevokedToken.jti).where(RevokedToken.jti == bindparam("jti")).exists(),
+)
+_USER = select(User).where(_LIVE_USER)
+
+
+def _token(claims: TokenClaims) -> dict[str, Any]:
+    return {"user_id": claims.user_id, "jti": claims.jti}
 
 
 def _check_user(user: User | None, claims: TokenClaims) -> User:
@@ -174,7 +182,7 @@ def _check_user(user: User | None, claims: TokenClaims) -> User:
 
 
 def _token_session(session: Session, claims: TokenClaims) -> TokenSession:
-    user = _check_user(session.scalar(select(User).where(_live_user(claims))), claims)
+    user = _check_user(session.scalar(_USER, _token(claims)), claims)
     return TokenSession(user=user, jti=claims.jti, expires_at=claims.expires_at)
 
 
@@ -256,16 +264,19 @@ async def get_path_ledger_access(session: SessionDep, token: Token, ledger_id: i
     return Deferred(session, lambda db: _resolve(db, claims, ledger))
 
 
+def _access(ledger: Any) -> Select[User, int, str]:
+    membership = and_(LedgerMember.user_id == User.id, LedgerMember.ledger_id == ledger)
+    return select(User, LedgerMember.ledger_id, LedgerMember.role).outerjoin(LedgerMember, membership)
+
+
+_PERSONAL = select(Ledger.id).where(Ledger.personal_of == User.id).scalar_subquery()
+# Keyed by "no `ledger` given": the user's role in their personal ledger, or in the one given.
+_ACCESS = {True: _access(_PERSONAL).where(_LIVE_USER), False: _access(bindparam("ledger")).where(_LIVE_USER)}
+
+
 def _resolve(session: Session, claims: TokenClaims, ledger: int | None) -> LedgerAccess:
-    personal = select(Ledger.id).where(Ledger.personal_of == User.id).scalar_subquery()
-    membership = and_(
-        LedgerMember.user_id == User.id, LedgerMember.ledger_id == (personal if ledger is None else ledger)
-    )
-    row = session.execute(
-        select(User, LedgerMember.ledger_id, LedgerMember.role)
-        .outerjoin(LedgerMember, membership)
-        .where(_live_user(claims))
-    ).first()
+    given = {} if ledger is None else {"ledger": ledger}
+    row = session.execute(_ACCESS[ledger is None], _token(claims) | given).first()
     user = _check_user(row[0] if row else None, claims)
     assert row is not None  # _check_user refused a missing user
     if row.ledger_id is None:
