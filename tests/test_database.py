@@ -3,8 +3,11 @@
 import time
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, func, insert, select, text
+from sqlalchemy.orm import Session
 
+from app.database import reading_only
+from app.models import Ledger
 from tests.conftest import ON_POSTGRES
 
 
@@ -23,3 +26,25 @@ def test_a_connection_the_server_closed_is_replaced_before_a_request_uses_it(eng
     # No ping: the pool sees the closed socket at checkout and connects again.
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT pg_backend_pid()")) != pid
+
+
+def test_a_read_requests_session_refuses_to_write(engine: Engine) -> None:
+    with Session(bind=engine) as session:
+        reading_only(session)
+        with pytest.raises(RuntimeError, match="must not write"):
+            session.execute(insert(Ledger).values(name="Flat", currency="EUR"))
+        session.add(Ledger(name="Flat", currency="EUR"))
+        with pytest.raises(RuntimeError, match="must not write"):
+            session.flush()
+    with Session(bind=engine) as session:
+        assert session.scalar(select(func.count()).select_from(Ledger)) == 0
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's transactions; SQLite begins none to read")
+def test_a_read_on_postgresql_sends_no_begin_and_a_write_still_does(engine: Engine) -> None:
+    for read, autocommit in ((True, True), (False, False), (True, True)):  # the pool's connection is reset
+        with Session(bind=engine) as session:
+            if read:
+                reading_only(session)
+            assert session.scalar(select(func.count()).select_from(Ledger)) == 0
+            assert session.connection().connection.dbapi_connection.autocommit is autocommit  # type: ignore[union-attr]
