@@ -5,7 +5,8 @@
 
 Seeds like `make bench` (this checkout's schema; the servers do not migrate, so an older checkout
 serves it as long as it needs no newer column), then for each round serves each checkout in turn
-(one worker, SQLite) and loads the no-op and the chosen figures at 1 and 32 connections
+(one worker unless --workers, SQLite unless --postgres) and loads the no-op and the chosen figures
+at 1 and 32 connections
 (`--path name=/api/...` adds a GET of your own, e.g. a route that exists in one checkout only).
 Prints each figure as a share of the no-op in the same run: absolute times move on a shared
 machine, the shares much less. Not a test; every run is bounded in time.
@@ -25,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import HEAVY_EMAIL, PASSWORD, TODAY, WORK, call, export_floor, load, seed, serve, timed_export
+from run import HEAVY_EMAIL, PASSWORD, ROOT, TODAY, WORK, call, export_floor, load, seed, serve, timed_export
 
 
 @dataclass(frozen=True)
@@ -59,20 +60,27 @@ SEARCHES = {  # q=coffee matches 20% of the heavy ledger's rows, Sam 14%, dentis
 
 
 def cpu_seconds(pid: int) -> float:
-    """The server's user + system CPU time so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """The server's user + system CPU time so far, its workers' (child processes) included."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a process that ended meanwhile
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def measure(
-    root: Path, url: str, figures: dict[str, Figure], seconds: float
+    root: Path, url: str, figures: dict[str, Figure], seconds: float, workers: int = 1
 ) -> dict[tuple[str, int], tuple[float, float]]:
     """(figure, connections) -> (p50 ms, req/s); (figure, 0) -> (server CPU ms per request, 0).
 
     CPU per request moves much less than latency when other work shares the machine.
     """
     out: dict[tuple[str, int], tuple[float, float]] = {}
-    with serve(url, root=root, migrate=False) as server:
+    with serve(url, workers, root=root, migrate=False) as server:
         login = {"email": HEAVY_EMAIL, "password": PASSWORD}
         token = call(server.base, "/api/auth/login", login)["access_token"]
         for name, figure in {"no-op": NOOP, **figures}.items():
@@ -130,34 +138,48 @@ def main() -> None:
     parser.add_argument("--figures", default="list,summary", help=f"comma-separated, of {','.join(FIGURES)}")
     parser.add_argument("--path", action="append", default=[], help="name=/api/... : one more GET figure")
     parser.add_argument("--search-export", action="store_true", help="text search and CSV export instead")
+    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     trees = [(name, Path(path).resolve()) for name, path in (t.split("=", 1) for t in args.trees)]
     figures = {name: FIGURES[name] for name in args.figures.split(",") if name}
     extra = {name: Figure(path) for name, path in (p.split("=", 1) for p in args.path)}
     figures = {**extra, **figures}  # extra GETs before a POST adds rows
     try:
-        url = f"sqlite:///{WORK / 'bench.db'}"
-        ledger = seed(url)
-        if args.search_export:
-            print("| round | checkout | " + " | ".join(SEARCHES) + " | CSV export, median of 3 |")
-            print("|---" * (len(SEARCHES) + 3) + "|")
-            for round_ in range(1, args.rounds + 1):
-                for name, root in trees:
-                    cells = measure_search_export(root, url, args.seconds, ledger)
-                    print(f"| {round_} | {name} | {cells} |", flush=True)
-            return
-        print(
-            "Each cell: p50 at 1 connection as a multiple of the no-op's; req/s at 32 connections "
-            "as a share of the no-op's; server CPU ms per request at 1 connection.\n"
-        )
-        print(f"| round | checkout | no-op: p50, req/s at 32, CPU | {' | '.join(figures)} |")
-        print("|---|---|---|" + "---|" * len(figures))
-        for round_ in range(1, args.rounds + 1):
-            for name, root in trees:
-                cells = row(measure(root, url, figures, args.seconds), figures)
-                print(f"| {round_} | {name} | {cells} |", flush=True)
+        if args.postgres:
+            sys.path.insert(0, str(ROOT))
+            from tests.postgres import postgres_cluster
+
+            with postgres_cluster() as url:
+                compare(trees, url, figures, args)
+        else:
+            compare(trees, f"sqlite:///{WORK / 'bench.db'}", figures, args)
     finally:
         shutil.rmtree(WORK, ignore_errors=True)
+
+
+def compare(
+    trees: list[tuple[str, Path]], url: str, figures: dict[str, Figure], args: argparse.Namespace
+) -> None:
+    ledger = seed(url)
+    if args.search_export:
+        print("| round | checkout | " + " | ".join(SEARCHES) + " | CSV export, median of 3 |")
+        print("|---" * (len(SEARCHES) + 3) + "|")
+        for round_ in range(1, args.rounds + 1):
+            for name, root in trees:
+                cells = measure_search_export(root, url, args.seconds, ledger)
+                print(f"| {round_} | {name} | {cells} |", flush=True)
+        return
+    print(
+        "Each cell: p50 at 1 connection as a multiple of the no-op's; req/s at 32 connections "
+        "as a share of the no-op's; server CPU ms per request at 1 connection.\n"
+    )
+    print(f"| round | checkout | no-op: p50, req/s at 32, CPU | {' | '.join(figures)} |")
+    print("|---|---|---|" + "---|" * len(figures))
+    for round_ in range(1, args.rounds + 1):
+        for name, root in trees:
+            cells = row(measure(root, url, figures, args.seconds, args.workers), figures)
+            print(f"| {round_} | {name} | {cells} |", flush=True)
 
 
 def row(m: dict[tuple[str, int], tuple[float, float]], figures: dict[str, Figure]) -> str:

@@ -21,12 +21,13 @@ os.environ.update(
 
 import pytest  # noqa: E402
 import uvicorn  # noqa: E402
+from fastapi import Request  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app import ratelimit  # noqa: E402
-from app.database import Base, get_session, make_engine  # noqa: E402
+from app.database import Base, get_session, make_engine, reading_only, reads_only  # noqa: E402
 from app.main import app  # noqa: E402
 from app.routers import current_date  # noqa: E402
 from tests.postgres import postgres_cluster  # noqa: E402
@@ -99,9 +100,9 @@ def empty_database_url(postgres_url: str | None, tmp_path: Path) -> Iterator[str
 def app_on(engine: Engine) -> Iterator[None]:
     """The real app, with every request's session bound to this engine."""
 
-    def session_override() -> Iterator[Session]:
+    def session_override(request: Request) -> Iterator[Session]:
         with Session(bind=engine, expire_on_commit=False) as session:
-            yield session
+            yield reading_only(session) if reads_only(request) else session
 
     app.dependency_overrides[get_session] = session_override
     try:

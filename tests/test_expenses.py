@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, Result, func, select
+from sqlalchemy import Engine, Result, event, func, select
 from sqlalchemy.orm import Session
 
 from app import models
@@ -103,6 +103,32 @@ def test_category_reuses_first_spelling(client: TestClient) -> None:
     assert second["category"] == "Groceries"
     listed = client.get("/api/expenses", params={"category": "GROCERIES"}, headers=headers).json()
     assert listed["total"] == 2
+
+
+def test_a_new_expense_costs_five_statements(client: TestClient, engine: Engine) -> None:
+    """The access, the ledger (members, currency and the category's spelling in one read), the
+    expense (the membership re-check is part of its insert), its split parts and its month's total."""
+    headers = register(client)
+    add_expense(client, headers, category="Food")
+    statements: list[str] = []
+
+    def counted(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()[:3]))
+
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        for given, shown in (("FOOD", "Food"), ("Travel", "Travel")):  # a known spelling, a new one
+            statements.clear()
+            assert add_expense(client, headers, category=given)["category"] == shown
+            assert statements == [
+                "SELECT users.id, users.email,",
+                "SELECT ledgers.currency, ledger_members.user_id,",
+                "INSERT INTO expenses",
+                "INSERT INTO expense_splits",
+                "INSERT INTO monthly_totals",
+            ]
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, select, update
 
 from app.models import Expense, ExpenseSplit, LedgerMember, MonthlyTotal
 from app.services import splits as splits_service
@@ -443,3 +443,32 @@ def test_a_member_removed_while_posting_gets_404_and_nothing_is_written(
         assert conn.scalar(select(func.count()).select_from(Expense)) == 0
         assert conn.scalar(select(func.count()).select_from(ExpenseSplit)) == 0
         assert conn.scalar(select(func.count()).select_from(MonthlyTotal)) == 0
+
+
+def test_an_editor_made_a_viewer_while_posting_gets_404_and_nothing_is_written(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger_id, _, (editor,) = shared(client, "editor")
+    editor_id = me(client, editor)
+    resolve = splits_service.resolve_split
+
+    def demoted_meanwhile(*args: Any) -> Any:
+        # The insert checks the role the request was resolved with, not only the membership.
+        with engine.begin() as conn:
+            conn.execute(
+                update(LedgerMember)
+                .where(LedgerMember.user_id == editor_id, LedgerMember.ledger_id == ledger_id)
+                .values(role="viewer")
+            )
+        return resolve(*args)
+
+    monkeypatch.setattr(splits_service, "resolve_split", demoted_meanwhile)
+    response = client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=editor)
+    assert response.status_code == 404
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Expense)) == 0
+        assert conn.scalar(select(func.count()).select_from(ExpenseSplit)) == 0
+        assert conn.scalar(select(func.count()).select_from(MonthlyTotal)) == 0
+    monkeypatch.setattr(splits_service, "resolve_split", resolve)
+    again = client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=editor)
+    assert again.status_code == 403  # the next request is resolved with the new role

@@ -1,24 +1,32 @@
-from sqlalchemy import bindparam, func
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.auth import LedgerAccess
 from app.models import Budget, Expense
-from app.services import bound_budgets, bound_expenses, in_ledger, owned_budgets, owned_expenses
+from app.services import owned_budgets, owned_expenses
 from app.types import category_key
-
-# Built once (app.services.bound_expenses): a new expense asks these on every POST.
-_USED = bound_expenses(Expense.category).where(Expense.category_key == bindparam("key")).limit(1)
-_BUDGETED = bound_budgets(Budget.category).where(Budget.category_key == bindparam("key")).limit(1)
 
 
 def canonical_category(session: Session, *, access: LedgerAccess, category: str) -> tuple[str, str]:
     """The spelling the ledger first gave this category, and its key: `food` files under `Food`."""
     key = category_key(category)
-    for stmt in (_USED, _BUDGETED):
-        existing = session.scalar(stmt, in_ledger(access, key=key))
-        if existing is not None:
-            return existing, key
-    return category, key
+    return session.scalar(_SPELLING, {"ledger_id": access.ledger_id, "key": key}) or category, key
+
+
+def spelling(ledger_id: ColumnElement[int], key: ColumnElement[str | None]) -> ColumnElement[str | None]:
+    """The ledger's spelling of a category key, an expense's before a budget's (null for a new one):
+    a column, so a query that reads something else can read it too (one statement, not two).
+
+    Scoped by `ledger_id` as owned_expenses and owned_budgets scope theirs, but by a bound
+    parameter: a statement built once costs a request neither its construction nor its cache key
+    (about 0.2 ms), only its parameters, and it cannot run without the ledger.
+    """
+    used = select(Expense.category).where(Expense.ledger_id == ledger_id, Expense.category_key == key)
+    budgeted = select(Budget.category).where(Budget.ledger_id == ledger_id, Budget.category_key == key)
+    return func.coalesce(used.limit(1).scalar_subquery(), budgeted.limit(1).scalar_subquery())
+
+
+_SPELLING = select(spelling(bindparam("ledger_id"), bindparam("key")))
 
 
 def list_categories(session: Session, *, access: LedgerAccess) -> list[tuple[str, int, int | None]]:

@@ -1,0 +1,50 @@
+"""app/database.py: the engine's pooled connections."""
+
+import time
+
+import pytest
+from sqlalchemy import Engine, create_engine, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from app.database import reading_only
+from app.models import Ledger
+from tests.conftest import ON_POSTGRES
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's pooled connections; SQLite opens a file")
+def test_a_connection_the_server_closed_is_replaced_before_a_request_uses_it(engine: Engine) -> None:
+    with engine.connect() as conn:  # back in the pool when done
+        pid = conn.scalar(text("SELECT pg_backend_pid()"))
+    admin = create_engine(engine.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        assert conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        for _ in range(100):  # the backend ends a moment after being told to
+            if not conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}):
+                break
+            time.sleep(0.05)
+    admin.dispose()
+    # No ping: the pool sees the closed socket at checkout and connects again.
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT pg_backend_pid()")) != pid
+
+
+def test_a_read_requests_session_refuses_to_write(engine: Engine) -> None:
+    with Session(bind=engine) as session:
+        reading_only(session)
+        with pytest.raises(RuntimeError, match="must not write"):
+            session.execute(insert(Ledger).values(name="Flat", currency="EUR"))
+        session.add(Ledger(name="Flat", currency="EUR"))
+        with pytest.raises(RuntimeError, match="must not write"):
+            session.flush()
+    with Session(bind=engine) as session:
+        assert session.scalar(select(func.count()).select_from(Ledger)) == 0
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's transactions; SQLite begins none to read")
+def test_a_read_on_postgresql_sends_no_begin_and_a_write_still_does(engine: Engine) -> None:
+    for read, autocommit in ((True, True), (False, False), (True, True)):  # the pool's connection is reset
+        with Session(bind=engine) as session:
+            if read:
+                reading_only(session)
+            assert session.scalar(select(func.count()).select_from(Ledger)) == 0
+            assert session.connection().connection.dbapi_connection.autocommit is autocommit  # type: ignore[union-attr]
