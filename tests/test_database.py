@@ -48,3 +48,17 @@ def test_a_read_on_postgresql_sends_no_begin_and_a_write_still_does(engine: Engi
                 reading_only(session)
             assert session.scalar(select(func.count()).select_from(Ledger)) == 0
             assert session.connection().connection.dbapi_connection.autocommit is autocommit  # type: ignore[union-attr]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's plan cache for prepared statements")
+def test_a_prepared_statement_is_planned_for_each_requests_values(engine: Engine) -> None:
+    """PostgreSQL plans a statement prepared and run more than five times once for any parameters
+    ("generic"), unless told not to: the app's connections plan each run for its own values."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PREPARE named(text) AS SELECT id FROM ledgers WHERE name = $1")
+        for _ in range(6):
+            conn.exec_driver_sql("EXECUTE named('Flat')").all()
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN EXECUTE named('Flat')"))
+        conn.exec_driver_sql("DEALLOCATE named")
+    assert "'Flat'" in plan
+    assert "$1" not in plan
