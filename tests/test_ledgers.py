@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, and_, delete, func, select, update
 
 from app.models import Expense, ExpenseSplit, LedgerMember, MonthlyTotal
 from app.services import splits as splits_service
@@ -419,56 +419,51 @@ def test_account_export_holds_every_ledger_it_owns_and_no_other(client: TestClie
     assert [e["description"] for e in editors["expenses"]] == ["theirs"]
 
 
-def test_a_member_removed_while_posting_gets_404_and_nothing_is_written(
-    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ledger_id, _, (editor,) = shared(client, "editor")
-    editor_id = me(client, editor)
+def post_while(
+    client: TestClient,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    headers: Headers,
+    ledger_id: int,
+    change: Any,
+) -> int:
+    """POST an expense while `change` runs on the database after the request's access was resolved,
+    before its write: the status, once the test has seen that nothing was written."""
     resolve = splits_service.resolve_split
 
-    def removed_meanwhile(*args: Any) -> Any:
-        # After the request's access was resolved, before its write: the owner removes the editor.
+    def meanwhile(*args: Any) -> Any:
         with engine.begin() as conn:
-            conn.execute(
-                delete(LedgerMember).where(
-                    LedgerMember.user_id == editor_id, LedgerMember.ledger_id == ledger_id
-                )
-            )
+            conn.execute(change)
         return resolve(*args)
 
-    monkeypatch.setattr(splits_service, "resolve_split", removed_meanwhile)
-    response = client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=editor)
-    assert response.status_code == 404
+    monkeypatch.setattr(splits_service, "resolve_split", meanwhile)
+    response = client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=headers)
+    monkeypatch.setattr(splits_service, "resolve_split", resolve)
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Expense)) == 0
         assert conn.scalar(select(func.count()).select_from(ExpenseSplit)) == 0
         assert conn.scalar(select(func.count()).select_from(MonthlyTotal)) == 0
+    return response.status_code
+
+
+def test_a_member_removed_while_posting_gets_404_and_nothing_is_written(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger_id, _, (editor,) = shared(client, "editor")
+    member = and_(LedgerMember.user_id == me(client, editor), LedgerMember.ledger_id == ledger_id)
+    # The owner removes the editor meanwhile.
+    assert (
+        post_while(client, engine, monkeypatch, editor, ledger_id, delete(LedgerMember).where(member)) == 404
+    )
 
 
 def test_an_editor_made_a_viewer_while_posting_gets_404_and_nothing_is_written(
     client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ledger_id, _, (editor,) = shared(client, "editor")
-    editor_id = me(client, editor)
-    resolve = splits_service.resolve_split
-
-    def demoted_meanwhile(*args: Any) -> Any:
-        # The insert checks the role the request was resolved with, not only the membership.
-        with engine.begin() as conn:
-            conn.execute(
-                update(LedgerMember)
-                .where(LedgerMember.user_id == editor_id, LedgerMember.ledger_id == ledger_id)
-                .values(role="viewer")
-            )
-        return resolve(*args)
-
-    monkeypatch.setattr(splits_service, "resolve_split", demoted_meanwhile)
-    response = client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=editor)
-    assert response.status_code == 404
-    with engine.connect() as conn:
-        assert conn.scalar(select(func.count()).select_from(Expense)) == 0
-        assert conn.scalar(select(func.count()).select_from(ExpenseSplit)) == 0
-        assert conn.scalar(select(func.count()).select_from(MonthlyTotal)) == 0
-    monkeypatch.setattr(splits_service, "resolve_split", resolve)
+    member = and_(LedgerMember.user_id == me(client, editor), LedgerMember.ledger_id == ledger_id)
+    # The insert checks the role the request was resolved with, not only the membership.
+    demoted = update(LedgerMember).where(member).values(role="viewer")
+    assert post_while(client, engine, monkeypatch, editor, ledger_id, demoted) == 404
     again = client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=editor)
     assert again.status_code == 403  # the next request is resolved with the new role

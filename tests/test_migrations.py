@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, Table, column, func, insert, inspect, select, table, text
+from sqlalchemy import Connection, MetaData, Table, column, func, insert, inspect, select, table, text
 
 from app.database import Base, make_engine
 from app.migrate import alembic_config, include_name, upgrade_to_head
@@ -277,6 +277,37 @@ def test_0010_adds_the_daily_run_claim_and_unwinds(empty_database_url: str) -> N
     engine.dispose()
 
 
+def add_owner(
+    conn: Connection, tables: dict[str, Table], when: datetime, others: dict[int, tuple[str, str]]
+) -> None:
+    """User 3, with a personal euro ledger (id 1) and these other ledgers (id -> name, currency),
+    owner of all of them: the rows an old schema needs before its expenses."""
+    conn.execute(
+        insert(tables["users"]).values(
+            id=3, email="a@example.com", password_hash="x", display_name="", currency="EUR",
+            created_at=when, token_version=0, is_admin=False, disabled=False,
+        )
+    )  # fmt: skip
+    ledgers = {1: ("Personal", "EUR"), **others}
+    conn.execute(
+        insert(tables["ledgers"]),
+        [
+            {
+                "id": n,
+                "name": name,
+                "currency": currency,
+                "personal_of": 3 if n == 1 else None,
+                "created_at": when,
+            }
+            for n, (name, currency) in ledgers.items()
+        ],
+    )
+    conn.execute(
+        insert(tables["ledger_members"]),
+        [{"ledger_id": n, "user_id": 3, "role": "owner", "joined_at": when} for n in ledgers],
+    )
+
+
 def test_0008_gives_every_expense_its_ledgers_currency_and_keeps_the_links(empty_database_url: str) -> None:
     """0008 on a populated 0007 database: rate 1, base = amount; a KWD ledger's amounts in fils."""
     config = alembic_config(empty_database_url)
@@ -291,23 +322,7 @@ def test_0008_gives_every_expense_its_ledgers_currency_and_keeps_the_links(empty
     rule = {"category": "Rent", "category_key": "rent", "description": "", "frequency": "monthly"}
     spent = {"date": date(2026, 1, 2), "category": "Food", "category_key": "food", "description": ""}
     with engine.begin() as conn:
-        conn.execute(
-            insert(tables["users"]).values(
-                id=3, email="a@example.com", password_hash="x", display_name="", currency="EUR",
-                created_at=when, token_version=0, is_admin=False, disabled=False,
-            )
-        )  # fmt: skip
-        conn.execute(
-            insert(tables["ledgers"]),
-            [
-                {"id": 1, "name": "Personal", "currency": "EUR", "personal_of": 3, "created_at": when},
-                {"id": 2, "name": "Kuwait", "currency": "KWD", "personal_of": None, "created_at": when},
-            ],
-        )
-        conn.execute(
-            insert(tables["ledger_members"]),
-            [{"ledger_id": n, "user_id": 3, "role": "owner", "joined_at": when} for n in (1, 2)],
-        )
+        add_owner(conn, tables, when, {2: ("Kuwait", "KWD")})
         conn.execute(
             insert(tables["recurring_rules"]).values(
                 id=5, ledger_id=2, user_id=3, amount_cents=900, interval=1, start_date=date(2026, 1, 1),
@@ -375,24 +390,7 @@ def test_0011_counts_every_amount_in_its_currencys_minor_unit_and_unwinds(empty_
     }
     food = {"category": "Food", "category_key": "food"}
     with engine.begin() as conn:
-        conn.execute(
-            insert(tables["users"]).values(
-                id=3, email="a@example.com", password_hash="x", display_name="", currency="EUR",
-                created_at=when, token_version=0, is_admin=False, disabled=False,
-            )
-        )  # fmt: skip
-        conn.execute(
-            insert(tables["ledgers"]),
-            [
-                {"id": 1, "name": "Personal", "currency": "EUR", "personal_of": 3, "created_at": when},
-                {"id": 2, "name": "Tokyo", "currency": "JPY", "personal_of": None, "created_at": when},
-                {"id": 4, "name": "Kuwait", "currency": "KWD", "personal_of": None, "created_at": when},
-            ],
-        )
-        conn.execute(
-            insert(tables["ledger_members"]),
-            [{"ledger_id": n, "user_id": 3, "role": "owner", "joined_at": when} for n in (1, 2, 4)],
-        )
+        add_owner(conn, tables, when, {2: ("Tokyo", "JPY"), 4: ("Kuwait", "KWD")})
         conn.execute(
             insert(tables["recurring_rules"]).values(
                 id=5, ledger_id=1, user_id=3, amount_cents=90000, currency="JPY", interval=1,
