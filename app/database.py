@@ -4,7 +4,7 @@ from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -34,7 +34,9 @@ def make_engine(url: str) -> Engine:
     # psycopg prepares a statement the fifth time a connection runs it, and PostgreSQL then may plan
     # it once for any parameters: a search page's plan made for an unknown LIMIT sorted every match
     # (1 -> 29 ms from the seventh page on). Planned for each request's values, it walks the date index.
-    engine = create_engine(url, connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
+    # Added to any `options` the URL gives, which connect_args would otherwise replace.
+    options = f"{make_url(url).query.get('options', '')} -c plan_cache_mode=force_custom_plan".strip()
+    engine = create_engine(url, connect_args={"options": options})
     event.listen(engine, "checkout", _still_connected)
     return engine
 

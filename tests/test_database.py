@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from app.database import reading_only
+from app.database import make_engine, reading_only
 from app.models import Ledger
 from tests.conftest import ON_POSTGRES
 
@@ -62,3 +62,13 @@ def test_a_prepared_statement_is_planned_for_each_requests_values(engine: Engine
         conn.exec_driver_sql("DEALLOCATE named")
     assert "'Flat'" in plan
     assert "$1" not in plan
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's connection options")
+def test_options_in_the_database_url_are_kept_beside_the_apps(engine: Engine) -> None:
+    url = engine.url.update_query_dict({"options": "-c statement_timeout=12345"})
+    own = make_engine(url.render_as_string(hide_password=False))
+    with own.connect() as conn:
+        assert conn.scalar(text("SHOW statement_timeout")) == "12345ms"
+        assert conn.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+    own.dispose()
