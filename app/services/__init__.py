@@ -1,7 +1,8 @@
 """What every service shares: which rows a request may see, stated once per table, and the 404 lookup.
 
-Every read of a ledger's expenses, monthly totals or budgets starts from `owned_*`, aggregates
-included, so who may see a row is one statement per table, here.
+Every read of a ledger's expenses, monthly totals or budgets starts from `bound_*` (a statement
+built once) or `owned_*` (the same, given the request's ledger), aggregates included, so who may
+see a row is one statement per table, here.
 """
 
 from typing import Any, TypeVar, overload
@@ -17,33 +18,9 @@ from app.types import MAX_DB_ID
 T = TypeVar("T")
 
 
-# Without columns, the rows themselves, typed; with columns, those columns (sums too).
-@overload
-def owned_expenses(access: LedgerAccess) -> Select[Expense]: ...
-@overload
-def owned_expenses(access: LedgerAccess, *columns: Any) -> Select[Any]: ...
-def owned_expenses(access: LedgerAccess, *columns: Any) -> Select[Any]:
-    """The expenses of the request's ledger only."""
-    return select(*(columns or (Expense,))).where(Expense.ledger_id == access.ledger_id)
-
-
-@overload
-def owned_budgets(access: LedgerAccess) -> Select[Budget]: ...
-@overload
-def owned_budgets(access: LedgerAccess, *columns: Any) -> Select[Any]: ...
-def owned_budgets(access: LedgerAccess, *columns: Any) -> Select[Any]:
-    """The budgets of the request's ledger only."""
-    return select(*(columns or (Budget,))).where(Budget.ledger_id == access.ledger_id)
-
-
-def owned_totals(access: LedgerAccess, *columns: Any) -> Select[Any]:
-    """These columns of the request's ledger's monthly totals only."""
-    return select(*columns).where(MonthlyTotal.ledger_id == access.ledger_id)
-
-
-# The same scopes for a statement built once and run for many requests (app.services.listing,
-# totals): the ledger is a parameter, bound per request by `in_ledger`. A statement run without it
-# fails; it never reads every ledger.
+# Each table's scope, stated once: its ledger, a parameter. A statement built once on these and run
+# for many requests (app.services.listing, totals) is given the ledger by `in_ledger`; left out, the
+# query fails; it never reads every ledger.
 def bound_expenses(*columns: Any) -> Select[Any]:
     return select(*columns).where(Expense.ledger_id == bindparam("ledger_id"))
 
@@ -54,6 +31,31 @@ def bound_budgets(*columns: Any) -> Select[Any]:
 
 def bound_totals(*columns: Any) -> Select[Any]:
     return select(*columns).where(MonthlyTotal.ledger_id == bindparam("ledger_id"))
+
+
+# The same scopes with the request's ledger given. Without columns, the rows themselves, typed; with
+# columns, those columns (sums too).
+@overload
+def owned_expenses(access: LedgerAccess) -> Select[Expense]: ...
+@overload
+def owned_expenses(access: LedgerAccess, *columns: Any) -> Select[Any]: ...
+def owned_expenses(access: LedgerAccess, *columns: Any) -> Select[Any]:
+    """The expenses of the request's ledger only."""
+    return bound_expenses(*(columns or (Expense,))).params(ledger_id=access.ledger_id)
+
+
+@overload
+def owned_budgets(access: LedgerAccess) -> Select[Budget]: ...
+@overload
+def owned_budgets(access: LedgerAccess, *columns: Any) -> Select[Any]: ...
+def owned_budgets(access: LedgerAccess, *columns: Any) -> Select[Any]:
+    """The budgets of the request's ledger only."""
+    return bound_budgets(*(columns or (Budget,))).params(ledger_id=access.ledger_id)
+
+
+def owned_totals(access: LedgerAccess, *columns: Any) -> Select[Any]:
+    """These columns of the request's ledger's monthly totals only."""
+    return bound_totals(*columns).params(ledger_id=access.ledger_id)
 
 
 def in_ledger(access: LedgerAccess, **values: Any) -> dict[str, Any]:
