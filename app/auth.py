@@ -235,6 +235,9 @@ class LedgerAccess:
     ledger_id: int
     role: str
     currency: str
+    # The ledger's count of writes (Ledger.revision) when the request read it: set by the access
+    # dependencies, which answers kept until the next write are keyed by (app.answers).
+    revision: int | None = None
 
     def require(self, role: str) -> "LedgerAccess":
         """This access, if its role is at least `role`; 403 otherwise (a member may know it exists)."""
@@ -265,10 +268,10 @@ async def get_path_ledger_access(session: SessionDep, token: Token, ledger_id: i
     return Deferred(session, lambda db: _resolve(db, claims, ledger))
 
 
-def _access_statement(ledger: Any) -> Select[User, int, str, str]:
+def _access_statement(ledger: Any) -> Select[User, int, str, str, int]:
     membership = and_(LedgerMember.user_id == User.id, LedgerMember.ledger_id == ledger)
     return (
-        select(User, LedgerMember.ledger_id, LedgerMember.role, Ledger.currency)
+        select(User, LedgerMember.ledger_id, LedgerMember.role, Ledger.currency, Ledger.revision)
         .select_from(User)
         .outerjoin(LedgerMember, membership)
         .outerjoin(Ledger, Ledger.id == LedgerMember.ledger_id)
@@ -292,7 +295,9 @@ def _resolve(session: Session, claims: TokenClaims, ledger: int | None) -> Ledge
     assert row is not None  # _check_user refused a missing user
     if row.ledger_id is None:
         raise NotFound("Ledger not found")
-    return LedgerAccess(user=user, ledger_id=row.ledger_id, role=row.role, currency=row.currency)
+    return LedgerAccess(
+        user=user, ledger_id=row.ledger_id, role=row.role, currency=row.currency, revision=row.revision
+    )
 
 
 Reader = Annotated[LedgerAccess, Depends(get_ledger_access)]

@@ -205,13 +205,55 @@ def _restore(file: Path, *, assume_yes: bool) -> int:
         if sys.stdin.readline().strip().lower() != "yes":
             print("Nothing was changed.", file=sys.stderr)
             return 1
+    kept_up_to = _highest_revision()
     try:
         restore(settings.resolved_database_url, file)
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     _migrated()  # a snapshot from an older version gets the current schema
+    _revise_restored_ledgers(past=kept_up_to)
     print(f"Restored {file}.", file=sys.stderr)
     return 0
+
+
+# More writes than the live database could take while a snapshot is copied in.
+REVISION_MARGIN = 2**32
+
+
+def _highest_revision() -> int:
+    """The highest ledger revision in the live database: 0 without one, or without revisions."""
+    from sqlalchemy import text  # noqa: PLC0415
+    from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
+
+    from app.database import make_engine  # noqa: PLC0415
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT max(revision) FROM ledgers")).scalar() or 0)
+    except DBAPIError:
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _revise_restored_ledgers(*, past: int) -> None:
+    """Move every restored ledger's revision past those of the database it replaced.
+
+    A running server keeps answers by ledger and revision (app.answers); a snapshot's revisions are
+    older and would, after as many writes, meet a kept answer of the data the snapshot replaced.
+    """
+    from sqlalchemy import text  # noqa: PLC0415
+
+    from app.database import make_engine  # noqa: PLC0415
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with engine.begin() as connection:
+            jump = {"jump": past + REVISION_MARGIN}
+            connection.execute(text("UPDATE ledgers SET revision = revision + :jump"), jump)
+    finally:
+        engine.dispose()
 
 
 ECB_HISTORY_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"

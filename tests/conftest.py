@@ -27,6 +27,7 @@ from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app import ratelimit  # noqa: E402
+from app.answers import ANSWERS  # noqa: E402
 from app.database import Base, get_session, make_engine, reading_only, reads_only  # noqa: E402
 from app.main import app  # noqa: E402
 from app.routers import current_date  # noqa: E402
@@ -79,6 +80,13 @@ def _fresh_rate_limits() -> Iterator[None]:
     ratelimit.reset()
     yield
     ratelimit.reset()
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_answers() -> None:
+    """Every test starts with no answers kept (app.answers): its database is a new one, whose
+    ledgers' ids and revisions are those another test's had."""
+    ANSWERS.clear()
 
 
 @pytest.fixture

@@ -256,3 +256,25 @@ def test_the_server_caps_malloc_arenas_unless_told_otherwise(monkeypatch: pytest
     calls.clear()
     cli.fewer_malloc_arenas()
     assert (os.environ["MALLOC_ARENA_MAX"], calls) == ("8", [])
+
+
+def test_a_restore_is_seen_by_a_running_server_that_kept_answers(
+    cli_env: dict[str, str], api: TestClient
+) -> None:
+    """The snapshot's ledgers had fewer writes counted than the live ones: after as many writes again,
+    a server's kept answer (app.answers) of the replaced data must not be taken for theirs."""
+    headers = {"Authorization": "Bearer " + api.post(
+        "/api/auth/register", json={"email": "kept@example.com", "password": PASSWORD}
+    ).json()["access_token"]}  # fmt: skip
+
+    def listed() -> list[str]:
+        return [item["description"] for item in api.get("/api/expenses", headers=headers).json()["items"]]
+
+    add_expense(api, headers, description="A")
+    backup = run(cli_env, "backup")
+    assert backup.returncode == 0, backup.stderr
+    add_expense(api, headers, description="B")
+    assert listed() == ["B", "A"]  # kept at the ledger's revision after B
+    assert run(cli_env, "restore", "--yes", backup.stdout.strip()).returncode == 0
+    add_expense(api, headers, description="C")  # as many writes as B was
+    assert listed() == ["C", "A"]

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, MetaData, Table, column, func, insert, inspect, select, table, text
+from sqlalchemy import Connection, Engine, MetaData, Table, column, func, insert, inspect, select, table, text
 
 from app.database import Base, make_engine
 from app.migrate import alembic_config, include_name, upgrade_to_head
@@ -492,3 +492,55 @@ def test_0011_counts_every_amount_in_its_currencys_minor_unit_and_unwinds(empty_
     assert after == before | {"budgets": [(21, 5000), (22, 1300), (23, 100), (24, 500)]} | {
         "settlements": [(31, 100), (32, 15100), (33, 250)]
     }
+
+
+def revision_objects(engine: Engine) -> dict[str, str]:
+    """The triggers (and on PostgreSQL the function) that count a ledger's writes, as the database
+    reports them."""
+    if engine.dialect.name == "sqlite":
+        query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%revision%'"
+    else:
+        query = (
+            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname LIKE '%revision%'"
+            " UNION ALL SELECT proname, prosrc FROM pg_proc WHERE proname = 'count_ledger_writes'"
+        )
+    with engine.connect() as conn:
+        return {str(name): str(definition) for name, definition in conn.execute(text(query))}
+
+
+def test_0012_counts_each_ledgers_writes_as_create_all_does_and_unwinds(
+    empty_database_url: str, engine: Engine
+) -> None:
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0011")
+    migrated = make_engine(empty_database_url)
+    when = datetime(2026, 1, 2, tzinfo=UTC)
+    tables = {
+        name: Table(name, MetaData(), autoload_with=migrated)
+        for name in ("users", "ledgers", "ledger_members")
+    }
+    with migrated.begin() as conn:
+        add_owner(conn, tables, when, {2: ("Trip", "EUR")})
+    command.upgrade(config, "0012")
+    made = revision_objects(migrated)
+    assert len(made) == 9 + (migrated.dialect.name == "postgresql")
+    assert made == revision_objects(engine)  # the migration makes what create_all makes
+
+    def revisions() -> list[tuple[int, int]]:
+        with migrated.connect() as conn:
+            return [tuple(row) for row in conn.execute(text("SELECT id, revision FROM ledgers ORDER BY id"))]
+
+    assert revisions() == [(1, 0), (2, 0)]
+    with migrated.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO budgets (ledger_id, user_id, category, category_key, amount_cents, created_at,"
+                " updated_at) VALUES (2, 3, 'Food', 'food', 100, :when, :when)"
+            ),
+            {"when": when},
+        )
+    assert revisions() == [(1, 0), (2, 1)]
+    command.downgrade(config, "0011")
+    assert revision_objects(migrated) == {}
+    assert "revision" not in {c["name"] for c in inspect(migrated).get_columns("ledgers")}
+    migrated.dispose()

@@ -228,7 +228,10 @@ def search_objects(engine: Engine) -> dict[str, str]:
     """The search objects' names and definitions, as the database reports them."""
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
-            query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' OR name = 'expenses_fts'"
+            query = (
+                "SELECT name, sql FROM sqlite_master"
+                " WHERE (type = 'trigger' AND name LIKE 'expenses_fts%') OR name = 'expenses_fts'"
+            )
         else:
             query = "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE '%trgm'"
         return {str(name): str(definition) for name, definition in conn.execute(text(query))}

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.answers import kept_until_written
 from app.auth import Reader
 from app.database import SessionDep
 from app.errors import Invalid
@@ -23,6 +24,7 @@ router = APIRouter(tags=["reports"], route_class=OneTripRoute)
 
 
 @router.get("/summary", response_model=SummaryOut, responses=IN_LEDGER)
+@kept_until_written
 def read_summary(
     session: SessionDep,
     access: Reader,
@@ -59,6 +61,7 @@ def read_summary(
 
 
 @router.get("/stats", response_model=StatsOut, responses=IN_LEDGER)
+@kept_until_written
 def read_stats(
     session: SessionDep,
     access: Reader,

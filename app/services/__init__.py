@@ -108,6 +108,11 @@ def member_object(
     )
     if scope.ledger_id is not None:
         stmt = stmt.where(ledger_id == scope.ledger_id)
+    if write:
+        # PostgreSQL: the ledger's row first, as every write to the ledger takes it (its revision,
+        # app.models.REVISION_DDL), before the monthly totals; in any other order two writes could
+        # each hold what the other waits for. (NO KEY UPDATE: new rows' foreign keys do not wait.)
+        stmt = stmt.with_for_update(of=Ledger, key_share=True)
     row = session.execute(stmt.where(table.id == object_id)).first() if 0 < object_id <= MAX_DB_ID else None
     if row is None:
         raise NotFound(missing)
