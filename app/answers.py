@@ -21,7 +21,7 @@ from starlette.responses import Response
 from app.auth import LedgerAccess
 from app.config import settings
 
-F = TypeVar("F", bound=Callable[..., BaseModel])
+F = TypeVar("F", bound=Callable[..., BaseModel | Response])
 
 
 def kept_until_written(endpoint: F) -> F:
@@ -93,8 +93,11 @@ def kept_answer(key: Hashable) -> Response | None:
     return None if body is None else Response(body, media_type="application/json")
 
 
-def keep_answer(key: Hashable, answer: BaseModel) -> Response:
+def keep_answer(key: Hashable, answer: BaseModel | Response) -> Response:
     """The answer as JSON, as FastAPI would write it for its response model, kept under `key`."""
-    body = answer.__pydantic_serializer__.to_json(answer, by_alias=True)
+    if isinstance(answer, Response):  # a route that wrote its JSON itself
+        body = bytes(answer.body)
+    else:
+        body = answer.__pydantic_serializer__.to_json(answer, by_alias=True)
     ANSWERS.keep(key, body)
     return Response(body, media_type="application/json")

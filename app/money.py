@@ -116,8 +116,11 @@ def amount_text(minor: int, currency: str) -> str:
 
 def to_number(minor: int, currency: str) -> int | float:
     """The JSON number of an amount: USD 1250 -> 12.5, JPY 1200 -> 1200, KWD 1234 -> 1.234."""
-    whole, rest = divmod(minor, 10 ** minor_digits(currency))
-    return whole if rest == 0 else float(to_decimal(minor, currency))
+    unit: int = 10 ** minor_digits(currency)
+    whole, rest = divmod(minor, unit)
+    # Dividing two integers gives the float nearest the exact quotient, as float(Decimal) would:
+    # no arithmetic on the float follows, it is only how JSON writes the exact amount.
+    return whole if rest == 0 else minor / unit
 
 
 # An expense's amount before its currency is known: the schema states the default currency's rules

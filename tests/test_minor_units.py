@@ -7,11 +7,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 from app import rates
 from app.config import settings
 from app.models import Budget, Expense, ExpenseSplit, MonthlyTotal, Settlement
+from app.money import to_decimal, to_number
 from tests.factories import expense_body, refused, register
 from tests.test_ledgers import invite, join, new_ledger
 
@@ -149,3 +152,15 @@ def test_an_import_keeps_a_dinar_base_amount_to_the_fil(client: TestClient) -> N
     too_fine = upload(text.replace("3.075", "3.0751"))
     assert too_fine.status_code == 422
     assert "base_amount" in too_fine.json()["detail"][0]["msg"]
+
+
+CURRENCIES = st.sampled_from(["JPY", "USD", "KWD", "CLF"])  # 0, 2, 3 and 4 decimals
+
+
+@given(minor=st.integers(min_value=-(10**15), max_value=10**15), currency=CURRENCIES)
+def test_an_amount_is_written_as_the_number_nearest_its_exact_value(minor: int, currency: str) -> None:
+    """to_number divides integers; the oracle is the exact Decimal, rounded to a float once."""
+    exact = to_decimal(minor, currency)
+    number = to_number(minor, currency)
+    assert type(number) is (int if exact == exact.to_integral_value() else float)
+    assert number == (exact if type(number) is int else float(exact))

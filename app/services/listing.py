@@ -33,7 +33,7 @@ from app.database import UNICODE_LOWER
 from app.models import Expense, ExpenseSplit
 from app.money import to_number
 from app.services import bound_expenses, in_ledger, owned_expenses, totals
-from app.types import category_key
+from app.types import as_utc, category_key
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,7 @@ def list_expenses(
     for *expense, user_id, shares, part_minor, part_base in rows:
         if not items or items[-1]["id"] != expense[0]:
             item = dict(zip(_SHOWN_KEYS, expense, strict=True))
+            item["created_at"], item["updated_at"] = as_utc(item["created_at"]), as_utc(item["updated_at"])
             item["amount"] = to_number(item["amount"], item["currency"])
             item["base_amount"] = to_number(item["base_amount"], ledger)
             item["split"] = []
