@@ -258,14 +258,14 @@ async def get_ledger_access(
     caller's role there: one query. Not a member, or no such ledger: 404, as if it did not exist.
     """
     claims = _claims(token)
-    return Deferred(session, lambda db: _resolve(db, claims, ledger))
+    return Deferred(session, lambda db: resolve_access(db, claims, ledger))
 
 
 async def get_path_ledger_access(session: SessionDep, token: Token, ledger_id: int) -> Deferred[LedgerAccess]:
     """The same for /api/ledgers/{ledger_id}/...: an id no BIGINT can hold is simply not found."""
     claims = _claims(token)
     ledger = ledger_id if 0 < ledger_id <= MAX_DB_ID else 0
-    return Deferred(session, lambda db: _resolve(db, claims, ledger))
+    return Deferred(session, lambda db: resolve_access(db, claims, ledger))
 
 
 def _access_statement(ledger: Any) -> Select[User, int, str, str, int]:
@@ -286,7 +286,7 @@ _PERSONAL_ACCESS = _access_statement(
 _LEDGER_ACCESS = _access_statement(bindparam("ledger"))
 
 
-def _resolve(session: Session, claims: TokenClaims, ledger: int | None) -> LedgerAccess:
+def resolve_access(session: Session, claims: TokenClaims, ledger: int | None) -> LedgerAccess:
     if ledger is None:
         row = session.execute(_PERSONAL_ACCESS, _token_params(claims)).first()
     else:

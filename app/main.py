@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 from starlette.types import Scope
 
+from app.answers import KeptAnswers
 from app.config import PROJECT_ROOT, settings
 from app.database import SessionLocal
 from app.errors import AppError, Invalid
@@ -122,7 +123,9 @@ app = FastAPI(
     docs_url=None,
     redoc_url=None,
 )
-# Added first, so innermost: its 401 and 413 answers still get CORS, the request log and security headers.
+# Added first, so innermost: kept answers (app.answers) and the 401 and 413 answers of BodyLimit
+# still get CORS, the request log and security headers.
+app.add_middleware(KeptAnswers, api=app)
 app.add_middleware(BodyLimitMiddleware, api=app)
 if settings.cors_origin_list:
     # Off unless asked for: the UI is served from this same origin and needs no CORS.

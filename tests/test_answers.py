@@ -3,6 +3,7 @@ query alone, and every write to the rows an answer is made of, by any path, is s
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
 
 from app.answers import ANSWERS, Answers
+from app.main import app
+from app.routers import current_date
 from tests.factories import add_budget, add_expense, register
 
 READS = (
@@ -139,3 +142,59 @@ def test_the_least_recently_used_answers_go_first_and_the_size_is_bounded() -> N
     assert (answers.get("a"), answers.get("c")) == (None, b"12345678")
     answers.keep("big", b"x" * 11)  # larger than the whole cache: not kept, nothing dropped
     assert (answers.get("big"), answers.get("c")) == (None, b"12345678")
+
+
+def test_a_kept_answer_has_the_headers_of_the_routes(client: TestClient) -> None:
+    headers = register(client)
+    add_expense(client, headers)
+    first = client.get("/api/expenses", headers=headers)
+    again = client.get("/api/expenses", headers={**headers, "X-Request-ID": "kept-1"})
+    assert again.content == first.content
+    assert again.headers["x-request-id"] == "kept-1"
+    assert {k: v for k, v in again.headers.items() if k != "x-request-id"} == {
+        k: v for k, v in first.headers.items() if k != "x-request-id"
+    }
+
+
+@pytest.mark.parametrize(
+    "ledger", ["abc", "", "0", "01", "+1", " 1", "99999999999999999999", "-1", "1&ledger=2"]
+)
+def test_an_odd_ledger_parameter_is_answered_as_the_route_answers_it(client: TestClient, ledger: str) -> None:
+    headers = register(client)
+    add_expense(client, headers)
+    path = f"/api/expenses?ledger={ledger}"
+    kept, ANSWERS.max_bytes = ANSWERS.max_bytes, 0
+    try:
+        expected = client.get(path, headers=headers)
+    finally:
+        ANSWERS.max_bytes = kept
+    client.get("/api/expenses", headers=headers)  # the personal ledger's (id 1) answer, kept
+    for _ in range(2):
+        response = client.get(path, headers=headers)
+        assert (response.status_code, response.content) == (expected.status_code, expected.content)
+
+
+def test_a_disabled_account_is_refused_at_once_even_with_an_answer_kept(
+    client: TestClient, engine: Engine
+) -> None:
+    headers = register(client, email="off@example.com")
+    add_expense(client, headers)
+    assert client.get("/api/summary?month=2026-11", headers=headers).status_code == 200
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET disabled = true WHERE email = 'off@example.com'"))
+    assert client.get("/api/summary?month=2026-11", headers=headers).status_code == 401
+
+
+def test_the_current_month_is_the_routes_today(client: TestClient) -> None:
+    """A summary without `month` is today's: the day is part of what it is kept under."""
+    headers = register(client)
+    add_expense(client, headers, date="2026-11-10")
+    try:
+        app.dependency_overrides[current_date] = lambda: date(2026, 11, 30)
+        november = client.get("/api/summary", headers=headers).json()
+        app.dependency_overrides[current_date] = lambda: date(2026, 12, 1)
+        december = client.get("/api/summary", headers=headers).json()
+    finally:
+        app.dependency_overrides.pop(current_date, None)
+    assert (november["month"], november["total_spent"]) == ("2026-11", 12.5)
+    assert (december["month"], december["total_spent"]) == ("2026-12", 0)

@@ -11,7 +11,6 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.responses import StreamingResponse
 
-from app.answers import answer_key, keep_answer, kept_answer
 from app.auth import Deferred
 
 # What every authenticated route can answer besides success, for the OpenAPI schema.
@@ -104,8 +103,6 @@ class OneTripRoute(APIRoute):
 
 def _in_one_trip(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     hashing = getattr(endpoint, "hashes_password", False)
-    if getattr(endpoint, "kept_until_written", False):
-        endpoint = _kept(endpoint)
 
     @wraps(endpoint)  # FastAPI reads the parameters, name and docstring through this
     async def route(**values: Any) -> Any:
@@ -113,20 +110,6 @@ def _in_one_trip(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         return await to_thread.run_sync(_run, endpoint, values, limiter=limiter)
 
     return route
-
-
-def _kept(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """The route, answering from app.answers when its ledger has not been written since."""
-
-    @wraps(endpoint)
-    def answer(**values: Any) -> Any:
-        key = answer_key(endpoint, values)
-        if key is None:
-            return endpoint(**values)
-        kept = kept_answer(key)
-        return kept if kept is not None else keep_answer(key, endpoint(**values))
-
-    return answer
 
 
 def _run(endpoint: Callable[..., Any], values: dict[str, Any]) -> Any:
