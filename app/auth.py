@@ -235,8 +235,8 @@ class LedgerAccess:
     ledger_id: int
     role: str
     currency: str
-    # The ledger's count of writes (Ledger.revision) when the request read it: set by the access
-    # dependencies, which answers kept until the next write are keyed by (app.answers).
+    # The ledger's count of writes (Ledger.revision) as resolve_access read it: what app.answers
+    # keeps a ledger's answers under. None where an access is made without reading it.
     revision: int | None = None
 
     def require(self, role: str) -> "LedgerAccess":

@@ -244,6 +244,7 @@ def _revise_restored_ledgers(*, past: int) -> None:
     older and would, after as many writes, meet a kept answer of the data the snapshot replaced.
     """
     from sqlalchemy import text  # noqa: PLC0415
+    from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
 
     from app.database import make_engine  # noqa: PLC0415
 
@@ -252,6 +253,11 @@ def _revise_restored_ledgers(*, past: int) -> None:
         with engine.begin() as connection:
             jump = {"jump": past + REVISION_MARGIN}
             connection.execute(text("UPDATE ledgers SET revision = revision + :jump"), jump)
+    except DBAPIError:  # a snapshot older than revisions, left unmigrated (AUTO_MIGRATE=false)
+        print(
+            "warning: migrate, then restart the app: it may keep answers older than the snapshot.",
+            file=sys.stderr,
+        )
     finally:
         engine.dispose()
 
