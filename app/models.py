@@ -218,6 +218,18 @@ class MonthlyTotal(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
 
 
+class DailyTotal(Base):
+    """How many expenses and how much, per ledger and day: the stats' trend by day or week reads a
+    row a day instead of every expense. Kept in step by the same writes as MonthlyTotal."""
+
+    __tablename__ = "daily_totals"
+
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+
 class OneTimeLink(Base):
     """An invitation to register, or a password reset link: single use, expiring, stored hashed.
 

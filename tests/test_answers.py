@@ -8,11 +8,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from sqlalchemy import Engine, event, text
 
 from app.answers import ANSWERS, Answers
 from app.main import app
 from app.routers import current_date
+from app.schemas.expenses import ExpensePage
+from app.schemas.reports import StatsOut, SummaryOut
 from tests.factories import add_budget, add_expense, register
 
 READS = (
@@ -198,3 +201,19 @@ def test_the_current_month_is_the_routes_today(client: TestClient) -> None:
         app.dependency_overrides.pop(current_date, None)
     assert (november["month"], november["total_spent"]) == ("2026-11", 12.5)
     assert (december["month"], december["total_spent"]) == ("2026-12", 0)
+
+
+@pytest.mark.parametrize(
+    ("path", "model"),
+    [(READS[0], ExpensePage), (READS[1], ExpensePage), (READS[2], SummaryOut), (READS[3], StatsOut)],
+)
+def test_an_answer_written_without_its_model_is_the_models_json(
+    client: TestClient, path: str, model: type[BaseModel]
+) -> None:
+    """The list and the stats write their rows as they are (app.routers.as_json): byte for byte
+    what their response model writes for the same values."""
+    headers = register(client)
+    add_expense(client, headers, date="2026-11-02", amount="0.1", description="lunch")
+    add_expense(client, headers, date="2026-11-30", amount="1200", currency="JPY", rate="0.0067")
+    body = client.get(path, headers=headers).content
+    assert body == model.model_validate_json(body).model_dump_json().encode()

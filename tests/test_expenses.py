@@ -105,9 +105,10 @@ def test_category_reuses_first_spelling(client: TestClient) -> None:
     assert listed["total"] == 2
 
 
-def test_a_new_expense_costs_five_statements(client: TestClient, engine: Engine) -> None:
+def test_a_new_expense_costs_six_statements(client: TestClient, engine: Engine) -> None:
     """The access, the ledger (members, currency and the category's spelling in one read), the
-    expense (the membership re-check is part of its insert), its split parts and its month's total."""
+    expense (the membership re-check is part of its insert), its split parts and its month's and
+    day's totals."""
     headers = register(client)
     add_expense(client, headers, category="Food")
     statements: list[str] = []
@@ -126,6 +127,7 @@ def test_a_new_expense_costs_five_statements(client: TestClient, engine: Engine)
                 "INSERT INTO expenses",
                 "INSERT INTO expense_splits",
                 "INSERT INTO monthly_totals",
+                "INSERT INTO daily_totals",
             ]
     finally:
         event.remove(engine, "before_cursor_execute", counted)

@@ -1,4 +1,4 @@
-"""Monthly totals stay in step with expenses through every write, and range sums match a plain scan."""
+"""Monthly and daily totals stay in step with expenses through every write; range sums match a scan."""
 
 import random
 from datetime import UTC, date, datetime, timedelta
@@ -12,7 +12,7 @@ from sqlalchemy import Engine, column, insert, select, table
 
 from app.database import make_engine
 from app.migrate import alembic_config
-from app.models import Expense, MonthlyTotal
+from app.models import DailyTotal, Expense, MonthlyTotal
 from app.services.totals import _split, rebuild
 from tests.factories import add_expense, register
 
@@ -86,6 +86,21 @@ def test_range_totals_match_a_plain_scan_after_random_writes(client: TestClient)
             count, total = plain_scan(expenses, start, end, None)
             assert (stats["count"], cents(stats["total"])) == (count, total)
             assert sum(cents(point["amount"]) for point in stats["trend"]) == total
+            for granularity in ("day", "week"):  # the trend from daily_totals, bucket by bucket
+                trend = client.get(
+                    "/api/stats", params={**bounds, "granularity": granularity}, headers=headers
+                ).json()["trend"]
+                for point, following in zip(trend, [*trend[1:], None], strict=True):
+                    low = max(date.fromisoformat(point["period_start"]), start)
+                    high = (
+                        end
+                        if following is None
+                        else date.fromisoformat(following["period_start"]) - timedelta(1)
+                    )
+                    assert cents(point["amount"]) == plain_scan(expenses, low, high, None)[1], (
+                        point,
+                        granularity,
+                    )
 
 
 @pytest.mark.parametrize(
@@ -156,7 +171,16 @@ def test_migration_backfills_monthly_totals(empty_database_url: str) -> None:
     with db.connect() as conn:
         columns = (MonthlyTotal.month, MonthlyTotal.category, MonthlyTotal.count, MonthlyTotal.amount_cents)
         totals = conn.execute(select(*columns).order_by(MonthlyTotal.month, MonthlyTotal.category_key)).all()
+        days = conn.execute(
+            select(DailyTotal.day, DailyTotal.count, DailyTotal.amount_cents).order_by(DailyTotal.day)
+        ).all()
     db.dispose()
+    assert [tuple(row) for row in days] == [  # 0013 fills daily_totals too
+        (date(2026, 1, 1), 1, 50),
+        (date(2026, 1, 15), 1, 9),
+        (date(2026, 1, 31), 1, 150),
+        (date(2026, 2, 1), 1, 7),
+    ]
     assert [tuple(row) for row in totals] == [
         (date(2026, 1, 1), "Food", 2, 200),
         (date(2026, 1, 1), "Rent", 1, 9),
@@ -178,13 +202,18 @@ def test_rebuild_recomputes_what_the_writes_kept(client: TestClient, engine: Eng
     def live_totals() -> list[tuple[object, ...]]:
         columns = (MonthlyTotal.ledger_id, MonthlyTotal.month, MonthlyTotal.category, MonthlyTotal.count)
         stmt = select(*columns, MonthlyTotal.amount_cents).where(MonthlyTotal.count > 0).order_by(*columns)
+        day_columns = (DailyTotal.ledger_id, DailyTotal.day, DailyTotal.count, DailyTotal.amount_cents)
+        days = select(*day_columns).where(DailyTotal.count > 0).order_by(DailyTotal.day)
         with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(stmt)]
+            return [tuple(row) for row in conn.execute(stmt)] + [tuple(row) for row in conn.execute(days)]
 
     kept = live_totals()
     assert [row[1:] for row in kept] == [
         (date(2026, 1, 1), "Food", 2, 200),
         (date(2026, 2, 1), "Rent", 1, 900),
+        (date(2026, 1, 2), 1, 50),
+        (date(2026, 1, 31), 1, 150),
+        (date(2026, 2, 1), 1, 900),
     ]
     with engine.begin() as conn:
         rebuild(conn)

@@ -1,6 +1,6 @@
 """What every service shares: which rows a request may see, stated once per table, and the 404 lookup.
 
-Every read of a ledger's expenses, monthly totals or budgets starts from `bound_*` (a statement
+Every read of a ledger's expenses, monthly or daily totals or budgets starts from `bound_*` (a statement
 built once) or `owned_*` (the same, given the request's ledger), aggregates included, so who may
 see a row is one statement per table, here.
 """
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import LedgerAccess, MemberScope
 from app.errors import NotFound
-from app.models import Budget, Expense, Ledger, LedgerMember, MonthlyTotal
+from app.models import Budget, DailyTotal, Expense, Ledger, LedgerMember, MonthlyTotal
 from app.types import MAX_DB_ID
 
 T = TypeVar("T")
@@ -31,6 +31,10 @@ def bound_budgets(*columns: Any) -> Select[Any]:
 
 def bound_totals(*columns: Any) -> Select[Any]:
     return select(*columns).where(MonthlyTotal.ledger_id == bindparam("ledger_id"))
+
+
+def bound_daily_totals(*columns: Any) -> Select[Any]:
+    return select(*columns).where(DailyTotal.ledger_id == bindparam("ledger_id"))
 
 
 # The same scopes with the request's ledger given. Without columns, the rows themselves, typed; with

@@ -1,9 +1,10 @@
 """Sums over date ranges that stay fast however long the history: whole months come from
-`monthly_totals`, the partial months at either end from `expenses` itself.
+`monthly_totals`, the partial months at either end from `expenses` itself; a trend by day or week
+from `daily_totals`.
 
-The writers of `expenses` (app.services.expenses) keep `monthly_totals` in step in the same
-transaction (through `count` here), so the two never drift; the rest of this module reads them, or
-rebuilds them after a bulk load.
+The writers of `expenses` (app.services.expenses) keep both tables in step in the same transaction
+(through `count` here), so they never drift; the rest of this module reads them, or rebuilds them
+after a bulk load.
 """
 
 import calendar
@@ -31,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.auth import LedgerAccess
-from app.models import Expense, MonthlyTotal
+from app.models import DailyTotal, Expense, MonthlyTotal
 from app.services import bound_expenses, bound_totals, in_ledger
 
 
@@ -51,7 +52,8 @@ def month_end(day: date) -> date:
 
 
 def rebuild(connection: Connection) -> None:
-    """Recompute every monthly total from the expenses, after a bulk load that bypassed the writers."""
+    """Recompute every monthly and daily total from the expenses, after a bulk load that bypassed
+    the writers."""
     if connection.dialect.name == "sqlite":
         month: ColumnElement[date] = func.date(Expense.date, "start of month")
     else:
@@ -63,6 +65,13 @@ def rebuild(connection: Connection) -> None:
     connection.execute(delete(MonthlyTotal))
     names = ["ledger_id", "month", "category_key", "category", "count", "amount_cents"]
     connection.execute(insert(MonthlyTotal).from_select(names, totals))
+    days = select(Expense.ledger_id, Expense.date, func.count(), func.sum(Expense.base_amount_cents))
+    connection.execute(delete(DailyTotal))
+    connection.execute(
+        insert(DailyTotal).from_select(
+            ["ledger_id", "day", "count", "amount_cents"], days.group_by(Expense.ledger_id, Expense.date)
+        )
+    )
 
 
 def _split(
@@ -212,18 +221,36 @@ def _upsert(dialect_insert: Callable[..., Any]) -> Any:
     )
 
 
-# Built once: the statement is the same for every write, only its parameters change.
+def _upsert_day(dialect_insert: Callable[..., Any]) -> Any:
+    columns = ("ledger_id", "day", "count", "amount_cents")
+    stmt = dialect_insert(DailyTotal.__table__).values({c: bindparam(c) for c in columns})
+    return stmt.on_conflict_do_update(
+        index_elements=[DailyTotal.ledger_id, DailyTotal.day],
+        set_={
+            "count": DailyTotal.count + stmt.excluded.count,
+            "amount_cents": DailyTotal.amount_cents + stmt.excluded.amount_cents,
+        },
+    )
+
+
+# Built once: the statements are the same for every write, only their parameters change.
 _UPSERT_TOTAL = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+_UPSERT_DAY = {"postgresql": _upsert_day(postgresql.insert), "sqlite": _upsert_day(sqlite.insert)}
 
 
 def count(session: Session, expenses: list[Expense], sign: int) -> None:
-    """Add (+1) or take away (-1) expenses from their months' totals: one upsert per month and category."""
+    """Add (+1) or take away (-1) expenses from their totals: one upsert per month and category,
+    and one per day."""
     deltas: dict[tuple[int, date, str], list[Any]] = {}
+    days: dict[tuple[int, date], list[int]] = {}
     for expense in expenses:
         key = (expense.ledger_id, expense.date.replace(day=1), expense.category_key)
         delta = deltas.setdefault(key, [expense.category, 0, 0])
         delta[1] += sign
         delta[2] += sign * expense.base_amount_cents
+        day = days.setdefault((expense.ledger_id, expense.date), [0, 0])
+        day[0] += sign
+        day[1] += sign * expense.base_amount_cents
     params = [
         {
             "ledger_id": ledger_id,
@@ -236,4 +263,10 @@ def count(session: Session, expenses: list[Expense], sign: int) -> None:
         for (ledger_id, month, key), (category, n, cents) in deltas.items()
     ]
     if params:
-        session.execute(_UPSERT_TOTAL[session.get_bind().dialect.name], params)
+        dialect = session.get_bind().dialect.name
+        session.execute(_UPSERT_TOTAL[dialect], params)
+        daily = [
+            {"ledger_id": ledger_id, "day": day, "count": n, "amount_cents": cents}
+            for (ledger_id, day), (n, cents) in days.items()
+        ]
+        session.execute(_UPSERT_DAY[dialect], daily)
