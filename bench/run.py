@@ -236,9 +236,13 @@ def load(
     body: str = "",
     token: str = "",
     bodies: tuple[str, ...] = (),
+    fresh: bool = False,
 ) -> Load:
+    """Load one request shape; `fresh`: each GET with a query string of its own, so none is answered
+    by a kept answer (app.answers)."""
     if shutil.which("wrk"):
         env = {**os.environ, "WRK_METHOD": method, "WRK_BODY": body, "WRK_TOKEN": token}
+        env["WRK_FRESH"] = "1" if fresh else ""
         env["WRK_BODIES"] = "\n".join(bodies)
         threads = str(min(2, connections))
         duration = f"{max(1, round(seconds))}s"  # wrk refuses a fractional duration such as "3.0s"
@@ -253,11 +257,18 @@ def load(
         r = json.loads(out.strip().splitlines()[-1])
         rps = r["requests"] / (r["duration_us"] / 1e6)
         return Load(r["p50_us"] / 1e3, r["p95_us"] / 1e3, r["p99_us"] / 1e3, rps, r["errors"] + r["non2xx"])
-    return asyncio.run(_httpx_load(base + path, connections, seconds, method, bodies or (body,), token))
+    shape = (method, bodies or (body,), token, fresh)
+    return asyncio.run(_httpx_load(base + path, connections, seconds, *shape))
 
 
 async def _httpx_load(
-    url: str, connections: int, seconds: float, method: str, bodies: tuple[str, ...], token: str
+    url: str,
+    connections: int,
+    seconds: float,
+    method: str,
+    bodies: tuple[str, ...],
+    token: str,
+    fresh: bool,
 ) -> Load:
     import httpx2 as httpx  # only when wrk is missing; a dev dependency
 
@@ -273,7 +284,9 @@ async def _httpx_load(
             while time.monotonic() < end:
                 start = time.perf_counter()
                 body = bodies[len(latencies) % len(bodies)]
-                response = await client.request(method, url, content=body or None)
+                sep = "&" if "?" in url else "?"
+                target = f"{url}{sep}fresh={len(latencies)}-{id(body)}-{start}" if fresh else url
+                response = await client.request(method, target, content=body or None)
                 latencies.append((time.perf_counter() - start) * 1e3)
                 failed += response.status_code >= 300
 
@@ -335,6 +348,20 @@ def timed_export(server: Server, token: str) -> tuple[float, int, int]:
     return seconds, rows - 1, proc_status(server.pid, "VmHWM") - before
 
 
+def worked_out(
+    base: str, reads: dict[str, str], *, seconds: float, token: str
+) -> dict[tuple[str, int], Load]:
+    """The reads that repeat in `run` are answered by kept answers (app.answers): these, with a query
+    string of their own each time, are worked out every time, as after each write."""
+    return {
+        (f"{name}, worked out", conns): load(
+            base, reads[name], connections=conns, seconds=seconds, token=token, fresh=True
+        )
+        for name in ("list, first page", "list, text search", "month summary", "stats, a year by day")
+        for conns in (1, 32)
+    }
+
+
 def run(url: str, *, seconds: float, workers: int, ledger: int) -> list[Row]:
     rows: list[Row] = []
     with serve(url, workers) as server:
@@ -388,6 +415,7 @@ def run(url: str, *, seconds: float, workers: int, ledger: int) -> list[Row]:
                 call(base, path, token=token) if path != "/api/health" else call(base, path)
             for conns in (1, 32):
                 results[name, conns] = load(base, path, connections=conns, seconds=seconds, token=token)
+        results |= worked_out(base, reads, seconds=seconds, token=token)
         body = json.dumps(
             {"date": TODAY.isoformat(), "category": "Coffee", "amount": "3.40", "description": "flat"}
         )

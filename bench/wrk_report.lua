@@ -18,6 +18,21 @@ if #bodies > 0 then
     return wrk.format(nil, nil, nil, bodies[i])
   end
 end
+-- WRK_FRESH=1: each GET a query string of its own (an unknown `fresh` parameter, which the app
+-- ignores), so that no answer kept by app.answers serves it: every one is worked out.
+if os.getenv("WRK_FRESH") == "1" then
+  local threads = 0
+  function setup(thread)
+    threads = threads + 1
+    thread:set("thread_id", threads)
+  end
+  local n = 0
+  request = function()
+    n = n + 1
+    local sep = wrk.path:find("?", 1, true) and "&" or "?"
+    return wrk.format(nil, wrk.path .. sep .. "fresh=" .. thread_id .. "-" .. n)
+  end
+end
 local token = os.getenv("WRK_TOKEN")
 if token and token ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. token
