@@ -111,7 +111,7 @@ class KeptAnswers(HttpMiddleware):
         today = self.api.dependency_overrides.get(current_date, current_date)()
         if inspect.isawaitable(today):
             today = await today
-        who = (access.ledger_id, access.revision, access.currency, access.user.id, access.role)
+        who = (access.ledger_id, access.revision, access.currency, access.user_id, access.role)
         return scope["path"], scope["query_string"], today, who
 
 

@@ -60,7 +60,7 @@ def test_a_repeated_read_costs_the_access_query_alone_and_gives_the_same_bytes(
     assert again.status_code == first.status_code == 200
     assert again.content == first.content
     assert again.headers["content-type"] == first.headers["content-type"] == "application/json"
-    assert ran == ["SELECT users.id, users.email,"]
+    assert ran == ["SELECT users.id, users.token_version,"]
 
 
 def test_without_a_cache_every_read_is_worked_out(client: TestClient, engine: Engine) -> None:

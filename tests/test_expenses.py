@@ -122,7 +122,7 @@ def test_a_new_expense_costs_six_statements(client: TestClient, engine: Engine) 
             statements.clear()
             assert add_expense(client, headers, category=given)["category"] == shown
             assert statements == [
-                "SELECT users.id, users.email,",
+                "SELECT users.id, users.token_version,",
                 "SELECT ledgers.currency, ledger_members.user_id,",
                 "INSERT INTO expenses",
                 "INSERT INTO expense_splits",

@@ -89,7 +89,7 @@ def confirm_access(session: Session, access: LedgerAccess) -> None:
     After the first write the transaction holds SQLite's write lock, and on PostgreSQL the member's
     row is share-locked: a removal either happened before (and is seen here) or waits for the commit.
     """
-    role = session.scalar(_ROLE, {"ledger_id": access.ledger_id, "user_id": access.user.id})
+    role = session.scalar(_ROLE, {"ledger_id": access.ledger_id, "user_id": access.user_id})
     if role is None or role != access.role:
         session.rollback()
         raise NotFound("Ledger not found")
@@ -121,7 +121,9 @@ def member_object(
     if row is None:
         raise NotFound(missing)
     obj = row[0]
-    access = LedgerAccess(user=scope.user, ledger_id=row.ledger_id, role=row.role, currency=row.currency)
+    access = LedgerAccess(
+        user_id=scope.user.id, ledger_id=row.ledger_id, role=row.role, currency=row.currency
+    )
     if write:
         access.require("editor")
     return obj, access

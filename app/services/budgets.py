@@ -41,7 +41,7 @@ def set_budget(session: Session, *, access: LedgerAccess, data: BudgetIn) -> tup
     category, key = canonical_category(session, access=access, category=data.category)
     budget = Budget(
         ledger_id=access.ledger_id,
-        user_id=access.user.id,
+        user_id=access.user_id,
         category=category,
         category_key=key,
         amount_cents=amount,

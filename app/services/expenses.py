@@ -236,7 +236,7 @@ def _values(expense: Expense) -> dict[str, object]:
 def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -> Expense:
     key = category_key(data.category)
     roles, base_currency, category = _members(session, access.ledger_id, key)
-    paid_by = access.user.id if data.paid_by is None else data.paid_by
+    paid_by = access.user_id if data.paid_by is None else data.paid_by
     if data.paid_by is not None:
         check_paid_by(roles, data.paid_by)
     currency = data.currency or base_currency
@@ -244,7 +244,7 @@ def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -
     parts = splits.resolve_split(roles, amount, data.split, currency)
     expense = Expense(
         ledger_id=access.ledger_id,
-        user_id=access.user.id,
+        user_id=access.user_id,
         paid_by=paid_by,
         date=data.date,
         category=category or data.category,

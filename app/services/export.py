@@ -38,7 +38,8 @@ def export_account(session: Session, *, user: User) -> Iterator[str]:
             .order_by(Ledger.id)
         ).all()
         owned = [
-            LedgerAccess(user=user, ledger_id=row.id, role="owner", currency=row.currency) for row in ledgers
+            LedgerAccess(user_id=user.id, ledger_id=row.id, role="owner", currency=row.currency)
+            for row in ledgers
         ]
         ledger_json = json.dumps(
             [

@@ -371,7 +371,7 @@ def import_csv(
         expenses.append(
             Expense(
                 ledger_id=access.ledger_id,
-                user_id=access.user.id,
+                user_id=access.user_id,
                 date=row.day,
                 category=names[key],
                 category_key=key,

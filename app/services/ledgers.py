@@ -92,7 +92,7 @@ def create_ledger(session: Session, *, user: User, data: LedgerIn) -> LedgerOut:
     session.flush()
     session.add(LedgerMember(ledger_id=ledger.id, user_id=user.id, role="owner"))
     session.commit()
-    access = LedgerAccess(user=user, ledger_id=ledger.id, role="owner", currency=currency)
+    access = LedgerAccess(user_id=user.id, ledger_id=ledger.id, role="owner", currency=currency)
     return read_ledger(session, access=access)
 
 
@@ -151,7 +151,7 @@ def join(session: Session, *, user: User, token: str) -> LedgerOut:
         raise AppError(409, "You are already a member of this ledger.") from None
     currency = session.get_one(Ledger, ledger_id).currency
     return read_ledger(
-        session, access=LedgerAccess(user=user, ledger_id=ledger_id, role=role, currency=currency)
+        session, access=LedgerAccess(user_id=user.id, ledger_id=ledger_id, role=role, currency=currency)
     )
 
 
@@ -182,7 +182,7 @@ def update_member(session: Session, *, access: LedgerAccess, user_id: int, role:
 
 def remove_member(session: Session, *, access: LedgerAccess, user_id: int) -> None:
     """The owner removes anyone; anyone removes themselves (leaves)."""
-    if user_id != access.user.id:
+    if user_id != access.user_id:
         access.require("owner")
     member = _member(session, access, user_id)
     ledger = session.get_one(Ledger, access.ledger_id)
@@ -296,7 +296,7 @@ def create_settlement(session: Session, *, access: LedgerAccess, data: Settlemen
         amount_cents=minor_amount(data.amount, access.currency),
         date=data.date,
         note=data.note,
-        created_by=access.user.id,
+        created_by=access.user_id,
     )
     session.add(settlement)
     session.flush()

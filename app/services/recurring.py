@@ -163,7 +163,7 @@ def create_rule(session: Session, *, access: LedgerAccess, data: RecurringIn, to
     currency = data.currency or access.currency
     rule = RecurringRule(
         ledger_id=access.ledger_id,
-        user_id=access.user.id,
+        user_id=access.user_id,
         category=category,
         category_key=key,
         amount_cents=minor_amount(data.amount, currency),
