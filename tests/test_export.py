@@ -6,6 +6,7 @@ import io
 import json
 import random
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -257,3 +258,28 @@ def test_csv_export_matches_the_rules_for_random_rows(
             ]
         )
     assert csv_text(client, headers) == expected.getvalue()
+
+
+def test_csv_export_reads_again_only_the_batches_with_a_row_to_write_with_care(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a batch of plain rows goes out as the database wrote it; PostgreSQL writes every
+    row from its cells."""
+    headers = register(client)
+    for day, description in enumerate(["a", "b", "c", "d", 'say "e"', "f", "g"], start=1):
+        add_expense(client, headers, date=f"2026-11-{day:02d}", description=description)
+    monkeypatch.setattr(csv_export, "BATCH", 3)
+    with_care = csv_export._with_care
+    batches: list[int] = []
+
+    def counted(connection: Any, rows: Any, access: Any) -> str:
+        batches.append(len(rows))
+        return with_care(connection, rows, access)
+
+    monkeypatch.setattr(csv_export, "_with_care", counted)
+    assert csv_text(client, headers).splitlines()[1:4] == [
+        "2026-11-07,Food,12.50,g,USD,12.50",
+        "2026-11-06,Food,12.50,f,USD,12.50",
+        '2026-11-05,Food,12.50,"say ""e""",USD,12.50',
+    ]
+    assert batches == ([3] if engine.dialect.name == "sqlite" else [])

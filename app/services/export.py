@@ -4,6 +4,7 @@ holds as one JSON document."""
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any
@@ -79,12 +80,12 @@ def export_account(session: Session, *, user: User) -> Iterator[str]:
     yield "]}"
 
 
-def export_csv(session: Session, *, access: LedgerAccess, filters: ExpenseFilter) -> Iterator[str]:
+def export_csv(session: Session, *, access: LedgerAccess, filters: ExpenseFilter) -> Iterator[bytes]:
     """CSV text in chunks, read in batches, so memory stays flat however many rows there are."""
     dialect = session.get_bind().dialect.name
     order = (Expense.date.desc(), Expense.id.desc())
     # Part 1's four columns first, so files and scripts made for them still read the same.
-    yield "date,category,amount,description,currency,base_amount\r\n"
+    yield b"date,category,amount,description,currency,base_amount\r\n"
     # A connection of its own: the request's session is closed before the body finishes streaming.
     with session.get_bind().engine.connect() as connection:
         if dialect == "sqlite":
@@ -96,7 +97,7 @@ def export_csv(session: Session, *, access: LedgerAccess, filters: ExpenseFilter
                 filtered(access, filters, *_COLUMNS, dialect=dialect).order_by(*order)
             )
             for partition in rows.partitions():
-                yield _csv(_cells(partition, access.currency))
+                yield _csv(_cells(partition, access.currency)).encode()
 
 
 # The export's columns as stored. The date as the driver hands it over (text on SQLite): parsing
@@ -109,44 +110,42 @@ _COLUMNS = (
     Expense.currency,
     Expense.base_amount_cents,
 )
-# Between the fields of a line SQLite writes: a control character no category or description may
-# hold (app.types refuses them all), so a line with other than five is one to write with care.
-SEPARATOR = "\x1f"
-# A line holding one of these needs quoting ('"', ',', '\r'; a '\n' shows as one line too many) or a
-# formula guard (a field starting with one of FORMULA_START).
-_CARE = ('"', ",", "\r", ".-", *(SEPARATOR + start for start in sorted(FORMULA_START)))
+# A line SQLite writes holds five commas and one line break, unless a text holds one (to quote). A
+# field after a comma starting with one of FORMULA_START is a formula to guard; ".-" a negative
+# amount, which SQLite writes differently (see _line).
+_LINE_SIGNS = b",\r\n"
+_FORMULA = re.compile(b",[" + re.escape("".join(sorted(FORMULA_START)).encode()) + b"]")
 # The line of a row SQLite leaves to Python: not empty, as printf('') is NULL.
 _ASK_PYTHON = '"'
 
 
-def _written_by_sqlite(connection: Connection, stmt: Select[Any], access: LedgerAccess) -> Iterator[str]:
-    """SQLite writes each row as one text (_line); Python checks a whole batch at a time and writes
+def _written_by_sqlite(connection: Connection, stmt: Select[Any], access: LedgerAccess) -> Iterator[bytes]:
+    """SQLite writes each row as its line (_line); Python checks a whole batch at a time and writes
     only the rows that need quoting or a formula guard from their stored values, as before. Python's
     work per row (a tuple of six values, two amounts and two guards, csv.writer) was half the time
     of an export."""
     # sqlite3's own cursor: its tuples as they are, where SQLAlchemy makes a Row of each.
     with connection.execute(stmt) as result:
         while rows := result.cursor.fetchmany(BATCH):
-            text = "\n".join(map(itemgetter(1), rows))
-            if _plain(text, len(rows)):
-                yield text.replace(SEPARATOR, ",").replace("\n", "\r\n") + "\r\n"
-            else:
-                yield _with_care(connection, rows, access)
+            data = "".join(map(itemgetter(1), rows)).encode()
+            yield data if _plain(data, len(rows)) else _with_care(connection, rows, access).encode()
 
 
-def _plain(text: str, lines: int) -> bool:
-    """Whether `lines` lines written by _line, joined by newlines, are CSV but for the separator."""
+def _plain(data: bytes, lines: int) -> bool:
+    """Whether `lines` lines written by _line are the CSV of their rows as they are (checked on
+    bytes: no byte of a UTF-8 multi-byte character is ASCII)."""
     return (
-        text.count("\n") == lines - 1
-        and text.count(SEPARATOR) == 5 * lines
-        and not any(sign in text for sign in _CARE)
+        len(data) - len(data.translate(None, _LINE_SIGNS)) == 7 * lines
+        and b'"' not in data
+        and _FORMULA.search(data) is None
+        and b".-" not in data
     )
 
 
 def _with_care(connection: Connection, rows: Sequence[Any], access: LedgerAccess) -> str:
     """A batch with some rows to quote or guard: those read again by id (the statement still open
     keeps the same snapshot) and written cell by cell; the others as SQLite wrote them."""
-    careful = [expense_id for expense_id, line in rows if not _plain(line, 1)]
+    careful = [expense_id for expense_id, line in rows if not _plain(line.encode(), 1)]
     stored = connection.execute(
         owned_expenses(access, Expense.id, *_COLUMNS).where(Expense.id.in_(careful))
     ).all()
@@ -159,7 +158,7 @@ def _with_care(connection: Connection, rows: Sequence[Any], access: LedgerAccess
         if expense_id in cells:
             writer.writerow(cells[expense_id])
         else:
-            buffer.write(line.replace(SEPARATOR, ",") + "\r\n")
+            buffer.write(line)
     return buffer.getvalue()
 
 
@@ -188,18 +187,18 @@ def _csv(cells: list[tuple[str, ...]]) -> str:
 
 
 def _line(ledger_currency: str) -> ColumnElement[str]:
-    """A row as its CSV line before quoting and guards, SEPARATOR between the fields, written by
-    SQLite's printf in one go (each `||` would copy the line so far). Its amounts are written with the
-    ledger currency's decimals; a row in a currency with other decimals is left to Python. printf ends
-    a text at a NUL, which app.types refuses, with every control character but line breaks and tabs."""
+    """A row as its CSV line before quoting and guards, written by SQLite's printf in one go (each
+    `||` would copy the line so far). Its amounts are written with the ledger currency's decimals; a
+    row in a currency with other decimals is left to Python. printf ends a text at a NUL, which
+    app.types refuses, with every control character but line breaks and tabs."""
     digits = minor_digits(ledger_currency)
     unit = 10**digits
     amount = "%d" if digits == 0 else f"%d.%0{digits}d"
-    template = SEPARATOR.join(("%s", "%s", amount, "%s", "%s", amount))
+    template = ",".join(("%s", "%s", amount, "%s", "%s", amount)) + "\r\n"
 
     def parts(minor: SQLColumnExpression[int]) -> tuple[Any, ...]:
         # Whole units and the rest, truncated towards zero: a negative amount (none is ever stored)
-        # shows as "-1.-50" or "0.-7", which _CARE sends to Python, whose divmod floors.
+        # shows as "-1.-50" or "0.-7", which _plain leaves to Python, whose divmod floors.
         return (minor,) if digits == 0 else (minor // unit, minor % unit)
 
     same_digits = (
