@@ -15,7 +15,9 @@ from sqlalchemy import (
     Select,
     SQLColumnExpression,
     String,
+    Text,
     case,
+    cast,
     func,
     or_,
     select,
@@ -88,16 +90,10 @@ def export_csv(session: Session, *, access: LedgerAccess, filters: ExpenseFilter
     yield b"date,category,amount,description,currency,base_amount\r\n"
     # A connection of its own: the request's session is closed before the body finishes streaming.
     with session.get_bind().engine.connect() as connection:
-        if dialect == "sqlite":
-            lines = filtered(access, filters, Expense.id, _line(access.currency), dialect=dialect)
-            yield from _written_by_sqlite(connection, lines.order_by(*order), access)
-        else:
-            # psycopg reads a whole result at once unless asked for a server-side cursor (yield_per).
-            rows = connection.execution_options(yield_per=BATCH).execute(
-                filtered(access, filters, *_COLUMNS, dialect=dialect).order_by(*order)
-            )
-            for partition in rows.partitions():
-                yield _csv(_cells(partition, access.currency)).encode()
+        lines = filtered(access, filters, Expense.id, _line(dialect, access.currency), dialect=dialect)
+        for rows in _batches(connection, lines.order_by(*order)):
+            data = "".join(map(itemgetter(1), rows)).encode()
+            yield data if _plain(data, len(rows)) else _with_care(connection, rows, access).encode()
 
 
 # The export's columns as stored. The date as the driver hands it over (text on SQLite): parsing
@@ -119,16 +115,17 @@ _FORMULA = re.compile(b",[" + re.escape("".join(sorted(FORMULA_START)).encode())
 _ASK_PYTHON = '"'
 
 
-def _written_by_sqlite(connection: Connection, stmt: Select[Any], access: LedgerAccess) -> Iterator[bytes]:
-    """SQLite writes each row as its line (_line); Python checks a whole batch at a time and writes
-    only the rows that need quoting or a formula guard from their stored values, as before. Python's
-    work per row (a tuple of six values, two amounts and two guards, csv.writer) was half the time
-    of an export."""
-    # sqlite3's own cursor: its tuples as they are, where SQLAlchemy makes a Row of each.
-    with connection.execute(stmt) as result:
-        while rows := result.cursor.fetchmany(BATCH):
-            data = "".join(map(itemgetter(1), rows)).encode()
-            yield data if _plain(data, len(rows)) else _with_care(connection, rows, access).encode()
+def _batches(connection: Connection, stmt: Select[Any]) -> Iterator[Sequence[Any]]:
+    """The rows in batches of BATCH, read as they are written so memory stays flat."""
+    if connection.dialect.name == "sqlite":
+        # sqlite3's cursor steps the statement as it is read: its own tuples stream as they are,
+        # where SQLAlchemy makes a Row of each.
+        with connection.execute(stmt) as result:
+            while rows := result.cursor.fetchmany(BATCH):
+                yield rows
+    else:
+        # psycopg reads a whole result at once unless asked for a server-side cursor (yield_per).
+        yield from connection.execution_options(yield_per=BATCH).execute(stmt).partitions()
 
 
 def _plain(data: bytes, lines: int) -> bool:
@@ -180,43 +177,58 @@ def _cells(rows: Sequence[Any], currency: str) -> list[tuple[str, ...]]:
     ]
 
 
-def _csv(cells: list[tuple[str, ...]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(cells)
-    return buffer.getvalue()
-
-
-def _line(ledger_currency: str) -> ColumnElement[str]:
-    """A row as its CSV line before quoting and guards, written by SQLite's printf in one go (each
-    `||` would copy the line so far). Its amounts are written with the ledger currency's decimals; a
-    row in a currency with other decimals is left to Python. printf ends a text at a NUL, which
-    app.types refuses, with every control character but line breaks and tabs."""
+def _line(dialect: str, ledger_currency: str) -> ColumnElement[str]:
+    """A row as its CSV line before quoting and guards, written by the database in one go (SQLite's
+    printf, PostgreSQL's format: each `||` would copy the line so far). Amounts are written with the
+    ledger currency's decimals; a row in a currency with other decimals is left to Python. printf ends
+    a text at a NUL, which app.types refuses, with every control character but line breaks and tabs
+    (PostgreSQL stores none)."""
     digits = minor_digits(ledger_currency)
     unit = 10**digits
-    amount = "%d" if digits == 0 else f"%d.%0{digits}d"
-    template = ",".join(("%s", "%s", amount, "%s", "%s", amount)) + "\r\n"
-
-    def parts(minor: SQLColumnExpression[int]) -> tuple[Any, ...]:
-        # Whole units and the rest, truncated towards zero: a negative amount (none is ever stored)
-        # shows as "-1.-50" or "0.-7", which _plain leaves to Python, whose divmod floors.
-        return (minor,) if digits == 0 else (minor // unit, minor % unit)
-
-    same_digits = (
+    same_digits = or_(
+        # The comparison with the ledger's own code comes first: it settles most rows.
+        Expense.currency == ledger_currency,
         func.upper(Expense.currency).not_in([c for codes in codes_by_digits().values() for c in codes])
         if digits == 2
-        else func.upper(Expense.currency).in_(codes_by_digits()[digits])
+        else func.upper(Expense.currency).in_(codes_by_digits()[digits]),
     )
-    return func.printf(
-        # The comparison with the ledger's own code comes first: it settles most rows.
-        case((or_(Expense.currency == ledger_currency, same_digits), template), else_=_ASK_PYTHON),
-        type_coerce(Expense.date, String),
+    # Whole units and the rest, truncated towards zero: a negative amount (none is ever stored) shows
+    # as "-1.-50" or "0.-7", which _plain leaves to Python, whose divmod floors.
+    if dialect == "sqlite":
+        amount = "%d" if digits == 0 else f"%d.%0{digits}d"
+
+        def parts(minor: SQLColumnExpression[int]) -> tuple[Any, ...]:
+            return (minor,) if digits == 0 else (minor // unit, minor % unit)
+
+        return func.printf(
+            case(
+                (same_digits, ",".join(("%s", "%s", amount, "%s", "%s", amount)) + "\r\n"), else_=_ASK_PYTHON
+            ),
+            type_coerce(Expense.date, String),
+            Expense.category,
+            *parts(Expense.amount_cents),
+            Expense.description,
+            Expense.currency,
+            *parts(Expense.base_amount_cents),
+            type_=String,
+        )
+
+    def text(minor: SQLColumnExpression[int]) -> ColumnElement[str]:
+        if digits == 0:
+            return cast(minor, Text)
+        return cast(minor // unit, Text) + "." + func.lpad(cast(minor % unit, Text), digits, "0")
+
+    line = func.format(
+        "%s,%s,%s,%s,%s,%s\r\n",
+        func.to_char(Expense.date, "YYYY-MM-DD"),  # as str(date), whatever the DateStyle
         Expense.category,
-        *parts(Expense.amount_cents),
+        text(Expense.amount_cents),
         Expense.description,
         Expense.currency,
-        *parts(Expense.base_amount_cents),
+        text(Expense.base_amount_cents),
         type_=String,
     )
+    return case((same_digits, line), else_=_ASK_PYTHON)
 
 
 def _writer(currency: str) -> Callable[[int], str]:
