@@ -10,11 +10,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.orm import Session
 
-from app.models import Expense, Ledger
+from app.auth import LedgerAccess
+from app.models import Expense, Ledger, User
 from app.money import amount_text
 from app.services import export as csv_export
+from app.services.listing import ExpenseFilter
 from tests.factories import add_budget, add_expense, register
 
 
@@ -282,3 +285,29 @@ def test_csv_export_reads_again_only_the_batches_with_a_row_to_write_with_care(
         '2026-11-05,Food,12.50,"say ""e""",USD,12.50',
     ]
     assert batches == [3]
+
+
+def test_csv_export_reads_one_snapshot_while_rows_change(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows read again for care come from the same snapshot as the batches, whatever changes meanwhile."""
+    headers = register(client)
+    user_id, ledger_id = ledger_of(client, headers, engine)
+    for day in range(1, 7):
+        add_expense(client, headers, date=f"2026-11-{day:02d}", description=f"row {day}, with a comma")
+    before = csv_text(client, headers)
+    monkeypatch.setattr(csv_export, "BATCH", 2)
+    with Session(engine) as session:
+        access = LedgerAccess(
+            user=session.get_one(User, user_id), ledger_id=ledger_id, role="owner", currency="USD"
+        )
+        chunks = csv_export.export_csv(session, access=access, filters=ExpenseFilter())
+        written = [next(chunks), next(chunks)]  # the header and the first batch: the statement is open
+        with engine.begin() as conn:
+            conn.execute(delete(Expense).where(Expense.date == date(2026, 11, 1)))
+            conn.execute(
+                update(Expense).where(Expense.date == date(2026, 11, 2)).values(description="changed")
+            )
+        written += list(chunks)
+    assert b"".join(written).decode() == before
+    assert "changed" in csv_text(client, headers)

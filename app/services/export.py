@@ -96,6 +96,7 @@ def export_csv(session: Session, *, access: LedgerAccess, filters: ExpenseFilter
     yield b"date,category,amount,description,currency,base_amount\r\n"
     # A connection of its own: the request's session is closed before the body finishes streaming.
     with session.get_bind().engine.connect() as connection:
+        _one_snapshot(connection)
         lines = filtered(access, filters, Expense.id, _line(dialect, access.currency), dialect=dialect)
         for rows in _batches(connection, lines.order_by(*order)):
             data = "".join(map(itemgetter(1), rows)).encode()
@@ -121,6 +122,18 @@ _FORMULA = re.compile(b",[" + re.escape("".join(sorted(FORMULA_START)).encode())
 _ASK_PYTHON = '"'
 
 
+def _one_snapshot(connection: Connection) -> None:
+    """Make the batches and the rows _with_care reads again see the same data, whatever is written
+    meanwhile: one transaction that keeps its first snapshot."""
+    if connection.dialect.name == "sqlite":
+        # sqlite3 begins no transaction before a SELECT, and a statement's snapshot ends with its
+        # last row: the last batch's rows would be read again after it.
+        connection.exec_driver_sql("BEGIN")
+    else:
+        # READ COMMITTED takes a snapshot per statement; a read-only REPEATABLE READ one never fails.
+        connection.execution_options(isolation_level="REPEATABLE READ")
+
+
 def _batches(connection: Connection, stmt: Select[Any]) -> Iterator[Sequence[Any]]:
     """The rows in batches of BATCH, read as they are written so memory stays flat."""
     if connection.dialect.name == "sqlite":
@@ -131,7 +144,8 @@ def _batches(connection: Connection, stmt: Select[Any]) -> Iterator[Sequence[Any
                 yield rows
     else:
         # psycopg reads a whole result at once unless asked for a server-side cursor (yield_per).
-        yield from connection.execution_options(yield_per=BATCH).execute(stmt).partitions()
+        with connection.execution_options(yield_per=BATCH).execute(stmt) as result:
+            yield from result.partitions()
 
 
 def _plain(data: bytes, lines: int) -> bool:
@@ -146,9 +160,9 @@ def _plain(data: bytes, lines: int) -> bool:
 
 
 def _with_care(connection: Connection, rows: Sequence[Any], access: LedgerAccess) -> str:
-    """A batch with some rows to quote or guard: those read again by id (the statement still open
-    keeps the same snapshot) and written cell by cell; the others as the database wrote them."""
-    careful = [expense_id for expense_id, line in rows if not _plain(line.encode(), 1)]
+    """A batch with some rows to quote or guard: those read again by id (in the same snapshot,
+    _one_snapshot) and written cell by cell; the others as the database wrote them."""
+    careful = {expense_id for expense_id, line in rows if not _plain(line.encode(), 1)}
     stored = connection.execute(
         owned_expenses(access, Expense.id, *_COLUMNS).where(Expense.id.in_(careful))
     ).all()
@@ -158,7 +172,7 @@ def _with_care(connection: Connection, rows: Sequence[Any], access: LedgerAccess
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for expense_id, line in rows:
-        if expense_id in cells:
+        if expense_id in careful:
             writer.writerow(cells[expense_id])
         else:
             buffer.write(line)
