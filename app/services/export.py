@@ -16,6 +16,7 @@ from sqlalchemy import (
     SQLColumnExpression,
     String,
     Text,
+    and_,
     case,
     cast,
     func,
@@ -114,8 +115,7 @@ _COLUMNS = (
     Expense.base_amount_cents,
 )
 # A line _line writes holds five commas and one line break, unless a text holds one (to quote). A
-# field after a comma starting with one of FORMULA_START is a formula to guard; ".-" a negative
-# amount, which the database writes differently (see _line).
+# field after a comma starting with one of FORMULA_START is a formula to guard.
 _LINE_SIGNS = b",\r\n"
 _FORMULA = re.compile(b",[" + re.escape("".join(sorted(FORMULA_START)).encode()) + b"]")
 # The line of a row _line leaves to Python: not empty, as SQLite's printf('') is NULL.
@@ -155,7 +155,6 @@ def _plain(data: bytes, lines: int) -> bool:
         len(data) - len(data.translate(None, _LINE_SIGNS)) == 7 * lines
         and b'"' not in data
         and _FORMULA.search(data) is None
-        and b".-" not in data
     )
 
 
@@ -200,20 +199,23 @@ def _cells(rows: Sequence[Any], currency: str) -> list[tuple[str, ...]]:
 def _line(dialect: str, ledger_currency: str) -> ColumnElement[str]:
     """A row as its CSV line before quoting and guards, written by the database in one go (SQLite's
     printf, PostgreSQL's format: each `||` would copy the line so far). Amounts are written with the
-    ledger currency's decimals; a row in a currency with other decimals is left to Python. printf ends
-    a text at a NUL, which app.types refuses, with every control character but line breaks and tabs
-    (PostgreSQL stores none)."""
+    ledger currency's decimals; a row in a currency with other decimals, or with a negative amount
+    (which no request can store; the database divides towards zero, Python's divmod floors), is left
+    to Python. printf ends a text at a NUL, which app.types refuses, with every control character but
+    line breaks and tabs (PostgreSQL stores none)."""
     digits = minor_digits(ledger_currency)
     unit = 10**digits
-    same_digits = or_(
-        # The comparison with the ledger's own code comes first: it settles most rows.
-        Expense.currency == ledger_currency,
-        func.upper(Expense.currency).not_in([c for codes in codes_by_digits().values() for c in codes])
-        if digits == 2
-        else func.upper(Expense.currency).in_(codes_by_digits()[digits]),
+    written_here = and_(
+        Expense.amount_cents >= 0,
+        Expense.base_amount_cents >= 0,
+        or_(
+            # The comparison with the ledger's own code comes first: it settles most rows.
+            Expense.currency == ledger_currency,
+            func.upper(Expense.currency).not_in([c for codes in codes_by_digits().values() for c in codes])
+            if digits == 2
+            else func.upper(Expense.currency).in_(codes_by_digits()[digits]),
+        ),
     )
-    # Whole units and the rest, truncated towards zero: a negative amount (none is ever stored) shows
-    # a "-" after the comma or the point ("-1.-50", "0.-7"), which _plain leaves to Python's divmod.
     if dialect == "sqlite":
         amount = "%d" if digits == 0 else f"%d.%0{digits}d"
 
@@ -222,7 +224,7 @@ def _line(dialect: str, ledger_currency: str) -> ColumnElement[str]:
 
         template = ",".join(("%s", "%s", amount, "%s", "%s", amount)) + "\r\n"
         return func.printf(
-            case((same_digits, template), else_=_ASK_PYTHON),
+            case((written_here, template), else_=_ASK_PYTHON),
             type_coerce(Expense.date, String),
             Expense.category,
             *parts(Expense.amount_cents),
@@ -249,7 +251,7 @@ def _line(dialect: str, ledger_currency: str) -> ColumnElement[str]:
         written(Expense.base_amount_cents),
         type_=String,
     )
-    return case((same_digits, line), else_=_ASK_PYTHON)
+    return case((written_here, line), else_=_ASK_PYTHON)
 
 
 def _writer(currency: str) -> Callable[[int], str]:
