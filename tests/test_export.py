@@ -169,10 +169,18 @@ def test_csv_export_of_a_ledger_in_a_currency_with_no_decimals(client: TestClien
 
 
 def test_csv_export_of_rows_no_request_can_write(client: TestClient, engine: Engine) -> None:
-    """Negative amounts and a separator inside a text are written as Python always wrote them."""
+    """Negative amounts (the database would divide towards zero) and a control character in a text are
+    written as Python always wrote them."""
     headers = register(client)
     user_id, ledger_id = ledger_of(client, headers, engine)
-    stored = [(-7, "USD", -7), (-150, "USD", -100), (-5, "JPY", -250), (-1234, "KWD", 0), (1, "USD", 1)]
+    stored = [
+        (-7, "USD", 7),
+        (7, "USD", -7),
+        (-150, "USD", -100),
+        (-5, "JPY", -250),
+        (-1234, "KWD", 0),
+        (1, "USD", 1),
+    ]
     with engine.begin() as conn:
         conn.execute(
             insert(Expense),
@@ -196,7 +204,8 @@ def test_csv_export_of_rows_no_request_can_write(client: TestClient, engine: Eng
         "2026-11-01,Odd,-2.766,,KWD,0.00\r\n"
         "2026-11-01,Odd,-5,,JPY,-3.50\r\n"
         "2026-11-01,Odd,-2.50,,USD,-1.00\r\n"
-        "2026-11-01,Odd,-1.93,,USD,-1.93\r\n"
+        "2026-11-01,Odd,0.07,,USD,-1.93\r\n"
+        "2026-11-01,Odd,-1.93,,USD,0.07\r\n"
     )
 
 
