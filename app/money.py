@@ -55,6 +55,17 @@ def minor_digits(code: str) -> int:
         return 2
 
 
+@cache
+def codes_by_digits() -> dict[int, tuple[str, ...]]:
+    """The ISO 4217 codes of each number of decimals other than two, for code that asks the
+    database to write amounts: any other code, known or not, has two (minor_digits)."""
+    found: dict[int, list[str]] = {}
+    for currency in iso4217.Currency:
+        if (digits := minor_digits(currency.code)) != 2:
+            found.setdefault(digits, []).append(currency.code)
+    return {digits: tuple(sorted(codes)) for digits, codes in sorted(found.items())}
+
+
 def json_decimal(value: Any, pattern: re.Pattern[str], example: str) -> Decimal:
     """A JSON number, or a string matching `pattern`, as the exact Decimal it writes; ValueError
     otherwise. A float becomes the shortest decimal that round-trips (0.1 is Decimal("0.1"))."""
