@@ -14,7 +14,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.auth import LedgerAccess
-from app.models import Expense, Ledger, User
+from app.models import Expense, Ledger
 from app.money import amount_text
 from app.services import export as csv_export
 from app.services.listing import ExpenseFilter
@@ -307,9 +307,7 @@ def test_csv_export_reads_one_snapshot_while_rows_change(
     before = csv_text(client, headers)
     monkeypatch.setattr(csv_export, "BATCH", 2)
     with Session(engine) as session:
-        access = LedgerAccess(
-            user=session.get_one(User, user_id), ledger_id=ledger_id, role="owner", currency="USD"
-        )
+        access = LedgerAccess(user_id=user_id, ledger_id=ledger_id, role="owner", currency="USD")
         chunks = csv_export.export_csv(session, access=access, filters=ExpenseFilter())
         written = [next(chunks), next(chunks)]  # the header and the first batch: the statement is open
         with engine.begin() as conn:
