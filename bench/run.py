@@ -242,7 +242,7 @@ def load(
     by a kept answer (app.answers)."""
     if shutil.which("wrk"):
         env = {**os.environ, "WRK_METHOD": method, "WRK_BODY": body, "WRK_TOKEN": token}
-        env["WRK_FRESH"] = "1" if fresh else ""
+        env["WRK_FRESH"] = str(time.time_ns()) if fresh else ""  # a run id: runs never share a query
         env["WRK_BODIES"] = "\n".join(bodies)
         threads = str(min(2, connections))
         duration = f"{max(1, round(seconds))}s"  # wrk refuses a fractional duration such as "3.0s"
@@ -285,7 +285,7 @@ async def _httpx_load(
                 start = time.perf_counter()
                 body = bodies[len(latencies) % len(bodies)]
                 sep = "&" if "?" in url else "?"
-                target = f"{url}{sep}fresh={len(latencies)}-{id(body)}-{start}" if fresh else url
+                target = f"{url}{sep}fresh={time.time_ns()}-{len(latencies)}" if fresh else url
                 response = await client.request(method, target, content=body or None)
                 latencies.append((time.perf_counter() - start) * 1e3)
                 failed += response.status_code >= 300

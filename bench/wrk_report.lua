@@ -18,9 +18,10 @@ if #bodies > 0 then
     return wrk.format(nil, nil, nil, bodies[i])
   end
 end
--- WRK_FRESH=1: each GET a query string of its own (an unknown `fresh` parameter, which the app
--- ignores), so that no answer kept by app.answers serves it: every one is worked out.
-if os.getenv("WRK_FRESH") == "1" then
+-- WRK_FRESH=<this run's id>: each GET a query string of its own (an unknown `fresh` parameter,
+-- which the app ignores), so that no answer kept by app.answers serves it: every one is worked out.
+local run = os.getenv("WRK_FRESH")
+if run and run ~= "" then
   local threads = 0
   function setup(thread)
     threads = threads + 1
@@ -30,7 +31,7 @@ if os.getenv("WRK_FRESH") == "1" then
   request = function()
     n = n + 1
     local sep = wrk.path:find("?", 1, true) and "&" or "?"
-    return wrk.format(nil, wrk.path .. sep .. "fresh=" .. thread_id .. "-" .. n)
+    return wrk.format(nil, wrk.path .. sep .. "fresh=" .. run .. "-" .. thread_id .. "-" .. n)
   end
 end
 local token = os.getenv("WRK_TOKEN")
