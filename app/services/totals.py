@@ -124,17 +124,19 @@ def monthly_cells(
     whole, partial = _split(start, end)
     cells: list[Cell] = []
     params = in_ledger(access, key=category_key)
+    # Reads of columns on the session's connection: none of the ORM's result machinery.
+    db = session.connection()
     if whole is not None:
         first, last = whole
         stmt = _whole_cells(first is not None, last is not None, category_key is not None)
-        cells.extend(Cell(*row) for row in session.execute(stmt, params | {"first": first, "last": last}))
+        cells.extend(Cell(*row) for row in db.execute(stmt, params | {"first": first, "last": last}).all())
     for lower, upper in partial:
         month = lower.replace(day=1)
         raw = _days_cells(category_key is not None)
         # Names from the month's totals, which hold every category spent in that month: the sums
         # above then come from the covering index alone.
-        names: dict[str, str] = dict(session.execute(_MONTH_NAMES, params | {"month": month}).all())
-        rows = session.execute(raw, params | {"lower": lower, "upper": upper})
+        names: dict[str, str] = dict(db.execute(_MONTH_NAMES, params | {"month": month}).all())
+        rows = db.execute(raw, params | {"lower": lower, "upper": upper}).all()
         cells.extend(Cell(month, key, names[key], n, int(cents)) for key, n, cents in rows)
     return cells
 
@@ -151,14 +153,15 @@ def range_total(
     whole, partial = _split(start, end)
     count, cents = 0, 0
     params = in_ledger(access, key=category_key)
+    db = session.connection()
     if whole is not None:
         first, last = whole
         stmt = _whole_sum(first is not None, last is not None, category_key is not None)
-        n, total = session.execute(stmt, params | {"first": first, "last": last}).one()
+        n, total = db.execute(stmt, params | {"first": first, "last": last}).one()
         count, cents = count + (n or 0), cents + (total or 0)
     for lower, upper in partial:
         stmt = _days_sum(category_key is not None)
-        n, total = session.execute(stmt, params | {"lower": lower, "upper": upper}).one()
+        n, total = db.execute(stmt, params | {"lower": lower, "upper": upper}).one()
         count, cents = count + n, cents + (total or 0)
     return int(count), int(cents)
 
