@@ -63,7 +63,7 @@ def owned_totals(access: LedgerAccess, *columns: Any) -> Select[Any]:
 
 
 def in_ledger(access: LedgerAccess, **values: Any) -> dict[str, Any]:
-    """The parameters of a statement built on bound_expenses, bound_budgets or bound_totals."""
+    """The parameters of a statement built on one of the bound_* scopes above."""
     return {"ledger_id": access.ledger_id, **values}
 
 
