@@ -57,11 +57,6 @@ def owned_budgets(access: LedgerAccess, *columns: Any) -> Select[Any]:
     return bound_budgets(*(columns or (Budget,))).params(ledger_id=access.ledger_id)
 
 
-def owned_totals(access: LedgerAccess, *columns: Any) -> Select[Any]:
-    """These columns of the request's ledger's monthly totals only."""
-    return bound_totals(*columns).params(ledger_id=access.ledger_id)
-
-
 def in_ledger(access: LedgerAccess, **values: Any) -> dict[str, Any]:
     """The parameters of a statement built on one of the bound_* scopes above."""
     return {"ledger_id": access.ledger_id, **values}

@@ -108,23 +108,14 @@ def bucket_start(day: date, granularity: str) -> date:
     return day
 
 
-def next_bucket(start: date, granularity: str) -> date:
-    if granularity == "week":
-        return start + timedelta(days=7)
-    if granularity == "month":
-        return (start + timedelta(days=32)).replace(day=1)
-    return start + timedelta(days=1)
-
-
 def _buckets(start: date, end: date, granularity: str) -> list[date]:
     """The first day of every bucket from start's to end's."""
+    first, count = bucket_start(start, granularity), bucket_count(start, end, granularity)
     if granularity == "month":
-        buckets = [bucket_start(start, granularity)]
-        while (following := next_bucket(buckets[-1], granularity)) <= end:
-            buckets.append(following)
-        return buckets
-    first, step = bucket_start(start, granularity), timedelta(days=7 if granularity == "week" else 1)
-    return [first + step * n for n in range(bucket_count(start, end, granularity))]
+        months = first.year * 12 + first.month - 1
+        return [date((months + n) // 12, (months + n) % 12 + 1, 1) for n in range(count)]
+    step = timedelta(days=7 if granularity == "week" else 1)
+    return [first + step * n for n in range(count)]
 
 
 def bucket_count(start: date, end: date, granularity: str) -> int:

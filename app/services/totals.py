@@ -93,22 +93,23 @@ def _split(
     return (first, None if last is None else last.replace(day=1)), partial
 
 
-def _whole_months(first: Any, last: Any, key: Any) -> list[ColumnElement[bool]]:
-    # Values, or parameters for a statement built once (_whole_sum).
+# The conditions of the statements built once below: each value sent is a parameter of that name
+# (a missing one fails the query); a bound left out is unbounded.
+def _whole_months(first: bool, last: bool, key: bool) -> list[ColumnElement[bool]]:
     where = [MonthlyTotal.count > 0]
-    if first is not None:
-        where.append(MonthlyTotal.month >= first)
-    if last is not None:
-        where.append(MonthlyTotal.month <= last)
-    if key is not None:
-        where.append(MonthlyTotal.category_key == key)
+    if first:
+        where.append(MonthlyTotal.month >= bindparam("first", type_=Date))
+    if last:
+        where.append(MonthlyTotal.month <= bindparam("last", type_=Date))
+    if key:
+        where.append(MonthlyTotal.category_key == bindparam("key", type_=String))
     return where
 
 
-def _days(lower: Any, upper: Any, key: Any) -> list[ColumnElement[bool]]:
-    where = [Expense.date >= lower, Expense.date <= upper]
-    if key is not None:
-        where.append(Expense.category_key == key)
+def _days(key: bool) -> list[ColumnElement[bool]]:
+    where = [Expense.date >= bindparam("lower", type_=Date), Expense.date <= bindparam("upper", type_=Date)]
+    if key:
+        where.append(Expense.category_key == bindparam("key", type_=String))
     return where
 
 
@@ -166,45 +167,34 @@ def range_total(
     return int(count), int(cents)
 
 
-# range_total's and monthly_cells' statements are built once per shape, every value a parameter (a
-# missing one fails the query): building them per request cost SQLAlchemy more than the answer.
+# range_total's and monthly_cells' statements are built once per shape: building them per request
+# cost SQLAlchemy more than the answer.
 @cache
 def _whole_sum(first: bool, last: bool, key: bool) -> Select[int, int]:
-    where = _whole_months(
-        _param("first", first, Date), _param("last", last, Date), _param("key", key, String)
-    )
-    return bound_totals(func.sum(MonthlyTotal.count), func.sum(MonthlyTotal.amount_cents)).where(*where)
+    sums = bound_totals(func.sum(MonthlyTotal.count), func.sum(MonthlyTotal.amount_cents))
+    return sums.where(*_whole_months(first, last, key))
 
 
 @cache
 def _days_sum(key: bool) -> Select[int, int]:
-    where = _days(bindparam("lower", type_=Date), bindparam("upper", type_=Date), _param("key", key, String))
-    return bound_expenses(func.count(), func.sum(Expense.base_amount_cents)).where(*where)
+    return bound_expenses(func.count(), func.sum(Expense.base_amount_cents)).where(*_days(key))
 
 
 @cache
 def _whole_cells(first: bool, last: bool, key: bool) -> Select[date, str, str, int, int]:
-    where = _whole_months(
-        _param("first", first, Date), _param("last", last, Date), _param("key", key, String)
-    )
     columns = (MonthlyTotal.month, MonthlyTotal.category_key, MonthlyTotal.category, MonthlyTotal.count)
-    return bound_totals(*columns, MonthlyTotal.amount_cents).where(*where)
+    return bound_totals(*columns, MonthlyTotal.amount_cents).where(*_whole_months(first, last, key))
 
 
 @cache
 def _days_cells(key: bool) -> Select[str, int, int]:
-    where = _days(bindparam("lower", type_=Date), bindparam("upper", type_=Date), _param("key", key, String))
     sums = bound_expenses(Expense.category_key, func.count(), func.sum(Expense.base_amount_cents))
-    return sums.where(*where).group_by(Expense.category_key)
+    return sums.where(*_days(key)).group_by(Expense.category_key)
 
 
 _MONTH_NAMES = bound_totals(MonthlyTotal.category_key, MonthlyTotal.category).where(
     MonthlyTotal.month == bindparam("month", type_=Date)
 )
-
-
-def _param(name: str, sent: bool, type_: Any) -> Any:
-    return bindparam(name, type_=type_) if sent else None
 
 
 def _upsert(dialect_insert: Callable[..., Any]) -> Any:
