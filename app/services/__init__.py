@@ -7,7 +7,7 @@ see a row is one statement per table, here.
 
 from typing import Any, TypeVar, overload
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import Select, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from app.auth import LedgerAccess, MemberScope
@@ -122,3 +122,25 @@ def member_object(
     if write:
         access.require("editor")
     return obj, access
+
+
+# Built once: every change to a ledger's money or members asks them.
+_LOCK_LEDGER = update(Ledger).where(Ledger.id == bindparam("ledger_id")).values(revision=Ledger.revision + 1)
+_MEMBER_ROLES = select(LedgerMember.user_id, LedgerMember.role).where(
+    LedgerMember.ledger_id == bindparam("ledger_id")
+)
+
+
+def lock_ledger(session: Session, ledger_id: int) -> dict[int, str]:
+    """Take the ledger's write lock, in the caller's transaction, and return its members' roles as
+    they are now (empty: the ledger is gone).
+
+    Every change to a ledger's expenses, settlements or members takes this first, so those changes
+    happen one after another per ledger, and a rule checked after it (the caller's role, who may
+    bear a part, the last owner, a zero balance) still holds when the transaction commits.
+    PostgreSQL: the ledger's row lock, held to the commit. SQLite: the database's write lock, which
+    this update takes before the transaction reads anything (pysqlite begins at the first write).
+    """
+    params = {"ledger_id": ledger_id}
+    session.execute(_LOCK_LEDGER, params)
+    return {int(user_id): str(role) for user_id, role in session.execute(_MEMBER_ROLES, params).tuples()}
