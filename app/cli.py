@@ -137,7 +137,7 @@ def _read_password() -> str:
 
 
 def _create_admin(email: str, display_name: str) -> int:
-    from app.auth import hash_password  # noqa: PLC0415 (imports the database engine)
+    from app.access import hash_password  # noqa: PLC0415 (imports the database engine)
     from app.database import SessionLocal  # noqa: PLC0415
     from app.schemas.accounts import AdminUserCreate  # noqa: PLC0415
     from app.services.users import create_user, find_by_email  # noqa: PLC0415

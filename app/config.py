@@ -73,8 +73,6 @@ class Settings(BaseSettings):
     # Routes that hash a password have threads of their own (app.routers.hashing_threads).
     threads: int = Field(default=4, ge=2, le=256)
     timeout_keep_alive: int = Field(default=5, ge=1, le=3600)
-    # Megabytes of answers each worker keeps until their ledger's next write (app.answers); 0: none.
-    answer_cache_mb: int = Field(default=16, ge=0, le=4096)
 
     @field_validator(
         "rate_limit_login_email",

@@ -27,8 +27,14 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str) -> Engine:
+    # A request may hold its connection while it waits for a thread (FastAPI checks a route's model
+    # on a thread trip of its own, after the route). So the pool has room for a connection per request
+    # a worker takes at once: no thread ever waits for a connection that a request waiting for that
+    # thread holds. It keeps one per thread; the others close when they come back.
+    pool = {"pool_size": settings.threads, "max_overflow": settings.limit_concurrency}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        in_memory = make_url(url).database in (None, "", ":memory:")
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **({} if in_memory else pool))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # psycopg prepares a statement the fifth time a connection runs it, and PostgreSQL then may plan
@@ -36,7 +42,7 @@ def make_engine(url: str) -> Engine:
     # (1 -> 29 ms from the seventh page on). Planned for each request's values, it walks the date index.
     # Added to any `options` the URL gives, which connect_args would otherwise replace.
     options = f"{make_url(url).query.get('options', '')} -c plan_cache_mode=force_custom_plan".strip()
-    engine = create_engine(url, connect_args={"options": options})
+    engine = create_engine(url, connect_args={"options": options}, **pool)
     event.listen(engine, "checkout", _still_connected)
     return engine
 
@@ -120,8 +126,9 @@ def _no_flush(session: Session, _context: Any, _instances: Any) -> None:
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's session, opened on the event loop: that takes no connection, the first query does.
 
-    The route's thread closes it (app.routers.OneTripRoute); only a streamed answer, which reads the
-    database after the route has returned, still holds a connection here, released off the loop.
+    Closed as soon as the route's answer is made, before it is sent: on the loop when that sends
+    nothing to the database (a read's session never holds a transaction there: SQLite begins none
+    to read, PostgreSQL reads in autocommit; a write's has committed), else on a thread.
     """
     session = SessionLocal()
     if reads_only(request):
@@ -129,10 +136,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        if session.in_transaction():
+        if session.in_transaction() and not session.info.get("read_only"):
             await run_in_threadpool(session.close)
         else:
-            session.close()  # nothing to release: no I/O
+            session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -19,3 +19,17 @@ class Invalid(AppError):
 class NotFound(AppError):
     def __init__(self, what: str = "Not found") -> None:
         super().__init__(404, what)
+
+
+class Unauthorized(AppError):
+    """No live session: a missing, bad, expired or logged-out token, or a disabled or deleted account."""
+
+    def __init__(self, detail: str = "Not authenticated") -> None:
+        super().__init__(401, detail, {"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(AppError):
+    """A member (or account) without the right: the only 403 (app.access.check_role)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(403, detail)

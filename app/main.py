@@ -1,4 +1,5 @@
 import asyncio
+import json
 import logging
 import re
 import sys
@@ -21,7 +22,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 from starlette.types import Scope
 
-from app.answers import KeptAnswers
 from app.config import PROJECT_ROOT, settings
 from app.database import SessionLocal
 from app.errors import AppError, Invalid
@@ -123,10 +123,9 @@ app = FastAPI(
     docs_url=None,
     redoc_url=None,
 )
-# Added first, so innermost: kept answers (app.answers) and the 401 and 413 answers of BodyLimit
-# still get CORS, the request log and security headers.
-app.add_middleware(KeptAnswers, api=app)
-app.add_middleware(BodyLimitMiddleware, api=app)
+# Added first, so innermost: the 413 answers of BodyLimit still get CORS, the request log and
+# security headers.
+app.add_middleware(BodyLimitMiddleware)
 if settings.cors_origin_list:
     # Off unless asked for: the UI is served from this same origin and needs no CORS.
     app.add_middleware(
@@ -185,25 +184,28 @@ def _documented_paths() -> list[tuple[re.Pattern[str], dict[str, Any]]]:
 
 @app.exception_handler(RequestValidationError)
 async def validation_error_handler(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    return JSONResponse(status_code=422, content={"detail": [_describe(e) for e in exc.errors()]})
+    # A parameter that two dependencies read (`ledger`) fails once, not once for each.
+    described = {json.dumps(_describe(e), sort_keys=True): _describe(e) for e in exc.errors()}
+    return JSONResponse(status_code=422, content={"detail": list(described.values())})
 
 
-app.include_router(auth.router, prefix="/api")
-app.include_router(account.router, prefix="/api")
-app.include_router(expenses.router, prefix="/api")
-app.include_router(budgets.router, prefix="/api")
-app.include_router(
+# Each router's own dependency checks its callers (app.auth); auth.public and health are the routes
+# a visitor calls without a session (app.auth.PUBLIC).
+for router in (
+    auth.public,
+    auth.router,
+    account.router,
+    expenses.router,
+    budgets.router,
     reports.router,
-    prefix="/api",
-)
-app.include_router(
     recurring.router,
-    prefix="/api",
-)
-app.include_router(ledgers.router, prefix="/api")
-app.include_router(rates.router, prefix="/api")
-app.include_router(admin.router, prefix="/api")
-app.include_router(health.router, prefix="/api")
+    ledgers.router,
+    ledgers.one,
+    rates.router,
+    admin.router,
+    health.router,
+):
+    app.include_router(router, prefix="/api")
 
 
 @app.get("/docs", include_in_schema=False)

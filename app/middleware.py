@@ -1,4 +1,5 @@
-"""The ASGI middlewares: body limits and the early token check; security headers and the request log."""
+"""The ASGI middlewares: body limits, security headers, the request id and the request log. No access
+decisions: those are the routes' dependencies (app.auth)."""
 
 import logging
 import re
@@ -6,11 +7,10 @@ import time
 import uuid
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, status
+from fastapi import HTTPException, status
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.auth import decode_token
 from app.config import settings
 
 APP_CSP = (
@@ -113,17 +113,10 @@ def _too_large(limit: int) -> HTTPException:
 
 
 class BodyLimitMiddleware(HttpMiddleware):
-    """Refuses a request body before the app reads it, so no request can take memory, disk or time.
-
-    A body sent to an authenticated route without a valid token is 401 from the headers alone. A
-    body over its route's limit is 413: at once when Content-Length says so, and as soon as the
+    """Refuses a request body over its route's limit before the app reads it, so no request can take
+    more memory, disk or time than that: 413 at once when Content-Length says so, and as soon as the
     count passes the limit when the body streams without a length (chunked).
     """
-
-    def __init__(self, app: ASGIApp, api: FastAPI) -> None:
-        super().__init__(app)
-        self.api = api
-        self._token_routes: list[tuple[re.Pattern[str], set[str]]] | None = None  # once every route is in
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope["headers"])
@@ -132,14 +125,9 @@ class BodyLimitMiddleware(HttpMiddleware):
             await self.app(scope, receive, send)  # no body to guard
             return
         limit = body_limit(scope["path"])
-        try:
-            if self._needs_token(scope):
-                self._check_token(headers.get(b"authorization", b""))
-            if length.isdigit() and int(length) > limit:
-                raise _too_large(limit)
-        except HTTPException as refused:
-            headers_out = {**(refused.headers or {}), **CLOSE}
-            answer = JSONResponse({"detail": refused.detail}, refused.status_code, headers_out)
+        if length.isdigit() and int(length) > limit:
+            refused = _too_large(limit)
+            answer = JSONResponse({"detail": refused.detail}, refused.status_code, CLOSE)
             await answer(scope, receive, send)
             return
 
@@ -156,23 +144,6 @@ class BodyLimitMiddleware(HttpMiddleware):
 
         await self.app(scope, counting_receive, send)
 
-    def _needs_token(self, scope: Scope) -> bool:
-        if self._token_routes is None:
-            self._token_routes = _token_routes(self.api.openapi())
-        for pattern, methods in self._token_routes:
-            if pattern.fullmatch(scope["path"]):
-                return scope["method"] in methods
-        return False
-
-    @staticmethod
-    def _check_token(authorization: bytes) -> None:
-        scheme, _, token = authorization.decode("latin-1").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED, "Not authenticated", {"WWW-Authenticate": "Bearer"}
-            )
-        decode_token(token.strip())
-
 
 def documented_paths(openapi: dict[str, Any]) -> list[tuple[re.Pattern[str], dict[str, Any]]]:
     """Each documented path as a pattern, with its operations by method; literal paths first, so
@@ -184,12 +155,4 @@ def documented_paths(openapi: dict[str, Any]) -> list[tuple[re.Pattern[str], dic
             paths[template],
         )
         for template in sorted(paths, key=lambda template: template.count("{"))
-    ]
-
-
-def _token_routes(openapi: dict[str, Any]) -> list[tuple[re.Pattern[str], set[str]]]:
-    """Each documented path's pattern, with its methods that take a token."""
-    return [
-        (pattern, {method.upper() for method, operation in operations.items() if operation.get("security")})
-        for pattern, operations in documented_paths(openapi)
     ]

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, literal, select, text  # noqa: E402
 
-from app.auth import hash_password  # noqa: E402
+from app.access import hash_password  # noqa: E402
 from app.database import make_engine  # noqa: E402
 from app.migrate import upgrade_to_head  # noqa: E402
 from app.models import Budget, Expense, ExpenseSplit, Ledger, LedgerMember, User  # noqa: E402

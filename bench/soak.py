@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import CATEGORIES, TODAY, WORK, proc_status, seed, serve
 from sqlalchemy import select
 
-from app.auth import create_access_token
+from app.access import create_access_token
 from app.database import make_engine
 from app.models import User
 

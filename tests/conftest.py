@@ -26,8 +26,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from app import database, ratelimit  # noqa: E402
-from app.answers import ANSWERS  # noqa: E402
+from app import ratelimit  # noqa: E402
 from app.database import Base, get_session, make_engine, reading_only, reads_only  # noqa: E402
 from app.main import app  # noqa: E402
 from app.routers import current_date  # noqa: E402
@@ -82,13 +81,6 @@ def _fresh_rate_limits() -> Iterator[None]:
     ratelimit.reset()
 
 
-@pytest.fixture(autouse=True)
-def _no_kept_answers() -> None:
-    """Every test starts with no answers kept (app.answers): its database is a new one, whose
-    ledgers' ids and revisions are those another test's had."""
-    ANSWERS.clear()
-
-
 @pytest.fixture
 def empty_database_url(postgres_url: str | None, tmp_path: Path) -> Iterator[str]:
     if postgres_url is None:
@@ -113,12 +105,10 @@ def app_on(engine: Engine) -> Iterator[None]:
             yield reading_only(session) if reads_only(request) else session
 
     app.dependency_overrides[get_session] = session_override
-    database.SessionLocal.configure(bind=engine)  # the sessions app.answers opens before routing
     try:
         yield
     finally:
         app.dependency_overrides.clear()
-        database.SessionLocal.configure(bind=database.engine)
 
 
 # The days a calendar bug shows on: month ends of 30 and 31 days, a leap day, the end of a year.

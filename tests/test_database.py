@@ -1,14 +1,20 @@
 """app/database.py: the engine's pooled connections."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, func, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from app.database import make_engine, reading_only
+from app import database, main
+from app.config import settings
+from app.database import get_session, make_engine, reading_only
+from app.main import app
 from app.models import Ledger
 from tests.conftest import ON_POSTGRES
+from tests.factories import add_expense, expense_body, register
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's pooled connections; SQLite opens a file")
@@ -72,3 +78,51 @@ def test_options_in_the_database_url_are_kept_beside_the_apps(engine: Engine) ->
         assert conn.scalar(text("SHOW statement_timeout")) == "12345ms"
         assert conn.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
     own.dispose()
+
+
+def test_no_request_holds_a_connection_while_it_waits_for_a_thread(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One thread, and eight requests at once of each kind: a request may keep its connection while it
+    waits for the thread (the route's, then FastAPI's check of its model), so were the pool smaller
+    than the requests, the thread could wait for a connection such a request holds, and neither
+    would go on (with max_overflow=0: a QueuePool timeout on the first read of a model)."""
+    monkeypatch.setattr(settings, "threads", 1)
+    monkeypatch.setattr(settings, "limit_concurrency", 8)  # uvicorn's: requests a worker takes at once
+    small = make_engine(engine.url.render_as_string(hide_password=False))
+    small.pool._timeout = 5  # type: ignore[attr-defined]  # fail in seconds, not in 30
+    monkeypatch.setattr(database, "SessionLocal", sessionmaker(bind=small, expire_on_commit=False))
+    monkeypatch.setattr(settings, "auto_migrate", False)
+    monkeypatch.setattr(main, "_materialise_today", lambda: None)  # the start-up's database work
+    app.dependency_overrides.pop(get_session, None)  # the app's own sessions, from SessionLocal
+    with TestClient(app) as client:
+        owner = register(client)
+        expense = add_expense(client, owner)
+        ledger = client.post("/api/ledgers", json={"name": "Home"}, headers=owner).json()["id"]
+        budget = client.post("/api/budgets", json={"category": "Food", "amount": 10}, headers=owner).json()
+        calls = [
+            ("GET", "/api/me", None),
+            ("GET", "/api/expenses", None),
+            ("GET", f"/api/expenses/{expense['id']}", None),
+            ("GET", "/api/summary", None),
+            ("GET", "/api/stats?start=2026-11-01&end=2026-11-30", None),
+            ("GET", "/api/categories", None),
+            ("GET", "/api/budgets", None),
+            ("GET", "/api/recurring", None),
+            ("GET", "/api/ledgers", None),
+            ("GET", f"/api/ledgers/{ledger}", None),
+            ("GET", f"/api/ledgers/{ledger}/balances", None),
+            ("GET", f"/api/ledgers/{ledger}/settlements", None),
+            ("GET", "/api/rates?from=JPY&to=EUR&date=2026-03-02", None),
+            ("GET", "/api/admin/users", None),
+            ("POST", "/api/expenses", expense_body()),
+            ("PATCH", f"/api/expenses/{expense['id']}", {"amount": 3}),
+            ("PATCH", f"/api/budgets/{budget['id']}", {"amount": 11}),
+            ("PATCH", f"/api/ledgers/{ledger}", {"name": "Flat"}),
+            ("POST", "/api/ledgers", {"name": "Trip"}),
+        ]
+        with ThreadPoolExecutor(8) as pool:
+            for method, path, body in calls:
+                sent = [pool.submit(client.request, method, path, json=body, headers=owner) for _ in range(8)]
+                assert {f.result().status_code for f in sent} <= {200, 201}, (method, path)
+    small.dispose()

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.auth import LedgerAccess
+from app.access import LedgerAccess
 from app.models import Expense, Ledger
 from app.money import amount_text
 from app.services import export as csv_export

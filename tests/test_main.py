@@ -10,6 +10,7 @@ from app import main
 from app.config import settings
 from app.main import app
 from app.money import AMOUNT_SCHEMA_PATTERN, parse_decimal_amount, to_minor
+from tests.factories import register
 from tests.server import server_env, start_server, stop_server
 
 
@@ -117,6 +118,7 @@ def test_cors_allows_exactly_the_configured_origins(tmp_path: Path) -> None:
 
 
 def test_wrong_method_is_405_naming_every_allowed_method(client: TestClient) -> None:
+    headers = register(client)
     for method, url, allow in (
         ("OPTIONS", "/api/me", "DELETE, GET, PATCH"),
         ("PUT", "/api/expenses/1", "DELETE, GET, PATCH"),
@@ -125,7 +127,7 @@ def test_wrong_method_is_405_naming_every_allowed_method(client: TestClient) -> 
         ("GET", "/api/auth/login", "POST"),
         ("POST", "/", "GET, HEAD"),
     ):
-        response = client.request(method, url)
+        response = client.request(method, url, headers=headers)
         assert response.status_code == 405, (method, url)
         assert response.headers["allow"] == allow
         assert response.json() == {"detail": "Method Not Allowed"}

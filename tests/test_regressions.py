@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from jose import jwt
 
-from app import auth
+from app import access
 from app.config import PROJECT_ROOT, settings
 from tests.factories import PASSWORD, register
 
@@ -44,13 +44,13 @@ def test_unknown_email_still_pays_for_a_password_hash(
 ) -> None:
     register(client, "known@x.io")
     calls: list[str] = []
-    real_verify = auth.pwd_context.verify
+    real_verify = access.pwd_context.verify
 
     def counting_verify(secret: str, hashed: str, **kwargs: Any) -> bool:
         calls.append(hashed)
         return bool(real_verify(secret, hashed, **kwargs))
 
-    monkeypatch.setattr(auth.pwd_context, "verify", counting_verify)
+    monkeypatch.setattr(access.pwd_context, "verify", counting_verify)
     answers = []
     for email, password in (
         ("nobody@x.io", PASSWORD),

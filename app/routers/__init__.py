@@ -1,18 +1,11 @@
 from collections.abc import Callable
 from datetime import date
-from functools import wraps
-from inspect import iscoroutinefunction
 from typing import Annotated, Any, TypeVar
 
 from anyio import CapacityLimiter, to_thread
 from anyio.lowlevel import RunVar
 from fastapi import Depends, Request, Response
-from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
-from sqlalchemy.orm import Session
-from starlette.responses import StreamingResponse
-
-from app.auth import Deferred
 
 # What every authenticated route can answer besides success, for the OpenAPI schema.
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Missing, invalid or expired token"}}
@@ -74,21 +67,15 @@ async def current_date() -> date:
 Today = Annotated[date, Depends(current_date)]
 
 
-F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 HASHING_THREADS = 2
 _hashing_threads: RunVar[CapacityLimiter] = RunVar("hashing_threads")
 
 
-def hashes_password(endpoint: F) -> F:
-    """Mark a route that hashes a password (log-in, registration, a password change): it runs on
-    threads of its own (hashing_threads)."""
-    endpoint.hashes_password = True  # type: ignore[attr-defined]
-    return endpoint
-
-
 def hashing_threads() -> CapacityLimiter:
-    """The threads of the routes that hash, apart from the THREADS every other route runs on: a
-    burst of log-ins, each waiting its turn for the hash (app.auth), holds none of those."""
+    """The threads of the routes that hash a password (log-in, registration, a password change),
+    apart from the THREADS every other route runs on: a burst of log-ins, each waiting its turn for
+    the hash (app.access), holds none of those."""
     try:
         return _hashing_threads.get()
     except LookupError:
@@ -97,46 +84,6 @@ def hashing_threads() -> CapacityLimiter:
         return limiter
 
 
-class OneTripRoute(APIRoute):
-    """A sync route whose request costs one trip to the threadpool, not one per step.
-
-    FastAPI sends a sync route, each sync dependency and the response's validation on trips of
-    their own. The app's dependencies are async and do no blocking work (app.auth.Deferred), so
-    here the route runs as an async function that makes exactly one trip: the caller's access is
-    resolved, the route runs and the session is closed, all in that thread.
-    """
-
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        if not iscoroutinefunction(endpoint):
-            endpoint = _in_one_trip(endpoint)
-        super().__init__(path, endpoint, **kwargs)
-
-
-def _in_one_trip(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    hashing = getattr(endpoint, "hashes_password", False)
-
-    @wraps(endpoint)  # FastAPI reads the parameters, name and docstring through this
-    async def route(**values: Any) -> Any:
-        limiter = hashing_threads() if hashing else None  # None: THREADS' (app.main)
-        return await to_thread.run_sync(_run, endpoint, values, limiter=limiter)
-
-    return route
-
-
-def _run(endpoint: Callable[..., Any], values: dict[str, Any]) -> Any:
-    sessions = {
-        v.session if isinstance(v, Deferred) else v
-        for v in values.values()
-        if isinstance(v, Deferred | Session)
-    }
-    streamed = False
-    try:
-        resolved = {name: v.resolve() if isinstance(v, Deferred) else v for name, v in values.items()}
-        answer = endpoint(**resolved)
-        streamed = isinstance(answer, StreamingResponse)
-        return answer
-    finally:
-        # A streamed body reads the database later: its session is closed after it (app.database).
-        if not streamed:
-            for session in sessions:
-                session.close()
+async def hashing(work: Callable[[], T]) -> T:
+    """Run a route's work that hashes a password on hashing_threads, off the event loop."""
+    return await to_thread.run_sync(work, limiter=hashing_threads())

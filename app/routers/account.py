@@ -2,19 +2,19 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Body, Depends, Response, status
 from fastapi.responses import StreamingResponse
 
 from app import ratelimit
-from app.auth import CurrentUser
+from app.auth import CurrentUser, get_current_user
 from app.database import SessionDep
 from app.models import utcnow
-from app.routers import THROTTLED, UNAUTHORIZED, ClientIP, OneTripRoute, hashes_password
+from app.routers import THROTTLED, UNAUTHORIZED, ClientIP, hashing
 from app.schemas.accounts import AccountDelete, PasswordChange, UserOut, UserUpdate
 from app.schemas.reports import AccountExport
 from app.services import export, users
 
-router = APIRouter(tags=["auth"], route_class=OneTripRoute)
+router = APIRouter(tags=["auth"], dependencies=[Depends(get_current_user)])
 
 WRONG_PASSWORD: dict[int | str, dict[str, Any]] = {
     **UNAUTHORIZED,
@@ -60,23 +60,31 @@ def update_me(session: SessionDep, user: CurrentUser, data: Annotated[UserUpdate
 
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=WRONG_PASSWORD)
-@hashes_password
-def change_password(session: SessionDep, user: CurrentUser, ip: ClientIP, data: PasswordChange) -> Response:
+async def change_password(
+    session: SessionDep, user: CurrentUser, ip: ClientIP, data: PasswordChange
+) -> Response:
     """Change your password. Every token issued before, this one included, stops working: log in again."""
-    # A wrong current password is a failed log-in: a stolen token must not allow unlimited guesses.
-    with ratelimit.login_attempt(email=user.email, client_ip=ip):
-        users.change_password(
-            session, user=user, current_password=data.current_password, new_password=data.new_password
-        )
+
+    def change() -> None:
+        # A wrong current password is a failed log-in: a stolen token must not allow unlimited guesses.
+        with ratelimit.login_attempt(email=user.email, client_ip=ip):
+            users.change_password(
+                session, user=user, current_password=data.current_password, new_password=data.new_password
+            )
+
+    await hashing(change)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=WRONG_PASSWORD)
-@hashes_password
-def delete_me(
+async def delete_me(
     session: SessionDep, user: CurrentUser, ip: ClientIP, data: Annotated[AccountDelete, Body()]
 ) -> Response:
     """Delete your account with all its expenses and budgets, for good; confirm with your password."""
-    with ratelimit.login_attempt(email=user.email, client_ip=ip):
-        users.delete_user(session, user=user, password=data.password)
+
+    def delete() -> None:
+        with ratelimit.login_attempt(email=user.email, client_ip=ip):
+            users.delete_user(session, user=user, password=data.password)
+
+    await hashing(delete)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,15 +1,15 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Request, Response, status
 
-from app.auth import CurrentAdmin
+from app.auth import CurrentAdmin, get_current_admin
 from app.database import SessionDep
-from app.routers import UNAUTHORIZED, OneTripRoute
+from app.routers import UNAUTHORIZED
 from app.schemas.accounts import AdminUserCreate, AdminUserOut, AdminUserUpdate, InvitationIn, LinkOut
 from app.services import admin, links
 
-router = APIRouter(prefix="/admin", tags=["admin"], route_class=OneTripRoute)
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(get_current_admin)])
 
 ADMIN_ONLY: dict[int | str, dict[str, Any]] = {**UNAUTHORIZED, 403: {"description": "You are not an admin"}}
 ONE_USER: dict[int | str, dict[str, Any]] = {**ADMIN_ONLY, 404: {"description": "No such user"}}

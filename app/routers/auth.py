@@ -1,14 +1,15 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Response, status
 
 from app import mail, ratelimit
-from app.auth import CurrentSession, CurrentUser, create_access_token
+from app.access import create_access_token
+from app.auth import CurrentSession, CurrentUser, get_current_user
 from app.config import settings
 from app.database import SessionDep
 from app.errors import AppError
 from app.models import User
-from app.routers import THROTTLED, UNAUTHORIZED, ClientIP, OneTripRoute, hashes_password
+from app.routers import THROTTLED, UNAUTHORIZED, ClientIP, hashing
 from app.schemas.accounts import (
     AuthOptions,
     AuthOut,
@@ -22,7 +23,9 @@ from app.schemas.accounts import (
 )
 from app.services import sessions, users
 
-router = APIRouter(tags=["auth"], route_class=OneTripRoute)
+# Log-in, registration and password reset: what a visitor calls to get a session (app.auth.PUBLIC).
+public = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], dependencies=[Depends(get_current_user)])
 
 BAD_LOGIN: dict[int | str, dict[str, Any]] = {401: {"description": "Invalid email or password"}, **THROTTLED}
 
@@ -31,7 +34,7 @@ def _auth_out(user: User) -> AuthOut:
     return AuthOut(access_token=create_access_token(user), user=UserOut.model_validate(user))
 
 
-@router.post(
+@public.post(
     "/auth/register",
     response_model=AuthOut,
     status_code=status.HTTP_201_CREATED,
@@ -41,28 +44,27 @@ def _auth_out(user: User) -> AuthOut:
         **THROTTLED,
     },
 )
-@hashes_password
-def register(session: SessionDep, ip: ClientIP, data: RegisterIn) -> AuthOut:
+async def register(session: SessionDep, ip: ClientIP, data: RegisterIn) -> AuthOut:
     """Create an account and return a token for it. The first account of an instance is its admin."""
     ratelimit.registration(client_ip=ip)
-    return _auth_out(users.register_user(session, data=data))
+    return await hashing(lambda: _auth_out(users.register_user(session, data=data)))
 
 
-@router.post("/auth/login", response_model=AuthOut, responses=BAD_LOGIN)
-@hashes_password
-def login(session: SessionDep, ip: ClientIP, data: LoginIn) -> AuthOut:
+def _authenticate(session: SessionDep, ip: str, email: str, password: str) -> User:
+    with ratelimit.login_attempt(email=email, client_ip=ip):
+        return users.authenticate(session, email=email, password=password)
+
+
+@public.post("/auth/login", response_model=AuthOut, responses=BAD_LOGIN)
+async def login(session: SessionDep, ip: ClientIP, data: LoginIn) -> AuthOut:
     """Exchange email and password for a token. Repeated failures for one email are throttled (429)."""
-    with ratelimit.login_attempt(email=data.email, client_ip=ip):
-        user = users.authenticate(session, email=data.email, password=data.password)
-    return _auth_out(user)
+    return await hashing(lambda: _auth_out(_authenticate(session, ip, data.email, data.password)))
 
 
-@router.post("/auth/token", response_model=Token, responses=BAD_LOGIN)
-@hashes_password
-def login_for_token(session: SessionDep, ip: ClientIP, form: Annotated[TokenForm, Form()]) -> Token:
+@public.post("/auth/token", response_model=Token, responses=BAD_LOGIN)
+async def login_for_token(session: SessionDep, ip: ClientIP, form: Annotated[TokenForm, Form()]) -> Token:
     """OAuth2 password flow (the docs' Authorize button); `username` is the email. Throttled like log-in."""
-    with ratelimit.login_attempt(email=form.username, client_ip=ip):
-        user = users.authenticate(session, email=form.username, password=form.password)
+    user = await hashing(lambda: _authenticate(session, ip, form.username, form.password))
     return Token(access_token=create_access_token(user))
 
 
@@ -80,26 +82,25 @@ def log_out_everywhere(session: SessionDep, user: CurrentUser) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post(
+@public.post(
     "/auth/reset",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={403: {"description": "The reset link is unknown, used or expired"}},
 )
-@hashes_password
-def reset_password(session: SessionDep, data: PasswordReset) -> Response:
+async def reset_password(session: SessionDep, data: PasswordReset) -> Response:
     """Set a new password with a reset link's token; every token issued before stops working."""
     # No throttle needed: a token holds 256 random bits, and a wrong one costs no password hash.
-    users.reset_password(session, token=data.token, new_password=data.new_password)
+    await hashing(lambda: users.reset_password(session, token=data.token, new_password=data.new_password))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/auth/options", response_model=AuthOptions)
+@public.get("/auth/options", response_model=AuthOptions)
 def read_auth_options() -> AuthOptions:
     """Whether this instance lets people register on their own, and mails reset links."""
     return AuthOptions(registration_open=settings.allow_registration, password_reset_by_email=mail.enabled())
 
 
-@router.post(
+@public.post(
     "/auth/forgot",
     status_code=status.HTTP_202_ACCEPTED,
     response_class=Response,  # the 202 has no body; without this OpenAPI promised JSON

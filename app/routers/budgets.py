@@ -1,12 +1,12 @@
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
-from app.auth import Editor, Member, Reader
+from app.auth import CallersLedgers, Editor, Reader, get_ledger_access
 from app.database import SessionDep
-from app.routers import IN_LEDGER, OneTripRoute, not_found
+from app.routers import IN_LEDGER, not_found
 from app.schemas.reports import BudgetIn, BudgetOut, BudgetUpdate
 from app.services import budgets
 
-router = APIRouter(prefix="/budgets", tags=["budgets"], route_class=OneTripRoute)
+router = APIRouter(prefix="/budgets", tags=["budgets"], dependencies=[Depends(get_ledger_access)])
 
 NOT_FOUND = not_found("budget")
 
@@ -36,14 +36,16 @@ def set_budget(session: SessionDep, access: Editor, data: BudgetIn, response: Re
     response_model=BudgetOut,
     responses={**NOT_FOUND, 409: {"description": "That category already has a budget"}},
 )
-def update_budget(session: SessionDep, scope: Member, budget_id: int, data: BudgetUpdate) -> BudgetOut:
+def update_budget(
+    session: SessionDep, scope: CallersLedgers, budget_id: int, data: BudgetUpdate
+) -> BudgetOut:
     """Rename a budget's category or change its amount."""
     budget, access = budgets.update_budget(session, scope=scope, budget_id=budget_id, data=data)
     return BudgetOut.of(budget, access.currency)
 
 
 @router.delete("/{budget_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_budget(session: SessionDep, scope: Member, budget_id: int) -> Response:
+def delete_budget(session: SessionDep, scope: CallersLedgers, budget_id: int) -> Response:
     """Delete a budget (its expenses stay)."""
     budgets.delete_budget(session, scope=scope, budget_id=budget_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

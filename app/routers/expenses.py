@@ -4,12 +4,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Response, st
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
-from app.auth import Editor, Member, Reader
+from app.auth import CallersLedgers, Editor, Reader, get_ledger_access
 from app.config import settings
 from app.database import SessionDep
 from app.errors import Invalid
 from app.money import to_number
-from app.routers import IN_LEDGER, OneTripRoute, as_json, not_found
+from app.routers import IN_LEDGER, as_json, not_found
 from app.schemas.expenses import (
     ExpenseIn,
     ExpenseOut,
@@ -25,7 +25,7 @@ from app.services import expenses, export, imports, listing
 from app.services.listing import ExpenseFilter
 from app.types import Category, Cursor, Day, SearchText, parse_cursor
 
-router = APIRouter(prefix="/expenses", tags=["expenses"], route_class=OneTripRoute)
+router = APIRouter(prefix="/expenses", tags=["expenses"], dependencies=[Depends(get_ledger_access)])
 
 NOT_FOUND = not_found("expense")
 
@@ -175,21 +175,23 @@ def import_is_post_only() -> None:
 
 
 @router.get("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND)
-def read_expense(session: SessionDep, scope: Member, expense_id: int) -> ExpenseOut:
+def read_expense(session: SessionDep, scope: CallersLedgers, expense_id: int) -> ExpenseOut:
     """One expense."""
     expense, access = expenses.get_expense(session, scope=scope, expense_id=expense_id)
     return ExpenseOut.of(expense, access.currency)
 
 
 @router.patch("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND)
-def update_expense(session: SessionDep, scope: Member, expense_id: int, data: ExpenseUpdate) -> ExpenseOut:
+def update_expense(
+    session: SessionDep, scope: CallersLedgers, expense_id: int, data: ExpenseUpdate
+) -> ExpenseOut:
     """Change some fields of an expense."""
     expense, access = expenses.update_expense(session, scope=scope, expense_id=expense_id, data=data)
     return ExpenseOut.of(expense, access.currency)
 
 
 @router.delete("/{expense_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_expense(session: SessionDep, scope: Member, expense_id: int) -> Response:
+def delete_expense(session: SessionDep, scope: CallersLedgers, expense_id: int) -> Response:
     """Delete an expense."""
     expenses.delete_expense(session, scope=scope, expense_id=expense_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

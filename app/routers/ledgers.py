@@ -1,8 +1,8 @@
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
-from app.auth import CurrentUser, PathEditor, PathOwner, PathReader
+from app.auth import CurrentUser, PathEditor, PathOwner, PathReader, get_current_user, get_path_ledger_access
 from app.database import SessionDep
-from app.routers import FORBIDDEN, UNAUTHORIZED, OneTripRoute
+from app.routers import FORBIDDEN, UNAUTHORIZED
 from app.schemas.accounts import LinkOut
 from app.schemas.ledgers import (
     BalancesOut,
@@ -18,7 +18,9 @@ from app.schemas.ledgers import (
 )
 from app.services import ledgers, links
 
-router = APIRouter(prefix="/ledgers", tags=["ledgers"], route_class=OneTripRoute)
+# The caller's ledgers as a whole; `one` holds the routes in one ledger (/ledgers/{ledger_id}/...).
+router = APIRouter(prefix="/ledgers", tags=["ledgers"], dependencies=[Depends(get_current_user)])
+one = APIRouter(prefix="/ledgers", tags=["ledgers"], dependencies=[Depends(get_path_ledger_access)])
 
 LEDGER: dict[int | str, dict[str, object]] = {
     **UNAUTHORIZED,
@@ -63,26 +65,26 @@ def join_is_post_only() -> None:
     raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED)
 
 
-@router.get("/{ledger_id}", response_model=LedgerOut, responses=LEDGER)
+@one.get("/{ledger_id}", response_model=LedgerOut, responses=LEDGER)
 def read_ledger(session: SessionDep, access: PathReader) -> LedgerOut:
     """One ledger, with its members."""
     return ledgers.read_ledger(session, access=access)
 
 
-@router.patch("/{ledger_id}", response_model=LedgerOut, responses=CONFLICT)
+@one.patch("/{ledger_id}", response_model=LedgerOut, responses=CONFLICT)
 def update_ledger(session: SessionDep, access: PathOwner, data: LedgerUpdate) -> LedgerOut:
     """Rename a ledger or change its currency (owner)."""
     return ledgers.update_ledger(session, access=access, data=data)
 
 
-@router.delete("/{ledger_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CONFLICT)
+@one.delete("/{ledger_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CONFLICT)
 def delete_ledger(session: SessionDep, access: PathOwner) -> Response:
     """Delete a ledger with everything in it (owner); not the personal ledger."""
     ledgers.delete_ledger(session, access=access)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post(
+@one.post(
     "/{ledger_id}/invitations", response_model=LinkOut, status_code=status.HTTP_201_CREATED, responses=LEDGER
 )
 def create_ledger_invitation(
@@ -94,20 +96,20 @@ def create_ledger_invitation(
     return LinkOut(url=url, token=token, expires_at=expires_at)
 
 
-@router.patch("/{ledger_id}/members/{user_id}", response_model=MemberOut, responses=CONFLICT)
+@one.patch("/{ledger_id}/members/{user_id}", response_model=MemberOut, responses=CONFLICT)
 def update_member(session: SessionDep, access: PathOwner, user_id: int, data: MemberUpdate) -> MemberOut:
     """Change a member's role (owner)."""
     return ledgers.update_member(session, access=access, user_id=user_id, role=data.role)
 
 
-@router.delete("/{ledger_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CONFLICT)
+@one.delete("/{ledger_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CONFLICT)
 def remove_member(session: SessionDep, access: PathReader, user_id: int) -> Response:
     """Remove a member (owner), or leave (yourself); their balance must be zero."""
     ledgers.remove_member(session, access=access, user_id=user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post(
+@one.post(
     "/{ledger_id}/settlements",
     response_model=SettlementOut,
     status_code=status.HTTP_201_CREATED,
@@ -118,13 +120,13 @@ def create_settlement(session: SessionDep, access: PathEditor, data: SettlementI
     return SettlementOut.of(ledgers.create_settlement(session, access=access, data=data), access.currency)
 
 
-@router.get("/{ledger_id}/settlements", response_model=list[SettlementOut], responses=LEDGER)
+@one.get("/{ledger_id}/settlements", response_model=list[SettlementOut], responses=LEDGER)
 def list_settlements(session: SessionDep, access: PathReader) -> list[SettlementOut]:
     """The ledger's settlements, newest first."""
     return [SettlementOut.of(s, access.currency) for s in ledgers.list_settlements(session, access=access)]
 
 
-@router.delete(
+@one.delete(
     "/{ledger_id}/settlements/{settlement_id}", status_code=status.HTTP_204_NO_CONTENT, responses=LEDGER
 )
 def delete_settlement(session: SessionDep, access: PathEditor, settlement_id: int) -> Response:
@@ -133,7 +135,7 @@ def delete_settlement(session: SessionDep, access: PathEditor, settlement_id: in
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{ledger_id}/balances", response_model=BalancesOut, responses=LEDGER)
+@one.get("/{ledger_id}/balances", response_model=BalancesOut, responses=LEDGER)
 def read_balances(session: SessionDep, access: PathReader) -> BalancesOut:
     """Each member's balance and the fewest transfers that bring them all to zero."""
     return ledgers.balances(session, access=access)

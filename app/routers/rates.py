@@ -2,17 +2,17 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from app import rates
-from app.auth import CurrentUser
+from app.auth import get_current_user
 from app.errors import NotFound
 from app.money import rate_text
 from app.routers import UNAUTHORIZED
 from app.schemas.rates import RateOut
 from app.types import Currency, Day
 
-router = APIRouter(prefix="/rates", tags=["rates"])
+router = APIRouter(prefix="/rates", tags=["rates"], dependencies=[Depends(get_current_user)])
 
 
 @router.get(
@@ -21,7 +21,6 @@ router = APIRouter(prefix="/rates", tags=["rates"])
     responses={**UNAUTHORIZED, 404: {"description": "No ECB rate is known for that pair on that date"}},
 )
 def read_rate(
-    _user: CurrentUser,
     from_: Annotated[Currency, Query(alias="from", description="ISO 4217, such as JPY")],
     to: Annotated[Currency, Query(description="ISO 4217, such as EUR")],
     date: Annotated[Day, Query(description="The expense's date (YYYY-MM-DD)")],

@@ -1,12 +1,12 @@
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
-from app.auth import Editor, Member, Reader
+from app.auth import CallersLedgers, Editor, Reader, get_ledger_access
 from app.database import SessionDep
-from app.routers import IN_LEDGER, OneTripRoute, Today, not_found
+from app.routers import IN_LEDGER, Today, not_found
 from app.schemas.expenses import RecurringIn, RecurringOut, RecurringUpdate
 from app.services import recurring
 
-router = APIRouter(prefix="/recurring", tags=["recurring"], route_class=OneTripRoute)
+router = APIRouter(prefix="/recurring", tags=["recurring"], dependencies=[Depends(get_ledger_access)])
 
 NOT_FOUND = not_found("recurring expense")
 
@@ -25,14 +25,14 @@ def create_recurring(session: SessionDep, access: Editor, data: RecurringIn, tod
 
 
 @router.get("/{rule_id}", response_model=RecurringOut, responses=NOT_FOUND)
-def read_recurring(session: SessionDep, scope: Member, rule_id: int) -> RecurringOut:
+def read_recurring(session: SessionDep, scope: CallersLedgers, rule_id: int) -> RecurringOut:
     """One recurring expense."""
     return RecurringOut.model_validate(recurring.get_rule(session, scope=scope, rule_id=rule_id)[0])
 
 
 @router.patch("/{rule_id}", response_model=RecurringOut, responses=NOT_FOUND)
 def update_recurring(
-    session: SessionDep, scope: Member, rule_id: int, data: RecurringUpdate, today: Today
+    session: SessionDep, scope: CallersLedgers, rule_id: int, data: RecurringUpdate, today: Today
 ) -> RecurringOut:
     """Change, pause or resume a recurring expense; expenses already created stay as they are."""
     rule = recurring.update_rule(session, scope=scope, rule_id=rule_id, data=data, today=today)
@@ -40,7 +40,7 @@ def update_recurring(
 
 
 @router.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_recurring(session: SessionDep, scope: Member, rule_id: int) -> Response:
+def delete_recurring(session: SessionDep, scope: CallersLedgers, rule_id: int) -> Response:
     """Delete a recurring expense; the expenses it already created stay."""
     recurring.delete_rule(session, scope=scope, rule_id=rule_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

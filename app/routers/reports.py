@@ -1,12 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
-from app.auth import Reader
+from app.auth import Reader, get_ledger_access
 from app.database import SessionDep
 from app.errors import Invalid
 from app.money import to_number
-from app.routers import IN_LEDGER, OneTripRoute, Today, as_json
+from app.routers import IN_LEDGER, Today, as_json
 from app.schemas.reports import (
     CategoryOut,
     Granularity,
@@ -17,7 +17,7 @@ from app.schemas.reports import (
 from app.services import categories, reports
 from app.types import Day, Month
 
-router = APIRouter(tags=["reports"], route_class=OneTripRoute)
+router = APIRouter(tags=["reports"], dependencies=[Depends(get_ledger_access)])
 
 
 @router.get("/summary", response_model=SummaryOut, responses=IN_LEDGER)

@@ -10,8 +10,8 @@ from typing import Any, TypeVar, overload
 from sqlalchemy import Select, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from app.auth import LedgerAccess, MemberScope
-from app.errors import NotFound
+from app.access import LedgerAccess, ObjectScope, check_role
+from app.errors import AppError, NotFound
 from app.models import Budget, DailyTotal, Expense, Ledger, LedgerMember, MonthlyTotal
 from app.types import MAX_DB_ID
 
@@ -79,19 +79,21 @@ _ROLE = (
 
 def confirm_access(session: Session, access: LedgerAccess) -> None:
     """Call after a write, before its commit: 404 (and nothing written) if the caller stopped being
-    a member, or lost the role, since the request's access was resolved.
+    a member, 403 if their role no longer allows what the request's access allowed.
 
     After the first write the transaction holds SQLite's write lock, and on PostgreSQL the member's
     row is share-locked: a removal either happened before (and is seen here) or waits for the commit.
     """
     role = session.scalar(_ROLE, {"ledger_id": access.ledger_id, "user_id": access.user_id})
-    if role is None or role != access.role:
+    try:
+        check_role(role, access.role)
+    except AppError:
         session.rollback()
-        raise NotFound("Ledger not found")
+        raise
 
 
 def member_object(
-    session: Session, model: type[T], scope: MemberScope, object_id: int, missing: str, *, write: bool = False
+    session: Session, model: type[T], scope: ObjectScope, object_id: int, missing: str, *, write: bool = False
 ) -> tuple[T, LedgerAccess]:
     """An object (expense, budget, rule) in any ledger the caller belongs to, and the caller's access
     to that ledger: one query. 404 outside those ledgers (or outside `scope.ledger_id` when given);
@@ -99,7 +101,7 @@ def member_object(
     """
     table: Any = model  # any model with `id` and `ledger_id`
     ledger_id = table.ledger_id
-    membership = and_(LedgerMember.ledger_id == ledger_id, LedgerMember.user_id == scope.user.id)
+    membership = and_(LedgerMember.ledger_id == ledger_id, LedgerMember.user_id == scope.user_id)
     stmt = (
         select(model, LedgerMember.ledger_id, LedgerMember.role, Ledger.currency)
         .join(LedgerMember, membership)
@@ -117,10 +119,10 @@ def member_object(
         raise NotFound(missing)
     obj = row[0]
     access = LedgerAccess(
-        user_id=scope.user.id, ledger_id=row.ledger_id, role=row.role, currency=row.currency
+        user_id=scope.user_id, ledger_id=row.ledger_id, role=row.role, currency=row.currency
     )
     if write:
-        access.require("editor")
+        check_role(access.role, "editor")
     return obj, access
 
 

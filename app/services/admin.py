@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth import hash_password
+from app.access import hash_password
 from app.errors import AppError
 from app.models import Ledger, MonthlyTotal, User
 from app.schemas.accounts import AdminUserCreate, AdminUserOut, AdminUserUpdate

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.auth import LedgerAccess, MemberScope
+from app.access import LedgerAccess, ObjectScope
 from app.errors import AppError
 from app.models import Budget
 from app.money import minor_digits, to_decimal, to_minor
@@ -20,7 +20,7 @@ def list_budgets(session: Session, *, access: LedgerAccess) -> list[Budget]:
 
 
 def get_budget(
-    session: Session, *, scope: MemberScope, budget_id: int, write: bool = False
+    session: Session, *, scope: ObjectScope, budget_id: int, write: bool = False
 ) -> tuple[Budget, LedgerAccess]:
     """The budget in any of the caller's ledgers, and the caller's access to its ledger."""
     return member_object(session, Budget, scope, budget_id, "Budget not found", write=write)
@@ -56,7 +56,7 @@ def set_budget(session: Session, *, access: LedgerAccess, data: BudgetIn) -> tup
 
 
 def update_budget(
-    session: Session, *, scope: MemberScope, budget_id: int, data: BudgetUpdate
+    session: Session, *, scope: ObjectScope, budget_id: int, data: BudgetUpdate
 ) -> tuple[Budget, LedgerAccess]:
     """The budget changed, and the caller's access to its ledger."""
     budget, access = get_budget(session, scope=scope, budget_id=budget_id, write=True)
@@ -90,6 +90,6 @@ def change_currency(session: Session, *, ledger_id: int, old: str, new: str) -> 
         budget.amount_cents = max(1, to_minor(amount, new))  # a budget of 0.40 USD is 1 JPY, not 0
 
 
-def delete_budget(session: Session, *, scope: MemberScope, budget_id: int) -> None:
+def delete_budget(session: Session, *, scope: ObjectScope, budget_id: int) -> None:
     session.delete(get_budget(session, scope=scope, budget_id=budget_id, write=True)[0])
     session.commit()

@@ -1,7 +1,7 @@
 from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from app.auth import LedgerAccess
+from app.access import LedgerAccess
 from app.models import Budget, Expense
 from app.services import owned_budgets, owned_expenses
 from app.types import category_key

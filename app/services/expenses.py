@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.auth import LedgerAccess, MemberScope
+from app.access import LedgerAccess, ObjectScope
 from app.errors import AppError, Invalid, NotFound
 from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, RecurringRule, Settlement, utcnow
 from app.money import to_decimal
@@ -40,7 +40,7 @@ from app.types import category_key
 
 
 def get_expense(
-    session: Session, *, scope: MemberScope, expense_id: int, write: bool = False
+    session: Session, *, scope: ObjectScope, expense_id: int, write: bool = False
 ) -> tuple[Expense, LedgerAccess]:
     """The expense in any of the caller's ledgers, and the caller's access to its ledger."""
     return member_object(session, Expense, scope, expense_id, "Expense not found", write=write)
@@ -260,7 +260,7 @@ def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -
 
 
 def update_expense(
-    session: Session, *, scope: MemberScope, expense_id: int, data: ExpenseUpdate
+    session: Session, *, scope: ObjectScope, expense_id: int, data: ExpenseUpdate
 ) -> tuple[Expense, LedgerAccess]:
     """The expense changed, and the caller's access to its ledger."""
     expense, access = get_expense(session, scope=scope, expense_id=expense_id, write=True)
@@ -340,7 +340,7 @@ def _resplit(
     session.expire(expense, ["splits"])
 
 
-def delete_expense(session: Session, *, scope: MemberScope, expense_id: int) -> None:
+def delete_expense(session: Session, *, scope: ObjectScope, expense_id: int) -> None:
     expense, _ = get_expense(session, scope=scope, expense_id=expense_id, write=True)
     totals.count(session, [expense], -1)
     session.delete(expense)  # its split parts go with it (ON DELETE CASCADE)

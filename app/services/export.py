@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.auth import LedgerAccess
+from app.access import LedgerAccess
 from app.models import Budget, Expense, Ledger, LedgerMember, User, utcnow
 from app.money import amount_text, codes_by_digits, minor_digits
 from app.schemas.accounts import UserOut

@@ -16,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from app import rates
-from app.auth import LedgerAccess
+from app.access import LedgerAccess
 from app.config import settings
 from app.errors import AppError, Invalid
 from app.models import Expense

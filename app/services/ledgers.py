@@ -10,7 +10,7 @@ from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.auth import LedgerAccess
+from app.access import LedgerAccess
 from app.errors import AppError, Invalid, NotFound
 from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, RecurringRule, Settlement, User
 from app.money import to_number

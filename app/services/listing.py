@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.auth import LedgerAccess
+from app.access import LedgerAccess
 from app.database import UNICODE_LOWER
 from app.models import Expense, ExpenseSplit
 from app.money import to_number

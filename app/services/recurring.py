@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import rates
-from app.auth import LedgerAccess, MemberScope
+from app.access import LedgerAccess, ObjectScope
 from app.errors import Invalid
 from app.models import DailyRun, Expense, RecurringRule
 from app.money import to_decimal
@@ -137,7 +137,7 @@ def list_rules(session: Session, *, access: LedgerAccess) -> list[RecurringRule]
 
 
 def get_rule(
-    session: Session, *, scope: MemberScope, rule_id: int, write: bool = False
+    session: Session, *, scope: ObjectScope, rule_id: int, write: bool = False
 ) -> tuple[RecurringRule, LedgerAccess]:
     """The rule in any of the caller's ledgers, and the caller's access to its ledger."""
     return member_object(session, RecurringRule, scope, rule_id, "Recurring expense not found", write=write)
@@ -187,7 +187,7 @@ def create_rule(session: Session, *, access: LedgerAccess, data: RecurringIn, to
 
 
 def update_rule(
-    session: Session, *, scope: MemberScope, rule_id: int, data: RecurringUpdate, today: date
+    session: Session, *, scope: ObjectScope, rule_id: int, data: RecurringUpdate, today: date
 ) -> RecurringRule:
     """Change a rule; occurrences already created stay as they are, later ones follow the change."""
     rule, access = get_rule(session, scope=scope, rule_id=rule_id, write=True)
@@ -223,7 +223,7 @@ def update_rule(
     return rule
 
 
-def delete_rule(session: Session, *, scope: MemberScope, rule_id: int) -> None:
+def delete_rule(session: Session, *, scope: ObjectScope, rule_id: int) -> None:
     """Delete a rule; its past occurrences stay as ordinary expenses."""
     session.delete(get_rule(session, scope=scope, rule_id=rule_id, write=True)[0])
     session.commit()

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import Date, String, bindparam, type_coerce
 from sqlalchemy.orm import Session
 
-from app.auth import LedgerAccess
+from app.access import LedgerAccess
 from app.errors import Invalid
 from app.models import Budget, DailyTotal
 from app.services import bound_budgets, bound_daily_totals, in_ledger

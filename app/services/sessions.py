@@ -4,7 +4,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.auth import TokenSession
+from app.access import TokenSession
 from app.models import RevokedToken, User, utcnow
 
 

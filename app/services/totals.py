@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.auth import LedgerAccess
+from app.access import LedgerAccess
 from app.models import DailyTotal, Expense, MonthlyTotal
 from app.services import bound_expenses, bound_totals, in_ledger
 

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import mail
-from app.auth import hash_password, verify_password
+from app.access import hash_password, verify_password
 from app.config import settings
 from app.errors import AppError
 from app.models import Ledger, LedgerMember, User, utcnow
