@@ -26,9 +26,9 @@ from app.access import (
     resolve_access,
     resolve_session,
 )
-from app.database import SessionDep
 from app.errors import Forbidden, Unauthorized
 from app.models import User
+from app.routers import SessionDep
 from app.types import MAX_DB_ID
 
 # The routes (by function name) that answer without a session: log-in, registration, password

@@ -1,14 +1,10 @@
 import select
-from collections.abc import AsyncIterator
 from functools import cache
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
 from sqlalchemy import Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
-from starlette.responses import StreamingResponse
 
 from app.config import settings
 
@@ -86,13 +82,6 @@ engine = make_engine(settings.resolved_database_url)
 SessionLocal = sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def reads_only(request: Request) -> bool:
-    """A GET or HEAD, unless its answer is streamed: a stream reads through a server-side cursor,
-    which PostgreSQL opens only inside a transaction."""
-    streamed = getattr(request.scope.get("route"), "response_class", None) is StreamingResponse
-    return request.method in ("GET", "HEAD") and not streamed
-
-
 def reading_only(session: Session) -> Session:
     """Make a new session a read request's (GET): it refuses to write, and on PostgreSQL its
     statements run in autocommit mode, without the BEGIN and ROLLBACK round trips (two of a list
@@ -121,25 +110,3 @@ def _no_write_statement(state: ORMExecuteState) -> None:
 def _no_flush(session: Session, _context: Any, _instances: Any) -> None:
     if session.info.get("read_only"):
         raise RuntimeError("A read request (GET) must not write: its statements are not in one transaction")
-
-
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """The request's session, opened on the event loop: that takes no connection, the first query does.
-
-    Closed as soon as the route's answer is made, before it is sent: on the loop when that sends
-    nothing to the database (a read's session never holds a transaction there: SQLite begins none
-    to read, PostgreSQL reads in autocommit; a write's has committed), else on a thread.
-    """
-    session = SessionLocal()
-    if reads_only(request):
-        reading_only(session)
-    try:
-        yield session
-    finally:
-        if session.in_transaction() and not session.info.get("read_only"):
-            await run_in_threadpool(session.close)
-        else:
-            session.close()
-
-
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]

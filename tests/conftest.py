@@ -27,9 +27,9 @@ from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app import ratelimit  # noqa: E402
-from app.database import Base, get_session, make_engine, reading_only, reads_only  # noqa: E402
+from app.database import Base, make_engine, reading_only  # noqa: E402
 from app.main import app  # noqa: E402
-from app.routers import current_date  # noqa: E402
+from app.routers import current_date, get_session, reads_only  # noqa: E402
 from tests.postgres import postgres_cluster  # noqa: E402
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE") == "postgresql"

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import database, main
 from app.config import settings
-from app.database import get_session, make_engine, reading_only
+from app.database import make_engine, reading_only
 from app.main import app
 from app.models import Ledger
+from app.routers import get_session
 from tests.conftest import ON_POSTGRES
 from tests.factories import add_expense, expense_body, register
 

@@ -9,8 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.database import get_session, make_engine
+from app.database import make_engine
 from app.main import app
+from app.routers import get_session
 from tests.conftest import app_on
 from tests.factories import PASSWORD, register
 

@@ -1,4 +1,7 @@
-from collections.abc import Callable
+"""What the routes share: the request's session, the caller's address, today, answers and the
+OpenAPI descriptions of their refusals."""
+
+from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -6,6 +9,42 @@ from anyio import CapacityLimiter, to_thread
 from anyio.lowlevel import RunVar
 from fastapi import Depends, Request, Response
 from pydantic import TypeAdapter
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import StreamingResponse
+
+from app import database
+from app.database import reading_only
+
+
+def reads_only(request: Request) -> bool:
+    """A GET or HEAD, unless its answer is streamed: a stream reads through a server-side cursor,
+    which PostgreSQL opens only inside a transaction."""
+    streamed = getattr(request.scope.get("route"), "response_class", None) is StreamingResponse
+    return request.method in ("GET", "HEAD") and not streamed
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session, opened on the event loop: that takes no connection, the first query does.
+
+    Closed as soon as the route's answer is made, before it is sent: on the loop when that sends
+    nothing to the database (a read's session never holds a transaction there: SQLite begins none
+    to read, PostgreSQL reads in autocommit; a write's has committed), else on a thread.
+    """
+    session = database.SessionLocal()
+    if reads_only(request):
+        reading_only(session)
+    try:
+        yield session
+    finally:
+        if session.in_transaction() and not session.info.get("read_only"):
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
 
 # What every authenticated route can answer besides success, for the OpenAPI schema.
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Missing, invalid or expired token"}}

@@ -7,9 +7,8 @@ from fastapi.responses import StreamingResponse
 
 from app import ratelimit
 from app.auth import CurrentUser, get_current_user
-from app.database import SessionDep
 from app.models import utcnow
-from app.routers import THROTTLED, UNAUTHORIZED, ClientIP, hashing
+from app.routers import THROTTLED, UNAUTHORIZED, ClientIP, SessionDep, hashing
 from app.schemas.accounts import AccountDelete, PasswordChange, UserOut, UserUpdate
 from app.schemas.reports import AccountExport
 from app.services import export, users

@@ -4,8 +4,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request, Response, status
 
 from app.auth import CurrentAdmin, get_current_admin
-from app.database import SessionDep
-from app.routers import UNAUTHORIZED
+from app.routers import UNAUTHORIZED, SessionDep
 from app.schemas.accounts import AdminUserCreate, AdminUserOut, AdminUserUpdate, InvitationIn, LinkOut
 from app.services import admin, links
 

@@ -6,10 +6,9 @@ from app import mail, ratelimit
 from app.access import create_access_token
 from app.auth import CurrentSession, CurrentUser, get_current_user
 from app.config import settings
-from app.database import SessionDep
 from app.errors import AppError
 from app.models import User
-from app.routers import THROTTLED, UNAUTHORIZED, ClientIP, hashing
+from app.routers import THROTTLED, UNAUTHORIZED, ClientIP, SessionDep, hashing
 from app.schemas.accounts import (
     AuthOptions,
     AuthOut,

@@ -1,8 +1,7 @@
 from fastapi import APIRouter, Depends, Response, status
 
 from app.auth import CallersLedgers, Editor, Reader, get_ledger_access
-from app.database import SessionDep
-from app.routers import IN_LEDGER, not_found
+from app.routers import IN_LEDGER, SessionDep, not_found
 from app.schemas.reports import BudgetIn, BudgetOut, BudgetUpdate
 from app.services import budgets
 

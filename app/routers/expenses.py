@@ -6,21 +6,20 @@ from pydantic import ValidationError
 
 from app.auth import CallersLedgers, Editor, Reader, get_ledger_access
 from app.config import settings
-from app.database import SessionDep
 from app.errors import Invalid
 from app.money import to_number
-from app.routers import IN_LEDGER, as_json, not_found
+from app.routers import IN_LEDGER, SessionDep, as_json, not_found
 from app.schemas.expenses import (
     ExpenseIn,
     ExpenseOut,
     ExpensePage,
     ExpenseUpdate,
     ImportErrorOut,
-    ImportForm,
     ImportMapping,
     ImportOut,
     ImportRowOut,
 )
+from app.schemas.forms import ImportForm
 from app.services import expenses, export, imports, listing
 from app.services.listing import ExpenseFilter
 from app.types import Category, Cursor, Day, SearchText, parse_cursor

@@ -5,7 +5,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.database import SessionDep
+from app.routers import SessionDep
 
 # The load balancer's: answered without a session (app.auth.PUBLIC).
 router = APIRouter(prefix="/health", tags=["health"])

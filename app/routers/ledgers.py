@@ -1,8 +1,7 @@
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from app.auth import CurrentUser, PathEditor, PathOwner, PathReader, get_current_user, get_path_ledger_access
-from app.database import SessionDep
-from app.routers import FORBIDDEN, UNAUTHORIZED
+from app.routers import FORBIDDEN, UNAUTHORIZED, SessionDep
 from app.schemas.accounts import LinkOut
 from app.schemas.ledgers import (
     BalancesOut,

@@ -1,8 +1,7 @@
 from fastapi import APIRouter, Depends, Response, status
 
 from app.auth import CallersLedgers, Editor, Reader, get_ledger_access
-from app.database import SessionDep
-from app.routers import IN_LEDGER, Today, not_found
+from app.routers import IN_LEDGER, SessionDep, Today, not_found
 from app.schemas.expenses import RecurringIn, RecurringOut, RecurringUpdate
 from app.services import recurring
 

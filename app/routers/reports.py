@@ -3,10 +3,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from app.auth import Reader, get_ledger_access
-from app.database import SessionDep
 from app.errors import Invalid
 from app.money import to_number
-from app.routers import IN_LEDGER, Today, as_json
+from app.routers import IN_LEDGER, SessionDep, Today, as_json
 from app.schemas.reports import (
     CategoryOut,
     Granularity,
