@@ -200,7 +200,7 @@ def _access_statement(ledger: Any) -> Select[int, int, bool, int, str, str, int]
     # who asks).
     account = (User.id, User.token_version, User.disabled)
     return (
-        select(*account, LedgerMember.ledger_id, LedgerMember.role, Ledger.currency, Ledger.revision)
+        select(*account, LedgerMember.ledger_id, LedgerMember.role, Ledger.currency, Ledger.version)
         .select_from(User)
         .outerjoin(LedgerMember, membership)
         .outerjoin(Ledger, Ledger.id == LedgerMember.ledger_id)
@@ -231,5 +231,5 @@ def resolve_access(session: Session, claims: TokenClaims, ledger: int | None) ->
         ledger_id=found.ledger_id,
         role=found.role,
         currency=found.currency,
-        version=found.revision,
+        version=found.version,
     )

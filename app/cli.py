@@ -205,57 +205,73 @@ def _restore(file: Path, *, assume_yes: bool) -> int:
         if sys.stdin.readline().strip().lower() != "yes":
             print("Nothing was changed.", file=sys.stderr)
             return 1
-    kept_up_to = _highest_revision()
+    given = _highest_version()
     try:
         restore(settings.resolved_database_url, file)
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     _migrated()  # a snapshot from an older version gets the current schema
-    _revise_restored_ledgers(past=kept_up_to)
+    _new_versions(past=given)
     print(f"Restored {file}.", file=sys.stderr)
     return 0
 
 
 # More writes than the live database could take while a snapshot is copied in.
-REVISION_MARGIN = 2**32
+VERSION_MARGIN = 2**32
 
 
-def _highest_revision() -> int:
-    """The highest ledger revision in the live database: 0 without one, or without revisions."""
+def _highest_version() -> int:
+    """The last ledger version the live database gave (app.models.VERSION_DDL): 0 without one."""
     from sqlalchemy import text  # noqa: PLC0415
     from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
 
     from app.database import make_engine  # noqa: PLC0415
 
     engine = make_engine(settings.resolved_database_url)
+    last = "last" if engine.dialect.name == "sqlite" else "last_value"
     try:
         with engine.connect() as connection:
-            return int(connection.execute(text("SELECT max(revision) FROM ledgers")).scalar() or 0)
-    except DBAPIError:
+            return int(connection.execute(text(f"SELECT {last} FROM ledger_versions")).scalar() or 0)  # noqa: S608 (a constant)
+    except DBAPIError:  # a database older than versions, or none yet
         return 0
     finally:
         engine.dispose()
 
 
-def _revise_restored_ledgers(*, past: int) -> None:
-    """Move every restored ledger's revision past those of the database it replaced.
-
-    A running server keeps answers by ledger and revision (app.answers); a snapshot's revisions are
-    older and would, after as many writes, meet a kept answer of the data the snapshot replaced.
-    """
+def _new_versions(*, past: int) -> None:
+    """Give every restored ledger a version above any the replaced database gave, and the counter
+    with it: a client's ETag of the replaced data must never match an answer of the snapshot's,
+    whose versions are older (and whose ledger and account ids the replaced data may have used)."""
     from sqlalchemy import text  # noqa: PLC0415
     from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
 
     from app.database import make_engine  # noqa: PLC0415
 
     engine = make_engine(settings.resolved_database_url)
+    jump = {"past": past + VERSION_MARGIN}
     try:
         with engine.begin() as connection:
-            jump = {"jump": past + REVISION_MARGIN}
-            connection.execute(text("UPDATE ledgers SET revision = revision + :jump"), jump)
-    except DBAPIError:  # a snapshot older than revisions, left unmigrated (AUTO_MIGRATE=false)
+            if engine.dialect.name == "sqlite":
+                connection.execute(text("UPDATE ledger_versions SET last = max(last, :past)"), jump)
+                connection.execute(
+                    text("UPDATE ledgers SET version = (SELECT last FROM ledger_versions) + id")
+                )
+                connection.execute(
+                    text(
+                        "UPDATE ledger_versions SET last = last + (SELECT coalesce(max(id), 0) FROM ledgers)"
+                    )
+                )
+            else:
+                connection.execute(
+                    text(
+                        "SELECT setval('ledger_versions', greatest(:past, last_value)) FROM ledger_versions"
+                    ),
+                    jump,
+                )
+                connection.execute(text("UPDATE ledgers SET version = nextval('ledger_versions')"))
+    except DBAPIError:  # a snapshot older than versions, left unmigrated (AUTO_MIGRATE=false)
         print(
-            "warning: migrate, then restart the app: it may keep answers older than the snapshot.",
+            "warning: migrate, then restart the app: its clients may hold ETags of the replaced data.",
             file=sys.stderr,
         )
     finally:

@@ -2,7 +2,7 @@ from alembic import command
 from alembic.config import Config
 
 from app.config import PROJECT_ROOT
-from app.models import SEARCH_OBJECTS
+from app.models import SEARCH_OBJECTS, VERSIONS
 
 
 def alembic_config(database_url: str) -> Config:
@@ -18,6 +18,7 @@ def upgrade_to_head(database_url: str) -> None:
 
 
 def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
-    """Schema comparisons skip the text-search objects (app.models.SEARCH_DDL), which the models
-    make with raw DDL: an FTS5 table and its shadow tables, pg_trgm indexes."""
-    return name is None or not name.startswith(SEARCH_OBJECTS)
+    """Schema comparisons skip what the models make with raw DDL: the text-search objects
+    (app.models.SEARCH_DDL: an FTS5 table and its shadow tables, pg_trgm indexes) and SQLite's
+    table of ledger versions (app.models.VERSION_DDL)."""
+    return name is None or not name.startswith((*SEARCH_OBJECTS, VERSIONS))

@@ -64,10 +64,13 @@ class Ledger(Base):
         ForeignKey("users.id", ondelete="CASCADE"), unique=True, default=None
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # Counts the writes to the ledger's expenses, their split parts and its budgets, so that an
-    # answer worked out from them can be kept until the next write (app.answers). Triggers, not the
-    # services, count them (REVISION_DDL): no write can forget to, bulk inserts and cascades included.
-    revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Stamped anew, from one counter for the whole database (VERSION_DDL), by every write that can
+    # change what the reads show: its expenses and their split parts, budgets, settlements, members
+    # and roles, and a member's name. No two states of any ledger share a version, across deleted
+    # ledgers whose id SQLite gives again and across restores (app.cli), so a read's ETag is made of
+    # it (app.revalidation). Triggers, not the services, stamp it: no write can forget to, bulk
+    # inserts and cascades included. A new ledger's first member stamps it.
+    version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class LedgerMember(Base):
@@ -338,45 +341,74 @@ class DailyRun(Base):
     day: Mapped[date] = mapped_column(Date)
 
 
-# Ledger.revision's counting: a write to any of these tables counts once in each ledger it touched.
-# SQLite: a trigger per row (it updates the ledger's row in place). PostgreSQL: a trigger per
-# statement over its transition tables, so a bulk insert of 50,000 rows updates the ledger's row
-# once, not 50,000 times. The row's lock, held to the commit, also puts a ledger's counts in the
-# order their writes commit. Made with the tables, here for create_all and in migration 0012.
-REVISED_BY = ("expenses", "expense_splits", "budgets")
+# Ledger.version's stamping: a write to any of these tables stamps each ledger it touched with the
+# next value of `ledger_versions`, a counter for the whole database (SQLite: a table of one row, its
+# writers one at a time anyway; PostgreSQL: a sequence). SQLite: a trigger per row. PostgreSQL: a
+# trigger per statement over its transition tables, so a bulk insert of 50,000 rows stamps the
+# ledger's row once. A member's new name stamps every ledger they are in (balances show it). Made
+# with the tables, here for create_all and in migration 0017.
+VERSIONED_BY = ("expenses", "expense_splits", "budgets", "settlements", "ledger_members")
+VERSIONS = "ledger_versions"
 _WRITES = {"insert": "new.ledger_id", "update": "old.ledger_id, new.ledger_id", "delete": "old.ledger_id"}
 _TRANSITIONS = {
     "insert": "NEW TABLE AS new_rows",
     "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
     "delete": "OLD TABLE AS old_rows",
 }
-REVISION_DDL = {
-    "sqlite": tuple(
-        f"CREATE TRIGGER {table}_revision_{write} AFTER {write.upper()} ON {table} BEGIN"  # noqa: S608 (names from constants)
-        f" UPDATE ledgers SET revision = revision + 1 WHERE id IN ({ledgers}); END"
-        for table in REVISED_BY
-        for write, ledgers in _WRITES.items()
+_SQLITE_STAMP = (
+    "UPDATE ledger_versions SET last = last + 1;"
+    " UPDATE ledgers SET version = (SELECT last FROM ledger_versions) WHERE id IN ({ledgers});"
+)
+_NAME_CHANGE = "SELECT ledger_id FROM ledger_members WHERE user_id = new.id"
+VERSION_DDL = {
+    "sqlite": (
+        "CREATE TABLE ledger_versions (last BIGINT NOT NULL)",
+        "INSERT INTO ledger_versions (last) VALUES (0)",
+        *(
+            f"CREATE TRIGGER {table}_version_{write} AFTER {write.upper()} ON {table} BEGIN "
+            + _SQLITE_STAMP.format(ledgers=ledgers)
+            + " END"
+            for table in VERSIONED_BY
+            for write, ledgers in _WRITES.items()
+        ),
+        "CREATE TRIGGER users_version_name AFTER UPDATE OF display_name ON users"
+        " WHEN old.display_name IS NOT new.display_name BEGIN "
+        + _SQLITE_STAMP.format(ledgers=_NAME_CHANGE)
+        + " END",
     ),
     "postgresql": (
-        "CREATE OR REPLACE FUNCTION count_ledger_writes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-        " IF TG_OP = 'INSERT' THEN"
-        " UPDATE ledgers SET revision = revision + 1 WHERE id IN (SELECT ledger_id FROM new_rows);"
-        " ELSIF TG_OP = 'DELETE' THEN"
-        " UPDATE ledgers SET revision = revision + 1 WHERE id IN (SELECT ledger_id FROM old_rows);"
-        " ELSE UPDATE ledgers SET revision = revision + 1"
+        "CREATE SEQUENCE ledger_versions",
+        "CREATE OR REPLACE FUNCTION stamp_ledger_versions() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        " IF TG_OP = 'INSERT' THEN UPDATE ledgers SET version = nextval('ledger_versions')"
+        " WHERE id IN (SELECT ledger_id FROM new_rows);"
+        " ELSIF TG_OP = 'DELETE' THEN UPDATE ledgers SET version = nextval('ledger_versions')"
+        " WHERE id IN (SELECT ledger_id FROM old_rows);"
+        " ELSE UPDATE ledgers SET version = nextval('ledger_versions')"
         " WHERE id IN (SELECT ledger_id FROM old_rows UNION SELECT ledger_id FROM new_rows);"
         " END IF; RETURN NULL; END $$",
         *(
-            f"CREATE TRIGGER {table}_revision_{write} AFTER {write.upper()} ON {table}"
-            f" REFERENCING {transitions} FOR EACH STATEMENT EXECUTE FUNCTION count_ledger_writes()"
-            for table in REVISED_BY
+            f"CREATE TRIGGER {table}_version_{write} AFTER {write.upper()} ON {table}"
+            f" REFERENCING {transitions} FOR EACH STATEMENT EXECUTE FUNCTION stamp_ledger_versions()"
+            for table in VERSIONED_BY
             for write, transitions in _TRANSITIONS.items()
         ),
+        "CREATE OR REPLACE FUNCTION stamp_ledger_versions_of_member() RETURNS trigger LANGUAGE plpgsql"  # noqa: S608 (constants)
+        " AS $$ BEGIN UPDATE ledgers SET version = nextval('ledger_versions')"
+        f" WHERE id IN ({_NAME_CHANGE}); RETURN NULL; END $$",
+        "CREATE TRIGGER users_version_name AFTER UPDATE OF display_name ON users FOR EACH ROW"
+        " WHEN (old.display_name IS DISTINCT FROM new.display_name)"
+        " EXECUTE FUNCTION stamp_ledger_versions_of_member()",
     ),
 }
 
 
 @event.listens_for(Base.metadata, "after_create")
-def _count_ledger_writes(_metadata: object, connection: Any, **_kw: Any) -> None:
-    for statement in REVISION_DDL.get(connection.dialect.name, ()):
+def _stamp_ledger_versions(_metadata: object, connection: Any, **_kw: Any) -> None:
+    for statement in VERSION_DDL.get(connection.dialect.name, ()):
         connection.exec_driver_sql(statement)
+
+
+@event.listens_for(Base.metadata, "after_drop")
+def _drop_ledger_versions(_metadata: object, connection: Any, **_kw: Any) -> None:
+    kind = "TABLE" if connection.dialect.name == "sqlite" else "SEQUENCE"
+    connection.exec_driver_sql(f"DROP {kind} IF EXISTS {VERSIONS}")

@@ -494,15 +494,21 @@ def test_0011_counts_every_amount_in_its_currencys_minor_unit_and_unwinds(empty_
     }
 
 
-def revision_objects(engine: Engine) -> dict[str, str]:
-    """The triggers (and on PostgreSQL the function) that count a ledger's writes, as the database
-    reports them."""
+def version_objects(engine: Engine, like: str) -> dict[str, str]:
+    """The triggers (and on PostgreSQL the functions and sequences) that count or stamp a ledger's
+    writes, as the database reports them: `like` is "revision" (0012) or "version" (0017)."""
     if engine.dialect.name == "sqlite":
-        query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%revision%'"
-    else:
         query = (
-            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname LIKE '%revision%'"
-            " UNION ALL SELECT proname, prosrc FROM pg_proc WHERE proname = 'count_ledger_writes'"
+            f"SELECT name, sql FROM sqlite_master WHERE name LIKE '%{like}%'"  # noqa: S608 (test constants)
+            " AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'"
+        )
+    else:
+        function = "count_ledger_writes" if like == "revision" else "stamp_ledger_versions%"
+        query = (
+            f"SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname LIKE '%{like}%'"  # noqa: S608
+            f" UNION ALL SELECT proname, prosrc FROM pg_proc WHERE proname LIKE '{function}'"
+            " UNION ALL SELECT relname, 'sequence' FROM pg_class"
+            f" WHERE relkind = 'S' AND relname LIKE '%{like}%'"
         )
     with engine.connect() as conn:
         return {str(name): str(definition) for name, definition in conn.execute(text(query))}
@@ -522,9 +528,8 @@ def test_0012_counts_each_ledgers_writes_as_create_all_does_and_unwinds(
     with migrated.begin() as conn:
         add_owner(conn, tables, when, {2: ("Trip", "EUR")})
     command.upgrade(config, "0012")
-    made = revision_objects(migrated)
+    made = version_objects(migrated, "revision")
     assert len(made) == 9 + (migrated.dialect.name == "postgresql")
-    assert made == revision_objects(engine)  # the migration makes what create_all makes
 
     def revisions() -> list[tuple[int, int]]:
         with migrated.connect() as conn:
@@ -541,6 +546,57 @@ def test_0012_counts_each_ledgers_writes_as_create_all_does_and_unwinds(
         )
     assert revisions() == [(1, 0), (2, 1)]
     command.downgrade(config, "0011")
-    assert revision_objects(migrated) == {}
+    assert version_objects(migrated, "revision") == {}
     assert "revision" not in {c["name"] for c in inspect(migrated).get_columns("ledgers")}
+    migrated.dispose()
+
+
+def test_0017_stamps_each_ledger_from_one_counter_as_create_all_does_and_unwinds(
+    empty_database_url: str, engine: Engine
+) -> None:
+    """0017 on a 0013 database: every ledger a version of its own above every count it had; then
+    each write (settlements and members too) stamps a version no ledger had; down brings 0012's
+    counting back."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0013")
+    migrated = make_engine(empty_database_url)
+    when = datetime(2026, 1, 2, tzinfo=UTC)
+    tables = {
+        name: Table(name, MetaData(), autoload_with=migrated)
+        for name in ("users", "ledgers", "ledger_members")
+    }
+    with migrated.begin() as conn:
+        add_owner(conn, tables, when, {2: ("Trip", "EUR"), 3: ("Flat", "EUR")})
+        conn.execute(text("UPDATE ledgers SET revision = 7 WHERE id = 2"))
+    before = version_objects(migrated, "revision")
+    command.upgrade(config, "0017")
+    made = version_objects(migrated, "version")
+    assert made == version_objects(engine, "version")  # the migration makes what create_all makes
+    assert version_objects(migrated, "revision") == {}
+
+    def versions() -> dict[int, int]:
+        with migrated.connect() as conn:
+            return {int(i): int(v) for i, v in conn.execute(text("SELECT id, version FROM ledgers"))}
+
+    first = versions()
+    assert len(set(first.values())) == 3
+    assert min(first.values()) > 7
+    with migrated.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO settlements (ledger_id, from_user_id, to_user_id, amount_cents, date, note,"
+                " created_by, created_at) VALUES (2, 3, 4, 100, '2026-01-02', '', 3, :when)"
+            ),
+            {"when": when},
+        )
+    second = versions()
+    assert second[2] > max(first.values())
+    assert {1: second[1], 3: second[3]} == {1: first[1], 3: first[3]}
+    with migrated.begin() as conn:
+        conn.execute(text("DELETE FROM ledger_members WHERE ledger_id = 3"))
+    assert versions()[3] > second[2]
+    command.downgrade(config, "0013")
+    assert version_objects(migrated, "version") == {}
+    assert version_objects(migrated, "revision") == before
+    assert "revision" in {c["name"] for c in inspect(migrated).get_columns("ledgers")}
     migrated.dispose()

@@ -5,7 +5,13 @@ app.errors' AppError; HTTP is the routers' business."""
 import ast
 from pathlib import Path
 
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
 from app.config import PROJECT_ROOT
+from app.services import lock_ledger
+from tests.factories import add_expense, register
 
 WEB = ("fastapi", "starlette")
 
@@ -61,3 +67,23 @@ def test_no_service_reaches_fastapi_through_its_imports() -> None:
 def test_the_check_sees_an_import_through_another_module() -> None:
     assert web_imports("app.auth") != {}  # app.auth imports fastapi itself
     assert "app.auth" in web_imports("app.routers.expenses")  # reached through app.auth
+
+
+def test_lock_ledger_stamps_a_new_version_and_gives_the_members_roles(
+    client: TestClient, engine: Engine
+) -> None:
+    owner = register(client)
+    ledger = add_expense(client, owner)["ledger_id"]
+
+    def version(ledger_id: int) -> int:
+        with engine.connect() as conn:
+            found = conn.scalar(text("SELECT version FROM ledgers WHERE id = :id"), {"id": ledger_id})
+            return int(found)
+
+    before = version(ledger)
+    with Session(engine) as session:
+        assert lock_ledger(session, ledger) == {1: "owner"}
+        session.commit()
+    assert version(ledger) > before
+    with Session(engine) as session:
+        assert lock_ledger(session, 999) == {}  # no such ledger: no members

@@ -7,8 +7,7 @@ from typing import Annotated, Any, TypeVar
 
 from anyio import CapacityLimiter, to_thread
 from anyio.lowlevel import RunVar
-from fastapi import Depends, Request, Response
-from pydantic import TypeAdapter
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
@@ -77,16 +76,6 @@ async def client_ip(request: Request) -> str:
 
 
 ClientIP = Annotated[str, Depends(client_ip)]
-
-
-_ANY_JSON = TypeAdapter(dict[str, Any])
-
-
-def as_json(answer: dict[str, Any]) -> Response:
-    """An answer the route built from database rows in its response model's shape and field order,
-    written as it is: validating hundreds of rows again (a Python call per timestamp or point)
-    would cost more than reading them. tests/test_answers.py holds it equal to the model's JSON."""
-    return Response(_ANY_JSON.dump_json(answer), media_type="application/json")
 
 
 def not_found(what: str) -> dict[int | str, dict[str, Any]]:

@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Response, status
 from fastapi.responses import StreamingResponse
@@ -8,7 +8,8 @@ from app.auth import CallersLedgers, Editor, Reader, get_ledger_access
 from app.config import settings
 from app.errors import Invalid
 from app.money import to_number
-from app.routers import IN_LEDGER, SessionDep, as_json, not_found
+from app.revalidation import REVALIDATED, TAG_HEADERS, Revalidate
+from app.routers import IN_LEDGER, SessionDep, not_found
 from app.schemas.expenses import (
     ExpenseIn,
     ExpenseOut,
@@ -49,33 +50,42 @@ def create_expense(session: SessionDep, access: Editor, data: ExpenseIn) -> Expe
     return ExpenseOut.of(expenses.create_expense(session, access=access, data=data), access.currency)
 
 
-@router.get("", response_model=ExpensePage, responses=IN_LEDGER)
-def list_expenses(
+@router.get(
+    "",
+    response_model=ExpensePage,
+    responses={**IN_LEDGER, **REVALIDATED, 200: {"headers": TAG_HEADERS}},
+)
+async def list_expenses(
     session: SessionDep,
     access: Reader,
+    revalidate: Revalidate,
     filters: Filters,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     cursor: Annotated[Cursor | None, Query(description="next_cursor of the previous page")] = None,
 ) -> Response:
     """Expenses newest first, one page, with the count and sum of every match."""
-    items, total, total_cents = listing.list_expenses(
-        session,
-        access=access,
-        filters=filters,
-        limit=limit,
-        offset=offset,
-        cursor=parse_cursor(cursor) if cursor else None,
-    )
-    page = {
-        "items": items,
-        "total": total,
-        "total_amount": to_number(total_cents, access.currency),
-        "limit": limit,
-        "offset": offset,
-        "next_cursor": f"{items[-1]['date'].isoformat()}:{items[-1]['id']}" if len(items) == limit else None,
-    }
-    return as_json(page)  # the rows are dicts in ExpenseOut's shape and field order
+
+    def page() -> dict[str, Any]:  # the rows are dicts in ExpenseOut's shape and field order
+        items, total, total_cents = listing.list_expenses(
+            session,
+            access=access,
+            filters=filters,
+            limit=limit,
+            offset=offset,
+            cursor=parse_cursor(cursor) if cursor else None,
+        )
+        last = items[-1] if len(items) == limit else None
+        return {
+            "items": items,
+            "total": total,
+            "total_amount": to_number(total_cents, access.currency),
+            "limit": limit,
+            "offset": offset,
+            "next_cursor": f"{last['date'].isoformat()}:{last['id']}" if last else None,
+        }
+
+    return await revalidate.answer(access, page)
 
 
 @router.get(

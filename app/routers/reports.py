@@ -1,11 +1,12 @@
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from app.auth import Reader, get_ledger_access
 from app.errors import Invalid
 from app.money import to_number
-from app.routers import IN_LEDGER, SessionDep, Today, as_json
+from app.revalidation import REVALIDATED, TAG_HEADERS, Revalidate
+from app.routers import IN_LEDGER, SessionDep, Today
 from app.schemas.reports import (
     CategoryOut,
     Granularity,
@@ -19,46 +20,60 @@ from app.types import Day, Month
 router = APIRouter(tags=["reports"], dependencies=[Depends(get_ledger_access)])
 
 
-@router.get("/summary", response_model=SummaryOut, responses=IN_LEDGER)
-def read_summary(
+@router.get(
+    "/summary",
+    response_model=SummaryOut,
+    responses={**IN_LEDGER, **REVALIDATED, 200: {"headers": TAG_HEADERS}},
+)
+async def read_summary(
     session: SessionDep,
     access: Reader,
+    revalidate: Revalidate,
     today: Today,
     month: Annotated[Month | None, Query(description="YYYY-MM; default: the current month")] = None,
-) -> SummaryOut:
+) -> Response:
     """Budget against spending, per category, for one month."""
     first = month or today.replace(day=1)
-    summary = reports.monthly_summary(session, access=access, month=first)
-    currency = access.currency
-    return SummaryOut(
-        month=first.strftime("%Y-%m"),
-        start=summary.start,
-        end=summary.end,
-        total_budget=to_number(summary.total_budget, currency),
-        total_spent=to_number(summary.total_spent, currency),
-        total_remaining=to_number(summary.total_budget - summary.total_spent, currency),
-        budgeted_spent=to_number(summary.budgeted_spent, currency),
-        unbudgeted_spent=to_number(summary.total_spent - summary.budgeted_spent, currency),
-        budget_remaining=to_number(summary.total_budget - summary.budgeted_spent, currency),
-        categories=[
-            SummaryCategory(
-                category=line.category,
-                budget_id=line.budget_id,
-                budget=None if line.budget is None else to_number(line.budget, currency),
-                spent=to_number(line.spent, currency),
-                remaining=None if line.remaining is None else to_number(line.remaining, currency),
-                percent=None if line.percent is None else float(line.percent),
-                status=line.status,
-            )
-            for line in summary.categories
-        ],
-    )
+
+    def summary_out() -> SummaryOut:
+        summary = reports.monthly_summary(session, access=access, month=first)
+        currency = access.currency
+        return SummaryOut(
+            month=first.strftime("%Y-%m"),
+            start=summary.start,
+            end=summary.end,
+            total_budget=to_number(summary.total_budget, currency),
+            total_spent=to_number(summary.total_spent, currency),
+            total_remaining=to_number(summary.total_budget - summary.total_spent, currency),
+            budgeted_spent=to_number(summary.budgeted_spent, currency),
+            unbudgeted_spent=to_number(summary.total_spent - summary.budgeted_spent, currency),
+            budget_remaining=to_number(summary.total_budget - summary.budgeted_spent, currency),
+            categories=[
+                SummaryCategory(
+                    category=line.category,
+                    budget_id=line.budget_id,
+                    budget=None if line.budget is None else to_number(line.budget, currency),
+                    spent=to_number(line.spent, currency),
+                    remaining=None if line.remaining is None else to_number(line.remaining, currency),
+                    percent=None if line.percent is None else float(line.percent),
+                    status=line.status,
+                )
+                for line in summary.categories
+            ],
+        )
+
+    return await revalidate.answer(access, summary_out)
 
 
-@router.get("/stats", response_model=StatsOut, responses=IN_LEDGER)
-def read_stats(
+@router.get(
+    "/stats",
+    response_model=StatsOut,
+    responses={**IN_LEDGER, **REVALIDATED, 200: {"headers": TAG_HEADERS}},
+)
+async def read_stats(
     session: SessionDep,
     access: Reader,
+    revalidate: Revalidate,
     start: Annotated[Day, Query(description="First day, inclusive")],
     end: Annotated[Day, Query(description="Last day, inclusive")],
     granularity: Granularity = "day",
@@ -66,10 +81,11 @@ def read_stats(
     """Totals by category and a zero-filled trend in day, ISO-week or month buckets (at most 3,700)."""
     if start > end:
         raise Invalid(("query", "start"), "start must be on or before end")
-    stats = reports.spending_stats(session, access=access, start=start, end=end, granularity=granularity)
-    currency = access.currency
-    return as_json(  # StatsOut's fields, in its order: a year by day is 366 points
-        {
+
+    def stats_out() -> dict[str, Any]:  # StatsOut's fields, in its order: a year by day is 366 points
+        stats = reports.spending_stats(session, access=access, start=start, end=end, granularity=granularity)
+        currency = access.currency
+        return {
             "start": start,
             "end": end,
             "granularity": granularity,
@@ -82,15 +98,26 @@ def read_stats(
                 {"period_start": day, "amount": to_number(minor, currency)} for day, minor in stats.trend
             ],
         }
-    )
+
+    return await revalidate.answer(access, stats_out)
 
 
-@router.get("/categories", response_model=list[CategoryOut], responses=IN_LEDGER)
-def list_categories(session: SessionDep, access: Reader) -> list[CategoryOut]:
+@router.get(
+    "/categories",
+    response_model=list[CategoryOut],
+    responses={**IN_LEDGER, **REVALIDATED, 200: {"headers": TAG_HEADERS}},
+)
+async def list_categories(session: SessionDep, access: Reader, revalidate: Revalidate) -> Response:
     """Your categories from expenses and budgets, by name, for suggestions as you type."""
-    return [
-        CategoryOut(
-            category=name, count=count, budget=None if budget is None else to_number(budget, access.currency)
-        )
-        for name, count, budget in categories.list_categories(session, access=access)
-    ]
+
+    def categories_out() -> list[CategoryOut]:
+        return [
+            CategoryOut(
+                category=name,
+                count=count,
+                budget=None if budget is None else to_number(budget, access.currency),
+            )
+            for name, count, budget in categories.list_categories(session, access=access)
+        ]
+
+    return await revalidate.answer(access, categories_out)

@@ -7,7 +7,7 @@ see a row is one statement per table, here.
 
 from typing import Any, TypeVar, overload
 
-from sqlalchemy import Select, and_, bindparam, select, update
+from sqlalchemy import Select, and_, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from app.access import LedgerAccess, ObjectScope, check_role
@@ -110,8 +110,8 @@ def member_object(
     if scope.ledger_id is not None:
         stmt = stmt.where(ledger_id == scope.ledger_id)
     if write:
-        # PostgreSQL: the ledger's row first, as every write to the ledger takes it (its revision,
-        # app.models.REVISION_DDL), before the monthly totals; in any other order two writes could
+        # PostgreSQL: the ledger's row first, as every write to the ledger takes it (its version,
+        # app.models.VERSION_DDL), before the monthly totals; in any other order two writes could
         # each hold what the other waits for. (NO KEY UPDATE: new rows' foreign keys do not wait.)
         stmt = stmt.with_for_update(of=Ledger, key_share=True)
     row = session.execute(stmt.where(table.id == object_id)).first() if 0 < object_id <= MAX_DB_ID else None
@@ -126,8 +126,14 @@ def member_object(
     return obj, access
 
 
-# Built once: every change to a ledger's money or members asks them.
-_LOCK_LEDGER = update(Ledger).where(Ledger.id == bindparam("ledger_id")).values(revision=Ledger.revision + 1)
+# Built once: every change to a ledger's money or members asks them. Each stamps the ledger with a
+# new version (app.models.VERSION_DDL) as it takes the ledger's lock.
+_NEXT_VERSION = text("UPDATE ledger_versions SET last = last + 1")
+_STAMP = update(Ledger).where(Ledger.id == bindparam("ledger_id"))
+_LOCK_LEDGER = {
+    "postgresql": (_STAMP.values(version=func.nextval("ledger_versions")),),
+    "sqlite": (_NEXT_VERSION, _STAMP.values(version=text("(SELECT last FROM ledger_versions)"))),
+}
 _MEMBER_ROLES = select(LedgerMember.user_id, LedgerMember.role).where(
     LedgerMember.ledger_id == bindparam("ledger_id")
 )
@@ -141,8 +147,9 @@ def lock_ledger(session: Session, ledger_id: int) -> dict[int, str]:
     happen one after another per ledger, and a rule checked after it (the caller's role, who may
     bear a part, the last owner, a zero balance) still holds when the transaction commits.
     PostgreSQL: the ledger's row lock, held to the commit. SQLite: the database's write lock, which
-    this update takes before the transaction reads anything (pysqlite begins at the first write).
+    its first update takes before the transaction reads anything (pysqlite begins at the first write).
     """
     params = {"ledger_id": ledger_id}
-    session.execute(_LOCK_LEDGER, params)
-    return {int(user_id): str(role) for user_id, role in session.execute(_MEMBER_ROLES, params).tuples()}
+    for statement in _LOCK_LEDGER[session.get_bind().dialect.name]:
+        session.execute(statement, params)
+    return {int(user_id): str(role) for user_id, role in session.execute(_MEMBER_ROLES, params)}
