@@ -11,6 +11,7 @@ role there. The async dependencies here do no blocking work; the sync ones, whic
 FastAPI's threadpool.
 """
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request
@@ -108,18 +109,6 @@ def get_ledger_access(session: SessionDep, claims: Claims, ledger: LedgerParam =
 Reader = Annotated[LedgerAccess, Depends(get_ledger_access)]
 
 
-async def get_editor_access(access: Reader) -> LedgerAccess:
-    return access.require("editor")
-
-
-async def get_owner_access(access: Reader) -> LedgerAccess:
-    return access.require("owner")
-
-
-Editor = Annotated[LedgerAccess, Depends(get_editor_access)]
-Owner = Annotated[LedgerAccess, Depends(get_owner_access)]
-
-
 def get_path_ledger_access(session: SessionDep, claims: Claims, ledger_id: int) -> LedgerAccess:
     """The same for /api/ledgers/{ledger_id}/...: an id no BIGINT can hold is simply not found."""
     return _released(session, resolve_access(session, claims, ledger_id))
@@ -128,16 +117,19 @@ def get_path_ledger_access(session: SessionDep, claims: Claims, ledger_id: int) 
 PathReader = Annotated[LedgerAccess, Depends(get_path_ledger_access)]
 
 
-async def get_path_editor_access(access: PathReader) -> LedgerAccess:
-    return access.require("editor")
+def needing(role: str, found: Callable[..., LedgerAccess]) -> Callable[..., Awaitable[LedgerAccess]]:
+    """A dependency: the access `found` resolves, if its role is at least `role` (403 otherwise)."""
+
+    async def get_access(access: Annotated[LedgerAccess, Depends(found)]) -> LedgerAccess:
+        return access.require(role)
+
+    return get_access
 
 
-async def get_path_owner_access(access: PathReader) -> LedgerAccess:
-    return access.require("owner")
-
-
-PathEditor = Annotated[LedgerAccess, Depends(get_path_editor_access)]
-PathOwner = Annotated[LedgerAccess, Depends(get_path_owner_access)]
+Editor = Annotated[LedgerAccess, Depends(needing("editor", get_ledger_access))]
+Owner = Annotated[LedgerAccess, Depends(needing("owner", get_ledger_access))]
+PathEditor = Annotated[LedgerAccess, Depends(needing("editor", get_path_ledger_access))]
+PathOwner = Annotated[LedgerAccess, Depends(needing("owner", get_path_ledger_access))]
 
 
 async def get_object_scope(access: Reader, ledger: LedgerParam = None) -> ObjectScope:

@@ -97,8 +97,8 @@ def _serve() -> int:
         workers=settings.workers,
         # The app logs each request itself, with its request id (app.main); uvicorn's line would repeat it.
         access_log=False,
-        # The C HTTP parser and event loop: ~0.1 ms less per request than h11 and asyncio's loop
-        # (bench/RESULTS.md). Named, not "auto", so a missing package fails the start, not the speed.
+        # The C HTTP parser and event loop do less per request than h11 and asyncio's own loop.
+        # Named, not "auto", so a missing package fails the start, not the speed.
         http="httptools",
         loop="uvloop",
         proxy_headers=bool(settings.forwarded_allow_ips),

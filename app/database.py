@@ -35,7 +35,7 @@ def make_engine(url: str) -> Engine:
         return engine
     # psycopg prepares a statement the fifth time a connection runs it, and PostgreSQL then may plan
     # it once for any parameters: a search page's plan made for an unknown LIMIT sorted every match
-    # (1 -> 29 ms from the seventh page on). Planned for each request's values, it walks the date index.
+    # from the seventh page on. Planned for each request's values, it walks the date index.
     # Added to any `options` the URL gives, which connect_args would otherwise replace.
     options = f"{make_url(url).query.get('options', '')} -c plan_cache_mode=force_custom_plan".strip()
     engine = create_engine(url, connect_args={"options": options}, **pool)

@@ -164,7 +164,7 @@ SEARCH_DDL = {
     "postgresql": (
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
         # fastupdate off: new rows go into the index at once. With it on they wait in a pending
-        # list (up to 4 MB) that every search reads through until a vacuum: 8-13 ms at 100k rows.
+        # list (up to 4 MB) that every search reads through until a vacuum.
         "CREATE INDEX ix_expenses_description_trgm ON expenses USING gin (description gin_trgm_ops)"
         " WITH (fastupdate = off)",
         "CREATE INDEX ix_expenses_category_trgm ON expenses USING gin (category gin_trgm_ops)"

@@ -55,17 +55,6 @@ def minor_digits(code: str) -> int:
         return 2
 
 
-@cache
-def codes_by_digits() -> dict[int, tuple[str, ...]]:
-    """The ISO 4217 codes of each number of decimals other than two, for code that asks the
-    database to write amounts: any other code, known or not, has two (minor_digits)."""
-    found: dict[int, list[str]] = {}
-    for currency in iso4217.Currency:
-        if (digits := minor_digits(currency.code)) != 2:
-            found.setdefault(digits, []).append(currency.code)
-    return {digits: tuple(sorted(codes)) for digits, codes in sorted(found.items())}
-
-
 def json_decimal(value: Any, pattern: re.Pattern[str], example: str) -> Decimal:
     """A JSON number, or a string matching `pattern`, as the exact Decimal it writes; ValueError
     otherwise. A float becomes the shortest decimal that round-trips (0.1 is Decimal("0.1"))."""
@@ -117,12 +106,12 @@ def max_minor(currency: str) -> int:
 
 
 def amount_text(minor: int, currency: str) -> str:
-    """An amount as the currency writes it, exactly: "12.50", "1200" (JPY), "1.234" (KWD)."""
+    """An amount as the currency writes it, exactly: "12.50", "1200" (JPY), "1.234" (KWD), "-0.07"."""
     exponent = minor_digits(currency)
     if exponent == 0:
         return str(minor)
-    whole, rest = divmod(minor, 10**exponent)
-    return f"{whole}.{rest:0{exponent}d}"
+    whole, rest = divmod(abs(minor), 10**exponent)
+    return f"{'-' if minor < 0 else ''}{whole}.{rest:0{exponent}d}"
 
 
 def to_number(minor: int, currency: str) -> int | float:

@@ -1,5 +1,6 @@
 """Request and response models: expenses, their CSV import, and recurring expenses."""
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Annotated, Any, Literal, TypeAlias
 
@@ -23,6 +24,7 @@ from app.types import (
     StrictModel,
     UserId,
     UtcDatetime,
+    as_utc,
 )
 
 
@@ -107,29 +109,55 @@ class ExpenseOut(BaseModel):
 
     @classmethod
     def of(cls, expense: Any, ledger_currency: str) -> "ExpenseOut":
-        """An Expense row's answer: its amounts in its currency's units, base amounts in the ledger's."""
-        currency = expense.currency
-        fields = ("id", "date", "category", "currency", "rate", "rate_source", "rate_date", "description")
-        return cls.model_validate(
-            {name: getattr(expense, name) for name in fields}
-            | {
-                "amount": to_number(expense.amount_cents, currency),
-                "base_amount": to_number(expense.base_amount_cents, ledger_currency),
-                "created_at": expense.created_at,
-                "updated_at": expense.updated_at,
-                "ledger_id": expense.ledger_id,
-                "paid_by": expense.paid_by,
-                "split": [
-                    {
-                        "user_id": part.user_id,
-                        "shares": part.shares,
-                        "amount": to_number(part.amount_cents, currency),
-                        "base_amount": to_number(part.base_amount_cents, ledger_currency),
-                    }
-                    for part in expense.splits
-                ],
+        """An Expense row's answer."""
+        stored = {name: getattr(expense, column) for name, column in STORED.items()}
+        parts = [(p.user_id, p.shares, p.amount_cents, p.base_amount_cents) for p in expense.splits]
+        return cls.model_validate(expense_answer(stored, parts, ledger_currency))
+
+
+# ExpenseOut's fields, in its order, and the Expense columns they are made of.
+STORED = {
+    "id": "id",
+    "date": "date",
+    "category": "category",
+    "amount": "amount_cents",
+    "currency": "currency",
+    "rate": "rate",
+    "rate_source": "rate_source",
+    "rate_date": "rate_date",
+    "base_amount": "base_amount_cents",
+    "description": "description",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "ledger_id": "ledger_id",
+    "paid_by": "paid_by",
+}
+
+
+def expense_answer(
+    stored: dict[str, Any], parts: Iterable[Sequence[Any]], ledger_currency: str
+) -> dict[str, Any]:
+    """The one shaper of an expense's answer: ExpenseOut's fields in its order, from the stored
+    columns by the answer's names (STORED) and the split parts (user id, shares, amount and base
+    amount). Amounts become units of their currency: an expense's own in its currency, base
+    amounts in the ledger's. The list writes these as they are (app.revalidation), so they are
+    ExpenseOut's JSON without validating every row again."""
+    currency = stored["currency"]
+    return stored | {
+        "amount": to_number(stored["amount"], currency),
+        "base_amount": to_number(stored["base_amount"], ledger_currency),
+        "created_at": as_utc(stored["created_at"]),
+        "updated_at": as_utc(stored["updated_at"]),
+        "split": [
+            {
+                "user_id": user_id,
+                "shares": shares,
+                "amount": to_number(amount, currency),
+                "base_amount": to_number(base, ledger_currency),
             }
-        )
+            for user_id, shares, amount, base in parts
+        ],
+    }
 
 
 class ExpensePage(BaseModel):

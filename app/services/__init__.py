@@ -1,8 +1,10 @@
-"""What every service shares: which rows a request may see, stated once per table, and the 404 lookup.
+"""What every service shares: which rows a request may see, stated once, the ledger's lock, and
+the 404 lookups.
 
-Every read of a ledger's expenses, monthly or daily totals or budgets starts from `bound_*` (a statement
-built once) or `owned_*` (the same, given the request's ledger), aggregates included, so who may
-see a row is one statement per table, here.
+Every read of a ledger's rows (expenses, totals, budgets), aggregates included, starts from
+`scoped`: the ledger is a bound parameter, given with `in_ledger(access)` when the statement runs,
+whether the statement is built for the request or once for all of them. A route with an object id
+finds it with `member_object`, in any ledger the caller belongs to.
 """
 
 from typing import Any, TypeVar, overload
@@ -12,53 +14,24 @@ from sqlalchemy.orm import Session
 
 from app.access import LedgerAccess, ObjectScope, check_role
 from app.errors import AppError, NotFound
-from app.models import Budget, DailyTotal, Expense, Ledger, LedgerMember, MonthlyTotal
+from app.models import Ledger, LedgerMember
 from app.types import MAX_DB_ID
 
 T = TypeVar("T")
 
 
-# Each table's scope, stated once: its ledger, a parameter. A statement built once on these and run
-# for many requests (app.services.listing, totals) is given the ledger by `in_ledger`; left out, the
-# query fails; it never reads every ledger.
-def bound_expenses(*columns: Any) -> Select[Any]:
-    return select(*columns).where(Expense.ledger_id == bindparam("ledger_id"))
-
-
-def bound_budgets(*columns: Any) -> Select[Any]:
-    return select(*columns).where(Budget.ledger_id == bindparam("ledger_id"))
-
-
-def bound_totals(*columns: Any) -> Select[Any]:
-    return select(*columns).where(MonthlyTotal.ledger_id == bindparam("ledger_id"))
-
-
-def bound_daily_totals(*columns: Any) -> Select[Any]:
-    return select(*columns).where(DailyTotal.ledger_id == bindparam("ledger_id"))
-
-
-# The same scopes with the request's ledger given. Without columns, the rows themselves, typed; with
-# columns, those columns (sums too).
 @overload
-def owned_expenses(access: LedgerAccess) -> Select[Expense]: ...
+def scoped(table: type[T]) -> Select[T]: ...
 @overload
-def owned_expenses(access: LedgerAccess, *columns: Any) -> Select[Any]: ...
-def owned_expenses(access: LedgerAccess, *columns: Any) -> Select[Any]:
-    """The expenses of the request's ledger only."""
-    return bound_expenses(*(columns or (Expense,))).params(ledger_id=access.ledger_id)
-
-
-@overload
-def owned_budgets(access: LedgerAccess) -> Select[Budget]: ...
-@overload
-def owned_budgets(access: LedgerAccess, *columns: Any) -> Select[Any]: ...
-def owned_budgets(access: LedgerAccess, *columns: Any) -> Select[Any]:
-    """The budgets of the request's ledger only."""
-    return bound_budgets(*(columns or (Budget,))).params(ledger_id=access.ledger_id)
+def scoped(table: type[Any], *columns: Any) -> Select[Any]: ...
+def scoped(table: type[Any], *columns: Any) -> Select[Any]:
+    """The rows of `table` (or these columns of them) in the ledger given as the parameter
+    `ledger_id`: run without it, the statement fails; it never reads every ledger."""
+    return select(*(columns or (table,))).where(table.ledger_id == bindparam("ledger_id"))
 
 
 def in_ledger(access: LedgerAccess, **values: Any) -> dict[str, Any]:
-    """The parameters of a statement built on one of the bound_* scopes above."""
+    """The parameters of a statement that starts from `scoped`, the request's ledger among them."""
     return {"ledger_id": access.ledger_id, **values}
 
 

@@ -9,14 +9,14 @@ from app.errors import AppError
 from app.models import Budget
 from app.money import minor_digits, to_decimal, to_minor
 from app.schemas.reports import BudgetIn, BudgetUpdate
-from app.services import member_object, owned_budgets
+from app.services import in_ledger, member_object, scoped
 from app.services.categories import canonical_category
 from app.services.conversion import minor_amount
 from app.types import category_key
 
 
 def list_budgets(session: Session, *, access: LedgerAccess) -> list[Budget]:
-    return list(session.scalars(owned_budgets(access).order_by(Budget.category_key)))
+    return list(session.scalars(scoped(Budget).order_by(Budget.category_key), in_ledger(access)))
 
 
 def get_budget(
@@ -27,7 +27,7 @@ def get_budget(
 
 
 def _budget_for(session: Session, access: LedgerAccess, key: str) -> Budget | None:
-    return session.scalar(owned_budgets(access).where(Budget.category_key == key))
+    return session.scalar(scoped(Budget).where(Budget.category_key == key), in_ledger(access))
 
 
 def set_budget(session: Session, *, access: LedgerAccess, data: BudgetIn) -> tuple[Budget, bool]:

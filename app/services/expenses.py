@@ -170,7 +170,7 @@ def add_expenses(
             expense.id = new[(expense.recurring_id, expense.occurrence_date)]
     inserted = plain + occurrences
     _write_parts(session, [(expense, part_of[id(expense)]) for expense in inserted])
-    totals.count(session, inserted, +1)
+    totals.add(session, inserted, +1)
     return inserted
 
 
@@ -287,7 +287,7 @@ def update_expense(
     # Date, category and the base amount move the monthly totals; a new description leaves them be.
     counted = moved or bool(changes.keys() & {"date", "category"})
     if counted:
-        totals.count(session, [expense], -1)
+        totals.add(session, [expense], -1)
     if "category" in changes:
         expense.category, expense.category_key = canonical_category(
             session, access=access, category=changes.pop("category")
@@ -304,7 +304,7 @@ def update_expense(
             expense.base_amount_cents = base_minor(new_amount, currency, Decimal(expense.rate), base_currency)
         _resplit(session, roles, expense, split, amount_changed=amount_changed)
     if counted:
-        totals.count(session, [expense], +1)
+        totals.add(session, [expense], +1)
     session.commit()
     return expense, access
 
@@ -342,7 +342,7 @@ def _resplit(
 
 def delete_expense(session: Session, *, scope: ObjectScope, expense_id: int) -> None:
     expense, _ = get_expense(session, scope=scope, expense_id=expense_id, write=True)
-    totals.count(session, [expense], -1)
+    totals.add(session, [expense], -1)
     session.delete(expense)  # its split parts go with it (ON DELETE CASCADE)
     session.commit()
 
@@ -376,8 +376,8 @@ def change_ledger_currency(session: Session, *, ledger: Ledger, currency: str) -
     budgets.change_currency(session, ledger_id=ledger.id, old=ledger.currency, new=currency)
     ledger.currency = currency
     converted = list(session.scalars(select(Expense).where(Expense.ledger_id == ledger.id)))
-    totals.count(session, converted, -1)
+    totals.add(session, converted, -1)
     for expense in converted:
         price(expense, ledger_currency=currency, rate=None)
         _resplit(session, {}, expense, None, amount_changed=False)
-    totals.count(session, converted, +1)
+    totals.add(session, converted, +1)

@@ -22,7 +22,7 @@ from app.errors import AppError, Invalid
 from app.models import Expense
 from app.money import currency_exponent, parse_decimal_amount, rate_text, to_decimal, to_minor
 from app.schemas.expenses import ImportMapping
-from app.services import owned_expenses
+from app.services import in_ledger, scoped
 from app.services.categories import canonical_category
 from app.services.conversion import base_minor, price
 from app.services.expenses import add_expenses
@@ -297,7 +297,8 @@ def _mark_duplicates(session: Session, access: LedgerAccess, rows: list[Row]) ->
     existing = {
         tuple(found)
         for found in session.execute(
-            owned_expenses(access, *columns).where(Expense.date >= min(days), Expense.date <= max(days))
+            scoped(Expense, *columns).where(Expense.date >= min(days), Expense.date <= max(days)),
+            in_ledger(access),
         )
     }
     for row in wanted:

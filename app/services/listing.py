@@ -10,6 +10,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -31,9 +33,9 @@ from sqlalchemy.orm import Session
 from app.access import LedgerAccess
 from app.database import UNICODE_LOWER
 from app.models import Expense, ExpenseSplit
-from app.money import to_number
-from app.services import bound_expenses, in_ledger, owned_expenses, totals
-from app.types import as_utc, category_key
+from app.schemas.expenses import STORED, expense_answer
+from app.services import in_ledger, scoped, totals
+from app.types import category_key
 
 
 @dataclass(frozen=True)
@@ -44,16 +46,13 @@ class ExpenseFilter:
     q: str | None = None
 
 
-def filtered(
-    access: LedgerAccess, f: ExpenseFilter, *columns: Any, dialect: str, text_index: bool = True
-) -> Select[Any]:
-    """The ledger's expenses that match the filter (the list, its totals and the CSV export).
+def filtered(f: ExpenseFilter, *columns: Any, dialect: str, text_index: bool = True) -> Select[Any]:
+    """The expenses that match the filter (the list, its totals and the CSV export), in the ledger
+    given with in_ledger(access).
 
     text_index=False tests q on each row the query reads rather than asking the text index first.
     """
-    return owned_expenses(access, *columns).where(
-        *_conditions(f, dialect, bound=False, text_index=text_index)
-    )
+    return scoped(Expense, *columns).where(*_conditions(f, dialect, bound=False, text_index=text_index))
 
 
 def _conditions(
@@ -97,16 +96,16 @@ def list_expenses(
     if filters.q:  # text matches cannot be pre-summed
         total, total_cents = session.execute(
             filtered(
-                access,
                 filters,
                 func.count(),
                 func.coalesce(func.sum(Expense.base_amount_cents), 0),
                 dialect=dialect,
-            )
+            ),
+            in_ledger(access),
         ).one()
         # SQLite: a common q's page is found fastest by walking the ledger newest first (the date
         # index) and testing each row, a few rows per match; the text index would hand over every
-        # match to be sorted (20,000 of 100,000 rows: 25 ms against 0.1). A rare q would walk far.
+        # match, to be sorted before the first page. A rare q would walk far: the index then.
         if dialect == "sqlite":
             in_range, _ = totals.range_total(
                 session, access=access, start=filters.start, end=filters.end, category_key=key
@@ -131,46 +130,20 @@ def list_expenses(
     params = in_ledger(access, limit=limit, offset=offset, **_values(filters))
     if cursor is not None:
         params |= {"cursor_date": cursor[0], "cursor_id": cursor[1]}
-    # Rows, not ORM objects, shaped here as ExpenseOut reads them: on a page of 50 the ORM's
-    # objects, a second statement with 50 bound ids and Row._asdict cost more than the SQL.
-    # Amounts in units of their currency (app.money): an expense's own in its currency, base
-    # amounts in the ledger's.
-    ledger = access.currency
-    rows = session.connection().execute(page, params).all()
-    items: list[dict[str, Any]] = []
-    for *expense, user_id, shares, part_minor, part_base in rows:
-        if not items or items[-1]["id"] != expense[0]:
-            item = dict(zip(_SHOWN_KEYS, expense, strict=True))
-            item["created_at"], item["updated_at"] = as_utc(item["created_at"]), as_utc(item["updated_at"])
-            item["amount"] = to_number(item["amount"], item["currency"])
-            item["base_amount"] = to_number(item["base_amount"], ledger)
-            item["split"] = []
-            items.append(item)
-        if user_id is not None:
-            amount, base = to_number(part_minor, item["currency"]), to_number(part_base, ledger)
-            item["split"].append(
-                {"user_id": user_id, "shares": shares, "amount": amount, "base_amount": base}
-            )
+    # Rows, not ORM objects: on a page of 50 the ORM's objects, a second statement with 50 bound
+    # ids and Row._asdict cost more than the SQL. A row per split part, an expense's together.
+    items = []
+    for _, group in groupby(session.connection().execute(page, params), key=itemgetter(0)):
+        rows = list(group)
+        stored = dict(zip(STORED, rows[0][:_PARTS], strict=True))
+        parts = [row[_PARTS:] for row in rows if row[_PARTS] is not None]
+        items.append(expense_answer(stored, parts, access.currency))
     return items, total, int(total_cents)
 
 
-_SHOWN = (
-    Expense.id,
-    Expense.date,
-    Expense.category,
-    Expense.amount_cents.label("amount"),
-    Expense.currency,
-    Expense.rate,
-    Expense.rate_source,
-    Expense.rate_date,
-    Expense.base_amount_cents.label("base_amount"),
-    Expense.description,
-    Expense.created_at,
-    Expense.updated_at,
-    Expense.ledger_id,
-    Expense.paid_by,
-)
-_SHOWN_KEYS = tuple(column.key for column in _SHOWN)
+# An expense's stored columns, in ExpenseOut's order (app.schemas.expenses.STORED), then its parts'.
+_SHOWN = tuple(getattr(Expense, column) for column in STORED.values())
+_PARTS = len(_SHOWN)
 
 
 def _page(
@@ -179,7 +152,7 @@ def _page(
     """A page and its split parts in one statement, a row per part (every expense has one), newest
     first. Its ledger, limit, offset and cursor are parameters, and with `bound` so are the filter's
     values (`_conditions`): a parameter left out fails the query, never reads another's rows."""
-    page = bound_expenses(*_SHOWN).where(*_conditions(f, dialect, bound=bound, text_index=text_index))
+    page = scoped(Expense, *_SHOWN).where(*_conditions(f, dialect, bound=bound, text_index=text_index))
     if after_cursor:
         cursor = tuple_(bindparam("cursor_date", type_=Date), bindparam("cursor_id", type_=BigInteger))
         page = page.where(tuple_(Expense.date, Expense.id) < cursor)
@@ -217,7 +190,8 @@ def _contains(q: str, dialect: str) -> ColumnElement[bool]:
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     if dialect == "sqlite" and not q.isascii():
         # SQLite's LIKE folds ASCII only: for other letters lower both sides in Python (app.database).
-        # Alone, a Python call per row makes a search about 6 times slower (280 ms for 200k rows).
+        # Alone, a Python call per row would make a search several times slower: the text index
+        # (_matches) narrows the rows first.
         lower = getattr(func, UNICODE_LOWER)
         return or_(
             lower(Expense.description).like(pattern.lower(), escape="\\"),
@@ -253,7 +227,7 @@ def _unfolded_by_fts() -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]
     Returns the non-ASCII letters of their lower case, and the starts and ends of a lower case
     longer than one letter ("İ" lowers to "i" and a combining dot), which a q may cut through.
     """
-    # Unicode 15 has no cased letter past U+1E943 (Adlam): the 10x shorter range takes 20 ms, not 500.
+    # Unicode 15 has no cased letter past U+1E943 (Adlam): no need to ask about the planes above.
     pairs = [(chr(c), chr(c).lower()) for c in range(0x20000) if chr(c).lower() != chr(c)]
     pairs.append(("Σ", "ς"))  # Python lowers a word's final sigma to ς
     with closing(sqlite3.connect(":memory:")) as db:
