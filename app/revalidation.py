@@ -3,8 +3,9 @@ categories and the balances.
 
 Each answer carries an ETag made of everything it is made of: the ledger's version (app.models:
 no two states of any ledger share one, across deleted ledgers and restores), who asks and in which
-role, the ledger's currency, today, the route and the query parameters it reads, and the app's own
-code (a new release may write an answer differently). A request naming that tag in If-None-Match
+role, the ledger's currency, the route and the query parameters it reads, what else the route says
+(the month a summary without one shows), and the app's own code (a new release may write an answer
+differently). A request naming that tag in If-None-Match
 is answered 304 after the access query alone; the browser then shows the copy it has. Nothing is
 stored on the server.
 """
@@ -12,19 +13,16 @@ stored on the server.
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
 from functools import cache
-from typing import Annotated, Any
+from typing import Any
 
 from anyio import to_thread
-from fastapi import Depends, Request, Response
+from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
 
 from app.access import LedgerAccess
 from app.config import PROJECT_ROOT
-from app.routers import Today
 
 # Every time, not for a while: the browser asks, and a 304 costs little.
 CACHE_CONTROL = "private, no-cache"
@@ -71,35 +69,29 @@ def _matches(if_none_match: list[str], tag: str) -> bool:
     return any(value.strip() == "*" or tag in _ENTITY_TAG.findall(value) for value in if_none_match)
 
 
-@dataclass(frozen=True)
-class Revalidation:
-    request: Request
-    today: date
-
-    def tag(self, access: LedgerAccess) -> str:
-        route = self.request.scope["route"]
-        names = _query_names(route)
-        query = [(name, value) for name, value in self.request.query_params.multi_items() if name in names]
-        parts = (route.path, access.user_id, access.ledger_id, access.role, access.currency, access.version)
-        digest = hashlib.blake2b(_code(), digest_size=16)
-        digest.update(repr((parts, self.today.isoformat(), sorted(query))).encode())
-        return f'"{digest.hexdigest()}"'
-
-    async def answer(self, access: LedgerAccess, work: Callable[[], Any]) -> Response:
-        """304 when the request names the answer's tag; else `work`'s answer (a model, or a dict in
-        its model's shape and field order) as JSON, worked out and written on a thread, with the tag.
-
-        The route's parameters are checked by then, and the access query was the only statement."""
-        tag = self.tag(access)
-        headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL}
-        if _matches(self.request.headers.getlist("if-none-match"), tag):
-            return Response(status_code=304, headers=headers)
-        body = await to_thread.run_sync(lambda: _JSON.dump_json(work(), by_alias=True))
-        return Response(body, media_type="application/json", headers=headers)
+def etag(request: Request, access: LedgerAccess, *shape: object) -> str:
+    """The answer's tag: the route, the query parameters it reads, who asks in which role, the
+    ledger's currency and version, anything else the route names (`shape`), and the app's code."""
+    route = request.scope["route"]
+    names = _query_names(route)
+    query = sorted((name, value) for name, value in request.query_params.multi_items() if name in names)
+    parts = (route.path, access.user_id, access.ledger_id, access.role, access.currency, access.version)
+    digest = hashlib.blake2b(_code(), digest_size=16)
+    digest.update(repr((parts, query, shape)).encode())
+    return f'"{digest.hexdigest()}"'
 
 
-async def get_revalidation(request: Request, today: Today) -> Revalidation:
-    return Revalidation(request=request, today=today)
+async def revalidated(
+    request: Request, access: LedgerAccess, work: Callable[[], Any], *shape: object
+) -> Response:
+    """304 when the request names the answer's tag (etag); else `work`'s answer (a model, or a dict
+    in its model's shape and field order) as JSON, worked out and written on a thread, with the tag.
 
-
-Revalidate = Annotated[Revalidation, Depends(get_revalidation)]
+    A route calls it after its parameters are checked; by then the access query was the only
+    statement, and a 304 makes no other."""
+    tag = etag(request, access, *shape)
+    headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL}
+    if _matches(request.headers.getlist("if-none-match"), tag):
+        return Response(status_code=304, headers=headers)
+    body = await to_thread.run_sync(lambda: _JSON.dump_json(work(), by_alias=True))
+    return Response(body, media_type="application/json", headers=headers)

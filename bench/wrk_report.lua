@@ -19,7 +19,7 @@ if #bodies > 0 then
   end
 end
 -- WRK_FRESH=<this run's id>: each GET a query string of its own (an unknown `fresh` parameter,
--- which the app ignores), so that no answer kept by app.answers serves it: every one is worked out.
+-- which the app ignores), so that no cache between the load and the app could serve it.
 local run = os.getenv("WRK_FRESH")
 if run and run ~= "" then
   local threads = 0
@@ -33,6 +33,11 @@ if run and run ~= "" then
     local sep = wrk.path:find("?", 1, true) and "&" or "?"
     return wrk.format(nil, wrk.path .. sep .. "fresh=" .. run .. "-" .. thread_id .. "-" .. n)
   end
+end
+-- WRK_IF_NONE_MATCH: the ETag of the answer, to time its revalidation (304).
+local tag = os.getenv("WRK_IF_NONE_MATCH")
+if tag and tag ~= "" then
+  wrk.headers["If-None-Match"] = tag
 end
 local token = os.getenv("WRK_TOKEN")
 if token and token ~= "" then

@@ -115,3 +115,9 @@ def hashing_threads() -> CapacityLimiter:
 async def hashing(work: Callable[[], T]) -> T:
     """Run a route's work that hashes a password on hashing_threads, off the event loop."""
     return await to_thread.run_sync(work, limiter=hashing_threads())
+
+
+async def in_thread(work: Callable[[], T]) -> T:
+    """Run an async route's database work on the routes' threads. FastAPI sends a sync route on a
+    thread, then checks its answer on another trip; an async route that does this makes the one."""
+    return await to_thread.run_sync(work)

@@ -1,6 +1,6 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
@@ -8,8 +8,8 @@ from app.auth import CallersLedgers, Editor, Reader, get_ledger_access
 from app.config import settings
 from app.errors import Invalid
 from app.money import to_number
-from app.revalidation import REVALIDATED, TAG_HEADERS, Revalidate
-from app.routers import IN_LEDGER, SessionDep, not_found
+from app.revalidation import REVALIDATED, TAG_HEADERS, revalidated
+from app.routers import IN_LEDGER, SessionDep, in_thread, not_found
 from app.schemas.expenses import (
     ExpenseIn,
     ExpenseOut,
@@ -45,9 +45,11 @@ Filters = Annotated[ExpenseFilter, Depends(expense_filter)]
 
 
 @router.post("", response_model=ExpenseOut, status_code=status.HTTP_201_CREATED, responses=IN_LEDGER)
-def create_expense(session: SessionDep, access: Editor, data: ExpenseIn) -> ExpenseOut:
+async def create_expense(session: SessionDep, access: Editor, data: ExpenseIn) -> ExpenseOut:
     """Record an expense."""
-    return ExpenseOut.of(expenses.create_expense(session, access=access, data=data), access.currency)
+    return await in_thread(
+        lambda: ExpenseOut.of(expenses.create_expense(session, access=access, data=data), access.currency)
+    )
 
 
 @router.get(
@@ -58,7 +60,7 @@ def create_expense(session: SessionDep, access: Editor, data: ExpenseIn) -> Expe
 async def list_expenses(
     session: SessionDep,
     access: Reader,
-    revalidate: Revalidate,
+    request: Request,
     filters: Filters,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
@@ -85,7 +87,7 @@ async def list_expenses(
             "next_cursor": f"{last['date'].isoformat()}:{last['id']}" if last else None,
         }
 
-    return await revalidate.answer(access, page)
+    return await revalidated(request, access, page)
 
 
 @router.get(
@@ -191,12 +193,16 @@ def read_expense(session: SessionDep, scope: CallersLedgers, expense_id: int) ->
 
 
 @router.patch("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND)
-def update_expense(
+async def update_expense(
     session: SessionDep, scope: CallersLedgers, expense_id: int, data: ExpenseUpdate
 ) -> ExpenseOut:
     """Change some fields of an expense."""
-    expense, access = expenses.update_expense(session, scope=scope, expense_id=expense_id, data=data)
-    return ExpenseOut.of(expense, access.currency)
+
+    def update() -> ExpenseOut:
+        expense, access = expenses.update_expense(session, scope=scope, expense_id=expense_id, data=data)
+        return ExpenseOut.of(expense, access.currency)
+
+    return await in_thread(update)
 
 
 @router.delete("/{expense_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)

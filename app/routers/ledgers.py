@@ -1,7 +1,7 @@
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from app.auth import CurrentUser, PathEditor, PathOwner, PathReader, get_current_user, get_path_ledger_access
-from app.revalidation import REVALIDATED, TAG_HEADERS, Revalidate
+from app.revalidation import REVALIDATED, TAG_HEADERS, revalidated
 from app.routers import FORBIDDEN, UNAUTHORIZED, SessionDep
 from app.schemas.accounts import LinkOut
 from app.schemas.ledgers import (
@@ -140,6 +140,6 @@ def delete_settlement(session: SessionDep, access: PathEditor, settlement_id: in
     response_model=BalancesOut,
     responses={**LEDGER, **REVALIDATED, 200: {"headers": TAG_HEADERS}},
 )
-async def read_balances(session: SessionDep, access: PathReader, revalidate: Revalidate) -> Response:
+async def read_balances(session: SessionDep, access: PathReader, request: Request) -> Response:
     """Each member's balance and the fewest transfers that bring them all to zero."""
-    return await revalidate.answer(access, lambda: ledgers.balances(session, access=access))
+    return await revalidated(request, access, lambda: ledgers.balances(session, access=access))

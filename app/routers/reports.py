@@ -1,11 +1,11 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.auth import Reader, get_ledger_access
 from app.errors import Invalid
 from app.money import to_number
-from app.revalidation import REVALIDATED, TAG_HEADERS, Revalidate
+from app.revalidation import REVALIDATED, TAG_HEADERS, revalidated
 from app.routers import IN_LEDGER, SessionDep, Today
 from app.schemas.reports import (
     CategoryOut,
@@ -28,7 +28,7 @@ router = APIRouter(tags=["reports"], dependencies=[Depends(get_ledger_access)])
 async def read_summary(
     session: SessionDep,
     access: Reader,
-    revalidate: Revalidate,
+    request: Request,
     today: Today,
     month: Annotated[Month | None, Query(description="YYYY-MM; default: the current month")] = None,
 ) -> Response:
@@ -62,7 +62,7 @@ async def read_summary(
             ],
         )
 
-    return await revalidate.answer(access, summary_out)
+    return await revalidated(request, access, summary_out, first)  # the month shown, when not asked
 
 
 @router.get(
@@ -73,7 +73,7 @@ async def read_summary(
 async def read_stats(
     session: SessionDep,
     access: Reader,
-    revalidate: Revalidate,
+    request: Request,
     start: Annotated[Day, Query(description="First day, inclusive")],
     end: Annotated[Day, Query(description="Last day, inclusive")],
     granularity: Granularity = "day",
@@ -99,7 +99,7 @@ async def read_stats(
             ],
         }
 
-    return await revalidate.answer(access, stats_out)
+    return await revalidated(request, access, stats_out)
 
 
 @router.get(
@@ -107,7 +107,7 @@ async def read_stats(
     response_model=list[CategoryOut],
     responses={**IN_LEDGER, **REVALIDATED, 200: {"headers": TAG_HEADERS}},
 )
-async def list_categories(session: SessionDep, access: Reader, revalidate: Revalidate) -> Response:
+async def list_categories(session: SessionDep, access: Reader, request: Request) -> Response:
     """Your categories from expenses and budgets, by name, for suggestions as you type."""
 
     def categories_out() -> list[CategoryOut]:
@@ -120,4 +120,4 @@ async def list_categories(session: SessionDep, access: Reader, revalidate: Reval
             for name, count, budget in categories.list_categories(session, access=access)
         ]
 
-    return await revalidate.answer(access, categories_out)
+    return await revalidated(request, access, categories_out)
