@@ -60,7 +60,7 @@ class BearerClaims(OAuth2PasswordBearer):
         return decode_token(token)
 
 
-get_claims = BearerClaims(tokenUrl="/api/auth/token", auto_error=False)
+get_claims = BearerClaims(tokenUrl="/api/auth/token", auto_error=False, scheme_name="OAuth2PasswordBearer")
 Claims = Annotated[TokenClaims, Depends(get_claims)]
 
 
