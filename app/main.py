@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 from starlette.types import Scope
 
+from app.auth import PUBLIC
 from app.config import PROJECT_ROOT, settings
 from app.database import SessionLocal
 from app.errors import AppError, Invalid
@@ -189,12 +190,19 @@ async def validation_error_handler(_request: Request, exc: RequestValidationErro
     return JSONResponse(status_code=422, content={"detail": list(described.values())})
 
 
-# Each router's own dependency checks its callers (app.auth); auth.public and health are the routes
-# a visitor calls without a session (app.auth.PUBLIC).
+# Each router's own dependency checks its callers (app.auth), but these two: the routes a visitor
+# calls without a session, which must be the allow-list app.auth.PUBLIC, no more.
+PUBLIC_ROUTERS = (auth.public, health.router)
+_unchecked = {
+    route.name for router in PUBLIC_ROUTERS for route in router.routes if isinstance(route, APIRoute)
+}
+if _unchecked != PUBLIC:
+    raise RuntimeError(f"Routes without a session check, not in app.auth.PUBLIC: {_unchecked ^ PUBLIC}")
 for router in (
-    auth.public,
+    *PUBLIC_ROUTERS,
     auth.router,
     account.router,
+    expenses.wrong_methods,
     expenses.router,
     budgets.router,
     reports.router,
@@ -203,7 +211,6 @@ for router in (
     ledgers.one,
     rates.router,
     admin.router,
-    health.router,
 ):
     app.include_router(router, prefix="/api")
 

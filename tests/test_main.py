@@ -124,6 +124,8 @@ def test_wrong_method_is_405_naming_every_allowed_method(client: TestClient) -> 
         ("PUT", "/api/expenses/1", "DELETE, GET, PATCH"),
         ("PATCH", "/api/expenses/export.csv", "GET"),
         ("DELETE", "/api/expenses/export.csv", "GET"),
+        ("PUT", "/api/expenses/export.csv?ledger=999", "GET"),  # whichever ledger it names
+        ("PATCH", "/api/expenses/import?ledger=999", "POST"),
         ("GET", "/api/auth/login", "POST"),
         ("POST", "/", "GET, HEAD"),
     ):

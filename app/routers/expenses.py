@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Res
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
-from app.auth import CallersLedgers, Editor, Reader, get_ledger_access
+from app.auth import CallersLedgers, Editor, Reader, get_current_user, get_ledger_access
 from app.config import settings
 from app.errors import Invalid
 from app.money import to_number
@@ -26,6 +26,22 @@ from app.services.listing import ExpenseFilter
 from app.types import Category, Cursor, Day, SearchText, parse_cursor
 
 router = APIRouter(prefix="/expenses", tags=["expenses"], dependencies=[Depends(get_ledger_access)])
+# Without these, PATCH or DELETE on the export or the import would reach /{expense_id} as a bad id
+# (422): 405 instead, whichever ledger the request names. Included before `router` (app.main).
+wrong_methods = APIRouter(
+    prefix="/expenses", dependencies=[Depends(get_current_user)], include_in_schema=False
+)
+
+
+@wrong_methods.api_route("/export.csv", methods=["POST", "PUT", "PATCH", "DELETE"])
+def export_is_read_only() -> None:
+    raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED)
+
+
+@wrong_methods.api_route("/import", methods=["GET", "PUT", "PATCH", "DELETE"])
+def import_is_post_only() -> None:
+    raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED)
+
 
 NOT_FOUND = not_found("expense")
 
@@ -105,12 +121,6 @@ def export_expenses(session: SessionDep, access: Reader, filters: Filters) -> St
     )
 
 
-@router.api_route("/export.csv", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-def export_is_read_only() -> None:
-    # Without this route, PATCH or DELETE on the export would reach /{expense_id} as a bad id (422).
-    raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED)
-
-
 IMPORT_RESPONSES: dict[int | str, dict[str, object]] = {
     **IN_LEDGER,
     413: {"description": "The file is larger than 5 MB"},
@@ -178,11 +188,6 @@ def import_expenses(
         if form.dry_run
         else [],
     )
-
-
-@router.api_route("/import", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-def import_is_post_only() -> None:
-    raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED)
 
 
 @router.get("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND)
