@@ -64,6 +64,11 @@ export function fillSplit(fields, expense) {
   splits.get(fields)?.fill(expense);
 }
 
+/** Paid by back to me and Split to equal, when the fields have them. */
+export function resetSplit(fields) {
+  splits.get(fields)?.reset();
+}
+
 /** Check what the browser can check, so a person hears about every problem at once; on a problem,
  * focus its field and return null, else the body for the API. */
 export function checkExpense(fields) {
