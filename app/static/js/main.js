@@ -9,7 +9,7 @@ import { budgetMonth, contains, currentPeriod, describePeriod, fromHash, ledgerA
 import { THEME_CHANGE, themeToggle } from "./theme.js";
 import { addView } from "./views/add.js";
 import { adminView, resetView } from "./views/admin.js";
-import { authView } from "./views/auth.js";
+import { authView, openRelogin } from "./views/auth.js";
 import { budgetsView } from "./views/budgets.js";
 import { chartsView } from "./views/charts.js";
 import { expensesView } from "./views/expenses.js";
@@ -24,7 +24,18 @@ import { totalsView } from "./views/totals.js";
 import { toast } from "./views/toast.js";
 
 const app = document.getElementById("app");
-const state = { user: null, ledgers: [], ledger: null, period: null, q: "", listSeq: 0, dataSeq: 0, balancesSeq: 0 };
+const state = {
+  user: null,
+  persistent: false, // "Keep me signed in" was chosen: a new log-in keeps its token the same way
+  relogging: false, // the "Log in again" dialog is open
+  ledgers: [],
+  ledger: null,
+  period: null,
+  q: "",
+  listSeq: 0,
+  dataSeq: 0,
+  balancesSeq: 0,
+};
 let views = null; // the dashboard's views while it is shown, null on the log-in screen
 
 const ADMIN_HASH = "#/admin";
@@ -361,7 +372,32 @@ async function exportCsv() {
 }
 
 window.addEventListener(SESSION_EXPIRED, (event) => {
-  if (views) showAuth(event.detail || "Your session has ended. Please log in again.");
+  if (!views) return;
+  if (event.detail) {
+    showAuth(event.detail); // logged out on purpose (everywhere)
+    return;
+  }
+  // The token stopped working under an open dashboard: log in again over it, so nothing typed is lost.
+  if (state.relogging) return;
+  state.relogging = true;
+  openRelogin(document.body, {
+    email: state.user.email,
+    persist: state.persistent,
+    done: (user) => {
+      state.relogging = false;
+      if (user.id !== state.user.id) {
+        enter(user); // another account: its own dashboard
+        return;
+      }
+      toast("You are logged in again. Send what failed once more.");
+      refresh();
+    },
+    gaveUp: () => {
+      state.relogging = false;
+      session.clear();
+      showAuth("Your session has ended. Please log in again.");
+    },
+  });
 });
 window.addEventListener("hashchange", route);
 // The skip link moves focus without touching the hash, which holds the period.
@@ -375,6 +411,7 @@ window.addEventListener(THEME_CHANGE, () => views?.charts.retheme());
 app.addEventListener("signed-in", (event) => enter(event.detail.user));
 
 async function enter(user) {
+  state.persistent = session.persistent;
   try {
     const ledgers = await api.ledgers();
     state.ledger = null;
