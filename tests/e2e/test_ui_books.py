@@ -34,7 +34,13 @@ def user_id(page: Page, base: str, user: User) -> int:
 
 
 def add_in(page: Page, base: str, user: User, ledger: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    body = {"date": app_date().isoformat(), "category": "Food", "amount": "10.00", "description": "", **fields}
+    body = {
+        "date": app_date().isoformat(),
+        "category": "Food",
+        "amount": "10.00",
+        "description": "",
+        **fields,
+    }
     added = page.request.post(f"{base}/api/expenses?ledger={ledger['id']}", data=body, headers=user.headers)
     assert added.status == 201, added.text()
     expense: dict[str, Any] = added.json()
@@ -69,7 +75,11 @@ def test_each_row_says_who_paid_and_a_split_that_is_not_equal(
         category="Tickets",
         amount="30.00",
         paid_by=c,
-        split=[{"user_id": a, "amount": "10.00"}, {"user_id": b, "amount": "15.50"}, {"user_id": c, "amount": "4.50"}],
+        split=[
+            {"user_id": a, "amount": "10.00"},
+            {"user_id": b, "amount": "15.50"},
+            {"user_id": c, "amount": "4.50"},
+        ],
     )
 
     page.set_viewport_size({"width": 390, "height": 844})
@@ -196,16 +206,28 @@ def test_a_viewer_sees_the_settlements_but_no_control_that_changes_them(
     join(page, live_server, ann, vic, ledger, "viewer")
     add_in(page, live_server, ann, ledger, amount="40.00")
     a, b = user_id(page, live_server, ann), user_id(page, live_server, bob)
-    paid = page.request.post(
-        f"{live_server}/api/ledgers/{ledger['id']}/settlements",
-        data={"from_user_id": b, "to_user_id": a, "amount": "5.00", "date": app_date().isoformat(), "note": "Cash"},
-        headers=bob.headers,
-    )
-    assert paid.status == 201, paid.text()
+    for n in range(1, 7):
+        paid = page.request.post(
+            f"{live_server}/api/ledgers/{ledger['id']}/settlements",
+            data={
+                "from_user_id": b,
+                "to_user_id": a,
+                "amount": f"{n}.00",
+                "date": app_date().isoformat(),
+                "note": f"Cash {n}",
+            },
+            headers=bob.headers,
+        )
+        assert paid.status == 201, paid.text()
     log_in_as(page, live_server, vic, f"/#/l/{ledger['id']}")
-    history = page.get_by_role("list", name="Settlements")
-    expect(history.get_by_role("listitem")).to_contain_text("Bob paid Ann")
-    expect(history.get_by_role("listitem")).to_contain_text("Cash")
+    history = page.get_by_role("list", name="Settlements").get_by_role("listitem")
+    # The newest five, then all of them on request.
+    expect(history).to_have_count(5)
+    expect(history.first).to_contain_text("Bob paid Ann")
+    expect(history.first).to_contain_text("Cash 6")
+    page.get_by_role("button", name="Show all 6 settlements").click()
+    expect(history).to_have_count(6)
+    expect(history.last).to_contain_text("$1.00")
     expect(page.get_by_role("button", name=re.compile("^Delete"))).to_have_count(0)
     expect(page.get_by_role("button", name=re.compile("^Settle up"))).to_have_count(0)
     assert console_errors == []
@@ -220,7 +242,9 @@ def test_joining_through_a_link_looks_first_and_asks(
     ledger = made.json()
     links = [
         page.request.post(
-            f"{live_server}/api/ledgers/{ledger['id']}/invitations", data={"role": "editor"}, headers=ann.headers
+            f"{live_server}/api/ledgers/{ledger['id']}/invitations",
+            data={"role": "editor"},
+            headers=ann.headers,
         ).json()
         for _ in range(2)
     ]
@@ -245,7 +269,9 @@ def test_joining_through_a_link_looks_first_and_asks(
     expect(ask).to_be_hidden()
     expect(bob_page.get_by_label("Ledger", exact=True).locator("option")).to_have_count(1)
     assert "join" not in bob_page.url
-    members = page.request.get(f"{live_server}/api/ledgers/{ledger['id']}", headers=ann.headers).json()["members"]
+    members = page.request.get(f"{live_server}/api/ledgers/{ledger['id']}", headers=ann.headers).json()[
+        "members"
+    ]
     assert [m["display_name"] for m in members] == ["Ann"]
 
     # Join: the ledger opens, joined.
@@ -258,7 +284,9 @@ def test_joining_through_a_link_looks_first_and_asks(
     listed = page.request.get(f"{live_server}/api/ledgers/{ledger['id']}/invitations", headers=ann.headers)
     assert listed.status == 200, listed.text()
     for link in listed.json():
-        page.request.delete(f"{live_server}/api/ledgers/{ledger['id']}/invitations/{link['id']}", headers=ann.headers)
+        page.request.delete(
+            f"{live_server}/api/ledgers/{ledger['id']}/invitations/{link['id']}", headers=ann.headers
+        )
     url = links[1]["url"]
     bob_page.goto(live_server + "/" + url[url.index("#") :])
     spent = bob_page.get_by_role("dialog", name="Invitation link not valid")
@@ -314,7 +342,9 @@ def test_import_into_a_shared_ledger_and_see_the_balances(
     # Default: paid by me, split equally; here Bob paid the file, 3 shares to Ann and 2 to Bob.
     expect(dialog.get_by_label("Paid by").locator("option:checked")).to_have_text("Ann")
     expect(dialog.get_by_label("How to split")).to_have_value("equal")
-    expect(dialog.get_by_label("How to split").locator("option")).to_have_count(2)  # no exact amounts for a file
+    expect(dialog.get_by_label("How to split").locator("option")).to_have_count(
+        2
+    )  # no exact amounts for a file
     dialog.get_by_label("Paid by").select_option(label="Bob")
     dialog.get_by_label("How to split").select_option("shares")
     dialog.get_by_label("Ann: shares").fill("3")
@@ -342,6 +372,9 @@ def test_the_retry_of_a_failed_create_sends_the_same_key_and_stores_one_expense(
     answered: list[int] = []
 
     def lose_the_first_answer(route: Route, request: Request) -> None:
+        if request.method != "POST":
+            route.continue_()
+            return
         keys.append(request.header_value("Idempotency-Key"))
         response = route.fetch()  # the server has the expense...
         answered.append(response.status)
@@ -350,9 +383,7 @@ def test_the_retry_of_a_failed_create_sends_the_same_key_and_stores_one_expense(
         else:
             route.fulfill(response=response)
 
-    page.route(re.compile(r"/api/expenses(\?.*)?$"), lambda route, request: (
-        lose_the_first_answer(route, request) if request.method == "POST" else route.continue_()
-    ))
+    page.route(re.compile(r"/api/expenses(\?.*)?$"), lose_the_first_answer)
     page.get_by_label("Category", exact=True).fill("Food")
     page.get_by_label("Amount", exact=True).fill("12.50")
     page.get_by_label("Description").fill("Lunch")
@@ -365,7 +396,9 @@ def test_the_retry_of_a_failed_create_sends_the_same_key_and_stores_one_expense(
     problem.get_by_role("button", name="Retry").click()
     expect(problem).to_be_hidden()
     expect(page.get_by_label("Amount", exact=True)).to_have_value("")
-    assert len(keys) == 2 and keys[0] and keys[0] == keys[1]
+    assert len(keys) == 2
+    assert keys[0]
+    assert keys[0] == keys[1]
     expect(expense_rows(page)).to_have_count(1)
     assert answered == [201, 201]
     listed = page.request.get(live_server + "/api/expenses", headers=ann.headers).json()
@@ -375,19 +408,24 @@ def test_the_retry_of_a_failed_create_sends_the_same_key_and_stores_one_expense(
     page.get_by_label("Amount", exact=True).fill("4.00")
     page.get_by_role("button", name="Add expense").click()
     expect(expense_rows(page)).to_have_count(2)
-    assert len(keys) == 3 and keys[2] not in keys[:2]
+    assert len(keys) == 3
+    assert keys[2] not in keys[:2]
     assert [e for e in console_errors if "ERR_CONNECTION_RESET" not in e] == []
 
 
-def test_every_create_sends_an_idempotency_key(page: Page, live_server: str, console_errors: list[str]) -> None:
+def test_every_create_sends_an_idempotency_key(
+    page: Page, live_server: str, console_errors: list[str]
+) -> None:
     ann = register(page, live_server, display_name="Ann")
     log_in(page, live_server, ann)
     sent: dict[str, str | None] = {}
     page.on(
         "request",
-        lambda r: sent.__setitem__(r.url.split("?")[0].removeprefix(live_server), r.header_value("Idempotency-Key"))
-        if r.method == "POST"
-        else None,
+        lambda r: (
+            sent.__setitem__(r.url.split("?")[0].removeprefix(live_server), r.header_value("Idempotency-Key"))
+            if r.method == "POST"
+            else None
+        ),
     )
     page.get_by_label("Category", exact=True).fill("Food")
     page.get_by_label("Amount", exact=True).fill("3.00")
@@ -410,7 +448,9 @@ def test_every_create_sends_an_idempotency_key(page: Page, live_server: str, con
     created.get_by_role("button", name="Create ledger").click()
     expect(page.get_by_label("Ledger", exact=True).locator("option:checked")).to_have_text("Flat")
     page.get_by_role("button", name="Manage ledger").click()
-    page.get_by_role("dialog", name="Ledger settings").get_by_role("button", name="Create invitation link").click()
+    page.get_by_role("dialog", name="Ledger settings").get_by_role(
+        "button", name="Create invitation link"
+    ).click()
     expect(page.get_by_label("Invitation link", exact=True)).to_have_value(re.compile("#/join/"))
     creates = {path: key for path, key in sent.items() if not path.startswith("/api/auth")}
     flat = re.search(r"#/l/(\d+)/", page.url)
