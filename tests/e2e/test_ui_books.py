@@ -466,3 +466,44 @@ def test_every_create_sends_an_idempotency_key(
     assert all(key and uuid.match(key) for key in creates.values()), creates
     assert len(set(creates.values())) == len(creates)
     assert console_errors == []
+
+
+def test_a_recurring_rule_in_a_shared_ledger_repeats_its_payer_and_split(
+    page: Page, live_server: str, console_errors: list[str]
+) -> None:
+    ann = register(page, live_server, display_name="Ann")
+    bob = register(page, live_server, display_name="Bob")
+    ledger = shared_ledger(page, live_server, ann, bob, "editor")
+    log_in(page, live_server, ann, f"/#/l/{ledger['id']}")
+    panel = page.get_by_role("region", name="Recurring")
+    panel.get_by_role("button", name="Add recurring").click()
+    form = page.get_by_role("dialog", name="Add recurring expense")
+    form.get_by_label("Category").fill("Rent")
+    form.get_by_label("Amount", exact=True).fill("1000")
+    form.get_by_label("Starts").fill(app_date().isoformat())
+    expect(form.get_by_label("Paid by").locator("option:checked")).to_have_text("Ann")
+    form.get_by_label("Paid by").select_option(label="Bob")
+    form.get_by_label("How to split").select_option("shares")
+    form.get_by_label("Ann: shares").fill("3")
+    form.get_by_label("Bob: shares").fill("2")
+    assert serious(page) == []
+    form.get_by_role("button", name="Save recurring").click()
+    expect(form).to_be_hidden()
+    expect(panel.get_by_role("listitem")).to_contain_text("Bob pays · Ann 60%, Bob 40%")
+    # Today's occurrence is an expense like any other, with the rule's payer and split.
+    expect(expense_rows(page)).to_have_count(1)
+    expect(expense_rows(page)).to_contain_text("Bob paid · Ann 60%, Bob 40%")
+    balances = page.get_by_role("list", name="Balances")
+    expect(balances.get_by_role("listitem").filter(has_text="Ann")).to_contain_text("-$600.00")
+
+    # Edited back to equal: the rule's own split is cleared.
+    panel.get_by_role("button", name="Edit recurring Rent").click()
+    edit = page.get_by_role("dialog", name="Edit recurring expense")
+    expect(edit.get_by_label("Paid by").locator("option:checked")).to_have_text("Bob")
+    expect(edit.get_by_label("Bob: shares")).to_have_value("2")
+    edit.get_by_label("How to split").select_option("equal")
+    edit.get_by_role("button", name="Save recurring").click()
+    expect(edit).to_be_hidden()
+    expect(panel.get_by_role("listitem")).to_contain_text("Bob pays")
+    expect(panel.get_by_role("listitem")).not_to_contain_text("%")
+    assert console_errors == []

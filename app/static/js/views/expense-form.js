@@ -111,14 +111,14 @@ export function changes(body, expense) {
 }
 
 /**
- * A failed save of these fields. A problem inside the split (["body", "split", 0, "amount"]) is
+ * A failed save of these fields (an expense's, or a recurring rule's). A problem inside the split (["body", "split", 0, "amount"]) is
  * the Split's, not the Amount field's that its last name would pick.
  */
 export function showExpenseError(fields, error, formError) {
   const detail = Array.isArray(error?.detail) ? error.detail : [];
   const inSplit = fields.split ? detail.find((item) => Array.isArray(item?.loc) && item.loc[1] === "split") : null;
   // The server may need a rate the page did not ask for (a rate missing since the page looked).
-  if (error?.fieldErrors?.rate) fields.rate.wrap.hidden = false;
+  if (error?.fieldErrors?.rate && fields.rate) fields.rate.wrap.hidden = false;
   if (!inSplit) {
     showSaveError(fields, error, { formError });
     return;

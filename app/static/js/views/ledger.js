@@ -22,9 +22,10 @@ export function memberName(ledger, userId, fallback = "Former member") {
  * Who paid an expense and, when it is not split the default way (equal among the owners and
  * editors), how: "Ann paid", "Ann paid · Ann 60%, Bob 40%", "Ann paid · Ann €10.00, Bob €20.00".
  * Every number names its member, so three members and exact amounts read as plainly as two.
+ * A recurring rule says "pays" (`verb`); its split is null when it is the default.
  */
-export function describeSharing(ledger, expense) {
-  const paid = `${memberName(ledger, expense.paid_by)} paid`;
+export function describeSharing(ledger, expense, verb = "paid") {
+  const paid = `${memberName(ledger, expense.paid_by)} ${verb}`;
   const split = expense.split ?? [];
   const bearers = ledger.members.filter((m) => m.role !== "viewer").map((m) => m.user_id);
   const equal =
@@ -104,9 +105,15 @@ export function splitFields(ledger, me, { amounts = true } = {}) {
     },
   };
 
-  /** Put an expense's split back into the fields (the edit dialog). */
+  /** Put an expense's (or a recurring rule's) split back into the fields (the edit dialog). */
   function fill(expense) {
     paidBy.input.value = String(expense.paid_by ?? me.id);
+    if (!expense.split) {
+      // A rule without a split of its own: equal among the owners and editors of the day.
+      kind.value = "equal";
+      kind.dispatchEvent(new Event("change"));
+      return;
+    }
     const byShares = expense.split.every((s) => s.shares !== null);
     const digits = expense.currency ? digitsOf(expense.currency) : undefined; // parts are in the expense's currency
     kind.value = byShares ? "shares" : "amounts";
