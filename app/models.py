@@ -4,6 +4,7 @@ from typing import Any, TypeAlias
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -231,12 +232,16 @@ class DailyTotal(Base):
 
 
 class OneTimeLink(Base):
-    """An invitation to register, or a password reset link: single use, expiring, stored hashed.
+    """An invitation to register or to join a ledger, or a password reset link: single use,
+    expiring, stored hashed.
 
     Only the SHA-256 of the token is kept, so a copy of the database cannot be turned into links.
     """
 
     __tablename__ = "one_time_links"
+    __table_args__ = (
+        CheckConstraint("kind <> 'ledger' OR invited_by IS NOT NULL", name="ledger_link_issuer"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # "invitation", "reset" or "ledger"
@@ -246,6 +251,9 @@ class OneTimeLink(Base):
     # The ledger a "ledger" link invites to, and with which role; null for the other kinds.
     ledger_id: Mapped[int | None] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"), default=None)
     role: Mapped[str | None] = mapped_column(String(10), default=None)
+    # The owner who made a "ledger" link: it is spent when they stop being an owner (and goes with
+    # their account), so a link never lets anyone in on the authority of someone who lost it.
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
