@@ -201,6 +201,30 @@ def test_a_balance_in_any_ledger_is_409_naming_it(
     assert client.get("/api/me", headers=ann).status_code == 401
 
 
+def test_a_personal_ledger_with_debts_between_others_is_not_deleted_with_its_account(
+    client: TestClient, delete_account: Callable[[Headers], Response]
+) -> None:
+    """The personal ledger goes with the account: not while it still records what others owe."""
+    ann, bob, carl = register(client), register(client), register(client)
+    personal = client.get("/api/ledgers", headers=ann).json()[0]["id"]
+    for headers in (bob, carl):
+        join(client, headers, invite(client, ann, personal))
+    split = [{"user_id": me(client, carl), "shares": 1}]
+    client.post(f"/api/expenses?ledger={personal}", json=expense_body(amount=8, split=split), headers=bob)
+    refused_delete = delete_account(ann)
+    assert refused_delete.status_code == 409
+    assert "the ledger 'Personal'" in refused_delete.json()["detail"]
+    settle = {
+        "from_user_id": me(client, carl),
+        "to_user_id": me(client, bob),
+        "amount": 8,
+        "date": "2026-11-12",
+    }
+    assert client.post(f"/api/ledgers/{personal}/settlements", json=settle, headers=carl).status_code == 201
+    assert delete_account(ann).status_code == 204
+    assert client.get(f"/api/ledgers/{personal}", headers=bob).status_code == 404  # gone with Ann
+
+
 def test_the_ledgers_an_account_leaves_keep_an_owner(
     client: TestClient, engine: Engine, delete_account: Callable[[Headers], Response]
 ) -> None:

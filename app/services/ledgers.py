@@ -417,8 +417,15 @@ def leave_all(session: Session, *, user: User) -> None:
         for ledger_id, name, personal_of in ledgers
         if user.id in roles[ledger_id]
     ]
-    for ledger_id, name, _ in joined:
-        if balance_of(session, ledger_id, user.id) != 0:
+    for ledger_id, name, personal_of in joined:
+        owed = {user_id: _balance(*sums) for user_id, sums in _sums(session, ledger_id).items()}
+        if personal_of == user.id:
+            # Deleted with the account: refused while anyone's balance there is not zero, the
+            # account's own debts showing as the others' balances. (0 is no one: a row with no
+            # payer, which app.services.expenses no longer writes.)
+            if any(balance for user_id, balance in owed.items() if user_id not in (0, user.id)):
+                raise AppError(409, f"Balances in the ledger {name!r} are not zero: settle up there first.")
+        elif owed.get(user.id, 0) != 0:
             raise AppError(
                 409, f"This account's balance in the ledger {name!r} is not zero: settle up there first."
             )
