@@ -143,4 +143,4 @@ def lock_ledger(session: Session, ledger_id: int) -> dict[int, str]:
     """
     params = {"ledger_id": ledger_id}
     session.execute(_LOCK_LEDGER, params)
-    return {int(user_id): str(role) for user_id, role in session.execute(_MEMBER_ROLES, params).tuples()}
+    return {int(user_id): str(role) for user_id, role in session.execute(_MEMBER_ROLES, params)}
