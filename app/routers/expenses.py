@@ -1,8 +1,9 @@
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Response, status
 from fastapi.responses import StreamingResponse
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from app.auth import Editor, Member, Reader
 from app.config import settings
@@ -20,6 +21,8 @@ from app.schemas.expenses import (
     ImportMapping,
     ImportOut,
     ImportRowOut,
+    Split,
+    SplitIn,
 )
 from app.services import expenses, export, imports, listing
 from app.services.listing import ExpenseFilter
@@ -117,24 +120,24 @@ def import_expenses(
     form: Annotated[ImportForm, Form(media_type="multipart/form-data")],
 ) -> ImportOut:
     """Import expenses from CSV, all or nothing; with dry_run, a preview of the rows and their errors."""
-    parsed_mapping = None
-    if form.mapping:
-        try:
-            parsed_mapping = ImportMapping.model_validate_json(form.mapping)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            message = str(error["msg"]).encode("utf-8", "replace").decode().removeprefix("Value error, ")
-            where = ".".join(str(part) for part in error["loc"])
-            raise Invalid(("body", "mapping"), f"mapping {where}: {message}" if where else message) from None
+    mapping = _form_json("mapping", form.mapping, ImportMapping.model_validate_json)
+    split = _form_json("split", form.split, _SPLIT.validate_json)
+    if split is not None and any(part.shares is None for part in split):
+        raise Invalid(
+            ("body", "split"),
+            "An import's split is by shares, as each row has its own amount: give shares, not amounts",
+        )
     outcome = imports.import_csv(
         session,
         access=access,
         data=form.file.file.read(settings.max_import_bytes + 1),
-        mapping=parsed_mapping,
+        mapping=mapping,
         default_category=form.default_category,
         encoding=form.encoding,
         keep_duplicates=form.keep_duplicates,
         dry_run=form.dry_run,
+        paid_by=form.paid_by,
+        split=split,
     )
     errors = [ImportErrorOut(line=e.line, column=e.column, message=e.message) for e in outcome.errors]
     if errors and not form.dry_run:
@@ -167,6 +170,23 @@ def import_expenses(
         if form.dry_run
         else [],
     )
+
+
+T = TypeVar("T")
+_SPLIT: TypeAdapter[list[SplitIn]] = TypeAdapter(Split)
+
+
+def _form_json(field: str, text: str | None, parse: Callable[[str], T]) -> T | None:
+    """A form field holding JSON, parsed; a 422 naming the field (and where in it) otherwise."""
+    if not text:
+        return None
+    try:
+        return parse(text)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        message = str(error["msg"]).encode("utf-8", "replace").decode().removeprefix("Value error, ")
+        where = ".".join(str(part) for part in error["loc"])
+        raise Invalid(("body", field), f"{field} {where}: {message}" if where else message) from None
 
 
 @router.api_route("/import", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
