@@ -31,6 +31,8 @@ from app.types import Category, Cursor, Day, SearchText, parse_cursor
 router = APIRouter(prefix="/expenses", tags=["expenses"], route_class=OneTripRoute)
 
 NOT_FOUND = not_found("expense")
+# The writer refuses to move the balance of someone who has left the ledger (app.services.expenses).
+CHANGED = {**NOT_FOUND, 409: {"description": "It would change the balance of someone who has left"}}
 
 
 async def expense_filter(
@@ -47,7 +49,12 @@ async def expense_filter(
 Filters = Annotated[ExpenseFilter, Depends(expense_filter)]
 
 
-@router.post("", response_model=ExpenseOut, status_code=status.HTTP_201_CREATED, responses=IN_LEDGER)
+@router.post(
+    "",
+    response_model=ExpenseOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={**IN_LEDGER, 409: {"description": "The ledger's currency changed meanwhile: try again"}},
+)
 def create_expense(session: SessionDep, access: Editor, data: ExpenseIn) -> ExpenseOut:
     """Record an expense."""
     return ExpenseOut.of(expenses.create_expense(session, access=access, data=data), access.currency)
@@ -105,6 +112,7 @@ def export_is_read_only() -> None:
 
 IMPORT_RESPONSES: dict[int | str, dict[str, object]] = {
     **IN_LEDGER,
+    409: {"description": "The ledger's currency changed meanwhile: try again"},
     413: {"description": "The file is larger than 5 MB"},
     422: {
         "description": "A bad form field or mapping, an empty, binary or unreadable file, more than "
@@ -201,14 +209,14 @@ def read_expense(session: SessionDep, scope: Member, expense_id: int) -> Expense
     return ExpenseOut.of(expense, access.currency)
 
 
-@router.patch("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND)
+@router.patch("/{expense_id}", response_model=ExpenseOut, responses=CHANGED)
 def update_expense(session: SessionDep, scope: Member, expense_id: int, data: ExpenseUpdate) -> ExpenseOut:
     """Change some fields of an expense."""
     expense, access = expenses.update_expense(session, scope=scope, expense_id=expense_id, data=data)
     return ExpenseOut.of(expense, access.currency)
 
 
-@router.delete("/{expense_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+@router.delete("/{expense_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CHANGED)
 def delete_expense(session: SessionDep, scope: Member, expense_id: int) -> Response:
     """Delete an expense."""
     expenses.delete_expense(session, scope=scope, expense_id=expense_id)
