@@ -100,9 +100,10 @@ class Expense(Base):
     ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
     # Who recorded it: null once that account is deleted, so a shared ledger keeps its history.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    # Who paid. No foreign key, like the split parts: a deleted account's id stays (ids are never
-    # reused), so its zero balance stays zero and the others' balances do not move.
-    paid_by: Mapped[int | None] = mapped_column(ID)
+    # Who paid: never null (app.services.expenses fills it). No foreign key, like the split parts: a
+    # deleted account's id stays (ids are never reused), so its zero balance stays zero and the
+    # others' balances do not move.
+    paid_by: Mapped[int] = mapped_column(ID)
     date: Mapped[date] = mapped_column(Date)
     # As the user first wrote it; category_key is its case- and space-folded form for matching.
     category: Mapped[str] = mapped_column(String(40))
@@ -279,8 +280,10 @@ class RecurringRule(Base):
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
-    # Its creator, who pays its occurrences.
+    # Its creator, who records its occurrences (null once that account is deleted).
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Who pays its occurrences: a member when it is written, as an expense's paid_by (no foreign key).
+    paid_by: Mapped[int] = mapped_column(ID)
     category: Mapped[str] = mapped_column(String(40))
     category_key: Mapped[str] = mapped_column(String(40))
     amount_cents: Mapped[int] = mapped_column(BigInteger)  # minor units of `currency`
@@ -297,6 +300,25 @@ class RecurringRule(Base):
     next_date: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # How its occurrences are split; none: equal shares among the owners and editors of the day.
+    splits: Mapped[list["RecurringSplit"]] = relationship(
+        order_by="RecurringSplit.user_id", lazy="selectin", viewonly=True
+    )
+
+
+class RecurringSplit(Base):
+    """One member's part of each occurrence of a rule: `shares` (a weight) or an exact amount."""
+
+    __tablename__ = "recurring_splits"
+
+    rule_id: Mapped[int] = mapped_column(
+        ForeignKey("recurring_rules.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ID, primary_key=True)  # no foreign key, as ExpenseSplit's
+    shares: Mapped[int | None] = mapped_column(Integer)  # null: an exact amount
+    # The part of each occurrence, in minor units of the rule's currency (for shares, the rule's
+    # amount divided as an expense's is: app.services.recurring keeps it in step with the amount).
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
 
 
 class ExpenseSplit(Base):

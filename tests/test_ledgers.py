@@ -8,8 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, and_, delete, func, select, update
 
+from app import services
 from app.models import Expense, ExpenseSplit, LedgerMember, MonthlyTotal, OneTimeLink, utcnow
-from app.services import splits as splits_service
+from app.services import expenses as expenses_service
 from tests.factories import PASSWORD, add_budget, add_expense, expense_body, refused, register
 
 Headers = dict[str, str]
@@ -650,17 +651,17 @@ def post_while(
     change: Any,
 ) -> int:
     """POST an expense while `change` runs on the database after the request's access was resolved,
-    before its write: the status, once the test has seen that nothing was written."""
-    resolve = splits_service.resolve_split
+    before the writer's lock: the status, once the test has seen that nothing was written."""
+    lock = services.lock_ledger
 
     def meanwhile(*args: Any) -> Any:
         with engine.begin() as conn:
             conn.execute(change)
-        return resolve(*args)
+        return lock(*args)
 
-    monkeypatch.setattr(splits_service, "resolve_split", meanwhile)
+    monkeypatch.setattr(expenses_service, "lock_ledger", meanwhile)
     response = client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=headers)
-    monkeypatch.setattr(splits_service, "resolve_split", resolve)
+    monkeypatch.setattr(expenses_service, "lock_ledger", lock)
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Expense)) == 0
         assert conn.scalar(select(func.count()).select_from(ExpenseSplit)) == 0
@@ -679,13 +680,13 @@ def test_a_member_removed_while_posting_gets_404_and_nothing_is_written(
     )
 
 
-def test_an_editor_made_a_viewer_while_posting_gets_404_and_nothing_is_written(
+def test_an_editor_made_a_viewer_while_posting_gets_403_and_nothing_is_written(
     client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ledger_id, _, (editor,) = shared(client, "editor")
     member = and_(LedgerMember.user_id == me(client, editor), LedgerMember.ledger_id == ledger_id)
-    # The insert checks the role the request was resolved with, not only the membership.
+    # The writer checks the role as it is under the lock, not only the membership.
     demoted = update(LedgerMember).where(member).values(role="viewer")
-    assert post_while(client, engine, monkeypatch, editor, ledger_id, demoted) == 404
+    assert post_while(client, engine, monkeypatch, editor, ledger_id, demoted) == 403
     again = client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=editor)
     assert again.status_code == 403  # the next request is resolved with the new role

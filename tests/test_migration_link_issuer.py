@@ -39,7 +39,7 @@ def link(kind: str, token_hash: str, **values: object) -> dict[str, object]:
 
 def test_0015_drops_issuerless_ledger_links_and_repairs_owners(empty_database_url: str) -> None:
     config = alembic_config(empty_database_url)
-    command.upgrade(config, "0013")
+    command.upgrade(config, "0014")
     engine = make_engine(empty_database_url)
     ann, bob, carl = 1, 2, 3
     with engine.begin() as conn:
@@ -111,7 +111,7 @@ def test_0015_drops_issuerless_ledger_links_and_repairs_owners(empty_database_ur
         )
     with pytest.raises(IntegrityError), engine.begin() as conn:  # a ledger link names its issuer
         conn.execute(insert(LINKS).values(link("ledger", "f" * 64, ledger_id=5, role="editor")))
-    command.downgrade(config, "0013")
+    command.downgrade(config, "0014")
     assert "invited_by" not in {c["name"] for c in inspect(engine).get_columns("one_time_links")}
     with engine.connect() as conn:
         assert sorted(conn.scalars(select(LINKS.c.kind))) == ["invitation", "ledger", "reset"]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import LedgerAccess
 from app.errors import AppError, Invalid, NotFound
-from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, RecurringRule, Settlement, User
+from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, Settlement, User
 from app.money import to_number
 from app.schemas.ledgers import (
     BalancesOut,
@@ -26,7 +26,7 @@ from app.schemas.ledgers import (
     SettlementIn,
     Transfer,
 )
-from app.services import expenses, links, lock_ledger
+from app.services import expenses, links, lock_ledger, recurring
 from app.services.conversion import minor_amount
 from app.services.splits import settle_transfers
 from app.types import MAX_DB_ID
@@ -269,13 +269,7 @@ def _leave(session: Session, ledger_id: int, user_id: int) -> None:
 
 
 def _pause_rules(session: Session, ledger_id: int, user_id: int) -> None:
-    # A rule's occurrences are paid by its creator: a former member's would give them a balance
-    # in a ledger they can no longer see. Someone still in the ledger can resume or replace it.
-    session.execute(
-        update(RecurringRule)
-        .where(RecurringRule.ledger_id == ledger_id, RecurringRule.user_id == user_id)
-        .values(paused=True)
-    )
+    recurring.pause_rules_naming(session, ledger_id=ledger_id, user_id=user_id)
 
 
 def _sums(session: Session, ledger_id: int) -> dict[int, list[int]]:
