@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -357,6 +358,24 @@ class Settlement(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """A create request's Idempotency-Key and the answer it got: a retry within 24 hours gets that
+    answer again (app.idempotency). Kept per account, so one account's keys never meet another's."""
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # SHA-256 (hex) of the method, path, query and body: the same key with another request is refused.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # Indexed for the purge of keys older than 24 hours.
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # The answer: null only inside the transaction that claims the key, which commits it with them.
+    status: Mapped[int | None] = mapped_column(Integer)
+    headers: Mapped[str | None] = mapped_column(Text)  # JSON: [[name, value], ...]
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class DailyRun(Base):
