@@ -13,13 +13,21 @@ the stored answer, with nothing written; another request under the same key is a
 header. A failed request rolls its claim back, so the corrected retry may use the key. Keys are
 kept 24 hours: an older one is taken afresh, and expired rows are deleted now and then by a claim.
 
+An answer may hold a secret shown once (an invitation's token, a reset link), which the database
+otherwise keeps only hashed. So the row keeps the key's SHA-256, not the key; the request's
+fingerprint is an HMAC; and the answer is sealed (AES-GCM) under a key made from both the server's
+SECRET_KEY and the client's Idempotency-Key: a copy of the database, even with the secret, opens
+no answer without the key that only the client holds.
+
 The caller is the one the route's own dependency resolved (its `LedgerAccess` or `User`
 parameter): nothing here reads a token or decides access, and a refused request never claims.
 """
 
 import hashlib
+import hmac
 import inspect
 import json
+import os
 import re
 import threading
 import time
@@ -29,6 +37,7 @@ from datetime import timedelta
 from functools import cache, wraps
 from typing import Annotated, Any, TypeVar, cast, get_args, get_origin, get_type_hints, overload
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import Depends, Header, Request, Response
 from pydantic import AfterValidator, TypeAdapter, WithJsonSchema
 from sqlalchemy import Engine, Table, bindparam, delete, select, update
@@ -37,6 +46,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import StreamingResponse
 
 from app.auth import LedgerAccess
+from app.config import settings
 from app.errors import Invalid
 from app.models import IdempotencyKey, User, utcnow
 
@@ -73,7 +83,7 @@ class KeyedRequest:
     """A request that came with a key: the key, what the request was, and how its route answers."""
 
     key: str
-    fingerprint: str  # SHA-256 of method, path, query and body
+    digest: bytes  # SHA-256 of method, path, query and body
     status_code: int  # the route's
     response_model: Any
 
@@ -112,7 +122,7 @@ async def keyed_request(
     route = request.scope["route"]
     return KeyedRequest(
         key=key,
-        fingerprint=digest.hexdigest(),
+        digest=digest.digest(),
         status_code=route.status_code or 200,
         response_model=route.response_model,
     )
@@ -200,22 +210,25 @@ def _once(
     # work runs in the claim's transaction. Its objects stay usable (expire_on_commit=False).
     session.commit()
     _purge_now_and_then(engine)
+    fingerprint = hmac.new(_secret(user_id, keyed.key, b"request"), keyed.digest, hashlib.sha256).hexdigest()
     with engine.connect() as connection:  # closing it rolls back whatever was not committed
         transaction = connection.begin()
         now = utcnow()
-        params = {"account": user_id, "idempotency_key": keyed.key, "request": keyed.fingerprint, "now": now}
+        key_hash = hashlib.sha256(keyed.key.encode()).hexdigest()
+        params = {"account": user_id, "key_sha256": key_hash, "request": fingerprint, "now": now}
         # The claim is the transaction's first statement, so on SQLite (whose driver begins a
         # transaction only before a write) the savepoints below are inside it, not on their own.
         claimed = connection.execute(_CLAIM[engine.dialect.name], params | {"expired": now - KEPT_FOR})
         if claimed.first() is None:
             stored = connection.execute(_STORED, params).one()
             transaction.rollback()  # wrote nothing; lets go of the lock the claim took
-            if stored.fingerprint != keyed.fingerprint:
+            if stored.fingerprint != fingerprint:
                 raise Invalid(
                     ("header", HEADER),
                     f"This {HEADER} was used for another request; send a new key with a new request",
                 )
-            return _replay(stored.status, stored.headers, stored.body)
+            assert stored.answer is not None  # committed with its claim, always
+            return _replay(_open(stored.answer, _secret(user_id, keyed.key, b"answer")))
         mode = session.join_transaction_mode
         session.bind, session.join_transaction_mode = connection, "create_savepoint"
         try:
@@ -223,15 +236,33 @@ def _once(
         finally:
             session.close()  # rolls back a savepoint the work left open, as a request's end would
             session.bind, session.join_transaction_mode = engine, mode
-        headers = [
-            [name.decode("latin-1"), value.decode("latin-1")]
-            for name, value in answer.raw_headers
-            if name != b"content-length"  # the replay's Response counts its body itself
-        ]
-        kept = {"answer_status": answer.status_code, "answer_headers": json.dumps(headers)}
-        connection.execute(_KEEP, params | kept | {"answer_body": bytes(answer.body)})
+        sealed = _seal(answer, _secret(user_id, keyed.key, b"answer"))
+        connection.execute(_KEEP, params | {"sealed": sealed})
         transaction.commit()
     return answer
+
+
+def _secret(user_id: int, key: str, purpose: bytes) -> bytes:
+    """A key that only the server (its SECRET_KEY) and the client (its Idempotency-Key) can make."""
+    message = b"idempotency %s\0%d\0%s" % (purpose, user_id, key.encode())
+    return hmac.new(settings.resolved_secret_key.encode(), message, hashlib.sha256).digest()
+
+
+def _seal(answer: Response, secret: bytes) -> bytes:
+    """The answer's status, headers and body, encrypted and authenticated: nonce, then ciphertext."""
+    headers = [
+        [name.decode("latin-1"), value.decode("latin-1")]
+        for name, value in answer.raw_headers
+        if name != b"content-length"  # the replay's Response counts its body itself
+    ]
+    head = json.dumps({"status": answer.status_code, "headers": headers}).encode()
+    nonce = os.urandom(12)
+    return nonce + AESGCM(secret).encrypt(nonce, head + b"\n" + bytes(answer.body), None)
+
+
+def _open(sealed: bytes, secret: bytes) -> tuple[dict[str, Any], bytes]:
+    head, _, body = AESGCM(secret).decrypt(sealed[:12], sealed[12:], None).partition(b"\n")
+    return json.loads(head), body
 
 
 def _answer(value: Any, keyed: KeyedRequest, response: Response) -> Response:
@@ -255,12 +286,11 @@ def _adapter(model: Any) -> TypeAdapter[Any]:
     return TypeAdapter(model if model is not None else Any)
 
 
-def _replay(status: int | None, headers: str | None, body: bytes | None) -> Response:
-    if status is None or headers is None or body is None:  # the claim commits with its answer
-        raise RuntimeError("An Idempotency-Key was stored without its answer")
-    answer = Response(body, status_code=status)
+def _replay(stored: tuple[dict[str, Any], bytes]) -> Response:
+    head, body = stored
+    answer = Response(body, status_code=head["status"])
     answer.raw_headers.extend(
-        (name.encode("latin-1"), value.encode("latin-1")) for name, value in json.loads(headers)
+        (name.encode("latin-1"), value.encode("latin-1")) for name, value in head["headers"]
     )
     answer.raw_headers.append((REPLAYED.lower().encode(), b"true"))
     return answer
@@ -270,29 +300,23 @@ def _claim_statement(dialect_insert: Callable[..., Any]) -> Any:
     """Insert the key's row, or take over an expired one: RETURNING names a claim that is ours."""
     insert = dialect_insert(KEYS).values(
         user_id=bindparam("account"),
-        key=bindparam("idempotency_key"),
+        key_hash=bindparam("key_sha256"),
         fingerprint=bindparam("request"),
         created_at=bindparam("now"),
     )
     fresh = {"fingerprint": insert.excluded.fingerprint, "created_at": insert.excluded.created_at}
     return insert.on_conflict_do_update(
-        index_elements=[KEYS.c.user_id, KEYS.c.key],
-        set_={**fresh, "status": None, "headers": None, "body": None},
+        index_elements=[KEYS.c.user_id, KEYS.c.key_hash],
+        set_={**fresh, "answer": None},
         where=KEYS.c.created_at < bindparam("expired"),
     ).returning(KEYS.c.user_id)
 
 
 # Built once: only their parameters change.
 _CLAIM = {"postgresql": _claim_statement(postgresql.insert), "sqlite": _claim_statement(sqlite.insert)}
-_THIS_KEY = (KEYS.c.user_id == bindparam("account")) & (KEYS.c.key == bindparam("idempotency_key"))
-_STORED = select(KEYS.c.fingerprint, KEYS.c.status, KEYS.c.headers, KEYS.c.body).where(_THIS_KEY)
-_KEEP = (
-    update(KEYS)
-    .where(_THIS_KEY)
-    .values(
-        status=bindparam("answer_status"), headers=bindparam("answer_headers"), body=bindparam("answer_body")
-    )
-)
+_THIS_KEY = (KEYS.c.user_id == bindparam("account")) & (KEYS.c.key_hash == bindparam("key_sha256"))
+_STORED = select(KEYS.c.fingerprint, KEYS.c.answer).where(_THIS_KEY)
+_KEEP = update(KEYS).where(_THIS_KEY).values(answer=bindparam("sealed"))
 _PURGE = delete(KEYS).where(KEYS.c.created_at < bindparam("expired"))
 
 

@@ -362,20 +362,23 @@ class Settlement(Base):
 
 class IdempotencyKey(Base):
     """A create request's Idempotency-Key and the answer it got: a retry within 24 hours gets that
-    answer again (app.idempotency). Kept per account, so one account's keys never meet another's."""
+    answer again (app.idempotency). Per account, so one account's keys never meet another's.
+
+    An answer may hold a secret shown once (an invitation's token), so neither the key nor the
+    answer is kept as it is: a copy of the database cannot be turned into links.
+    """
 
     __tablename__ = "idempotency_keys"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    # SHA-256 (hex) of the method, path, query and body: the same key with another request is refused.
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 (hex) of the key
+    # HMAC of the method, path, query and body: the same key with another request is refused.
     fingerprint: Mapped[str] = mapped_column(String(64))
     # Indexed for the purge of keys older than 24 hours.
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    # The answer: null only inside the transaction that claims the key, which commits it with them.
-    status: Mapped[int | None] = mapped_column(Integer)
-    headers: Mapped[str | None] = mapped_column(Text)  # JSON: [[name, value], ...]
-    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Status, headers and body, sealed (AES-GCM). Null only inside the transaction that claims the
+    # key, which commits the answer with the claim.
+    answer: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class DailyRun(Base):

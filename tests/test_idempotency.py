@@ -1,5 +1,6 @@
 """Idempotency-Key on every create: a retry answers the first answer and writes nothing, under races too."""
 
+import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +44,10 @@ def snapshot(engine: Engine) -> dict[str, int]:
 def age_keys(engine: Engine, by: timedelta) -> None:
     with engine.begin() as conn:
         conn.execute(update(IdempotencyKey).values(created_at=IdempotencyKey.created_at - by))
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def replayed(response: httpx2.Response) -> bool:
@@ -431,6 +436,32 @@ def test_a_retry_answers_the_first_answer_even_after_the_expense_is_gone(
     assert snapshot(engine)["expenses"] == 0
 
 
+def test_a_kept_answer_gives_away_no_secret_it_holds(client: TestClient, engine: Engine) -> None:
+    """A reset link's token is stored only hashed (app.services.links): kept for a retry, its answer
+    must not put it back in the database in the clear, nor the key, nor a created account's password."""
+    admin = register(client)
+    target = _account(client, admin)
+    key = "3f2a9c1e-retry-secret"
+    link = client.post(f"/api/admin/users/{target.user_id}/reset-link", headers=keyed(admin, key))
+    assert link.status_code == 201
+    made = client.post(
+        "/api/admin/users",
+        json={"email": "new@example.com", "password": "an unguessable passphrase"},
+        headers=keyed(admin, "another-key"),
+    )
+    assert made.status_code == 201
+    with engine.connect() as conn:
+        rows = conn.execute(select(IdempotencyKey)).all()
+    stored = b"".join(
+        str(value).encode() + (value if isinstance(value, bytes) else b"") for row in rows for value in row
+    )
+    for secret in (link.json()["token"], key, "an unguessable passphrase", "new@example.com"):
+        assert secret.encode() not in stored
+    # ...and the retry still gets the link it lost.
+    again = client.post(f"/api/admin/users/{target.user_id}/reset-link", headers=keyed(admin, key))
+    assert (again.json()["token"], replayed(again)) == (link.json()["token"], True)
+
+
 def test_work_and_key_commit_together_so_a_failure_after_the_work_writes_nothing(
     engine: Engine, client: TestClient
 ) -> None:
@@ -461,13 +492,13 @@ def test_expired_keys_are_purged_by_a_later_claim(
     with engine.begin() as conn:
         conn.execute(
             update(IdempotencyKey)
-            .where(IdempotencyKey.key.in_(["old-1", "old-2"]))
+            .where(IdempotencyKey.key_hash.in_([sha256(b"old-1"), sha256(b"old-2")]))
             .values(created_at=utcnow() - idempotency.KEPT_FOR - timedelta(minutes=1))
         )
     monkeypatch.setattr(idempotency._Purge, "due", 0.0)
     add("next")
     with engine.connect() as conn:
-        assert sorted(conn.scalars(select(IdempotencyKey.key))) == ["new", "next"]
+        assert set(conn.scalars(select(IdempotencyKey.key_hash))) == {sha256(b"new"), sha256(b"next")}
     # Not again before PURGE_EVERY has passed: one statement an hour, not one per create.
     assert idempotency._Purge.due > 0
 

@@ -1,4 +1,4 @@
-"""idempotency keys: a create request's Idempotency-Key and its answer, kept 24 hours per account
+"""idempotency keys: a create request's Idempotency-Key (hashed) and its answer (sealed), kept 24 hours
 
 Revision ID: 0016
 Revises: 0015
@@ -22,16 +22,14 @@ def upgrade() -> None:
     op.create_table(
         "idempotency_keys",
         sa.Column("user_id", ID, nullable=False),
-        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("status", sa.Integer(), nullable=True),
-        sa.Column("headers", sa.Text(), nullable=True),
-        sa.Column("body", sa.LargeBinary(), nullable=True),
+        sa.Column("answer", sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_idempotency_keys_user_id_users"), ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("user_id", "key", name=op.f("pk_idempotency_keys")),
+        sa.PrimaryKeyConstraint("user_id", "key_hash", name=op.f("pk_idempotency_keys")),
     )
     op.create_index(op.f("ix_idempotency_keys_created_at"), "idempotency_keys", ["created_at"])
 
