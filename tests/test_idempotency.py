@@ -17,6 +17,7 @@ from app import idempotency
 from app.database import Base
 from app.main import app
 from app.models import Expense, IdempotencyKey, Ledger, Settlement, utcnow
+from app.services import budgets as budgets_service
 from tests.factories import PASSWORD, expense_body, refused, register
 from tests.server import server_env, start_server, stop_server
 from tests.test_ledgers import Headers, invite, me, new_ledger, shared
@@ -476,6 +477,32 @@ def test_work_and_key_commit_together_so_a_failure_after_the_work_writes_nothing
     assert (snapshot(engine)["expenses"], stored_keys(engine)) == (0, 0)
     retry = client.post("/api/expenses", json=expense_body(), headers=headers)
     assert (retry.status_code, replayed(retry), snapshot(engine)["expenses"]) == (201, False, 1)
+
+
+def test_a_service_that_rolls_back_and_retries_keeps_the_claim(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """set_budget meets a budget made by a concurrent request (IntegrityError), rolls back and
+    updates it instead: that rollback undoes its own savepoint only, not the key's claim."""
+    headers = register(client)
+    assert (
+        client.post("/api/budgets", json={"category": "Food", "amount": 1}, headers=headers).status_code
+        == 201
+    )
+    looked = []
+    real = budgets_service._budget_for
+
+    def not_there_yet(*args: Any) -> Any:  # the first look misses it, as a concurrent insert would
+        looked.append(True)
+        return None if len(looked) == 1 else real(*args)
+
+    monkeypatch.setattr(budgets_service, "_budget_for", not_there_yet)
+    sent = keyed(headers, "budget")
+    first = client.post("/api/budgets", json={"category": "Food", "amount": 2}, headers=sent)
+    assert (first.status_code, first.json()["amount"], len(looked)) == (200, 2, 2)
+    again = client.post("/api/budgets", json={"category": "Food", "amount": 2}, headers=sent)
+    assert (again.status_code, again.content, replayed(again)) == (200, first.content, True)
+    assert stored_keys(engine) == 1
 
 
 def test_expired_keys_are_purged_by_a_later_claim(
