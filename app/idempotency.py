@@ -16,8 +16,8 @@ kept 24 hours: an older one is taken afresh, and expired rows are deleted now an
 An answer may hold a secret shown once (an invitation's token, a reset link), which the database
 otherwise keeps only hashed. So the row keeps the key's SHA-256, not the key; the request's
 fingerprint is an HMAC; and the answer is sealed (AES-GCM) under a key made from both the server's
-SECRET_KEY and the client's Idempotency-Key: a copy of the database, even with the secret, opens
-no answer without the key that only the client holds.
+SECRET_KEY and the client's Idempotency-Key: a copy of the database opens no answer without the
+secret, nor with it unless the client's key can be guessed (a UUID cannot).
 
 The caller is the one the route's own dependency resolved (its `LedgerAccess` or `User`
 parameter): nothing here reads a token or decides access, and a refused request never claims.
@@ -228,7 +228,7 @@ def _once(
                     f"This {HEADER} was used for another request; send a new key with a new request",
                 )
             assert stored.answer is not None  # committed with its claim, always
-            return _replay(_open(stored.answer, _secret(user_id, keyed.key, b"answer")))
+            return _replay(stored.answer, _secret(user_id, keyed.key, b"answer"))
         mode = session.join_transaction_mode
         session.bind, session.join_transaction_mode = connection, "create_savepoint"
         try:
@@ -260,11 +260,6 @@ def _seal(answer: Response, secret: bytes) -> bytes:
     return nonce + AESGCM(secret).encrypt(nonce, head + b"\n" + bytes(answer.body), None)
 
 
-def _open(sealed: bytes, secret: bytes) -> tuple[dict[str, Any], bytes]:
-    head, _, body = AESGCM(secret).decrypt(sealed[:12], sealed[12:], None).partition(b"\n")
-    return json.loads(head), body
-
-
 def _answer(value: Any, keyed: KeyedRequest, response: Response) -> Response:
     """The answer FastAPI would send for the route's return value, made here so it can be stored
     before the commit: the route's response model as JSON, its status, and the headers it set."""
@@ -286,11 +281,13 @@ def _adapter(model: Any) -> TypeAdapter[Any]:
     return TypeAdapter(model if model is not None else Any)
 
 
-def _replay(stored: tuple[dict[str, Any], bytes]) -> Response:
-    head, body = stored
-    answer = Response(body, status_code=head["status"])
+def _replay(sealed: bytes, secret: bytes) -> Response:
+    """The sealed answer, opened, as it was sent the first time."""
+    head, _, body = AESGCM(secret).decrypt(sealed[:12], sealed[12:], None).partition(b"\n")
+    stored = json.loads(head)
+    answer = Response(body, status_code=stored["status"])
     answer.raw_headers.extend(
-        (name.encode("latin-1"), value.encode("latin-1")) for name, value in head["headers"]
+        (name.encode("latin-1"), value.encode("latin-1")) for name, value in stored["headers"]
     )
     answer.raw_headers.append((REPLAYED.lower().encode(), b"true"))
     return answer
