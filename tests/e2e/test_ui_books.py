@@ -276,8 +276,11 @@ def test_joining_through_a_link_looks_first_and_asks(
 
     # Join: the ledger opens, joined.
     bob_page.goto(live_server + "/" + url[url.index("#") :])
-    ask.get_by_role("button", name="Join").click()
+    with bob_page.expect_request(lambda r: r.url.endswith("/api/ledgers/join")) as joining:
+        ask.get_by_role("button", name="Join").click()
     expect(bob_page.get_by_text("You joined Flat.")).to_be_visible()
+    # A join's lost answer, retried, is answered again rather than refused as a spent link.
+    assert joining.value.header_value("Idempotency-Key")
     expect(bob_page.get_by_label("Ledger", exact=True).locator("option:checked")).to_have_text("Flat")
 
     # A spent link (the second one, revoked by Ann) says so and joins nothing.

@@ -248,7 +248,8 @@ export const api = {
   revokeInvitation: (id, invitationId) => json("DELETE", ledgerPath(id, `/invitations/${encodeURIComponent(invitationId)}`)),
   /** What a link joins, without joining: {ledger_id, ledger_name, invited_by, role, expires_at}; 404 when spent. */
   invitation: (token) => json("GET", `/api/ledgers/invitations/${encodeURIComponent(token)}`),
-  joinLedger: (token) => json("POST", "/api/ledgers/join", { body: { token } }),
+  // Not a create, but the server keeps its answer too: a retry after a lost answer is not refused as a spent link.
+  joinLedger: (token) => create("/api/ledgers/join", { body: { token } }),
   updateMember: (id, userId, body) => json("PATCH", ledgerPath(id, `/members/${encodeURIComponent(userId)}`), { body }),
   removeMember: (id, userId) => json("DELETE", ledgerPath(id, `/members/${encodeURIComponent(userId)}`)),
   balances: (id) => json("GET", ledgerPath(id, "/balances")),
@@ -262,6 +263,6 @@ export const api = {
   adminUsers: () => json("GET", "/api/admin/users"),
   adminUpdateUser: (id, body) => json("PATCH", `/api/admin/users/${encodeURIComponent(id)}`, { body }),
   adminDeleteUser: (id) => json("DELETE", `/api/admin/users/${encodeURIComponent(id)}`),
-  adminResetLink: (id) => json("POST", `/api/admin/users/${encodeURIComponent(id)}/reset-link`),
+  adminResetLink: (id) => create(`/api/admin/users/${encodeURIComponent(id)}/reset-link`, {}),
   adminInvitation: (body) => create("/api/admin/invitations", { body }),
 };
