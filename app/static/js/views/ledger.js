@@ -203,8 +203,10 @@ export function openNewLedger(anchor, currency) {
 export function openLedgerSettings(anchor, ledger, me) {
   const owner = ledger.role === "owner";
   // Role changes and removals take effect at once, but the dashboard is rebuilt only when the
-  // dialog closes: rebuilding it now would take the open dialog with it.
+  // dialog closes: rebuilding it now would take the open dialog with it. Closing waits for the
+  // changes still on their way, so the rebuilt dashboard reads them.
   let membersChanged = false;
+  const pending = [];
   const formError = formErrorLine();
   const fields = {
     name: field("Name", { type: "text", name: "name", value: ledger.name, maxlength: 60, disabled: !owner }),
@@ -237,29 +239,33 @@ export function openLedgerSettings(anchor, ledger, me) {
             { id: roleId, "aria-label": `Role of ${name}` },
             ROLES.map((r) => el("option", { value: r, selected: r === m.role }, r)),
           );
-          role.addEventListener("change", async () => {
+          async function changeRole() {
             say(membersError, "");
             try {
               await api.updateMember(ledger.id, m.user_id, { role: role.value });
               m.role = role.value;
               membersChanged = true;
+              links?.load(); // an owner made editor or viewer loses the links they made
             } catch (error) {
               role.value = m.role;
               say(membersError, errorMessage(error));
             }
-          });
+          }
+          role.addEventListener("change", () => pending.push(changeRole()));
           const remove = el("button", { type: "button", class: "small danger-text", "aria-label": `Remove ${name}` }, "Remove");
-          remove.addEventListener("click", async () => {
+          async function removeMember() {
             say(membersError, "");
             try {
               await api.removeMember(ledger.id, m.user_id);
               ledger.members = ledger.members.filter((x) => x.user_id !== m.user_id);
               renderMembers();
               membersChanged = true;
+              links?.load();
             } catch (error) {
               say(membersError, errorMessage(error));
             }
-          });
+          }
+          remove.addEventListener("click", () => pending.push(removeMember()));
           row.append(role, remove);
         } else {
           row.append(el("span", { class: "member-role" }, m.role));
@@ -348,7 +354,8 @@ export function openLedgerSettings(anchor, ledger, me) {
     links?.root,
     el("div", { class: "ledger-actions" }, newLedger, ledger.personal ? null : leave),
   );
-  dialog.addEventListener("close", () => {
+  dialog.addEventListener("close", async () => {
+    await Promise.all(pending); // each change catches its own failure
     if (membersChanged) emit(anchor, "ledger-updated", { ledger });
   });
 }
