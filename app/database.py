@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
+from sqlalchemy.pool import NullPool
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
@@ -66,6 +67,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
     # SQLite's LIKE folds ASCII letters only: searches lower both sides with Python's str.lower,
     # which PostgreSQL's ILIKE follows for accented letters too ("CAFÉ" finds "café").
+    dbapi_connection.create_function(UNICODE_LOWER, 1, _lower, deterministic=True)
+
+
+def make_read_only_sqlite_engine(url: str) -> Engine:
+    """For a full disk (app.faults): one connection at a time, and none kept, so each request's
+    releases the file's lock for the next (_sqlite_read_only_pragmas)."""
+    engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=NullPool)
+    event.listen(engine, "connect", _sqlite_read_only_pragmas)
+    return engine
+
+
+def _sqlite_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # A full disk has no room for the WAL's shared index (the -shm file), which every connection
+    # needs, even to read. In exclusive locking mode a connection keeps that index in its own memory
+    # instead, holding the file's lock while it is open; query_only refuses writes before they start.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA locking_mode=EXCLUSIVE")
+    cursor.execute("PRAGMA query_only=1")
+    cursor.execute("PRAGMA busy_timeout=10000")  # the next request waits for the lock
+    cursor.close()
     dbapi_connection.create_function(UNICODE_LOWER, 1, _lower, deterministic=True)
 
 
