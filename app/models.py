@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -357,6 +358,27 @@ class Settlement(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """A create request's Idempotency-Key and the answer it got: a retry within 24 hours gets that
+    answer again (app.idempotency). Per account, so one account's keys never meet another's.
+
+    An answer may hold a secret shown once (an invitation's token), so neither the key nor the
+    answer is kept as it is: a copy of the database cannot be turned into links.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 (hex) of the key
+    # HMAC of the method, path, query and body: the same key with another request is refused.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # Indexed for the purge of keys older than 24 hours.
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # Status, headers and body, sealed (AES-GCM). Null only inside the transaction that claims the
+    # key, which commits the answer with the claim.
+    answer: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class DailyRun(Base):

@@ -9,6 +9,7 @@ from app.auth import Editor, Member, Reader
 from app.config import settings
 from app.database import SessionDep
 from app.errors import Invalid
+from app.idempotency import idempotent
 from app.money import to_number
 from app.routers import IN_LEDGER, OneTripRoute, as_json, not_found
 from app.schemas.expenses import (
@@ -55,6 +56,7 @@ Filters = Annotated[ExpenseFilter, Depends(expense_filter)]
     status_code=status.HTTP_201_CREATED,
     responses={**IN_LEDGER, 409: {"description": "The ledger's currency changed meanwhile: try again"}},
 )
+@idempotent
 def create_expense(session: SessionDep, access: Editor, data: ExpenseIn) -> ExpenseOut:
     """Record an expense."""
     return ExpenseOut.of(expenses.create_expense(session, access=access, data=data), access.currency)
@@ -122,6 +124,7 @@ IMPORT_RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 @router.post("/import", response_model=ImportOut, responses=IMPORT_RESPONSES)
+@idempotent(unless=lambda params: params["form"].dry_run)  # a dry run writes nothing: never kept
 def import_expenses(
     session: SessionDep,
     access: Editor,

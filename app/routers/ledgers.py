@@ -2,6 +2,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from app.auth import CurrentUser, PathEditor, PathOwner, PathReader
 from app.database import SessionDep
+from app.idempotency import idempotent
 from app.routers import FORBIDDEN, UNAUTHORIZED, OneTripRoute
 from app.schemas.accounts import LinkOut
 from app.schemas.ledgers import (
@@ -41,6 +42,7 @@ def list_ledgers(session: SessionDep, user: CurrentUser) -> list[LedgerOut]:
 
 
 @router.post("", response_model=LedgerOut, status_code=status.HTTP_201_CREATED, responses=UNAUTHORIZED)
+@idempotent
 def create_ledger(session: SessionDep, user: CurrentUser, data: LedgerIn) -> LedgerOut:
     """Create a ledger to share; you are its owner."""
     return ledgers.create_ledger(session, user=user, data=data)
@@ -55,6 +57,7 @@ def create_ledger(session: SessionDep, user: CurrentUser, data: LedgerIn) -> Led
         409: {"description": "Already a member"},
     },
 )
+@idempotent  # not a create, but without the key a retry after a lost answer is refused (link spent)
 def join_ledger(session: SessionDep, user: CurrentUser, data: JoinIn) -> LedgerOut:
     """Join a ledger with a one-time invitation token."""
     return ledgers.join(session, user=user, token=data.token)
@@ -105,6 +108,7 @@ def delete_ledger(session: SessionDep, access: PathOwner) -> Response:
 @router.post(
     "/{ledger_id}/invitations", response_model=LinkOut, status_code=status.HTTP_201_CREATED, responses=LEDGER
 )
+@idempotent
 def create_ledger_invitation(
     session: SessionDep, access: PathOwner, data: LedgerInvitationIn, request: Request
 ) -> LinkOut:
@@ -150,6 +154,7 @@ def remove_member(session: SessionDep, access: PathReader, user_id: int) -> Resp
     status_code=status.HTTP_201_CREATED,
     responses=LEDGER,
 )
+@idempotent
 def create_settlement(session: SessionDep, access: PathEditor, data: SettlementIn) -> SettlementOut:
     """Record money one member gave another to even up (owner or editor)."""
     return SettlementOut.of(ledgers.create_settlement(session, access=access, data=data), access.currency)
