@@ -1,6 +1,8 @@
 import select
+import sqlite3
 from collections.abc import AsyncIterator
 from functools import cache
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -70,23 +72,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.create_function(UNICODE_LOWER, 1, _lower, deterministic=True)
 
 
-def make_read_only_sqlite_engine(url: str) -> Engine:
-    """For a full disk (app.faults): one connection at a time, and none kept, so each request's
-    releases the file's lock for the next (_sqlite_read_only_pragmas)."""
-    engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=NullPool)
-    event.listen(engine, "connect", _sqlite_read_only_pragmas)
+def make_read_only_sqlite_engine(path: Path) -> Engine:
+    """The SQLite file read as it is, for a full disk (app.faults): no locks, and no WAL index (the
+    -shm file), which a full disk has no room for and which every usual connection needs, even to
+    read. Right only while nothing writes the file and its WAL is empty, as app.faults makes sure.
+    Writes fail: "attempt to write a readonly database"."""
+    uri = f"{path.resolve().as_uri()}?immutable=1"  # as_uri() escapes what a URI would misread
+    engine = create_engine(
+        "sqlite://",
+        creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+        poolclass=NullPool,  # nothing kept once the disk has space and the usual engine is back
+    )
+    event.listen(engine, "connect", _sqlite_functions)
     return engine
 
 
-def _sqlite_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # A full disk has no room for the WAL's shared index (the -shm file), which every connection
-    # needs, even to read. In exclusive locking mode a connection keeps that index in its own memory
-    # instead, holding the file's lock while it is open; query_only refuses writes before they start.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA locking_mode=EXCLUSIVE")
-    cursor.execute("PRAGMA query_only=1")
-    cursor.execute("PRAGMA busy_timeout=10000")  # the next request waits for the lock
-    cursor.close()
+def _sqlite_functions(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.create_function(UNICODE_LOWER, 1, _lower, deterministic=True)
 
 

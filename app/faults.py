@@ -180,7 +180,13 @@ def open_read_only(engine: Engine) -> None:
     global _read_only  # noqa: PLW0603 (the process's one switch, set at start)
     path = _sqlite_file(engine)
     assert path is not None
-    read_only = database.make_read_only_sqlite_engine(engine.url.render_as_string(hide_password=False))
+    wal = path.with_name(f"{path.name}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise DatabaseUnavailable(
+            f"The disk holding {path} is full, and {wal.name} holds changes SQLite cannot read without "
+            "room for its index: free space, then start again."
+        )
+    read_only = database.make_read_only_sqlite_engine(path)
     # Reads with the code's schema only: a migration this version needs cannot be written now.
     if not is_at_head(read_only):
         raise DatabaseUnavailable(

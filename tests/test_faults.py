@@ -8,7 +8,11 @@ and the request id, and the next request on that same connection must be served.
 import http.client
 import json
 import re
+import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +25,7 @@ from urllib.parse import urlsplit
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, select, text
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.orm import Session
 
 from app.database import make_engine
@@ -184,6 +188,12 @@ def test_a_start_on_a_full_disk_serves_reads_until_there_is_space(
             assert _descriptions(one("GET", "/api/expenses", headers=headers)) == ["saved"]
             logged_in = _bearer(one("POST", "/api/auth/login", CREDENTIALS))
             assert _descriptions(one("GET", "/api/expenses", headers=logged_in)) == ["saved"]
+            exported = httpx2.get(f"{server.url}/api/expenses/export.csv", headers=logged_in)
+            assert (exported.status_code, exported.text.count("saved")) == (200, 1)
+            searched = one("GET", "/api/expenses?q=saved", headers=headers)
+            assert _descriptions(searched) == ["saved"]
+            keyed = {**headers, "Idempotency-Key": "full-disk-1"}
+            assert_fault(one("POST", "/api/expenses", expense_body(), keyed), DISK_FULL)
             assert_fault(
                 one("POST", "/api/expenses", expense_body(description="no room"), headers), DISK_FULL
             )
@@ -200,11 +210,56 @@ def test_a_start_on_a_full_disk_serves_reads_until_there_is_space(
     assert "has space again: saving again" in log
 
 
+@sqlite_only
+def test_a_start_on_a_full_disk_refuses_a_wal_it_cannot_read(
+    tmp_path: Path, disk: Path, on_disk: dict[str, str]
+) -> None:
+    """Read-only, SQLite reads the database file alone: changes still in the WAL would be missed."""
+    server = start_server(tmp_path / "server", on_disk)
+    try:
+        headers = _register(server.url, CREDENTIALS["email"])
+    finally:
+        stop_server(server)
+    # A process killed after a write leaves it in the WAL; here the WAL's index is lost as well.
+    killed = (
+        "import os, sqlite3, sys; db = sqlite3.connect(sys.argv[1]);"
+        "db.execute('PRAGMA wal_autocheckpoint=0');"
+        "db.execute(\"UPDATE users SET display_name = 'in the WAL'\"); db.commit(); os._exit(0)"
+    )
+    subprocess.run([sys.executable, "-c", killed, str(disk / "expenses.db")], check=True)
+    (disk / "expenses.db-shm").unlink()
+    fill(disk)
+    with pytest.raises(RuntimeError) as failed:
+        start_server(tmp_path / "server", on_disk)
+    assert "exited with 3" in str(failed.value)
+    assert "expenses.db-wal holds changes SQLite cannot read" in str(failed.value)
+
+    free(disk)
+    server = start_server(tmp_path / "server", on_disk)
+    try:
+        assert httpx2.get(f"{server.url}/api/me", headers=headers).json()["display_name"] == "in the WAL"
+    finally:
+        stop_server(server)
+
+
 @pytest.fixture
 def cluster() -> Iterator[Cluster]:
     """A PostgreSQL cluster of the test's own, to stop and start (the suite's other tests share one)."""
     with postgres_server() as cluster:
         yield cluster
+
+
+@pytest.fixture
+def postgres_disk() -> Iterator[Path]:
+    """A small disk the postgres user reaches (pytest's folders are root's alone)."""
+    reachable = Path(tempfile.mkdtemp(prefix="expense-tracker-disk-"))
+    reachable.chmod(0o755)
+    try:
+        with small_disk(reachable / "disk") as disk:
+            shutil.chown(disk, "postgres")
+            yield disk
+    finally:
+        shutil.rmtree(reachable, ignore_errors=True)
 
 
 postgres_only = pytest.mark.skipif(
@@ -236,6 +291,39 @@ def test_a_stopped_postgresql_is_a_503_to_retry_on_the_same_connection(
             assert one("GET", "/api/health/ready").status == 200
     finally:
         stop_server(server)
+
+
+@postgres_only
+def test_a_full_disk_under_postgresql_refuses_writes_with_507(
+    tmp_path: Path, postgres_disk: Path, cluster: Cluster
+) -> None:
+    """PostgreSQL's `disk_full`: here the expenses live in a tablespace on the small disk."""
+    disk = postgres_disk
+    server = start_server(tmp_path / "server", server_env(tmp_path / "server", DATABASE_URL=cluster.url))
+    admin = create_engine(cluster.url, isolation_level="AUTOCOMMIT")
+    try:
+        headers = _register(server.url, CREDENTIALS["email"])
+        _add(server.url, headers, "saved")
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE TABLESPACE small LOCATION '{disk}'"))
+            connection.execute(text("ALTER TABLE expenses SET TABLESPACE small"))
+        fill(disk)
+        with OneConnection(server.url) as one:
+            # The table's last page takes rows until it is full; the next page finds no room.
+            for _ in range(200):
+                refused = one("POST", "/api/expenses", expense_body(description="x" * 200), headers)
+                if refused.status != 201:
+                    break
+            assert_fault(refused, DISK_FULL)
+            assert one("GET", "/api/expenses?limit=1", headers=headers).status == 200
+            assert _bearer(one("POST", "/api/auth/login", CREDENTIALS))
+            assert readiness(one) == (503, {"status": "unavailable", "detail": "disk full"})
+
+            free(disk)
+            assert one("POST", "/api/expenses", expense_body(description="room again"), headers).status == 201
+    finally:
+        stop_server(server)
+        admin.dispose()
 
 
 @postgres_only
