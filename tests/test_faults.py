@@ -229,10 +229,15 @@ def test_a_start_on_a_full_disk_refuses_a_wal_it_cannot_read(
     subprocess.run([sys.executable, "-c", killed, str(disk / "expenses.db")], check=True)
     (disk / "expenses.db-shm").unlink()
     fill(disk)
-    with pytest.raises(RuntimeError) as failed:
-        start_server(tmp_path / "server", on_disk)
-    assert "exited with 3" in str(failed.value)
-    assert "expenses.db-wal holds changes SQLite cannot read" in str(failed.value)
+    try:
+        started = start_server(tmp_path / "server", on_disk)
+    except RuntimeError as failed:
+        failure = str(failed)
+    else:
+        stop_server(started)
+        pytest.fail("the app started, reading the database file without the changes in its WAL")
+    assert "exited with 3" in failure
+    assert "expenses.db-wal holds changes SQLite cannot read" in failure
 
     free(disk)
     server = start_server(tmp_path / "server", on_disk)
