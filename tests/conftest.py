@@ -26,7 +26,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from app import ratelimit  # noqa: E402
+from app import database, ratelimit  # noqa: E402
 from app.database import Base, make_engine, reading_only  # noqa: E402
 from app.main import app  # noqa: E402
 from app.routers import current_date, get_session, reads_only  # noqa: E402
@@ -105,10 +105,12 @@ def app_on(engine: Engine) -> Iterator[None]:
             yield reading_only(session) if reads_only(request) else session
 
     app.dependency_overrides[get_session] = session_override
+    database.SessionLocal.configure(bind=engine)  # the sessions the app opens itself (its schedule)
     try:
         yield
     finally:
         app.dependency_overrides.clear()
+        database.SessionLocal.configure(bind=database.engine)
 
 
 # The days a calendar bug shows on: month ends of 30 and 31 days, a leap day, the end of a year.

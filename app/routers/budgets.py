@@ -1,6 +1,7 @@
 from fastapi import APIRouter, Depends, Response, status
 
 from app.auth import CallersLedgers, Editor, Reader, get_ledger_access
+from app.idempotency import idempotent
 from app.routers import IN_LEDGER, SessionDep, not_found
 from app.schemas.reports import BudgetIn, BudgetOut, BudgetUpdate
 from app.services import budgets
@@ -22,6 +23,7 @@ def list_budgets(session: SessionDep, access: Reader) -> list[BudgetOut]:
     status_code=status.HTTP_201_CREATED,
     responses={**IN_LEDGER, 200: {"model": BudgetOut, "description": "That category's budget, updated"}},
 )
+@idempotent
 def set_budget(session: SessionDep, access: Editor, data: BudgetIn, response: Response) -> BudgetOut:
     """Set a category's monthly budget: 201 when new, 200 when it replaced the existing amount."""
     budget, created = budgets.set_budget(session, access=access, data=data)

@@ -1,6 +1,7 @@
 from fastapi import APIRouter, Depends, Response, status
 
 from app.auth import CallersLedgers, Editor, Reader, get_ledger_access
+from app.idempotency import idempotent
 from app.routers import IN_LEDGER, SessionDep, Today, not_found
 from app.schemas.expenses import RecurringIn, RecurringOut, RecurringUpdate
 from app.services import recurring
@@ -17,6 +18,7 @@ def list_recurring(session: SessionDep, access: Reader) -> list[RecurringOut]:
 
 
 @router.post("", response_model=RecurringOut, status_code=status.HTTP_201_CREATED, responses=IN_LEDGER)
+@idempotent
 def create_recurring(session: SessionDep, access: Editor, data: RecurringIn, today: Today) -> RecurringOut:
     """Add a recurring expense; a start date in the past creates the occurrences since then."""
     rule = recurring.create_rule(session, access=access, data=data, today=today)

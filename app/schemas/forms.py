@@ -6,7 +6,7 @@ from typing import Literal
 from fastapi import UploadFile
 from pydantic import BaseModel, Field
 
-from app.types import Category
+from app.types import Category, UserId
 
 
 class ImportForm(BaseModel):
@@ -27,3 +27,10 @@ class ImportForm(BaseModel):
     default_category: Category = Field(default="Uncategorised", description="For rows with no category")
     keep_duplicates: bool = Field(default=False, description="Import rows equal to an existing expense")
     encoding: Literal["auto", "utf-8", "latin-1"] = "auto"
+    paid_by: UserId | None = Field(default=None, description="Who paid every row: a member; default you")
+    split: str | None = Field(
+        default=None,
+        max_length=100_000,
+        description='JSON: how every row is split, an expense\'s split by shares ([{"user_id": 1, '
+        '"shares": 3}, ...]); default equal shares among the owners and editors',
+    )

@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from app.access import LedgerAccess, ObjectScope, check_role
-from app.errors import AppError, NotFound
+from app.errors import NotFound
 from app.models import Ledger, LedgerMember
 from app.types import MAX_DB_ID
 
@@ -41,28 +41,6 @@ def one_by_id(session: Session, stmt: Select[T], id_column: Any, object_id: int,
     if found is None:
         raise NotFound(missing)
     return found
-
-
-_ROLE = (
-    select(LedgerMember.role)
-    .where(LedgerMember.ledger_id == bindparam("ledger_id"), LedgerMember.user_id == bindparam("user_id"))
-    .with_for_update(read=True)
-)  # built once: every write asks it
-
-
-def confirm_access(session: Session, access: LedgerAccess) -> None:
-    """Call after a write, before its commit: 404 (and nothing written) if the caller stopped being
-    a member, 403 if their role no longer allows what the request's access allowed.
-
-    After the first write the transaction holds SQLite's write lock, and on PostgreSQL the member's
-    row is share-locked: a removal either happened before (and is seen here) or waits for the commit.
-    """
-    role = session.scalar(_ROLE, {"ledger_id": access.ledger_id, "user_id": access.user_id})
-    try:
-        check_role(role, access.role)
-    except AppError:
-        session.rollback()
-        raise
 
 
 def member_object(
@@ -126,3 +104,17 @@ def lock_ledger(session: Session, ledger_id: int) -> dict[int, str]:
     for statement in _LOCK_LEDGER[session.get_bind().dialect.name]:
         session.execute(statement, params)
     return {int(user_id): str(role) for user_id, role in session.execute(_MEMBER_ROLES, params)}
+
+
+def locked_roles(
+    session: Session, ledger_id: int, user_id: int | None, need: str = "editor"
+) -> dict[int, str]:
+    """Take the ledger's lock (lock_ledger); its members' roles, once the caller (unless None: the
+    schedule) has at least `need` as the ledger is now. The request's access was resolved before the
+    lock, and the caller may have been removed (404) or demoted (403) since: every writer asks this."""
+    roles = lock_ledger(session, ledger_id)
+    if not roles:  # the ledger is gone
+        raise NotFound("Ledger not found")
+    if user_id is not None:
+        check_role(roles.get(user_id), need)
+    return roles
