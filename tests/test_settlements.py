@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from app import ratelimit
 from app.models import ExpenseSplit
 from tests.factories import add_expense, expense_body, refused, register
-from tests.test_ledgers import Headers, me, shared
+from tests.test_ledgers import Headers, invite, join, me, shared
 
 
 def post(client: TestClient, headers: Headers, ledger_id: int, **body: Any) -> Any:
@@ -75,6 +75,7 @@ def test_shares_and_exact_amounts(client: TestClient) -> None:
     [
         ([], "body.split"),
         ([{"user_id": "self", "amount": 3}, {"user_id": "other", "amount": 3}], "body.split"),  # 6 != 10
+        ([{"user_id": "self", "amount": 7}, {"user_id": "other", "amount": 4}], "body.split"),  # 11 != 10
         ([{"user_id": "self", "shares": 1}, {"user_id": "self", "shares": 2}], "body.split.1.user_id"),
         ([{"user_id": "stranger", "shares": 1}], "body.split.0.user_id"),
         ([{"user_id": 987654, "shares": 1}], "body.split.0.user_id"),
@@ -106,6 +107,17 @@ def test_amounts_that_do_not_add_up_say_so(client: TestClient) -> None:
     assert response.json()["detail"][0]["msg"].startswith(
         "The split amounts add up to 9.00, not the expense's 10.00"
     )
+
+
+def test_amounts_adding_up_to_more_than_the_expense_say_so(client: TestClient) -> None:
+    ledger_id, owner, (other,) = shared(client, "editor")
+    split = [{"user_id": me(client, owner), "amount": 7}, {"user_id": me(client, other), "amount": "3.01"}]
+    response = post(client, owner, ledger_id, amount=10, split=split)
+    assert refused(response) == ["body.split"]
+    assert response.json()["detail"][0]["msg"].startswith(
+        "The split amounts add up to 10.01, not the expense's 10.00"
+    )
+    assert client.get(f"/api/expenses?ledger={ledger_id}", headers=owner).json()["items"] == []
 
 
 def test_paid_by_must_be_a_member(client: TestClient) -> None:
@@ -174,6 +186,52 @@ def test_settlements_and_balances(client: TestClient) -> None:
     assert client.delete(f"{url}/987654", headers=owner).status_code == 404
     assert client.delete(f"{url}/{sid}", headers=owner).status_code == 204
     assert client.get(url, headers=owner).json() == []
+
+
+def test_a_member_who_is_owed_cannot_leave_or_be_removed_until_settled(client: TestClient) -> None:
+    ledger_id, owner, (editor,) = shared(client, "editor")
+    owner_id, editor_id = me(client, owner), me(client, editor)
+    assert post(client, editor, ledger_id, amount=10).status_code == 201  # the editor is owed 5
+    member = f"/api/ledgers/{ledger_id}/members/{editor_id}"
+    for who in (editor, owner):  # leaving, and being removed
+        refused_leave = client.delete(member, headers=who)
+        assert refused_leave.status_code == 409
+        assert "settle up" in refused_leave.json()["detail"]
+    assert [
+        m["user_id"] for m in client.get(f"/api/ledgers/{ledger_id}", headers=owner).json()["members"]
+    ] == [
+        owner_id,
+        editor_id,
+    ]
+    settle = {"from_user_id": owner_id, "to_user_id": editor_id, "amount": 5, "date": "2026-11-11"}
+    assert client.post(f"/api/ledgers/{ledger_id}/settlements", json=settle, headers=owner).status_code == 201
+    assert client.delete(member, headers=editor).status_code == 204
+
+
+def test_a_settlement_is_deleted_only_through_its_own_ledger(client: TestClient) -> None:
+    """An editor of A (and of B, or not a member of B) cannot reach B's settlement through A's address."""
+    ledger_a, owner, (editor,) = shared(client, "editor")
+    ledger_b, owner_b, (friend,) = shared(client, "editor")
+    in_both = register(client)
+    join(client, in_both, invite(client, owner, ledger_a, "editor"))
+    join(client, in_both, invite(client, owner_b, ledger_b, "editor"))
+    body = {
+        "from_user_id": me(client, friend),
+        "to_user_id": me(client, owner_b),
+        "amount": 3,
+        "date": "2026-11-11",
+    }
+    url_b = f"/api/ledgers/{ledger_b}/settlements"
+    created = client.post(url_b, json=body, headers=owner_b)
+    assert created.status_code == 201
+    sid = created.json()["id"]
+    for who in (editor, owner, in_both):
+        response = client.delete(f"/api/ledgers/{ledger_a}/settlements/{sid}", headers=who)
+        assert response.status_code == 404, response.text
+        assert response.json() == {"detail": "Settlement not found"}
+    assert [s["id"] for s in client.get(url_b, headers=owner_b).json()] == [sid]
+    assert client.delete(f"{url_b}/{sid}", headers=in_both).status_code == 204
+    assert client.get(url_b, headers=owner_b).json() == []
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
