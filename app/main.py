@@ -133,7 +133,8 @@ if settings.cors_origin_list:
         CORSMiddleware,
         allow_origins=settings.cors_origin_list,
         allow_methods=["GET", "POST", "PATCH", "DELETE"],
-        allow_headers=["Authorization", "Content-Type"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        expose_headers=["Idempotent-Replayed"],
     )
 # Added last, so outermost: CORS preflight answers carry the security headers and the request id too.
 app.add_middleware(ResponseMiddleware)

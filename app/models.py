@@ -4,11 +4,13 @@ from typing import Any, TypeAlias
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -99,9 +101,10 @@ class Expense(Base):
     ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
     # Who recorded it: null once that account is deleted, so a shared ledger keeps its history.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    # Who paid. No foreign key, like the split parts: a deleted account's id stays (ids are never
-    # reused), so its zero balance stays zero and the others' balances do not move.
-    paid_by: Mapped[int | None] = mapped_column(ID)
+    # Who paid: never null (app.services.expenses fills it). No foreign key, like the split parts: a
+    # deleted account's id stays (ids are never reused), so its zero balance stays zero and the
+    # others' balances do not move.
+    paid_by: Mapped[int] = mapped_column(ID)
     date: Mapped[date] = mapped_column(Date)
     # As the user first wrote it; category_key is its case- and space-folded form for matching.
     category: Mapped[str] = mapped_column(String(40))
@@ -231,12 +234,16 @@ class DailyTotal(Base):
 
 
 class OneTimeLink(Base):
-    """An invitation to register, or a password reset link: single use, expiring, stored hashed.
+    """An invitation to register or to join a ledger, or a password reset link: single use,
+    expiring, stored hashed.
 
     Only the SHA-256 of the token is kept, so a copy of the database cannot be turned into links.
     """
 
     __tablename__ = "one_time_links"
+    __table_args__ = (
+        CheckConstraint("kind <> 'ledger' OR invited_by IS NOT NULL", name="ledger_link_issuer"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # "invitation", "reset" or "ledger"
@@ -246,6 +253,9 @@ class OneTimeLink(Base):
     # The ledger a "ledger" link invites to, and with which role; null for the other kinds.
     ledger_id: Mapped[int | None] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"), default=None)
     role: Mapped[str | None] = mapped_column(String(10), default=None)
+    # The owner who made a "ledger" link: it is spent when they stop being an owner (and goes with
+    # their account), so a link never lets anyone in on the authority of someone who lost it.
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
@@ -271,8 +281,10 @@ class RecurringRule(Base):
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
-    # Its creator, who pays its occurrences.
+    # Its creator, who records its occurrences (null once that account is deleted).
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Who pays its occurrences: a member when it is written, as an expense's paid_by (no foreign key).
+    paid_by: Mapped[int] = mapped_column(ID)
     category: Mapped[str] = mapped_column(String(40))
     category_key: Mapped[str] = mapped_column(String(40))
     amount_cents: Mapped[int] = mapped_column(BigInteger)  # minor units of `currency`
@@ -289,6 +301,25 @@ class RecurringRule(Base):
     next_date: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # How its occurrences are split; none: equal shares among the owners and editors of the day.
+    splits: Mapped[list["RecurringSplit"]] = relationship(
+        order_by="RecurringSplit.user_id", lazy="selectin", viewonly=True
+    )
+
+
+class RecurringSplit(Base):
+    """One member's part of each occurrence of a rule: `shares` (a weight) or an exact amount."""
+
+    __tablename__ = "recurring_splits"
+
+    rule_id: Mapped[int] = mapped_column(
+        ForeignKey("recurring_rules.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ID, primary_key=True)  # no foreign key, as ExpenseSplit's
+    shares: Mapped[int | None] = mapped_column(Integer)  # null: an exact amount
+    # The part of each occurrence, in minor units of the rule's currency (for shares, the rule's
+    # amount divided as an expense's is: app.services.recurring keeps it in step with the amount).
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
 
 
 class ExpenseSplit(Base):
@@ -327,6 +358,27 @@ class Settlement(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """A create request's Idempotency-Key and the answer it got: a retry within 24 hours gets that
+    answer again (app.idempotency). Per account, so one account's keys never meet another's.
+
+    An answer may hold a secret shown once (an invitation's token), so neither the key nor the
+    answer is kept as it is: a copy of the database cannot be turned into links.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 (hex) of the key
+    # HMAC of the method, path, query and body: the same key with another request is refused.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # Indexed for the purge of keys older than 24 hours.
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # Status, headers and body, sealed (AES-GCM). Null only inside the transaction that claims the
+    # key, which commits the answer with the claim.
+    answer: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class DailyRun(Base):

@@ -116,6 +116,19 @@ def max_minor(currency: str) -> int:
     return int(1_000_000_000 * 10 ** minor_digits(currency))
 
 
+# The most one ledger's expenses may add up to, in units of its currency: 10,000 of the largest
+# amount. Every sum of a ledger's money (a list's total, a month's or a day's, what a member paid or
+# bears) is at most that, so none can pass what a BIGINT holds (2^63 - 1, about 9.2 x 10^18 minor
+# units; 10^13 units are at most 10^17, in a four-decimal currency such as CLF): SQLite's sum()
+# never raises "integer overflow", and no monthly or daily totals row overflows on either database.
+MAX_LEDGER_UNITS = 10**13
+
+
+def max_ledger_minor(currency: str) -> int:
+    """MAX_LEDGER_UNITS of the currency in its minor units."""
+    return int(MAX_LEDGER_UNITS * 10 ** minor_digits(currency))
+
+
 def amount_text(minor: int, currency: str) -> str:
     """An amount as the currency writes it, exactly: "12.50", "1200" (JPY), "1.234" (KWD)."""
     exponent = minor_digits(currency)

@@ -79,7 +79,9 @@ def main(extra: list[str]) -> int:
                 ]
                 # Run in the temp dir: Schemathesis keeps a replay cache in ./.schemathesis, and a run
                 # should depend on the seed alone.
-                statuses.append(subprocess.run(command, cwd=data_dir, check=False).returncode)
+                hooks = {"SCHEMATHESIS_HOOKS": str(Path(__file__).with_name("fuzz_hooks.py"))}
+                run = subprocess.run(command, cwd=data_dir, env={**os.environ, **hooks}, check=False)
+                statuses.append(run.returncode)
                 _keep_report(data_dir / f"report-{number}", f"fuzz-{number}")
             print(
                 f"Fuzz passes (user, admin, log-out) exited with {statuses}; "

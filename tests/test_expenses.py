@@ -105,10 +105,10 @@ def test_category_reuses_first_spelling(client: TestClient) -> None:
     assert listed["total"] == 2
 
 
-def test_a_new_expense_costs_six_statements(client: TestClient, engine: Engine) -> None:
-    """The access, the ledger (members, currency and the category's spelling in one read), the
-    expense (the membership re-check is part of its insert), its split parts and its month's and
-    day's totals."""
+def test_a_new_expense_costs_nine_statements(client: TestClient, engine: Engine) -> None:
+    """The access, the category's spelling, the ledger's lock and its members' roles as they are
+    then (app.services.lock_ledger), its currency and total under that lock, the expense, its split
+    parts and its month's and day's totals."""
     headers = register(client)
     add_expense(client, headers, category="Food")
     statements: list[str] = []
@@ -123,7 +123,10 @@ def test_a_new_expense_costs_six_statements(client: TestClient, engine: Engine) 
             assert add_expense(client, headers, category=given)["category"] == shown
             assert statements == [
                 "SELECT users.id, users.token_version,",
-                "SELECT ledgers.currency, ledger_members.user_id,",
+                "SELECT coalesce((SELECT expenses.category",
+                "UPDATE ledgers SET",
+                "SELECT ledger_members.user_id, ledger_members.role",
+                "SELECT ledgers.currency, (SELECT",
                 "INSERT INTO expenses",
                 "INSERT INTO expense_splits",
                 "INSERT INTO monthly_totals",
@@ -516,6 +519,7 @@ def test_add_expenses_counts_what_it_inserts_and_skips_an_occurrence_already_the
         rule = RecurringRule(
             ledger_id=ledger_id,
             user_id=user.id,
+            paid_by=user.id,
             category="Rent",
             category_key="rent",
             amount_cents=50_000,
@@ -528,7 +532,6 @@ def test_add_expenses_counts_what_it_inserts_and_skips_an_occurrence_already_the
 
         def new(day: date, cents: int, recurring: bool = False) -> Expense:
             return Expense(
-                ledger_id=ledger_id,
                 user_id=user.id,
                 date=day,
                 category="Rent",
@@ -540,11 +543,12 @@ def test_add_expenses_counts_what_it_inserts_and_skips_an_occurrence_already_the
             )
 
         bulk = [new(date(2026, 1, 3), 100), new(date(2026, 1, 9), 250), new(date(2026, 2, 1), 7)]
-        assert expenses.add_expenses(session, bulk) == bulk
+        assert expenses.add_expenses(session, ledger_id, bulk, by=user.id) == bulk
         first = [new(date(2026, 3, 1), 50_000, recurring=True)]
-        assert expenses.add_expenses(session, first) == first
+        assert expenses.add_expenses(session, ledger_id, first, by=None, paid_by=user.id) == first
         # Again, as a concurrent request would: the unique occurrence keeps it once, counted once.
-        assert expenses.add_expenses(session, [new(date(2026, 3, 1), 50_000, recurring=True)]) == []
+        again = [new(date(2026, 3, 1), 50_000, recurring=True)]
+        assert expenses.add_expenses(session, ledger_id, again, by=None, paid_by=user.id) == []
         session.commit()
 
         stored = session.execute(select(func.count(), func.sum(Expense.amount_cents))).one()

@@ -57,6 +57,7 @@ def test_export_spans_many_batches(client: TestClient, engine: Engine) -> None:
         {
             "ledger_id": ledger_id,
             "user_id": user_id,
+            "paid_by": user_id,
             "date": start + timedelta(days=n % 900),
             "category": "Food",
             "category_key": "food",
@@ -188,6 +189,7 @@ def test_csv_export_of_rows_no_request_can_write(client: TestClient, engine: Eng
                 {
                     "ledger_id": ledger_id,
                     "user_id": user_id,
+                    "paid_by": user_id,
                     "date": date(2026, 11, 1),
                     "category": "Odd",
                     "category_key": "odd",
@@ -230,6 +232,7 @@ def test_csv_export_matches_the_rules_for_random_rows(
             {
                 "ledger_id": ledger_id,
                 "user_id": user_id,
+                "paid_by": user_id,
                 "date": date(2026, 1, 1) + timedelta(days=pick.randrange(60)),
                 "category": pick.choice([category, "=" + category]),
                 "category_key": "x",

@@ -1,14 +1,16 @@
 """Shared ledgers: CRUD, invitations, members and roles, and every part-1 route working per ledger."""
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, and_, delete, func, select, update
 
-from app.models import Expense, ExpenseSplit, LedgerMember, MonthlyTotal
-from app.services import splits as splits_service
+from app import services
+from app.models import Expense, ExpenseSplit, LedgerMember, MonthlyTotal, OneTimeLink, utcnow
+from app.services import expenses as expenses_service
 from tests.factories import PASSWORD, add_budget, add_expense, expense_body, refused, register
 
 Headers = dict[str, str]
@@ -112,9 +114,14 @@ LEDGER_ROUTES = [
     ("PATCH", "", {"name": "X"}),
     ("DELETE", "", None),
     ("POST", "/invitations", {"role": "viewer"}),
+    ("GET", "/invitations", None),
+    ("DELETE", "/invitations/1", None),
     ("GET", "/settlements", None),
     ("GET", "/balances", None),
     ("POST", "/settlements", {"from_user_id": 1, "to_user_id": 2, "amount": 1, "date": "2026-01-01"}),
+    ("DELETE", "/settlements/1", None),
+    ("PATCH", "/members/1", {"role": "viewer"}),
+    ("DELETE", "/members/1", None),
 ]
 
 
@@ -133,26 +140,46 @@ def test_ledger_routes_are_404_for_a_stranger_and_401_anonymous(
     assert client.request(method, f"/api/ledgers/{ledger_id}{suffix}", json=body).status_code == 401
 
 
+OWNER_ROUTES = [
+    ("PATCH", "", {"name": "X"}),
+    ("DELETE", "", None),
+    ("POST", "/invitations", {"role": "viewer"}),
+    ("GET", "/invitations", None),
+    ("DELETE", "/invitations/{invitation}", None),
+    ("PATCH", "/members/{owner}", {"role": "viewer"}),
+    ("DELETE", "/members/{owner}", None),
+]
+
+
+@pytest.mark.parametrize(("method", "suffix", "body"), OWNER_ROUTES)
+@pytest.mark.parametrize("role", ["editor", "viewer"])
+def test_owner_routes_are_403_for_editors_and_viewers(
+    client: TestClient, role: str, method: str, suffix: str, body: Any
+) -> None:
+    ledger_id, owner, (member,) = shared(client, role)
+    invite(client, owner, ledger_id)
+    before = client.get(f"/api/ledgers/{ledger_id}", headers=owner).json()
+    (invitation,) = open_invitations(client, owner, ledger_id)
+    path = f"/api/ledgers/{ledger_id}{suffix}".format(owner=me(client, owner), invitation=invitation["id"])
+    response = client.request(method, path, json=body, headers=member)
+    assert response.status_code == 403
+    assert f"You are a {role} of this ledger" in response.json()["detail"]
+    assert client.get(f"/api/ledgers/{ledger_id}", headers=owner).json() == before  # nothing changed
+    assert open_invitations(client, owner, ledger_id) == [invitation]
+
+
 @pytest.mark.parametrize(
     ("method", "suffix", "body"),
     [
-        ("PATCH", "", {"name": "X"}),
-        ("DELETE", "", None),
-        ("POST", "/invitations", {"role": "viewer"}),
         ("POST", "/settlements", {"from_user_id": 1, "to_user_id": 2, "amount": 1, "date": "2026-01-01"}),
+        ("DELETE", "/settlements/1", None),
     ],
 )
-def test_a_viewer_cannot_change_the_ledger(client: TestClient, method: str, suffix: str, body: Any) -> None:
+def test_a_viewer_cannot_settle(client: TestClient, method: str, suffix: str, body: Any) -> None:
     ledger_id, _, (viewer,) = shared(client, "viewer")
     response = client.request(method, f"/api/ledgers/{ledger_id}{suffix}", json=body, headers=viewer)
     assert response.status_code == 403
     assert "viewer" in response.json()["detail"]
-
-
-def test_an_editor_cannot_invite(client: TestClient) -> None:
-    ledger_id, _, (editor,) = shared(client, "editor")
-    response = client.post(f"/api/ledgers/{ledger_id}/invitations", json={"role": "viewer"}, headers=editor)
-    assert response.status_code == 403
 
 
 # Invitations and members
@@ -201,6 +228,145 @@ def test_two_joins_with_one_invitation_at_once_one_wins(client: TestClient) -> N
         )
     assert codes == [200, 403]
     assert len(client.get(f"/api/ledgers/{ledger_id}", headers=owner).json()["members"]) == 2
+
+
+def open_invitations(client: TestClient, owner: Headers, ledger_id: int) -> list[dict[str, Any]]:
+    response = client.get(f"/api/ledgers/{ledger_id}/invitations", headers=owner)
+    assert response.status_code == 200, response.text
+    invitations: list[dict[str, Any]] = response.json()
+    return invitations
+
+
+def preview(client: TestClient, headers: Headers, token: str) -> Any:
+    return client.get(f"/api/ledgers/invitations/{token}", headers=headers)
+
+
+def expire_links(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(OneTimeLink).values(expires_at=utcnow() - timedelta(seconds=1)))
+
+
+def test_owners_list_open_invitations_without_their_tokens(client: TestClient, engine: Engine) -> None:
+    ledger_id, owner, _ = shared(client)
+    made = client.post(
+        f"/api/ledgers/{ledger_id}/invitations", json={"role": "editor", "valid_days": 3}, headers=owner
+    ).json()
+    spent = invite(client, owner, ledger_id, "viewer")
+    listed = open_invitations(client, owner, ledger_id)
+    assert [(i["role"], i["invited_by"]) for i in listed] == [("editor", "Owner"), ("viewer", "Owner")]
+    assert set(listed[0]) == {"id", "role", "invited_by", "created_at", "expires_at"}
+    assert listed[0]["expires_at"] == made["expires_at"]
+    assert made["token"] not in client.get(f"/api/ledgers/{ledger_id}/invitations", headers=owner).text
+    join(client, register(client), spent)
+    assert [i["role"] for i in open_invitations(client, owner, ledger_id)] == ["editor"]
+    expire_links(engine)
+    assert open_invitations(client, owner, ledger_id) == []
+
+
+def test_a_withdrawn_invitation_no_longer_works(client: TestClient) -> None:
+    ledger_id, owner, _ = shared(client)
+    withdrawn, kept = invite(client, owner, ledger_id), invite(client, owner, ledger_id)
+    first, second = open_invitations(client, owner, ledger_id)
+    url = f"/api/ledgers/{ledger_id}/invitations/{first['id']}"
+    assert client.delete(url, headers=owner).status_code == 204
+    assert open_invitations(client, owner, ledger_id) == [second]
+    guest = register(client)
+    assert preview(client, guest, withdrawn).status_code == 404
+    assert client.post("/api/ledgers/join", json={"token": withdrawn}, headers=guest).status_code == 403
+    assert client.delete(url, headers=owner).status_code == 404  # not open any more
+    assert join(client, guest, kept)["role"] == "editor"
+
+
+def test_withdrawing_another_ledgers_invitation_is_404(client: TestClient) -> None:
+    ledger_id, owner, _ = shared(client)
+    other = new_ledger(client, owner, name="Other")["id"]
+    token = invite(client, owner, other)
+    (theirs,) = open_invitations(client, owner, other)
+    for invitation_id in (theirs["id"], 987654, 0, 2**64):
+        response = client.delete(f"/api/ledgers/{ledger_id}/invitations/{invitation_id}", headers=owner)
+        assert response.status_code == 404, invitation_id
+    assert join(client, register(client), token)["id"] == other  # untouched
+
+
+def test_an_invitation_can_be_looked_at_without_joining(client: TestClient, engine: Engine) -> None:
+    ledger_id, owner, _ = shared(client)
+    link = client.post(
+        f"/api/ledgers/{ledger_id}/invitations", json={"role": "viewer", "valid_days": 2}, headers=owner
+    ).json()
+    guest = register(client)
+    response = preview(client, guest, link["token"])
+    assert response.status_code == 200
+    assert response.json() == {
+        "ledger_id": ledger_id,
+        "ledger_name": "Flat",
+        "invited_by": "Owner",
+        "role": "viewer",
+        "expires_at": link["expires_at"],
+    }
+    assert client.get(f"/api/ledgers/{ledger_id}", headers=guest).status_code == 404  # not joined
+    assert preview(client, {}, link["token"]).status_code == 401
+    assert preview(client, guest, "nope").status_code == 404
+    assert preview(client, guest, "invitations").status_code == 404  # not taken for a ledger id
+    for malformed in ("x" * 129, "a%20b", "a.b"):
+        assert refused(preview(client, guest, malformed)) == ["path.token"]
+    join(client, guest, link["token"])
+    assert preview(client, register(client), link["token"]).status_code == 404  # spent
+    expiring = invite(client, owner, ledger_id)
+    expire_links(engine)
+    assert preview(client, guest, expiring).status_code == 404
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_an_invitation_link_is_only_looked_at(client: TestClient, method: str) -> None:
+    ledger_id, owner, _ = shared(client)
+    token = invite(client, owner, ledger_id)
+    assert client.request(method, f"/api/ledgers/invitations/{token}", headers=owner).status_code == 405
+    assert preview(client, register(client), token).status_code == 200  # still open
+
+
+def test_invited_by_is_the_owners_email_when_they_have_no_display_name(client: TestClient) -> None:
+    owner = register(client, "ann@example.com")
+    ledger_id = new_ledger(client, owner)["id"]
+    token = invite(client, owner, ledger_id)
+    assert preview(client, register(client), token).json()["invited_by"] == "ann@example.com"
+    assert open_invitations(client, owner, ledger_id)[0]["invited_by"] == "ann@example.com"
+
+
+@pytest.mark.parametrize(
+    "how", ["demoted", "removed", "leaves", "deletes the account", "is deleted by an admin"]
+)
+def test_an_owners_links_stop_working_when_they_stop_being_an_owner(client: TestClient, how: str) -> None:
+    admin = register(client)  # the first account
+    ledger_id, owner, (second,) = shared(client, "editor")
+    second_id = me(client, second)
+    member = f"/api/ledgers/{ledger_id}/members/{second_id}"
+    assert client.patch(member, json={"role": "owner"}, headers=owner).status_code == 200
+    theirs, mine = invite(client, second, ledger_id), invite(client, owner, ledger_id)
+    if how == "demoted":
+        response = client.patch(member, json={"role": "editor"}, headers=owner)
+    elif how in ("removed", "leaves"):
+        response = client.delete(member, headers=owner if how == "removed" else second)
+    elif how == "deletes the account":
+        response = client.request("DELETE", "/api/me", json={"password": PASSWORD}, headers=second)
+    else:
+        response = client.delete(f"/api/admin/users/{second_id}", headers=admin)
+    assert response.status_code in (200, 204), response.text
+    guest = register(client)
+    assert preview(client, guest, theirs).status_code == 404
+    assert client.post("/api/ledgers/join", json={"token": theirs}, headers=guest).status_code == 403
+    assert [i["invited_by"] for i in open_invitations(client, owner, ledger_id)] == ["Owner"]
+    assert join(client, guest, mine)["role"] == "editor"  # the other owner's link still works
+
+
+def test_an_owner_demoted_and_removed_cannot_rejoin_with_a_link_made_before(client: TestClient) -> None:
+    ledger_id, owner, (second,) = shared(client, "editor")
+    member = f"/api/ledgers/{ledger_id}/members/{me(client, second)}"
+    client.patch(member, json={"role": "owner"}, headers=owner)
+    kept = invite(client, second, ledger_id)
+    assert client.patch(member, json={"role": "viewer"}, headers=owner).status_code == 200
+    assert client.delete(member, headers=owner).status_code == 204
+    assert client.post("/api/ledgers/join", json={"token": kept}, headers=second).status_code == 403
+    assert client.get(f"/api/ledgers/{ledger_id}", headers=second).status_code == 404
 
 
 def test_roles_change_and_the_last_owner_stays(client: TestClient) -> None:
@@ -257,6 +423,63 @@ def test_a_member_with_a_balance_cannot_leave_until_settled(client: TestClient) 
         client.post(f"/api/ledgers/{ledger_id}/settlements", json=settle, headers=editor).status_code == 201
     )
     assert client.delete(f"/api/ledgers/{ledger_id}/members/{editor_id}", headers=editor).status_code == 204
+
+
+def test_a_member_who_is_owed_money_cannot_leave_or_be_removed(client: TestClient) -> None:
+    ledger_id, owner, (editor,) = shared(client, "editor")
+    owner_id, editor_id = me(client, owner), me(client, editor)
+    # The editor pays 10 split equally: the owner owes 5, the editor is owed 5.
+    client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(amount=10), headers=editor)
+    path = f"/api/ledgers/{ledger_id}/members/{editor_id}"
+    for headers in (editor, owner):
+        refused_leave = client.delete(path, headers=headers)
+        assert refused_leave.status_code == 409
+        assert "settle up" in refused_leave.json()["detail"]
+    settle = {"from_user_id": owner_id, "to_user_id": editor_id, "amount": 5, "date": "2026-11-11"}
+    assert client.post(f"/api/ledgers/{ledger_id}/settlements", json=settle, headers=owner).status_code == 201
+    assert client.delete(path, headers=editor).status_code == 204
+
+
+def test_a_personal_ledgers_owner_cannot_be_demoted_or_removed(client: TestClient) -> None:
+    ann, bob = register(client), register(client)
+    ann_id, bob_id = me(client, ann), me(client, bob)
+    personal = client.get("/api/ledgers", headers=ann).json()[0]["id"]
+    join(client, bob, invite(client, ann, personal))
+    path = f"/api/ledgers/{personal}/members"
+    assert client.patch(f"{path}/{bob_id}", json={"role": "owner"}, headers=ann).status_code == 200
+    for headers in (bob, ann):  # a co-owner, or the owner themselves
+        for role in ("editor", "viewer"):
+            demote = client.patch(f"{path}/{ann_id}", json={"role": role}, headers=headers)
+            assert demote.status_code == 409
+            assert "personal ledger" in demote.json()["detail"]
+        assert client.delete(f"{path}/{ann_id}", headers=headers).status_code == 409
+    assert client.patch(f"{path}/{ann_id}", json={"role": "owner"}, headers=bob).status_code == 200
+    ledger = client.get(f"/api/ledgers/{personal}", headers=ann).json()
+    assert [(m["user_id"], m["role"]) for m in ledger["members"]] == [(ann_id, "owner"), (bob_id, "owner")]
+    # The co-owner is an ordinary member: demoted, and free to leave.
+    assert client.patch(f"{path}/{bob_id}", json={"role": "viewer"}, headers=ann).status_code == 200
+    assert client.delete(f"{path}/{bob_id}", headers=bob).status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "body", "where"),
+    [
+        ("PATCH", "/members/abc", {"role": "viewer"}, "path.user_id"),
+        ("PATCH", "/members/{owner}", {"role": "boss"}, "body.role"),
+        ("PATCH", "/members/{owner}", {}, "body.role"),
+        ("DELETE", "/members/abc", None, "path.user_id"),
+        ("POST", "/invitations", {"role": "owner"}, "body.role"),
+        ("DELETE", "/invitations/abc", None, "path.invitation_id"),
+        ("DELETE", "/settlements/abc", None, "path.settlement_id"),
+    ],
+)
+def test_member_invitation_and_settlement_routes_refuse_malformed_requests(
+    client: TestClient, method: str, suffix: str, body: Any, where: str
+) -> None:
+    ledger_id, owner, _ = shared(client)
+    path = f"/api/ledgers/{ledger_id}{suffix}".format(owner=me(client, owner))
+    assert refused(client.request(method, path, json=body, headers=owner)) == [where]
+    assert refused(client.get("/api/ledgers/abc/invitations", headers=owner)) == ["path.ledger_id"]
 
 
 def test_a_member_removed_before_posting_gets_404_and_nothing_is_written(
@@ -428,17 +651,17 @@ def post_while(
     change: Any,
 ) -> int:
     """POST an expense while `change` runs on the database after the request's access was resolved,
-    before its write: the status, once the test has seen that nothing was written."""
-    resolve = splits_service.resolve_split
+    before the writer's lock: the status, once the test has seen that nothing was written."""
+    lock = services.lock_ledger
 
     def meanwhile(*args: Any) -> Any:
         with engine.begin() as conn:
             conn.execute(change)
-        return resolve(*args)
+        return lock(*args)
 
-    monkeypatch.setattr(splits_service, "resolve_split", meanwhile)
+    monkeypatch.setattr(expenses_service, "lock_ledger", meanwhile)
     response = client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=headers)
-    monkeypatch.setattr(splits_service, "resolve_split", resolve)
+    monkeypatch.setattr(expenses_service, "lock_ledger", lock)
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Expense)) == 0
         assert conn.scalar(select(func.count()).select_from(ExpenseSplit)) == 0
@@ -457,13 +680,13 @@ def test_a_member_removed_while_posting_gets_404_and_nothing_is_written(
     )
 
 
-def test_an_editor_made_a_viewer_while_posting_gets_404_and_nothing_is_written(
+def test_an_editor_made_a_viewer_while_posting_gets_403_and_nothing_is_written(
     client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ledger_id, _, (editor,) = shared(client, "editor")
     member = and_(LedgerMember.user_id == me(client, editor), LedgerMember.ledger_id == ledger_id)
-    # The insert checks the role the request was resolved with, not only the membership.
+    # The writer checks the role as it is under the lock, not only the membership.
     demoted = update(LedgerMember).where(member).values(role="viewer")
-    assert post_while(client, engine, monkeypatch, editor, ledger_id, demoted) == 404
+    assert post_while(client, engine, monkeypatch, editor, ledger_id, demoted) == 403
     again = client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=editor)
     assert again.status_code == 403  # the next request is resolved with the new role

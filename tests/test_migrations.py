@@ -5,9 +5,25 @@ from datetime import UTC, date, datetime
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, Engine, MetaData, Table, column, func, insert, inspect, select, table, text
+from fastapi.testclient import TestClient
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    column,
+    func,
+    insert,
+    inspect,
+    select,
+    table,
+    text,
+    update,
+)
 
+from app.auth import hash_password
 from app.database import Base, make_engine
+from app.main import app
 from app.migrate import alembic_config, include_name, upgrade_to_head
 from app.models import (
     Budget,
@@ -20,6 +36,9 @@ from app.models import (
     RecurringRule,
     User,
 )
+from app.services import totals
+from tests.conftest import app_on
+from tests.factories import PASSWORD, expense_body
 
 
 def test_upgrade_matches_models_and_downgrade_empties(empty_database_url: str) -> None:
@@ -544,6 +563,129 @@ def test_0012_counts_each_ledgers_writes_as_create_all_does_and_unwinds(
     command.downgrade(config, "0011")
     assert revision_objects(migrated) == {}
     assert "revision" not in {c["name"] for c in inspect(migrated).get_columns("ledgers")}
+    migrated.dispose()
+
+
+def triggers(engine: Engine) -> dict[str, str]:
+    """Every trigger (and on PostgreSQL the revision function) as the database reports it."""
+    if engine.dialect.name != "sqlite":
+        return revision_objects(engine)
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+        return {str(name): str(definition) for name, definition in found}
+
+
+def test_0014_gives_every_payerless_expense_a_payer_so_balances_add_up_and_unwinds(
+    empty_database_url: str, engine: Engine
+) -> None:
+    """0014 on a 0013 database whose shared ledger holds imported rows with no payer (its balances
+    were a 500): each gets its recorder where still a member, else the ledger's longest-standing
+    owner; the balances then answer 200 and add up to zero. Rules get a payer the same way."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0013")
+    migrated = make_engine(empty_database_url)
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    meta = MetaData()
+    names = ("users", "ledgers", "ledger_members", "recurring_rules", "expenses", "expense_splits")
+    tables = {name: Table(name, meta, autoload_with=migrated) for name in names}
+    food = {"category": "Food", "category_key": "food", "description": "", "created_at": when}
+    with migrated.begin() as conn:
+        add_owner(conn, tables, when, {2: ("Flat", "USD")})
+        conn.execute(
+            update(tables["users"])
+            .where(tables["users"].c.id == 3)
+            .values(password_hash=hash_password(PASSWORD))
+        )
+        for user_id in (4, 6):  # Bea is an editor of the flat; Cy was, and left
+            conn.execute(
+                insert(tables["users"]).values(
+                    id=user_id, email=f"u{user_id}@example.com", password_hash="x", display_name="",
+                    currency="USD", created_at=when, token_version=0, is_admin=False, disabled=False,
+                )
+            )  # fmt: skip
+        conn.execute(
+            insert(tables["ledger_members"]).values(ledger_id=2, user_id=4, role="editor", joined_at=when)
+        )
+        rules = (
+            (5, None, False),  # its creator deleted their account
+            (7, 4, False),  # Bea's
+            (8, 6, False),  # Cy's, resumed after Cy left
+        )
+        for rule_id, creator, paused in rules:
+            conn.execute(
+                insert(tables["recurring_rules"]).values(
+                    id=rule_id, ledger_id=2, user_id=creator, amount_cents=2000, currency="USD", interval=1,
+                    start_date=date(2026, 1, 1), paused=paused, next_date=date(2999, 1, 1), updated_at=when,
+                    frequency="monthly", **food,
+                )
+            )  # fmt: skip
+        # (id, recorder, payer, amount, recurring rule), in the flat: two imported rows, an occurrence of
+        # the rule whose creator is gone, and an expense that had its payer.
+        spent: tuple[tuple[int, int | None, int | None, int, int | None], ...] = (
+            (11, 4, None, 3000, None),
+            (12, 6, None, 1000, None),
+            (13, None, None, 2000, 5),
+            (14, 3, 3, 800, None),
+        )
+        for expense_id, recorder, payer, cents, recurring_id in spent:
+            conn.execute(
+                insert(tables["expenses"]).values(
+                    id=expense_id, ledger_id=2, user_id=recorder, paid_by=payer, date=date(2026, 1, 2),
+                    amount_cents=cents, currency="USD", rate="1", rate_source="same", base_amount_cents=cents,
+                    recurring_id=recurring_id, occurrence_date=date(2026, 1, 2) if recurring_id else None,
+                    updated_at=when, **food,
+                )
+            )  # fmt: skip
+            conn.execute(
+                insert(tables["expense_splits"]),
+                [
+                    {"expense_id": expense_id, "user_id": user_id, "ledger_id": 2, "shares": 1,
+                     "amount_cents": cents // 2, "base_amount_cents": cents // 2}
+                    for user_id in (3, 4)
+                ],
+            )  # fmt: skip
+        totals.rebuild(conn)
+
+    command.upgrade(config, "0014")
+    with migrated.connect() as conn:
+        payers = conn.execute(text("SELECT id, paid_by FROM expenses ORDER BY id")).all()
+        kept_rules = conn.execute(text("SELECT id, paid_by, paused FROM recurring_rules ORDER BY id")).all()
+        parts = conn.scalar(text("SELECT count(*) FROM expense_splits"))
+    assert [tuple(row) for row in payers] == [(11, 4), (12, 3), (13, 3), (14, 3)]
+    assert [(r, p, bool(paused)) for r, p, paused in kept_rules] == [
+        (5, 3, True),
+        (7, 4, False),
+        (8, 3, True),
+    ]
+    assert parts == 8  # the split parts survived the copy of `expenses` (SQLite)
+    assert triggers(migrated) == triggers(engine)  # search and revision triggers, as create_all makes them
+    with app_on(migrated):
+        client = TestClient(app)
+        login = client.post("/api/auth/login", json={"email": "a@example.com", "password": PASSWORD})
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        response = client.get("/api/ledgers/2/balances", headers=headers)
+        assert response.status_code == 200, response.text
+        # Ann paid 10 + 20 + 8 and bears 15 + 5 + 10 + 4; Bea paid 30 and bears as much as Ann.
+        assert {m["user_id"]: m["balance"] for m in response.json()["members"]} == {3: 4, 4: -4}
+        # The text index still finds the rows it had, and the rows added after.
+        assert len(client.get("/api/expenses?ledger=2&q=foo", headers=headers).json()["items"]) == 4
+        added = client.post(
+            "/api/expenses?ledger=2", json={**expense_body(), "description": "fondue"}, headers=headers
+        )
+        assert added.status_code == 201, added.text
+        assert [
+            e["id"] for e in client.get("/api/expenses?ledger=2&q=fondu", headers=headers).json()["items"]
+        ] == [added.json()["id"]]
+    if migrated.dialect.name == "sqlite":  # the FTS5 index itself, not only what a list chooses to read
+        with migrated.connect() as conn:
+            found = conn.execute(text("SELECT rowid FROM expenses_fts WHERE expenses_fts MATCH 'food'"))
+            assert sorted(found.scalars()) == [11, 12, 13, 14, added.json()["id"]]
+    command.downgrade(config, "0013")
+    assert {c["name"]: c["nullable"] for c in inspect(migrated).get_columns("expenses")}["paid_by"] is True
+    assert "paid_by" not in {c["name"] for c in inspect(migrated).get_columns("recurring_rules")}
+    assert "recurring_splits" not in inspect(migrated).get_table_names()
+    with migrated.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM expense_splits")) == 10
     migrated.dispose()
 
 

@@ -338,6 +338,8 @@ def test_crud_happy_path(client: TestClient) -> None:
         "day_of_month": None,
         "paused": False,
         "next_date": "2999-01-31",
+        "paid_by": client.get("/api/me", headers=headers).json()["id"],
+        "split": None,
     }
     assert client.get(f"/api/recurring/{rule['id']}", headers=headers).json() == rule
     changed = client.patch(f"/api/recurring/{rule['id']}", json={"day_of_month": 15}, headers=headers).json()

@@ -285,3 +285,33 @@ def test_applying_the_suggested_transfers_evens_every_balance(
     evened = client.get(f"/api/ledgers/{ledger_id}/balances", headers=owner).json()
     assert [m["balance"] for m in evened["members"]] == [0] * members
     assert evened["transfers"] == []
+
+
+def test_a_settlement_is_deleted_only_through_its_own_ledgers_address(client: TestClient) -> None:
+    ledger_a, _, (editor,) = shared(client, "editor")
+    ledger_b, owner_b, (member_b,) = shared(client, "editor")
+    body = {
+        "from_user_id": me(client, member_b),
+        "to_user_id": me(client, owner_b),
+        "amount": 3,
+        "date": "2026-11-12",
+    }
+    url_b = f"/api/ledgers/{ledger_b}/settlements"
+    settlement_id = client.post(url_b, json=body, headers=owner_b).json()["id"]
+    # An editor of A only, through A's address: B's settlement is not found there.
+    assert (
+        client.delete(f"/api/ledgers/{ledger_a}/settlements/{settlement_id}", headers=editor).status_code
+        == 404
+    )
+    # Nor for an editor of both: the address names the ledger it is looked up in.
+    with_b = client.post(
+        f"/api/ledgers/{ledger_b}/invitations", json={"role": "editor"}, headers=owner_b
+    ).json()["token"]
+    assert client.post("/api/ledgers/join", json={"token": with_b}, headers=editor).status_code == 200
+    assert (
+        client.delete(f"/api/ledgers/{ledger_a}/settlements/{settlement_id}", headers=editor).status_code
+        == 404
+    )
+    assert [s["id"] for s in client.get(url_b, headers=owner_b).json()] == [settlement_id]
+    assert client.delete(f"{url_b}/{settlement_id}", headers=editor).status_code == 204
+    assert client.get(url_b, headers=owner_b).json() == []

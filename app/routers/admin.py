@@ -5,6 +5,7 @@ from fastapi import APIRouter, Body, Request, Response, status
 
 from app.auth import CurrentAdmin
 from app.database import SessionDep
+from app.idempotency import idempotent
 from app.routers import UNAUTHORIZED, OneTripRoute
 from app.schemas.accounts import AdminUserCreate, AdminUserOut, AdminUserUpdate, InvitationIn, LinkOut
 from app.services import admin, links
@@ -36,6 +37,7 @@ def list_users(session: SessionDep, _admin: CurrentAdmin) -> list[AdminUserOut]:
     status_code=status.HTTP_201_CREATED,
     responses={**ADMIN_ONLY, 409: {"description": "An account with this email already exists"}},
 )
+@idempotent
 def create_user(session: SessionDep, _admin: CurrentAdmin, data: AdminUserCreate) -> AdminUserOut:
     """Create an account (works when registration is closed)."""
     return admin.create(session, data=data)
@@ -64,6 +66,7 @@ def delete_user(session: SessionDep, _admin: CurrentAdmin, user_id: int) -> Resp
     status_code=status.HTTP_201_CREATED,
     responses=ONE_USER,
 )
+@idempotent
 def create_reset_link(session: SessionDep, _admin: CurrentAdmin, request: Request, user_id: int) -> LinkOut:
     """A single-use link, valid one hour, that lets this user set a new password. Shown only now."""
     return _link_out(request, links.RESET, *admin.issue_reset_link(session, user_id=user_id))
@@ -72,6 +75,7 @@ def create_reset_link(session: SessionDep, _admin: CurrentAdmin, request: Reques
 @router.post(
     "/invitations", response_model=LinkOut, status_code=status.HTTP_201_CREATED, responses=ADMIN_ONLY
 )
+@idempotent
 def create_invitation(
     session: SessionDep, _admin: CurrentAdmin, request: Request, data: Annotated[InvitationIn, Body()]
 ) -> LinkOut:

@@ -2,6 +2,7 @@ from fastapi import APIRouter, Response, status
 
 from app.auth import Editor, Member, Reader
 from app.database import SessionDep
+from app.idempotency import idempotent
 from app.routers import IN_LEDGER, OneTripRoute, not_found
 from app.schemas.reports import BudgetIn, BudgetOut, BudgetUpdate
 from app.services import budgets
@@ -23,6 +24,7 @@ def list_budgets(session: SessionDep, access: Reader) -> list[BudgetOut]:
     status_code=status.HTTP_201_CREATED,
     responses={**IN_LEDGER, 200: {"model": BudgetOut, "description": "That category's budget, updated"}},
 )
+@idempotent
 def set_budget(session: SessionDep, access: Editor, data: BudgetIn, response: Response) -> BudgetOut:
     """Set a category's monthly budget: 201 when new, 200 when it replaced the existing amount."""
     budget, created = budgets.set_budget(session, access=access, data=data)

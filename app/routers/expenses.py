@@ -1,13 +1,15 @@
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Response, status
 from fastapi.responses import StreamingResponse
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from app.auth import Editor, Member, Reader
 from app.config import settings
 from app.database import SessionDep
 from app.errors import Invalid
+from app.idempotency import idempotent
 from app.money import to_number
 from app.routers import IN_LEDGER, OneTripRoute, as_json, not_found
 from app.schemas.expenses import (
@@ -20,6 +22,8 @@ from app.schemas.expenses import (
     ImportMapping,
     ImportOut,
     ImportRowOut,
+    Split,
+    SplitIn,
 )
 from app.services import expenses, export, imports, listing
 from app.services.listing import ExpenseFilter
@@ -28,6 +32,8 @@ from app.types import Category, Cursor, Day, SearchText, parse_cursor
 router = APIRouter(prefix="/expenses", tags=["expenses"], route_class=OneTripRoute)
 
 NOT_FOUND = not_found("expense")
+# The writer refuses to move the balance of someone who has left the ledger (app.services.expenses).
+CHANGED = {**NOT_FOUND, 409: {"description": "It would change the balance of someone who has left"}}
 
 
 async def expense_filter(
@@ -44,7 +50,13 @@ async def expense_filter(
 Filters = Annotated[ExpenseFilter, Depends(expense_filter)]
 
 
-@router.post("", response_model=ExpenseOut, status_code=status.HTTP_201_CREATED, responses=IN_LEDGER)
+@router.post(
+    "",
+    response_model=ExpenseOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={**IN_LEDGER, 409: {"description": "The ledger's currency changed meanwhile: try again"}},
+)
+@idempotent
 def create_expense(session: SessionDep, access: Editor, data: ExpenseIn) -> ExpenseOut:
     """Record an expense."""
     return ExpenseOut.of(expenses.create_expense(session, access=access, data=data), access.currency)
@@ -102,6 +114,7 @@ def export_is_read_only() -> None:
 
 IMPORT_RESPONSES: dict[int | str, dict[str, object]] = {
     **IN_LEDGER,
+    409: {"description": "The ledger's currency changed meanwhile: try again"},
     413: {"description": "The file is larger than 5 MB"},
     422: {
         "description": "A bad form field or mapping, an empty, binary or unreadable file, more than "
@@ -111,30 +124,31 @@ IMPORT_RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 @router.post("/import", response_model=ImportOut, responses=IMPORT_RESPONSES)
+@idempotent(unless=lambda params: params["form"].dry_run)  # a dry run writes nothing: never kept
 def import_expenses(
     session: SessionDep,
     access: Editor,
     form: Annotated[ImportForm, Form(media_type="multipart/form-data")],
 ) -> ImportOut:
     """Import expenses from CSV, all or nothing; with dry_run, a preview of the rows and their errors."""
-    parsed_mapping = None
-    if form.mapping:
-        try:
-            parsed_mapping = ImportMapping.model_validate_json(form.mapping)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            message = str(error["msg"]).encode("utf-8", "replace").decode().removeprefix("Value error, ")
-            where = ".".join(str(part) for part in error["loc"])
-            raise Invalid(("body", "mapping"), f"mapping {where}: {message}" if where else message) from None
+    mapping = _form_json("mapping", form.mapping, ImportMapping.model_validate_json)
+    split = _form_json("split", form.split, _SPLIT.validate_json)
+    if split is not None and any(part.shares is None for part in split):
+        raise Invalid(
+            ("body", "split"),
+            "An import's split is by shares, as each row has its own amount: give shares, not amounts",
+        )
     outcome = imports.import_csv(
         session,
         access=access,
         data=form.file.file.read(settings.max_import_bytes + 1),
-        mapping=parsed_mapping,
+        mapping=mapping,
         default_category=form.default_category,
         encoding=form.encoding,
         keep_duplicates=form.keep_duplicates,
         dry_run=form.dry_run,
+        paid_by=form.paid_by,
+        split=split,
     )
     errors = [ImportErrorOut(line=e.line, column=e.column, message=e.message) for e in outcome.errors]
     if errors and not form.dry_run:
@@ -169,6 +183,23 @@ def import_expenses(
     )
 
 
+T = TypeVar("T")
+_SPLIT: TypeAdapter[list[SplitIn]] = TypeAdapter(Split)
+
+
+def _form_json(field: str, text: str | None, parse: Callable[[str], T]) -> T | None:
+    """A form field holding JSON, parsed; a 422 naming the field (and where in it) otherwise."""
+    if not text:
+        return None
+    try:
+        return parse(text)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        message = str(error["msg"]).encode("utf-8", "replace").decode().removeprefix("Value error, ")
+        where = ".".join(str(part) for part in error["loc"])
+        raise Invalid(("body", field), f"{field} {where}: {message}" if where else message) from None
+
+
 @router.api_route("/import", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
 def import_is_post_only() -> None:
     raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED)
@@ -181,14 +212,14 @@ def read_expense(session: SessionDep, scope: Member, expense_id: int) -> Expense
     return ExpenseOut.of(expense, access.currency)
 
 
-@router.patch("/{expense_id}", response_model=ExpenseOut, responses=NOT_FOUND)
+@router.patch("/{expense_id}", response_model=ExpenseOut, responses=CHANGED)
 def update_expense(session: SessionDep, scope: Member, expense_id: int, data: ExpenseUpdate) -> ExpenseOut:
     """Change some fields of an expense."""
     expense, access = expenses.update_expense(session, scope=scope, expense_id=expense_id, data=data)
     return ExpenseOut.of(expense, access.currency)
 
 
-@router.delete("/{expense_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+@router.delete("/{expense_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CHANGED)
 def delete_expense(session: SessionDep, scope: Member, expense_id: int) -> Response:
     """Delete an expense."""
     expenses.delete_expense(session, scope=scope, expense_id=expense_id)

@@ -2,10 +2,13 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from app.auth import CurrentUser, PathEditor, PathOwner, PathReader
 from app.database import SessionDep
+from app.idempotency import idempotent
 from app.routers import FORBIDDEN, UNAUTHORIZED, OneTripRoute
 from app.schemas.accounts import LinkOut
 from app.schemas.ledgers import (
     BalancesOut,
+    InvitationOut,
+    InvitationPreview,
     JoinIn,
     LedgerIn,
     LedgerInvitationIn,
@@ -17,6 +20,7 @@ from app.schemas.ledgers import (
     SettlementOut,
 )
 from app.services import ledgers, links
+from app.types import LinkToken
 
 router = APIRouter(prefix="/ledgers", tags=["ledgers"], route_class=OneTripRoute)
 
@@ -38,6 +42,7 @@ def list_ledgers(session: SessionDep, user: CurrentUser) -> list[LedgerOut]:
 
 
 @router.post("", response_model=LedgerOut, status_code=status.HTTP_201_CREATED, responses=UNAUTHORIZED)
+@idempotent
 def create_ledger(session: SessionDep, user: CurrentUser, data: LedgerIn) -> LedgerOut:
     """Create a ledger to share; you are its owner."""
     return ledgers.create_ledger(session, user=user, data=data)
@@ -52,6 +57,7 @@ def create_ledger(session: SessionDep, user: CurrentUser, data: LedgerIn) -> Led
         409: {"description": "Already a member"},
     },
 )
+@idempotent  # not a create, but without the key a retry after a lost answer is refused (link spent)
 def join_ledger(session: SessionDep, user: CurrentUser, data: JoinIn) -> LedgerOut:
     """Join a ledger with a one-time invitation token."""
     return ledgers.join(session, user=user, token=data.token)
@@ -60,6 +66,23 @@ def join_ledger(session: SessionDep, user: CurrentUser, data: JoinIn) -> LedgerO
 @router.api_route("/join", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
 def join_is_post_only() -> None:
     # Without this route, PATCH or DELETE on /join would reach /{ledger_id} as a bad id (422).
+    raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED)
+
+
+# Before the /{ledger_id}/... routes: /invitations/invitations would otherwise be a bad ledger id.
+@router.get(
+    "/invitations/{token}",
+    response_model=InvitationPreview,
+    responses={**UNAUTHORIZED, 404: {"description": "A used, withdrawn, expired or unknown invitation"}},
+)
+def preview_invitation(session: SessionDep, _user: CurrentUser, token: LinkToken) -> InvitationPreview:
+    """What an invitation link invites to, and who made it, without joining."""
+    return ledgers.preview_invitation(session, token=token)
+
+
+@router.api_route("/invitations/{token}", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def invitation_is_get_only() -> None:
+    # Without this route, DELETE on /invitations/{token} would reach /{ledger_id}/invitations/{id} (422).
     raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED)
 
 
@@ -85,6 +108,7 @@ def delete_ledger(session: SessionDep, access: PathOwner) -> Response:
 @router.post(
     "/{ledger_id}/invitations", response_model=LinkOut, status_code=status.HTTP_201_CREATED, responses=LEDGER
 )
+@idempotent
 def create_ledger_invitation(
     session: SessionDep, access: PathOwner, data: LedgerInvitationIn, request: Request
 ) -> LinkOut:
@@ -92,6 +116,23 @@ def create_ledger_invitation(
     token, expires_at = ledgers.invite(session, access=access, role=data.role, valid_days=data.valid_days)
     url = links.url(links.LEDGER, token, request_base=str(request.base_url))
     return LinkOut(url=url, token=token, expires_at=expires_at)
+
+
+@router.get("/{ledger_id}/invitations", response_model=list[InvitationOut], responses=LEDGER)
+def list_ledger_invitations(session: SessionDep, access: PathOwner) -> list[InvitationOut]:
+    """The ledger's open invitation links, oldest first, without their tokens (owner)."""
+    return ledgers.list_invitations(session, access=access)
+
+
+@router.delete(
+    "/{ledger_id}/invitations/{invitation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**LEDGER, 404: {"description": "No such ledger of yours, or no such open invitation to it"}},
+)
+def revoke_ledger_invitation(session: SessionDep, access: PathOwner, invitation_id: int) -> Response:
+    """Withdraw an open invitation link, so it no longer works (owner)."""
+    ledgers.revoke_invitation(session, access=access, invitation_id=invitation_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.patch("/{ledger_id}/members/{user_id}", response_model=MemberOut, responses=CONFLICT)
@@ -113,6 +154,7 @@ def remove_member(session: SessionDep, access: PathReader, user_id: int) -> Resp
     status_code=status.HTTP_201_CREATED,
     responses=LEDGER,
 )
+@idempotent
 def create_settlement(session: SessionDep, access: PathEditor, data: SettlementIn) -> SettlementOut:
     """Record money one member gave another to even up (owner or editor)."""
     return SettlementOut.of(ledgers.create_settlement(session, access=access, data=data), access.currency)

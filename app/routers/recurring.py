@@ -2,6 +2,7 @@ from fastapi import APIRouter, Response, status
 
 from app.auth import Editor, Member, Reader
 from app.database import SessionDep
+from app.idempotency import idempotent
 from app.routers import IN_LEDGER, OneTripRoute, Today, not_found
 from app.schemas.expenses import RecurringIn, RecurringOut, RecurringUpdate
 from app.services import recurring
@@ -18,6 +19,7 @@ def list_recurring(session: SessionDep, access: Reader) -> list[RecurringOut]:
 
 
 @router.post("", response_model=RecurringOut, status_code=status.HTTP_201_CREATED, responses=IN_LEDGER)
+@idempotent
 def create_recurring(session: SessionDep, access: Editor, data: RecurringIn, today: Today) -> RecurringOut:
     """Add a recurring expense; a start date in the past creates the occurrences since then."""
     rule = recurring.create_rule(session, access=access, data=data, today=today)

@@ -103,7 +103,7 @@ class ExpenseOut(BaseModel):
     created_at: UtcDatetime
     updated_at: UtcDatetime
     ledger_id: int
-    paid_by: int | None
+    paid_by: int
     split: list[SplitOut]
 
     @classmethod
@@ -198,6 +198,13 @@ class ImportForm(BaseModel):
     default_category: Category = Field(default="Uncategorised", description="For rows with no category")
     keep_duplicates: bool = Field(default=False, description="Import rows equal to an existing expense")
     encoding: Literal["auto", "utf-8", "latin-1"] = "auto"
+    paid_by: UserId | None = Field(default=None, description="Who paid every row: a member; default you")
+    split: str | None = Field(
+        default=None,
+        max_length=100_000,
+        description='JSON: how every row is split, an expense\'s split by shares ([{"user_id": 1, '
+        '"shares": 3}, ...]); default equal shares among the owners and editors',
+    )
 
 
 class ImportRowOut(BaseModel):
@@ -252,12 +259,18 @@ class RecurringIn(StrictModel):
         default=None, description="Monthly only; default: start_date's day"
     )
     paused: bool = False
+    paid_by: UserId | None = Field(default=None, description="Who pays each occurrence; default you")
+    split: Split | None = Field(
+        default=None,
+        description="How each occurrence is split, as an expense's; default equal shares among the "
+        "owners and editors on the day it is written",
+    )
 
 
 class RecurringUpdate(PatchModel):
-    """Null clears the two optional fields: no end, and the start's day of the month."""
+    """Null clears the optional fields: no end, the start's day of the month, the default split."""
 
-    clearable = frozenset({"end_date", "day_of_month"})
+    clearable = frozenset({"end_date", "day_of_month", "split"})
 
     category: Category | None = None
     amount: AnyCurrencyAmountIn | None = None
@@ -269,6 +282,14 @@ class RecurringUpdate(PatchModel):
     end_date: Day | None = None
     day_of_month: DayOfMonth | None = None
     paused: bool | None = None
+    paid_by: UserId | None = None
+    split: Split | None = None
+
+
+class RecurringSplitOut(BaseModel):
+    user_id: int
+    shares: int | None
+    amount: MoneyOut = Field(description="Of each occurrence, in the rule's currency")
 
 
 class RecurringOut(BaseModel):
@@ -286,14 +307,25 @@ class RecurringOut(BaseModel):
     day_of_month: int | None
     paused: bool
     next_date: date | None
+    paid_by: int
+    split: list[RecurringSplitOut] | None = Field(
+        description="Null: equal shares among the owners and editors on the day each is written"
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _from_rule(cls, value: Any) -> Any:
-        """From a RecurringRule row: the amount in its currency's units."""
+        """From a RecurringRule row: the amounts in its currency's units, each part's of one occurrence."""
         if isinstance(value, dict):
             return value
-        fields = [name for name in cls.model_fields if name != "amount"]
+        fields = [name for name in cls.model_fields if name not in ("amount", "split")]
+        currency = value.currency
         return {name: getattr(value, name) for name in fields} | {
-            "amount": to_number(value.amount_cents, value.currency)
+            "amount": to_number(value.amount_cents, currency),
+            "split": [
+                {"user_id": p.user_id, "shares": p.shares, "amount": to_number(p.amount_cents, currency)}
+                for p in value.splits
+            ]
+            if value.splits
+            else None,
         }

@@ -62,6 +62,25 @@ class JoinIn(StrictModel):
     token: LinkToken
 
 
+INVITED_BY = "Who made the link: their display name, or their email when they have none"
+
+
+class InvitationOut(BaseModel):
+    id: int
+    role: Role
+    invited_by: str = Field(description=INVITED_BY)
+    created_at: UtcDatetime
+    expires_at: UtcDatetime
+
+
+class InvitationPreview(BaseModel):
+    ledger_id: int
+    ledger_name: str
+    invited_by: str = Field(description=INVITED_BY)
+    role: Role
+    expires_at: UtcDatetime
+
+
 class MemberUpdate(StrictModel):
     role: Role
 

@@ -70,26 +70,6 @@ def one_by_id(session: Session, stmt: Select[T], id_column: Any, object_id: int,
     return found
 
 
-_ROLE = (
-    select(LedgerMember.role)
-    .where(LedgerMember.ledger_id == bindparam("ledger_id"), LedgerMember.user_id == bindparam("user_id"))
-    .with_for_update(read=True)
-)  # built once: every write asks it
-
-
-def confirm_access(session: Session, access: LedgerAccess) -> None:
-    """Call after a write, before its commit: 404 (and nothing written) if the caller stopped being
-    a member, or lost the role, since the request's access was resolved.
-
-    After the first write the transaction holds SQLite's write lock, and on PostgreSQL the member's
-    row is share-locked: a removal either happened before (and is seen here) or waits for the commit.
-    """
-    role = session.scalar(_ROLE, {"ledger_id": access.ledger_id, "user_id": access.user_id})
-    if role is None or role != access.role:
-        session.rollback()
-        raise NotFound("Ledger not found")
-
-
 def member_object(
     session: Session, model: type[T], scope: MemberScope, object_id: int, missing: str, *, write: bool = False
 ) -> tuple[T, LedgerAccess]:
@@ -143,4 +123,4 @@ def lock_ledger(session: Session, ledger_id: int) -> dict[int, str]:
     """
     params = {"ledger_id": ledger_id}
     session.execute(_LOCK_LEDGER, params)
-    return {int(user_id): str(role) for user_id, role in session.execute(_MEMBER_ROLES, params).tuples()}
+    return {int(user_id): str(role) for user_id, role in session.execute(_MEMBER_ROLES, params)}

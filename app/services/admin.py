@@ -12,7 +12,7 @@ from app.auth import hash_password
 from app.errors import AppError
 from app.models import Ledger, MonthlyTotal, User
 from app.schemas.accounts import AdminUserCreate, AdminUserOut, AdminUserUpdate
-from app.services import links, one_by_id
+from app.services import ledgers, links, one_by_id
 from app.services.users import create_user, find_by_email, lock_accounts
 
 LAST_ADMIN = "This is the last admin of this instance; make another account admin first."
@@ -91,7 +91,11 @@ def update(session: Session, *, user_id: int, data: AdminUserUpdate) -> AdminUse
 
 def delete(session: Session, *, user_id: int) -> None:
     lock_accounts(session)
-    session.delete(_get(session, user_id))  # expenses and budgets go too (ON DELETE CASCADE)
+    user = _get(session, user_id)
+    # As when the account deletes itself: 409 while it has a balance, and no ledger left without
+    # an owner. Its personal ledger, with everything in it, goes with it (ON DELETE CASCADE).
+    ledgers.leave_all(session, user=user)
+    session.delete(user)
     session.flush()
     _keep_an_admin(session)
     session.commit()

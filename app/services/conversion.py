@@ -6,20 +6,13 @@ the ECB's of the expense's date, app.rates) and never changes with later rates.
 
 from decimal import ROUND_HALF_UP, Context, Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from app import rates
 from app.errors import Invalid
-from app.models import Expense, Ledger
+from app.models import Expense
 from app.money import max_minor, minor_digits, rate_text, to_decimal, to_minor
 
 # Wide enough that amount x rate is exact before the one rounding (13 + 15 digits, and more).
 _EXACT = Context(prec=60)
-
-
-def ledger_currency(session: Session, ledger_id: int) -> str:
-    return session.scalars(select(Ledger.currency).where(Ledger.id == ledger_id)).one()
 
 
 def minor_amount(amount: Decimal, currency: str, loc: tuple[str, ...] = ("body", "amount")) -> int:
@@ -63,9 +56,19 @@ def price(
         expense.rate, expense.rate_source, expense.rate_date = rate_text(found.rate), "ecb", found.rate_date
         value = found.rate
     base = base_minor(expense.amount_cents, expense.currency, value, ledger_currency)
+    # A rate given by hand can make a small amount huge: then the rate is the field to look at.
+    expense.base_amount_cents = _bounded(base, ledger_currency, (*loc, "amount" if rate is None else "rate"))
+
+
+def reprice(expense: Expense, *, ledger_currency: str, loc: tuple[str, ...] = ("body",)) -> None:
+    """The base amount of a new amount at the expense's own rate (a new amount alone keeps it)."""
+    base = base_minor(expense.amount_cents, expense.currency, Decimal(expense.rate), ledger_currency)
+    expense.base_amount_cents = _bounded(base, ledger_currency, (*loc, "amount"))
+
+
+def _bounded(base: int, ledger_currency: str, loc: tuple[str, ...]) -> int:
+    """A base amount within an amount's limit (1,000,000,000 of the ledger's currency), or 422."""
     if base > max_minor(ledger_currency):
-        raise Invalid(
-            (*loc, "amount"),
-            f"Converted, this is more than 1,000,000,000 {ledger_currency}: check the amount",
-        )
-    expense.base_amount_cents = base
+        what = "the amount and the rate" if loc[-1] == "rate" else "the amount"
+        raise Invalid(loc, f"Converted, this is more than 1,000,000,000 {ledger_currency}: check {what}")
+    return base

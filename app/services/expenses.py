@@ -1,18 +1,22 @@
 """Expenses: the API's reads and writes, and the one writer every other path (import, recurring) uses.
 
-`add_expenses`, `update_expense` and `delete_expense` are the only code that changes the table, and
-they keep `monthly_totals` and the split parts (`expense_splits`) in step in the same transaction,
-so they never drift.
+`add_expenses`, `update_expense` and `delete_expense` are the only code that changes the table. Each
+takes the ledger's lock first (app.services.lock_ledger) and checks the ledger's rules against its
+members as they are then: the caller may still write; the payer is a member; the parts name members
+and add up to the amount; a former member's balance never moves; the ledger holds no more than
+app.money.MAX_LEDGER_UNITS. The defaults are filled here too (payer: the caller; split: equal
+shares among the owners and editors). They keep `monthly_totals`, `daily_totals` and the split
+parts (`expense_splits`) in step in the same transaction, so they never drift.
 """
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import (
     Table,
     bindparam,
     delete,
+    func,
     insert,
     select,
 )
@@ -22,21 +26,30 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth import LedgerAccess, MemberScope
 from app.errors import AppError, Invalid, NotFound
-from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, RecurringRule, Settlement, utcnow
-from app.money import to_decimal
+from app.models import (
+    Expense,
+    ExpenseSplit,
+    Ledger,
+    MonthlyTotal,
+    RecurringRule,
+    Settlement,
+    utcnow,
+)
+from app.money import MAX_LEDGER_UNITS, max_ledger_minor, to_decimal
 from app.schemas.expenses import ExpenseIn, ExpenseUpdate, SplitIn
-from app.services import budgets, member_object, splits, totals
-from app.services.categories import canonical_category, spelling
-from app.services.conversion import base_minor, ledger_currency, minor_amount, price
+from app.services import budgets, lock_ledger, member_object, totals
+from app.services.categories import canonical_category
+from app.services.conversion import minor_amount, price, reprice
 from app.services.splits import (
     Part,
     by_weights,
     check_paid_by,
+    check_split,
     default_weights,
     part_rows,
     part_values,
+    split_parts,
 )
-from app.types import category_key
 
 
 def get_expense(
@@ -44,6 +57,30 @@ def get_expense(
 ) -> tuple[Expense, LedgerAccess]:
     """The expense in any of the caller's ledgers, and the caller's access to its ledger."""
     return member_object(session, Expense, scope, expense_id, "Expense not found", write=write)
+
+
+def may_write(roles: dict[int, str], user_id: int) -> None:
+    """The caller's right to change the ledger's money, from its members' roles as they are now:
+    404 once no longer a member (as for any ledger they are not in), 403 for a viewer.
+
+    The one place the writers decide it, after the lock: the request's access was resolved before,
+    and the caller may have been removed or demoted since.
+    """
+    role = roles.get(user_id)
+    if role is None:
+        raise NotFound("Ledger not found")
+    if role not in ("owner", "editor"):
+        raise AppError(403, f"You are a {role} of this ledger; this needs an editor or owner")
+
+
+def locked_roles(session: Session, ledger_id: int, user_id: int | None) -> dict[int, str]:
+    """Take the ledger's lock; its members' roles, once the caller (unless None) may write."""
+    roles = lock_ledger(session, ledger_id)
+    if not roles:  # the ledger is gone
+        raise NotFound("Ledger not found")
+    if user_id is not None:
+        may_write(roles, user_id)
+    return roles
 
 
 # The tables, not the mapped classes: a Core statement skips the ORM's bulk path, which costs about
@@ -66,6 +103,7 @@ _INSERT_OCCURRENCE = {
     "postgresql": _insert_if_absent(postgresql.insert),
     "sqlite": _insert_if_absent(sqlite.insert),
 }
+_INSERT = insert(EXPENSES).returning(EXPENSES.c.id, sort_by_parameter_order=True)
 _COLUMNS = (
     "ledger_id",
     "user_id",
@@ -82,81 +120,71 @@ _COLUMNS = (
     "description",
     "recurring_id",
     "occurrence_date",
+    "created_at",
+    "updated_at",
 )
-_STAMPED = (*_COLUMNS, "created_at", "updated_at")
-
-
-def _insert_for_member() -> Any:
-    """One expense, inserted only while the request's user is a member of its ledger in the role the
-    request was resolved with; RETURNING its id, or no row.
-
-    The check is in the insert itself: SQLite takes its write lock as the statement starts, and
-    PostgreSQL share-locks the member's row until the commit, so a removal either came first (no
-    row: 404, nothing written) or waits for this commit. One statement, not an insert and a check.
-    """
-    values = [bindparam(name, type_=EXPENSES.c[name].type) for name in _STAMPED]
-    member = (
-        select(*values)
-        .where(
-            LedgerMember.ledger_id == bindparam("ledger_id"),
-            LedgerMember.user_id == bindparam("user_id"),
-            LedgerMember.role == bindparam("role"),
-        )
-        .with_for_update(read=True)
-    )
-    return insert(EXPENSES).from_select(_STAMPED, member).returning(EXPENSES.c.id)
-
-
-_INSERT_FOR_MEMBER = _insert_for_member()
+# The ledger's currency and the sum of its money (its monthly totals hold every expense once).
+_LEDGER_STATE = select(
+    Ledger.currency,
+    select(func.sum(MonthlyTotal.amount_cents)).where(MonthlyTotal.ledger_id == Ledger.id).scalar_subquery(),
+).where(Ledger.id == bindparam("ledger_id"))
 
 
 def add_expenses(
     session: Session,
+    ledger_id: int,
     expenses: list[Expense],
-    parts: list[list[Part]] | None = None,
     *,
-    currencies: dict[int, str] | None = None,
-    member: LedgerAccess | None = None,
+    by: int | None,
+    paid_by: int | None = None,
+    split: list[SplitIn] | None = None,
+    priced_in: str | None = None,
+    loc: tuple[str, ...] = ("body", "amount"),
 ) -> list[Expense]:
-    """Insert new expenses with their split parts and count them in their months' totals, in the
-    caller's transaction.
+    """Insert new expenses of one ledger with their split parts and count them in their totals, in
+    the caller's transaction. The only way rows enter the table.
 
-    The only way rows enter the table. `parts` gives each expense's split; without it, each gets
-    its ledger's default (equal shares among its owners and editors). An occurrence of a recurring
-    rule that is already there (unique recurring_id and occurrence_date: two workers or requests at
-    once) is skipped, and so not counted twice. `currencies` gives ledgers' currencies the caller
-    already read. With `member` (one plain expense: the API's), it is written only while that access
-    still holds; 404 and nothing written otherwise. Returns the expenses inserted.
+    `by`: who records them, who must be an owner or editor of the ledger now (404 once no longer a
+    member, 403 for a viewer); None for a rule's occurrences written by the daily run. `paid_by`:
+    who paid them all, a current member; default `by`. `split`: how each is split, naming current
+    members (exact amounts must add up to each expense's amount); default equal shares among the
+    ledger's owners and editors now. Expenses not yet priced (a rule's occurrences) are priced at
+    the rate of their own dates; `priced_in` is the ledger currency the others were priced in. A
+    refusal is a 422 naming the field (`loc` for a ledger that would hold too much), raised before
+    anything is written.
+
+    An occurrence of a recurring rule that is already there (unique recurring_id and
+    occurrence_date: two workers or requests at once) is skipped, and so not counted twice.
+    Returns the expenses inserted.
     """
-    currencies = _ledger_currencies(session, expenses, currencies)
+    roles = locked_roles(session, ledger_id, by)
+    payer = by if paid_by is None else paid_by
+    if payer is None:
+        raise ValueError("an expense needs a payer: give by or paid_by")
+    check_paid_by(roles, payer)
+    currency, total = session.execute(_LEDGER_STATE, {"ledger_id": ledger_id}).one()
+    if priced_in is not None and priced_in != currency:
+        raise AppError(409, f"This ledger's currency changed to {currency} meanwhile: try again.")
+    now = utcnow()
     for expense in expenses:
         if expense.base_amount_cents is None:  # an occurrence: priced at the rate of its own date
-            expense.currency = expense.currency or currencies[expense.ledger_id]
-            price(expense, ledger_currency=currencies[expense.ledger_id], rate=None)
-    if parts is None:
-        defaults: dict[int, dict[int, int]] = {}
-        for expense in expenses:
-            if expense.ledger_id not in defaults:
-                defaults[expense.ledger_id] = default_weights(_roles(session, expense.ledger_id))
-        parts = [by_weights(e.amount_cents, defaults[e.ledger_id]) for e in expenses]
+            expense.currency = expense.currency or currency
+            price(expense, ledger_currency=currency, rate=None)
+        expense.ledger_id, expense.paid_by = ledger_id, payer
+        # Stamped here, as the columns' defaults would: the answer shows them without a read back.
+        expense.created_at = expense.updated_at = now
+    if split is None:
+        weights = default_weights(roles)
+        parts = [by_weights(expense.amount_cents, weights) for expense in expenses]
+    else:
+        check_split(roles, split)
+        parts = [split_parts(expense.amount_cents, split, expense.currency) for expense in expenses]
+    _check_room(int(total or 0), sum(e.base_amount_cents for e in expenses), currency, loc)
     part_of = {id(expense): split for expense, split in zip(expenses, parts, strict=True)}
     plain = [expense for expense in expenses if expense.recurring_id is None]
-    if member is not None:
-        (expense,) = plain
-        # Stamped here, as the columns' defaults would: the answer shows them without a read back.
-        expense.created_at = expense.updated_at = utcnow()
-        params = {name: getattr(expense, name) for name in _STAMPED} | {"role": member.role}
-        expense_id = session.scalar(_INSERT_FOR_MEMBER, params)
-        if expense_id is None:  # removed from the ledger, or given another role, meanwhile
-            session.rollback()
-            raise NotFound("Ledger not found")
-        expense.id = expense_id
-    elif plain:
+    if plain:
         # One executemany: an import of 50,000 rows would spend most of its time in the ORM.
-        ids = session.scalars(
-            insert(EXPENSES).returning(EXPENSES.c.id, sort_by_parameter_order=True),
-            [_values(expense) for expense in plain],
-        ).all()
+        ids = session.scalars(_INSERT, [_values(expense) for expense in plain]).all()
         for expense, expense_id in zip(plain, ids, strict=True):
             expense.id = expense_id
     occurrences = [expense for expense in expenses if expense.recurring_id is not None]
@@ -174,17 +202,15 @@ def add_expenses(
     return inserted
 
 
-def _ledger_currencies(
-    session: Session, expenses: list[Expense], known: dict[int, str] | None
-) -> dict[int, str]:
-    """The currency of each expense's ledger: known to the caller, that of an expense in its ledger's
-    own currency, or else read, once per ledger."""
-    currencies = dict(known or {})
-    currencies.update((e.ledger_id, e.currency) for e in expenses if e.rate_source == "same")
-    for expense in expenses:
-        if expense.ledger_id not in currencies:
-            currencies[expense.ledger_id] = ledger_currency(session, expense.ledger_id)
-    return currencies
+def _check_room(total: int, added: int, currency: str, loc: tuple[str, ...]) -> None:
+    """422 if the ledger's expenses would add up to more than it may hold (app.money.MAX_LEDGER_UNITS,
+    which keeps every sum of its money within a BIGINT): nothing is written."""
+    if total + added > max_ledger_minor(currency):
+        raise Invalid(
+            loc,
+            f"This ledger's expenses would add up to more than {MAX_LEDGER_UNITS:,} {currency}, the "
+            "most one ledger can hold: check the amounts, or start another ledger",
+        )
 
 
 def _write_parts(session: Session, rows: list[tuple[Expense, list[Part]]]) -> None:
@@ -199,83 +225,88 @@ def _write_parts(session: Session, rows: list[tuple[Expense, list[Part]]]) -> No
         set_committed_value(expense, "splits", by_expense.get(expense.id, []))
 
 
-def _roles(session: Session, ledger_id: int) -> dict[int, str]:
-    return _members(session, ledger_id)[0]
-
-
-# Built once (see categories.spelling): only its parameters change.
-_LEDGER = (
-    select(
-        Ledger.currency,
-        LedgerMember.user_id,
-        LedgerMember.role,
-        spelling(bindparam("ledger_id"), bindparam("key")).label("category"),
-    )
-    .outerjoin(LedgerMember, LedgerMember.ledger_id == Ledger.id)
-    .where(Ledger.id == bindparam("ledger_id"))
-)
-
-
-def _members(
-    session: Session, ledger_id: int, key: str | None = None
-) -> tuple[dict[int, str], str, str | None]:
-    """The ledger's members with their roles, its currency and its spelling of a category key (none
-    without one): one query serves the paid-by check, the split check, the default split, the rate
-    and the category's name."""
-    # On the session's connection: columns need none of the ORM's result machinery, which costs a
-    # POST 33 µs here (60 -> 27 µs; SQLite's own part is 6 µs).
-    rows = session.connection().execute(_LEDGER, {"ledger_id": ledger_id, "key": key}).all()
-    roles = {row.user_id: row.role for row in rows if row.user_id is not None}
-    return roles, rows[0].currency, rows[0].category
-
-
 def _values(expense: Expense) -> dict[str, object]:
     return {column: getattr(expense, column) for column in _COLUMNS}
 
 
 def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -> Expense:
-    key = category_key(data.category)
-    roles, base_currency, category = _members(session, access.ledger_id, key)
-    paid_by = access.user_id if data.paid_by is None else data.paid_by
-    if data.paid_by is not None:
-        check_paid_by(roles, data.paid_by)
-    currency = data.currency or base_currency
-    amount = minor_amount(data.amount, currency)
-    parts = splits.resolve_split(roles, amount, data.split, currency)
+    category, key = canonical_category(session, access=access, category=data.category)
+    currency = data.currency or access.currency
     expense = Expense(
-        ledger_id=access.ledger_id,
         user_id=access.user_id,
-        paid_by=paid_by,
         date=data.date,
-        category=category or data.category,
+        category=category,
         category_key=key,
-        amount_cents=amount,
+        amount_cents=minor_amount(data.amount, currency),
         currency=currency,
         description=data.description,
     )
-    price(expense, ledger_currency=base_currency, rate=data.rate)
-    add_expenses(session, [expense], [parts], currencies={access.ledger_id: base_currency}, member=access)
+    price(expense, ledger_currency=access.currency, rate=data.rate)
+    add_expenses(
+        session,
+        access.ledger_id,
+        [expense],
+        by=access.user_id,
+        paid_by=data.paid_by,
+        split=data.split,
+        priced_in=access.currency,
+    )
     session.commit()
     return expense
+
+
+def _locked_expense(
+    session: Session, scope: MemberScope, expense_id: int
+) -> tuple[Expense, LedgerAccess, dict[int, str]]:
+    """The expense to change, its ledger locked, the caller's right checked against the members'
+    roles as they are now, and those roles."""
+    expense, access = get_expense(session, scope=scope, expense_id=expense_id, write=True)
+    roles = locked_roles(session, access.ledger_id, access.user_id)
+    # Read again under the lock: a change or delete that committed meanwhile is seen.
+    again = session.scalars(
+        select(Expense).where(Expense.id == expense.id).execution_options(populate_existing=True)
+    ).first()
+    if again is None:
+        raise NotFound("Expense not found")
+    return again, access, roles
+
+
+def _moves(expense: Expense) -> dict[int, int]:
+    """What the expense adds to each member's balance: its payer's base amount, less each part."""
+    moves = {part.user_id: -part.base_amount_cents for part in expense.splits}
+    moves[expense.paid_by] = moves.get(expense.paid_by, 0) + expense.base_amount_cents
+    return moves
+
+
+def _keep_former_members_even(roles: dict[int, str], before: dict[int, int], after: dict[int, int]) -> None:
+    """409 if the change would move the balance of someone no longer in the ledger: they left (or
+    were removed) with a zero balance, and cannot settle up any more."""
+    for user_id in sorted(before.keys() | after.keys()):
+        if user_id not in roles and before.get(user_id, 0) != after.get(user_id, 0):
+            raise AppError(
+                409,
+                f"This expense is paid by or split with user {user_id}, who has left this ledger: "
+                "its amount, payer and split can no longer change, nor can it be deleted, as that "
+                "would change their balance.",
+            )
 
 
 def update_expense(
     session: Session, *, scope: MemberScope, expense_id: int, data: ExpenseUpdate
 ) -> tuple[Expense, LedgerAccess]:
     """The expense changed, and the caller's access to its ledger."""
-    expense, access = get_expense(session, scope=scope, expense_id=expense_id, write=True)
+    expense, access, roles = _locked_expense(session, scope, expense_id)
+    before = _moves(expense)
     changes = data.model_dump(exclude_unset=True)
     changes.pop("split", None)
     split = data.split  # as models, not the dump's dicts
     rate = changes.pop("rate", None)
     currency = changes.pop("currency", expense.currency)
     amount = changes.pop("amount", None)
-    # Only a new payer or split needs the members (a new amount keeps the shares it had).
-    roles = _roles(session, access.ledger_id) if "paid_by" in changes or split is not None else {}
-    if "paid_by" in changes:
-        if changes["paid_by"] is None:
-            raise Invalid(("body", "paid_by"), "paid_by must be a member's user id")
+    if changes.get("paid_by", expense.paid_by) != expense.paid_by:  # (sent as it was: unchanged)
         check_paid_by(roles, changes["paid_by"])
+    if split is not None:
+        check_split(roles, split)
     if amount is None and currency != expense.currency:  # the same number, in the new currency
         amount = to_decimal(expense.amount_cents, expense.currency)
     new_amount = expense.amount_cents if amount is None else minor_amount(amount, currency)
@@ -286,6 +317,7 @@ def update_expense(
     moved = repriced or new_amount != expense.amount_cents
     # Date, category and the base amount move the monthly totals; a new description leaves them be.
     counted = moved or bool(changes.keys() & {"date", "category"})
+    old_base = expense.base_amount_cents
     if counted:
         totals.count(session, [expense], -1)
     if "category" in changes:
@@ -296,13 +328,18 @@ def update_expense(
         setattr(expense, field, value)
     amount_changed = new_amount != expense.amount_cents or currency != expense.currency
     if moved or split is not None:  # (not moved: the amount and currency are as they were)
-        base_currency = access.currency
         expense.amount_cents, expense.currency = new_amount, currency
         if repriced:
-            price(expense, ledger_currency=base_currency, rate=rate)
+            price(expense, ledger_currency=access.currency, rate=rate)
         elif moved:
-            expense.base_amount_cents = base_minor(new_amount, currency, Decimal(expense.rate), base_currency)
-        _resplit(session, roles, expense, split, amount_changed=amount_changed)
+            reprice(expense, ledger_currency=access.currency)
+        _resplit(session, expense, split, amount_changed=amount_changed)
+    if expense.base_amount_cents > old_base:
+        total = session.execute(_LEDGER_STATE, {"ledger_id": access.ledger_id}).one()[1]
+        _check_room(
+            int(total or 0), expense.base_amount_cents - old_base, access.currency, ("body", "amount")
+        )
+    _keep_former_members_even(roles, before, _moves(expense))
     if counted:
         totals.count(session, [expense], +1)
     session.commit()
@@ -310,21 +347,12 @@ def update_expense(
 
 
 def _resplit(
-    session: Session,
-    roles: dict[int, str],
-    expense: Expense,
-    split: list[SplitIn] | None,
-    *,
-    amount_changed: bool,
+    session: Session, expense: Expense, split: list[SplitIn] | None, *, amount_changed: bool
 ) -> None:
     """Write the parts again for a new amount, base amount or split: the shares (or, for the same
-    amount, the exact amounts) it had, unless a new split is given."""
+    amount, the exact amounts) it had, unless a new split (checked: check_split) is given."""
     if split is None:
-        current = session.execute(
-            select(ExpenseSplit.user_id, ExpenseSplit.shares, ExpenseSplit.amount_cents).where(
-                ExpenseSplit.expense_id == expense.id
-            )
-        ).all()
+        current = [(part.user_id, part.shares, part.amount_cents) for part in expense.splits]
         if any(shares is None for _, shares, _ in current):
             if amount_changed:
                 raise Invalid(
@@ -334,14 +362,14 @@ def _resplit(
         else:
             parts = by_weights(expense.amount_cents, {user_id: shares or 0 for user_id, shares, _ in current})
     else:
-        parts = splits.resolve_split(roles, expense.amount_cents, split, expense.currency)
+        parts = split_parts(expense.amount_cents, split, expense.currency)
     session.execute(delete(ExpenseSplit).where(ExpenseSplit.expense_id == expense.id))
     _write_parts(session, [(expense, parts)])
-    session.expire(expense, ["splits"])
 
 
 def delete_expense(session: Session, *, scope: MemberScope, expense_id: int) -> None:
-    expense, _ = get_expense(session, scope=scope, expense_id=expense_id, write=True)
+    expense, _, roles = _locked_expense(session, scope, expense_id)
+    _keep_former_members_even(roles, _moves(expense), {})
     totals.count(session, [expense], -1)
     session.delete(expense)  # its split parts go with it (ON DELETE CASCADE)
     session.commit()
@@ -350,9 +378,11 @@ def delete_expense(session: Session, *, scope: MemberScope, expense_id: int) -> 
 def change_ledger_currency(session: Session, *, ledger: Ledger, currency: str) -> None:
     """Give the ledger another currency, in the caller's transaction: 409 while it holds money in
     any other (expenses, or settlements in the old one). Expenses already in the new currency
-    become plain ones: rate 1, base amount = amount, and their parts and totals follow."""
+    become plain ones: rate 1, base amount = amount, and their parts and totals follow; 409 if that
+    would move a former member's balance, 422 if the ledger would hold too much."""
     if currency == ledger.currency:
         return
+    roles = lock_ledger(session, ledger.id)
     other = session.scalar(
         select(Expense.currency).where(Expense.ledger_id == ledger.id, Expense.currency != currency).limit(1)
     )
@@ -378,6 +408,9 @@ def change_ledger_currency(session: Session, *, ledger: Ledger, currency: str) -
     converted = list(session.scalars(select(Expense).where(Expense.ledger_id == ledger.id)))
     totals.count(session, converted, -1)
     for expense in converted:
+        before = _moves(expense)
         price(expense, ledger_currency=currency, rate=None)
-        _resplit(session, {}, expense, None, amount_changed=False)
+        _resplit(session, expense, None, amount_changed=False)
+        _keep_former_members_even(roles, before, _moves(expense))
+    _check_room(0, sum(e.base_amount_cents for e in converted), currency, ("body", "currency"))
     totals.count(session, converted, +1)

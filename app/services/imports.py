@@ -13,21 +13,23 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app import rates
 from app.auth import LedgerAccess
 from app.config import settings
 from app.errors import AppError, Invalid
-from app.models import Expense
+from app.models import Expense, LedgerMember
 from app.money import currency_exponent, parse_decimal_amount, rate_text, to_decimal, to_minor
-from app.schemas.expenses import ImportMapping
+from app.schemas.expenses import ImportMapping, SplitIn
 from app.services import owned_expenses
 from app.services.categories import canonical_category
 from app.services.conversion import base_minor, price
 from app.services.expenses import add_expenses
 from app.services.export import FORMULA_START
 from app.services.import_guess import first_row, guess_mapping
+from app.services.splits import check_paid_by, check_split
 from app.types import Category, Description, category_key
 
 MAX_ROWS = 50_000
@@ -330,6 +332,11 @@ def _price(row: Row, ledger: str, outcome: Outcome) -> None:
     row.price = (expense.rate, expense.rate_source, expense.rate_date, expense.base_amount_cents)
 
 
+_MEMBERS = select(LedgerMember.user_id, LedgerMember.role).where(
+    LedgerMember.ledger_id == bindparam("ledger_id")
+)
+
+
 def import_csv(
     session: Session,
     *,
@@ -340,9 +347,18 @@ def import_csv(
     encoding: str,
     keep_duplicates: bool,
     dry_run: bool,
+    paid_by: int | None = None,
+    split: list[SplitIn] | None = None,
 ) -> Outcome:
+    """The file's rows, written through the one writer (all or nothing) unless a dry run: paid by
+    `paid_by` (default the importer) and split as `split` says (default equal shares among the
+    owners and editors); both checked against the members first, a dry run's too."""
     if len(data) > settings.max_import_bytes:
         raise AppError(413, f"The file is larger than {settings.max_import_bytes / 2**20:g} MB: split it")
+    roles = {row.user_id: row.role for row in session.execute(_MEMBERS, {"ledger_id": access.ledger_id})}
+    check_paid_by(roles, access.user_id if paid_by is None else paid_by)
+    if split is not None:
+        check_split(roles, split)
     ledger = access.currency
     outcome = parse(decode(data, encoding), mapping, default_category, guess=dry_run, ledger=ledger)
     if not keep_duplicates:
@@ -370,7 +386,6 @@ def import_csv(
             names[key] = canonical_category(session, access=access, category=row.category)[0]
         expenses.append(
             Expense(
-                ledger_id=access.ledger_id,
                 user_id=access.user_id,
                 date=row.day,
                 category=names[key],
@@ -384,7 +399,16 @@ def import_csv(
                 description=row.description or "",
             )
         )
-    add_expenses(session, expenses, currencies={access.ledger_id: ledger})
+    add_expenses(
+        session,
+        access.ledger_id,
+        expenses,
+        by=access.user_id,
+        paid_by=paid_by,
+        split=split,
+        priced_in=ledger,
+        loc=("body", "file"),
+    )
     session.commit()
     outcome.imported = len(expenses)
     return outcome

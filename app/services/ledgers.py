@@ -4,18 +4,20 @@ Balances are SQL aggregates over the split parts and settlements (indexed by led
 over a ledger's history in Python.
 """
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth import LedgerAccess
 from app.errors import AppError, Invalid, NotFound
-from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, RecurringRule, Settlement, User
+from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, Settlement, User
 from app.money import to_number
 from app.schemas.ledgers import (
     BalancesOut,
+    InvitationOut,
+    InvitationPreview,
     LedgerIn,
     LedgerOut,
     LedgerUpdate,
@@ -24,12 +26,18 @@ from app.schemas.ledgers import (
     SettlementIn,
     Transfer,
 )
-from app.services import confirm_access, expenses, links
+from app.services import expenses, links, lock_ledger, recurring
 from app.services.conversion import minor_amount
 from app.services.splits import settle_transfers
 from app.types import MAX_DB_ID
 
-BAD_INVITATION = "This invitation link is not valid: it was used already, has expired, or never existed."
+BAD_INVITATION = (
+    "This invitation link does not work: it was used or withdrawn, or has expired. Ask for a new one."
+)
+NO_INVITATION = "No such open invitation to this ledger"
+NO_MEMBER = "No such member of this ledger"
+LAST_OWNER = "This is the ledger's last owner; make another member owner first."
+PERSONAL_OWNER = "A personal ledger's owner stays its owner: they cannot be demoted, removed or leave."
 
 
 def _members(session: Session, ledger_ids: list[int]) -> dict[int, list[MemberOut]]:
@@ -107,6 +115,7 @@ def update_ledger(session: Session, *, access: LedgerAccess, data: LedgerUpdate)
 
 
 def delete_ledger(session: Session, *, access: LedgerAccess) -> None:
+    _acting(access, lock_ledger(session, access.ledger_id), "owner")  # still an owner
     ledger = session.get_one(Ledger, access.ledger_id)
     if ledger.personal_of is not None:
         raise AppError(409, "Your personal ledger cannot be deleted; delete your account instead.")
@@ -115,96 +124,152 @@ def delete_ledger(session: Session, *, access: LedgerAccess) -> None:
     session.commit()
 
 
+def _acting(access: LedgerAccess, roles: dict[int, str], role: str) -> None:
+    """The caller as they are now that the ledger is locked (`roles`, from lock_ledger): 404 if they
+    have left it since the request's access was resolved, 403 if they no longer have `role`."""
+    now = roles.get(access.user_id)
+    if now is None:
+        raise NotFound("Ledger not found")
+    replace(access, role=now).require(role)
+
+
+def _last_owner(roles: dict[int, str], user_id: int) -> bool:
+    return roles.get(user_id) == "owner" and list(roles.values()).count("owner") == 1
+
+
+def _personal_of(session: Session, ledger_id: int) -> int | None:
+    return session.scalar(select(Ledger.personal_of).where(Ledger.id == ledger_id))
+
+
 def invite(session: Session, *, access: LedgerAccess, role: str, valid_days: int) -> tuple[str, datetime]:
-    """A one-time link to join this ledger with `role`: its token (shown once) and expiry."""
+    """A one-time link to join this ledger with `role`, made by the caller (an owner, still, under
+    the ledger's lock: a demotion revokes their links, and this one too): its token and expiry."""
+    _acting(access, lock_ledger(session, access.ledger_id), "owner")
     return links.issue(
         session,
         kind=links.LEDGER,
         valid_for=timedelta(days=valid_days),
         ledger_id=access.ledger_id,
         role=role,
+        invited_by=access.user_id,
     )
 
 
-def _role_of(session: Session, ledger_id: int, user_id: int) -> str | None:
-    return session.scalar(
-        select(LedgerMember.role).where(LedgerMember.ledger_id == ledger_id, LedgerMember.user_id == user_id)
+def _inviter(user: User) -> str:
+    # What lets a person recognise who invited them: the name they go by, else their address.
+    return user.display_name or user.email
+
+
+def list_invitations(session: Session, *, access: LedgerAccess) -> list[InvitationOut]:
+    """The ledger's open invitations, oldest first; never their tokens (only hashes are stored)."""
+    return [
+        InvitationOut(
+            id=link.id,
+            role=link.role,
+            invited_by=_inviter(inviter),
+            created_at=link.created_at,
+            expires_at=link.expires_at,
+        )
+        for link, inviter in links.open_ledger_links(session, ledger_id=access.ledger_id)
+    ]
+
+
+def revoke_invitation(session: Session, *, access: LedgerAccess, invitation_id: int) -> None:
+    """Spend an open invitation to this ledger (owner); 404 for any other id."""
+    if not 0 < invitation_id <= MAX_DB_ID:
+        raise NotFound(NO_INVITATION)
+    _acting(access, lock_ledger(session, access.ledger_id), "owner")
+    if not links.revoke_ledger_link(session, ledger_id=access.ledger_id, link_id=invitation_id):
+        raise NotFound(NO_INVITATION)
+    session.commit()
+
+
+def preview_invitation(session: Session, *, token: str) -> InvitationPreview:
+    """What a link invites to and who made it, without joining; 404 for a link that cannot be used."""
+    link = links.find(session, kind=links.LEDGER, token=token)
+    if link is None or link.ledger_id is None or link.invited_by is None:
+        raise NotFound(BAD_INVITATION)
+    ledger = session.get_one(Ledger, link.ledger_id)
+    return InvitationPreview(
+        ledger_id=ledger.id,
+        ledger_name=ledger.name,
+        invited_by=_inviter(session.get_one(User, link.invited_by)),
+        role=link.role,
+        expires_at=link.expires_at,
     )
 
 
 def join(session: Session, *, user: User, token: str) -> LedgerOut:
-    """Join with an invitation: single use, so of two joins at once one wins and the other is 403."""
+    """Join with an invitation, checked under the ledger's lock: of two joins with one link one
+    wins and the other is 403, and a link revoked meanwhile (its maker demoted, say) is 403."""
     link = links.find(session, kind=links.LEDGER, token=token)
     if link is None or link.ledger_id is None or link.role is None:
         raise AppError(403, BAD_INVITATION)
     ledger_id, role = link.ledger_id, link.role
-    if _role_of(session, ledger_id, user.id) is not None:
-        raise AppError(409, "You are already a member of this ledger.")
+    if user.id in lock_ledger(session, ledger_id):
+        raise AppError(409, "You are already a member of this ledger.")  # and the link stays open
     if links.claim(session, kind=links.LEDGER, token=token) is None:
-        session.rollback()
         raise AppError(403, BAD_INVITATION)
     session.add(LedgerMember(ledger_id=ledger_id, user_id=user.id, role=role))
-    try:
-        session.commit()
-    except IntegrityError:  # joined with another link at the same moment
-        session.rollback()
-        raise AppError(409, "You are already a member of this ledger.") from None
+    session.commit()
     currency = session.get_one(Ledger, ledger_id).currency
     return read_ledger(
         session, access=LedgerAccess(user_id=user.id, ledger_id=ledger_id, role=role, currency=currency)
     )
 
 
-def _member(session: Session, access: LedgerAccess, user_id: int) -> LedgerMember:
-    member = session.get(LedgerMember, (access.ledger_id, user_id)) if 0 < user_id <= MAX_DB_ID else None
-    if member is None:
-        raise NotFound("No such member of this ledger")
-    return member
-
-
-def _owners(session: Session, ledger_id: int) -> int:
-    return (
-        session.scalar(
-            select(func.count()).where(LedgerMember.ledger_id == ledger_id, LedgerMember.role == "owner")
-        )
-        or 0
-    )
+# Membership changes take the ledger's lock first and check their rules against the roles it
+# returns, so the rules hold however requests interleave: a ledger keeps an owner, nobody leaves
+# with a balance, and whoever acts as an owner still is one.
 
 
 def update_member(session: Session, *, access: LedgerAccess, user_id: int, role: str) -> MemberOut:
-    member = _member(session, access, user_id)
-    if member.role == "owner" and role != "owner" and _owners(session, access.ledger_id) == 1:
-        raise AppError(409, "This is the ledger's last owner; make another member owner first.")
-    member.role = role
+    roles = lock_ledger(session, access.ledger_id)
+    _acting(access, roles, "owner")
+    if user_id not in roles:
+        raise NotFound(NO_MEMBER)
+    if role != "owner" and _personal_of(session, access.ledger_id) == user_id:
+        raise AppError(409, PERSONAL_OWNER)
+    if role != "owner" and roles[user_id] == "owner":
+        if _last_owner(roles, user_id):
+            raise AppError(409, LAST_OWNER)
+        links.revoke_ledger_links(session, ledger_id=access.ledger_id, invited_by=user_id)
+    session.execute(
+        update(LedgerMember)
+        .where(LedgerMember.ledger_id == access.ledger_id, LedgerMember.user_id == user_id)
+        .values(role=role)
+    )
     session.commit()
     return next(m for m in _members(session, [access.ledger_id])[access.ledger_id] if m.user_id == user_id)
 
 
 def remove_member(session: Session, *, access: LedgerAccess, user_id: int) -> None:
     """The owner removes anyone; anyone removes themselves (leaves)."""
-    if user_id != access.user_id:
-        access.require("owner")
-    member = _member(session, access, user_id)
-    ledger = session.get_one(Ledger, access.ledger_id)
-    if ledger.personal_of == user_id:
-        raise AppError(409, "The owner of a personal ledger cannot leave it.")
-    if member.role == "owner" and _owners(session, access.ledger_id) == 1:
-        raise AppError(409, "This is the ledger's last owner; make another member owner first.")
+    roles = lock_ledger(session, access.ledger_id)
+    _acting(access, roles, "viewer" if user_id == access.user_id else "owner")
+    if user_id not in roles:
+        raise NotFound(NO_MEMBER)
+    if _personal_of(session, access.ledger_id) == user_id:
+        raise AppError(409, PERSONAL_OWNER)
+    if _last_owner(roles, user_id):
+        raise AppError(409, LAST_OWNER)
     if balance_of(session, access.ledger_id, user_id) != 0:
         raise AppError(409, "This member's balance is not zero: settle up first.")
-    session.delete(member)
-    _pause_rules(session, access.ledger_id, user_id)
+    _leave(session, access.ledger_id, user_id)
     session.commit()
 
 
-def _pause_rules(session: Session, ledger_id: int, user_id: int) -> None:
-    # A rule's occurrences are paid by its creator: a former member's would give them a balance
-    # in a ledger they can no longer see. Someone still in the ledger can resume or replace it.
+def _leave(session: Session, ledger_id: int, user_id: int) -> None:
+    """A member goes, with the invitations they made; the rules they pay stop."""
     session.execute(
-        update(RecurringRule)
-        .where(RecurringRule.ledger_id == ledger_id, RecurringRule.user_id == user_id)
-        .values(paused=True)
+        delete(LedgerMember).where(LedgerMember.ledger_id == ledger_id, LedgerMember.user_id == user_id)
     )
+    links.revoke_ledger_links(session, ledger_id=ledger_id, invited_by=user_id)
+    _pause_rules(session, ledger_id, user_id)
+
+
+def _pause_rules(session: Session, ledger_id: int, user_id: int) -> None:
+    recurring.pause_rules_naming(session, ledger_id=ledger_id, user_id=user_id)
 
 
 def _sums(session: Session, ledger_id: int) -> dict[int, list[int]]:
@@ -278,16 +343,12 @@ def balances(session: Session, *, access: LedgerAccess) -> BalancesOut:
 def create_settlement(session: Session, *, access: LedgerAccess, data: SettlementIn) -> Settlement:
     if data.from_user_id == data.to_user_id:
         raise Invalid(("body", "to_user_id"), "A settlement is between two different members")
-    parties = (data.from_user_id, data.to_user_id)
-    members = set(
-        session.scalars(
-            select(LedgerMember.user_id).where(
-                LedgerMember.ledger_id == access.ledger_id, LedgerMember.user_id.in_(parties)
-            )
-        )
-    )
-    for field, user_id in zip(("from_user_id", "to_user_id"), parties, strict=True):
-        if user_id not in members:
+    # Under the lock, both are members until the commit: neither leaves (nor is removed) with a
+    # balance this settlement gives them.
+    roles = lock_ledger(session, access.ledger_id)
+    _acting(access, roles, "editor")
+    for field, user_id in (("from_user_id", data.from_user_id), ("to_user_id", data.to_user_id)):
+        if user_id not in roles:
             raise Invalid(("body", field), f"User {user_id} is not a member of this ledger")
     settlement = Settlement(
         ledger_id=access.ledger_id,
@@ -299,8 +360,6 @@ def create_settlement(session: Session, *, access: LedgerAccess, data: Settlemen
         created_by=access.user_id,
     )
     session.add(settlement)
-    session.flush()
-    confirm_access(session, access)  # removed from the ledger meanwhile: 404, nothing written
     session.commit()
     return settlement
 
@@ -314,6 +373,8 @@ def list_settlements(session: Session, *, access: LedgerAccess) -> list[Settleme
 
 
 def delete_settlement(session: Session, *, access: LedgerAccess, settlement_id: int) -> None:
+    """Delete a settlement of this ledger (one of another ledger is 404, like one that never was)."""
+    _acting(access, lock_ledger(session, access.ledger_id), "editor")
     found = (
         session.scalar(_settlements(access).where(Settlement.id == settlement_id))
         if 0 < settlement_id <= MAX_DB_ID
@@ -326,37 +387,64 @@ def delete_settlement(session: Session, *, access: LedgerAccess, settlement_id: 
 
 
 def leave_all(session: Session, *, user: User) -> None:
-    """Before an account is deleted: 409 while it has a balance in a shared ledger; else leave each,
-    handing ownership to the longest-standing remaining member where it was the last owner.
-    Runs in the caller's transaction.
+    """Before an account is deleted, by itself or by an admin, in the caller's transaction: 409
+    naming the ledger while its balance in any ledger (its personal one too) is not zero. Else it
+    leaves every ledger but its personal one (which goes with the account); a ledger it was the
+    last owner of passes to the longest-standing remaining member, or is deleted if none is left.
+
+    Every ledger it is in is locked first, in ascending id order, so two deletions at once (each
+    the other's heir, say) take turns instead of deadlocking.
     """
-    shared = session.execute(
-        select(Ledger, LedgerMember.role)
-        .join(LedgerMember, LedgerMember.ledger_id == Ledger.id)
-        .where(LedgerMember.user_id == user.id, Ledger.personal_of.is_(None))
-        .order_by(Ledger.name)
+    mine = select(LedgerMember.ledger_id).where(LedgerMember.user_id == user.id)
+    roles = {ledger_id: lock_ledger(session, ledger_id) for ledger_id in sorted(session.scalars(mine))}
+    # Then the account's row (PostgreSQL; SQLite's write lock is held already): a membership being
+    # added for it now waits for this transaction and then finds the account gone, so what is read
+    # next is every ledger the account is in.
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    for ledger_id in sorted(set(session.scalars(mine)) - roles.keys()):  # joined since the first look
+        roles[ledger_id] = lock_ledger(session, ledger_id)
+    ledgers = session.execute(
+        select(Ledger.id, Ledger.name, Ledger.personal_of).where(Ledger.id.in_(roles)).order_by(Ledger.id)
     ).all()
-    for ledger, _ in shared:
-        if balance_of(session, ledger.id, user.id) != 0:
-            raise AppError(409, f"You have a balance in the ledger {ledger.name!r}: settle up there first.")
-    for ledger, role in shared:
-        session.execute(
-            delete(LedgerMember).where(LedgerMember.ledger_id == ledger.id, LedgerMember.user_id == user.id)
-        )
-        _pause_rules(session, ledger.id, user.id)
-        if role != "owner" or _owners(session, ledger.id) > 0:
-            continue
-        heir = session.scalar(
-            select(LedgerMember.user_id)
-            .where(LedgerMember.ledger_id == ledger.id)
-            .order_by(LedgerMember.joined_at, LedgerMember.user_id)
-            .limit(1)
-        )
-        if heir is None:  # nobody left who could reach it
-            session.execute(delete(Ledger).where(Ledger.id == ledger.id))
-        else:
-            session.execute(
-                update(LedgerMember)
-                .where(LedgerMember.ledger_id == ledger.id, LedgerMember.user_id == heir)
-                .values(role="owner")
+    joined = [
+        (ledger_id, name, personal_of)
+        for ledger_id, name, personal_of in ledgers
+        if user.id in roles[ledger_id]
+    ]
+    for ledger_id, name, personal_of in joined:
+        owed = {user_id: _balance(*sums) for user_id, sums in _sums(session, ledger_id).items()}
+        if personal_of == user.id:
+            # Deleted with the account: refused while anyone's balance there is not zero, the
+            # account's own debts showing as the others' balances. (0 is no one: a row with no
+            # payer, which app.services.expenses no longer writes.)
+            if any(balance for user_id, balance in owed.items() if user_id not in (0, user.id)):
+                raise AppError(409, f"Balances in the ledger {name!r} are not zero: settle up there first.")
+        elif owed.get(user.id, 0) != 0:
+            raise AppError(
+                409, f"This account's balance in the ledger {name!r} is not zero: settle up there first."
             )
+    for ledger_id, _, personal_of in joined:
+        if personal_of == user.id:
+            continue  # deleted with the account (ON DELETE CASCADE)
+        _leave(session, ledger_id, user.id)
+        if _last_owner(roles[ledger_id], user.id):
+            _pass_on(session, ledger_id)
+
+
+def _pass_on(session: Session, ledger_id: int) -> None:
+    """A ledger whose last owner has gone: the longest-standing remaining member owns it; nobody
+    left who could reach it, it is deleted."""
+    heir = session.scalar(
+        select(LedgerMember.user_id)
+        .where(LedgerMember.ledger_id == ledger_id)
+        .order_by(LedgerMember.joined_at, LedgerMember.user_id)
+        .limit(1)
+    )
+    if heir is None:
+        session.execute(delete(Ledger).where(Ledger.id == ledger_id))
+        return
+    session.execute(
+        update(LedgerMember)
+        .where(LedgerMember.ledger_id == ledger_id, LedgerMember.user_id == heir)
+        .values(role="owner")
+    )

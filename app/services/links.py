@@ -1,14 +1,15 @@
-"""One-time links: invitations to register and password resets. Single use, expiring, stored hashed."""
+"""One-time links: invitations to register or to join a ledger, and password resets. Single use,
+expiring, stored hashed; the one writer of their table."""
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.orm import Session
 
 from app.config import settings
-from app.models import OneTimeLink, utcnow
+from app.models import OneTimeLink, User, utcnow
 from app.types import as_utc
 
 INVITATION = "invitation"
@@ -32,6 +33,7 @@ def issue(
     user_id: int | None = None,
     ledger_id: int | None = None,
     role: str | None = None,
+    invited_by: int | None = None,
 ) -> tuple[str, datetime]:
     """Store a new link's hash and return its token (shown once, never stored) and expiry."""
     token = secrets.token_urlsafe(32)
@@ -41,6 +43,7 @@ def issue(
         user_id=user_id,
         ledger_id=ledger_id,
         role=role,
+        invited_by=invited_by,
         expires_at=utcnow() + valid_for,
     )
     session.add(link)
@@ -90,6 +93,47 @@ def revoke_resets(session: Session, *, user_id: int) -> None:
     session.execute(
         update(OneTimeLink)
         .where(OneTimeLink.user_id == user_id, OneTimeLink.kind == RESET, OneTimeLink.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _open_ledger_links(ledger_id: int) -> ColumnElement[bool]:
+    return and_(
+        OneTimeLink.kind == LEDGER,
+        OneTimeLink.ledger_id == ledger_id,
+        OneTimeLink.used_at.is_(None),
+        OneTimeLink.expires_at > utcnow(),
+    )
+
+
+def open_ledger_links(session: Session, *, ledger_id: int) -> list[tuple[OneTimeLink, User]]:
+    """The ledger's usable invitations with the accounts that made them, oldest first."""
+    rows = session.execute(
+        select(OneTimeLink, User)
+        .join(User, User.id == OneTimeLink.invited_by)
+        .where(_open_ledger_links(ledger_id))
+        .order_by(OneTimeLink.created_at, OneTimeLink.id)
+    )
+    return [(link, user) for link, user in rows]
+
+
+def revoke_ledger_link(session: Session, *, ledger_id: int, link_id: int) -> bool:
+    """Spend one open invitation to this ledger, in the caller's transaction; False if there is none."""
+    result = session.execute(
+        update(OneTimeLink)
+        .where(_open_ledger_links(ledger_id), OneTimeLink.id == link_id)
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def revoke_ledger_links(session: Session, *, ledger_id: int, invited_by: int) -> None:
+    """Spend every open invitation to this ledger that this account made (it stops being an owner)."""
+    session.execute(
+        update(OneTimeLink)
+        .where(_open_ledger_links(ledger_id), OneTimeLink.invited_by == invited_by)
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )

@@ -5,25 +5,32 @@ midnight: app.main), and for one rule when it is created, changed or resumed. Re
 check. Each rule keeps `next_date`, so "is anything due?" is one indexed query. Every occurrence
 is inserted if absent under a unique (recurring_id, occurrence_date): two workers at once create
 it once, and only the one whose insert happened counts it in the monthly totals.
+
+Occurrences go through the one writer (app.services.expenses.add_expenses), paid and split as the
+rule says (no split: equal shares among the owners and editors of the day). A rule whose payer or a
+part's member leaves is paused (pause_rules_naming), and one the writer refuses is paused, not run.
 """
 
 import calendar
 from datetime import date, timedelta
+from typing import cast
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, Table, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import rates
 from app.auth import LedgerAccess, MemberScope
-from app.errors import Invalid
-from app.models import DailyRun, Expense, RecurringRule
+from app.errors import Invalid, NotFound
+from app.models import DailyRun, Expense, RecurringRule, RecurringSplit
 from app.money import to_decimal
-from app.schemas.expenses import RecurringIn, RecurringUpdate
-from app.services import member_object
+from app.schemas.expenses import RecurringIn, RecurringUpdate, SplitIn
+from app.services import lock_ledger, member_object
 from app.services.categories import canonical_category
 from app.services.conversion import minor_amount
-from app.services.expenses import add_expenses
+from app.services.expenses import add_expenses, locked_roles
+from app.services.splits import Part, by_weights, check_paid_by, check_split, split_parts
 
 LAST_DAY = date(2999, 12, 31)
 _SCHEDULE = ("frequency", "interval", "start_date", "end_date", "day_of_month")
@@ -72,7 +79,9 @@ def first_on_or_after(rule: RecurringRule, day: date) -> date | None:
     return found
 
 
-def _materialise_rule(session: Session, rule: RecurringRule, today: date) -> None:
+def _materialise_rule(session: Session, rule: RecurringRule, today: date, *, by: int | None) -> None:
+    """Write the rule's occurrences due by `today` through the one writer, paid and split as the rule
+    says; `by` is who asks (None: the daily run)."""
     days = []
     day = rule.next_date
     while day is not None and day <= today:
@@ -80,9 +89,7 @@ def _materialise_rule(session: Session, rule: RecurringRule, today: date) -> Non
         day = first_on_or_after(rule, day + timedelta(days=1))
     occurrences = [
         Expense(
-            ledger_id=rule.ledger_id,
             user_id=rule.user_id,
-            paid_by=rule.user_id,
             date=when,
             category=rule.category,
             category_key=rule.category_key,
@@ -94,19 +101,41 @@ def _materialise_rule(session: Session, rule: RecurringRule, today: date) -> Non
         )
         for when in days
     ]
-    add_expenses(session, occurrences)  # skips (and does not count) an occurrence already there
+    if occurrences:
+        # Skips (and does not count) an occurrence already there.
+        add_expenses(session, rule.ledger_id, occurrences, by=by, paid_by=rule.paid_by, split=_split_in(rule))
     rule.next_date = day
+
+
+def _catch_up(session: Session, rule: RecurringRule, today: date, *, by: int | None) -> None:
+    """What is due, or, if the writer refuses it (its payer or a part's member has left, the ledger
+    would hold too much, no rate), the rule paused, for a member to fix and resume: nothing written."""
+    try:
+        _materialise_rule(session, rule, today, by=by)
+    except Invalid:
+        rule.paused = True
 
 
 def materialise_due(session: Session, *, today: date) -> None:
     """Create every occurrence due by `today`, in every ledger."""
-    stmt = select(RecurringRule).where(RecurringRule.next_date <= today, RecurringRule.paused.is_(False))
-    rules = session.scalars(stmt.order_by(RecurringRule.id)).all()
-    if not rules:
+    stmt = select(RecurringRule.id, RecurringRule.ledger_id).where(
+        RecurringRule.next_date <= today, RecurringRule.paused.is_(False)
+    )
+    due = session.execute(stmt.order_by(RecurringRule.id)).all()
+    if not due:
         return
-    for rule in rules:
-        _materialise_rule(session, rule, today)
+    for rule_id, ledger_id in due:
+        lock_ledger(session, ledger_id)
+        # Read under the lock: another worker may have written it, a member paused or deleted it.
+        rule = session.scalars(_live(rule_id).where(RecurringRule.paused.is_(False))).first()
+        if rule is not None:
+            _catch_up(session, rule, today, by=None)
     session.commit()
+
+
+def _live(rule_id: int) -> Select[RecurringRule]:
+    """The rule as committed now, not as the session last read it."""
+    return select(RecurringRule).where(RecurringRule.id == rule_id).execution_options(populate_existing=True)
 
 
 DAILY_JOB = "recurring"
@@ -157,13 +186,84 @@ def _check(rule: RecurringRule, base: str) -> None:
         raise Invalid(("body", "day_of_month"), "day_of_month is for monthly rules only")
 
 
+def _check_people(roles: dict[int, str], rule: RecurringRule) -> None:
+    """A rule that runs needs its payer and the members of its split in the ledger now: they may
+    have left since it was saved (which paused it)."""
+    if rule.paid_by not in roles:
+        raise Invalid(
+            ("body", "paid_by"),
+            f"User {rule.paid_by}, who pays this recurring expense, is not a member of this ledger "
+            "any more: choose who pays (paid_by)",
+        )
+    for part in rule.splits:
+        if part.user_id not in roles:
+            raise Invalid(
+                ("body", "split"),
+                f"User {part.user_id}, in this recurring expense's split, is not a member of this "
+                "ledger any more: send a new split, or null for equal shares",
+            )
+
+
+def _check_given(roles: dict[int, str], paid_by: int | None, split: list[SplitIn] | None) -> None:
+    """A payer and a split that a body gives name current members, whether the rule runs or not."""
+    if paid_by is not None:
+        check_paid_by(roles, paid_by)
+    if split is not None:
+        check_split(roles, split)
+
+
+def _split_in(rule: RecurringRule) -> list[SplitIn] | None:
+    """The rule's split as an expense's body gives it; None: the default."""
+    if not rule.splits:
+        return None
+    return [
+        SplitIn(user_id=part.user_id, shares=part.shares)
+        if part.shares is not None
+        else SplitIn(user_id=part.user_id, amount=to_decimal(part.amount_cents, rule.currency))
+        for part in rule.splits
+    ]
+
+
+_SPLITS = cast(Table, RecurringSplit.__table__)
+
+
+def _write_split(session: Session, rule: RecurringRule, parts: list[Part]) -> None:
+    """Store the rule's split (no parts: the default), each part as one occurrence's."""
+    session.execute(delete(_SPLITS).where(_SPLITS.c.rule_id == rule.id))
+    rows = [
+        RecurringSplit(rule_id=rule.id, user_id=user_id, shares=shares, amount_cents=cents)
+        for user_id, shares, cents in parts
+    ]
+    if rows:
+        columns = ("rule_id", "user_id", "shares", "amount_cents")
+        session.execute(insert(_SPLITS), [{c: getattr(row, c) for c in columns} for row in rows])
+    set_committed_value(rule, "splits", rows)  # the answer shows them without a read back
+
+
+def _resplit(session: Session, rule: RecurringRule, split: list[SplitIn] | None, *, keep: bool) -> None:
+    """Store a new split (checked: check_split; None: the default) or, with `keep`, the shares it
+    had, of a new amount."""
+    if not keep:
+        parts = [] if split is None else split_parts(rule.amount_cents, split, rule.currency)
+        _write_split(session, rule, parts)
+    elif rule.splits:
+        if any(part.shares is None for part in rule.splits):
+            raise Invalid(
+                ("body", "split"), "This recurring expense is split by exact amounts: send the new split too"
+            )
+        weights = {part.user_id: part.shares or 0 for part in rule.splits}
+        _write_split(session, rule, by_weights(rule.amount_cents, weights))
+
+
 def create_rule(session: Session, *, access: LedgerAccess, data: RecurringIn, today: date) -> RecurringRule:
     """A new rule; one that started in the past back-fills its occurrences up to today."""
+    roles = locked_roles(session, access.ledger_id, access.user_id)
     category, key = canonical_category(session, access=access, category=data.category)
     currency = data.currency or access.currency
     rule = RecurringRule(
         ledger_id=access.ledger_id,
         user_id=access.user_id,
+        paid_by=access.user_id if data.paid_by is None else data.paid_by,
         category=category,
         category_key=key,
         amount_cents=minor_amount(data.amount, currency),
@@ -176,24 +276,44 @@ def create_rule(session: Session, *, access: LedgerAccess, data: RecurringIn, to
         day_of_month=data.day_of_month,
         paused=data.paused,
     )
+    _check_given(roles, rule.paid_by, data.split)
+    parts = [] if data.split is None else split_parts(rule.amount_cents, data.split, currency)
     _check(rule, access.currency)
     rule.next_date = first_on_or_after(rule, rule.start_date)
     session.add(rule)
     session.flush()
+    _write_split(session, rule, parts)
     if not rule.paused:
-        _materialise_rule(session, rule, today)
+        _materialise_rule(session, rule, today, by=access.user_id)
     session.commit()
     return rule
+
+
+def _locked_rule(
+    session: Session, scope: MemberScope, rule_id: int
+) -> tuple[RecurringRule, LedgerAccess, dict[int, str]]:
+    """The rule to change, its ledger locked, the caller's right checked against the members' roles
+    as they are now, and those roles."""
+    rule, access = get_rule(session, scope=scope, rule_id=rule_id, write=True)
+    roles = locked_roles(session, access.ledger_id, access.user_id)
+    again = session.scalars(_live(rule.id)).first()
+    if again is None:
+        raise NotFound("Recurring expense not found")
+    return again, access, roles
 
 
 def update_rule(
     session: Session, *, scope: MemberScope, rule_id: int, data: RecurringUpdate, today: date
 ) -> RecurringRule:
     """Change a rule; occurrences already created stay as they are, later ones follow the change."""
-    rule, access = get_rule(session, scope=scope, rule_id=rule_id, write=True)
+    rule, access, roles = _locked_rule(session, scope, rule_id)
     if not rule.paused:  # what is due belongs to the rule as it was
-        _materialise_rule(session, rule, today)
+        _catch_up(session, rule, today, by=access.user_id)
     changes = data.model_dump(exclude_unset=True)
+    new_split = "split" in changes
+    changes.pop("split", None)
+    split = data.split  # as models, not the dump's dicts
+    _check_given(roles, changes.get("paid_by"), split)
     if "category" in changes:
         rule.category, rule.category_key = canonical_category(
             session, access=access, category=changes.pop("category")
@@ -202,13 +322,20 @@ def update_rule(
     amount = changes.pop("amount", None)
     if amount is None and currency != rule.currency:  # the same number, in the new currency
         amount = to_decimal(rule.amount_cents, rule.currency)
+    resized = False
     if amount is not None:
-        rule.amount_cents, rule.currency = minor_amount(amount, currency), currency
+        new_amount = minor_amount(amount, currency)
+        resized = (new_amount, currency) != (rule.amount_cents, rule.currency)
+        rule.amount_cents, rule.currency = new_amount, currency
     resumed = changes.get("paused") is False and rule.paused
     for name, value in changes.items():
         setattr(rule, name, value)
     if rule.frequency != "monthly" and "day_of_month" not in changes:
         rule.day_of_month = None  # left over from when the rule was monthly
+    if new_split or resized:
+        _resplit(session, rule, split, keep=not new_split)
+    if not rule.paused:
+        _check_people(roles, rule)
     _check(rule, access.currency)
     if resumed:
         # Occurrences that fell due while paused are skipped, not made up.
@@ -218,12 +345,27 @@ def update_rule(
         # schedule (an occurrence today under both is kept once, by the unique key).
         rule.next_date = first_on_or_after(rule, max(today, rule.start_date))
     if not rule.paused:
-        _materialise_rule(session, rule, today)
+        _materialise_rule(session, rule, today, by=access.user_id)
     session.commit()
     return rule
 
 
 def delete_rule(session: Session, *, scope: MemberScope, rule_id: int) -> None:
     """Delete a rule; its past occurrences stay as ordinary expenses."""
-    session.delete(get_rule(session, scope=scope, rule_id=rule_id, write=True)[0])
+    session.delete(_locked_rule(session, scope, rule_id)[0])
     session.commit()
+
+
+def pause_rules_naming(session: Session, *, ledger_id: int, user_id: int) -> None:
+    """Pause the ledger's rules that `user_id` pays or bears a part of, in the caller's transaction,
+    as they leave the ledger or are removed: their occurrences would give a former member a balance.
+    A member can give such a rule another payer or split and resume it."""
+    named = select(RecurringSplit.rule_id).where(RecurringSplit.user_id == user_id)
+    session.execute(
+        update(RecurringRule)
+        .where(
+            RecurringRule.ledger_id == ledger_id,
+            or_(RecurringRule.paid_by == user_id, RecurringRule.id.in_(named)),
+        )
+        .values(paused=True)
+    )

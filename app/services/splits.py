@@ -1,6 +1,7 @@
 """Exact division of money among ledger members, and the payments that even a ledger up.
 
-Functions on integer minor units, and the reading of a body's split into parts (resolve_split).
+Functions on integer minor units, and the reading of a body's split into parts (check_split and
+split_parts, which the one writer of expenses, app.services.expenses, applies).
 The expense and ledger services store the parts they return beside
 each expense, so a member's share of a ledger's history stays a SQL aggregate.
 """
@@ -87,13 +88,8 @@ def check_paid_by(roles: dict[int, str], paid_by: int) -> None:
         raise Invalid(("body", "paid_by"), f"User {paid_by} is not a member of this ledger")
 
 
-def resolve_split(
-    roles: dict[int, str], amount: int, split: list[SplitIn] | None, currency: str
-) -> list[Part]:
-    """The parts of `amount` (minor units of `currency`) as the body asks (shares or exact amounts),
-    or the ledger's default."""
-    if split is None:
-        return by_weights(amount, default_weights(roles))
+def check_split(roles: dict[int, str], split: list[SplitIn]) -> None:
+    """Each part names a current member, once."""
     seen: set[int] = set()
     for n, part in enumerate(split):
         if part.user_id not in roles:
@@ -103,6 +99,11 @@ def resolve_split(
         if part.user_id in seen:
             raise Invalid(("body", "split", str(n), "user_id"), f"User {part.user_id} is in the split twice")
         seen.add(part.user_id)
+
+
+def split_parts(amount: int, split: list[SplitIn], currency: str) -> list[Part]:
+    """A checked split (check_split) applied to `amount`: by its shares, or its exact amounts, which
+    must add up to it, neither less nor more."""
     if split[0].shares is not None:
         return by_weights(amount, {part.user_id: int(part.shares or 0) for part in split})
     exact: list[Part] = sorted(

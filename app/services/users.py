@@ -144,7 +144,7 @@ def email_reset_link(bind: Engine | Connection, *, email: str) -> None:
 
 def delete_user(session: Session, *, user: User, password: str) -> None:
     _confirm_password(user, password)
-    ledgers.leave_all(session, user=user)  # 409 while it has a balance in a shared ledger
+    ledgers.leave_all(session, user=user)  # 409 while it has a balance in any ledger
     # The personal ledger goes with the user (ON DELETE CASCADE), in this one transaction; what the
     # user added to shared ledgers stays there.
     session.delete(user)
