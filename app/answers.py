@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl
 
 from anyio import to_thread
 from fastapi import FastAPI, HTTPException
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import database
@@ -131,6 +132,8 @@ def _access(claims: TokenClaims, ledger: int | None) -> LedgerAccess | None:
     try:
         return resolve_access(session, claims, ledger)
     except (HTTPException, AppError):  # the route refuses it, with its own answer
+        return None
+    except SQLAlchemyError:  # the route meets the same failure and answers it (app.main), or it passed
         return None
     finally:
         session.close()

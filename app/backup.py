@@ -2,9 +2,15 @@
 
 SQLite: the online backup API copies the pages under SQLite's own locking, so writers keep going.
 PostgreSQL: pg_dump (a consistent snapshot by design) and pg_restore, found on PATH.
+Beside each snapshot, `<snapshot>.sha256` (the format `sha256sum -c` reads, with the size in a
+comment): restore checks it before it touches the live data, since a few damaged bytes inside a row
+pass SQLite's integrity check and pg_restore alike.
 """
 
+import errno
+import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -21,35 +27,109 @@ class BackupError(Exception):
 
 
 def backup(database_url: str, directory: Path, keep: int) -> Path:
-    """Write a snapshot to a new timestamped file in `directory`, then keep only the newest `keep`."""
+    """Write a snapshot to a new timestamped file in `directory`, with its checksum beside it, then
+    keep only the newest `keep`."""
     url = make_url(database_url)
-    # Every account's data: readable by the owner only, from the first byte written.
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    directory.chmod(0o700)  # a folder made before this rule is tightened too
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     suffix = ".sqlite3" if _is_sqlite(url) else ".pgdump"
     target = directory / f"{PREFIX}{stamp}{suffix}"
     partial = target.with_name(f".{target.name}.partial")
     try:
+        # Every account's data: readable by the owner only, from the first byte written.
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        directory.chmod(0o700)  # a folder made before this rule is tightened too
         # Created owner-only and empty; SQLite and pg_dump then write into it and keep its mode.
         partial.touch(mode=0o600, exist_ok=False)
         if _is_sqlite(url):
             _sqlite_backup(_sqlite_path(url), partial)
         else:
             _run(url, "pg_dump", "--format=custom", "--no-owner", f"--file={partial}")
+        _write_checksum(partial, checksum_of(target))
         partial.rename(target)  # a snapshot file is complete or absent, never half written
+    except (OSError, sqlite3.Error) as exc:
+        checksum_of(target).unlink(missing_ok=True)
+        raise BackupError(_cannot_write(directory, exc)) from None
     finally:
         partial.unlink(missing_ok=True)
     snapshots = sorted(directory.glob(f"{PREFIX}*{suffix}"))
     for old in snapshots[:-keep]:
         old.unlink()
+        checksum_of(old).unlink(missing_ok=True)
     return target
 
 
-def restore(database_url: str, file: Path) -> None:
-    """Replace the database's contents with a snapshot made by `backup`."""
+def _cannot_write(directory: Path, exc: OSError | sqlite3.Error) -> str:
+    full = (
+        exc.errno == errno.ENOSPC
+        if isinstance(exc, OSError)
+        else (exc.sqlite_errorcode or 0) & 0xFF == SQLITE_FULL
+    )
+    if full:
+        return f"the disk holding {directory} is full: free space there and run the backup again."
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return f"could not write a snapshot in {directory}: {reason}."
+
+
+SQLITE_FULL = 13
+
+
+def checksum_of(snapshot: Path) -> Path:
+    """Where a snapshot's checksum is kept: beside it, with .sha256 added to its name."""
+    return snapshot.with_name(snapshot.name + ".sha256")
+
+
+def _write_checksum(snapshot: Path, checksum: Path) -> None:
+    with snapshot.open("rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    size = snapshot.stat().st_size
+    fd = os.open(checksum, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(f"{digest}  {checksum.name.removesuffix('.sha256')}\n# {size} bytes\n")
+
+
+_CHECKSUM = re.compile(r"([0-9a-f]{64})  [^\n]+\n# ([0-9]+) bytes\n")
+
+
+def verify(snapshot: Path, *, required: bool = True) -> None:
+    """Refuse a snapshot that differs from the checksum written beside it when it was made.
+
+    Without a checksum file (a snapshot made before they were written, or copied without it) it is
+    refused too, unless not `required`: then only its structure is checked, as before.
+    """
+    checksum = checksum_of(snapshot)
+    try:
+        written = checksum.read_text()
+    except FileNotFoundError:
+        if not required:
+            return
+        raise BackupError(
+            f"{snapshot} has no checksum beside it ({checksum.name}), so damage inside it cannot be "
+            "ruled out. Copy its .sha256 file next to it, or, for a snapshot made before checksums "
+            "were written, restore it with --no-checksum. Nothing was restored."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BackupError(f"cannot read {checksum}: {exc}. Nothing was restored.") from None
+    match = _CHECKSUM.fullmatch(written)
+    if match is None:
+        raise BackupError(f"{checksum} is not a checksum file this app wrote. Nothing was restored.")
+    size, expected = snapshot.stat().st_size, int(match[2])
+    if size < expected:
+        raise BackupError(
+            f"{snapshot} is truncated: {size} of its {expected} bytes are there. Nothing was restored."
+        )
+    with snapshot.open("rb") as f:
+        if hashlib.file_digest(f, "sha256").hexdigest() != match[1] or size != expected:
+            raise BackupError(
+                f"{snapshot} is damaged: its SHA-256 differs from the one in {checksum.name}. "
+                "Nothing was restored."
+            )
+
+
+def restore(database_url: str, file: Path, *, checksum_required: bool = True) -> None:
+    """Replace the database's contents with a snapshot made by `backup`, once it is checked."""
     if not file.is_file():
         raise BackupError(f"{file} is not a file.")
+    verify(file, required=checksum_required)
     url = make_url(database_url)
     if _is_sqlite(url):
         _sqlite_restore(file, _sqlite_path(url))
@@ -105,6 +185,8 @@ def _sqlite_restore(snapshot: Path, live: Path) -> None:
         try:
             # Page by page under SQLite's locks, so a running server sees the old or the new data.
             src.backup(dst)
+        except sqlite3.Error as exc:  # a full disk, say: the copy's transaction is rolled back
+            raise BackupError(f"could not write {live}: {exc}. The live data is unchanged.") from None
         finally:
             dst.close()
     finally:

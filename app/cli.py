@@ -34,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     restore = commands.add_parser("restore", help="replace the database with a snapshot (asks first)")
     restore.add_argument("file", type=Path)
     restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    restore.add_argument(
+        "--no-checksum",
+        action="store_true",
+        help="restore a snapshot that has no .sha256 file beside it (made before checksums were "
+        "written): only its structure is checked. A .sha256 file that is there is always checked.",
+    )
     rates_command = commands.add_parser("rates", help="the ECB exchange rates the app uses")
     rates_sub = rates_command.add_subparsers(dest="rates_command", metavar="ACTION", required=True)
     update = rates_sub.add_parser(
@@ -49,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         "reset-password": lambda: _reset_password(args.email),
         "backup": _backup,
         "rates": lambda: _update_rates(args.file),
-        "restore": lambda: _restore(args.file, assume_yes=args.yes),
+        "restore": lambda: _restore(args.file, assume_yes=args.yes, checksum_required=not args.no_checksum),
     }
     try:
         return commands_run[args.command]()
@@ -88,6 +94,7 @@ def _serve() -> int:
     import socket  # noqa: PLC0415 (only the server needs these)
 
     import uvicorn  # noqa: PLC0415
+    from uvicorn.config import STARTUP_FAILURE  # noqa: PLC0415
     from uvicorn.supervisors import Multiprocess  # noqa: PLC0415
 
     config = uvicorn.Config(
@@ -110,14 +117,18 @@ def _serve() -> int:
     if config.workers == 1:
         server = uvicorn.Server(config)
         server.run()
-        return 0 if server.started else 3  # uvicorn's own exit code for a failed start
+        return 0 if server.started else STARTUP_FAILURE
     # Worker processes accept on a socket uvicorn binds without naming TCP, so asyncio does not set
     # TCP_NODELAY on their connections, and small answers wait ~40 ms for a delayed ACK. Connections
     # accepted on Linux inherit the option from the listening socket.
     sock = config.bind_socket()
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    Multiprocess(config, sockets=[sock]).run()
-    return 0
+    supervisor = Multiprocess(config, sockets=[sock])
+    supervisor.run()
+    # A worker that fails to start (the database unreachable past DATABASE_WAIT_SECONDS) stops
+    # uvicorn's supervisor, which then returns as after a clean stop: say so to whoever restarts us.
+    failed = any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes)
+    return STARTUP_FAILURE if failed else 0
 
 
 def _migrated() -> None:
@@ -195,7 +206,7 @@ def _backup() -> int:
     return 0
 
 
-def _restore(file: Path, *, assume_yes: bool) -> int:
+def _restore(file: Path, *, assume_yes: bool, checksum_required: bool) -> int:
     from app.backup import BackupError, restore  # noqa: PLC0415
 
     target = settings.resolved_database_url.rsplit("@", 1)[-1]  # never print a password
@@ -207,7 +218,7 @@ def _restore(file: Path, *, assume_yes: bool) -> int:
             return 1
     kept_up_to = _highest_revision()
     try:
-        restore(settings.resolved_database_url, file)
+        restore(settings.resolved_database_url, file, checksum_required=checksum_required)
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     _migrated()  # a snapshot from an older version gets the current schema

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     secret_key: str = ""
     access_token_expire_minutes: int = Field(default=60 * 24, ge=1)
     auto_migrate: bool = True
+    # Seconds the app waits at start for the database to answer (it may be starting too) before
+    # giving up: the start then fails, and `python -m app` exits non-zero.
+    database_wait_seconds: int = Field(default=30, ge=0, le=3600)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     # Worker processes for `python -m app`; with more than one, use PostgreSQL and a fixed SECRET_KEY.

@@ -1,12 +1,15 @@
 import select
+import sqlite3
 from collections.abc import AsyncIterator
 from functools import cache
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
+from sqlalchemy.pool import NullPool
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
@@ -66,6 +69,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
     # SQLite's LIKE folds ASCII letters only: searches lower both sides with Python's str.lower,
     # which PostgreSQL's ILIKE follows for accented letters too ("CAFÉ" finds "café").
+    dbapi_connection.create_function(UNICODE_LOWER, 1, _lower, deterministic=True)
+
+
+def make_read_only_sqlite_engine(path: Path) -> Engine:
+    """The SQLite file read as it is, for a full disk (app.faults): no locks, and no WAL index (the
+    -shm file), which a full disk has no room for and which every usual connection needs, even to
+    read. Right only while nothing writes the file and its WAL is empty, as app.faults makes sure.
+    Writes fail: "attempt to write a readonly database"."""
+    uri = f"{path.resolve().as_uri()}?immutable=1"  # as_uri() escapes what a URI would misread
+    engine = create_engine(
+        "sqlite://",
+        creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+        poolclass=NullPool,  # nothing kept once the disk has space and the usual engine is back
+    )
+    event.listen(engine, "connect", _sqlite_functions)
+    return engine
+
+
+def _sqlite_functions(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.create_function(UNICODE_LOWER, 1, _lower, deterministic=True)
 
 

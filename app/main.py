@@ -16,11 +16,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 from starlette.types import Scope
 
+from app import faults
 from app.answers import KeptAnswers
 from app.config import PROJECT_ROOT, settings
 from app.database import SessionLocal
@@ -66,11 +69,13 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     _log_to_stderr()
     to_thread.current_default_thread_limiter().total_tokens = settings.threads
     _ = settings.resolved_secret_key  # fail at start, not at the first login, if the key is unusable
-    if settings.auto_migrate:
+    # The database may be starting beside the app; on a full disk SQLite opens read-only.
+    await run_in_threadpool(faults.wait_for_database, settings.database_wait_seconds)
+    if settings.auto_migrate and not faults.read_only():
         upgrade_to_head(settings.resolved_database_url)
     # Recurring expenses that fell due while the app was down, then each day's: no request checks.
-    await run_in_threadpool(_materialise_today)
-    daily = asyncio.create_task(_materialise_each_midnight())
+    done = await _materialise_due()
+    daily = asyncio.create_task(_materialise_each_midnight(done))
     try:
         yield
     finally:
@@ -95,13 +100,35 @@ def seconds_to_midnight(now: datetime) -> float:
     return (datetime.combine(now.date() + timedelta(days=1), time()) - now).total_seconds() + 1
 
 
-async def _materialise_each_midnight() -> None:
+# After a database fault (the database down, the disk full), the next try is this soon, not at midnight.
+MATERIALISE_RETRY_SECONDS = 600
+
+
+async def _materialise_each_midnight(done: bool) -> None:
     while True:
-        await asyncio.sleep(seconds_to_midnight(datetime.now()))
+        await asyncio.sleep(seconds_to_midnight(datetime.now()) if done else MATERIALISE_RETRY_SECONDS)
         try:
-            await run_in_threadpool(_materialise_today)
-        except Exception:  # a database hiccup at midnight must not end the schedule; tomorrow retries
+            done = await _materialise_due()
+        except Exception:  # nor must a bug end the schedule; tomorrow retries
             logger.exception("Creating the day's recurring expenses failed")
+            done = True
+
+
+async def _materialise_due() -> bool:
+    """Create the recurring expenses due by today; False after a database fault (app.faults)."""
+    try:
+        await run_in_threadpool(_materialise_today)
+    except SQLAlchemyError as exc:
+        fault = faults.classify(exc)
+        if fault is None:
+            raise
+        logger.warning(
+            "Creating the recurring expenses due failed (%s); trying again in %d s",
+            fault.reason,
+            MATERIALISE_RETRY_SECONDS,
+        )
+        return False
+    return True
 
 
 def operation_id(route: APIRoute) -> str:
@@ -144,6 +171,25 @@ app.add_middleware(ResponseMiddleware)
 async def app_error_handler(_request: Request, exc: AppError) -> JSONResponse:
     detail = exc.errors if isinstance(exc, Invalid) else exc.detail
     return JSONResponse(status_code=exc.status_code, content={"detail": detail}, headers=exc.headers)
+
+
+@app.exception_handler(OperationalError)
+@app.exception_handler(PoolTimeout)
+async def database_fault_handler(request: Request, exc: Exception) -> JSONResponse:
+    """A failure of the database itself (app.faults): 503 or 507 with Retry-After, not a bare 500.
+
+    Answered here, the connection stays open. An exception that escapes the app instead reaches
+    Starlette's ServerErrorMiddleware, which sends a plain-text 500 and raises it again; uvicorn,
+    seeing an exception after the answer began, closes the connection without a `Connection: close`,
+    and the client's next request on it fails as well.
+    """
+    assert isinstance(exc, SQLAlchemyError)
+    fault = faults.noted(faults.classify(exc))
+    if fault is None:
+        raise exc  # a bug: a 500 like any other
+    logger.warning("%s %s: %s: %s", request.method, request.url.path, fault.reason, faults.first_line(exc))
+    headers = {"Retry-After": str(fault.retry_after)}
+    return JSONResponse(status_code=fault.status, content={"detail": fault.detail}, headers=headers)
 
 
 def _text(value: Any) -> str:

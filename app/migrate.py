@@ -1,5 +1,8 @@
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
 
 from app.config import PROJECT_ROOT
 from app.models import SEARCH_OBJECTS
@@ -15,6 +18,13 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade_to_head(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
+
+
+def is_at_head(engine: Engine) -> bool:
+    """Whether the database has every migration of this version (a read: nothing is written)."""
+    head = ScriptDirectory.from_config(alembic_config("")).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head
 
 
 def include_name(name: str | None, type_: str, _parent_names: object) -> bool:

@@ -6,8 +6,9 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -24,9 +25,34 @@ def find_pg_bin() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
+@dataclass
+class Cluster:
+    """A running throwaway cluster, which a test may stop and start again."""
+
+    url: str
+    run: Callable[..., None]
+    pg_ctl: Path
+    data: Path
+    log: Path
+    options: str
+
+    def stop(self) -> None:
+        self.run(self.pg_ctl, "-D", self.data, "-m", "fast", "-w", "stop")
+
+    def start(self) -> None:
+        self.run(self.pg_ctl, "-D", self.data, "-l", self.log, "-w", "-t", "60", "-o", self.options, "start")
+
+
 @contextmanager
 def postgres_cluster() -> Iterator[str]:
     """Yield a SQLAlchemy URL for a fresh cluster; stop and delete it afterwards."""
+    with postgres_server() as cluster:
+        yield cluster.url
+
+
+@contextmanager
+def postgres_server() -> Iterator[Cluster]:
+    """A fresh cluster on a free loopback port; stopped and deleted afterwards."""
     pg_bin = find_pg_bin()
     if pg_bin is None:
         raise RuntimeError("PostgreSQL binaries not found (looked in /usr/lib/postgresql/*/bin)")
@@ -40,11 +66,13 @@ def postgres_cluster() -> Iterator[str]:
     def run(*args: object) -> None:
         subprocess.run([*prefix, *map(str, args)], check=True, capture_output=True)
 
+    options = f"-p {port} -h 127.0.0.1 -k {tmp} -F -c full_page_writes=off -c synchronous_commit=off"
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    cluster = Cluster(url, run, pg_bin / "pg_ctl", data, tmp / "server.log", options)
     try:
         run(pg_bin / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
-        options = f"-p {port} -h 127.0.0.1 -k {tmp} -F -c full_page_writes=off -c synchronous_commit=off"
-        run(pg_bin / "pg_ctl", "-D", data, "-l", tmp / "server.log", "-w", "-t", "60", "-o", options, "start")
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        cluster.start()
+        yield cluster
     except subprocess.CalledProcessError as exc:
         raise RuntimeError(f"PostgreSQL did not start: {exc.stderr.decode(errors='replace')}") from exc
     finally:

@@ -4,6 +4,7 @@ import os
 import sqlite3
 import stat
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -64,8 +65,41 @@ def test_an_existing_backups_folder_is_tightened(live: Path, tmp_path: Path) -> 
 def test_restore_reads_a_file_whatever_its_name(live: Path, tmp_path: Path, name: str) -> None:
     snapshot = backup.backup(f"sqlite:///{live}", tmp_path / "backups", keep=3)
     renamed = snapshot.rename(tmp_path / name)
+    backup.checksum_of(snapshot).rename(backup.checksum_of(renamed))
     target = tmp_path / "restored.db"
     backup.restore(f"sqlite:///{target}", renamed)
     with sqlite3.connect(target) as db:
         assert db.execute("SELECT email FROM users").fetchall() == [("kept@example.com",)]
     db.close()
+
+
+DAMAGE = b"\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8"  # 8 bytes, not even UTF-8
+
+
+def test_restore_refuses_a_row_damaged_inside_though_sqlite_finds_the_file_sound(
+    live: Path, tmp_path: Path
+) -> None:
+    snapshot = backup.backup(f"sqlite:///{live}", tmp_path / "backups", keep=3)
+    with sqlite3.connect(live) as db:
+        db.execute("INSERT INTO users VALUES ('later@example.com')")
+    db.close()
+    data = snapshot.read_bytes()
+    at = data.index(b"kept@example.com")
+    snapshot.write_bytes(data[:at] + DAMAGE + data[at + len(DAMAGE) :])
+    with closing(sqlite3.connect(f"{snapshot.as_uri()}?mode=ro", uri=True)) as damaged:
+        assert damaged.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+    with pytest.raises(backup.BackupError, match="is damaged"):
+        backup.restore(f"sqlite:///{live}", snapshot)
+    with closing(sqlite3.connect(live)) as db:
+        assert db.execute("SELECT email FROM users").fetchall() == [
+            ("kept@example.com",),
+            ("later@example.com",),
+        ]
+
+    # What the checksum stops: without it, only the structure is checked, and the damage is restored.
+    backup.checksum_of(snapshot).unlink()
+    backup.restore(f"sqlite:///{live}", snapshot, checksum_required=False)
+    with closing(sqlite3.connect(live)) as db:
+        db.text_factory = bytes
+        assert db.execute("SELECT email FROM users").fetchall() == [(DAMAGE + b"mple.com",)]

@@ -16,16 +16,20 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from uvicorn.config import STARTUP_FAILURE
 
 from app import cli
+from app.backup import checksum_of
 from app.config import PROJECT_ROOT
 from app.database import make_engine
 from app.main import app
 from app.migrate import upgrade_to_head
 from app.models import User
 from tests.conftest import ON_POSTGRES, app_on
-from tests.factories import PASSWORD, add_expense
+from tests.disk import FILLER, fill, small_disk
+from tests.factories import PASSWORD, add_expense, register
 from tests.postgres import find_pg_bin
+from tests.server import free_port
 
 NEW_PASSWORD = "reset by the command line"
 
@@ -160,7 +164,8 @@ def test_backup_keeps_the_newest_and_restore_puts_one_back(
         assert result.returncode == 0, result.stderr
         snapshots.append(Path(result.stdout.strip()))
     backups = tmp_path / "data" / "backups"
-    assert sorted(backups.iterdir()) == snapshots[1:]  # BACKUP_KEEP=2
+    kept = snapshots[1:]  # BACKUP_KEEP=2, each with its checksum
+    assert sorted(backups.iterdir()) == sorted([*kept, *map(checksum_of, kept)])
     assert (snapshots[-1].stat().st_mode & 0o777) == 0o600
 
     add_expense(api, headers, description="after the backup")
@@ -278,3 +283,74 @@ def test_a_restore_is_seen_by_a_running_server_that_kept_answers(
     assert run(cli_env, "restore", "--yes", backup.stdout.strip()).returncode == 0
     add_expense(api, headers, description="C")  # as many writes as B was
     assert listed() == ["C", "A"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_start_without_its_database_gives_up_with_a_non_zero_exit(
+    cli_env: dict[str, str], workers: int
+) -> None:
+    """A supervisor that restarts only what fails must see the failure: one worker or several."""
+    nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/expenses"
+    env = {**cli_env, "DATABASE_URL": nowhere, "DATABASE_WAIT_SECONDS": "2", "WORKERS": str(workers)}
+    result = run({**env, "HOST": "127.0.0.1", "PORT": str(free_port())})
+    assert result.returncode == STARTUP_FAILURE, result.stderr
+    assert "Waiting for the database" in result.stderr  # it tried for a while first
+    assert "did not answer within 2 s (DATABASE_WAIT_SECONDS)" in result.stderr
+
+
+def test_a_backup_on_a_full_disk_is_one_error_line_and_leaves_nothing(
+    cli_env: dict[str, str], db: Engine, tmp_path: Path
+) -> None:
+    with small_disk(tmp_path / "disk", megabytes=1) as disk:
+        fill(disk)
+        result = run({**cli_env, "DATA_DIR": str(disk)}, "backup")
+        left = [path for path in disk.rglob("*") if path.is_file() and path.name != FILLER]
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: "), result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert "No space left on device" in result.stderr or "is full" in result.stderr
+    assert left == []  # no partial snapshot, no checksum of one
+
+
+def test_restore_refuses_a_damaged_truncated_or_unchecked_snapshot_and_keeps_the_data(
+    cli_env: dict[str, str], api: TestClient, tmp_path: Path
+) -> None:
+    headers = register(api, "careful@example.com")
+    add_expense(api, headers, description="before the backup")
+    snapshot = Path(run(cli_env, "backup").stdout.strip())
+    add_expense(api, headers, description="after the backup")
+
+    def listed() -> list[str]:
+        return [item["description"] for item in api.get("/api/expenses", headers=headers).json()["items"]]
+
+    # The checksum file is what `sha256sum -c` reads, so a person can check a copy by hand too.
+    by_hand = subprocess.run(
+        ["sha256sum", "-c", checksum_of(snapshot).name], cwd=snapshot.parent, check=False
+    )
+    assert by_hand.returncode == 0
+
+    def copy(name: str, data: bytes, *, checksum: bool = True) -> Path:
+        path = tmp_path / f"{name}{snapshot.suffix}"
+        path.write_bytes(data)
+        if checksum:
+            checksum_of(path).write_bytes(checksum_of(snapshot).read_bytes())
+        return path
+
+    data = snapshot.read_bytes()
+    middle = len(data) // 2
+    refused = {
+        "is damaged": copy("damaged", data[:middle] + b"8 bytes!" + data[middle + 8 :]),
+        "is truncated": copy("truncated", data[:middle]),
+        "has no checksum": copy("unchecked", data, checksum=False),
+    }
+    for says, path in refused.items():
+        result = run(cli_env, "restore", "--yes", str(path))
+        assert result.returncode == 1
+        assert result.stderr.startswith("error: "), result.stderr
+        assert says in result.stderr
+        assert "Traceback" not in result.stderr
+        assert listed() == ["after the backup", "before the backup"]
+
+    unchecked = run(cli_env, "restore", "--yes", "--no-checksum", str(refused["has no checksum"]))
+    assert unchecked.returncode == 0, unchecked.stderr
+    assert listed() == ["before the backup"]

@@ -39,7 +39,7 @@ def test_not_ready_when_the_database_is_unreachable(client: TestClient, tmp_path
     with app_on(unreachable):
         response = client.get("/api/health/ready")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable"}
+    assert response.json() == {"status": "unavailable", "detail": "database unreachable"}
     unreachable.dispose()
 
 

@@ -2,9 +2,8 @@ import logging
 
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
+from app import faults
 from app.database import SessionDep
 from app.routers import OneTripRoute
 
@@ -17,14 +16,19 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready", responses={503: {"description": "The database cannot be reached"}})
+NOT_READY = {
+    "description": "What is wrong, in `detail`: `database unreachable`, `database busy`, "
+    "`database storage failing`, `disk full` (writes fail), `disk full: reads only`"
+}
+
+
+@router.get("/ready", responses={503: NOT_READY})
 def ready(session: SessionDep) -> JSONResponse:
-    """Readiness, for a load balancer: 200 when the database answers a query, 503 when it does not."""
-    try:
-        session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        logging.getLogger("app.health").warning("readiness check failed: the database is unreachable")
-        return JSONResponse(
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE, content={"status": "unavailable"}
-        )
+    """Readiness, for a load balancer or supervisor: 200 when the database answers and can save,
+    503 saying what is wrong when it cannot."""
+    problem = faults.diagnose(session)
+    if problem is not None:
+        logging.getLogger("app.health").warning("readiness check failed: %s", problem)
+        content = {"status": "unavailable", "detail": problem}
+        return JSONResponse(status_code=status.HTTP_503_SERVICE_UNAVAILABLE, content=content)
     return JSONResponse({"status": "ok", "database": "ok"})

@@ -3,7 +3,7 @@ import smtplib
 
 from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from app import mail
@@ -96,8 +96,15 @@ def authenticate(session: Session, *, email: str, password: str) -> User:
     # A disabled account answers like a wrong password: the log-in form does not reveal its state.
     if user.disabled:
         raise AppError(401, INVALID_LOGIN)
-    user.last_login_at = utcnow()
-    session.commit()
+    user_id, user.last_login_at = user.id, utcnow()
+    try:
+        session.commit()
+    except DBAPIError as exc:
+        # A record, not a condition: a full disk, a lock or a read-only database must not keep anyone
+        # from reading what is saved. The caller reads the account again (the rollback expired it).
+        session.rollback()
+        reason = str(exc.orig).split("\n", 1)[0]
+        logging.getLogger("app.auth").warning("Log-in of account %s not recorded: %s", user_id, reason)
     return user
 
 

@@ -1,10 +1,12 @@
-"""Log in, create an account, stay signed in, log out, and a dead session returning to log-in."""
+"""Log in, create an account, stay signed in, log out, and a dead session: log in again over the
+dashboard (nothing typed is lost), or log out to the log-in screen."""
 
 import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui import api_errors, log_in, register
+from tests.e2e.test_ui_layout import serious
+from tests.e2e.ui import api_errors, expense_rows, log_in, register
 from tests.factories import PASSWORD
 
 
@@ -81,17 +83,48 @@ def test_log_out_returns_to_the_log_in_form(page: Page, live_server: str, consol
     assert console_errors == []
 
 
-def test_an_expired_session_returns_to_log_in_with_a_message(
-    page: Page, live_server: str, console_errors: list[str]
-) -> None:
-    user = register(page, live_server)
-    log_in(page, live_server, user)
-    # The token goes bad (expired, or signed with another key): the next call answers 401.
+def spoil_the_token(page: Page) -> None:
+    """The token goes bad (expired, or signed with another key): the next call answers 401."""
     page.evaluate(
         "for (const s of [sessionStorage, localStorage])"
         " for (const k of Object.keys(s)) s.setItem(k, 'x.y.z')"
     )
+
+
+def test_an_expired_session_asks_to_log_in_again_and_keeps_what_was_typed(
+    page: Page, live_server: str, console_errors: list[str]
+) -> None:
+    user = register(page, live_server)
+    log_in(page, live_server, user)
+    page.get_by_label("Category", exact=True).fill("Food")
+    page.get_by_label("Amount").fill("4.20")
+    page.get_by_label("Description").fill("Typed before the session ended")
+    spoil_the_token(page)
+    page.get_by_role("button", name="Add expense").click()
+    again = page.get_by_role("dialog", name="Log in again")
+    expect(again).to_contain_text("Your session has ended.")
+    expect(again.get_by_label("Email")).to_have_value(user.email)
+    assert serious(page) == []
+    again.get_by_label("Password").fill(PASSWORD)
+    again.get_by_role("button", name="Log in").click()
+    expect(again).to_be_hidden()
+    # The dashboard stayed, with what was typed: saving it again works.
+    expect(page.get_by_label("Amount")).to_have_value("4.20")
+    expect(page.get_by_label("Description")).to_have_value("Typed before the session ended")
+    page.get_by_role("button", name="Add expense").click()
+    expect(expense_rows(page)).to_have_count(1)
+    expect(expense_rows(page)).to_contain_text("Typed before the session ended")
+    assert api_errors(console_errors, 401) == []
+
+
+def test_an_expired_session_returns_to_log_in_with_a_message_on_log_out(
+    page: Page, live_server: str, console_errors: list[str]
+) -> None:
+    user = register(page, live_server)
+    log_in(page, live_server, user)
+    spoil_the_token(page)
     page.get_by_role("button", name="Next").click()
+    page.get_by_role("dialog", name="Log in again").get_by_role("button", name="Log out").click()
     expect(page.get_by_text("Your session has ended. Please log in again.")).to_be_visible()
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     assert page.evaluate("sessionStorage.length + localStorage.length") == 0

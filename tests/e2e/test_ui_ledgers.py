@@ -1,5 +1,6 @@
 """Shared ledgers in the page: the selector in the address, settings with an invitation link,
-joining, Paid by and Split, Balances with Settle up, and a viewer's read-only dashboard."""
+joining (after a look at the link), Paid by and Split, Balances with Settle up, and a viewer's
+read-only dashboard."""
 
 import re
 from datetime import datetime, time
@@ -63,7 +64,7 @@ def test_two_people_share_a_ledger_split_one_to_two_and_settle_up(
     settings = page.get_by_role("dialog", name="Ledger settings")
     settings.get_by_label("Invite as").select_option("editor")
     settings.get_by_role("button", name="Create invitation link").click()
-    link = settings.get_by_label("Invitation link")
+    link = settings.get_by_label("Invitation link", exact=True)
     expect(link).to_have_value(re.compile(r"#/join/"))
     invitation = link.input_value()
     assert serious(page) == []
@@ -76,6 +77,10 @@ def test_two_people_share_a_ledger_split_one_to_two_and_settle_up(
     bob_page.get_by_label("Email").fill(bob.email)
     bob_page.get_by_label("Password").fill(PASSWORD)
     bob_page.get_by_role("button", name="Log in").click()
+    # The link is looked at first: nothing is joined before Bob says Join.
+    ask = bob_page.get_by_role("dialog", name="Join a shared ledger?")
+    expect(ask).to_contain_text("Flat")
+    ask.get_by_role("button", name="Join").click()
     expect(bob_page.get_by_label("Ledger", exact=True).locator("option:checked")).to_have_text("Flat")
 
     # Alice's page learns of Bob on reload; the address keeps the ledger.
@@ -120,6 +125,9 @@ def test_two_people_share_a_ledger_split_one_to_two_and_settle_up(
     expect(bob_balances.get_by_role("listitem").filter(has_text="Bob")).to_contain_text("-")
     expect(bob_page.get_by_text(re.compile(r"Bob pays Alice .*20\.00"))).to_be_visible()
     bob_page.get_by_role("button", name=re.compile("^Settle up: Bob pays Alice")).click()
+    settle = bob_page.get_by_role("dialog", name="Settle up")
+    expect(settle.get_by_label("Amount")).to_have_value("20.00")
+    settle.get_by_role("button", name="Record payment").click()
     expect(bob_page.get_by_text("Everyone is settled up.")).to_be_visible()
     for name in ("Alice", "Bob"):
         expect(bob_balances.get_by_role("listitem").filter(has_text=name)).to_contain_text("0.00")

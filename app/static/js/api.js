@@ -65,15 +65,21 @@ export const session = {
 /** Fired on window when an authenticated call comes back 401: the UI returns to the log-in form. */
 export const SESSION_EXPIRED = "session-expired";
 
-async function send(method, path, { body, form, query, auth = true, expire = true } = {}) {
+function address(path, query) {
   const url = new URL(path, location.origin);
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
   }
+  return url;
+}
+
+async function send(method, path, { body, form, query, auth = true, expire = true, key } = {}) {
+  const url = address(path, query);
   const headers = { Accept: "application/json" };
   const token = session.token;
   if (auth && token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (key) headers["Idempotency-Key"] = key;
   let response;
   try {
     response = await fetch(url, {
@@ -111,6 +117,46 @@ async function json(method, path, options) {
   if (response.status === 204) return null;
   const text = await response.text(); // a 202 may come without a body
   return text ? JSON.parse(text) : null;
+}
+
+// Creates that failed, by what they sent -> the Idempotency-Key they were sent with. Sending the same
+// again (Retry, or the same button pressed again) reuses that key, so a create whose answer was lost
+// is answered from the first one instead of being stored twice; changed input is a new create with a
+// new key. A key is forgotten after a success, and after a refusal (a 4xx), which wrote nothing.
+const unanswered = new Map();
+const files = new WeakMap(); // a chosen File -> a number: the same file chosen again is a new one
+let fileCount = 0;
+
+function fingerprint(path, { body, form, query }) {
+  const parts = [String(address(path, query))];
+  if (body !== undefined) parts.push(JSON.stringify(body));
+  for (const [name, value] of form ?? []) {
+    if (value instanceof Blob && !files.has(value)) files.set(value, ++fileCount);
+    parts.push(name, value instanceof Blob ? `file:${files.get(value)}` : value);
+  }
+  return JSON.stringify(parts);
+}
+
+/** A fresh key: crypto.randomUUID where the page is a secure context (https, localhost), else 128 random bits. */
+function newKey() {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A POST that creates something, with its Idempotency-Key (`once: false` sends none: a dry run). */
+async function create(path, options, { once = true } = {}) {
+  if (!once) return json("POST", path, options);
+  const print = fingerprint(path, options);
+  const key = unanswered.get(print) ?? newKey();
+  unanswered.set(print, key);
+  try {
+    const result = await json("POST", path, { ...options, key });
+    unanswered.delete(print);
+    return result;
+  } catch (error) {
+    if (error instanceof ApiError && error.status >= 400 && error.status < 500) unanswered.delete(print);
+    throw error;
+  }
 }
 
 function filenameFrom(disposition, fallback) {
@@ -151,7 +197,7 @@ export const api = {
   deleteAccount: (body) => json("DELETE", "/api/me", { body }),
 
   listExpenses: (query) => json("GET", "/api/expenses", { query: inLedger(query) }),
-  createExpense: (body) => json("POST", "/api/expenses", { body, query: inLedger() }),
+  createExpense: (body) => create("/api/expenses", { body, query: inLedger() }),
   updateExpense: (id, body) => json("PATCH", `/api/expenses/${encodeURIComponent(id)}`, { body, query: inLedger() }),
   /** The ECB rate of `from` in `to` on a day: {from, to, date, rate, rate_date, source}; 404 when none is known. */
   rate: (from, to, date) => json("GET", "/api/rates", { query: { from, to, date } }),
@@ -168,23 +214,24 @@ export const api = {
     return { blob, filename: filenameFrom(response.headers.get("Content-Disposition"), "expense-tracker.json") };
   },
 
-  /** fields: {file, mapping (object), dry_run, default_category, keep_duplicates}. */
+  /** fields: {file, mapping (object), dry_run, default_category, keep_duplicates, paid_by, split (list)}. */
   importCsv(fields) {
     const form = new FormData();
     for (const [key, value] of Object.entries(fields)) {
       if (value === undefined || value === null) continue;
-      form.append(key, key === "mapping" ? JSON.stringify(value) : value);
+      form.append(key, key === "mapping" || key === "split" ? JSON.stringify(value) : value);
     }
-    return json("POST", "/api/expenses/import", { form, query: inLedger() });
+    // A dry run writes nothing, so it needs no key.
+    return create("/api/expenses/import", { form, query: inLedger() }, { once: fields.dry_run !== "true" });
   },
 
   recurring: () => json("GET", "/api/recurring", { query: inLedger() }),
-  createRecurring: (body) => json("POST", "/api/recurring", { body, query: inLedger() }),
+  createRecurring: (body) => create("/api/recurring", { body, query: inLedger() }),
   updateRecurring: (id, body) =>
     json("PATCH", `/api/recurring/${encodeURIComponent(id)}`, { body, query: inLedger() }),
   deleteRecurring: (id) => json("DELETE", `/api/recurring/${encodeURIComponent(id)}`, { query: inLedger() }),
 
-  saveBudget: (body) => json("POST", "/api/budgets", { body, query: inLedger() }),
+  saveBudget: (body) => create("/api/budgets", { body, query: inLedger() }),
   updateBudget: (id, body) => json("PATCH", `/api/budgets/${encodeURIComponent(id)}`, { body, query: inLedger() }),
   deleteBudget: (id) => json("DELETE", `/api/budgets/${encodeURIComponent(id)}`, { query: inLedger() }),
   summary: (month) => json("GET", "/api/summary", { query: inLedger({ month }) }),
@@ -192,15 +239,23 @@ export const api = {
   categories: () => json("GET", "/api/categories", { query: inLedger() }),
 
   ledgers: () => json("GET", "/api/ledgers"),
-  createLedger: (body) => json("POST", "/api/ledgers", { body }),
+  createLedger: (body) => create("/api/ledgers", { body }),
   updateLedger: (id, body) => json("PATCH", ledgerPath(id), { body }),
   deleteLedger: (id) => json("DELETE", ledgerPath(id)),
-  inviteToLedger: (id, body) => json("POST", ledgerPath(id, "/invitations"), { body }),
-  joinLedger: (token) => json("POST", "/api/ledgers/join", { body: { token } }),
+  inviteToLedger: (id, body) => create(ledgerPath(id, "/invitations"), { body }),
+  /** The open invitation links of a ledger (owner): [{id, role, invited_by, created_at, expires_at}]. */
+  ledgerInvitations: (id) => json("GET", ledgerPath(id, "/invitations")),
+  revokeInvitation: (id, invitationId) => json("DELETE", ledgerPath(id, `/invitations/${encodeURIComponent(invitationId)}`)),
+  /** What a link joins, without joining: {ledger_id, ledger_name, invited_by, role, expires_at}; 404 when spent. */
+  invitation: (token) => json("GET", `/api/ledgers/invitations/${encodeURIComponent(token)}`),
+  // Not a create, but the server keeps its answer too: a retry after a lost answer is not refused as a spent link.
+  joinLedger: (token) => create("/api/ledgers/join", { body: { token } }),
   updateMember: (id, userId, body) => json("PATCH", ledgerPath(id, `/members/${encodeURIComponent(userId)}`), { body }),
   removeMember: (id, userId) => json("DELETE", ledgerPath(id, `/members/${encodeURIComponent(userId)}`)),
   balances: (id) => json("GET", ledgerPath(id, "/balances")),
-  settle: (id, body) => json("POST", ledgerPath(id, "/settlements"), { body }),
+  settle: (id, body) => create(ledgerPath(id, "/settlements"), { body }),
+  settlements: (id) => json("GET", ledgerPath(id, "/settlements")),
+  deleteSettlement: (id, settlementId) => json("DELETE", ledgerPath(id, `/settlements/${encodeURIComponent(settlementId)}`)),
 
   resetPassword: (body) => json("POST", "/api/auth/reset", { body, auth: false }),
   forgotPassword: (body) => json("POST", "/api/auth/forgot", { body, auth: false }),
@@ -208,6 +263,6 @@ export const api = {
   adminUsers: () => json("GET", "/api/admin/users"),
   adminUpdateUser: (id, body) => json("PATCH", `/api/admin/users/${encodeURIComponent(id)}`, { body }),
   adminDeleteUser: (id) => json("DELETE", `/api/admin/users/${encodeURIComponent(id)}`),
-  adminResetLink: (id) => json("POST", `/api/admin/users/${encodeURIComponent(id)}/reset-link`),
-  adminInvitation: (body) => json("POST", "/api/admin/invitations", { body }),
+  adminResetLink: (id) => create(`/api/admin/users/${encodeURIComponent(id)}/reset-link`, {}),
+  adminInvitation: (body) => create("/api/admin/invitations", { body }),
 };

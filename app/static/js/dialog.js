@@ -25,14 +25,18 @@ export function openDialog(anchor, { heading, className = "", alert = false }, .
 }
 
 /**
- * The usual dialog: a form with a heading, `body`, then Cancel and a submit button. onSubmit runs
- * with that button disabled (a second press cannot send twice) and closes the dialog when done.
- * Focus goes to `focus`, else to Cancel in an alert (the safe choice) or the submit button.
+ * The usual dialog: a form with a heading, `body`, then Cancel (or `cancelLabel`) and a submit
+ * button. onSubmit runs with that button disabled (a second press cannot send twice) and closes
+ * the dialog when done. Focus goes to `focus`, else to Cancel in an alert (the safe choice) or the submit button.
  * Returns {dialog, form, submit, close}.
  */
-export function formDialog(anchor, { title, submitLabel, danger = false, className, alert, focus, onSubmit }, ...body) {
+export function formDialog(
+  anchor,
+  { title, submitLabel, cancelLabel = "Cancel", danger = false, className, alert, focus, onSubmit },
+  ...body
+) {
   const heading = dialogHeading(title);
-  const cancel = el("button", { type: "button", class: "secondary" }, "Cancel");
+  const cancel = el("button", { type: "button", class: "secondary" }, cancelLabel);
   const submit = el("button", { type: "submit", class: danger ? "danger" : "primary" }, submitLabel);
   const form = el(
     "form",

@@ -51,15 +51,19 @@ export function categoryField(label = "Category") {
 }
 
 /** An amount field: text, not type=number, so "12,50" and "12.50" both reach readAmount. */
-export function amountField(label = "Amount") {
-  return field(label, {
-    type: "text",
-    name: "amount",
-    required: true,
-    inputmode: "decimal",
-    autocomplete: "off",
-    placeholder: amountPlaceholder(),
-  });
+export function amountField(label = "Amount", { hint } = {}) {
+  return field(
+    label,
+    {
+      type: "text",
+      name: "amount",
+      required: true,
+      inputmode: "decimal",
+      autocomplete: "off",
+      placeholder: amountPlaceholder(),
+    },
+    { hint },
+  );
 }
 
 export function descriptionField() {
@@ -121,9 +125,22 @@ export function formErrorLine() {
   return el("p", { class: "form-error", role: "alert", hidden: true });
 }
 
-export function say(line, message) {
+/**
+ * Put `message` on a form's error line, or clear it. With `retry`, a failure the server may not have
+ * seen to its end (no answer, a 5xx) gets a Retry button that sends the same again (and so, for a
+ * create, the same Idempotency-Key: see api.js).
+ */
+export function say(line, message, { error = null, retry = null } = {}) {
   line.textContent = message ?? "";
   line.hidden = !message;
+  if (message && retry && mayRetry(error)) {
+    line.append(" ", el("button", { type: "button", class: "small retry", onclick: retry }, "Retry"));
+  }
+}
+
+/** True for a failure a second try may cure: no answer from the server, or a server error. */
+export function mayRetry(error) {
+  return error instanceof ApiError && (error.status === 0 || error.status >= 500);
 }
 
 /**
@@ -140,7 +157,9 @@ export function showSaveError(fields, error, { formError = null, at = {} } = {})
   else if (pinned) problems[pinned] = message;
   const placed = Object.entries(problems).filter(([name]) => fields[name]);
   for (const [name, problem] of placed) fields[name].setError(problem);
-  if (!placed.length && formError) say(formError, message);
+  // The Retry of a form's error line submits its form again, unchanged.
+  const form = formError?.closest("form");
+  if (!placed.length && formError) say(formError, message, { error, retry: form ? () => form.requestSubmit() : null });
   else if (!placed.length) Object.values(fields)[0].setError(message);
   focusProblem(fields);
 }

@@ -9,12 +9,14 @@ import { budgetMonth, contains, currentPeriod, describePeriod, fromHash, ledgerA
 import { THEME_CHANGE, themeToggle } from "./theme.js";
 import { addView } from "./views/add.js";
 import { adminView, resetView } from "./views/admin.js";
-import { authView } from "./views/auth.js";
+import { authView, openRelogin } from "./views/auth.js";
 import { budgetsView } from "./views/budgets.js";
 import { chartsView } from "./views/charts.js";
 import { expensesView } from "./views/expenses.js";
-import { balancesView, ledgerPicker, openLedgerSettings, openNewLedger } from "./views/ledger.js";
+import { balancesView } from "./views/balances.js";
+import { ledgerPicker, openLedgerSettings, openNewLedger } from "./views/ledger.js";
 import { openImport } from "./views/import.js";
+import { askToJoin } from "./views/invitations.js";
 import { periodView } from "./views/period.js";
 import { recurringView } from "./views/recurring.js";
 import { openSettings } from "./views/settings.js";
@@ -22,7 +24,18 @@ import { totalsView } from "./views/totals.js";
 import { toast } from "./views/toast.js";
 
 const app = document.getElementById("app");
-const state = { user: null, ledgers: [], ledger: null, period: null, q: "", listSeq: 0, dataSeq: 0 };
+const state = {
+  user: null,
+  persistent: false, // "Keep me signed in" was chosen: a new log-in keeps its token the same way
+  relogging: false, // the "Log in again" dialog is open
+  ledgers: [],
+  ledger: null,
+  period: null,
+  q: "",
+  listSeq: 0,
+  dataSeq: 0,
+  balancesSeq: 0,
+};
 let views = null; // the dashboard's views while it is shown, null on the log-in screen
 
 const ADMIN_HASH = "#/admin";
@@ -144,7 +157,7 @@ function showDashboard(user, ledgers, ledger) {
   });
   main.addEventListener("load-more", (event) => loadList(event.detail.offset, event.detail.cursor));
   main.addEventListener("export", exportCsv);
-  main.addEventListener("import", () => openImport(main));
+  main.addEventListener("import", () => openImport(main, context));
   main.addEventListener("expenses-changed", (event) => {
     const added = event.detail.expense;
     if (added && !contains(state.period, added.date)) {
@@ -179,33 +192,40 @@ async function reloadLedgers(id) {
   }
 }
 
-/** The Balances panel, in a ledger with several members. */
+/** The Balances panel, with the settlements, in a ledger with several members. */
 function loadBalances() {
   const { ledger } = state;
   if (!views || ledger.members.length < 2) return;
-  api.balances(ledger.id).then(
-    (balances) => views && state.ledger === ledger && views.balances.show(ledger, balances, { canWrite: ledger.role !== "viewer" }),
+  const seq = ++state.balancesSeq; // a slower, older answer must not replace a newer one
+  const current = () => seq === state.balancesSeq && views !== null && state.ledger === ledger;
+  Promise.all([api.balances(ledger.id), api.settlements(ledger.id)]).then(
+    ([balances, settlements]) =>
+      current() && views.balances.show(ledger, balances, settlements, { canWrite: ledger.role !== "viewer" }),
     (error) => {
       const message = failed(error);
-      if (message && views) views.balances.showError(message);
+      if (message && current()) views.balances.showError(message);
     },
   );
 }
 
-/** #/join/<token> once logged in: join, then go to that ledger. */
-async function join(token) {
-  try {
-    const ledger = await api.joinLedger(token);
-    toast(`You joined ${ledger.name}.`);
-    history.replaceState(null, "", addressOf(currentPeriod("month"), ledger));
-    await reloadLedgers(ledger.id);
-  } catch (error) {
-    const message = failed(error);
-    history.replaceState(null, "", hashFor(currentPeriod("month")));
-    if (message) toast(`Could not join: ${message}`, { error: true });
-    route();
-  }
+/**
+ * #/join/<token> once logged in: the dashboard stays at the ledger shown, and a dialog says what the
+ * link joins and asks first; joining shows the joined ledger.
+ */
+function join(token) {
+  history.replaceState(null, "", addressOf(state.period ?? currentPeriod("month")));
+  route();
+  askToJoin(views.main, token, {
+    ledgers: state.ledgers,
+    open: (id) => {
+      const period = state.period ?? currentPeriod("month");
+      const known = state.ledgers.find((l) => l.id === id);
+      if (known) location.hash = addressOf(period, known);
+      else reloadLedgers(id);
+    },
+  });
 }
+
 /** The Admin page in place of the dashboard (which keeps its state, hidden). */
 function showAdmin() {
   if (views.admin) views.admin.root.remove();
@@ -352,7 +372,32 @@ async function exportCsv() {
 }
 
 window.addEventListener(SESSION_EXPIRED, (event) => {
-  if (views) showAuth(event.detail || "Your session has ended. Please log in again.");
+  if (!views) return;
+  if (event.detail) {
+    showAuth(event.detail); // logged out on purpose (everywhere)
+    return;
+  }
+  // The token stopped working under an open dashboard: log in again over it, so nothing typed is lost.
+  if (state.relogging) return;
+  state.relogging = true;
+  openRelogin(document.body, {
+    email: state.user.email,
+    persist: state.persistent,
+    done: (user) => {
+      state.relogging = false;
+      if (user.id !== state.user.id) {
+        enter(user); // another account: its own dashboard
+        return;
+      }
+      toast("You are logged in again. Send what failed once more.");
+      refresh();
+    },
+    gaveUp: () => {
+      state.relogging = false;
+      session.clear();
+      showAuth("Your session has ended. Please log in again.");
+    },
+  });
 });
 window.addEventListener("hashchange", route);
 // The skip link moves focus without touching the hash, which holds the period.
@@ -366,6 +411,7 @@ window.addEventListener(THEME_CHANGE, () => views?.charts.retheme());
 app.addEventListener("signed-in", (event) => enter(event.detail.user));
 
 async function enter(user) {
+  state.persistent = session.persistent;
   try {
     const ledgers = await api.ledgers();
     state.ledger = null;

@@ -6,7 +6,8 @@ import { rememberCurrencies } from "../currency.js";
 import { today } from "../dates.js";
 import { el, emit } from "../dom.js";
 import { formErrorLine, say } from "../forms.js";
-import { checkExpense, expenseFields, ratePreview, showExpenseError } from "./expense-form.js";
+import { checkExpense, expenseFields, ratePreview, resetSplit, showExpenseError } from "./expense-form.js";
+import { describeSharing } from "./ledger.js";
 
 /** `context` is {ledger, me}: a shared ledger adds Paid by and Split. */
 export function addView(context = null) {
@@ -14,6 +15,9 @@ export function addView(context = null) {
   fields.date.input.value = today();
   const formError = formErrorLine();
   const button = el("button", { type: "submit", class: "primary" }, "Add expense");
+  // After an add that someone else paid or that was not split equally: what was saved, and that the
+  // next one starts again from me and equal.
+  const status = el("p", { class: "add-status", role: "status" });
   const form = el(
     "form",
     { class: "add-form", novalidate: true, "aria-labelledby": "add-title" },
@@ -29,6 +33,7 @@ export function addView(context = null) {
     fields.split?.wrap,
     el("div", { class: "add-submit" }, button),
     formError,
+    status,
   );
   const root = el(
     "section",
@@ -40,6 +45,7 @@ export function addView(context = null) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     say(formError, "");
+    status.textContent = "";
     const body = checkExpense(fields);
     if (!body) return;
     button.disabled = true;
@@ -50,6 +56,10 @@ export function addView(context = null) {
       fields.amount.input.value = "";
       fields.description.input.value = "";
       fields.amount.input.dispatchEvent(new Event("input")); // the preview forgets the old amount
+      if (fields.paid_by && (body.paid_by !== context.me.id || body.split)) {
+        status.textContent = `Added: ${describeSharing(context.ledger, expense)}. Paid by and Split are back to you and equal.`;
+      }
+      resetSplit(fields);
       emit(root, "expenses-changed", { action: "added", expense });
       fields.amount.input.focus();
     } catch (error) {

@@ -1,6 +1,7 @@
 // Log in or create an account, on one form: the same Email and Password serve both buttons.
 
 import { api, session } from "../api.js";
+import { formDialog } from "../dialog.js";
 import { el, emit } from "../dom.js";
 import { clearErrors, field, focusProblem, formErrorLine, say, showSaveError } from "../forms.js";
 
@@ -93,6 +94,53 @@ export function authView({ message = "", invitation = null } = {}) {
   );
   queueMicrotask(() => email.input.focus());
   return screen;
+}
+
+/**
+ * The session ended under an open dashboard: log in again in a dialog over it, so that nothing typed
+ * there is lost. `done(user)` runs once logged in (`persist`: keep the new token as the old one was
+ * kept); Log out, or closing the dialog, runs `gaveUp()`.
+ */
+export function openRelogin(anchor, { email, persist, done, gaveUp }) {
+  const fields = {
+    email: emailField(),
+    password: field("Password", { type: "password", name: "password", autocomplete: "current-password", required: true }),
+  };
+  fields.email.input.value = email;
+  const formError = formErrorLine();
+  let signedIn = false;
+  const { dialog, close } = formDialog(
+    anchor,
+    {
+      title: "Log in again",
+      submitLabel: "Log in",
+      cancelLabel: "Log out",
+      focus: fields.password.input,
+      onSubmit: async () => {
+        clearErrors(fields);
+        say(formError, "");
+        if (!fields.email.input.value.trim()) fields.email.setError("Enter your email address.");
+        if (!fields.password.input.value) fields.password.setError("Enter your password.");
+        if (focusProblem(fields)) return;
+        try {
+          const result = await api.login({ email: fields.email.input.value.trim(), password: fields.password.input.value });
+          session.save(result.access_token, persist);
+          signedIn = true;
+          close();
+          done(result.user);
+        } catch (error) {
+          showSaveError(fields, error, { formError, at: { 401: "password" } });
+        }
+      },
+    },
+    el("p", { class: "notice" }, "Your session has ended. Log in again to go on: what you typed is kept."),
+    fields.email.wrap,
+    fields.password.wrap,
+    formError,
+  );
+  dialog.addEventListener("close", () => {
+    if (!signedIn) gaveUp();
+  });
 }
 
 /** Ask for a reset link by email. The answer is the same whether or not the account exists. */

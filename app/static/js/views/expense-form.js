@@ -64,6 +64,11 @@ export function fillSplit(fields, expense) {
   splits.get(fields)?.fill(expense);
 }
 
+/** Paid by back to me and Split to equal, when the fields have them. */
+export function resetSplit(fields) {
+  splits.get(fields)?.reset();
+}
+
 /** Check what the browser can check, so a person hears about every problem at once; on a problem,
  * focus its field and return null, else the body for the API. */
 export function checkExpense(fields) {
@@ -106,14 +111,14 @@ export function changes(body, expense) {
 }
 
 /**
- * A failed save of these fields. A problem inside the split (["body", "split", 0, "amount"]) is
+ * A failed save of these fields (an expense's, or a recurring rule's). A problem inside the split (["body", "split", 0, "amount"]) is
  * the Split's, not the Amount field's that its last name would pick.
  */
 export function showExpenseError(fields, error, formError) {
   const detail = Array.isArray(error?.detail) ? error.detail : [];
   const inSplit = fields.split ? detail.find((item) => Array.isArray(item?.loc) && item.loc[1] === "split") : null;
   // The server may need a rate the page did not ask for (a rate missing since the page looked).
-  if (error?.fieldErrors?.rate) fields.rate.wrap.hidden = false;
+  if (error?.fieldErrors?.rate && fields.rate) fields.rate.wrap.hidden = false;
   if (!inSplit) {
     showSaveError(fields, error, { formError });
     return;

@@ -9,6 +9,7 @@ import { amountValue, errorMessage, formErrorLine, say } from "../forms.js";
 import { formatDate, formatRowDate, getCurrency, money } from "../format.js";
 import { periodNoun } from "../period.js";
 import { changes, checkExpense, expenseFields, fillSplit, ratePreview, showExpenseError } from "./expense-form.js";
+import { describeSharing } from "./ledger.js";
 import { toast } from "./toast.js";
 
 /**
@@ -128,6 +129,7 @@ export function expensesView(ledgerContext = null) {
       el("time", { class: "expense-date", datetime: expense.date, title: formatDate(expense.date) }, formatRowDate(expense.date)),
       el("span", { class: "expense-category" }, expense.category),
       el("span", { class: "expense-description", id: descriptionId }, expense.description),
+      shared() ? el("span", { class: "expense-sharing" }, describeSharing(ledgerContext.ledger, expense)) : null,
       amountCell(expense),
       el(
         "span",
@@ -189,7 +191,7 @@ export function expensesView(ledgerContext = null) {
     const priced = { currency, amount: amountValue(amount, digitsOf(currency)) };
     if (expense.rate_source === "manual") priced.rate = expense.rate;
     // Undo brings back who paid and the split too, as far as the ledger still has those members.
-    const sharing = ledgerContext && ledgerContext.ledger.members.length > 1 ? restoredSplit(expense) : {};
+    const sharing = shared() ? restoredSplit(expense) : {};
     toast(`Deleted ${category} ${money(amount, currency)}.`, {
       action: "Undo",
       onAction: async () => {
@@ -202,6 +204,11 @@ export function expensesView(ledgerContext = null) {
         }
       },
     });
+  }
+
+  /** A ledger with more than one member: each row says who paid and, when not equal, the split. */
+  function shared() {
+    return Boolean(ledgerContext && ledgerContext.ledger.members.length > 1);
   }
 
   function ledgerCurrency() {

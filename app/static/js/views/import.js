@@ -1,6 +1,7 @@
 // Import CSV, in a dialog: choose a file, check the column mapping the server guessed from it, see
-// a preview (a dry run on the server) with its errors, then import. The file is only ever read on
-// the server. Emits "expenses-changed" after an import.
+// a preview (a dry run on the server) with its errors, then import. In a shared ledger the importer
+// also chooses who paid and how the file's expenses are split (default: them, equally). The file is
+// only ever read on the server. Emits "expenses-changed" after an import.
 
 import { api } from "../api.js";
 import { currencyOptions } from "../currency.js";
@@ -8,6 +9,7 @@ import { formDialog } from "../dialog.js";
 import { el, emit, uid } from "../dom.js";
 import { errorMessage, field, formErrorLine, say } from "../forms.js";
 import { formatDate, getCurrency, money } from "../format.js";
+import { splitFields } from "./ledger.js";
 import { toast } from "./toast.js";
 
 const DATE_FORMATS = ["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY"];
@@ -41,9 +43,19 @@ function checkbox(label) {
   return { input, wrap: el("div", { class: "check" }, input, el("label", { for: id }, label)) };
 }
 
-export function openImport(anchor) {
+/** `context` is {ledger, me}: a shared ledger adds Paid by and Split for the whole file. */
+export function openImport(anchor, context = null) {
   const file = field("CSV file", { type: "file", name: "file", accept: ".csv,text/csv,text/plain" });
   const mappingBox = el("fieldset", { class: "import-mapping", hidden: true }, el("legend", {}, "Columns"));
+  const sharing = context && context.ledger.members.length > 1 ? splitFields(context.ledger, context.me, { amounts: false }) : null;
+  const sharingBox = sharing
+    ? el(
+        "fieldset",
+        { class: "import-mapping import-sharing", hidden: true },
+        el("legend", {}, "Who paid"),
+        el("div", { class: "import-sharing-grid" }, sharing.fields.paid_by.wrap, sharing.fields.split.wrap),
+      )
+    : null;
   const preview = el("div", { class: "import-preview", "aria-live": "polite" });
   const formError = formErrorLine();
   let controls = null; // the mapping's fields, once the server has read the file's columns
@@ -56,6 +68,7 @@ export function openImport(anchor) {
     el("p", { class: "card-sub" }, "Our own export imports as it is; for a bank's file, say which column holds what."),
     file.wrap,
     mappingBox,
+    sharingBox,
     formError,
     preview,
   );
@@ -79,14 +92,20 @@ export function openImport(anchor) {
     };
   }
 
-  /** The upload's fields; before the columns are known, none but the file: the server guesses. */
+  /**
+   * The upload's fields; before the columns are known, none but the file and who paid: the server
+   * guesses the rest. null after saying what is wrong with the split.
+   */
   function fields() {
-    if (!controls) return { file: file.input.files[0] };
+    const paying = sharing ? sharing.read() : {};
+    if (paying === null) return null;
+    if (!controls) return { file: file.input.files[0], ...paying };
     return {
       file: file.input.files[0],
       mapping: mapping(),
       default_category: controls.fallback.input.value.trim() || "Uncategorised",
       keep_duplicates: String(controls.keep.input.checked),
+      ...paying,
     };
   }
 
@@ -125,10 +144,18 @@ export function openImport(anchor) {
     for (const c of Object.values(controls)) c.input.addEventListener("change", runPreview);
   }
 
+  if (sharing) {
+    // A new payer or split is checked by a new preview, as a new mapping is.
+    sharingBox.addEventListener("change", () => {
+      if (file.input.files[0]) runPreview();
+    });
+  }
+
   file.input.addEventListener("change", () => {
     file.setError("");
     controls = null; // a new file: its own columns and guess
     mappingBox.hidden = true;
+    if (sharingBox) sharingBox.hidden = !file.input.files[0];
     preview.replaceChildren();
     if (file.input.files[0]) runPreview();
   });
@@ -138,9 +165,15 @@ export function openImport(anchor) {
     ready = false;
     submit.disabled = true;
     say(formError, "");
+    sharing?.fields.split.setError("");
+    const sent = fields();
+    if (!sent) {
+      preview.replaceChildren();
+      return;
+    }
     preview.replaceChildren(el("p", { class: "card-sub" }, "Reading the file…"));
     try {
-      const result = await api.importCsv({ ...fields(), dry_run: "true" });
+      const result = await api.importCsv({ ...sent, dry_run: "true" });
       if (mine !== seq) return;
       if (!controls) buildControls(result.columns, result.mapping);
       showPreview(result);
@@ -149,8 +182,18 @@ export function openImport(anchor) {
     } catch (error) {
       if (mine !== seq) return;
       preview.replaceChildren();
-      say(formError, errorMessage(error));
+      showError(error);
     }
+  }
+
+  /** A refusal: about the payer or the split next to those, anything else on the form's line. */
+  function showError(error) {
+    const problems = error.fieldErrors ?? {};
+    if (sharing && (problems.paid_by || problems.split)) {
+      sharing.fields.split.setError(problems.split ?? problems.paid_by);
+      return;
+    }
+    say(formError, errorMessage(error), { error, retry: ready ? () => submit.click() : runPreview });
   }
 
   function showPreview(result) {
@@ -202,14 +245,16 @@ export function openImport(anchor) {
 
   async function importFile() {
     if (!ready) return;
+    const sent = fields();
+    if (!sent) return;
     try {
-      const result = await api.importCsv(fields());
+      const result = await api.importCsv(sent);
       const skipped = result.skipped_duplicates + result.skipped_income;
       toast(`Imported ${result.imported} ${result.imported === 1 ? "expense" : "expenses"}${skipped ? `, skipped ${skipped}` : ""}.`);
       emit(anchor, "expenses-changed", { action: "import" });
       close();
     } catch (error) {
-      say(formError, errorMessage(error));
+      showError(error);
     }
   }
 }

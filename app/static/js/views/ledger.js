@@ -1,13 +1,13 @@
 // Shared ledgers on the page: the Ledger selector, the ledger's settings (members, roles,
-// invitations, Leave), New ledger, and the Balances panel with Settle up.
+// invitations, Leave), New ledger, and who paid an expense and how it is split.
 
 import { api } from "../api.js";
-import { today } from "../dates.js";
 import { formDialog } from "../dialog.js";
 import { currencyOptions, digitsOf } from "../currency.js";
 import { el, emit, uid } from "../dom.js";
 import { amountValue, errorMessage, field, formErrorLine, say, showSaveError } from "../forms.js";
 import { money } from "../format.js";
+import { invitationList } from "./invitations.js";
 import { toast } from "./toast.js";
 
 const ROLES = ["owner", "editor", "viewer"];
@@ -16,6 +16,29 @@ const ROLES = ["owner", "editor", "viewer"];
 export function memberName(ledger, userId, fallback = "Former member") {
   const member = ledger.members.find((m) => m.user_id === userId);
   return member ? member.display_name || member.email : fallback;
+}
+
+/**
+ * Who paid an expense and, when it is not split the default way (equal among the owners and
+ * editors), how: "Ann paid", "Ann paid · Ann 60%, Bob 40%", "Ann paid · Ann €10.00, Bob €20.00".
+ * Every number names its member, so three members and exact amounts read as plainly as two.
+ * A recurring rule says "pays" (`verb`); its split is null when it is the default.
+ */
+export function describeSharing(ledger, expense, verb = "paid") {
+  const paid = `${memberName(ledger, expense.paid_by)} ${verb}`;
+  const split = expense.split ?? [];
+  const bearers = ledger.members.filter((m) => m.role !== "viewer").map((m) => m.user_id);
+  const equal =
+    split.length === bearers.length &&
+    split.every((s) => s.shares !== null && s.shares === split[0].shares && bearers.includes(s.user_id));
+  if (!split.length || equal) return paid;
+  const total = split.reduce((sum, s) => sum + (s.shares ?? 0), 0);
+  const parts = split.map((s) =>
+    s.shares === null
+      ? `${memberName(ledger, s.user_id)} ${money(s.amount, expense.currency ?? undefined)}`
+      : `${memberName(ledger, s.user_id)} ${Math.round((100 * s.shares) / total)}%`,
+  );
+  return `${paid} · ${parts.join(", ")}`;
 }
 
 /** Emits "ledger-change" {id}, "ledger-settings" and "ledger-new". */
@@ -33,8 +56,11 @@ export function ledgerPicker(ledgers, current) {
   return root;
 }
 
-/** Who paid and how it is split: only where the ledger has more than one member. */
-export function splitFields(ledger, me) {
+/**
+ * Who paid and how it is split: only where the ledger has more than one member. `amounts: false`
+ * leaves out exact amounts (an import's split is for every row of a file).
+ */
+export function splitFields(ledger, me, { amounts = true } = {}) {
   const members = ledger.members;
   const paidBy = field("Paid by", { name: "paid_by" }, { tag: "select" });
   paidBy.input.append(...members.map((m) => el("option", { value: String(m.user_id) }, memberName(ledger, m.user_id))));
@@ -44,7 +70,7 @@ export function splitFields(ledger, me) {
     { name: "split_kind", id: uid("split") },
     el("option", { value: "equal" }, "Equally among owners and editors"),
     el("option", { value: "shares" }, "By shares"),
-    el("option", { value: "amounts" }, "By exact amounts"),
+    amounts ? el("option", { value: "amounts" }, "By exact amounts") : null,
   );
   const parts = members.map((m) => {
     const input = el("input", { type: "text", inputmode: "decimal", autocomplete: "off", id: uid("part"), size: 6 });
@@ -79,9 +105,15 @@ export function splitFields(ledger, me) {
     },
   };
 
-  /** Put an expense's split back into the fields (the edit dialog). */
+  /** Put an expense's (or a recurring rule's) split back into the fields (the edit dialog). */
   function fill(expense) {
     paidBy.input.value = String(expense.paid_by ?? me.id);
+    if (!expense.split) {
+      // A rule without a split of its own: equal among the owners and editors of the day.
+      kind.value = "equal";
+      kind.dispatchEvent(new Event("change"));
+      return;
+    }
     const byShares = expense.split.every((s) => s.shares !== null);
     const digits = expense.currency ? digitsOf(expense.currency) : undefined; // parts are in the expense's currency
     kind.value = byShares ? "shares" : "amounts";
@@ -89,6 +121,15 @@ export function splitFields(ledger, me) {
       const part = expense.split.find((s) => s.user_id === p.member.user_id);
       p.input.value = part ? (byShares ? String(part.shares) : amountValue(part.amount, digits)) : "";
     }
+    kind.dispatchEvent(new Event("change"));
+  }
+
+  /** Back to the defaults, me and equal (after an add: a choice is never carried to the next one). */
+  function reset() {
+    paidBy.input.value = String(me.id);
+    kind.value = "equal";
+    for (const p of parts) p.input.value = "";
+    split.setError("");
     kind.dispatchEvent(new Event("change"));
   }
 
@@ -109,78 +150,7 @@ export function splitFields(ledger, me) {
     return body;
   }
 
-  return { fields: { paid_by: paidBy, split }, fill, read };
-}
-
-/** The Balances panel: each member's balance and the suggested transfers with Settle up. */
-export function balancesView() {
-  const list = el("ul", { class: "balance-list", "aria-labelledby": "balances-title" });
-  const transfers = el("ul", { class: "transfer-list", "aria-label": "Suggested transfers" });
-  const settled = el("p", { class: "empty", hidden: true }, "Everyone is settled up.");
-  const error = formErrorLine();
-  const root = el(
-    "section",
-    { class: "card balances-card", "aria-labelledby": "balances-title", hidden: true },
-    el("h2", { id: "balances-title" }, "Balances"),
-    error,
-    list,
-    settled,
-    transfers,
-  );
-
-  function show(ledger, balances, { canWrite }) {
-    root.hidden = false;
-    say(error, "");
-    list.replaceChildren(
-      ...balances.members.map((m) =>
-        el(
-          "li",
-          { class: "balance" },
-          el("span", {}, memberName(ledger, m.user_id, m.display_name)),
-          el("span", { class: "balance-amount" }, money(m.balance)),
-        ),
-      ),
-    );
-    settled.hidden = balances.transfers.length > 0;
-    transfers.replaceChildren(
-      ...balances.transfers.map((t) => {
-        const named = (id) => memberName(ledger, id, balances.members.find((m) => m.user_id === id)?.display_name);
-        const from = named(t.from_user_id);
-        const to = named(t.to_user_id);
-        const button = el("button", { type: "button", class: "small write" }, "Settle up");
-        button.setAttribute("aria-label", `Settle up: ${from} pays ${to} ${money(t.amount)}`);
-        button.hidden = !canWrite;
-        button.addEventListener("click", async () => {
-          button.disabled = true;
-          try {
-            await api.settle(ledger.id, {
-              from_user_id: t.from_user_id,
-              to_user_id: t.to_user_id,
-              amount: amountValue(t.amount),
-              date: today(),
-            });
-            toast(`Recorded: ${from} paid ${to} ${money(t.amount)}.`);
-            emit(root, "balances-changed");
-          } catch (err) {
-            button.disabled = false;
-            say(error, `Could not settle up: ${errorMessage(err)}`);
-          }
-        });
-        return el("li", { class: "transfer" }, el("span", {}, `${from} pays ${to} ${money(t.amount)}`), button);
-      }),
-    );
-  }
-
-  function hide() {
-    root.hidden = true;
-  }
-
-  function showError(message) {
-    root.hidden = false;
-    say(error, `Could not load balances: ${message}`);
-  }
-
-  return { root, show, hide, showError };
+  return { fields: { paid_by: paidBy, split }, fill, read, reset };
 }
 
 /** A ledger's Currency: a select of every ISO 4217 code the browser knows. */
@@ -233,8 +203,10 @@ export function openNewLedger(anchor, currency) {
 export function openLedgerSettings(anchor, ledger, me) {
   const owner = ledger.role === "owner";
   // Role changes and removals take effect at once, but the dashboard is rebuilt only when the
-  // dialog closes: rebuilding it now would take the open dialog with it.
+  // dialog closes: rebuilding it now would take the open dialog with it. Closing waits for the
+  // changes still on their way, so the rebuilt dashboard reads them.
   let membersChanged = false;
+  const pending = [];
   const formError = formErrorLine();
   const fields = {
     name: field("Name", { type: "text", name: "name", value: ledger.name, maxlength: 60, disabled: !owner }),
@@ -250,6 +222,8 @@ export function openLedgerSettings(anchor, ledger, me) {
   });
   link.wrap.hidden = true;
   const copy = el("button", { type: "button", class: "small", hidden: true }, "Copy link");
+  const links = owner ? invitationList(ledger) : null;
+  links?.load();
   const leave = el("button", { type: "button", class: "danger-text" }, "Leave ledger");
   const newLedger = el("button", { type: "button", class: "secondary" }, "New ledger");
 
@@ -265,29 +239,33 @@ export function openLedgerSettings(anchor, ledger, me) {
             { id: roleId, "aria-label": `Role of ${name}` },
             ROLES.map((r) => el("option", { value: r, selected: r === m.role }, r)),
           );
-          role.addEventListener("change", async () => {
+          async function changeRole() {
             say(membersError, "");
             try {
               await api.updateMember(ledger.id, m.user_id, { role: role.value });
               m.role = role.value;
               membersChanged = true;
+              links?.load(); // an owner made editor or viewer loses the links they made
             } catch (error) {
               role.value = m.role;
               say(membersError, errorMessage(error));
             }
-          });
+          }
+          role.addEventListener("change", () => pending.push(changeRole()));
           const remove = el("button", { type: "button", class: "small danger-text", "aria-label": `Remove ${name}` }, "Remove");
-          remove.addEventListener("click", async () => {
+          async function removeMember() {
             say(membersError, "");
             try {
               await api.removeMember(ledger.id, m.user_id);
               ledger.members = ledger.members.filter((x) => x.user_id !== m.user_id);
               renderMembers();
               membersChanged = true;
+              links?.load();
             } catch (error) {
               say(membersError, errorMessage(error));
             }
-          });
+          }
+          remove.addEventListener("click", () => pending.push(removeMember()));
           row.append(role, remove);
         } else {
           row.append(el("span", { class: "member-role" }, m.role));
@@ -307,8 +285,9 @@ export function openLedgerSettings(anchor, ledger, me) {
       link.wrap.hidden = false;
       copy.hidden = false;
       link.input.select();
+      links.load();
     } catch (error) {
-      say(membersError, errorMessage(error));
+      say(membersError, errorMessage(error), { error, retry: () => inviteButton.click() });
     } finally {
       inviteButton.disabled = false;
     }
@@ -372,9 +351,11 @@ export function openLedgerSettings(anchor, ledger, me) {
     membersError,
     owner ? el("div", { class: "invite-row" }, inviteRole.wrap, inviteButton) : null,
     owner ? el("div", { class: "invite-link" }, link.wrap, copy) : null,
+    links?.root,
     el("div", { class: "ledger-actions" }, newLedger, ledger.personal ? null : leave),
   );
-  dialog.addEventListener("close", () => {
+  dialog.addEventListener("close", async () => {
+    await Promise.all(pending); // each change catches its own failure
     if (membersChanged) emit(anchor, "ledger-updated", { ledger });
   });
 }

@@ -7,8 +7,10 @@ import { currencyOptions, digitsOf, recentCurrencies } from "../currency.js";
 import { today } from "../dates.js";
 import { formDialog } from "../dialog.js";
 import { el, emit, rowButton } from "../dom.js";
-import { amountField, amountPlaceholder, amountValue, categoryField, clearErrors, descriptionField, errorMessage, field, focusProblem, formErrorLine, readAmount, say, showSaveError } from "../forms.js";
+import { amountField, amountPlaceholder, amountValue, categoryField, clearErrors, descriptionField, errorMessage, field, focusProblem, formErrorLine, readAmount, say } from "../forms.js";
 import { formatDate, getCurrency, money } from "../format.js";
+import { showExpenseError } from "./expense-form.js";
+import { describeSharing, splitFields } from "./ledger.js";
 import { toast } from "./toast.js";
 
 const FREQUENCIES = [
@@ -31,8 +33,12 @@ function nextText(rule) {
   return rule.end_date ? `Next ${formatDate(rule.next_date)}, until ${formatDate(rule.end_date)}` : `Next ${formatDate(rule.next_date)}`;
 }
 
-/** `context` is {ledger, me}: its currency is a new rule's, its recent ones come first. */
+/**
+ * `context` is {ledger, me}: its currency is a new rule's, its recent ones come first; in a ledger
+ * with more than one member a rule has Paid by and Split, as an expense has.
+ */
 export function recurringView(context = null) {
+  const shared = Boolean(context && context.ledger.members.length > 1);
   const list = el("ul", { class: "recurring-list", "aria-labelledby": "recurring-title" });
   const empty = el("p", { class: "empty" }, "Nothing recurring yet. Add rent, subscriptions or bills once.");
   const error = formErrorLine();
@@ -69,6 +75,7 @@ export function recurringView(context = null) {
         el("span", { class: "recurring-amount" }, money(rule.amount, rule.currency ?? undefined)),
       ),
       el("p", { class: "recurring-when" }, `${describeSchedule(rule)} · ${nextText(rule)}`),
+      shared ? el("p", { class: "recurring-when" }, describeSharing(context.ledger, rule, "pays")) : null,
       el(
         "div",
         { class: "budget-actions" },
@@ -116,6 +123,11 @@ export function recurringView(context = null) {
       end_date: field("Ends", { type: "date", name: "end_date" }, { hint: "Optional" }),
       day_of_month: field("Day of month", { type: "number", name: "day_of_month", min: 1, max: 31 }, { hint: "Default: the start date's day; 31 means the last day of shorter months" }),
     };
+    const sharing = shared ? splitFields(context.ledger, context.me) : null;
+    if (sharing) {
+      Object.assign(fields, sharing.fields);
+      if (rule) sharing.fill(rule);
+    }
     const { category, amount, currency, description, frequency, interval, start_date: start, end_date: end, day_of_month: dayOfMonth } = fields;
     frequency.input.append(...FREQUENCIES.map(([value, text]) => el("option", { value }, text)));
     category.input.value = rule?.category ?? "";
@@ -161,7 +173,10 @@ export function recurringView(context = null) {
       };
       if (!body.category) category.setError("Enter a category, such as Rent.");
       if (!body.start_date) start.setError("Choose the first date.");
-      if (focusProblem(fields)) return;
+      const paying = sharing ? sharing.read() : {};
+      if (focusProblem(fields) || paying === null) return;
+      // An edit back to equal clears the rule's own split (null); a new rule simply has none.
+      Object.assign(body, paying, sharing && rule && !paying.split ? { split: null } : {});
       try {
         if (rule) await api.updateRecurring(rule.id, body);
         else await api.createRecurring(body);
@@ -169,7 +184,7 @@ export function recurringView(context = null) {
         emit(root, "expenses-changed", { action: "recurring" });
         close();
       } catch (error) {
-        showSaveError(fields, error, { formError });
+        showExpenseError(fields, error, formError);
       }
     }
 
@@ -188,6 +203,8 @@ export function recurringView(context = null) {
       el("div", { class: "form-row" }, frequency.wrap, interval.wrap),
       el("div", { class: "form-row" }, start.wrap, end.wrap),
       dayOfMonth.wrap,
+      sharing?.fields.paid_by.wrap,
+      sharing?.fields.split.wrap,
       formError,
     );
   }
