@@ -17,6 +17,7 @@ from app import rates
 from app.config import settings
 from app.models import Expense, ExpenseSplit, MonthlyTotal
 from app.schemas.expenses import ExpensePage
+from app.services.conversion import base_minor
 from tests.factories import add_budget, expense_body, refused, register
 from tests.test_ledgers import invite, join, new_ledger
 
@@ -83,6 +84,36 @@ def test_base_amounts_round_half_up(client: TestClient) -> None:
     assert manual["base_amount"] == 0.03
     assert manual["rate_source"] == "manual"
     assert manual["rate"] == "0.1"
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "rate", "ledger", "base"),
+    [
+        (4, "JPY", "0.00625", "EUR", 3),  # 0.025 exactly: half a cent, up
+        (4, "JPY", "0.0062499999999", "EUR", 2),  # 0.0249999999996: just under half, down
+        (25, "USD", "0.1", "EUR", 3),  # 0.025
+        (25, "USD", "0.09999999996", "EUR", 2),  # 0.024999999990
+        (15, "EUR", "0.1", "JPY", 0),  # 0.015 yen: far under half a yen
+        (5, "EUR", "10", "JPY", 1),  # 0.5 yen, up
+        (5, "EUR", "9.99999999998", "JPY", 0),  # 0.499999999999 yen, down
+        (1235, "USD", "1", "KWD", 12350),  # whole dinars' thousandths, nothing to round
+        (1, "EUR", "0.0005", "KWD", 0),  # 0.000005 dinar: under half a fil
+        (1, "EUR", "0.05", "KWD", 1),  # 0.0005 dinar: half a fil, up
+        (123456789012345, "USD", "0.5", "EUR", 61728394506173),  # 617283945061.725: up, not to even
+    ],
+)
+def test_a_base_amount_rounds_half_up_to_the_ledgers_minor_unit(
+    minor: int, currency: str, rate: str, ledger: str, base: int
+) -> None:
+    assert base_minor(minor, currency, Decimal(rate), ledger) == base
+
+
+def test_a_base_amount_just_under_half_a_cent_rounds_down(client: TestClient) -> None:
+    headers = euro_ledger(client)
+    under = post(client, headers, amount="0.25", currency="USD", rate="0.09999999996").json()
+    assert (under["base_amount"], under["rate"]) == (0.02, "0.09999999996")
+    half = post(client, headers, amount="0.25", currency="USD", rate="0.1").json()
+    assert half["base_amount"] == 0.03
 
 
 def test_a_date_after_the_newest_rate_takes_the_newest(client: TestClient) -> None:

@@ -27,6 +27,7 @@ from app.main import app
 from app.migrate import alembic_config, include_name, upgrade_to_head
 from app.models import (
     Budget,
+    DailyTotal,
     Expense,
     ExpenseSplit,
     Ledger,
@@ -742,3 +743,48 @@ def test_0014_gives_every_payerless_expense_a_payer_so_balances_add_up_and_unwin
     with migrated.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM expense_splits")) == 10
     migrated.dispose()
+
+
+def test_0013_fills_daily_totals_with_base_amounts_per_ledger_and_day(empty_database_url: str) -> None:
+    """0013 on a populated 0012 database: each ledger's day sums base amounts (the ledger's
+    currency), never the amounts as written in each expense's own currency."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0012")
+    engine = make_engine(empty_database_url)
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    tables = {
+        name: Table(name, MetaData(), autoload_with=engine)
+        for name in ("users", "ledgers", "ledger_members", "expenses")
+    }
+    food = {"category": "Food", "category_key": "food"}
+    # (id, ledger, date, amount, currency, base): 1200 yen and 10 dollars in a euro ledger, euros
+    # in it, and 10 euros in a yen ledger.
+    spent = (
+        (11, 1, date(2026, 1, 2), 1200, "JPY", 732),
+        (12, 1, date(2026, 1, 2), 1000, "USD", 917),
+        (13, 1, date(2026, 1, 2), 250, "EUR", 250),
+        (14, 1, date(2026, 1, 3), 1000, "USD", 921),
+        (15, 2, date(2026, 1, 2), 1000, "EUR", 1610),
+    )
+    with engine.begin() as conn:
+        add_owner(conn, tables, when, {2: ("Tokyo", "JPY")})
+        for expense_id, ledger_id, day, amount, currency, base in spent:
+            conn.execute(
+                insert(tables["expenses"]).values(
+                    id=expense_id, ledger_id=ledger_id, user_id=3, paid_by=3, date=day,
+                    amount_cents=amount, currency=currency, rate="1", rate_source="manual",
+                    base_amount_cents=base, description="", created_at=when, updated_at=when, **food,
+                )
+            )  # fmt: skip
+    command.upgrade(config, "0013")
+    with engine.connect() as conn:
+        columns = (DailyTotal.ledger_id, DailyTotal.day, DailyTotal.count, DailyTotal.amount_cents)
+        days = conn.execute(select(*columns).order_by(DailyTotal.ledger_id, DailyTotal.day)).all()
+    assert [tuple(row) for row in days] == [
+        (1, date(2026, 1, 2), 3, 732 + 917 + 250),
+        (1, date(2026, 1, 3), 1, 921),
+        (2, date(2026, 1, 2), 1, 1610),
+    ]
+    command.downgrade(config, "0012")
+    assert "daily_totals" not in inspect(engine).get_table_names()
+    engine.dispose()

@@ -69,6 +69,29 @@ def test_a_cross_rate_divides_the_two_euro_rates_of_one_publication(data_dir: Pa
     assert rates.lookup("JPY", "USD", date(2026, 3, 5)) == found
 
 
+def test_a_cross_rate_between_two_currencies_other_than_euro_and_dollar_goes_through_the_euro(
+    data_dir: Path,
+) -> None:
+    install_history(
+        data_dir,
+        "Date,USD,JPY,GBP,\n"
+        "2026-03-06,1.1000,160.00,0.8300,\n"
+        "2026-03-05,N/A,161.00,0.8400,\n"
+        "2026-03-04,1.3000,162.00,0.8500,\n",
+    )
+    # GBP per yen is the euro's GBP rate over its JPY rate of the day, whatever the dollar did.
+    assert rates.lookup("JPY", "GBP", date(2026, 3, 6)) == rates.Rate(
+        Context(prec=15).divide(Decimal("0.8300"), Decimal("160.00")), date(2026, 3, 6)
+    )
+    # No dollar rate on the 5th: the yen and the pound both have one, so the 5th is used.
+    assert rates.lookup("JPY", "GBP", date(2026, 3, 5)) == rates.Rate(
+        Context(prec=15).divide(Decimal("0.8400"), Decimal("161.00")), date(2026, 3, 5)
+    )
+    assert rates.lookup("GBP", "JPY", date(2026, 3, 5)) == rates.Rate(
+        Context(prec=15).divide(Decimal("161.00"), Decimal("0.8400")), date(2026, 3, 5)
+    )
+
+
 def test_none_before_a_currencys_first_rate_or_for_an_unpublished_currency(data_dir: Path) -> None:
     install_history(data_dir)
     first = rates.lookup("KRW", "EUR", date(2026, 3, 4))

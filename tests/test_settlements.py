@@ -1,5 +1,6 @@
 """Who paid and how it is split, settlements and balances, through the API."""
 
+from functools import partial
 from typing import Any
 
 import pytest
@@ -10,8 +11,9 @@ from sqlalchemy import Engine, select
 
 from app import ratelimit
 from app.models import ExpenseSplit
-from tests.factories import add_expense, expense_body, refused, register
-from tests.test_ledgers import Headers, me, shared
+from tests.factories import PASSWORD, add_expense, expense_body, refused, register
+from tests.test_ledgers import Headers, invite, join, me, shared
+from tests.test_writer import REPEATS, at_once
 
 
 def post(client: TestClient, headers: Headers, ledger_id: int, **body: Any) -> Any:
@@ -75,6 +77,7 @@ def test_shares_and_exact_amounts(client: TestClient) -> None:
     [
         ([], "body.split"),
         ([{"user_id": "self", "amount": 3}, {"user_id": "other", "amount": 3}], "body.split"),  # 6 != 10
+        ([{"user_id": "self", "amount": 7}, {"user_id": "other", "amount": 4}], "body.split"),  # 11 != 10
         ([{"user_id": "self", "shares": 1}, {"user_id": "self", "shares": 2}], "body.split.1.user_id"),
         ([{"user_id": "stranger", "shares": 1}], "body.split.0.user_id"),
         ([{"user_id": 987654, "shares": 1}], "body.split.0.user_id"),
@@ -106,6 +109,17 @@ def test_amounts_that_do_not_add_up_say_so(client: TestClient) -> None:
     assert response.json()["detail"][0]["msg"].startswith(
         "The split amounts add up to 9.00, not the expense's 10.00"
     )
+
+
+def test_amounts_adding_up_to_more_than_the_expense_say_so(client: TestClient) -> None:
+    ledger_id, owner, (other,) = shared(client, "editor")
+    split = [{"user_id": me(client, owner), "amount": 7}, {"user_id": me(client, other), "amount": "3.01"}]
+    response = post(client, owner, ledger_id, amount=10, split=split)
+    assert refused(response) == ["body.split"]
+    assert response.json()["detail"][0]["msg"].startswith(
+        "The split amounts add up to 10.01, not the expense's 10.00"
+    )
+    assert client.get(f"/api/expenses?ledger={ledger_id}", headers=owner).json()["items"] == []
 
 
 def test_paid_by_must_be_a_member(client: TestClient) -> None:
@@ -174,6 +188,52 @@ def test_settlements_and_balances(client: TestClient) -> None:
     assert client.delete(f"{url}/987654", headers=owner).status_code == 404
     assert client.delete(f"{url}/{sid}", headers=owner).status_code == 204
     assert client.get(url, headers=owner).json() == []
+
+
+def test_a_member_who_is_owed_cannot_leave_or_be_removed_until_settled(client: TestClient) -> None:
+    ledger_id, owner, (editor,) = shared(client, "editor")
+    owner_id, editor_id = me(client, owner), me(client, editor)
+    assert post(client, editor, ledger_id, amount=10).status_code == 201  # the editor is owed 5
+    member = f"/api/ledgers/{ledger_id}/members/{editor_id}"
+    for who in (editor, owner):  # leaving, and being removed
+        refused_leave = client.delete(member, headers=who)
+        assert refused_leave.status_code == 409
+        assert "settle up" in refused_leave.json()["detail"]
+    assert [
+        m["user_id"] for m in client.get(f"/api/ledgers/{ledger_id}", headers=owner).json()["members"]
+    ] == [
+        owner_id,
+        editor_id,
+    ]
+    settle = {"from_user_id": owner_id, "to_user_id": editor_id, "amount": 5, "date": "2026-11-11"}
+    assert client.post(f"/api/ledgers/{ledger_id}/settlements", json=settle, headers=owner).status_code == 201
+    assert client.delete(member, headers=editor).status_code == 204
+
+
+def test_a_settlement_is_deleted_only_through_its_own_ledger(client: TestClient) -> None:
+    """An editor of A (and of B, or not a member of B) cannot reach B's settlement through A's address."""
+    ledger_a, owner, (editor,) = shared(client, "editor")
+    ledger_b, owner_b, (friend,) = shared(client, "editor")
+    in_both = register(client)
+    join(client, in_both, invite(client, owner, ledger_a, "editor"))
+    join(client, in_both, invite(client, owner_b, ledger_b, "editor"))
+    body = {
+        "from_user_id": me(client, friend),
+        "to_user_id": me(client, owner_b),
+        "amount": 3,
+        "date": "2026-11-11",
+    }
+    url_b = f"/api/ledgers/{ledger_b}/settlements"
+    created = client.post(url_b, json=body, headers=owner_b)
+    assert created.status_code == 201
+    sid = created.json()["id"]
+    for who in (editor, owner, in_both):
+        response = client.delete(f"/api/ledgers/{ledger_a}/settlements/{sid}", headers=who)
+        assert response.status_code == 404, response.text
+        assert response.json() == {"detail": "Settlement not found"}
+    assert [s["id"] for s in client.get(url_b, headers=owner_b).json()] == [sid]
+    assert client.delete(f"{url_b}/{sid}", headers=in_both).status_code == 204
+    assert client.get(url_b, headers=owner_b).json() == []
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -257,3 +317,83 @@ def test_a_settlement_is_deleted_only_through_its_own_ledgers_address(client: Te
     assert [s["id"] for s in client.get(url_b, headers=owner_b).json()] == [settlement_id]
     assert client.delete(f"{url_b}/{settlement_id}", headers=editor).status_code == 204
     assert client.get(url_b, headers=owner_b).json() == []
+
+
+def settled_with_a_member_who_then_goes(
+    client: TestClient, *, they_owe: bool
+) -> tuple[int, Headers, Headers, int, str]:
+    """A ledger of an owner and two editors; the first editor owes the owner 5 (or is owed 5) and
+    settles it. The ledger, the owner, the editor who will go, their id, and the settlement's path."""
+    ledger_id, owner, (going, _) = shared(client, "editor", "editor")
+    o, g = me(client, owner), me(client, going)
+    payer, debtor = (o, g) if they_owe else (g, o)
+    split = [{"user_id": o, "shares": 1}, {"user_id": g, "shares": 1}]
+    assert post(client, owner, ledger_id, amount=10, paid_by=payer, split=split).status_code == 201
+    url = f"/api/ledgers/{ledger_id}/settlements"
+    body = {"from_user_id": debtor, "to_user_id": payer, "amount": 5, "date": "2026-11-11"}
+    created = client.post(url, json=body, headers=owner)
+    assert created.status_code == 201, created.text
+    return ledger_id, owner, going, g, f"{url}/{created.json()['id']}"
+
+
+def owed(client: TestClient, headers: Headers, ledger_id: int) -> dict[int, float]:
+    answer = client.get(f"/api/ledgers/{ledger_id}/balances", headers=headers).json()
+    return {m["user_id"]: m["balance"] for m in answer["members"]}
+
+
+@pytest.mark.parametrize("they_owe", [True, False], ids=["from them", "to them"])
+@pytest.mark.parametrize("how", ["leaves", "is removed", "deletes their account"])
+def test_a_settlement_with_someone_who_has_left_cannot_be_deleted(
+    client: TestClient, how: str, they_owe: bool
+) -> None:
+    """Deleting it would give them a balance again, which they could no longer settle."""
+    ledger_id, owner, going, gone, path = settled_with_a_member_who_then_goes(client, they_owe=they_owe)
+    if how == "deletes their account":
+        left = client.request("DELETE", "/api/me", json={"password": PASSWORD}, headers=going)
+    else:
+        who = going if how == "leaves" else owner
+        left = client.delete(f"/api/ledgers/{ledger_id}/members/{gone}", headers=who)
+    assert left.status_code == 204, left.text
+    before = owed(client, owner, ledger_id)
+    refused_delete = client.delete(path, headers=owner)
+    assert refused_delete.status_code == 409, refused_delete.text
+    assert refused_delete.json() == {
+        "detail": f"This settlement is from or to user {gone}, who has left this ledger: it can no "
+        "longer be deleted, as that would change their balance."
+    }
+    assert owed(client, owner, ledger_id) == before
+    assert gone not in before  # a former member is listed only with a balance: theirs stays zero
+    listed = client.get(f"/api/ledgers/{ledger_id}/settlements", headers=owner).json()
+    assert [f"/api/ledgers/{ledger_id}/settlements/{s['id']}" for s in listed] == [path]
+
+
+def test_a_settlement_between_current_members_is_still_deleted_after_someone_else_leaves(
+    client: TestClient,
+) -> None:
+    ledger_id, owner, (going, staying) = shared(client, "editor", "editor")
+    o, s = me(client, owner), me(client, staying)
+    url = f"/api/ledgers/{ledger_id}/settlements"
+    body = {"from_user_id": s, "to_user_id": o, "amount": 5, "date": "2026-11-11"}
+    path = f"{url}/{client.post(url, json=body, headers=owner).json()['id']}"
+    assert (
+        client.delete(f"/api/ledgers/{ledger_id}/members/{me(client, going)}", headers=going).status_code
+        == 204
+    )
+    assert client.delete(path, headers=owner).status_code == 204
+    assert owed(client, owner, ledger_id) == {o: 0, s: 0}
+
+
+def test_leaving_while_ones_settlement_is_deleted_never_leaves_a_balance(client: TestClient) -> None:
+    """Both take the ledger's lock: either the settlement goes first, and they are owed again and
+    cannot leave (409), or they leave first, and the settlement cannot go (409)."""
+    for n in range(REPEATS):
+        ledger_id, owner, going, gone, path = settled_with_a_member_who_then_goes(client, they_owe=n % 2 == 0)
+        left, deleted = at_once(
+            partial(client.delete, f"/api/ledgers/{ledger_id}/members/{gone}", headers=going),
+            partial(client.delete, path, headers=owner),
+        )
+        assert (left, deleted) in {(204, 409), (409, 204)}, f"try {n}"
+        balances = owed(client, owner, ledger_id)
+        assert (gone in balances) == (left == 409), f"try {n}"  # a member, or gone with nothing owed
+        assert sum(balances.values()) == 0
+        ratelimit.reset()  # each try registers three accounts

@@ -51,6 +51,13 @@ def test_transfers_pay_the_largest_creditor_from_the_largest_debtor() -> None:
     assert settle_transfers({1: 0, 2: 0}) == []
 
 
+def test_equal_balances_are_paired_by_the_lower_user_id_first() -> None:
+    # Two debtors owe the same and two creditors are owed the same: the lower ids pay and are paid first.
+    assert settle_transfers({4: -100, 3: -100, 2: 100, 1: 100}) == [(3, 1, 100), (4, 2, 100)]
+    assert settle_transfers({9: 250, 7: 250, 8: -500}) == [(8, 7, 250), (8, 9, 250)]
+    assert settle_transfers({5: -250, 2: -250, 6: 500}) == [(2, 6, 250), (5, 6, 250)]
+
+
 def test_balances_that_do_not_add_up_to_zero_are_refused() -> None:
     with pytest.raises(ValueError, match="zero"):
         settle_transfers({1: 1, 2: 0})

@@ -103,6 +103,56 @@ def test_range_totals_match_a_plain_scan_after_random_writes(client: TestClient)
                     )
 
 
+def kept_totals(
+    engine: Engine,
+) -> tuple[dict[tuple[date, str], tuple[int, int]], dict[date, tuple[int, int]]]:
+    """The monthly (month, category) and daily totals the writes kept, leaving out rows at zero."""
+    months = select(
+        MonthlyTotal.month, MonthlyTotal.category_key, MonthlyTotal.count, MonthlyTotal.amount_cents
+    )
+    days = select(DailyTotal.day, DailyTotal.count, DailyTotal.amount_cents)
+    with engine.connect() as conn:
+        monthly = {(m, k): (n, c) for m, k, n, c in conn.execute(months) if (n, c) != (0, 0)}
+        daily = {d: (n, c) for d, n, c in conn.execute(days) if (n, c) != (0, 0)}
+    return monthly, daily
+
+
+def test_a_delete_takes_its_day_and_month_down(client: TestClient, engine: Engine) -> None:
+    headers = register(client)
+    add_expense(client, headers, date="2026-01-10", category="Food", amount="1.50")
+    doomed = add_expense(client, headers, date="2026-01-10", category="Food", amount="2.25")
+    alone = add_expense(client, headers, date="2026-01-11", category="Food", amount="4")
+    assert kept_totals(engine) == (
+        {(date(2026, 1, 1), "food"): (3, 775)},
+        {date(2026, 1, 10): (2, 375), date(2026, 1, 11): (1, 400)},
+    )
+    for expense in (doomed, alone):
+        assert client.delete(f"/api/expenses/{expense['id']}", headers=headers).status_code == 204
+    assert kept_totals(engine) == ({(date(2026, 1, 1), "food"): (1, 150)}, {date(2026, 1, 10): (1, 150)})
+
+
+@pytest.mark.parametrize("change", [{"date": "2026-02-01"}, {"date": "2026-02-01", "amount": "7"}])
+def test_an_expense_moved_to_another_month_moves_both_months_totals(
+    client: TestClient, engine: Engine, change: dict[str, str]
+) -> None:
+    headers = register(client)
+    add_expense(client, headers, date="2026-01-05", category="Food", amount="1")
+    moved = add_expense(client, headers, date="2026-01-31", category="Food", amount="3")
+    response = client.patch(f"/api/expenses/{moved['id']}", json=change, headers=headers)
+    assert response.status_code == 200, response.text
+    cents_now = cents(change.get("amount", "3"))
+    assert kept_totals(engine) == (
+        {(date(2026, 1, 1), "food"): (1, 100), (date(2026, 2, 1), "food"): (1, cents_now)},
+        {date(2026, 1, 5): (1, 100), date(2026, 2, 1): (1, cents_now)},
+    )
+    stats = client.get(
+        "/api/stats",
+        params={"start": "2026-01-01", "end": "2026-02-28", "granularity": "month"},
+        headers=headers,
+    ).json()
+    assert [cents(point["amount"]) for point in stats["trend"]] == [100, cents_now]
+
+
 @pytest.mark.parametrize(
     ("start", "end", "whole", "partial"),
     [

@@ -169,7 +169,9 @@ def list_settlements(session: SessionDep, access: PathReader) -> list[Settlement
 
 
 @one.delete(
-    "/{ledger_id}/settlements/{settlement_id}", status_code=status.HTTP_204_NO_CONTENT, responses=LEDGER
+    "/{ledger_id}/settlements/{settlement_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**LEDGER, 409: {"description": "It is from or to someone who has left the ledger"}},
 )
 def delete_settlement(session: SessionDep, access: PathEditor, settlement_id: int) -> Response:
     """Delete a settlement (owner or editor)."""

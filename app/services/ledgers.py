@@ -362,8 +362,9 @@ def list_settlements(session: Session, *, access: LedgerAccess) -> list[Settleme
 
 
 def delete_settlement(session: Session, *, access: LedgerAccess, settlement_id: int) -> None:
-    """Delete a settlement of this ledger (one of another ledger is 404, like one that never was)."""
-    locked_roles(session, access.ledger_id, access.user_id, "editor")
+    """Delete a settlement of this ledger (one of another ledger is 404, like one that never was);
+    409 once either party has left the ledger, as an expense naming them (app.services.expenses)."""
+    roles = locked_roles(session, access.ledger_id, access.user_id, "editor")
     found = (
         session.scalar(_settlements(access).where(Settlement.id == settlement_id))
         if 0 < settlement_id <= MAX_DB_ID
@@ -371,6 +372,15 @@ def delete_settlement(session: Session, *, access: LedgerAccess, settlement_id: 
     )
     if found is None:
         raise NotFound("Settlement not found")
+    # They left (or were removed, or deleted their account) with the balance this settlement gave
+    # them, zero; without it they would owe or be owed again, and could no longer settle up.
+    gone = [user_id for user_id in (found.from_user_id, found.to_user_id) if user_id not in roles]
+    if gone:
+        raise AppError(
+            409,
+            f"This settlement is from or to user {gone[0]}, who has left this ledger: it can no "
+            "longer be deleted, as that would change their balance.",
+        )
     session.delete(found)
     session.commit()
 
