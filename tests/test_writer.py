@@ -20,6 +20,7 @@ from app import money, services
 from app.main import app
 from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, RecurringRule
 from app.routers import current_date
+from app.services import expenses as expenses_service
 from app.services import recurring
 from tests.factories import PASSWORD, expense_body, refused, register
 from tests.test_imports import assert_totals_consistent
@@ -120,7 +121,21 @@ def test_a_change_by_an_editor_removed_or_demoted_meanwhile_is_refused(
         delete(LedgerMember).where(member),
         update(LedgerMember).where(member).values(role=role),
     )
-    after_access_before_lock(monkeypatch, engine, removed if role is None else demoted)
+    change = removed if role is None else demoted
+    if engine.dialect.name == "sqlite":
+        after_access_before_lock(monkeypatch, engine, change)
+    else:
+        # PostgreSQL: the lookup that finds the expense and the caller's role locks the ledger's row
+        # (services.expenses.get_expense), and a removal or role change stamps that row (its version): one
+        # made after the lookup waits for the change to commit. Before it, the lookup sees it.
+        lookup = expenses_service.get_expense
+
+        def meanwhile(*args: Any, **kwargs: Any) -> Any:
+            with engine.begin() as conn:
+                conn.execute(change)
+            return lookup(*args, **kwargs)
+
+        monkeypatch.setattr(expenses_service, "get_expense", meanwhile)
     body = {"amount": 20} if method == "PATCH" else None
     response = client.request(method, f"/api/expenses/{expense['id']}", json=body, headers=editor)
     assert response.status_code == status, response.text
