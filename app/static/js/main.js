@@ -35,6 +35,10 @@ const state = {
   listSeq: 0,
   dataSeq: 0,
   balancesSeq: 0,
+  // The ledger settings last closed, until their changes are saved and the dashboard is built again
+  // after them (rebuilt): settings opened meanwhile would be taken away with the old dashboard.
+  settling: Promise.resolve(),
+  rebuilt: Promise.resolve(),
 };
 let views = null; // the dashboard's views while it is shown, null on the log-in screen
 
@@ -136,11 +140,16 @@ function showDashboard(user, ledgers, ledger) {
     const chosen = state.ledgers.find((l) => l.id === event.detail.id);
     location.hash = addressOf(state.period ?? currentPeriod("month"), chosen);
   });
-  header.addEventListener("ledger-settings", () => openLedgerSettings(main, state.ledger, state.user));
+  header.addEventListener("ledger-settings", async () => {
+    await state.settling;
+    if (!views) return; // logged out meanwhile
+    const closed = openLedgerSettings(views.main, state.ledger, state.user);
+    state.settling = closed.then(() => state.rebuilt);
+  });
   main.addEventListener("ledger-new", () => openNewLedger(main, state.ledger.currency));
-  main.addEventListener("ledger-created", (event) => reloadLedgers(event.detail.ledger.id));
-  main.addEventListener("ledger-updated", (event) => reloadLedgers(event.detail.ledger.id));
-  main.addEventListener("ledger-left", () => reloadLedgers(null));
+  main.addEventListener("ledger-created", (event) => (state.rebuilt = reloadLedgers(event.detail.ledger.id)));
+  main.addEventListener("ledger-updated", (event) => (state.rebuilt = reloadLedgers(event.detail.ledger.id)));
+  main.addEventListener("ledger-left", () => (state.rebuilt = reloadLedgers(null)));
   main.addEventListener("balances-changed", () => loadBalances());
   logout.addEventListener("click", async () => {
     logout.disabled = true;

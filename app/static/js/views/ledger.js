@@ -198,7 +198,7 @@ export function openNewLedger(anchor, currency) {
 /**
  * The ledger's settings. Owners change name, currency, roles, invite and remove; everyone may
  * leave (except the personal ledger's owner). Emits "ledger-updated" {ledger}, "ledger-left" and
- * "ledger-new".
+ * "ledger-new". Returns a promise, settled once the dialog has closed and its changes are saved.
  */
 export function openLedgerSettings(anchor, ledger, me) {
   const owner = ledger.role === "owner";
@@ -354,8 +354,11 @@ export function openLedgerSettings(anchor, ledger, me) {
     links?.root,
     el("div", { class: "ledger-actions" }, newLedger, ledger.personal ? null : leave),
   );
-  dialog.addEventListener("close", async () => {
-    await Promise.all(pending); // each change catches its own failure
-    if (membersChanged) emit(anchor, "ledger-updated", { ledger });
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", async () => {
+      await Promise.all(pending); // each change catches its own failure
+      if (membersChanged) emit(anchor, "ledger-updated", { ledger });
+      resolve();
+    });
   });
 }
