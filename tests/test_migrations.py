@@ -619,6 +619,7 @@ def test_0017_stamps_each_ledger_from_one_counter_as_create_all_does_and_unwinds
     assert version_objects(migrated, "version") == {}
     assert version_objects(migrated, "revision") == before
     assert "revision" in {c["name"] for c in inspect(migrated).get_columns("ledgers")}
+    migrated.dispose()  # its connections closed now, not by the garbage collector (a warning then)
 
 
 def triggers(engine: Engine) -> dict[str, str]:
