@@ -93,7 +93,7 @@ class Expense(Base):
         # "This ledger, this date range, newest first": the list, export and stats. It carries the
         # amount and category too, so sums over a date range are read from the index alone.
         Index(
-            "ix_expenses_ledger_date_id_base", "ledger_id", "date", "id", "base_amount_cents", "category_key"
+            "ix_expenses_ledger_date_id_base", "ledger_id", "date", "id", "base_amount_minor", "category_key"
         ),
         Index("ix_expenses_ledger_category_date", "ledger_id", "category_key", "date"),
         # Each occurrence of a recurring rule exists once, however many requests materialise it.
@@ -112,15 +112,17 @@ class Expense(Base):
     # As the user first wrote it; category_key is its case- and space-folded form for matching.
     category: Mapped[str] = mapped_column(String(40))
     category_key: Mapped[str] = mapped_column(String(40))
-    # `_cents` columns hold minor units (app.money): here of `currency` (JPY 1200 is 1200).
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    # `*_minor` attributes hold minor units (app.money): here of `currency` (JPY 1200 is 1200).
+    # Their columns keep their first name, `*_cents`: renaming them would rebuild this table,
+    # its full-text and version triggers and every row on SQLite, for a name no query shows.
+    amount_minor: Mapped[int] = mapped_column("amount_cents", BigInteger, key="amount_minor")
     currency: Mapped[str] = mapped_column(String(3))
     # Ledger-currency units per unit of `currency`, fixed when saved: a decimal string, never a float.
     rate: Mapped[str] = mapped_column(String(40))
     rate_source: Mapped[str] = mapped_column(String(6))  # same, ecb or manual
     rate_date: Mapped[OptionalDate] = mapped_column(Date)  # the ECB publication used
     # amount x rate in the ledger currency's minor units: what every total sums.
-    base_amount_cents: Mapped[int] = mapped_column(BigInteger)
+    base_amount_minor: Mapped[int] = mapped_column("base_amount_cents", BigInteger, key="base_amount_minor")
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -202,7 +204,7 @@ class Budget(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # who set it
     category: Mapped[str] = mapped_column(String(40))
     category_key: Mapped[str] = mapped_column(String(40))
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column("amount_cents", BigInteger, key="amount_minor")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -221,7 +223,7 @@ class MonthlyTotal(Base):
     category_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     category: Mapped[str] = mapped_column(String(40))
     count: Mapped[int] = mapped_column(Integer)
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column("amount_cents", BigInteger, key="amount_minor")
 
 
 class DailyTotal(Base):
@@ -233,7 +235,7 @@ class DailyTotal(Base):
     ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column("amount_cents", BigInteger, key="amount_minor")
 
 
 class OneTimeLink(Base):
@@ -290,7 +292,8 @@ class RecurringRule(Base):
     paid_by: Mapped[int] = mapped_column(ID)
     category: Mapped[str] = mapped_column(String(40))
     category_key: Mapped[str] = mapped_column(String(40))
-    amount_cents: Mapped[int] = mapped_column(BigInteger)  # minor units of `currency`
+    # minor units of `currency`
+    amount_minor: Mapped[int] = mapped_column("amount_cents", BigInteger, key="amount_minor")
     # Each occurrence is priced at the rate of its own date.
     currency: Mapped[str] = mapped_column(String(3))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -322,7 +325,7 @@ class RecurringSplit(Base):
     shares: Mapped[int | None] = mapped_column(Integer)  # null: an exact amount
     # The part of each occurrence, in minor units of the rule's currency (for shares, the rule's
     # amount divided as an expense's is: app.services.recurring keeps it in step with the amount).
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column("amount_cents", BigInteger, key="amount_minor")
 
 
 class ExpenseSplit(Base):
@@ -340,9 +343,9 @@ class ExpenseSplit(Base):
     user_id: Mapped[int] = mapped_column(ID, primary_key=True)
     ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
     shares: Mapped[int | None] = mapped_column(Integer)  # null: an exact amount
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column("amount_cents", BigInteger, key="amount_minor")
     # The part of the expense's base amount, in the ledger currency's minor units.
-    base_amount_cents: Mapped[int] = mapped_column(BigInteger)
+    base_amount_minor: Mapped[int] = mapped_column("base_amount_cents", BigInteger, key="base_amount_minor")
 
 
 class Settlement(Base):
@@ -356,7 +359,7 @@ class Settlement(Base):
     # No foreign keys, as with paid_by: the ids outlive a deleted account, so balances still add up.
     from_user_id: Mapped[int] = mapped_column(ID)
     to_user_id: Mapped[int] = mapped_column(ID)
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column("amount_cents", BigInteger, key="amount_minor")
     date: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -103,12 +103,12 @@ def seed(url: str) -> int:
                     "date": TODAY - timedelta(days=rng.randrange(5 * 365)),
                     "category": category,
                     "category_key": category_key(category),
-                    "amount_cents": cents,
+                    "amount_minor": cents,
                     "currency": "EUR" if foreign else "USD",
                     "rate": str(EUR_RATE) if foreign else "1",
                     "rate_source": "ecb" if foreign else "same",
                     "rate_date": TODAY - timedelta(days=3) if foreign else None,
-                    "base_amount_cents": int((cents * EUR_RATE).quantize(1, ROUND_HALF_UP))
+                    "base_amount_minor": int((cents * EUR_RATE).quantize(1, ROUND_HALF_UP))
                     if foreign
                     else cents,
                     "description": rng.choice(WORDS),
@@ -133,14 +133,14 @@ def seed(url: str) -> int:
         for user_id in ids[1:]:
             conn.execute(insert(Expense), expenses(user_id, ledger_of[user_id], OTHER_EXPENSES))
         # Every expense has its split rows: here one, the payer bearing all of it, as the app writes.
-        split_columns = ["expense_id", "user_id", "ledger_id", "shares", "amount_cents", "base_amount_cents"]
+        split_columns = ["expense_id", "user_id", "ledger_id", "shares", "amount_minor", "base_amount_minor"]
         parts = select(
             Expense.id,
             Expense.paid_by,
             Expense.ledger_id,
             literal(1),
-            Expense.amount_cents,
-            Expense.base_amount_cents,
+            Expense.amount_minor,
+            Expense.base_amount_minor,
         )
         conn.execute(insert(ExpenseSplit).from_select(split_columns, parts))
         budgets = [
@@ -149,7 +149,7 @@ def seed(url: str) -> int:
                 "user_id": heavy,
                 "category": c,
                 "category_key": category_key(c),
-                "amount_cents": 40_000,
+                "amount_minor": 40_000,
             }
             for c in CATEGORIES
         ]

@@ -35,7 +35,7 @@ def plans(url: str, ledger: int) -> str:
             where = (Expense.ledger_id == ledger) & _matches(q, engine.dialect.name)
             newest_first = (Expense.date.desc(), Expense.id.desc())
             queries = {
-                "count and sum": select(func.count(), func.sum(Expense.amount_cents)).where(where),
+                "count and sum": select(func.count(), func.sum(Expense.amount_minor)).where(where),
                 "first page": select(Expense).where(where).order_by(*newest_first).limit(50),
             }
             for name, query in queries.items():

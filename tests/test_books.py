@@ -157,7 +157,7 @@ class Rows:
                 roles.setdefault(ledger_id, {})[user_id] = role
             totals = {}
             for model in (MonthlyTotal, DailyTotal):
-                sums = select(model.ledger_id, func.sum(model.count), func.sum(model.amount_cents))
+                sums = select(model.ledger_id, func.sum(model.count), func.sum(model.amount_minor))
                 totals[model.__tablename__] = {
                     ledger_id: (int(n), int(c))
                     for ledger_id, n, c in conn.execute(sums.group_by(model.ledger_id))
@@ -172,22 +172,22 @@ class Rows:
                     Expense.id,
                     Expense.ledger_id,
                     Expense.paid_by,
-                    Expense.amount_cents,
-                    Expense.base_amount_cents,
+                    Expense.amount_minor,
+                    Expense.base_amount_minor,
                 ),
                 parts=rows(
                     ExpenseSplit.expense_id,
                     ExpenseSplit.user_id,
                     ExpenseSplit.ledger_id,
-                    ExpenseSplit.amount_cents,
-                    ExpenseSplit.base_amount_cents,
+                    ExpenseSplit.amount_minor,
+                    ExpenseSplit.base_amount_minor,
                 ),
                 settlements=rows(
                     Settlement.id,
                     Settlement.ledger_id,
                     Settlement.from_user_id,
                     Settlement.to_user_id,
-                    Settlement.amount_cents,
+                    Settlement.amount_minor,
                 ),
                 rules=rows(RecurringRule.id, RecurringRule.ledger_id),
                 totals=totals,
@@ -741,7 +741,7 @@ class Books(RuleBasedStateMachine):
             own = parts.get(expense_id, [])
             assert own, f"expense {expense_id} has no parts"
             assert {p.ledger_id for p in own} == {ledger_id}
-            whole = sum(p.amount_cents for p in own), sum(p.base_amount_cents for p in own)
+            whole = sum(p.amount_minor for p in own), sum(p.base_amount_minor for p in own)
             assert whole == (minor, base), (
                 f"expense {expense_id}'s parts add up to {whole}, not {(minor, base)}"
             )

@@ -218,7 +218,7 @@ def test_a_patch_that_fails_stores_nothing(client: TestClient, engine: Engine) -
     assert refused(client.patch(url, json={"currency": "KWD"}, headers=headers)) == ["body.currency"]
     assert client.get(url, headers=headers).json() == created
     with engine.connect() as conn:
-        assert conn.scalar(select(MonthlyTotal.amount_cents)) == 100
+        assert conn.scalar(select(MonthlyTotal.amount_minor)) == 100
 
 
 def test_every_total_sums_base_amounts(client: TestClient, engine: Engine) -> None:
@@ -237,8 +237,8 @@ def test_every_total_sums_base_amounts(client: TestClient, engine: Engine) -> No
     part = client.get("/api/stats?start=2026-03-06&end=2026-03-06", headers=headers).json()
     assert part["total"] == 12.5
     with engine.connect() as conn:
-        assert conn.scalar(select(func.sum(ExpenseSplit.base_amount_cents))) == 1250
-        assert conn.scalar(select(MonthlyTotal.amount_cents)) == 1250
+        assert conn.scalar(select(func.sum(ExpenseSplit.base_amount_minor))) == 1250
+        assert conn.scalar(select(MonthlyTotal.amount_minor)) == 1250
 
 
 def test_balances_are_in_the_ledgers_currency(client: TestClient) -> None:
@@ -291,8 +291,8 @@ def test_a_ledgers_currency_changes_only_when_every_expense_is_in_the_new_one(
     assert now["split"][0]["base_amount"] == 1600
     assert client.get("/api/expenses", headers=headers).json()["total_amount"] == 1600
     with engine.connect() as conn:  # whole yen: the ledger's minor unit
-        assert conn.scalar(select(MonthlyTotal.amount_cents)) == 1600
-        assert conn.scalar(select(Expense.amount_cents)) == 1600
+        assert conn.scalar(select(MonthlyTotal.amount_minor)) == 1600
+        assert conn.scalar(select(Expense.amount_minor)) == 1600
 
 
 def test_a_ledger_with_settlements_keeps_its_currency(client: TestClient) -> None:

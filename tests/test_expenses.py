@@ -525,7 +525,7 @@ def test_add_expenses_counts_what_it_inserts_and_skips_an_occurrence_already_the
             paid_by=user.id,
             category="Rent",
             category_key="rent",
-            amount_cents=50_000,
+            amount_minor=50_000,
             currency="USD",
             frequency="monthly",
             start_date=date(2026, 1, 1),
@@ -539,7 +539,7 @@ def test_add_expenses_counts_what_it_inserts_and_skips_an_occurrence_already_the
                 date=day,
                 category="Rent",
                 category_key="rent",
-                amount_cents=cents,
+                amount_minor=cents,
                 description="",
                 recurring_id=rule.id if recurring else None,
                 occurrence_date=day if recurring else None,
@@ -554,9 +554,9 @@ def test_add_expenses_counts_what_it_inserts_and_skips_an_occurrence_already_the
         assert expenses.add_expenses(session, ledger_id, again, by=None, paid_by=user.id) == []
         session.commit()
 
-        stored = session.execute(select(func.count(), func.sum(Expense.amount_cents))).one()
+        stored = session.execute(select(func.count(), func.sum(Expense.amount_minor))).one()
         assert tuple(stored) == (4, 50_357)
-        columns = (MonthlyTotal.month, MonthlyTotal.count, MonthlyTotal.amount_cents)
+        columns = (MonthlyTotal.month, MonthlyTotal.count, MonthlyTotal.amount_minor)
         months = session.execute(select(*columns).order_by(MonthlyTotal.month)).all()
         assert [tuple(row) for row in months] == [
             (date(2026, 1, 1), 2, 350),

@@ -60,8 +60,8 @@ def test_export_spans_many_batches(client: TestClient, engine: Engine) -> None:
             "date": start + timedelta(days=n % 900),
             "category": "Food",
             "category_key": "food",
-            "amount_cents": n + 1,
-            **{"currency": "USD", "rate": "1", "rate_source": "same", "base_amount_cents": n + 1},
+            "amount_minor": n + 1,
+            **{"currency": "USD", "rate": "1", "rate_source": "same", "base_amount_minor": n + 1},
             "description": f"row {n}",
         }
         for n in range(2_345)
@@ -191,8 +191,8 @@ def test_csv_export_of_rows_no_request_can_write(client: TestClient, engine: Eng
                     "date": date(2026, 11, 1),
                     "category": "Odd",
                     "category_key": "odd",
-                    "amount_cents": amount,
-                    **{"currency": currency, "rate": "1", "rate_source": "same", "base_amount_cents": base},
+                    "amount_minor": amount,
+                    **{"currency": currency, "rate": "1", "rate_source": "same", "base_amount_minor": base},
                     "description": "a\x1fb" if amount == 1 else "",
                 }
                 for amount, currency, base in stored
@@ -234,9 +234,9 @@ def test_csv_export_matches_the_rules_for_random_rows(
                 "date": date(2026, 1, 1) + timedelta(days=pick.randrange(60)),
                 "category": pick.choice([category, "=" + category]),
                 "category_key": "x",
-                "amount_cents": pick.choice([1, 9, 10, 99, 100, 12_345, 10**12, pick.randrange(1, 10**14)]),
+                "amount_minor": pick.choice([1, 9, 10, 99, 100, 12_345, 10**12, pick.randrange(1, 10**14)]),
                 **{"currency": pick.choice(["USD", "EUR", "JPY", "KWD", "CLF"]), "rate": "1"},
-                **{"rate_source": "same", "base_amount_cents": pick.randrange(0, 10**12)},
+                **{"rate_source": "same", "base_amount_minor": pick.randrange(0, 10**12)},
                 "description": text(),
             }
         )
@@ -246,10 +246,10 @@ def test_csv_export_matches_the_rules_for_random_rows(
             select(
                 Expense.date,
                 Expense.category,
-                Expense.amount_cents,
+                Expense.amount_minor,
                 Expense.description,
                 Expense.currency,
-                Expense.base_amount_cents,
+                Expense.base_amount_minor,
             ).order_by(Expense.date.desc(), Expense.id.desc())
         ).all()
 

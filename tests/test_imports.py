@@ -44,7 +44,7 @@ def assert_totals_consistent(engine: Engine) -> None:
     scanned: dict[tuple[int, str, str], list[int]] = {}
     with engine.connect() as conn:
         for user_id, day, key, amount in conn.execute(
-            select(Expense.ledger_id, Expense.date, Expense.category_key, Expense.amount_cents)
+            select(Expense.ledger_id, Expense.date, Expense.category_key, Expense.amount_minor)
         ):
             cell = scanned.setdefault((user_id, day.strftime("%Y-%m"), key), [0, 0])
             cell[0] += 1
@@ -57,7 +57,7 @@ def assert_totals_consistent(engine: Engine) -> None:
                     MonthlyTotal.month,
                     MonthlyTotal.category_key,
                     MonthlyTotal.count,
-                    MonthlyTotal.amount_cents,
+                    MonthlyTotal.amount_minor,
                 ).where(MonthlyTotal.count != 0)
             )
         }

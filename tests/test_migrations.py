@@ -252,14 +252,14 @@ def test_0007_moves_every_row_into_a_personal_ledger_with_ids_unchanged(empty_da
                 ExpenseSplit.user_id,
                 ExpenseSplit.ledger_id,
                 ExpenseSplit.shares,
-                ExpenseSplit.amount_cents,
-                ExpenseSplit.base_amount_cents,
+                ExpenseSplit.amount_minor,
+                ExpenseSplit.base_amount_minor,
             ).order_by(ExpenseSplit.expense_id)
         ).all()
         budget = conn.execute(select(Budget.id, Budget.ledger_id, Budget.user_id)).one()
         rule = conn.execute(select(RecurringRule.id, RecurringRule.ledger_id, RecurringRule.user_id)).one()
         kept_totals = conn.execute(
-            select(MonthlyTotal.ledger_id, MonthlyTotal.count, MonthlyTotal.amount_cents).order_by(
+            select(MonthlyTotal.ledger_id, MonthlyTotal.count, MonthlyTotal.amount_minor).order_by(
                 MonthlyTotal.ledger_id
             )
         ).all()
@@ -364,19 +364,19 @@ def test_0008_gives_every_expense_its_ledgers_currency_and_keeps_the_links(empty
                 )
             )  # fmt: skip
     command.upgrade(config, "0008")
-    columns = (Expense.id, Expense.amount_cents, Expense.currency, Expense.rate, Expense.rate_source)
+    columns = (Expense.id, Expense.amount_minor, Expense.currency, Expense.rate, Expense.rate_source)
     with engine.connect() as conn:
         rows = conn.execute(
-            select(*columns, Expense.rate_date, Expense.base_amount_cents, Expense.recurring_id).order_by(
+            select(*columns, Expense.rate_date, Expense.base_amount_minor, Expense.recurring_id).order_by(
                 Expense.id
             )
         ).all()
         parts = conn.execute(
-            select(ExpenseSplit.amount_cents, ExpenseSplit.base_amount_cents).order_by(
+            select(ExpenseSplit.amount_minor, ExpenseSplit.base_amount_minor).order_by(
                 ExpenseSplit.expense_id
             )
         ).all()
-        rules = conn.execute(select(RecurringRule.amount_cents, RecurringRule.currency)).all()
+        rules = conn.execute(select(RecurringRule.amount_minor, RecurringRule.currency)).all()
     assert [tuple(row) for row in rows] == [
         (11, 1250, "EUR", "1", "same", None, 1250, None),
         (12, 12340, "KWD", "1", "same", None, 1234, 5),  # 12.34 dinars: 12340 fils, base in hundredths
@@ -779,7 +779,7 @@ def test_0013_fills_daily_totals_with_base_amounts_per_ledger_and_day(empty_data
             )  # fmt: skip
     command.upgrade(config, "0013")
     with engine.connect() as conn:
-        columns = (DailyTotal.ledger_id, DailyTotal.day, DailyTotal.count, DailyTotal.amount_cents)
+        columns = (DailyTotal.ledger_id, DailyTotal.day, DailyTotal.count, DailyTotal.amount_minor)
         days = conn.execute(select(*columns).order_by(DailyTotal.ledger_id, DailyTotal.day)).all()
     assert [tuple(row) for row in days] == [
         (1, date(2026, 1, 2), 3, 732 + 917 + 250),

@@ -76,11 +76,11 @@ def test_a_dinar_ledger_keeps_three_decimals_everywhere(client: TestClient, engi
 
     csv = client.get("/api/expenses/export.csv", params=params, headers=owner).text
     assert csv.splitlines()[1] == "2026-03-05,Food,10.01,Lunch,USD,3.074"
-    assert stored(engine, Expense.amount_cents, Expense.base_amount_cents) == [(1001, 3074)]
-    assert stored(engine, ExpenseSplit.base_amount_cents) == [(1537,), (1537,)]
-    assert stored(engine, MonthlyTotal.amount_cents) == [(3074,)]
-    assert stored(engine, Budget.amount_cents) == [(5125,)]
-    assert stored(engine, Settlement.amount_cents) == [(1500,)]
+    assert stored(engine, Expense.amount_minor, Expense.base_amount_minor) == [(1001, 3074)]
+    assert stored(engine, ExpenseSplit.base_amount_minor) == [(1537,), (1537,)]
+    assert stored(engine, MonthlyTotal.amount_minor) == [(3074,)]
+    assert stored(engine, Budget.amount_minor) == [(5125,)]
+    assert stored(engine, Settlement.amount_minor) == [(1500,)]
 
 
 def test_a_yen_ledger_counts_whole_yen(client: TestClient, engine: Engine) -> None:
@@ -106,10 +106,10 @@ def test_a_yen_ledger_counts_whole_yen(client: TestClient, engine: Engine) -> No
     balances = client.get(f"/api/ledgers/{params['ledger']}/balances", headers=owner).json()
     assert [m["balance"] for m in balances["members"]] == [0, 0]
 
-    assert stored(engine, Expense.amount_cents, Expense.base_amount_cents) == [(1001, 1612)]
-    assert stored(engine, MonthlyTotal.amount_cents) == [(1612,)]
-    assert stored(engine, Budget.amount_cents) == [(2000,)]
-    assert stored(engine, Settlement.amount_cents) == [(806,)]
+    assert stored(engine, Expense.amount_minor, Expense.base_amount_minor) == [(1001, 1612)]
+    assert stored(engine, MonthlyTotal.amount_minor) == [(1612,)]
+    assert stored(engine, Budget.amount_minor) == [(2000,)]
+    assert stored(engine, Settlement.amount_minor) == [(806,)]
 
 
 def test_a_yen_expense_is_stored_in_whole_yen(client: TestClient, engine: Engine) -> None:
@@ -119,7 +119,7 @@ def test_a_yen_expense_is_stored_in_whole_yen(client: TestClient, engine: Engine
         "/api/expenses", json=expense_body(date="2026-03-05", amount=1200, currency="JPY"), headers=headers
     )
     assert response.json()["amount"] == 1200
-    assert stored(engine, Expense.amount_cents, Expense.base_amount_cents) == [(1200, 745)]  # 1200 / 161
+    assert stored(engine, Expense.amount_minor, Expense.base_amount_minor) == [(1200, 745)]  # 1200 / 161
 
 
 def test_a_budget_keeps_its_number_when_the_ledgers_currency_changes(
@@ -131,7 +131,7 @@ def test_a_budget_keeps_its_number_when_the_ledgers_currency_changes(
     assert client.get("/api/budgets", headers=headers).json()[0]["amount"] == 13  # half up, whole yen
     assert client.patch("/api/me", json={"currency": "KWD"}, headers=headers).status_code == 200
     assert client.get("/api/budgets", headers=headers).json()[0]["amount"] == 13
-    assert stored(engine, Budget.amount_cents) == [(13000,)]
+    assert stored(engine, Budget.amount_minor) == [(13000,)]
 
 
 def test_an_import_keeps_a_dinar_base_amount_to_the_fil(client: TestClient) -> None:

@@ -258,8 +258,8 @@ def test_the_index_never_changes_what_a_search_finds(engine: Engine, texts: list
         for description, category in zip(texts, reversed(texts), strict=True):
             session.add(
                 Expense(ledger_id=ledger.id, paid_by=1, date=date(2026, 1, 1), category=category or "x",
-                        category_key="x", amount_cents=1, currency="EUR", rate="1", rate_source="same",
-                        base_amount_cents=1, description=description)
+                        category_key="x", amount_minor=1, currency="EUR", rate="1", rate_source="same",
+                        base_amount_minor=1, description=description)
             )  # fmt: skip
         session.flush()
         by_index = set(session.scalars(select(Expense.id).where(listing._matches(q, "sqlite"))))

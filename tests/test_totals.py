@@ -108,9 +108,9 @@ def kept_totals(
 ) -> tuple[dict[tuple[date, str], tuple[int, int]], dict[date, tuple[int, int]]]:
     """The monthly (month, category) and daily totals the writes kept, leaving out rows at zero."""
     months = select(
-        MonthlyTotal.month, MonthlyTotal.category_key, MonthlyTotal.count, MonthlyTotal.amount_cents
+        MonthlyTotal.month, MonthlyTotal.category_key, MonthlyTotal.count, MonthlyTotal.amount_minor
     )
-    days = select(DailyTotal.day, DailyTotal.count, DailyTotal.amount_cents)
+    days = select(DailyTotal.day, DailyTotal.count, DailyTotal.amount_minor)
     with engine.connect() as conn:
         monthly = {(m, k): (n, c) for m, k, n, c in conn.execute(months) if (n, c) != (0, 0)}
         daily = {d: (n, c) for d, n, c in conn.execute(days) if (n, c) != (0, 0)}
@@ -215,14 +215,14 @@ def test_migration_backfills_monthly_totals(empty_database_url: str) -> None:
                 "category_key": category.casefold(),
             }
             conn.execute(
-                insert(Expense).values(user_id=user_id, amount_cents=cents, description="", **values)
+                insert(Expense).values(user_id=user_id, amount_minor=cents, description="", **values)
             )
     command.upgrade(config, "head")
     with db.connect() as conn:
-        columns = (MonthlyTotal.month, MonthlyTotal.category, MonthlyTotal.count, MonthlyTotal.amount_cents)
+        columns = (MonthlyTotal.month, MonthlyTotal.category, MonthlyTotal.count, MonthlyTotal.amount_minor)
         totals = conn.execute(select(*columns).order_by(MonthlyTotal.month, MonthlyTotal.category_key)).all()
         days = conn.execute(
-            select(DailyTotal.day, DailyTotal.count, DailyTotal.amount_cents).order_by(DailyTotal.day)
+            select(DailyTotal.day, DailyTotal.count, DailyTotal.amount_minor).order_by(DailyTotal.day)
         ).all()
     db.dispose()
     assert [tuple(row) for row in days] == [  # 0013 fills daily_totals too
@@ -251,8 +251,8 @@ def test_rebuild_recomputes_what_the_writes_kept(client: TestClient, engine: Eng
 
     def live_totals() -> list[tuple[object, ...]]:
         columns = (MonthlyTotal.ledger_id, MonthlyTotal.month, MonthlyTotal.category, MonthlyTotal.count)
-        stmt = select(*columns, MonthlyTotal.amount_cents).where(MonthlyTotal.count > 0).order_by(*columns)
-        day_columns = (DailyTotal.ledger_id, DailyTotal.day, DailyTotal.count, DailyTotal.amount_cents)
+        stmt = select(*columns, MonthlyTotal.amount_minor).where(MonthlyTotal.count > 0).order_by(*columns)
+        day_columns = (DailyTotal.ledger_id, DailyTotal.day, DailyTotal.count, DailyTotal.amount_minor)
         days = select(*day_columns).where(DailyTotal.count > 0).order_by(DailyTotal.day)
         with engine.connect() as conn:
             return [tuple(row) for row in conn.execute(stmt)] + [tuple(row) for row in conn.execute(days)]

@@ -140,7 +140,7 @@ def test_a_change_by_an_editor_removed_or_demoted_meanwhile_is_refused(
     response = client.request(method, f"/api/expenses/{expense['id']}", json=body, headers=editor)
     assert response.status_code == status, response.text
     with engine.connect() as conn:
-        assert conn.scalar(select(Expense.amount_cents)) == 1000
+        assert conn.scalar(select(Expense.amount_minor)) == 1000
 
 
 def test_an_expense_naming_a_former_member_never_moves_their_balance(client: TestClient) -> None:
@@ -182,7 +182,7 @@ def test_a_manual_rate_cannot_make_a_base_amount_no_total_can_hold(
     )
     assert refused(response) == ["body.amount"]
     with engine.connect() as conn:
-        assert conn.scalar(select(Expense.base_amount_cents)) == 100_000_000_000
+        assert conn.scalar(select(Expense.base_amount_minor)) == 100_000_000_000
 
 
 # The CSV import

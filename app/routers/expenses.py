@@ -95,7 +95,7 @@ async def list_expenses(
     """Expenses newest first, one page, with the count and sum of every match."""
 
     def page() -> dict[str, Any]:  # the rows are dicts in ExpenseOut's shape and field order
-        items, total, total_cents = listing.list_expenses(
+        items, total, total_minor = listing.list_expenses(
             session,
             access=access,
             filters=filters,
@@ -107,7 +107,7 @@ async def list_expenses(
         return {
             "items": items,
             "total": total,
-            "total_amount": to_number(total_cents, access.currency),
+            "total_amount": to_number(total_minor, access.currency),
             "limit": limit,
             "offset": offset,
             "next_cursor": f"{last['date'].isoformat()}:{last['id']}" if last else None,

@@ -111,7 +111,7 @@ class ExpenseOut(BaseModel):
     def of(cls, expense: Any, ledger_currency: str) -> "ExpenseOut":
         """An Expense row's answer."""
         stored = {name: getattr(expense, column) for name, column in STORED.items()}
-        parts = [(p.user_id, p.shares, p.amount_cents, p.base_amount_cents) for p in expense.splits]
+        parts = [(p.user_id, p.shares, p.amount_minor, p.base_amount_minor) for p in expense.splits]
         return cls.model_validate(expense_answer(stored, parts, ledger_currency))
 
 
@@ -120,12 +120,12 @@ STORED = {
     "id": "id",
     "date": "date",
     "category": "category",
-    "amount": "amount_cents",
+    "amount": "amount_minor",
     "currency": "currency",
     "rate": "rate",
     "rate_source": "rate_source",
     "rate_date": "rate_date",
-    "base_amount": "base_amount_cents",
+    "base_amount": "base_amount_minor",
     "description": "description",
     "created_at": "created_at",
     "updated_at": "updated_at",
@@ -321,9 +321,9 @@ class RecurringOut(BaseModel):
         fields = [name for name in cls.model_fields if name not in ("amount", "split")]
         currency = value.currency
         return {name: getattr(value, name) for name in fields} | {
-            "amount": to_number(value.amount_cents, currency),
+            "amount": to_number(value.amount_minor, currency),
             "split": [
-                {"user_id": p.user_id, "shares": p.shares, "amount": to_number(p.amount_cents, currency)}
+                {"user_id": p.user_id, "shares": p.shares, "amount": to_number(p.amount_minor, currency)}
                 for p in value.splits
             ]
             if value.splits

@@ -109,7 +109,7 @@ class SettlementOut(BaseModel):
         """A Settlement row's answer, its amount in units of the ledger's currency."""
         fields = [name for name in cls.model_fields if name != "amount"]
         values = {name: getattr(settlement, name) for name in fields}
-        return cls.model_validate(values | {"amount": to_number(settlement.amount_cents, currency)})
+        return cls.model_validate(values | {"amount": to_number(settlement.amount_minor, currency)})
 
 
 class MemberBalance(BaseModel):

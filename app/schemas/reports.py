@@ -41,7 +41,7 @@ class BudgetOut(BaseModel):
     @classmethod
     def of(cls, budget: Any, currency: str) -> "BudgetOut":
         """A Budget row's answer, its amount in units of the ledger's currency."""
-        return cls(id=budget.id, category=budget.category, amount=to_number(budget.amount_cents, currency))
+        return cls(id=budget.id, category=budget.category, amount=to_number(budget.amount_minor, currency))
 
 
 class CategoryOut(BaseModel):

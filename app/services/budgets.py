@@ -35,7 +35,7 @@ def set_budget(session: Session, *, access: LedgerAccess, data: BudgetIn) -> tup
     amount = minor_amount(data.amount, access.currency)
     budget = _budget_for(session, access, category_key(data.category))
     if budget is not None:
-        budget.amount_cents = amount
+        budget.amount_minor = amount
         session.commit()
         return budget, False
     category, key = canonical_category(session, access=access, category=data.category)
@@ -44,7 +44,7 @@ def set_budget(session: Session, *, access: LedgerAccess, data: BudgetIn) -> tup
         user_id=access.user_id,
         category=category,
         category_key=key,
-        amount_cents=amount,
+        amount_minor=amount,
     )
     session.add(budget)
     try:
@@ -67,7 +67,7 @@ def update_budget(
             session, access=access, category=data.category
         )
     if data.amount is not None:
-        budget.amount_cents = minor_amount(data.amount, access.currency)
+        budget.amount_minor = minor_amount(data.amount, access.currency)
     try:
         session.commit()
     except IntegrityError:
@@ -84,10 +84,10 @@ def change_currency(session: Session, *, ledger_id: int, old: str, new: str) -> 
     """Keep each budget's number when its ledger's currency changes (12.50 USD -> 12.50 EUR), rounded
     half up to the new currency's minor unit (12.50 USD -> 13 JPY)."""
     for budget in session.scalars(select(Budget).where(Budget.ledger_id == ledger_id)):
-        amount = to_decimal(budget.amount_cents, old).quantize(
+        amount = to_decimal(budget.amount_minor, old).quantize(
             Decimal(1).scaleb(-minor_digits(new)), ROUND_HALF_UP
         )
-        budget.amount_cents = max(1, to_minor(amount, new))  # a budget of 0.40 USD is 1 JPY, not 0
+        budget.amount_minor = max(1, to_minor(amount, new))  # a budget of 0.40 USD is 1 JPY, not 0
 
 
 def delete_budget(session: Session, *, scope: ObjectScope, budget_id: int) -> None:

@@ -37,7 +37,7 @@ def list_categories(session: Session, *, access: LedgerAccess) -> list[tuple[str
         ),
         in_ledger(access),
     ).all()
-    columns = (Budget.category_key, Budget.category, Budget.amount_cents)
+    columns = (Budget.category_key, Budget.category, Budget.amount_minor)
     budgets = session.execute(scoped(Budget, *columns), in_ledger(access)).all()
     found: dict[str, tuple[str, int, int | None]] = {key: (name, n, None) for key, name, n in counts}
     for key, name, cents in budgets:

@@ -55,15 +55,15 @@ def price(
             )
         expense.rate, expense.rate_source, expense.rate_date = rate_text(found.rate), "ecb", found.rate_date
         value = found.rate
-    base = base_minor(expense.amount_cents, expense.currency, value, ledger_currency)
+    base = base_minor(expense.amount_minor, expense.currency, value, ledger_currency)
     # A rate given by hand can make a small amount huge: then the rate is the field to look at.
-    expense.base_amount_cents = _bounded(base, ledger_currency, (*loc, "amount" if rate is None else "rate"))
+    expense.base_amount_minor = _bounded(base, ledger_currency, (*loc, "amount" if rate is None else "rate"))
 
 
 def reprice(expense: Expense, *, ledger_currency: str, loc: tuple[str, ...] = ("body",)) -> None:
     """The base amount of a new amount at the expense's own rate (a new amount alone keeps it)."""
-    base = base_minor(expense.amount_cents, expense.currency, Decimal(expense.rate), ledger_currency)
-    expense.base_amount_cents = _bounded(base, ledger_currency, (*loc, "amount"))
+    base = base_minor(expense.amount_minor, expense.currency, Decimal(expense.rate), ledger_currency)
+    expense.base_amount_minor = _bounded(base, ledger_currency, (*loc, "amount"))
 
 
 def _bounded(base: int, ledger_currency: str, loc: tuple[str, ...]) -> int:

@@ -87,12 +87,12 @@ _COLUMNS = (
     "date",
     "category",
     "category_key",
-    "amount_cents",
+    "amount_minor",
     "currency",
     "rate",
     "rate_source",
     "rate_date",
-    "base_amount_cents",
+    "base_amount_minor",
     "description",
     "recurring_id",
     "occurrence_date",
@@ -102,7 +102,7 @@ _COLUMNS = (
 # The ledger's currency and the sum of its money (its monthly totals hold every expense once).
 _LEDGER_STATE = select(
     Ledger.currency,
-    select(func.sum(MonthlyTotal.amount_cents)).where(MonthlyTotal.ledger_id == Ledger.id).scalar_subquery(),
+    select(func.sum(MonthlyTotal.amount_minor)).where(MonthlyTotal.ledger_id == Ledger.id).scalar_subquery(),
 ).where(Ledger.id == bindparam("ledger_id"))
 
 
@@ -143,7 +143,7 @@ def add_expenses(
         raise AppError(409, f"This ledger's currency changed to {currency} meanwhile: try again.")
     now = utcnow()
     for expense in expenses:
-        if expense.base_amount_cents is None:  # an occurrence: priced at the rate of its own date
+        if expense.base_amount_minor is None:  # an occurrence: priced at the rate of its own date
             expense.currency = expense.currency or currency
             price(expense, ledger_currency=currency, rate=None)
         expense.ledger_id, expense.paid_by = ledger_id, payer
@@ -151,11 +151,11 @@ def add_expenses(
         expense.created_at = expense.updated_at = now
     if split is None:
         weights = default_weights(roles)
-        parts = [by_weights(expense.amount_cents, weights) for expense in expenses]
+        parts = [by_weights(expense.amount_minor, weights) for expense in expenses]
     else:
         check_split(roles, split)
-        parts = [split_parts(expense.amount_cents, split, expense.currency) for expense in expenses]
-    _check_room(int(total or 0), sum(e.base_amount_cents for e in expenses), currency, loc)
+        parts = [split_parts(expense.amount_minor, split, expense.currency) for expense in expenses]
+    _check_room(int(total or 0), sum(e.base_amount_minor for e in expenses), currency, loc)
     part_of = {id(expense): split for expense, split in zip(expenses, parts, strict=True)}
     plain = [expense for expense in expenses if expense.recurring_id is None]
     if plain:
@@ -213,7 +213,7 @@ def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -
         date=data.date,
         category=category,
         category_key=key,
-        amount_cents=minor_amount(data.amount, currency),
+        amount_minor=minor_amount(data.amount, currency),
         currency=currency,
         description=data.description,
     )
@@ -249,8 +249,8 @@ def _locked_expense(
 
 def _moves(expense: Expense) -> dict[int, int]:
     """What the expense adds to each member's balance: its payer's base amount, less each part."""
-    moves = {part.user_id: -part.base_amount_cents for part in expense.splits}
-    moves[expense.paid_by] = moves.get(expense.paid_by, 0) + expense.base_amount_cents
+    moves = {part.user_id: -part.base_amount_minor for part in expense.splits}
+    moves[expense.paid_by] = moves.get(expense.paid_by, 0) + expense.base_amount_minor
     return moves
 
 
@@ -284,16 +284,16 @@ def update_expense(
     if split is not None:
         check_split(roles, split)
     if amount is None and currency != expense.currency:  # the same number, in the new currency
-        amount = to_decimal(expense.amount_cents, expense.currency)
-    new_amount = expense.amount_cents if amount is None else minor_amount(amount, currency)
+        amount = to_decimal(expense.amount_minor, expense.currency)
+    new_amount = expense.amount_minor if amount is None else minor_amount(amount, currency)
     # A new date or currency (or a rate given) prices it again; a new amount alone keeps the rate.
     repriced = (
         rate is not None or currency != expense.currency or changes.get("date", expense.date) != expense.date
     )
-    moved = repriced or new_amount != expense.amount_cents
+    moved = repriced or new_amount != expense.amount_minor
     # Date, category and the base amount move the monthly totals; a new description leaves them be.
     counted = moved or bool(changes.keys() & {"date", "category"})
-    old_base = expense.base_amount_cents
+    old_base = expense.base_amount_minor
     if counted:
         totals.add(session, [expense], -1)
     if "category" in changes:
@@ -302,18 +302,18 @@ def update_expense(
         )
     for field, value in changes.items():
         setattr(expense, field, value)
-    amount_changed = new_amount != expense.amount_cents or currency != expense.currency
+    amount_changed = new_amount != expense.amount_minor or currency != expense.currency
     if moved or split is not None:  # (not moved: the amount and currency are as they were)
-        expense.amount_cents, expense.currency = new_amount, currency
+        expense.amount_minor, expense.currency = new_amount, currency
         if repriced:
             price(expense, ledger_currency=access.currency, rate=rate)
         elif moved:
             reprice(expense, ledger_currency=access.currency)
         _resplit(session, expense, split, amount_changed=amount_changed)
-    if expense.base_amount_cents > old_base:
+    if expense.base_amount_minor > old_base:
         total = session.execute(_LEDGER_STATE, {"ledger_id": access.ledger_id}).one()[1]
         _check_room(
-            int(total or 0), expense.base_amount_cents - old_base, access.currency, ("body", "amount")
+            int(total or 0), expense.base_amount_minor - old_base, access.currency, ("body", "amount")
         )
     _keep_former_members_even(roles, before, _moves(expense))
     if counted:
@@ -328,7 +328,7 @@ def _resplit(
     """Write the parts again for a new amount, base amount or split: the shares (or, for the same
     amount, the exact amounts) it had, unless a new split (checked: check_split) is given."""
     if split is None:
-        current = [(part.user_id, part.shares, part.amount_cents) for part in expense.splits]
+        current = [(part.user_id, part.shares, part.amount_minor) for part in expense.splits]
         if any(shares is None for _, shares, _ in current):
             if amount_changed:
                 raise Invalid(
@@ -336,9 +336,9 @@ def _resplit(
                 )
             parts: list[Part] = sorted((user_id, None, cents) for user_id, _, cents in current)
         else:
-            parts = by_weights(expense.amount_cents, {user_id: shares or 0 for user_id, shares, _ in current})
+            parts = by_weights(expense.amount_minor, {user_id: shares or 0 for user_id, shares, _ in current})
     else:
-        parts = split_parts(expense.amount_cents, split, expense.currency)
+        parts = split_parts(expense.amount_minor, split, expense.currency)
     session.execute(delete(ExpenseSplit).where(ExpenseSplit.expense_id == expense.id))
     _write_parts(session, [(expense, parts)])
 
@@ -388,5 +388,5 @@ def change_ledger_currency(session: Session, *, ledger: Ledger, currency: str) -
         price(expense, ledger_currency=currency, rate=None)
         _resplit(session, expense, None, amount_changed=False)
         _keep_former_members_even(roles, before, _moves(expense))
-    _check_room(0, sum(e.base_amount_cents for e in converted), currency, ("body", "currency"))
+    _check_room(0, sum(e.base_amount_minor for e in converted), currency, ("body", "currency"))
     totals.add(session, converted, +1)

@@ -95,10 +95,10 @@ def export_csv(session: Session, *, access: LedgerAccess, filters: ExpenseFilter
 _COLUMNS = (
     type_coerce(Expense.date, String),
     Expense.category,
-    Expense.amount_cents,
+    Expense.amount_minor,
     Expense.description,
     Expense.currency,
-    Expense.base_amount_cents,
+    Expense.base_amount_minor,
 )
 
 

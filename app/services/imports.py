@@ -291,7 +291,7 @@ def _mark_duplicates(session: Session, access: LedgerAccess, rows: list[Row]) ->
     days = [row.day for row in wanted if row.day is not None]
     columns = (
         Expense.date,
-        Expense.amount_cents,
+        Expense.amount_minor,
         Expense.category_key,
         Expense.description,
         Expense.currency,
@@ -313,7 +313,7 @@ def _price(row: Row, ledger: str, outcome: Outcome) -> None:
     that gives the same, else base / amount as a manual rate); without one, the ECB rate."""
     if row.day is None or row.cents is None or row.currency is None:
         return  # not an ok row
-    expense = Expense(date=row.day, amount_cents=row.cents, currency=row.currency)
+    expense = Expense(date=row.day, amount_minor=row.cents, currency=row.currency)
     found = rates.lookup(row.currency, ledger, row.day) if row.currency != ledger else None
     try:
         if (
@@ -330,7 +330,7 @@ def _price(row: Row, ledger: str, outcome: Outcome) -> None:
         row.status, row.message = "error", exc.detail
         outcome.errors.append(RowError(row.line, "currency", exc.detail))
         return
-    row.price = (expense.rate, expense.rate_source, expense.rate_date, expense.base_amount_cents)
+    row.price = (expense.rate, expense.rate_source, expense.rate_date, expense.base_amount_minor)
 
 
 _MEMBERS = select(LedgerMember.user_id, LedgerMember.role).where(
@@ -391,12 +391,12 @@ def import_csv(
                 date=row.day,
                 category=names[key],
                 category_key=key,
-                amount_cents=row.cents,
+                amount_minor=row.cents,
                 currency=row.currency,
                 rate=row.price[0],
                 rate_source=row.price[1],
                 rate_date=row.price[2],
-                base_amount_cents=row.price[3],
+                base_amount_minor=row.price[3],
                 description=row.description or "",
             )
         )

@@ -265,16 +265,16 @@ def _pause_rules(session: Session, ledger_id: int, user_id: int) -> None:
 def _sums(session: Session, ledger_id: int) -> dict[int, list[int]]:
     """user id -> [paid, share, sent, received], each one indexed aggregate."""
     queries = (
-        select(Expense.paid_by, func.sum(Expense.base_amount_cents))
+        select(Expense.paid_by, func.sum(Expense.base_amount_minor))
         .where(Expense.ledger_id == ledger_id, Expense.paid_by.is_not(None))
         .group_by(Expense.paid_by),
-        select(ExpenseSplit.user_id, func.sum(ExpenseSplit.base_amount_cents))
+        select(ExpenseSplit.user_id, func.sum(ExpenseSplit.base_amount_minor))
         .where(ExpenseSplit.ledger_id == ledger_id)
         .group_by(ExpenseSplit.user_id),
-        select(Settlement.from_user_id, func.sum(Settlement.amount_cents))
+        select(Settlement.from_user_id, func.sum(Settlement.amount_minor))
         .where(Settlement.ledger_id == ledger_id)
         .group_by(Settlement.from_user_id),
-        select(Settlement.to_user_id, func.sum(Settlement.amount_cents))
+        select(Settlement.to_user_id, func.sum(Settlement.amount_minor))
         .where(Settlement.ledger_id == ledger_id)
         .group_by(Settlement.to_user_id),
     )
@@ -343,7 +343,7 @@ def create_settlement(session: Session, *, access: LedgerAccess, data: Settlemen
         ledger_id=access.ledger_id,
         from_user_id=data.from_user_id,
         to_user_id=data.to_user_id,
-        amount_cents=minor_amount(data.amount, access.currency),
+        amount_minor=minor_amount(data.amount, access.currency),
         date=data.date,
         note=data.note,
         created_by=access.user_id,

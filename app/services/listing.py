@@ -94,11 +94,11 @@ def list_expenses(
     key = category_key(filters.category) if filters.category else None
     text_index = True
     if filters.q:  # text matches cannot be pre-summed
-        total, total_cents = session.execute(
+        total, total_minor = session.execute(
             filtered(
                 filters,
                 func.count(),
-                func.coalesce(func.sum(Expense.base_amount_cents), 0),
+                func.coalesce(func.sum(Expense.base_amount_minor), 0),
                 dialect=dialect,
             ),
             in_ledger(access),
@@ -112,7 +112,7 @@ def list_expenses(
             )
             text_index = (offset + limit) * in_range > total * total  # rows walked > matches sorted
     else:
-        total, total_cents = totals.range_total(
+        total, total_minor = totals.range_total(
             session, access=access, start=filters.start, end=filters.end, category_key=key
         )
     # Built once per set of fields sent (start, end, category, cursor): building a statement costs
@@ -138,7 +138,7 @@ def list_expenses(
         stored = dict(zip(STORED, rows[0][:_PARTS], strict=True))
         parts = [row[_PARTS:] for row in rows if row[_PARTS] is not None]
         items.append(expense_answer(stored, parts, access.currency))
-    return items, total, int(total_cents)
+    return items, total, int(total_minor)
 
 
 # An expense's stored columns, in ExpenseOut's order (app.schemas.expenses.STORED), then its parts'.
@@ -161,7 +161,7 @@ def _page(
     shown = page.subquery()
     parts = ExpenseSplit.__table__.c
     return (
-        select(shown, parts.user_id, parts.shares, parts.amount_cents, parts.base_amount_cents)
+        select(shown, parts.user_id, parts.shares, parts.amount_minor, parts.base_amount_minor)
         .outerjoin(ExpenseSplit, parts.expense_id == shown.c.id)
         .order_by(shown.c.date.desc(), shown.c.id.desc(), parts.user_id)
     )

@@ -93,7 +93,7 @@ def _materialise_rule(session: Session, rule: RecurringRule, today: date, *, by:
             date=when,
             category=rule.category,
             category_key=rule.category_key,
-            amount_cents=rule.amount_cents,
+            amount_minor=rule.amount_minor,
             currency=rule.currency,
             description=rule.description,
             recurring_id=rule.id,
@@ -219,7 +219,7 @@ def _split_in(rule: RecurringRule) -> list[SplitIn] | None:
     return [
         SplitIn(user_id=part.user_id, shares=part.shares)
         if part.shares is not None
-        else SplitIn(user_id=part.user_id, amount=to_decimal(part.amount_cents, rule.currency))
+        else SplitIn(user_id=part.user_id, amount=to_decimal(part.amount_minor, rule.currency))
         for part in rule.splits
     ]
 
@@ -231,11 +231,11 @@ def _write_split(session: Session, rule: RecurringRule, parts: list[Part]) -> No
     """Store the rule's split (no parts: the default), each part as one occurrence's."""
     session.execute(delete(_SPLITS).where(_SPLITS.c.rule_id == rule.id))
     rows = [
-        RecurringSplit(rule_id=rule.id, user_id=user_id, shares=shares, amount_cents=cents)
+        RecurringSplit(rule_id=rule.id, user_id=user_id, shares=shares, amount_minor=cents)
         for user_id, shares, cents in parts
     ]
     if rows:
-        columns = ("rule_id", "user_id", "shares", "amount_cents")
+        columns = ("rule_id", "user_id", "shares", "amount_minor")
         session.execute(insert(_SPLITS), [{c: getattr(row, c) for c in columns} for row in rows])
     set_committed_value(rule, "splits", rows)  # the answer shows them without a read back
 
@@ -244,7 +244,7 @@ def _resplit(session: Session, rule: RecurringRule, split: list[SplitIn] | None,
     """Store a new split (checked: check_split; None: the default) or, with `keep`, the shares it
     had, of a new amount."""
     if not keep:
-        parts = [] if split is None else split_parts(rule.amount_cents, split, rule.currency)
+        parts = [] if split is None else split_parts(rule.amount_minor, split, rule.currency)
         _write_split(session, rule, parts)
     elif rule.splits:
         if any(part.shares is None for part in rule.splits):
@@ -252,7 +252,7 @@ def _resplit(session: Session, rule: RecurringRule, split: list[SplitIn] | None,
                 ("body", "split"), "This recurring expense is split by exact amounts: send the new split too"
             )
         weights = {part.user_id: part.shares or 0 for part in rule.splits}
-        _write_split(session, rule, by_weights(rule.amount_cents, weights))
+        _write_split(session, rule, by_weights(rule.amount_minor, weights))
 
 
 def create_rule(session: Session, *, access: LedgerAccess, data: RecurringIn, today: date) -> RecurringRule:
@@ -266,7 +266,7 @@ def create_rule(session: Session, *, access: LedgerAccess, data: RecurringIn, to
         paid_by=access.user_id if data.paid_by is None else data.paid_by,
         category=category,
         category_key=key,
-        amount_cents=minor_amount(data.amount, currency),
+        amount_minor=minor_amount(data.amount, currency),
         currency=currency,
         description=data.description,
         frequency=data.frequency,
@@ -277,7 +277,7 @@ def create_rule(session: Session, *, access: LedgerAccess, data: RecurringIn, to
         paused=data.paused,
     )
     _check_given(roles, rule.paid_by, data.split)
-    parts = [] if data.split is None else split_parts(rule.amount_cents, data.split, currency)
+    parts = [] if data.split is None else split_parts(rule.amount_minor, data.split, currency)
     _check(rule, access.currency)
     rule.next_date = first_on_or_after(rule, rule.start_date)
     session.add(rule)
@@ -321,12 +321,12 @@ def update_rule(
     currency = changes.pop("currency", rule.currency)
     amount = changes.pop("amount", None)
     if amount is None and currency != rule.currency:  # the same number, in the new currency
-        amount = to_decimal(rule.amount_cents, rule.currency)
+        amount = to_decimal(rule.amount_minor, rule.currency)
     resized = False
     if amount is not None:
         new_amount = minor_amount(amount, currency)
-        resized = (new_amount, currency) != (rule.amount_cents, rule.currency)
-        rule.amount_cents, rule.currency = new_amount, currency
+        resized = (new_amount, currency) != (rule.amount_minor, rule.currency)
+        rule.amount_minor, rule.currency = new_amount, currency
     resumed = changes.get("paused") is False and rule.paused
     for name, value in changes.items():
         setattr(rule, name, value)

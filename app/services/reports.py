@@ -17,7 +17,7 @@ from app.types import Status
 MAX_BUCKETS = 3700
 # The day as the driver hands it over (text on SQLite, read by date.fromisoformat below): the
 # type's own parsing of 366 days cost a tenth of a year's stats.
-_DAYS = scoped(DailyTotal, type_coerce(DailyTotal.day, String), DailyTotal.amount_cents).where(
+_DAYS = scoped(DailyTotal, type_coerce(DailyTotal.day, String), DailyTotal.amount_minor).where(
     DailyTotal.day >= bindparam("start", type_=Date),
     DailyTotal.day <= bindparam("end", type_=Date),
     DailyTotal.count > 0,
@@ -65,7 +65,7 @@ def by_category(cells: list[Cell]) -> dict[str, tuple[str, int]]:
     return found
 
 
-_BUDGETS = scoped(Budget, Budget.id, Budget.category_key, Budget.category, Budget.amount_cents)
+_BUDGETS = scoped(Budget, Budget.id, Budget.category_key, Budget.category, Budget.amount_minor)
 
 
 def monthly_summary(session: Session, *, access: LedgerAccess, month: date) -> Summary:

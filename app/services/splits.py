@@ -124,22 +124,22 @@ def split_parts(amount: int, split: list[SplitIn], currency: str) -> list[Part]:
     return exact
 
 
-_PART_COLUMNS = ("expense_id", "user_id", "ledger_id", "shares", "amount_cents", "base_amount_cents")
+_PART_COLUMNS = ("expense_id", "user_id", "ledger_id", "shares", "amount_minor", "base_amount_minor")
 
 
 def part_rows(expense: Expense, split: list[Part]) -> list[ExpenseSplit]:
     """The parts as rows, the base amount divided by the same weights: the shares, or the exact
     amounts (so parts of a same-currency expense are their amounts exactly)."""
     weights = {user_id: shares if shares is not None else cents for user_id, shares, cents in split}
-    base = split_by_weights(expense.base_amount_cents, weights)
+    base = split_by_weights(expense.base_amount_minor, weights)
     return [
         ExpenseSplit(
             expense_id=expense.id,
             user_id=user_id,
             ledger_id=expense.ledger_id,
             shares=shares,
-            amount_cents=cents,
-            base_amount_cents=base[user_id],
+            amount_minor=cents,
+            base_amount_minor=base[user_id],
         )
         for user_id, shares, cents in split
     ]

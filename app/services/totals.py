@@ -59,17 +59,17 @@ def rebuild(connection: Connection) -> None:
     else:
         month = cast(func.date_trunc("month", Expense.date), Date)
     columns = [Expense.ledger_id, month, Expense.category_key, func.min(Expense.category), func.count()]
-    totals = select(*columns, func.sum(Expense.base_amount_cents)).group_by(
+    totals = select(*columns, func.sum(Expense.base_amount_minor)).group_by(
         Expense.ledger_id, month, Expense.category_key
     )
     connection.execute(delete(MonthlyTotal))
-    names = ["ledger_id", "month", "category_key", "category", "count", "amount_cents"]
+    names = ["ledger_id", "month", "category_key", "category", "count", "amount_minor"]
     connection.execute(insert(MonthlyTotal).from_select(names, totals))
-    days = select(Expense.ledger_id, Expense.date, func.count(), func.sum(Expense.base_amount_cents))
+    days = select(Expense.ledger_id, Expense.date, func.count(), func.sum(Expense.base_amount_minor))
     connection.execute(delete(DailyTotal))
     connection.execute(
         insert(DailyTotal).from_select(
-            ["ledger_id", "day", "count", "amount_cents"], days.group_by(Expense.ledger_id, Expense.date)
+            ["ledger_id", "day", "count", "amount_minor"], days.group_by(Expense.ledger_id, Expense.date)
         )
     )
 
@@ -171,24 +171,24 @@ def range_total(
 # cost SQLAlchemy more than the answer.
 @cache
 def _whole_sum(first: bool, last: bool, key: bool) -> Select[int, int]:
-    sums = scoped(MonthlyTotal, func.sum(MonthlyTotal.count), func.sum(MonthlyTotal.amount_cents))
+    sums = scoped(MonthlyTotal, func.sum(MonthlyTotal.count), func.sum(MonthlyTotal.amount_minor))
     return sums.where(*_whole_months(first, last, key))
 
 
 @cache
 def _days_sum(key: bool) -> Select[int, int]:
-    return scoped(Expense, func.count(), func.sum(Expense.base_amount_cents)).where(*_days(key))
+    return scoped(Expense, func.count(), func.sum(Expense.base_amount_minor)).where(*_days(key))
 
 
 @cache
 def _whole_cells(first: bool, last: bool, key: bool) -> Select[date, str, str, int, int]:
     columns = (MonthlyTotal.month, MonthlyTotal.category_key, MonthlyTotal.category, MonthlyTotal.count)
-    return scoped(MonthlyTotal, *columns, MonthlyTotal.amount_cents).where(*_whole_months(first, last, key))
+    return scoped(MonthlyTotal, *columns, MonthlyTotal.amount_minor).where(*_whole_months(first, last, key))
 
 
 @cache
 def _days_cells(key: bool) -> Select[str, int, int]:
-    sums = scoped(Expense, Expense.category_key, func.count(), func.sum(Expense.base_amount_cents))
+    sums = scoped(Expense, Expense.category_key, func.count(), func.sum(Expense.base_amount_minor))
     return sums.where(*_days(key)).group_by(Expense.category_key)
 
 
@@ -199,7 +199,7 @@ _MONTH_NAMES = scoped(MonthlyTotal, MonthlyTotal.category_key, MonthlyTotal.cate
 
 def _upsert(dialect_insert: Callable[..., Any]) -> Any:
     """Add a delta to a month's row, creating it if needed: one statement, atomic on both backends."""
-    columns = ("ledger_id", "month", "category_key", "category", "count", "amount_cents")
+    columns = ("ledger_id", "month", "category_key", "category", "count", "amount_minor")
     # The table, not the class: the ORM's bulk path costs more than the upsert itself.
     stmt = dialect_insert(MonthlyTotal.__table__).values({c: bindparam(c) for c in columns})
     return stmt.on_conflict_do_update(
@@ -209,19 +209,19 @@ def _upsert(dialect_insert: Callable[..., Any]) -> Any:
             # so "Food" deleted and "FOOD" added reads "FOOD", as the list does.
             "category": case((MonthlyTotal.count == 0, stmt.excluded.category), else_=MonthlyTotal.category),
             "count": MonthlyTotal.count + stmt.excluded.count,
-            "amount_cents": MonthlyTotal.amount_cents + stmt.excluded.amount_cents,
+            "amount_minor": MonthlyTotal.amount_minor + stmt.excluded.amount_minor,
         },
     )
 
 
 def _upsert_day(dialect_insert: Callable[..., Any]) -> Any:
-    columns = ("ledger_id", "day", "count", "amount_cents")
+    columns = ("ledger_id", "day", "count", "amount_minor")
     stmt = dialect_insert(DailyTotal.__table__).values({c: bindparam(c) for c in columns})
     return stmt.on_conflict_do_update(
         index_elements=[DailyTotal.ledger_id, DailyTotal.day],
         set_={
             "count": DailyTotal.count + stmt.excluded.count,
-            "amount_cents": DailyTotal.amount_cents + stmt.excluded.amount_cents,
+            "amount_minor": DailyTotal.amount_minor + stmt.excluded.amount_minor,
         },
     )
 
@@ -240,10 +240,10 @@ def add(session: Session, expenses: list[Expense], sign: int) -> None:
         key = (expense.ledger_id, expense.date.replace(day=1), expense.category_key)
         delta = deltas.setdefault(key, [expense.category, 0, 0])
         delta[1] += sign
-        delta[2] += sign * expense.base_amount_cents
+        delta[2] += sign * expense.base_amount_minor
         day = days.setdefault((expense.ledger_id, expense.date), [0, 0])
         day[0] += sign
-        day[1] += sign * expense.base_amount_cents
+        day[1] += sign * expense.base_amount_minor
     params = [
         {
             "ledger_id": ledger_id,
@@ -251,7 +251,7 @@ def add(session: Session, expenses: list[Expense], sign: int) -> None:
             "category_key": key,
             "category": category,
             "count": n,
-            "amount_cents": cents,
+            "amount_minor": cents,
         }
         for (ledger_id, month, key), (category, n, cents) in deltas.items()
     ]
@@ -259,7 +259,7 @@ def add(session: Session, expenses: list[Expense], sign: int) -> None:
         dialect = session.get_bind().dialect.name
         session.execute(_UPSERT_TOTAL[dialect], params)
         daily = [
-            {"ledger_id": ledger_id, "day": day, "count": n, "amount_cents": cents}
+            {"ledger_id": ledger_id, "day": day, "count": n, "amount_minor": cents}
             for (ledger_id, day), (n, cents) in days.items()
         ]
         session.execute(_UPSERT_DAY[dialect], daily)
