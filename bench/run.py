@@ -129,9 +129,14 @@ def seed(url: str) -> int:
         members = [{"ledger_id": ledger_of[user_id], "user_id": user_id, "role": "owner"} for user_id in ids]
         conn.execute(insert(LedgerMember), members)
         heavy = ids[0]
-        conn.execute(insert(Expense), expenses(heavy, ledger_of[heavy], HEAVY_EXPENSES))
+        # Multi-row INSERTs, not executemany: PostgreSQL's per-statement triggers would fire once a
+        # row, each bumping the ledger's row again in one transaction, and every later foreign-key
+        # check walks that ever longer chain of versions (the seeding took over 10 minutes).
+        rows = expenses(heavy, ledger_of[heavy], HEAVY_EXPENSES)
         for user_id in ids[1:]:
-            conn.execute(insert(Expense), expenses(user_id, ledger_of[user_id], OTHER_EXPENSES))
+            rows += expenses(user_id, ledger_of[user_id], OTHER_EXPENSES)
+        for start in range(0, len(rows), 1000):
+            conn.execute(insert(Expense).values(rows[start : start + 1000]))
         # Every expense has its split rows: here one, the payer bearing all of it, as the app writes.
         split_columns = ["expense_id", "user_id", "ledger_id", "shares", "amount_cents", "base_amount_cents"]
         parts = select(
