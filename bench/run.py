@@ -203,7 +203,7 @@ def serve(url: str, workers: int = 1, root: Path = ROOT, migrate: bool = True) -
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:  # on a busy machine; the figures are taken, so do not lose them
-            print(f"the server did not stop within 20 s of SIGTERM; killed (see {log.name})", file=sys.stderr)
+            print("the server did not stop within 20 s of SIGTERM; killed", file=sys.stderr)
             proc.kill()
             proc.wait()
         log.close()
@@ -428,7 +428,7 @@ def run(url: str, *, seconds: float, workers: int, ledger: int) -> list[Row]:
         deep = call(base, "/api/expenses?limit=1&offset=89999", token=token)["next_cursor"]
         reads = {
             "no-op GET /api/health": "/api/health",
-            # A floor for the ledger reads: the caller's check and one row, no ledger's access query.
+            # The caller's check and one user row, no ledger: a sync route, beside the ledger reads.
             "account, GET /api/me": "/api/me",
             "list, first page": "/api/expenses",
             "list, page deep in history (cursor at row 90,000)": f"/api/expenses?cursor={deep}",
