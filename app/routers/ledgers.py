@@ -71,7 +71,8 @@ def join_is_post_only() -> None:
     raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED)
 
 
-# Before the /{ledger_id}/... routes: /invitations/invitations would otherwise be a bad ledger id.
+# `router` is included before `one` (app.main), so this route comes before the /{ledger_id}/...
+# ones: /invitations/invitations would otherwise be a bad ledger id.
 @router.get(
     "/invitations/{token}",
     response_model=InvitationPreview,
