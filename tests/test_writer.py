@@ -143,6 +143,35 @@ def test_a_change_by_an_editor_removed_or_demoted_meanwhile_is_refused(
         assert conn.scalar(select(Expense.amount_minor)) == 1000
 
 
+@pytest.mark.parametrize(("role", "status"), [(None, 404), ("editor", 403)], ids=["removed", "demoted"])
+@pytest.mark.parametrize("change", [{"name": "Renamed"}, {"currency": "EUR"}], ids=["name", "currency"])
+def test_a_ledger_change_by_an_owner_removed_or_demoted_meanwhile_is_refused(
+    client: TestClient,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    change: dict[str, str],
+    role: str | None,
+    status: int,
+) -> None:
+    ledger_id, owner, (second,) = shared(client, "editor")
+    promote = f"/api/ledgers/{ledger_id}/members/{me(client, second)}"
+    assert client.patch(promote, json={"role": "owner"}, headers=owner).status_code == 200
+    member = (LedgerMember.ledger_id == ledger_id) & (LedgerMember.user_id == me(client, second))
+    meanwhile = (
+        delete(LedgerMember).where(member)
+        if role is None
+        else update(LedgerMember).where(member).values(role=role)
+    )
+    after_access_before_lock(monkeypatch, engine, meanwhile)
+    response = client.patch(f"/api/ledgers/{ledger_id}", json=change, headers=second)
+    assert response.status_code == status, response.text
+    with engine.connect() as conn:
+        assert conn.execute(select(Ledger.name, Ledger.currency).where(Ledger.id == ledger_id)).one() == (
+            "Flat",
+            "USD",
+        )
+
+
 def test_an_expense_naming_a_former_member_never_moves_their_balance(client: TestClient) -> None:
     ledger_id, owner, (editor,) = shared(client, "editor")
     o, e = me(client, owner), me(client, editor)

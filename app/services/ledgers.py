@@ -104,6 +104,7 @@ def create_ledger(session: Session, *, user: User, data: LedgerIn) -> LedgerOut:
 
 
 def update_ledger(session: Session, *, access: LedgerAccess, data: LedgerUpdate) -> LedgerOut:
+    locked_roles(session, access.ledger_id, access.user_id, "owner")  # still an owner, as for a delete
     ledger = session.get_one(Ledger, access.ledger_id)
     if data.name is not None:
         ledger.name = data.name
