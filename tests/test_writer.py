@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app import money, services
 from app.main import app
-from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, RecurringRule
+from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, RecurringRule, Settlement
 from app.routers import current_date
 from app.services import expenses as expenses_service
 from app.services import recurring
@@ -480,6 +480,21 @@ def test_a_currency_change_that_would_overfill_the_ledger_is_refused(
     assert refused(post(client, owner, ledger_id, amount=11)) == ["body.amount"]
     response = client.patch(f"/api/ledgers/{ledger_id}", json={"currency": "EUR"}, headers=owner)
     assert refused(response) == ["body.currency"]  # 180 EUR
+
+
+def test_settlements_that_would_overfill_the_ledger_are_refused(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(money, "MAX_LEDGER_UNITS", 100)
+    ledger_id, owner, (editor,) = shared(client, "editor")
+    path = f"/api/ledgers/{ledger_id}/settlements"
+    settle = {"from_user_id": me(client, owner), "to_user_id": me(client, editor), "date": "2026-11-11"}
+    assert client.post(path, json=settle | {"amount": 60}, headers=owner).status_code == 201
+    response = client.post(path, json=settle | {"amount": "40.01"}, headers=owner)
+    assert refused(response) == ["body.amount"]
+    assert "settlements would add up to more than" in response.json()["detail"][0]["msg"]
+    assert client.post(path, json=settle | {"amount": 40}, headers=owner).status_code == 201  # to the brim
+    assert stored(engine, Settlement) == 2
 
 
 def test_a_currency_change_that_would_move_a_former_members_balance_is_refused(client: TestClient) -> None:

@@ -6,13 +6,13 @@ over a ledger's history in Python.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.access import LedgerAccess
 from app.errors import AppError, Invalid, NotFound
 from app.models import Expense, ExpenseSplit, Ledger, LedgerMember, Settlement, User
-from app.money import to_number
+from app.money import MAX_LEDGER_UNITS, max_ledger_minor, to_number
 from app.schemas.ledgers import (
     BalancesOut,
     InvitationOut,
@@ -340,11 +340,20 @@ def create_settlement(session: Session, *, access: LedgerAccess, data: Settlemen
     for field, user_id in (("from_user_id", data.from_user_id), ("to_user_id", data.to_user_id)):
         if user_id not in roles:
             raise Invalid(("body", field), f"User {user_id} is not a member of this ledger")
+    amount = minor_amount(data.amount, access.currency)
+    # As for its expenses (app.services.expenses): every sum of a ledger's money stays within a BIGINT.
+    settled = session.scalar(select(func.coalesce(func.sum(Settlement.amount_minor), 0)).where(_in(access)))
+    if (settled or 0) + amount > max_ledger_minor(access.currency):
+        raise Invalid(
+            ("body", "amount"),
+            f"This ledger's settlements would add up to more than {MAX_LEDGER_UNITS:,} {access.currency}, "
+            "the most one ledger can hold: check the amount, or start another ledger",
+        )
     settlement = Settlement(
         ledger_id=access.ledger_id,
         from_user_id=data.from_user_id,
         to_user_id=data.to_user_id,
-        amount_minor=minor_amount(data.amount, access.currency),
+        amount_minor=amount,
         date=data.date,
         note=data.note,
         created_by=access.user_id,
@@ -354,8 +363,12 @@ def create_settlement(session: Session, *, access: LedgerAccess, data: Settlemen
     return settlement
 
 
+def _in(access: LedgerAccess) -> ColumnElement[bool]:
+    return Settlement.ledger_id == access.ledger_id
+
+
 def _settlements(access: LedgerAccess) -> Select[Settlement]:
-    return select(Settlement).where(Settlement.ledger_id == access.ledger_id)
+    return select(Settlement).where(_in(access))
 
 
 def list_settlements(session: Session, *, access: LedgerAccess) -> list[Settlement]:
