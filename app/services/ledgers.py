@@ -342,7 +342,7 @@ def create_settlement(session: Session, *, access: LedgerAccess, data: Settlemen
             raise Invalid(("body", field), f"User {user_id} is not a member of this ledger")
     amount = minor_amount(data.amount, access.currency)
     # As for its expenses (app.services.expenses): every sum of a ledger's money stays within a BIGINT.
-    settled = session.scalar(select(func.coalesce(func.sum(Settlement.amount_minor), 0)).where(_in(access)))
+    settled = session.scalar(select(func.sum(Settlement.amount_minor)).where(_in(access)))
     if (settled or 0) + amount > max_ledger_minor(access.currency):
         raise Invalid(
             ("body", "amount"),
