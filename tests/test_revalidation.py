@@ -1,6 +1,7 @@
-"""HTTP revalidation (app.routers.revalidate): the list, summary, stats, categories and balances send
-an ETag; the same request naming it is 304 after the access query alone. Nothing is stored: a tag
-is worked out from the ledger's version, which no write, deleted ledger or restore ever gives again.
+"""HTTP revalidation (app.routers.revalidate): the list, summary, stats, categories, budgets and
+balances send an ETag; the same request naming it is 304 after the access query alone. Nothing is
+stored: a tag is worked out from the ledger's version, which no write, deleted ledger or restore ever
+gives again.
 """
 
 import gc
@@ -21,7 +22,7 @@ from app.main import app
 from app.routers import current_date
 from app.schemas.expenses import ExpensePage
 from app.schemas.ledgers import BalancesOut
-from app.schemas.reports import CategoryOut, StatsOut, SummaryOut
+from app.schemas.reports import BudgetOut, CategoryOut, StatsOut, SummaryOut
 from tests.conftest import ON_POSTGRES
 from tests.factories import add_budget, add_expense, register
 
@@ -32,6 +33,7 @@ READS = (
     "/api/summary",
     "/api/stats?start=2026-11-01&end=2026-11-30&granularity=day",
     "/api/categories",
+    "/api/budgets",
 )
 
 
@@ -233,13 +235,14 @@ def test_two_authorization_headers_cannot_make_one_users_answer_anothers(client:
         (READS[2], SummaryOut),
         (READS[4], StatsOut),
         (READS[5], list[CategoryOut]),
+        (READS[6], list[BudgetOut]),
         ("/api/ledgers/1/balances", BalancesOut),
     ],
 )
 def test_an_answer_written_without_its_model_is_the_models_json(
     client: TestClient, path: str, model: Any
 ) -> None:
-    """The five reads write their answers themselves (app.revalidation.revalidated): the list and the
+    """The reads write their answers themselves (app.revalidation.revalidated): the list and the
     stats from rows as they are, the others from their models. Byte for byte what FastAPI writes
     for the response model and the same values."""
     headers = register(client)

@@ -1,7 +1,8 @@
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from app.auth import CallersLedgers, Editor, Reader, get_ledger_access
 from app.idempotency import idempotent
+from app.revalidation import REVALIDATED, TAG_HEADERS, revalidated
 from app.routers import IN_LEDGER, SessionDep, not_found
 from app.schemas.reports import BudgetIn, BudgetOut, BudgetUpdate
 from app.services import budgets
@@ -11,10 +12,18 @@ router = APIRouter(prefix="/budgets", tags=["budgets"], dependencies=[Depends(ge
 NOT_FOUND = not_found("budget")
 
 
-@router.get("", response_model=list[BudgetOut], responses=IN_LEDGER)
-def list_budgets(session: SessionDep, access: Reader) -> list[BudgetOut]:
+@router.get(
+    "",
+    response_model=list[BudgetOut],
+    responses={**IN_LEDGER, **REVALIDATED, 200: {"headers": TAG_HEADERS}},
+)
+async def list_budgets(session: SessionDep, access: Reader, request: Request) -> Response:
     """Your monthly budgets, by category."""
-    return [BudgetOut.of(b, access.currency) for b in budgets.list_budgets(session, access=access)]
+
+    def budgets_out() -> list[BudgetOut]:
+        return [BudgetOut.of(b, access.currency) for b in budgets.list_budgets(session, access=access)]
+
+    return await revalidated(request, access, budgets_out)
 
 
 @router.post(
