@@ -161,9 +161,10 @@ def range_total(
         n, total = db.execute(stmt, params | {"first": first, "last": last}).one()
         count, cents = count + (n or 0), cents + (total or 0)
     for lower, upper in partial:
-        stmt = _days_sum(category_key is not None)
+        # Without a category, a day's totals: a row a day however many expenses a day holds.
+        stmt = _DAILY_SUM if category_key is None else _days_sum(True)
         n, total = db.execute(stmt, params | {"lower": lower, "upper": upper}).one()
-        count, cents = count + n, cents + (total or 0)
+        count, cents = count + (n or 0), cents + (total or 0)
     return int(count), int(cents)
 
 
@@ -178,6 +179,11 @@ def _whole_sum(first: bool, last: bool, key: bool) -> Select[int, int]:
 @cache
 def _days_sum(key: bool) -> Select[int, int]:
     return scoped(Expense, func.count(), func.sum(Expense.base_amount_minor)).where(*_days(key))
+
+
+_DAILY_SUM = scoped(DailyTotal, func.sum(DailyTotal.count), func.sum(DailyTotal.amount_minor)).where(
+    DailyTotal.day >= bindparam("lower", type_=Date), DailyTotal.day <= bindparam("upper", type_=Date)
+)
 
 
 @cache
