@@ -93,3 +93,19 @@ def change_currency(session: Session, *, ledger_id: int, old: str, new: str) -> 
 def delete_budget(session: Session, *, scope: ObjectScope, budget_id: int) -> None:
     session.delete(get_budget(session, scope=scope, budget_id=budget_id, write=True)[0])
     session.commit()
+
+
+def move_category(session: Session, *, access: LedgerAccess, old_key: str, new_key: str, name: str) -> None:
+    """The budget of the category `old_key` moves to `new_key`, spelled `name`, in the caller's
+    transaction (a rename or merge: app.services.category_edits). Where both categories have a
+    monthly budget, the merged category's is their sum: it holds the spending of both, and neither
+    limit is lost."""
+    old = _budget_for(session, access, old_key)
+    target = None if new_key == old_key else _budget_for(session, access, new_key)
+    if old is not None and target is not None:
+        target.amount_minor += old.amount_minor
+        session.delete(old)
+        session.flush()  # the old row goes before anything else is written
+    target = target or old
+    if target is not None:
+        target.category, target.category_key = name, new_key
