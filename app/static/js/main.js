@@ -32,6 +32,8 @@ const state = {
   ledger: null,
   period: null,
   q: "",
+  category: null, // the list narrowed to one category (the "Needs review" filter)
+  allTime: false, // the search looks beyond the period, until the period changes
   listSeq: 0,
   dataSeq: 0,
   balancesSeq: 0,
@@ -87,7 +89,7 @@ function showDashboard(user, ledgers, ledger) {
   state.user = user;
   state.ledgers = ledgers;
   state.ledger = ledger;
-  state.q = "";
+  Object.assign(state, { q: "", category: null, allTime: false });
   scope.ledger = ledger.personal ? null : ledger.id;
   setCurrency(ledger.currency);
   const context = { ledger, me: user };
@@ -160,8 +162,9 @@ function showDashboard(user, ledgers, ledger) {
     location.hash = addressOf(event.detail.period);
   });
   main.addEventListener("search", (event) => {
-    if (event.detail.q === state.q) return;
-    state.q = event.detail.q;
+    const { q, category = null, allTime = false } = event.detail;
+    if (q === state.q && category === state.category && allTime === state.allTime) return;
+    Object.assign(state, { q, category, allTime });
     loadList();
   });
   main.addEventListener("load-more", (event) => loadList(event.detail.offset, event.detail.cursor));
@@ -287,6 +290,7 @@ function route() {
     history.replaceState(null, "", addressOf(period));
   }
   state.period = period;
+  state.allTime = false;
   document.title = `${describePeriod(period)} · ${ledger.personal ? "" : `${ledger.name} · `}Expense Tracker`;
   views.period.update(period);
   refresh();
@@ -301,13 +305,14 @@ function failed(error) {
 /** A first page, or the next one: by keyset cursor when the API gave one, else by offset. */
 async function loadList(offset = 0, cursor = null) {
   const seq = ++state.listSeq;
-  const { period, q } = state;
+  const { period, q, category, allTime } = state;
   views.expenses.loading(true);
   const position = cursor ? { cursor } : { offset };
+  const dates = allTime ? {} : { start: period.start, end: period.end };
   try {
-    const page = await api.listExpenses({ start: period.start, end: period.end, q, limit: 50, ...position });
+    const page = await api.listExpenses({ ...dates, q, category, limit: 50, ...position });
     if (seq !== state.listSeq || !views) return;
-    if (offset === 0) views.expenses.show(page, { period, q });
+    if (offset === 0) views.expenses.show(page, { period, q, category, allTime });
     else views.expenses.append(page);
   } catch (error) {
     const message = failed(error);
@@ -364,6 +369,7 @@ function refresh({ list = true } = {}) {
     (categories) => {
       if (!current()) return;
       views.categories.replaceChildren(...categories.map((c) => el("option", { value: c.category })));
+      views.expenses.knowCategories(categories);
     },
     failed,
   );
