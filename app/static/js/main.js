@@ -21,6 +21,7 @@ import { periodView } from "./views/period.js";
 import { recurringView } from "./views/recurring.js";
 import { openSettings } from "./views/settings.js";
 import { totalsView } from "./views/totals.js";
+import { openWelcome, withStarters } from "./views/welcome.js";
 import { toast } from "./views/toast.js";
 
 const app = document.getElementById("app");
@@ -142,6 +143,7 @@ function showDashboard(user, ledgers, ledger) {
     const chosen = state.ledgers.find((l) => l.id === event.detail.id);
     location.hash = addressOf(state.period ?? currentPeriod("month"), chosen);
   });
+  header.addEventListener("ledger-new", () => openNewLedger(main, state.ledger.currency));
   header.addEventListener("ledger-settings", async () => {
     await state.settling;
     if (!views) return; // logged out meanwhile
@@ -368,7 +370,7 @@ function refresh({ list = true } = {}) {
   api.categories().then(
     (categories) => {
       if (!current()) return;
-      views.categories.replaceChildren(...categories.map((c) => el("option", { value: c.category })));
+      views.categories.replaceChildren(...withStarters(categories).map((name) => el("option", { value: name })));
       views.expenses.knowCategories(categories);
     },
     failed,
@@ -423,14 +425,17 @@ document.querySelector(".skip-link")?.addEventListener("click", (event) => {
   target?.focus();
 });
 window.addEventListener(THEME_CHANGE, () => views?.charts.retheme());
-app.addEventListener("signed-in", (event) => enter(event.detail.user));
+app.addEventListener("signed-in", (event) => enter(event.detail.user, event.detail.registered));
 
-async function enter(user) {
+/** `registered`: a new account, which first chooses its currency (unless it came to join a ledger). */
+async function enter(user, registered = false) {
   state.persistent = session.persistent;
   try {
     const ledgers = await api.ledgers();
+    const joining = JOIN_HASH.test(location.hash); // its own dialog asks first
     state.ledger = null;
     showDashboard(user, ledgers, ledgers.find((l) => l.id === ledgerFromHash(location.hash).id) ?? ledgers[0]);
+    if (registered && views && !joining) openWelcome(views.main, { user });
   } catch (error) {
     const message = failed(error);
     showAuth(message ?? "Your session has ended. Please log in again.");
