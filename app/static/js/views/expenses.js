@@ -121,10 +121,21 @@ export function expensesView(ledgerContext = null) {
   function show(page, ctx) {
     context = ctx;
     allTime = Boolean(ctx.allTime);
+    // A reload after a change keeps the keyboard where it was: the same button of the same row.
+    const focused = list.contains(document.activeElement) ? document.activeElement : null;
+    const keep = focused && { id: focused.closest("li")?.dataset.id, label: focused.textContent };
     list.replaceChildren();
     shown = 0;
     error.hidden = true;
     append(page);
+    if (keep) focusRow(keep.id, keep.label);
+  }
+
+  /** Focus a row's button (Edit, Delete); the search field when the row is gone. */
+  function focusRow(id, label = "Edit") {
+    const row = id ? list.querySelector(`li[data-id="${CSS.escape(id)}"]`) : null;
+    const button = [...(row?.querySelectorAll("button") ?? [])].find((b) => b.textContent === label);
+    (button ?? search).focus();
   }
 
   function append(page) {
@@ -227,7 +238,11 @@ export function expensesView(ledgerContext = null) {
       toast(`Could not delete: ${errorMessage(err)}`, { error: true });
       return;
     }
+    // The keyboard goes on to the next row (the previous one at the end), not back to the page's top.
+    const hadFocus = item.contains(document.activeElement);
+    const next = item.nextElementSibling ?? item.previousElementSibling;
     item.remove();
+    if (hadFocus) focusRow(next?.dataset.id);
     emit(root, "expenses-changed", { action: "deleted" });
     const { date, category, amount, description } = expense;
     const currency = expense.currency ?? ledgerCurrency();
