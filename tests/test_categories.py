@@ -189,3 +189,25 @@ def test_rename_validation(client: TestClient, body: dict[str, object], where: s
     add_expense(client, headers, category="Food")
     assert refused(client.post("/api/categories/rename", **raw_json(body, headers))) == [where]
     assert categories(client, headers) == [("Food", 1, None)]
+
+
+def test_a_merge_whose_budgets_would_be_too_large_is_409_and_nothing_moves(
+    client: TestClient, engine: Engine
+) -> None:
+    headers = register(client)
+    add_expense(client, headers, category="Cars", amount="10")
+    add_expense(client, headers, category="Boats", amount="20")
+    add_budget(client, headers, "Cars", "600000000")
+    add_budget(client, headers, "Boats", "400000000.01")
+    response = rename(client, headers, "Boats", "Cars")
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "The budgets of Boats and Cars add up to more than 1,000,000,000 USD, the most a budget "
+        "can be: lower one of them first."
+    }
+    assert categories(client, headers) == [("Boats", 1, 400000000.01), ("Cars", 1, 600000000)]
+    assert_totals_consistent(engine)
+    assert kept_spellings(engine) == {("boats", "Boats"), ("cars", "Cars")}
+    # Exactly the most a budget can be is fine.
+    client.post("/api/budgets", json={"category": "Boats", "amount": "400000000"}, headers=headers)
+    assert rename(client, headers, "Boats", "Cars").json()["budget"] == 1000000000

@@ -12,7 +12,11 @@ router = APIRouter(prefix="/categories", tags=["categories"], dependencies=[Depe
 @router.post(
     "/rename",
     response_model=CategoryRenamed,
-    responses={**IN_LEDGER, 404: {"description": "No such ledger of yours, or no such category in it"}},
+    responses={
+        **IN_LEDGER,
+        404: {"description": "No such ledger of yours, or no such category in it"},
+        409: {"description": "The two budgets would add up to more than a budget can be"},
+    },
 )
 def rename_category(session: SessionDep, access: Editor, data: CategoryRename) -> CategoryRenamed:
     """Rename a category, or merge it into one the ledger has: its expenses, budget and recurring

@@ -46,8 +46,9 @@ def rename_category(session: Session, *, access: LedgerAccess, category: str, to
         raise NotFound(f"This ledger has no category {category}.")
     merged = new_key != old_key and _in_use(session, access, new_key)
     name = canonical_category(session, access=access, category=to)[0] if merged else to
-    expenses.move_category(session, ledger_id=access.ledger_id, old_key=old_key, new_key=new_key, name=name)
+    # The budgets first: the one refusal (two budgets too large together) comes before any write.
     budgets.move_category(session, access=access, old_key=old_key, new_key=new_key, name=name)
+    expenses.move_category(session, ledger_id=access.ledger_id, old_key=old_key, new_key=new_key, name=name)
     recurring.move_category(session, ledger_id=access.ledger_id, old_key=old_key, new_key=new_key, name=name)
     count = session.scalar(
         scoped(Expense, func.count()).where(Expense.category_key == new_key), in_ledger(access)
