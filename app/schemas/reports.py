@@ -50,6 +50,17 @@ class CategoryOut(BaseModel):
     budget: MoneyOut | None
 
 
+class CategoryRename(StrictModel):
+    category: Category = Field(description="The category to rename, in any case")
+    to: Category = Field(
+        description="Its new name; a category the ledger already has (in any case) merges the two"
+    )
+
+
+class CategoryRenamed(CategoryOut):
+    merged: bool = Field(description="It joined a category the ledger already had")
+
+
 # Reports
 
 

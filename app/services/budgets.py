@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from app.access import LedgerAccess, ObjectScope
 from app.errors import AppError
 from app.models import Budget
-from app.money import minor_digits, to_decimal, to_minor
+from app.money import max_minor, minor_digits, to_decimal, to_minor
 from app.schemas.reports import BudgetIn, BudgetUpdate
 from app.services import in_ledger, member_object, scoped
 from app.services.categories import canonical_category
@@ -93,3 +93,25 @@ def change_currency(session: Session, *, ledger_id: int, old: str, new: str) -> 
 def delete_budget(session: Session, *, scope: ObjectScope, budget_id: int) -> None:
     session.delete(get_budget(session, scope=scope, budget_id=budget_id, write=True)[0])
     session.commit()
+
+
+def move_category(session: Session, *, access: LedgerAccess, old_key: str, new_key: str, name: str) -> None:
+    """The budget of the category `old_key` moves to `new_key`, spelled `name`, in the caller's
+    transaction (a rename or merge: app.services.category_edits). Where both categories have a
+    monthly budget, the merged category's is their sum: it holds the spending of both, and neither
+    limit is lost. 409 when that sum is more than a budget can be (nothing changed)."""
+    old = _budget_for(session, access, old_key)
+    target = None if new_key == old_key else _budget_for(session, access, new_key)
+    if old is not None and target is not None:
+        if old.amount_minor + target.amount_minor > max_minor(access.currency):
+            raise AppError(
+                409,
+                f"The budgets of {old.category} and {target.category} add up to more than "
+                f"1,000,000,000 {access.currency}, the most a budget can be: lower one of them first.",
+            )
+        target.amount_minor += old.amount_minor
+        session.delete(old)
+        session.flush()  # the old row goes before anything else is written
+    target = target or old
+    if target is not None:
+        target.category, target.category_key = name, new_key

@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -390,3 +391,15 @@ def change_ledger_currency(session: Session, *, ledger: Ledger, currency: str) -
         _keep_former_members_even(roles, before, _moves(expense))
     _check_room(0, sum(e.base_amount_minor for e in converted), currency, ("body", "currency"))
     totals.add(session, converted, +1)
+
+
+def move_category(session: Session, *, ledger_id: int, old_key: str, new_key: str, name: str) -> None:
+    """File every expense of the category `old_key` under `new_key`, spelled `name` (a rename, or a
+    merge into another category), their monthly totals with them, in the caller's transaction. The
+    caller holds the ledger's lock (lock_ledger); amounts, parts and balances do not change."""
+    session.execute(
+        update(EXPENSES)
+        .where(EXPENSES.c.ledger_id == ledger_id, EXPENSES.c.category_key == old_key)
+        .values(category=name, category_key=new_key)
+    )
+    totals.move_category(session, ledger_id=ledger_id, old_key=old_key, new_key=new_key, name=name)

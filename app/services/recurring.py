@@ -369,3 +369,15 @@ def pause_rules_naming(session: Session, *, ledger_id: int, user_id: int) -> Non
         )
         .values(paused=True)
     )
+
+
+def move_category(session: Session, *, ledger_id: int, old_key: str, new_key: str, name: str) -> None:
+    """The rules of the category `old_key` go on under `new_key`, spelled `name` (a rename or merge:
+    app.services.category_edits), in the caller's transaction; their past occurrences are expenses,
+    which move with the other expenses."""
+    session.execute(
+        update(RecurringRule)
+        .where(RecurringRule.ledger_id == ledger_id, RecurringRule.category_key == old_key)
+        .values(category=name, category_key=new_key)
+        .execution_options(synchronize_session=False)
+    )

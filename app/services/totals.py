@@ -27,6 +27,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -269,3 +270,36 @@ def add(session: Session, expenses: list[Expense], sign: int) -> None:
             for (ledger_id, day), (n, cents) in days.items()
         ]
         session.execute(_UPSERT_DAY[dialect], daily)
+
+
+def move_category(session: Session, *, ledger_id: int, old_key: str, new_key: str, name: str) -> None:
+    """Move a category's monthly totals to `new_key`, added to that category's where it has some,
+    and spell its rows `name`: the part of a rename or merge (app.services.expenses.move_category)
+    that keeps the totals in step. Daily totals know no category, so they stay as they are."""
+    mine = (MonthlyTotal.ledger_id == ledger_id,)
+    if old_key != new_key:
+        moved = session.execute(
+            delete(MonthlyTotal)
+            .where(*mine, MonthlyTotal.category_key == old_key)
+            .returning(MonthlyTotal.month, MonthlyTotal.count, MonthlyTotal.amount_minor)
+            .execution_options(synchronize_session=False)
+        ).all()
+        if moved:
+            rows = [
+                {
+                    "ledger_id": ledger_id,
+                    "month": month,
+                    "category_key": new_key,
+                    "category": name,
+                    "count": n,
+                    "amount_minor": cents,
+                }
+                for month, n, cents in moved
+            ]
+            session.execute(_UPSERT_TOTAL[session.get_bind().dialect.name], rows)
+    session.execute(
+        update(MonthlyTotal)
+        .where(*mine, MonthlyTotal.category_key == new_key)
+        .values(category=name)
+        .execution_options(synchronize_session=False)
+    )

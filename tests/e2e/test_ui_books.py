@@ -267,7 +267,9 @@ def test_joining_through_a_link_looks_first_and_asks(
     assert serious(bob_page) == []
     ask.get_by_role("button", name="Not now").click()
     expect(ask).to_be_hidden()
-    expect(bob_page.get_by_label("Ledger", exact=True).locator("option")).to_have_count(1)
+    expect(bob_page.get_by_label("Ledger", exact=True).locator("option")).to_have_text(
+        ["Personal", "New ledger…"]
+    )
     assert "join" not in bob_page.url
     members = page.request.get(f"{live_server}/api/ledgers/{ledger['id']}", headers=ann.headers).json()[
         "members"

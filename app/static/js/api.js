@@ -237,6 +237,8 @@ export const api = {
   summary: (month) => json("GET", "/api/summary", { query: inLedger({ month }) }),
   stats: (start, end, granularity) => json("GET", "/api/stats", { query: inLedger({ start, end, granularity }) }),
   categories: () => json("GET", "/api/categories", { query: inLedger() }),
+  /** Rename a category, or merge it into one the ledger has: {category, count, budget, merged}. */
+  renameCategory: (body) => json("POST", "/api/categories/rename", { body, query: inLedger() }),
 
   ledgers: () => json("GET", "/api/ledgers"),
   createLedger: (body) => create("/api/ledgers", { body }),

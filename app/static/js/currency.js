@@ -5,6 +5,8 @@ import { el } from "./dom.js";
 
 // A browser without Intl.supportedValuesOf still offers the currencies most people spend in.
 const FALLBACK = ["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "INR", "CNY", "SEK", "NOK", "DKK", "PLN", "BRL", "MXN"];
+// Offered right after the ledger's and the recent ones, before the full list of some 300 codes.
+const COMMON = ["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "CNY", "INR"];
 const RECENT_KEY = "expense-tracker.currencies.";
 const RECENT_MAX = 5;
 
@@ -39,19 +41,22 @@ export function digitsOf(code) {
 }
 
 /**
- * <option>s of every code with `current` selected; `recent` codes come first in their own group,
- * so the currencies a ledger uses are one key press away.
+ * <option>s of every code with `current` selected: the `recent` codes (a ledger's own currency and
+ * the ones used in it) first in their own group, then the common ones, then all the others, so the
+ * currencies a person is likely to want are a key press away.
  */
 export function currencyOptions(current, recent = []) {
   const codes = allCodes();
   const all = codes.includes(current) ? codes : [current, ...codes];
   const option = (code) => el("option", { value: code, selected: code === current }, currencyLabel(code));
   const first = recent.filter((code, i) => recent.indexOf(code) === i);
-  if (!first.length) return all.map(option);
+  const common = COMMON.filter((code) => all.includes(code) && !first.includes(code));
+  const rest = all.filter((code) => !first.includes(code) && !common.includes(code));
   return [
-    el("optgroup", { label: "Recent" }, first.map(option)),
-    el("optgroup", { label: "All currencies" }, all.filter((code) => !first.includes(code)).map(option)),
-  ];
+    first.length ? el("optgroup", { label: "Recent" }, first.map(option)) : null,
+    el("optgroup", { label: "Common" }, common.map(option)),
+    el("optgroup", { label: "All currencies" }, rest.map(option)),
+  ].filter(Boolean);
 }
 
 function storageKey(ledger) {

@@ -21,6 +21,7 @@ import { periodView } from "./views/period.js";
 import { recurringView } from "./views/recurring.js";
 import { openSettings } from "./views/settings.js";
 import { totalsView } from "./views/totals.js";
+import { openWelcome, withStarters } from "./views/welcome.js";
 import { toast } from "./views/toast.js";
 
 const app = document.getElementById("app");
@@ -32,6 +33,8 @@ const state = {
   ledger: null,
   period: null,
   q: "",
+  category: null, // the list narrowed to one category (the "Needs review" filter)
+  allTime: false, // the search looks beyond the period, until the period changes
   listSeq: 0,
   dataSeq: 0,
   balancesSeq: 0,
@@ -87,7 +90,7 @@ function showDashboard(user, ledgers, ledger) {
   state.user = user;
   state.ledgers = ledgers;
   state.ledger = ledger;
-  state.q = "";
+  Object.assign(state, { q: "", category: null, allTime: false });
   scope.ledger = ledger.personal ? null : ledger.id;
   setCurrency(ledger.currency);
   const context = { ledger, me: user };
@@ -140,6 +143,7 @@ function showDashboard(user, ledgers, ledger) {
     const chosen = state.ledgers.find((l) => l.id === event.detail.id);
     location.hash = addressOf(state.period ?? currentPeriod("month"), chosen);
   });
+  header.addEventListener("ledger-new", () => openNewLedger(main, state.ledger.currency));
   header.addEventListener("ledger-settings", async () => {
     await state.settling;
     if (!views) return; // logged out meanwhile
@@ -160,8 +164,9 @@ function showDashboard(user, ledgers, ledger) {
     location.hash = addressOf(event.detail.period);
   });
   main.addEventListener("search", (event) => {
-    if (event.detail.q === state.q) return;
-    state.q = event.detail.q;
+    const { q, category = null, allTime = false } = event.detail;
+    if (q === state.q && category === state.category && allTime === state.allTime) return;
+    Object.assign(state, { q, category, allTime });
     loadList();
   });
   main.addEventListener("load-more", (event) => loadList(event.detail.offset, event.detail.cursor));
@@ -287,6 +292,7 @@ function route() {
     history.replaceState(null, "", addressOf(period));
   }
   state.period = period;
+  state.allTime = false;
   document.title = `${describePeriod(period)} · ${ledger.personal ? "" : `${ledger.name} · `}Expense Tracker`;
   views.period.update(period);
   refresh();
@@ -301,13 +307,14 @@ function failed(error) {
 /** A first page, or the next one: by keyset cursor when the API gave one, else by offset. */
 async function loadList(offset = 0, cursor = null) {
   const seq = ++state.listSeq;
-  const { period, q } = state;
+  const { period, q, category, allTime } = state;
   views.expenses.loading(true);
   const position = cursor ? { cursor } : { offset };
+  const dates = allTime ? {} : { start: period.start, end: period.end };
   try {
-    const page = await api.listExpenses({ start: period.start, end: period.end, q, limit: 50, ...position });
+    const page = await api.listExpenses({ ...dates, q, category, limit: 50, ...position });
     if (seq !== state.listSeq || !views) return;
-    if (offset === 0) views.expenses.show(page, { period, q });
+    if (offset === 0) views.expenses.show(page, { period, q, category, allTime });
     else views.expenses.append(page);
   } catch (error) {
     const message = failed(error);
@@ -363,7 +370,8 @@ function refresh({ list = true } = {}) {
   api.categories().then(
     (categories) => {
       if (!current()) return;
-      views.categories.replaceChildren(...categories.map((c) => el("option", { value: c.category })));
+      views.categories.replaceChildren(...withStarters(categories).map((name) => el("option", { value: name })));
+      views.expenses.knowCategories(categories);
     },
     failed,
   );
@@ -417,14 +425,17 @@ document.querySelector(".skip-link")?.addEventListener("click", (event) => {
   target?.focus();
 });
 window.addEventListener(THEME_CHANGE, () => views?.charts.retheme());
-app.addEventListener("signed-in", (event) => enter(event.detail.user));
+app.addEventListener("signed-in", (event) => enter(event.detail.user, event.detail.registered));
 
-async function enter(user) {
+/** `registered`: a new account, which first chooses its currency (unless it came to join a ledger). */
+async function enter(user, registered = false) {
   state.persistent = session.persistent;
   try {
     const ledgers = await api.ledgers();
+    const joining = JOIN_HASH.test(location.hash); // its own dialog asks first
     state.ledger = null;
     showDashboard(user, ledgers, ledgers.find((l) => l.id === ledgerFromHash(location.hash).id) ?? ledgers[0]);
+    if (registered && views && !joining) openWelcome(views.main, { user });
   } catch (error) {
     const message = failed(error);
     showAuth(message ?? "Your session has ended. Please log in again.");

@@ -64,7 +64,7 @@ export function authView({ message = "", invitation = null } = {}) {
     try {
       const result = registering ? await api.register(body) : await api.login(body);
       session.save(result.access_token, keep.checked);
-      emit(form, "signed-in", { user: result.user });
+      emit(form, "signed-in", { user: result.user, registered: registering });
     } catch (error) {
       showSaveError(fields, error, { formError, at: { 409: "email", 401: "password" } });
       const tooShort = registering && error.fieldErrors.password;

@@ -1,6 +1,7 @@
 // An expense's Currency, and what a foreign one needs before saving: the converted amount at the
-// ECB rate of the expense's date ("≈ €7.41 at ECB 2026-03-02"), or, when the ECB publishes no rate
-// for it, a Rate field for the person's own.
+// ECB rate of the expense's date ("≈ €7.41 at ECB 2026-03-02"), or a Rate field for the person's
+// own: offered by "Use my own rate" for any foreign currency, and asked for when the ECB publishes
+// no rate for it.
 
 import { api, ApiError } from "../api.js";
 import { convert, currencyOptions, digitsOf, recentCurrencies } from "../currency.js";
@@ -29,6 +30,8 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
   const rateHint = rate.wrap.querySelector(".field-hint");
   const preview = el("p", { class: "rate-preview", "aria-live": "polite", hidden: true });
   const manual = expense?.rate_source === "manual";
+  let own = false; // "Use my own rate" was chosen, though the ECB has one
+  const ownRate = el("button", { type: "button", class: "small own-rate", hidden: true }, "Use my own rate");
   let shown = null; // the codes the select offers, to rebuild it only when they change
   let lookup = null; // "no-rate" while the ECB has none for the currency and date
   let timer = null;
@@ -36,13 +39,21 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
 
   function fill(chosen) {
     const recent = recentCurrencies(ledger);
-    const codes = recent.includes(chosen) ? recent : [...recent, chosen];
+    const codes = recent.includes(chosen) ? recent : [...recent, chosen]; // the ledger's first
     if (shown && shown.join() === codes.join()) return;
     shown = codes;
-    currency.input.replaceChildren(...currencyOptions(chosen, codes.length > 1 ? codes : []));
+    currency.input.replaceChildren(...currencyOptions(chosen, codes));
     currency.input.value = chosen;
   }
   fill(expense?.currency ?? ledger.currency);
+  currency.wrap.append(ownRate);
+  ownRate.addEventListener("click", () => {
+    own = true;
+    ownRate.hidden = true;
+    rate.wrap.hidden = false;
+    rate.input.focus();
+    update();
+  });
   // A currency used elsewhere since the form was built joins the recent ones when it is next opened.
   currency.input.addEventListener("focus", () => fill(currency.input.value));
 
@@ -68,8 +79,10 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
   async function update() {
     const mine = ++seq;
     amount.input.placeholder = amountPlaceholder(digitsOf(code()));
-    rateHint.textContent = `${ledger.currency} for 1 ${code()}`;
+    rateHint.textContent = `${ledger.currency} for 1 ${code()}${own ? "; empty: the ECB rate" : ""}`;
+    ownRate.hidden = true;
     if (!foreign()) {
+      own = false;
       rate.wrap.hidden = true;
       lookup = null;
       setPreview("");
@@ -112,7 +125,8 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
       return;
     }
     lookup = null;
-    rate.wrap.hidden = !manual;
+    rate.wrap.hidden = !(manual || own);
+    ownRate.hidden = !rate.wrap.hidden;
     const base = converted(answer.rate);
     setPreview(
       base

@@ -10,17 +10,22 @@ import { formatDate, formatRowDate, getCurrency, money } from "../format.js";
 import { periodNoun } from "../period.js";
 import { changes, checkExpense, expenseFields, fillSplit, ratePreview, showExpenseError } from "./expense-form.js";
 import { describeSharing } from "./ledger.js";
+import { categoryLabel, needsReview, NEEDS_REVIEW, openCategories } from "./categories.js";
 import { toast } from "./toast.js";
 
 /**
- * Emits "search" {q}, "load-more", "export", "import" and "expenses-changed" {action}.
- * Call show(page, {period, q}) for a first page, append(page) for the next.
+ * Emits "search" {q, category, allTime}, "load-more", "export", "import" and "expenses-changed" {action}.
+ * Call show(page, {period, q, category, allTime}) for a first page, append(page) for the next, and
+ * knowCategories(list) with the ledger's categories (it offers the "Needs review" filter).
  */
 export function expensesView(ledgerContext = null) {
   let shown = 0;
   let total = 0;
   let nextCursor = null; // the API's keyset cursor for the next page, when it offers one
   let context = null;
+  // What the list is narrowed to besides the period: one category, and the search across all time.
+  let category = null;
+  let allTime = false;
 
   const search = el("input", {
     type: "search",
@@ -32,6 +37,9 @@ export function expensesView(ledgerContext = null) {
   });
   const exportButton = el("button", { type: "button", class: "secondary" }, "Export CSV");
   const importButton = el("button", { type: "button", class: "secondary write" }, "Import CSV");
+  const categoriesButton = el("button", { type: "button", class: "secondary" }, "Categories");
+  const reviewButton = el("button", { type: "button", class: "small", "aria-pressed": "false", hidden: true }, "Needs review");
+  const allTimeButton = el("button", { type: "button", class: "small", hidden: true }, "Search all time");
   const count = el("p", { class: "list-count", "aria-live": "polite" });
   const list = el("ul", { class: "expense-list", "aria-labelledby": "expenses-title" });
   const empty = el("p", { class: "empty", hidden: true });
@@ -45,32 +53,57 @@ export function expensesView(ledgerContext = null) {
       "div",
       { class: "card-head" },
       el("h2", { id: "expenses-title" }, "Expenses"),
-      el("div", { class: "card-actions" }, importButton, exportButton),
+      el("div", { class: "card-actions" }, categoriesButton, importButton, exportButton),
     ),
     el(
       "div",
       { class: "search", role: "search" },
       el("label", { for: "expense-search", class: "visually-hidden" }, "Search expenses"),
       search,
+      reviewButton,
     ),
     count,
     error,
     empty,
+    allTimeButton,
     list,
     more,
   );
 
   let searchTimer = null;
+  const emitSearch = () => {
+    const q = search.value.trim();
+    if (!q && !category) allTime = false; // nothing left to look for across all time
+    emit(root, "search", { q, category, allTime });
+  };
   search.addEventListener("input", () => {
     clearTimeout(searchTimer);
-    searchTimer = setTimeout(() => emit(root, "search", { q: search.value.trim() }), 250);
+    searchTimer = setTimeout(emitSearch, 250);
   });
   search.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
       clearTimeout(searchTimer);
-      emit(root, "search", { q: search.value.trim() });
+      emitSearch();
     }
   });
+  reviewButton.addEventListener("click", () => filterCategory(category ? null : NEEDS_REVIEW));
+  root.addEventListener("filter-category", (event) => filterCategory(event.detail.category));
+  categoriesButton.addEventListener("click", () =>
+    openCategories(root, { canWrite: ledgerContext?.ledger.role !== "viewer" }),
+  );
+  // The period has no match: look through every expense instead, until the period changes.
+  allTimeButton.addEventListener("click", () => {
+    allTime = !allTime;
+    emitSearch();
+  });
+
+  function filterCategory(value) {
+    category = value;
+    reviewButton.hidden = false;
+    reviewButton.textContent = category && !needsReview(category) ? `Only ${category}` : "Needs review";
+    reviewButton.setAttribute("aria-pressed", String(Boolean(category)));
+    emitSearch();
+  }
   more.addEventListener("click", () => {
     more.disabled = true;
     emit(root, "load-more", { offset: shown, cursor: nextCursor });
@@ -87,10 +120,22 @@ export function expensesView(ledgerContext = null) {
 
   function show(page, ctx) {
     context = ctx;
+    allTime = Boolean(ctx.allTime);
+    // A reload after a change keeps the keyboard where it was: the same button of the same row.
+    const focused = list.contains(document.activeElement) ? document.activeElement : null;
+    const keep = focused && { id: focused.closest("li")?.dataset.id, label: focused.textContent };
     list.replaceChildren();
     shown = 0;
     error.hidden = true;
     append(page);
+    if (keep) focusRow(keep.id, keep.label);
+  }
+
+  /** Focus a row's button (Edit, Delete); the search field when the row is gone. */
+  function focusRow(id, label = "Edit") {
+    const row = id ? list.querySelector(`li[data-id="${CSS.escape(id)}"]`) : null;
+    const button = [...(row?.querySelectorAll("button") ?? [])].find((b) => b.textContent === label);
+    (button ?? search).focus();
   }
 
   function append(page) {
@@ -99,16 +144,22 @@ export function expensesView(ledgerContext = null) {
     list.append(...page.items.map(row));
     if (ledgerContext) rememberCurrencies(ledgerContext.ledger, page.items.map((e) => e.currency));
     shown += page.items.length;
-    const noun = periodNoun(context.period);
+    const noun = allTime ? "at all" : periodNoun(context.period);
+    const narrowed = context.q || context.category;
+    const what = context.category ? ` in ${categoryLabel(context.category)}` : "";
     empty.hidden = total !== 0;
-    empty.textContent = context.q
-      ? `No expenses ${noun} match “${context.q}”.`
+    empty.textContent = narrowed
+      ? `No expenses${what} ${noun}${context.q ? ` match “${context.q}”` : ""}.`
       : `No expenses ${noun}. Add one above.`;
     count.textContent = total
-      ? `${shown < total ? `Showing ${shown} of ${total}` : `${total}`} expense${total === 1 ? "" : "s"}` +
+      ? `${shown < total ? `Showing ${shown} of ${total}` : `${total}`} expense${total === 1 ? "" : "s"}${what}` +
         (context.q ? ` matching “${context.q}”` : "") +
+        (allTime ? " in all time" : "") +
         ` · ${money(page.total_amount)}`
       : "";
+    // Offered when the period has no match; once searching all time, the way back to the period.
+    allTimeButton.hidden = !(narrowed && (allTime || total === 0));
+    allTimeButton.textContent = allTime ? `Only ${periodNoun(context.period)}` : "Search all time";
     more.hidden = shown >= total;
     more.disabled = false;
     list.setAttribute("aria-busy", "false");
@@ -127,7 +178,11 @@ export function expensesView(ledgerContext = null) {
       "li",
       { class: "expense", dataset: { id: expense.id } },
       el("time", { class: "expense-date", datetime: expense.date, title: formatDate(expense.date) }, formatRowDate(expense.date)),
-      el("span", { class: "expense-category" }, expense.category),
+      el(
+        "span",
+        { class: needsReview(expense.category) ? "expense-category needs-review" : "expense-category" },
+        categoryLabel(expense.category),
+      ),
       el("span", { class: "expense-description", id: descriptionId }, expense.description),
       shared() ? el("span", { class: "expense-sharing" }, describeSharing(ledgerContext.ledger, expense)) : null,
       amountCell(expense),
@@ -183,7 +238,11 @@ export function expensesView(ledgerContext = null) {
       toast(`Could not delete: ${errorMessage(err)}`, { error: true });
       return;
     }
+    // The keyboard goes on to the next row (the previous one at the end), not back to the page's top.
+    const hadFocus = item.contains(document.activeElement);
+    const next = item.nextElementSibling ?? item.previousElementSibling;
     item.remove();
+    if (hadFocus) focusRow(next?.dataset.id);
     emit(root, "expenses-changed", { action: "deleted" });
     const { date, category, amount, description } = expense;
     const currency = expense.currency ?? ledgerCurrency();
@@ -226,7 +285,13 @@ export function expensesView(ledgerContext = null) {
     );
   }
 
-  return { root, show, append, loading, showError };
+  /** The Needs review filter is offered while imported expenses wait in "Uncategorised". */
+  function knowCategories(categories) {
+    const waiting = categories.some((c) => needsReview(c.category) && c.count > 0);
+    reviewButton.hidden = !waiting && !category;
+  }
+
+  return { root, show, append, loading, showError, knowCategories };
 }
 
 function restoredSplit(expense) {

@@ -41,17 +41,48 @@ export function describeSharing(ledger, expense, verb = "paid") {
   return `${paid} · ${parts.join(", ")}`;
 }
 
-/** Emits "ledger-change" {id}, "ledger-settings" and "ledger-new". */
+const NEW_LEDGER = "new";
+// The keys that move a closed select's choice (letters too: they jump to a name).
+const MOVES = ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown"];
+
+/**
+ * Emits "ledger-change" {id}, "ledger-settings" and "ledger-new" (its last option, "New ledger…").
+ * It switches on a choice, not on each arrow key: a closed select changes its value as the arrows
+ * move through it, and each change would rebuild the whole dashboard. What the keys reach is
+ * chosen with Enter or on leaving the selector; Escape goes back to the ledger shown.
+ */
 export function ledgerPicker(ledgers, current) {
   const id = uid("ledger");
   const select = el(
     "select",
     { id, class: "ledger-select" },
     ledgers.map((l) => el("option", { value: String(l.id), selected: l.id === current.id }, l.name)),
+    el("option", { value: NEW_LEDGER }, "New ledger…"),
   );
   const settings = el("button", { type: "button", class: "ghost" }, "Manage ledger");
   const root = el("div", { class: "ledger-picker" }, el("label", { for: id }, "Ledger"), select, settings);
-  select.addEventListener("change", () => emit(root, "ledger-change", { id: Number(select.value) }));
+  let browsing = false; // keys are moving through the options of the closed select
+  const choose = () => {
+    browsing = false;
+    if (select.value === String(current.id)) return;
+    if (select.value === NEW_LEDGER) {
+      select.value = String(current.id);
+      emit(root, "ledger-new");
+    } else emit(root, "ledger-change", { id: Number(select.value) });
+  };
+  select.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") choose();
+    else if (event.key === "Escape" && browsing) {
+      browsing = false;
+      select.value = String(current.id);
+    } else if (!event.altKey && (MOVES.includes(event.key) || /^\S$/u.test(event.key))) {
+      browsing = true; // (Alt+Down and Space open the list instead: a pick there is a choice)
+    }
+  });
+  select.addEventListener("pointerdown", () => (browsing = false));
+  // A pick from the open list (mouse, touch, or Enter in it) is a choice; a key's move is not yet.
+  select.addEventListener("change", () => browsing || choose());
+  select.addEventListener("blur", () => browsing && choose());
   settings.addEventListener("click", () => emit(root, "ledger-settings"));
   return root;
 }

@@ -1,4 +1,6 @@
 // The period switch: Day / Week / Month, Previous / Next, Today, and the period written out.
+// Keys: [ and ] (or Alt+PageUp / Alt+PageDown) step back and forward, from anywhere but a field
+// or a dialog.
 
 import { el, emit } from "../dom.js";
 import { currentPeriod, describePeriod, hashFor, KINDS, shift, switchKind } from "../period.js";
@@ -14,12 +16,12 @@ export function periodView() {
   const title = el("h2", { class: "period-title", id: "period-title", "aria-live": "polite" });
   const previous = el(
     "button",
-    { type: "button", class: "icon-button", "aria-label": "Previous", title: "Previous period" },
+    { type: "button", class: "icon-button", "aria-label": "Previous", title: "Previous period ([)", "aria-keyshortcuts": "[ Alt+PageUp" },
     el("span", { "aria-hidden": "true" }, "‹"),
   );
   const next = el(
     "button",
-    { type: "button", class: "icon-button", "aria-label": "Next", title: "Next period" },
+    { type: "button", class: "icon-button", "aria-label": "Next", title: "Next period (])", "aria-keyshortcuts": "] Alt+PageDown" },
     el("span", { "aria-hidden": "true" }, "›"),
   );
   // A link, not a button: it goes to an address (the current period), and reload keeps it.
@@ -41,6 +43,21 @@ export function periodView() {
   }
   previous.addEventListener("click", () => period && emit(root, "period-change", { period: shift(period, -1) }));
   next.addEventListener("click", () => period && emit(root, "period-change", { period: shift(period, 1) }));
+
+  const onKey = (event) => {
+    if (!root.isConnected) {
+      document.removeEventListener("keydown", onKey); // an older dashboard's bar
+      return;
+    }
+    const target = event.target;
+    const busy = target instanceof HTMLElement && (target.closest("input, textarea, select, dialog, [contenteditable]") !== null);
+    if (!period || busy || event.ctrlKey || event.metaKey) return;
+    const step = { "[": -1, "]": 1 }[event.key] ?? (event.altKey ? { PageUp: -1, PageDown: 1 }[event.key] : undefined);
+    if (!step || (event.altKey && event.key.length === 1)) return;
+    event.preventDefault();
+    emit(root, "period-change", { period: shift(period, step) });
+  };
+  document.addEventListener("keydown", onKey);
 
   function update(value) {
     period = value;

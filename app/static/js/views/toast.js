@@ -1,4 +1,5 @@
-// Short messages at the bottom of the screen, optionally with one action such as Undo.
+// Short messages at the bottom of the screen, optionally with one action such as Undo, which
+// Ctrl+Z (Cmd+Z) runs too while the message shows, from anywhere but a text field.
 
 import { el } from "../dom.js";
 
@@ -15,20 +16,36 @@ export function toast(message, { action, onAction, timeout = 6000, error = false
     item.remove();
     if (current?.item === item) current = null;
   };
+  const act = () => {
+    dismiss();
+    onAction?.();
+  };
   if (action) {
+    const undo = action === "Undo";
     item.append(
       el("button", {
         type: "button",
         class: "toast-action",
         text: action,
-        onclick: () => {
-          dismiss();
-          onAction?.();
-        },
+        "aria-keyshortcuts": undo ? "Control+Z Meta+Z" : null,
+        title: undo ? "Ctrl+Z" : null,
+        onclick: act,
       }),
     );
   }
   region.append(item);
   timer = setTimeout(dismiss, timeout);
-  current = { item, dismiss };
+  current = { item, dismiss, undo: action === "Undo" ? act : null };
 }
+
+/** A field's own Ctrl+Z undoes typing; elsewhere it is the shown message's Undo. */
+function typing(target) {
+  return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+}
+
+document.addEventListener("keydown", (event) => {
+  const undoKey = (event.ctrlKey || event.metaKey) && !event.shiftKey && !event.altKey && event.key.toLowerCase() === "z";
+  if (!undoKey || !current?.undo || typing(event.target)) return;
+  event.preventDefault();
+  current.undo();
+});
