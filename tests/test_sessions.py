@@ -143,6 +143,15 @@ def test_sessions_last_30_days_or_90_when_kept(client: TestClient) -> None:
         assert renewed["rem"] is remember
 
 
+def test_registration_can_keep_the_session_too(client: TestClient) -> None:
+    body = {"email": "a@x.io", "password": PASSWORD, "remember": True}
+    response = client.post("/api/auth/register", json=body)
+    assert response.status_code == 201, response.text
+    claims = _claims(response.json()["access_token"])
+    assert claims["exp"] - claims["iat"] == 90 * DAY
+    assert _claims(_token(register(client, "b@x.io")))["rem"] is False
+
+
 def test_remember_must_be_a_boolean(client: TestClient) -> None:
     register(client, "a@x.io")
     for bad in ("yes", 1, None):

@@ -48,7 +48,7 @@ def _auth_out(user: User, *, remember: bool = False) -> AuthOut:
 async def register(session: SessionDep, ip: ClientIP, data: RegisterIn) -> AuthOut:
     """Create an account and return a token for it. The first account of an instance is its admin."""
     ratelimit.registration(client_ip=ip)
-    return await hashing(lambda: _auth_out(users.register_user(session, data=data)))
+    return await hashing(lambda: _auth_out(users.register_user(session, data=data), remember=data.remember))
 
 
 def _authenticate(session: SessionDep, ip: str, email: str, password: str) -> User:

@@ -31,6 +31,8 @@ class RegisterIn(StrictModel):
     display_name: DisplayName = ""
     # The token from an invitation link; lets this registration through when registration is closed.
     invitation: LinkToken | None = None
+    # "Keep me signed in", as at log-in.
+    remember: StrictBool = False
 
 
 class LoginIn(StrictModel):
