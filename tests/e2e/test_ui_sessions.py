@@ -1,16 +1,26 @@
 """A page that never looks frozen: a reload while the server is out of reach keeps the session and
 retries by itself, a slow save says "Still saving..." with the form kept, and the notice of an outage
-goes away once the server answers again. Outages are made with page.route: the page is served, its
-API calls fail as they do with no network."""
+goes away once the server answers again. Outages are made by stopping the server (the page then
+opens from the copy sw.js kept) or with page.route (the page is served, its API calls fail as they do
+with no network); a renewal in one tab is the session of the next."""
 
 import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+import uvicorn
 from jose import jwt
 from playwright.sync_api import Page, Route, expect
+from sqlalchemy import Engine
 
 from app.access import ALGORITHM
 from app.config import settings
+from app.main import app
+from tests.conftest import app_on
 from tests.e2e.test_ui_layout import serious
 from tests.e2e.ui import add_expense, expense_rows, log_in, register
 
@@ -52,6 +62,69 @@ def test_a_reload_during_an_outage_retries_instead_of_logging_out(
     expect(page.get_by_text(UNREACHABLE)).to_be_hidden()
     expect(page.get_by_role("heading", name="Can't reach the server")).to_have_count(0)
     assert outage_noise(console_errors) == []
+
+
+class Server:
+    """The app on a loopback port that a test can stop and start again, as an outage does."""
+
+    def __init__(self) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server: uvicorn.Server | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        assert self.server is not None
+        assert self.thread is not None
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive()
+
+
+@pytest.fixture
+def server(engine: Engine) -> Iterator[Server]:
+    with app_on(engine):
+        running = Server()
+        running.start()
+        yield running
+        if running.thread and running.thread.is_alive():
+            running.stop()
+
+
+def test_a_reload_with_the_server_stopped_opens_the_kept_page_and_recovers(
+    page: Page, server: Server, console_errors: list[str]
+) -> None:
+    user = register(page, server.url)
+    add_expense(page, server.url, user, description="Kept through the outage")
+    log_in(page, server.url, user)
+    # The page keeps a copy of itself (sw.js): wait until it holds the page and its main script.
+    page.wait_for_function(
+        "Promise.all(['/', '/js/main.js', '/js/connection.js'].map((u) => caches.match(u)))"
+        ".then((found) => found.every(Boolean))",
+        polling=200,
+    )
+
+    server.stop()
+    page.reload()
+    expect(page.get_by_role("heading", name="Can't reach the server")).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("button", name="Log in")).to_have_count(0)
+
+    server.start()  # the server is back: the page finds out by itself, no click
+    expect(expense_rows(page)).to_contain_text("Kept through the outage", timeout=10_000)
+    expect(page.get_by_text(UNREACHABLE)).to_be_hidden()
+    assert [e for e in console_errors if "ERR_CONNECTION_REFUSED" not in e] == []
 
 
 def test_a_slow_save_says_still_saving_and_keeps_the_form(

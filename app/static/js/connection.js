@@ -54,6 +54,18 @@ network.addEventListener("answered", () => {
 export function watchConnection(onBack) {
   back = onBack;
   document.body.prepend(notice);
+  keepPageCopy();
+}
+
+/** A copy of the page for reloads during an outage (/sw.js). Browsers allow it on https and localhost. */
+function keepPageCopy() {
+  if (!navigator.serviceWorker) return;
+  navigator.serviceWorker.register("/sw.js").catch(() => {});
+  // What loaded before the worker could see it: the page, its styles, its modules.
+  navigator.serviceWorker.ready.then((registration) => {
+    const loaded = performance.getEntriesByType("resource").map((entry) => entry.name);
+    registration.active?.postMessage({ keep: ["/", ...loaded] });
+  });
 }
 
 /** The page at start-up when the server cannot be reached: never the log-in form, since the session
