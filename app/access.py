@@ -59,17 +59,41 @@ def _encodes(text: str) -> bool:
     return True
 
 
-def create_access_token(user: User) -> str:
-    now = datetime.now(UTC)
+def _lifetime(remember: bool) -> timedelta:
+    """How long a session lasts unused: each renewal starts this again."""
+    return timedelta(days=settings.session_days_remembered if remember else settings.session_days)
+
+
+def session_end(*, remember: bool, started_at: datetime, now: datetime) -> datetime:
+    """The latest any token of a session can live when one is issued `now`: its idle lifetime from
+    now, but never past its absolute lifetime from the log-in."""
+    return min(now + _lifetime(remember), started_at + timedelta(days=settings.session_max_days))
+
+
+def _sign(*, user: User, jti: str, remember: bool, started_at: datetime) -> tuple[str, datetime]:
+    # Whole seconds, as the token holds them: a renewal's session end is exactly the token's exp.
+    now = datetime.now(UTC).replace(microsecond=0)
+    expires_at = session_end(remember=remember, started_at=started_at, now=now)
     claims = {
         "sub": str(user.id),
         "ver": user.token_version,
-        # This session's id: log-out revokes it alone (log-out everywhere bumps `ver` instead).
-        "jti": secrets.token_urlsafe(16),
+        # The session's id, kept by its renewals: log-out revokes it alone, with every token it was
+        # renewed into (log-out everywhere bumps `ver` instead).
+        "jti": jti,
         "iat": now,
-        "exp": now + timedelta(minutes=settings.access_token_expire_minutes),
+        "exp": expires_at,
+        # When the session began (its absolute lifetime counts from here) and whether "Keep me signed
+        # in" was chosen: signed, so the lifetimes stay the server's to decide.
+        "auth_time": int(started_at.timestamp()),
+        "rem": remember,
     }
-    return str(jwt.encode(claims, settings.resolved_secret_key, algorithm=ALGORITHM))
+    return str(jwt.encode(claims, settings.resolved_secret_key, algorithm=ALGORITHM)), expires_at
+
+
+def create_access_token(user: User, *, remember: bool = False) -> str:
+    """A new session's token: it lasts `session_days` unused (`session_days_remembered` with remember)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    return _sign(user=user, jti=secrets.token_urlsafe(16), remember=remember, started_at=now)[0]
 
 
 INVALID_SESSION = "Your session is invalid or has expired; please log in again."
@@ -84,6 +108,10 @@ class TokenClaims:
     version: int
     jti: str
     expires_at: datetime
+    # When the session began and whether it is remembered; a token issued before renewal existed has
+    # neither claim: a plain session begun at its `iat`.
+    started_at: datetime
+    remember: bool
 
 
 def decode_token(token: str) -> TokenClaims:
@@ -99,6 +127,8 @@ def decode_token(token: str) -> TokenClaims:
             version=int(claims.get("ver", -1)),
             jti=str(claims["jti"]),
             expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+            remember=claims.get("rem") is True,
+            started_at=datetime.fromtimestamp(int(claims.get("auth_time", claims["iat"])), UTC),
         )
     except (JWTError, KeyError, TypeError, ValueError, OverflowError, OSError):
         raise Unauthorized(INVALID_SESSION) from None
@@ -151,11 +181,23 @@ class ObjectScope:
 
 @dataclass(frozen=True)
 class TokenSession:
-    """The user a token speaks for, and what log-out needs to end that one token."""
+    """The user a token speaks for, and what log-out and renewal need to know of its session."""
 
     user: User
     jti: str
     expires_at: datetime
+    remember: bool
+    started_at: datetime
+
+    def renewed(self) -> tuple[str, datetime]:
+        """A new token for this same session (same id, so log-out still ends it), and when it expires."""
+        return _sign(user=self.user, jti=self.jti, remember=self.remember, started_at=self.started_at)
+
+    def end(self) -> datetime:
+        """The latest any token of this session, renewed up to now, can expire: until then a log-out
+        must be remembered."""
+        now = datetime.now(UTC)
+        return session_end(remember=self.remember, started_at=self.started_at, now=now)
 
 
 # The token's user, if the token was not logged out: one primary-key probe in the same query.
@@ -201,7 +243,13 @@ def resolve_session(session: Session, claims: TokenClaims) -> TokenSession:
     """Token, revocation and user: one query."""
     _connection(session)
     user = _check_account(session.scalar(_TOKEN_USER, _token_params(claims)), claims)
-    return TokenSession(user=user, jti=claims.jti, expires_at=claims.expires_at)
+    return TokenSession(
+        user=user,
+        jti=claims.jti,
+        expires_at=claims.expires_at,
+        remember=claims.remember,
+        started_at=claims.started_at,
+    )
 
 
 def _access_statement(ledger: Any) -> Select[int, int, bool, int, str, str, int]:

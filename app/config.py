@@ -21,7 +21,12 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "data"
     # Empty means: generated once and kept in DATA_DIR/secret_key (mode 0600).
     secret_key: str = ""
-    access_token_expire_minutes: int = Field(default=60 * 24, ge=1)
+    # A logged-in session lasts this many days unused, and each renewal (POST /api/auth/renew, which
+    # the page calls while it is used) starts them again; "Keep me signed in" makes it the second.
+    # However much it is used, a session ends SESSION_MAX_DAYS after its log-in.
+    session_days: int = Field(default=30, ge=1, le=3650)
+    session_days_remembered: int = Field(default=90, ge=1, le=3650)
+    session_max_days: int = Field(default=365, ge=1, le=3650)
     auto_migrate: bool = True
     # Seconds the app waits at start for the database to answer (it may be starting too) before
     # giving up: the start then fails, and `python -m app` exits non-zero.

@@ -121,7 +121,7 @@ def test_token_claims_and_pinned_algorithm(client: TestClient) -> None:
     claims = jwt.decode(token, settings.resolved_secret_key, algorithms=["HS256"])
     me = client.get("/api/me", headers=headers).json()
     assert claims["sub"] == str(me["id"])
-    assert claims["exp"] - claims["iat"] == settings.access_token_expire_minutes * 60
+    assert claims["exp"] - claims["iat"] == settings.session_days * 86400
     # The same claims unsigned ("alg": "none"), with another algorithm or another key are refused.
     unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
     for bad in (

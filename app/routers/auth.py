@@ -16,6 +16,7 @@ from app.schemas.accounts import (
     LoginIn,
     PasswordReset,
     RegisterIn,
+    RenewedToken,
     Token,
     TokenForm,
     UserOut,
@@ -29,8 +30,9 @@ router = APIRouter(tags=["auth"], dependencies=[Depends(get_current_user)])
 BAD_LOGIN: dict[int | str, dict[str, Any]] = {401: {"description": "Invalid email or password"}, **THROTTLED}
 
 
-def _auth_out(user: User) -> AuthOut:
-    return AuthOut(access_token=create_access_token(user), user=UserOut.model_validate(user))
+def _auth_out(user: User, *, remember: bool = False) -> AuthOut:
+    token = create_access_token(user, remember=remember)
+    return AuthOut(access_token=token, user=UserOut.model_validate(user))
 
 
 @public.post(
@@ -46,7 +48,7 @@ def _auth_out(user: User) -> AuthOut:
 async def register(session: SessionDep, ip: ClientIP, data: RegisterIn) -> AuthOut:
     """Create an account and return a token for it. The first account of an instance is its admin."""
     ratelimit.registration(client_ip=ip)
-    return await hashing(lambda: _auth_out(users.register_user(session, data=data)))
+    return await hashing(lambda: _auth_out(users.register_user(session, data=data), remember=data.remember))
 
 
 def _authenticate(session: SessionDep, ip: str, email: str, password: str) -> User:
@@ -56,8 +58,14 @@ def _authenticate(session: SessionDep, ip: str, email: str, password: str) -> Us
 
 @public.post("/auth/login", response_model=AuthOut, responses=BAD_LOGIN)
 async def login(session: SessionDep, ip: ClientIP, data: LoginIn) -> AuthOut:
-    """Exchange email and password for a token. Repeated failures for one email are throttled (429)."""
-    return await hashing(lambda: _auth_out(_authenticate(session, ip, data.email, data.password)))
+    """Exchange email and password for a token. Repeated failures for one email are throttled (429).
+    The session lasts 30 days unused (90 with `remember`, "Keep me signed in"); POST /api/auth/renew
+    keeps it going while it is used."""
+
+    def log_in() -> AuthOut:
+        return _auth_out(_authenticate(session, ip, data.email, data.password), remember=data.remember)
+
+    return await hashing(log_in)
 
 
 @public.post("/auth/token", response_model=Token, responses=BAD_LOGIN)
@@ -67,9 +75,19 @@ async def login_for_token(session: SessionDep, ip: ClientIP, form: Annotated[Tok
     return Token(access_token=create_access_token(user))
 
 
+@router.post("/auth/renew", response_model=RenewedToken, responses=UNAUTHORIZED)
+def renew_session(token: CurrentSession) -> RenewedToken:
+    """A new token for this session, good for its full idle lifetime again (30 days, 90 if "Keep me
+    signed in"), never past a year from its log-in. The old token keeps working until it expires;
+    log-out, log-out everywhere, a password change or a disabled account end both at once."""
+    access_token, expires_at = token.renewed()
+    return RenewedToken(access_token=access_token, expires_at=expires_at)
+
+
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHORIZED)
 def log_out(session: SessionDep, token: CurrentSession) -> Response:
-    """End this session: the token sent stops working. Your other devices stay logged in."""
+    """End this session: the token sent, and any it was renewed into, stop working. Your other devices
+    stay logged in."""
     sessions.log_out(session, token=token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -31,12 +31,16 @@ class RegisterIn(StrictModel):
     display_name: DisplayName = ""
     # The token from an invitation link; lets this registration through when registration is closed.
     invitation: LinkToken | None = None
+    # "Keep me signed in", as at log-in.
+    remember: StrictBool = False
 
 
 class LoginIn(StrictModel):
     # Deliberately loose: a password that breaks the registration rules is just a wrong password (401).
     email: AnyString
     password: AnyString
+    # "Keep me signed in": the session lasts SESSION_DAYS_REMEMBERED unused instead of SESSION_DAYS.
+    remember: StrictBool = False
 
 
 class PasswordChange(StrictModel):
@@ -68,6 +72,11 @@ class UserUpdate(PatchModel):
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
+
+
+class RenewedToken(Token):
+    # When this token stops working unless the session is renewed again before.
+    expires_at: UtcDatetime
 
 
 class AuthOut(Token):

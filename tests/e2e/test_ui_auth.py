@@ -3,11 +3,19 @@ dashboard (nothing typed is lost), or log out to the log-in screen."""
 
 import re
 
+from jose import jwt
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_ui_layout import serious
 from tests.e2e.ui import api_errors, expense_rows, log_in, register
 from tests.factories import PASSWORD
+
+
+def session_days(page: Page) -> float:
+    """How long the page's session lasts unused, from its token's claims."""
+    token = page.evaluate("localStorage.getItem('expense-tracker.token')")
+    claims = jwt.get_unverified_claims(token)
+    return float(claims["exp"] - claims["iat"]) / 86400
 
 
 def test_create_account_with_errors_next_to_the_fields(
@@ -36,9 +44,10 @@ def test_create_account_with_errors_next_to_the_fields(
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("button", name="Add expense")).to_be_visible()
     expect(page.get_by_role("navigation", name="Account")).to_contain_text("new@example.com")
-    # A session token by default: nothing kept beyond this tab.
-    assert page.evaluate("localStorage.length") == 0
-    assert page.evaluate("sessionStorage.length") == 1
+    # One session for every tab of the page (localStorage), the default 30 days long.
+    assert page.evaluate("sessionStorage.length") == 0
+    assert page.evaluate("localStorage.getItem('expense-tracker.keep')") == "false"
+    assert session_days(page) == 30
     assert api_errors(console_errors, 409) == []
 
 
@@ -57,8 +66,9 @@ def test_wrong_password_then_log_in_and_keep_me_signed_in(
     page.get_by_label("Keep me signed in").check()
     page.keyboard.press("Enter")  # Enter logs in: the first button is Log in
     expect(page.get_by_role("button", name="Add expense")).to_be_visible()
-    assert page.evaluate("localStorage.length") == 1
+    assert page.evaluate("localStorage.getItem('expense-tracker.keep')") == "true"
     assert page.evaluate("sessionStorage.length") == 0
+    assert session_days(page) == 90
 
     page.reload()
     expect(page.get_by_role("button", name="Add expense")).to_be_visible()
@@ -68,7 +78,7 @@ def test_wrong_password_then_log_in_and_keep_me_signed_in(
 def test_log_out_returns_to_the_log_in_form(page: Page, live_server: str, console_errors: list[str]) -> None:
     user = register(page, live_server)
     log_in(page, live_server, user)
-    token = page.evaluate("sessionStorage.getItem('expense-tracker.token')")
+    token = page.evaluate("localStorage.getItem('expense-tracker.token')")
     me = live_server + "/api/me"
     assert page.request.get(me, headers={"Authorization": f"Bearer {token}"}).status == 200
     page.get_by_role("button", name="Log out").click()

@@ -52,7 +52,7 @@ def test_download_my_data(page: Page, live_server: str, console_errors: list[str
 def test_log_out_everywhere(page: Page, live_server: str, console_errors: list[str]) -> None:
     user = register(page, live_server)  # a session elsewhere: the API token
     log_in(page, live_server, user)
-    token = page.evaluate("sessionStorage.getItem('expense-tracker.token')")
+    token = page.evaluate("localStorage.getItem('expense-tracker.token')")
     page.get_by_role("button", name="Settings").click()
     page.get_by_role("dialog", name="Settings").get_by_role("button", name="Log out everywhere").click()
     expect(page.get_by_role("button", name="Log in")).to_be_visible()

@@ -44,23 +44,71 @@ function describe(detail, status) {
   return `The request failed (${status}).`;
 }
 
-/** Where the token lives: sessionStorage by default, localStorage when "Keep me signed in". */
+const KEEP_KEY = "expense-tracker.keep";
+const RENEWED_KEY = "expense-tracker.renewed";
+// A session is renewed at most this often while the page is used: each renewal gives it its whole
+// lifetime again (30 days, 90 with "Keep me signed in"; the server decides).
+const RENEW_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * Where the token lives: localStorage, so every tab of the page shares one session (and a renewal in
+ * one is the token of all). "Keep me signed in" is the server's business (a longer session); it is
+ * kept here only so a new log-in asks for the same.
+ */
 export const session = {
   get token() {
-    return sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY);
+    // sessionStorage: a tab opened before sessions were shared.
+    return localStorage.getItem(TOKEN_KEY) ?? sessionStorage.getItem(TOKEN_KEY);
   },
   get persistent() {
-    return localStorage.getItem(TOKEN_KEY) !== null;
+    return localStorage.getItem(KEEP_KEY) === "true";
   },
   save(token, persist) {
     this.clear();
-    (persist ? localStorage : sessionStorage).setItem(TOKEN_KEY, token);
+    localStorage.setItem(TOKEN_KEY, token);
+    localStorage.setItem(KEEP_KEY, String(Boolean(persist)));
+    localStorage.setItem(RENEWED_KEY, String(Date.now()));
   },
   clear() {
     sessionStorage.removeItem(TOKEN_KEY);
-    localStorage.removeItem(TOKEN_KEY);
+    for (const key of [TOKEN_KEY, KEEP_KEY, RENEWED_KEY]) localStorage.removeItem(key);
   },
 };
+
+let renewing = null;
+
+/** Renew the session if the last renewal (in any tab) is over RENEW_EVERY_MS old. */
+function renewIfDue() {
+  const last = Number(localStorage.getItem(RENEWED_KEY));
+  if (renewing || !session.token || Date.now() - last < RENEW_EVERY_MS) return;
+  const token = session.token;
+  localStorage.setItem(RENEWED_KEY, String(Date.now())); // other tabs need not try too
+  renewing = json("POST", "/api/auth/renew", { expire: false, saving: false })
+    .then((renewed) => {
+      // Not if this tab or another logged out or in meanwhile: that token is not ours to replace.
+      if (session.token === token) localStorage.setItem(TOKEN_KEY, renewed.access_token);
+    })
+    .catch(() => {
+      /* a session that ended says so on the next request; an outage leaves the token as it was */
+    })
+    .finally(() => {
+      renewing = null;
+    });
+}
+
+/**
+ * How the server is answering, for the page to tell the person: "unreachable" (no answer, or a proxy's
+ * 502/503/504 while the app is down), "answered" (any other answer), and "slow" / "settled" around a
+ * save that took longer than SLOW_MS.
+ */
+export const network = new EventTarget();
+const SLOW_MS = 5000;
+const GATEWAY_DOWN = new Set([502, 503, 504]);
+
+/** True for a failure that says nothing about the session: the server could not be reached. */
+export function isUnreachable(error) {
+  return error instanceof ApiError && (error.status === 0 || GATEWAY_DOWN.has(error.status));
+}
 
 /** Fired on window when an authenticated call comes back 401: the UI returns to the log-in form. */
 export const SESSION_EXPIRED = "session-expired";
@@ -73,7 +121,7 @@ function address(path, query) {
   return url;
 }
 
-async function send(method, path, { body, form, query, auth = true, expire = true, key } = {}) {
+async function send(method, path, { body, form, query, auth = true, expire = true, key, saving = auth && method !== "GET" } = {}) {
   const url = address(path, query);
   const headers = { Accept: "application/json" };
   const token = session.token;
@@ -81,6 +129,14 @@ async function send(method, path, { body, form, query, auth = true, expire = tru
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (key) headers["Idempotency-Key"] = key;
   let response;
+  // A save still unanswered after SLOW_MS is said to be slow, so the person waits instead of leaving.
+  let slow = false;
+  const timer = saving
+    ? setTimeout(() => {
+        slow = true;
+        network.dispatchEvent(new Event("slow"));
+      }, SLOW_MS)
+    : null;
   try {
     response = await fetch(url, {
       method,
@@ -89,8 +145,14 @@ async function send(method, path, { body, form, query, auth = true, expire = tru
       body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
   } catch {
+    network.dispatchEvent(new Event("unreachable"));
     throw new ApiError(0, null);
+  } finally {
+    clearTimeout(timer);
+    if (slow) network.dispatchEvent(new Event("settled"));
   }
+  network.dispatchEvent(new Event(GATEWAY_DOWN.has(response.status) ? "unreachable" : "answered"));
+  if (response.ok && auth && token) renewIfDue();
   if (response.ok) return response;
   let detail = null;
   try {
@@ -179,6 +241,8 @@ const ledgerPath = (id, rest = "") => `/api/ledgers/${encodeURIComponent(id)}${r
 export const api = {
   register: (body) => json("POST", "/api/auth/register", { body, auth: false }),
   login: (body) => json("POST", "/api/auth/login", { body, auth: false }),
+  /** Whether the server answers at all (no session needed). */
+  health: () => json("GET", "/api/health", { auth: false }),
   /** Ends this session on the server, then forgets the token here even if the server could not be told. */
   async logout() {
     try {

@@ -1,7 +1,8 @@
 // Wires the views together: who is logged in, which period is shown, and what to reload when
 // something changes. Views render from what they are given and report upward with events.
 
-import { ApiError, SESSION_EXPIRED, api, scope, session } from "./api.js";
+import { ApiError, SESSION_EXPIRED, api, isUnreachable, scope, session } from "./api.js";
+import { offlineView, watchConnection } from "./connection.js";
 import { download, el } from "./dom.js";
 import { setCurrency } from "./format.js";
 import { CATEGORY_LIST_ID } from "./forms.js";
@@ -437,9 +438,19 @@ async function enter(user, registered = false) {
     showDashboard(user, ledgers, ledgers.find((l) => l.id === ledgerFromHash(location.hash).id) ?? ledgers[0]);
     if (registered && views && !joining) openWelcome(views.main, { user });
   } catch (error) {
-    const message = failed(error);
-    showAuth(message ?? "Your session has ended. Please log in again.");
+    startFailed(error);
   }
+}
+
+/** Not started: the log-in form if the session ended, a page that retries if the server is out of reach. */
+function startFailed(error) {
+  if (!isUnreachable(error)) {
+    showAuth(failed(error) ?? "Your session has ended. Please log in again.");
+    return;
+  }
+  views?.charts.destroy();
+  views = null;
+  app.replaceChildren(offlineView());
 }
 
 async function start() {
@@ -455,9 +466,10 @@ async function start() {
   try {
     await enter(await api.me());
   } catch (error) {
-    const message = failed(error);
-    showAuth(message ?? "Your session has ended. Please log in again.");
+    startFailed(error);
   }
 }
 
+// Back after an outage: the dashboard reloads what it missed; the offline page starts again.
+watchConnection(() => (views ? refresh() : app.querySelector(".offline") && start()));
 start();

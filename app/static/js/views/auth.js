@@ -57,7 +57,7 @@ export function authView({ message = "", invitation = null } = {}) {
     notice.hidden = true;
     validate(registering);
     if (focusProblem(fields)) return;
-    const body = { email: email.input.value.trim(), password: password.input.value };
+    const body = { email: email.input.value.trim(), password: password.input.value, remember: keep.checked };
     if (registering && invitation) body.invitation = invitation;
     loginButton.disabled = registerButton.disabled = true;
     form.setAttribute("aria-busy", "true");
@@ -123,7 +123,11 @@ export function openRelogin(anchor, { email, persist, done, gaveUp }) {
         if (!fields.password.input.value) fields.password.setError("Enter your password.");
         if (focusProblem(fields)) return;
         try {
-          const result = await api.login({ email: fields.email.input.value.trim(), password: fields.password.input.value });
+          const result = await api.login({
+            email: fields.email.input.value.trim(),
+            password: fields.password.input.value,
+            remember: persist,
+          });
           session.save(result.access_token, persist);
           signedIn = true;
           close();

@@ -76,7 +76,7 @@ export function openSettings(anchor, user) {
     }
     // The old token stopped working: sign in again with the new password to stay logged in here.
     try {
-      const result = await api.login({ email: user.email, password: newPassword });
+      const result = await api.login({ email: user.email, password: newPassword, remember: session.persistent });
       session.save(result.access_token, session.persistent);
       toast("Password changed.");
       dialog.close();
