@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -96,6 +97,14 @@ class Expense(Base):
             "ix_expenses_ledger_date_id_base", "ledger_id", "date", "id", "base_amount_minor", "category_key"
         ),
         Index("ix_expenses_ledger_category_date", "ledger_id", "category_key", "date"),
+        # A ledger's refunds (stored negative), few, summed by every write (app.services.expenses).
+        Index(
+            "ix_expenses_ledger_refunds",
+            "ledger_id",
+            "base_amount_minor",
+            sqlite_where=text("base_amount_cents < 0"),
+            postgresql_where=text("base_amount_cents < 0"),
+        ),
         # Each occurrence of a recurring rule exists once, however many requests materialise it.
         UniqueConstraint("recurring_id", "occurrence_date", name="uq_expenses_recurring_occurrence"),
     )
