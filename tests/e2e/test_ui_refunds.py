@@ -2,9 +2,9 @@
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
-from tests.e2e.ui import add_expense, api_errors, expense_rows, log_in, register
+from tests.e2e.ui import add_expense, api_errors, app_date, expense_rows, log_in, register
 
 
 def test_add_a_refund_and_turn_it_back_into_an_expense(
@@ -50,4 +50,27 @@ def test_add_a_refund_and_turn_it_back_into_an_expense(
     expect(page.get_by_text(re.compile(r"2 expenses · \$70\.00"))).to_be_visible()
     stored = page.request.get(live_server + "/api/expenses", headers=user.headers).json()
     assert [e["refund"] for e in stored["items"]] == [False, False]
+    assert api_errors(console_errors) == []
+
+
+def test_our_export_with_a_refund_imports_it_as_a_refund(
+    page: Page, live_server: str, console_errors: list[str]
+) -> None:
+    user = register(page, live_server)
+    log_in(page, live_server, user)
+    day = app_date().isoformat()
+    page.get_by_role("button", name="Import CSV").click()
+    dialog = page.get_by_role("dialog", name="Import CSV")
+    ours = f"date,category,amount,description\n{day},Food,30.00,Boots\n{day},Food,-12.50,Boots back\n"
+    payload: FilePayload = {"name": "expenses.csv", "mimeType": "text/csv", "buffer": ours.encode()}
+    page.get_by_label("CSV file").set_input_files(files=[payload])
+    # Our own header takes a negative amount as a refund: the box says so, the preview too.
+    expect(dialog.get_by_label("Credits are refunds (money back)")).to_be_checked()
+    preview = dialog.get_by_role("region", name="Preview")
+    expect(preview.get_by_role("row").filter(has_text="Boots back")).to_contain_text("Ready (refund)")
+    expect(dialog).to_contain_text("2 expenses to import.")
+    dialog.get_by_role("button", name="Import", exact=True).click()
+    expect(dialog).to_be_hidden()
+    expect(expense_rows(page).filter(has_text="Boots back")).to_contain_text("Refund")
+    expect(page.get_by_role("region", name="Totals for the period")).to_contain_text("$17.50")
     assert api_errors(console_errors) == []
