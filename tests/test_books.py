@@ -571,6 +571,14 @@ class Books(RuleBasedStateMachine):
 
     @precondition(lambda self: bool(self.db.expenses))
     @rule(data=st.data())
+    def turn_expense(self, data: st.DataObject) -> None:
+        """An expense into a refund of the same amount, or a refund back into an expense."""
+        expense_id, _, who = self.draw_expense(data)
+        refund = next(e.amount_minor > 0 for e in self.db.expenses if e.id == expense_id)
+        self.call("turn expense", "PATCH", f"/api/expenses/{expense_id}", who, json={"refund": refund})
+
+    @precondition(lambda self: bool(self.db.expenses))
+    @rule(data=st.data())
     def delete_expense(self, data: st.DataObject) -> None:
         expense_id, _, who = self.draw_expense(data)
         self.call("delete expense", "DELETE", f"/api/expenses/{expense_id}", who)
@@ -813,6 +821,7 @@ class Books(RuleBasedStateMachine):
 MUST_SUCCEED = {
     ("add expense", 201),
     ("add refund", 201),
+    ("turn expense", 200),
     ("edit expense", 200),
     ("delete expense", 204),
     ("import", 200),

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import FilePayload, Page, expect
 
-from tests.e2e.ui import add_expense, api_errors, app_date, expense_rows, log_in, register
+from tests.e2e.ui import add_expense, api_errors, app_date, expense_rows, log_in, register, set_budget
 
 
 def test_add_a_refund_and_turn_it_back_into_an_expense(
@@ -73,4 +73,19 @@ def test_our_export_with_a_refund_imports_it_as_a_refund(
     expect(dialog).to_be_hidden()
     expect(expense_rows(page).filter(has_text="Boots back")).to_contain_text("Refund")
     expect(page.get_by_role("region", name="Totals for the period")).to_contain_text("$17.50")
+    assert api_errors(console_errors) == []
+
+
+def test_a_budget_below_zero_shows_an_empty_bar(
+    page: Page, live_server: str, console_errors: list[str]
+) -> None:
+    user = register(page, live_server)
+    set_budget(page, live_server, user, "Clothes", "40")
+    add_expense(
+        page, live_server, user, category="Clothes", amount="60", description="Coat back", refund=True
+    )
+    log_in(page, live_server, user)
+    bar = page.get_by_role("progressbar", name="Clothes")
+    expect(bar).to_have_attribute("aria-valuenow", "0")
+    expect(page.get_by_role("region", name="Totals for the period")).to_contain_text("-$60.00")
     assert api_errors(console_errors) == []
