@@ -47,7 +47,7 @@ def stored(engine: Engine, expense_id: int) -> tuple[int, int, list[tuple[int, i
             .where(ExpenseSplit.expense_id == expense_id)
             .order_by(ExpenseSplit.user_id)
         ).all()
-    return amount, base, [tuple(part) for part in parts]
+    return amount, base, [(part_amount, part_base) for part_amount, part_base in parts]
 
 
 def test_a_refund_is_shown_positive_and_stored_negative(client: TestClient, engine: Engine) -> None:
