@@ -88,6 +88,11 @@ class LedgerMember(Base):
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+# A refund's row (its amounts are stored negative). Written out, not `< :param`: a query names the
+# partial index ix_expenses_ledger_refunds only with the index's own condition, as it is.
+REFUNDS = text("base_amount_cents < 0")
+
+
 class Expense(Base):
     __tablename__ = "expenses"
     __table_args__ = (
@@ -102,8 +107,8 @@ class Expense(Base):
             "ix_expenses_ledger_refunds",
             "ledger_id",
             "base_amount_minor",
-            sqlite_where=text("base_amount_cents < 0"),
-            postgresql_where=text("base_amount_cents < 0"),
+            sqlite_where=REFUNDS,
+            postgresql_where=REFUNDS,
         ),
         # Each occurrence of a recurring rule exists once, however many requests materialise it.
         UniqueConstraint("recurring_id", "occurrence_date", name="uq_expenses_recurring_occurrence"),

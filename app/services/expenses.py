@@ -27,6 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.access import LedgerAccess, ObjectScope
 from app.errors import AppError, Invalid, NotFound
 from app.models import (
+    REFUNDS,
     Expense,
     ExpenseSplit,
     Ledger,
@@ -105,7 +106,7 @@ _LEDGER_STATE = select(
     Ledger.currency,
     select(func.sum(MonthlyTotal.amount_minor)).where(MonthlyTotal.ledger_id == Ledger.id).scalar_subquery(),
     select(func.sum(Expense.base_amount_minor))
-    .where(Expense.ledger_id == Ledger.id, Expense.base_amount_minor < 0)
+    .where(Expense.ledger_id == Ledger.id, REFUNDS)
     .scalar_subquery(),
 ).where(Ledger.id == bindparam("ledger_id"))
 
