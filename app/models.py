@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -87,6 +88,11 @@ class LedgerMember(Base):
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+# A refund's row (its amounts are stored negative). Written out, not `< :param`: a query names the
+# partial index ix_expenses_ledger_refunds only with the index's own condition, as it is.
+REFUNDS = text("base_amount_cents < 0")
+
+
 class Expense(Base):
     __tablename__ = "expenses"
     __table_args__ = (
@@ -96,6 +102,14 @@ class Expense(Base):
             "ix_expenses_ledger_date_id_base", "ledger_id", "date", "id", "base_amount_minor", "category_key"
         ),
         Index("ix_expenses_ledger_category_date", "ledger_id", "category_key", "date"),
+        # A ledger's refunds (stored negative), few, summed by every write (app.services.expenses).
+        Index(
+            "ix_expenses_ledger_refunds",
+            "ledger_id",
+            "base_amount_minor",
+            sqlite_where=REFUNDS,
+            postgresql_where=REFUNDS,
+        ),
         # Each occurrence of a recurring rule exists once, however many requests materialise it.
         UniqueConstraint("recurring_id", "occurrence_date", name="uq_expenses_recurring_occurrence"),
     )

@@ -359,6 +359,10 @@ class Books(RuleBasedStateMachine):
         split = self.draw_split(data, ledger_id, minor, written)
         if split is not None:
             body["split"] = split
+        # Some are refunds (money back, counted negative); left out, an expense as in part 1.
+        refund = data.draw(st.sampled_from([None, False, True]), label="refund")
+        if refund is not None:
+            body["refund"] = refund
         return body
 
     # Setting up
@@ -543,7 +547,9 @@ class Books(RuleBasedStateMachine):
         ledger_id = self.draw_ledger(data)
         who = self.draw_actor(data, ledger_id)
         body = self.draw_expense_body(data, ledger_id)
-        self.create("add expense", f"/api/expenses?ledger={ledger_id}", who, json=body)
+        response = self.create("add expense", f"/api/expenses?ledger={ledger_id}", who, json=body)
+        if body.get("refund") and response.status_code == 201:
+            self.outcomes[("add refund", 201)] += 1
 
     def draw_expense(self, data: st.DataObject) -> tuple[int, int, Account]:
         expense_id, ledger_id = data.draw(st.sampled_from([e[:2] for e in self.db.expenses]), label="expense")
@@ -554,12 +560,22 @@ class Books(RuleBasedStateMachine):
     def edit_expense(self, data: st.DataObject) -> None:
         expense_id, ledger_id, who = self.draw_expense(data)
         drawn = self.draw_expense_body(data, ledger_id)
-        names = st.sampled_from(["date", "amount", "currency", "paid_by", "split"])
+        names = st.sampled_from(["date", "amount", "currency", "paid_by", "split", "refund"])
         fields = data.draw(st.sets(names, min_size=1), label="fields")
         body = {name: value for name, value in drawn.items() if name in fields}
         if "split" in fields and "split" not in drawn:
             body["split"] = [{"user_id": who.user_id, "shares": 1}]
+        if "refund" in fields and "refund" not in drawn:
+            body["refund"] = True
         self.call("edit expense", "PATCH", f"/api/expenses/{expense_id}", who, json=body)
+
+    @precondition(lambda self: bool(self.db.expenses))
+    @rule(data=st.data())
+    def turn_expense(self, data: st.DataObject) -> None:
+        """An expense into a refund of the same amount, or a refund back into an expense."""
+        expense_id, _, who = self.draw_expense(data)
+        refund = next(e.amount_minor > 0 for e in self.db.expenses if e.id == expense_id)
+        self.call("turn expense", "PATCH", f"/api/expenses/{expense_id}", who, json={"refund": refund})
 
     @precondition(lambda self: bool(self.db.expenses))
     @rule(data=st.data())
@@ -575,7 +591,9 @@ class Books(RuleBasedStateMachine):
         lines = ["date,category,amount,description"]
         for n in range(data.draw(st.integers(1, 3), label="rows")):
             minor = self.draw_minor(data, currency)
-            lines.append(f"{self.draw_day(data)},Food,{amount_text(minor, currency)},row {n}")
+            # Our own header: a negative amount is a refund.
+            sign = data.draw(st.sampled_from(["", "", "-"]), label="sign")
+            lines.append(f"{self.draw_day(data)},Food,{sign}{amount_text(minor, currency)},row {n}")
         form: dict[str, str] = {"keep_duplicates": "true"}
         if data.draw(st.booleans(), label="paid_by given"):
             form["paid_by"] = str(self.draw_user_id(data, ledger_id, "paid_by"))
@@ -741,6 +759,9 @@ class Books(RuleBasedStateMachine):
             own = parts.get(expense_id, [])
             assert own, f"expense {expense_id} has no parts"
             assert {p.ledger_id for p in own} == {ledger_id}
+            # A refund is stored negative, its parts and base amount too; an expense's never are.
+            signs = {(p.amount_minor > 0) - (p.amount_minor < 0) for p in own} | {(base > 0) - (base < 0)}
+            assert signs - {0} <= {1 if minor > 0 else -1}, f"expense {expense_id} has parts of both signs"
             whole = sum(p.amount_minor for p in own), sum(p.base_amount_minor for p in own)
             assert whole == (minor, base), (
                 f"expense {expense_id}'s parts add up to {whole}, not {(minor, base)}"
@@ -799,6 +820,8 @@ class Books(RuleBasedStateMachine):
 # What the machine must have done at least once across a run, or it tested little.
 MUST_SUCCEED = {
     ("add expense", 201),
+    ("add refund", 201),
+    ("turn expense", 200),
     ("edit expense", 200),
     ("delete expense", 204),
     ("import", 200),

@@ -30,6 +30,7 @@ def test_create_and_read_expense(client: TestClient) -> None:
         *("id", "date", "category", "amount", "description", "created_at", "updated_at"),
         *("ledger_id", "paid_by", "split"),
         *("currency", "rate", "rate_source", "rate_date", "base_amount"),
+        "refund",
     }
     fetched = client.get(f"/api/expenses/{created['id']}", headers=headers)
     assert fetched.status_code == 200

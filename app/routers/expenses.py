@@ -189,11 +189,14 @@ def import_expenses(
                 status=row.status,
                 date=row.day,
                 category=row.category,
-                amount=None if row.cents is None else to_number(row.cents, row.currency or access.currency),
+                amount=None
+                if row.cents is None
+                else to_number(abs(row.cents), row.currency or access.currency),
                 currency=row.currency,
-                base_amount=to_number(row.price[3], access.currency) if row.price else None,
+                base_amount=to_number(abs(row.price[3]), access.currency) if row.price else None,
                 description=row.description,
                 message=row.message,
+                refund=row.cents is not None and row.cents < 0,
             )
             for row in outcome.rows[: imports.PREVIEW_ROWS]
         ]

@@ -53,6 +53,10 @@ Split = Annotated[list[SplitIn], Field(min_length=1, max_length=1000), AfterVali
 
 
 _CURRENCY = "ISO 4217; default the ledger's"
+_REFUND = (
+    "Money back (a returned parcel): `amount` and the split are given positive, and the expense "
+    "counts negative in every total and balance"
+)
 RateSource = Literal["same", "ecb", "manual"]
 # ExpenseOut has a field named `date`, which hides the type inside its class body.
 OptionalDate: TypeAlias = date | None
@@ -67,11 +71,12 @@ class ExpenseIn(StrictModel):
     description: Description = ""
     paid_by: UserId | None = None
     split: Split | None = None
+    refund: bool = Field(default=False, description=_REFUND)
 
 
 class ExpenseUpdate(PatchModel):
     """A new date or currency looks the rate up again unless `rate` is sent; a new amount alone
-    keeps the rate."""
+    keeps the rate. `refund` alone turns an expense into a refund of the same amount, or back."""
 
     date: Day | None = None
     category: Category | None = None
@@ -81,6 +86,7 @@ class ExpenseUpdate(PatchModel):
     description: Description | None = None
     paid_by: UserId | None = None
     split: Split | None = None
+    refund: bool | None = None
 
 
 class SplitOut(BaseModel):
@@ -106,6 +112,7 @@ class ExpenseOut(BaseModel):
     ledger_id: int
     paid_by: int
     split: list[SplitOut]
+    refund: bool = Field(description=_REFUND)
 
     @classmethod
     def of(cls, expense: Any, ledger_currency: str) -> "ExpenseOut":
@@ -141,22 +148,26 @@ def expense_answer(
     columns by the answer's names (STORED) and the split parts (user id, shares, amount and base
     amount). Amounts become units of their currency: an expense's own in its currency, base
     amounts in the ledger's. The list writes these as they are (app.revalidation), so they are
-    ExpenseOut's JSON without validating every row again."""
+    ExpenseOut's JSON without validating every row again.
+
+    A refund is stored negative (its amount, base amount and parts), so every sum counts it as it
+    is; its answer shows the absolute values and `refund` true."""
     currency = stored["currency"]
     return stored | {
-        "amount": to_number(stored["amount"], currency),
-        "base_amount": to_number(stored["base_amount"], ledger_currency),
+        "amount": to_number(abs(stored["amount"]), currency),
+        "base_amount": to_number(abs(stored["base_amount"]), ledger_currency),
         "created_at": as_utc(stored["created_at"]),
         "updated_at": as_utc(stored["updated_at"]),
         "split": [
             {
                 "user_id": user_id,
                 "shares": shares,
-                "amount": to_number(amount, currency),
-                "base_amount": to_number(base, ledger_currency),
+                "amount": to_number(abs(amount), currency),
+                "base_amount": to_number(abs(base), ledger_currency),
             }
             for user_id, shares, amount, base in parts
         ],
+        "refund": stored["amount"] < 0,
     }
 
 
@@ -199,11 +210,18 @@ class ImportMapping(StrictModel):
         default=False,
         description="Signed amounts: negative rows are expenses, positive ones income (skipped)",
     )
+    credits_as_refunds: bool = Field(
+        default=False,
+        description="Signed amounts: credits (negative rows; with negative_is_expense, positive ones) "
+        "are imported as refunds, instead of refused (or skipped as income). Our own header sets it",
+    )
 
     @model_validator(mode="after")
     def _one_amount_column(self) -> "ImportMapping":
         if (self.amount is None) == (self.debit is None):
             raise ValueError("map exactly one of amount and debit")
+        if self.credits_as_refunds and self.debit is not None:
+            raise ValueError("credits_as_refunds needs a signed amount column, not debit")
         return self
 
 
@@ -217,6 +235,7 @@ class ImportRowOut(BaseModel):
     base_amount: MoneyOut | None = Field(description="In the ledger's currency")
     description: str | None
     message: str | None
+    refund: bool = Field(default=False, description="A refund: the amounts are its absolute values")
 
 
 class ImportErrorOut(BaseModel):

@@ -25,7 +25,8 @@ def minor_amount(amount: Decimal, currency: str, loc: tuple[str, ...] = ("body",
 
 
 def base_minor(minor: int, currency: str, rate: Decimal, ledger_currency: str) -> int:
-    """amount x rate, rounded half up to the ledger currency's minor unit (and counted in it)."""
+    """amount x rate, rounded half up to the ledger currency's minor unit (and counted in it). Half
+    up is away from zero (ROUND_HALF_UP), so a refund's negative base is the expense's negated."""
     base = _EXACT.multiply(to_decimal(minor, currency), rate)
     minor_base = _EXACT.scaleb(base, Decimal(minor_digits(ledger_currency)))
     return int(minor_base.quantize(Decimal(1), rounding=ROUND_HALF_UP, context=_EXACT))
@@ -67,8 +68,9 @@ def reprice(expense: Expense, *, ledger_currency: str, loc: tuple[str, ...] = ("
 
 
 def _bounded(base: int, ledger_currency: str, loc: tuple[str, ...]) -> int:
-    """A base amount within an amount's limit (1,000,000,000 of the ledger's currency), or 422."""
-    if base > max_minor(ledger_currency):
+    """A base amount within an amount's limit (1,000,000,000 of the ledger's currency, a refund's
+    negative one too), or 422."""
+    if abs(base) > max_minor(ledger_currency):
         what = "the amount and the rate" if loc[-1] == "rate" else "the amount"
         raise Invalid(loc, f"Converted, this is more than 1,000,000,000 {ledger_currency}: check {what}")
     return base

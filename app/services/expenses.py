@@ -28,6 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.access import LedgerAccess, ObjectScope
 from app.errors import AppError, Invalid, NotFound
 from app.models import (
+    REFUNDS,
     Expense,
     ExpenseSplit,
     Ledger,
@@ -100,10 +101,14 @@ _COLUMNS = (
     "created_at",
     "updated_at",
 )
-# The ledger's currency and the sum of its money (its monthly totals hold every expense once).
+# The ledger's currency, the sum of its money (its monthly totals hold every expense once) and of
+# its refunds' (negative; a few rows of their own index, ix_expenses_ledger_refunds).
 _LEDGER_STATE = select(
     Ledger.currency,
     select(func.sum(MonthlyTotal.amount_minor)).where(MonthlyTotal.ledger_id == Ledger.id).scalar_subquery(),
+    select(func.sum(Expense.base_amount_minor))
+    .where(Expense.ledger_id == Ledger.id, REFUNDS)
+    .scalar_subquery(),
 ).where(Ledger.id == bindparam("ledger_id"))
 
 
@@ -139,7 +144,7 @@ def add_expenses(
     if payer is None:
         raise ValueError("an expense needs a payer: give by or paid_by")
     check_paid_by(roles, payer)
-    currency, total = session.execute(_LEDGER_STATE, {"ledger_id": ledger_id}).one()
+    currency, net, refunded = session.execute(_LEDGER_STATE, {"ledger_id": ledger_id}).one()
     if priced_in is not None and priced_in != currency:
         raise AppError(409, f"This ledger's currency changed to {currency} meanwhile: try again.")
     now = utcnow()
@@ -156,7 +161,7 @@ def add_expenses(
     else:
         check_split(roles, split)
         parts = [split_parts(expense.amount_minor, split, expense.currency) for expense in expenses]
-    _check_room(int(total or 0), sum(e.base_amount_minor for e in expenses), currency, loc)
+    _check_room(_held(net, refunded), [e.base_amount_minor for e in expenses], currency, loc)
     part_of = {id(expense): split for expense, split in zip(expenses, parts, strict=True)}
     plain = [expense for expense in expenses if expense.recurring_id is None]
     if plain:
@@ -179,13 +184,23 @@ def add_expenses(
     return inserted
 
 
-def _check_room(total: int, added: int, currency: str, loc: tuple[str, ...]) -> None:
-    """422 if the ledger's expenses would add up to more than it may hold (app.money.MAX_LEDGER_UNITS,
-    which keeps every sum of its money within a BIGINT): nothing is written."""
-    if total + added > max_ledger_minor(currency):
+def _held(net: int | None, refunded: int | None) -> tuple[int, int]:
+    """What a ledger holds (_LEDGER_STATE's sums): its expenses' total and its refunds' (positive)."""
+    return int(net or 0) - int(refunded or 0), -int(refunded or 0)
+
+
+def _check_room(held: tuple[int, int], added: list[int], currency: str, loc: tuple[str, ...]) -> None:
+    """422 if the ledger's expenses, or its refunds, would add up to more than it may hold
+    (app.money.MAX_LEDGER_UNITS, which keeps every sum of its money within a BIGINT: any sum lies
+    between minus the refunds and the expenses): nothing is written. `added`: base amounts, a
+    refund's negative."""
+    spent = held[0] + sum(base for base in added if base > 0)
+    refunded = held[1] - sum(base for base in added if base < 0)
+    if max(spent, refunded) > max_ledger_minor(currency):
+        what = "expenses" if spent > refunded else "refunds"
         raise Invalid(
             loc,
-            f"This ledger's expenses would add up to more than {MAX_LEDGER_UNITS:,} {currency}, the "
+            f"This ledger's {what} would add up to more than {MAX_LEDGER_UNITS:,} {currency}, the "
             "most one ledger can hold: check the amounts, or start another ledger",
         )
 
@@ -214,7 +229,8 @@ def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -
         date=data.date,
         category=category,
         category_key=key,
-        amount_minor=minor_amount(data.amount, currency),
+        # A refund is stored negative (app.schemas.expenses.expense_answer): every sum counts it so.
+        amount_minor=(-1 if data.refund else 1) * minor_amount(data.amount, currency),
         currency=currency,
         description=data.description,
     )
@@ -280,21 +296,23 @@ def update_expense(
     rate = changes.pop("rate", None)
     currency = changes.pop("currency", expense.currency)
     amount = changes.pop("amount", None)
+    # A refund's amounts are stored negative: the body's amount and split are their absolute values.
+    sign = -1 if changes.pop("refund", expense.amount_minor < 0) else 1
     if changes.get("paid_by", expense.paid_by) != expense.paid_by:  # (sent as it was: unchanged)
         check_paid_by(roles, changes["paid_by"])
     if split is not None:
         check_split(roles, split)
+    old_amount, old_base = expense.amount_minor, expense.base_amount_minor
     if amount is None and currency != expense.currency:  # the same number, in the new currency
-        amount = to_decimal(expense.amount_minor, expense.currency)
-    new_amount = expense.amount_minor if amount is None else minor_amount(amount, currency)
+        amount = to_decimal(abs(old_amount), expense.currency)
+    new_amount = sign * (abs(old_amount) if amount is None else minor_amount(amount, currency))
     # A new date or currency (or a rate given) prices it again; a new amount alone keeps the rate.
     repriced = (
         rate is not None or currency != expense.currency or changes.get("date", expense.date) != expense.date
     )
-    moved = repriced or new_amount != expense.amount_minor
+    moved = repriced or new_amount != old_amount
     # Date, category and the base amount move the monthly totals; a new description leaves them be.
     counted = moved or bool(changes.keys() & {"date", "category"})
-    old_base = expense.base_amount_minor
     if counted:
         totals.add(session, [expense], -1)
     if "category" in changes:
@@ -303,19 +321,23 @@ def update_expense(
         )
     for field, value in changes.items():
         setattr(expense, field, value)
-    amount_changed = new_amount != expense.amount_minor or currency != expense.currency
+    # The parts are divided again when the amount is another, not when only its sign turns.
+    amount_changed = abs(new_amount) != abs(old_amount) or currency != expense.currency
     if moved or split is not None:  # (not moved: the amount and currency are as they were)
         expense.amount_minor, expense.currency = new_amount, currency
         if repriced:
             price(expense, ledger_currency=access.currency, rate=rate)
-        elif moved:
+        elif amount_changed:
             reprice(expense, ledger_currency=access.currency)
+        elif moved:  # only turned into a refund or back: the same base amount, exactly, negated
+            expense.base_amount_minor = -old_base
         _resplit(session, expense, split, amount_changed=amount_changed)
-    if expense.base_amount_minor > old_base:
-        total = session.execute(_LEDGER_STATE, {"ledger_id": access.ledger_id}).one()[1]
-        _check_room(
-            int(total or 0), expense.base_amount_minor - old_base, access.currency, ("body", "amount")
-        )
+    if _grows(old_base, expense.base_amount_minor):
+        session.flush()  # the refunds' sum reads the expense as it now is
+        _, net, refunded = session.execute(_LEDGER_STATE, {"ledger_id": access.ledger_id}).one()
+        # The monthly totals no longer count it (counted: its base amount moved); add it back, new.
+        held = _held(int(net or 0) + expense.base_amount_minor, refunded)
+        _check_room(held, [], access.currency, ("body", "amount"))
     _keep_former_members_even(roles, before, _moves(expense))
     if counted:
         totals.add(session, [expense], +1)
@@ -323,11 +345,17 @@ def update_expense(
     return expense, access
 
 
+def _grows(old: int, new: int) -> bool:
+    """Whether a new base amount adds to the ledger's expenses or to its refunds."""
+    return max(new, 0) > max(old, 0) or min(new, 0) < min(old, 0)
+
+
 def _resplit(
     session: Session, expense: Expense, split: list[SplitIn] | None, *, amount_changed: bool
 ) -> None:
     """Write the parts again for a new amount, base amount or split: the shares (or, for the same
-    amount, the exact amounts) it had, unless a new split (checked: check_split) is given."""
+    amount, the exact amounts, negated with it when it turned into a refund or back) it had, unless
+    a new split (checked: check_split) is given."""
     if split is None:
         current = [(part.user_id, part.shares, part.amount_minor) for part in expense.splits]
         if any(shares is None for _, shares, _ in current):
@@ -335,7 +363,8 @@ def _resplit(
                 raise Invalid(
                     ("body", "split"), "This expense is split by exact amounts: send the new split too"
                 )
-            parts: list[Part] = sorted((user_id, None, cents) for user_id, _, cents in current)
+            sign = -1 if expense.amount_minor < 0 else 1
+            parts: list[Part] = sorted((user_id, None, sign * abs(cents)) for user_id, _, cents in current)
         else:
             parts = by_weights(expense.amount_minor, {user_id: shares or 0 for user_id, shares, _ in current})
     else:
@@ -389,7 +418,7 @@ def change_ledger_currency(session: Session, *, ledger: Ledger, currency: str) -
         price(expense, ledger_currency=currency, rate=None)
         _resplit(session, expense, None, amount_changed=False)
         _keep_former_members_even(roles, before, _moves(expense))
-    _check_room(0, sum(e.base_amount_minor for e in converted), currency, ("body", "currency"))
+    _check_room((0, 0), [e.base_amount_minor for e in converted], currency, ("body", "currency"))
     totals.add(session, converted, +1)
 
 

@@ -56,7 +56,7 @@ class Row:
     status: RowStatus
     day: date | None = None
     category: str | None = None
-    cents: int | None = None  # in minor units of `currency`
+    cents: int | None = None  # in minor units of `currency`; a refund's negative
     description: str | None = None
     message: str | None = None
     currency: str | None = None
@@ -175,6 +175,7 @@ def _parse_row(
 
     day = _parse_date(cell("date"), mapping.date_format)
     currency = _currency(cell("currency"), mapping.fixed_currency or ledger)
+    refund = False
     if "debit" in where:
         if not cell("debit").strip():
             return Row(line, "income", day=day, description=_text_cell(cell("description")))
@@ -183,7 +184,15 @@ def _parse_row(
     else:
         amount, negative = _parse_money(cell("amount"), decimal_comma=mapping.decimal_comma)
         cents = _stored(amount, currency, cell("amount"))
-        if mapping.negative_is_expense and not negative:
+        # A credit: money in, positive in a bank's signed amounts, negative in an expense list's.
+        refund = negative != mapping.negative_is_expense
+        if refund and not mapping.credits_as_refunds:
+            if negative:
+                raise _CellError(
+                    "amount",
+                    "is negative: tick 'negative amounts are expenses' for a bank file, or 'credits are "
+                    "refunds' for refunds",
+                )
             return Row(
                 line,
                 "income",
@@ -192,15 +201,16 @@ def _parse_row(
                 description=_text_cell(cell("description")),
                 currency=currency,
             )
-        if negative and not mapping.negative_is_expense:
-            raise _CellError("amount", "is negative: tick 'negative amounts are expenses' for a bank file")
+    # A refund is stored negative (app.services.expenses): its amount and base amount, whatever
+    # sign the base amount's cell has.
+    sign = -1 if refund else 1
     base = None
     if cell("base_amount").strip():
         base_amount, _ = _parse_money(
             cell("base_amount"), decimal_comma=mapping.decimal_comma, column="base_amount"
         )
         try:
-            base = to_minor(base_amount, ledger)
+            base = sign * to_minor(base_amount, ledger)
         except ValueError as exc:
             raise _CellError("base_amount", f"base_amount {cell('base_amount').strip()!r}: {exc}") from None
     raw_category = _text_cell(cell("category")).strip() or default
@@ -220,7 +230,7 @@ def _parse_row(
         "ok",
         day=day,
         category=category,
-        cents=cents,
+        cents=sign * cents,
         description=description,
         currency=currency,
         base=base,
@@ -248,8 +258,11 @@ def parse(
         raise Invalid(("body", "file"), "The file has no header line") from None
     names = [name.strip().casefold() for name in header]
     if mapping is None and names in (OWN_HEADER, PART_1_HEADER):
-        # Named as the file writes them, so that a client can show them as the file's columns.
-        mapping = ImportMapping(**dict(zip(OWN_HEADER, (name.strip() for name in header), strict=False)))
+        # Named as the file writes them, so that a client can show them as the file's columns. Our
+        # export writes a refund as a negative amount: it comes back a refund.
+        mapping = ImportMapping(
+            **dict(zip(OWN_HEADER, (name.strip() for name in header), strict=False)), credits_as_refunds=True
+        )
     elif mapping is None and guess:
         mapping = guess_mapping(header, first_row(text, delimiter))
     if mapping is None:

@@ -23,10 +23,13 @@ def split_by_weights(total: int, weights: Mapping[int, int]) -> dict[int, int]:
     """Divide `total` by the members' integer weights, exactly.
 
     Each part is rounded down; the units left over go one each to the parts with the largest
-    remainders, ties to the lower user id. So 10000 by three equal weights is 3334, 3333, 3333.
+    remainders, ties to the lower user id. So 10000 by three equal weights is 3334, 3333, 3333. A
+    negative total (a refund) is divided as its absolute value and negated: -3334, -3333, -3333.
     """
     if not weights or any(weight <= 0 for weight in weights.values()):
         raise ValueError("weights must be a non-empty mapping of positive integers")
+    if total < 0:
+        return {user_id: -part for user_id, part in split_by_weights(-total, weights).items()}
     whole = sum(weights.values())
     parts: dict[int, int] = {}
     remainders: list[tuple[int, int]] = []
@@ -103,9 +106,11 @@ def check_split(roles: dict[int, str], split: list[SplitIn]) -> None:
 
 def split_parts(amount: int, split: list[SplitIn], currency: str) -> list[Part]:
     """A checked split (check_split) applied to `amount`: by its shares, or its exact amounts, which
-    must add up to it, neither less nor more."""
+    must add up to it, neither less nor more. A refund's (negative) amount is split as its absolute
+    value, as the body gives its parts, and each part negated."""
     if split[0].shares is not None:
         return by_weights(amount, {part.user_id: int(part.shares or 0) for part in split})
+    sign = -1 if amount < 0 else 1
     exact: list[Part] = sorted(
         (
             part.user_id,
@@ -115,13 +120,13 @@ def split_parts(amount: int, split: list[SplitIn], currency: str) -> list[Part]:
         for n, part in enumerate(split)
     )
     given = sum(cents for _, _, cents in exact)
-    if given != amount:
+    if given != abs(amount):
         raise Invalid(
             ("body", "split"),
             f"The split amounts add up to {amount_text(given, currency)}, not the expense's "
-            f"{amount_text(amount, currency)} {currency}: make them add up, or split by shares",
+            f"{amount_text(abs(amount), currency)} {currency}: make them add up, or split by shares",
         )
-    return exact
+    return [(user_id, None, sign * cents) for user_id, _, cents in exact]
 
 
 _PART_COLUMNS = ("expense_id", "user_id", "ledger_id", "shares", "amount_minor", "base_amount_minor")
@@ -129,8 +134,9 @@ _PART_COLUMNS = ("expense_id", "user_id", "ledger_id", "shares", "amount_minor",
 
 def part_rows(expense: Expense, split: list[Part]) -> list[ExpenseSplit]:
     """The parts as rows, the base amount divided by the same weights: the shares, or the exact
-    amounts (so parts of a same-currency expense are their amounts exactly)."""
-    weights = {user_id: shares if shares is not None else cents for user_id, shares, cents in split}
+    amounts (so parts of a same-currency expense are their amounts exactly; a refund's, negative,
+    weigh as their absolute values)."""
+    weights = {user_id: shares if shares is not None else abs(cents) for user_id, shares, cents in split}
     base = split_by_weights(expense.base_amount_minor, weights)
     return [
         ExpenseSplit(

@@ -21,6 +21,7 @@ export function addView(context = null) {
   const form = el(
     "form",
     { class: "add-form", novalidate: true, "aria-labelledby": "add-title" },
+    fields.refund.wrap,
     fields.date.wrap,
     fields.category.wrap,
     fields.amount.wrap,
@@ -60,6 +61,7 @@ export function addView(context = null) {
         status.textContent = `Added: ${describeSharing(context.ledger, expense)}. Paid by and Split are back to you and equal.`;
       }
       resetSplit(fields);
+      fields.refund.set(false); // a refund is the exception: the next entry starts as an expense
       emit(root, "expenses-changed", { action: "added", expense });
       fields.amount.input.focus();
     } catch (error) {

@@ -83,7 +83,9 @@ export function budgetsView() {
     const { spent, remaining, status, percent: pct } = line;
     const nameId = uid("budget");
     const fill = el("div", { class: "progress-fill" });
-    fill.style.width = `${Math.min(100, Number(pct))}%`;
+    // Refunds can take a month's spending below zero: the bar is then empty, the text says how far.
+    const shown = Math.max(0, Math.min(100, Number(pct)));
+    fill.style.width = `${shown}%`;
     const bar = el(
       "div",
       {
@@ -91,7 +93,7 @@ export function budgetsView() {
         role: "progressbar",
         "aria-valuemin": "0",
         "aria-valuemax": "100",
-        "aria-valuenow": String(Math.min(100, Number(pct))),
+        "aria-valuenow": String(shown),
         "aria-valuetext": `${percent(pct)} of budget`,
         "aria-labelledby": nameId,
         dataset: { status },

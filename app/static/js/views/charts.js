@@ -120,12 +120,14 @@ export function chartsView() {
     latest.set("category", [stats, label]);
     const t = theme();
     const items = stats.by_category;
+    // Net of refunds: a category that got more back than it spent has no slice (the table lists it).
+    const slices = items.filter((c) => c.amount > 0);
     figures.get("category").caption.textContent = label;
     draw("category", {
-      labels: items.map((c) => c.category),
+      labels: slices.map((c) => c.category),
       datasets: [{
-        data: items.map((c) => c.amount),
-        backgroundColor: items.map((_, i) => PALETTE[i % PALETTE.length]),
+        data: slices.map((c) => c.amount),
+        backgroundColor: slices.map((_, i) => PALETTE[i % PALETTE.length]),
         borderColor: t.surface,
         borderWidth: 2,
       }],

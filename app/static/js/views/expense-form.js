@@ -17,6 +17,7 @@ import {
 } from "../forms.js";
 import { currencyFields } from "./currency-field.js";
 import { splitFields } from "./ledger.js";
+import { refundSwitch } from "./refund-switch.js";
 
 // The Paid by/Split and Currency helpers of a set of fields, kept beside them so the fields stay a
 // plain map that clearErrors, focusProblem and showSaveError walk.
@@ -33,6 +34,7 @@ export function expenseFields(context = null, expense = null) {
   const ledger = context?.ledger ?? { currency: getCurrency(), personal: true };
   const money = currencyFields(ledger, { amount, date, expense });
   const fields = {
+    refund: refundSwitch(),
     date,
     category: categoryField(),
     amount,
@@ -40,6 +42,7 @@ export function expenseFields(context = null, expense = null) {
     ...money.fields,
   };
   currencies.set(fields, money);
+  fields.refund.set(expense?.refund);
   fields.date.wrap.classList.add("field-date");
   fields.category.wrap.classList.add("field-category");
   fields.amount.wrap.classList.add("field-amount");
@@ -87,6 +90,7 @@ export function checkExpense(fields) {
     ...currency,
     description: fields.description.input.value,
     ...sharing,
+    ...(fields.refund.isRefund() ? { refund: true } : {}),
   };
 }
 
@@ -107,6 +111,7 @@ export function changes(body, expense) {
   if (body.rate !== undefined && (moved || body.rate !== expense.rate)) patch.rate = body.rate;
   if (body.paid_by !== undefined) patch.paid_by = body.paid_by;
   if (body.split !== undefined) patch.split = body.split;
+  if (Boolean(body.refund) !== Boolean(expense.refund)) patch.refund = Boolean(body.refund);
   return patch;
 }
 

@@ -255,7 +255,7 @@ export function expensesView(ledgerContext = null) {
       action: "Undo",
       onAction: async () => {
         try {
-          await api.createExpense({ date, category, ...priced, description, ...sharing });
+          await api.createExpense({ date, category, ...priced, description, ...sharing, ...(expense.refund ? { refund: true } : {}) });
           emit(root, "expenses-changed", { action: "restored" });
           toast("Expense restored.");
         } catch (err) {
@@ -277,11 +277,14 @@ export function expensesView(ledgerContext = null) {
   /** The amount in the ledger's currency; a foreign expense's own amount beside it, smaller. */
   function amountCell(expense) {
     const foreign = expense.currency && expense.currency !== ledgerCurrency();
+    // A refund says so in words, and its amounts carry a minus sign: money back.
+    const sign = expense.refund ? -1 : 1;
     return el(
       "span",
-      { class: "expense-amount" },
-      money(expense.base_amount ?? expense.amount),
-      foreign ? el("span", { class: "expense-original" }, money(expense.amount, expense.currency)) : null,
+      { class: expense.refund ? "expense-amount refund" : "expense-amount" },
+      expense.refund ? el("span", { class: "expense-kind" }, "Refund") : null,
+      money(sign * (expense.base_amount ?? expense.amount)),
+      foreign ? el("span", { class: "expense-original" }, money(sign * expense.amount, expense.currency)) : null,
     );
   }
 

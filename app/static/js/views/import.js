@@ -32,9 +32,10 @@ function select(label, options, { optional = false } = {}) {
 
 /** A row's amount in its own currency, and in the ledger's beside it when they differ. */
 function amountText(row) {
-  const own = money(row.amount, row.currency ?? undefined);
+  const sign = row.refund ? -1 : 1; // a refund: money back
+  const own = money(sign * row.amount, row.currency ?? undefined);
   const foreign = row.currency && row.currency !== getCurrency() && row.base_amount !== null;
-  return foreign ? `${own} (${money(row.base_amount)})` : own;
+  return foreign ? `${own} (${money(sign * row.base_amount)})` : own;
 }
 
 function checkbox(label) {
@@ -89,6 +90,7 @@ export function openImport(anchor, context = null) {
       date_format: controls.format.input.value,
       decimal_comma: controls.comma.input.checked,
       negative_is_expense: kind === "signed",
+      credits_as_refunds: kind !== "debit" && controls.refunds.input.checked,
     };
   }
 
@@ -122,6 +124,7 @@ export function openImport(anchor, context = null) {
       fixed: field("Currency when missing", { name: "fixed_currency" }, { tag: "select" }),
       format: select("Date format", DATE_FORMATS),
       comma: checkbox("Decimal comma (12,50)"),
+      refunds: checkbox("Credits are refunds (money back)"),
       fallback: field("Category when missing", { type: "text", name: "default_category", maxlength: 40 }),
       keep: checkbox("Also import rows that are already there"),
     };
@@ -135,6 +138,7 @@ export function openImport(anchor, context = null) {
     controls.fixed.input.append(...currencyOptions(guess.fixed_currency ?? getCurrency()));
     controls.format.input.value = guess.date_format;
     controls.comma.input.checked = guess.decimal_comma;
+    controls.refunds.input.checked = Boolean(guess.credits_as_refunds);
     controls.fallback.input.value = "Uncategorised";
     mappingBox.replaceChildren(
       el("legend", {}, "Columns"),
@@ -210,7 +214,7 @@ export function openImport(anchor, context = null) {
         el("td", {}, row.category ?? ""),
         el("td", { class: "num" }, row.amount === null ? "" : amountText(row)),
         el("td", {}, row.description ?? ""),
-        el("td", {}, row.status === "error" ? row.message : STATUS_TEXT[row.status]),
+        el("td", {}, row.status === "error" ? row.message : `${STATUS_TEXT[row.status]}${row.refund ? " (refund)" : ""}`),
       ),
     );
     const beyond = result.errors.filter((e) => !result.rows.some((r) => r.line === e.line));

@@ -1,0 +1,39 @@
+// The Expense/Refund switch of the expense form: two radio buttons, so it is one stop for Tab and
+// the arrow keys choose, as a screen reader announces it. A refund is money back (a returned
+// parcel): the amount stays positive and it counts negative in every total.
+
+import { el, uid } from "../dom.js";
+
+/** {wrap, input, setError, isRefund(), set(refund)}: `input` (the Refund radio) is what an error focuses. */
+export function refundSwitch() {
+  const name = uid("kind");
+  const error = el("p", { class: "field-error", id: `${name}-error`, hidden: true });
+  const radio = (value, label, checked) =>
+    el("label", { class: "kind-option" }, el("input", { type: "radio", name, value, checked }), label);
+  const expenseOption = radio("expense", "Expense", true);
+  const refundOption = radio("refund", "Refund", false);
+  const input = refundOption.querySelector("input");
+  const wrap = el(
+    "fieldset",
+    { class: "field field-kind", "aria-describedby": error.id },
+    el("legend", { class: "visually-hidden" }, "Expense or refund"),
+    el("div", { class: "segmented kind-switch" }, expenseOption, refundOption),
+    error,
+  );
+  function setError(message) {
+    error.textContent = message ?? "";
+    error.hidden = !message;
+    if (message) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  }
+  return {
+    wrap,
+    input,
+    setError,
+    isRefund: () => input.checked,
+    set(refund) {
+      input.checked = Boolean(refund);
+      expenseOption.querySelector("input").checked = !refund;
+    },
+  };
+}
