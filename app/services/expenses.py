@@ -82,6 +82,7 @@ _INSERT_OCCURRENCE = {
     "sqlite": _insert_if_absent(sqlite.insert),
 }
 _INSERT = insert(EXPENSES).returning(EXPENSES.c.id, sort_by_parameter_order=True)
+BATCH = 5_000  # rows a bulk insert hands over at once (SQLAlchemy sends them 1,000 a statement)
 # RETURNING makes SQLAlchemy send a list of parts as multi-row INSERTs ("insertmanyvalues", 1,000
 # rows a statement); psycopg 3 would run a plain executemany as one statement per row.
 _INSERT_PARTS = insert(SPLITS).returning(SPLITS.c.expense_id)
@@ -169,10 +170,12 @@ def add_expenses(
     # release below (an error in between leaves a transaction its caller rolls back, row and all).
     session.execute(_HOLD_STAMP, {"ledger_id": ledger_id})
     plain = [expense for expense in expenses if expense.recurring_id is None]
-    if plain:
-        # One executemany: an import of 50,000 rows would spend most of its time in the ORM.
-        ids = session.scalars(_INSERT, [_values(expense) for expense in plain]).all()
-        for expense, expense_id in zip(plain, ids, strict=True):
+    # Executemany, not the ORM: an import of 50,000 rows would spend most of its time there. A
+    # batch at a time, so that only one batch's parameters are held in memory at once.
+    for start in range(0, len(plain), BATCH):
+        batch = plain[start : start + BATCH]
+        ids = session.scalars(_INSERT, [_values(expense) for expense in batch]).all()
+        for expense, expense_id in zip(batch, ids, strict=True):
             expense.id = expense_id
     occurrences = [expense for expense in expenses if expense.recurring_id is not None]
     if occurrences:
@@ -203,8 +206,8 @@ def _check_room(total: int, added: int, currency: str, loc: tuple[str, ...]) -> 
 
 def _write_parts(session: Session, rows: list[tuple[Expense, list[Part]]]) -> None:
     parts = [part for expense, split in rows for part in part_rows(expense, split)]
-    if parts:
-        session.execute(_INSERT_PARTS, [part_values(part) for part in parts])
+    for start in range(0, len(parts), BATCH):
+        session.execute(_INSERT_PARTS, [part_values(part) for part in parts[start : start + BATCH]])
     by_expense: dict[int, list[ExpenseSplit]] = {}
     for part in parts:
         by_expense.setdefault(part.expense_id, []).append(part)
