@@ -469,12 +469,14 @@ def test_rows_alike_within_a_file_are_all_imported(client: TestClient) -> None:
     assert (again["imported"], again["skipped_duplicates"]) == (0, 2)
 
 
+@pytest.mark.parametrize("days_a_query", [1, 16])
 def test_duplicates_match_every_field_across_chunks(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, days_a_query: int
 ) -> None:
     """Date, amount, currency, description and the category in any case: a row differing in any one
-    is imported. The same day's amounts asked for a few at a time find every match."""
+    is imported. Days and amounts asked for a few at a time find every match."""
     monkeypatch.setattr(imports, "AMOUNTS_A_QUERY", 2)
+    monkeypatch.setattr(imports, "DAYS_A_QUERY", days_a_query)
     headers = register(client)
     for amount in ("1", "2", "3", "4", "5"):
         add_expense(client, headers, date="2026-01-05", category="Food", amount=amount, description="x")

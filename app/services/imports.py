@@ -284,20 +284,23 @@ def parse(
 
 
 # What makes a row a duplicate: an expense of the ledger with the same date, amount, category in any
-# case, description and currency. Asked for one day of the file at a time: the index on (ledger,
-# date, amount) finds the candidates (its amounts: a few a day), whatever the ledger's size.
+# case, description and currency. Asked for a few days of the file at a time, with their amounts:
+# the index on (ledger, date, amount) finds the candidates, whatever the ledger's size, and a
+# candidate of one day with another day's amount is simply not among the rows wanted.
 _SAME = (Expense.date, Expense.amount_minor, Expense.category_key, Expense.description, Expense.currency)
-_SAME_DAY = scoped(Expense, *_SAME).where(
-    Expense.date == bindparam("day"), Expense.amount_minor.in_(bindparam("amounts", expanding=True))
+_SAME_DAYS = scoped(Expense, *_SAME).where(
+    Expense.date.in_(bindparam("days", expanding=True)),
+    Expense.amount_minor.in_(bindparam("amounts", expanding=True)),
 )
+DAYS_A_QUERY = 16  # fewer round trips; each (day, amount) pair is one probe of the index
 AMOUNTS_A_QUERY = 500  # well below any database's limit on parameters
 
 
 def _mark_duplicates(session: Session, access: LedgerAccess, rows: list[Row]) -> None:
     """Rows equal to an expense already in the ledger (never to one of another ledger, nor to
-    another row of the file). Judged by the database through its index, a day of the file at a
-    time: neither time nor memory grows with the ledger, only the file's rows and the expenses they
-    match are read."""
+    another row of the file). Judged by the database through its index, a few days of the file at
+    a time: neither time nor memory grows with the ledger, only the file's rows and the expenses
+    they may match are read."""
     wanted: dict[tuple[object, ...], list[Row]] = {}
     amounts: dict[date, set[int]] = {}
     for row in rows:
@@ -305,11 +308,13 @@ def _mark_duplicates(session: Session, access: LedgerAccess, rows: list[Row]) ->
             key = (row.day, row.cents, category_key(row.category or ""), row.description, row.currency)
             wanted.setdefault(key, []).append(row)
             amounts.setdefault(row.day, set()).add(row.cents)
-    for day, day_amounts in amounts.items():
-        listed = sorted(day_amounts)
+    days = sorted(amounts)
+    for first in range(0, len(days), DAYS_A_QUERY):
+        group = days[first : first + DAYS_A_QUERY]
+        listed = sorted(set().union(*(amounts[day] for day in group)))
         for start in range(0, len(listed), AMOUNTS_A_QUERY):
-            params = in_ledger(access, day=day, amounts=listed[start : start + AMOUNTS_A_QUERY])
-            for found in session.execute(_SAME_DAY, params):
+            params = in_ledger(access, days=group, amounts=listed[start : start + AMOUNTS_A_QUERY])
+            for found in session.execute(_SAME_DAYS, params):
                 for row in wanted.get(tuple(found), ()):
                     row.status = "duplicate"
 
