@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-postgres fuzz bench bench-postgres bench-tools soak lint format install install-dev browser clean
+.PHONY: run test test-sqlite test-postgres fuzz bench bench-postgres bench-scale bench-scale-postgres bench-tools soak lint format install install-dev browser clean
 
 run: $(VENV)/.installed  ## set up, migrate and serve on http://$${HOST:-127.0.0.1}:$${PORT:-8000}
 	$(BIN)/python -m app
@@ -63,6 +63,15 @@ bench: install-dev bench-tools
 
 bench-postgres: install-dev bench-tools
 	PG_BIN=$(PG_BIN) $(BIN)/python bench/run.py --postgres
+
+# One ledger grown through the CSV import to 10k, 100k and ROWS expenses, each figure timed at each
+# size with its growth (bench/scale.py); about 15 minutes a database at 1,000,000.
+ROWS ?= 1000000
+bench-scale: install-dev bench-tools
+	$(BIN)/python bench/scale.py --rows $(ROWS)
+
+bench-scale-postgres: install-dev bench-tools
+	PG_BIN=$(PG_BIN) $(BIN)/python bench/scale.py --rows $(ROWS) --postgres
 
 # 50 simulated users, mixed reads and writes, for DURATION seconds: per-minute p50/p95 and RSS.
 DURATION ?= 1200

@@ -110,6 +110,9 @@ class Expense(Base):
             sqlite_where=REFUNDS,
             postgresql_where=REFUNDS,
         ),
+        # An import's duplicates (app.services.imports): a file's row finds the ledger's expenses of
+        # the same day and amount in a probe, at any ledger size.
+        Index("ix_expenses_ledger_date_amount", "ledger_id", "date", "amount_minor"),
         # Each occurrence of a recurring rule exists once, however many requests materialise it.
         UniqueConstraint("recurring_id", "occurrence_date", name="uq_expenses_recurring_occurrence"),
     )
@@ -410,12 +413,25 @@ class DailyRun(Base):
     day: Mapped[date] = mapped_column(Date)
 
 
+class StampedLedger(Base):
+    """A ledger whose new version the running transaction holds already: the one writer's bulk insert
+    (app.services.expenses.add_expenses) adds its ledger here after lock_ledger stamped it, and
+    takes it out again before it returns, so that the version triggers (VERSION_DDL) pass its rows
+    by and an import of 50,000 rows stamps the ledger once, not once per row. Empty between
+    transactions: a row never outlives the statements that add and delete it."""
+
+    __tablename__ = "stamped_ledgers"
+
+    ledger_id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=False)
+
+
 # Ledger.version's stamping: a write to any of these tables stamps each ledger it touched with the
 # next value of `ledger_versions`, a counter for the whole database (SQLite: a table of one row, its
 # writers one at a time anyway; PostgreSQL: a sequence). SQLite: a trigger per row. PostgreSQL: a
-# trigger per statement over its transition tables, so a bulk insert of 50,000 rows stamps the
-# ledger's row once. A member's new name stamps every ledger they are in (balances show it). Made
-# with the tables, here for create_all and in migration 0017.
+# trigger per statement over its transition tables. An insert passes by the ledgers in
+# `stamped_ledgers` (StampedLedger): stamped already by this transaction. A member's new name
+# stamps every ledger they are in (balances show it). Made with the tables, here for create_all and
+# in migrations 0017 and 0021.
 VERSIONED_BY = ("expenses", "expense_splits", "budgets", "settlements", "ledger_members")
 VERSIONS = "ledger_versions"
 _WRITES = {"insert": "new.ledger_id", "update": "old.ledger_id, new.ledger_id", "delete": "old.ledger_id"}
@@ -429,12 +445,16 @@ _SQLITE_STAMP = (
     " UPDATE ledgers SET version = (SELECT last FROM ledger_versions) WHERE id IN ({ledgers});"
 )
 _NAME_CHANGE = "SELECT ledger_id FROM ledger_members WHERE user_id = new.id"
+_STAMPED = "SELECT ledger_id FROM stamped_ledgers"
+_SQLITE_UNSTAMPED = f" WHEN new.ledger_id NOT IN ({_STAMPED})"
 VERSION_DDL = {
     "sqlite": (
         "CREATE TABLE ledger_versions (last BIGINT NOT NULL)",
         "INSERT INTO ledger_versions (last) VALUES (0)",
         *(
-            f"CREATE TRIGGER {table}_version_{write} AFTER {write.upper()} ON {table} BEGIN "
+            f"CREATE TRIGGER {table}_version_{write} AFTER {write.upper()} ON {table}"
+            + (_SQLITE_UNSTAMPED if write == "insert" else "")
+            + " BEGIN "
             + _SQLITE_STAMP.format(ledgers=ledgers)
             + " END"
             for table in VERSIONED_BY
@@ -447,9 +467,9 @@ VERSION_DDL = {
     ),
     "postgresql": (
         "CREATE SEQUENCE ledger_versions",
-        "CREATE OR REPLACE FUNCTION stamp_ledger_versions() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        "CREATE OR REPLACE FUNCTION stamp_ledger_versions() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"  # noqa: S608 (constants)
         " IF TG_OP = 'INSERT' THEN UPDATE ledgers SET version = nextval('ledger_versions')"
-        " WHERE id IN (SELECT ledger_id FROM new_rows);"
+        f" WHERE id IN (SELECT ledger_id FROM new_rows EXCEPT {_STAMPED});"
         " ELSIF TG_OP = 'DELETE' THEN UPDATE ledgers SET version = nextval('ledger_versions')"
         " WHERE id IN (SELECT ledger_id FROM old_rows);"
         " ELSE UPDATE ledgers SET version = nextval('ledger_versions')"

@@ -187,7 +187,7 @@ def serve(url: str, workers: int = 1, root: Path = ROOT, migrate: bool = True) -
     log = open(WORK / f"server-{port}.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=root, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a busy shared machine migrates a new database slowly
     try:  # a server too slow to start is stopped too, not left running
         while True:
             try:

@@ -5,12 +5,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select, text
 
 from app.config import settings
-from app.models import Expense, MonthlyTotal
+from app.models import Expense, Ledger, MonthlyTotal, StampedLedger
 from app.services import import_guess, imports
-from tests.factories import add_expense, register
+from tests.factories import add_expense, expense_body, register
+from tests.test_ledgers import shared
 from tests.test_totals import cents
 
 
@@ -420,3 +421,93 @@ def test_amounts_sum_exactly_after_import(client: TestClient) -> None:
     upload(client, headers, content, keep_duplicates="true")
     page = client.get("/api/expenses", params={"start": "2026-01-01", "end": "2026-01-31"}, headers=headers)
     assert cents(page.json()["total_amount"]) == 100
+
+
+def stamps(engine: Engine) -> int:
+    """How many versions the database has given out (app.models.VERSION_DDL's counter)."""
+    query = (
+        "SELECT last FROM ledger_versions"
+        if engine.dialect.name == "sqlite"
+        else "SELECT last_value FROM ledger_versions"
+    )
+    with engine.connect() as conn:
+        return int(conn.scalar(text(query)))
+
+
+def test_an_import_stamps_its_ledger_once_and_splits_as_before(client: TestClient, engine: Engine) -> None:
+    """However many rows and split parts (here 40 rows, 80 parts, past a chunk of the multi-row
+    inserts), the ledger gets one new version, which no state had; the balances are the parts."""
+    ledger_id, owner, (editor,) = shared(client, "editor")
+    rows = [(f"2026-03-{1 + n % 28:02d}", n + 1) for n in range(40)]  # even amounts: halves exact
+    content = "date,category,amount,description\n" + "".join(f"{d},Food,{a}.00,row {a}\n" for d, a in rows)
+    before = stamps(engine)
+    response = client.post(
+        f"/api/expenses/import?ledger={ledger_id}",
+        files={"file": ("x.csv", content.encode(), "text/csv")},
+        headers=owner,
+    )
+    assert response.json()["imported"] == 40, response.text
+    assert stamps(engine) == before + 1
+    with engine.connect() as conn:
+        assert conn.scalar(select(Ledger.version).where(Ledger.id == ledger_id)) == before + 1
+        assert conn.scalar(select(func.count()).select_from(StampedLedger)) == 0
+    spent = sum(a for _, a in rows) * 100
+    balances = client.get(f"/api/ledgers/{ledger_id}/balances", headers=owner).json()["members"]
+    assert sorted(member["balance"] for member in balances) == [-spent / 200, spent / 200]
+    # The next write stamps it again: nothing was left held.
+    add_expense(client, editor, amount="1")  # the editor's own ledger
+    client.post(f"/api/expenses?ledger={ledger_id}", json=expense_body(), headers=editor)
+    with engine.connect() as conn:
+        assert conn.scalar(select(Ledger.version).where(Ledger.id == ledger_id)) == stamps(engine)
+
+
+def test_rows_alike_within_a_file_are_all_imported(client: TestClient) -> None:
+    """A file's rows are judged against the ledger only, never against each other (two coffees
+    the same day are two expenses); imported again, every one of them is a duplicate."""
+    headers = register(client)
+    content = "date,category,amount,description\n" + "2026-01-05,Food,3.40,Coffee\n" * 2
+    first = upload(client, headers, content).json()
+    assert (first["imported"], first["skipped_duplicates"]) == (2, 0)
+    again = upload(client, headers, content).json()
+    assert (again["imported"], again["skipped_duplicates"]) == (0, 2)
+
+
+@pytest.mark.parametrize("days_a_query", [1, 16])
+def test_duplicates_match_every_field_across_chunks(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, days_a_query: int
+) -> None:
+    """Date, amount, currency, description and the category in any case: a row differing in any one
+    is imported. Days and amounts asked for a few at a time find every match."""
+    monkeypatch.setattr(imports, "AMOUNTS_A_QUERY", 2)
+    monkeypatch.setattr(imports, "DAYS_A_QUERY", days_a_query)
+    headers = register(client)
+    for amount in ("1", "2", "3", "4", "5"):
+        add_expense(client, headers, date="2026-01-05", category="Food", amount=amount, description="x")
+    euros = {"currency": "EUR", "rate": "1.1"}
+    add_expense(client, headers, date="2026-01-05", category="Food", amount="9", description="x", **euros)
+    content = (
+        "date,category,amount,description,currency,base_amount\n"
+        "2026-01-05,food,1,x,USD,\n2026-01-05,FOOD,3,x,,\n2026-01-05,Food,5,x,USD,\n2026-01-05,Food,9,x,EUR,9.90\n"
+        "2026-01-05,Food,2,y,USD,\n2026-01-06,Food,2,x,USD,\n2026-01-05,Food,2,x,EUR,2.20\n"
+        "2026-01-05,Food,6,x,USD,\n2026-01-05,Fuel,4,x,USD,\n"
+    )
+    body = upload(client, headers, content, dry_run="true").json()
+    assert body["skipped_duplicates"] == 4, body
+    assert [row["line"] for row in body["rows"] if row["status"] == "duplicate"] == [2, 3, 4, 5]
+    body = upload(client, headers, content).json()
+    assert (body["imported"], body["skipped_duplicates"]) == (5, 4)
+
+
+def test_another_ledgers_expenses_are_not_duplicates(client: TestClient) -> None:
+    """The importer's own expense in their personal ledger does not make a row for their shared
+    ledger a duplicate."""
+    ledger_id, owner, _ = shared(client)
+    add_expense(client, owner, date="2026-01-05", category="Food", amount="12.50", description="Lunch")
+    response = client.post(
+        f"/api/expenses/import?ledger={ledger_id}",
+        files={
+            "file": ("x.csv", b"date,category,amount,description\n2026-01-05,Food,12.50,Lunch\n", "text/csv")
+        },
+        headers=owner,
+    )
+    assert (response.json()["imported"], response.json()["skipped_duplicates"]) == (1, 0)

@@ -591,7 +591,9 @@ def test_0017_stamps_each_ledger_from_one_counter_as_create_all_does_and_unwinds
     before = version_objects(migrated, "revision")
     command.upgrade(config, "0017")
     made = version_objects(migrated, "version")
-    assert made == version_objects(engine, "version")  # the migration makes what create_all makes
+    # The migration makes what create_all makes (0021 then lets the inserts' triggers pass by a
+    # ledger stamped already: test_0021_...).
+    assert made.keys() == version_objects(engine, "version").keys()
     assert version_objects(migrated, "revision") == {}
 
     def versions() -> dict[int, int]:
@@ -620,6 +622,57 @@ def test_0017_stamps_each_ledger_from_one_counter_as_create_all_does_and_unwinds
     assert version_objects(migrated, "revision") == before
     assert "revision" in {c["name"] for c in inspect(migrated).get_columns("ledgers")}
     migrated.dispose()  # its connections closed now, not by the garbage collector (a warning then)
+
+
+def test_0021_stamps_a_ledger_once_while_it_is_held_as_create_all_does_and_unwinds(
+    empty_database_url: str, engine: Engine
+) -> None:
+    """0021 on a 0017 database: an insert into a versioned table stamps its ledger unless the ledger
+    is in stamped_ledgers (the one writer's bulk insert holds it there); every other write stamps as
+    before; down brings 0017's triggers back."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0017")
+    migrated = make_engine(empty_database_url)
+    when = datetime(2026, 1, 2, tzinfo=UTC)
+    tables = {
+        name: Table(name, MetaData(), autoload_with=migrated)
+        for name in ("users", "ledgers", "ledger_members")
+    }
+    with migrated.begin() as conn:
+        add_owner(conn, tables, when, {2: ("Trip", "EUR")})
+    before = version_objects(migrated, "version")
+    command.upgrade(config, "0021")
+    assert version_objects(migrated, "version") == version_objects(engine, "version")
+    assert "ix_expenses_ledger_date_amount" in {i["name"] for i in inspect(migrated).get_indexes("expenses")}
+
+    def version() -> int:
+        with migrated.connect() as conn:
+            return int(conn.scalar(text("SELECT version FROM ledgers WHERE id = 2")))
+
+    settle = text(
+        "INSERT INTO settlements (ledger_id, from_user_id, to_user_id, amount_cents, date, note,"
+        " created_by, created_at) VALUES (2, 3, 3, 100, '2026-01-02', '', 3, :when)"
+    )
+    first = version()
+    with migrated.begin() as conn:
+        conn.execute(text("INSERT INTO stamped_ledgers (ledger_id) VALUES (2)"))
+        conn.execute(settle, {"when": when})
+        conn.execute(settle, {"when": when})
+        conn.execute(text("DELETE FROM stamped_ledgers"))
+    assert version() == first  # held: the inserts passed it by
+    with migrated.begin() as conn:
+        conn.execute(settle, {"when": when})
+    second = version()
+    assert second > first
+    with migrated.begin() as conn:
+        conn.execute(text("INSERT INTO stamped_ledgers (ledger_id) VALUES (2)"))
+        conn.execute(text("DELETE FROM settlements WHERE amount_cents = 100"))  # a delete always stamps
+        conn.execute(text("DELETE FROM stamped_ledgers"))
+    assert version() > second
+    command.downgrade(config, "0017")
+    assert version_objects(migrated, "version") == before
+    assert "stamped_ledgers" not in inspect(migrated).get_table_names()
+    migrated.dispose()
 
 
 def triggers(engine: Engine) -> dict[str, str]:

@@ -50,7 +50,7 @@ _DESCRIPTION: TypeAdapter[str] = TypeAdapter(Description)
 RowStatus = Literal["ok", "duplicate", "income", "error"]
 
 
-@dataclass
+@dataclass(slots=True)  # a file holds up to 50,000 of them
 class Row:
     line: int
     status: RowStatus
@@ -296,29 +296,40 @@ def parse(
     return outcome
 
 
+# What makes a row a duplicate: an expense of the ledger with the same date, amount, category in any
+# case, description and currency. Asked for a few days of the file at a time, with their amounts:
+# the index on (ledger, date, amount) finds the candidates, whatever the ledger's size, and a
+# candidate of one day with another day's amount is simply not among the rows wanted.
+_SAME = (Expense.date, Expense.amount_minor, Expense.category_key, Expense.description, Expense.currency)
+_SAME_DAYS = scoped(Expense, *_SAME).where(
+    Expense.date.in_(bindparam("days", expanding=True)),
+    Expense.amount_minor.in_(bindparam("amounts", expanding=True)),
+)
+DAYS_A_QUERY = 16  # fewer round trips; each (day, amount) pair is one probe of the index
+AMOUNTS_A_QUERY = 500  # well below any database's limit on parameters
+
+
 def _mark_duplicates(session: Session, access: LedgerAccess, rows: list[Row]) -> None:
-    """Rows equal to an expense already there (date, amount, category in any case, description)."""
-    wanted = [row for row in rows if row.status == "ok"]
-    if not wanted:
-        return
-    days = [row.day for row in wanted if row.day is not None]
-    columns = (
-        Expense.date,
-        Expense.amount_minor,
-        Expense.category_key,
-        Expense.description,
-        Expense.currency,
-    )
-    existing = {
-        tuple(found)
-        for found in session.execute(
-            scoped(Expense, *columns).where(Expense.date >= min(days), Expense.date <= max(days)),
-            in_ledger(access),
-        )
-    }
-    for row in wanted:
-        if (row.day, row.cents, category_key(row.category or ""), row.description, row.currency) in existing:
-            row.status = "duplicate"
+    """Rows equal to an expense already in the ledger (never to one of another ledger, nor to
+    another row of the file). Judged by the database through its index, a few days of the file at
+    a time: neither time nor memory grows with the ledger, only the file's rows and the expenses
+    they may match are read."""
+    wanted: dict[tuple[object, ...], list[Row]] = {}
+    amounts: dict[date, set[int]] = {}
+    for row in rows:
+        if row.status == "ok" and row.day is not None and row.cents is not None:
+            key = (row.day, row.cents, category_key(row.category or ""), row.description, row.currency)
+            wanted.setdefault(key, []).append(row)
+            amounts.setdefault(row.day, set()).add(row.cents)
+    days = sorted(amounts)
+    for first in range(0, len(days), DAYS_A_QUERY):
+        group = days[first : first + DAYS_A_QUERY]
+        listed = sorted(set().union(*(amounts[day] for day in group)))
+        for start in range(0, len(listed), AMOUNTS_A_QUERY):
+            params = in_ledger(access, days=group, amounts=listed[start : start + AMOUNTS_A_QUERY])
+            for found in session.execute(_SAME_DAYS, params):
+                for row in wanted.get(tuple(found), ()):
+                    row.status = "duplicate"
 
 
 def _price(row: Row, ledger: str, outcome: Outcome) -> None:
