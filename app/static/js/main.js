@@ -3,6 +3,25 @@
 
 import { ApiError, SESSION_EXPIRED, api, scope, session } from "./api.js";
 import { download, el } from "./dom.js";
+import {
+  ACCOUNT_DELETED,
+  BALANCES_CHANGED,
+  BUDGETS_CHANGED,
+  EXPENSES_CHANGED,
+  EXPORT,
+  IMPORT,
+  LEDGER_CHANGE,
+  LEDGER_CREATED,
+  LEDGER_LEFT,
+  LEDGER_NEW,
+  LEDGER_SETTINGS,
+  LEDGER_UPDATED,
+  LOAD_MORE,
+  PERIOD_CHANGE,
+  SEARCH,
+  SIGNED_IN,
+  USER_CHANGED,
+} from "./events.js";
 import { setCurrency } from "./format.js";
 import { CATEGORY_LIST_ID } from "./forms.js";
 import { budgetMonth, contains, currentPeriod, describePeriod, fromHash, ledgerAddress, ledgerFromHash, weekOf } from "./period.js";
@@ -136,51 +155,51 @@ function showDashboard(user, ledgers, ledger) {
   app.replaceChildren(header, main);
 
   settingsButton.addEventListener("click", () => openSettings(main, state.user));
-  header.addEventListener("ledger-change", (event) => {
+  header.addEventListener(LEDGER_CHANGE, (event) => {
     const chosen = state.ledgers.find((l) => l.id === event.detail.id);
     location.hash = addressOf(state.period ?? currentPeriod("month"), chosen);
   });
-  header.addEventListener("ledger-settings", async () => {
+  header.addEventListener(LEDGER_SETTINGS, async () => {
     await state.settling;
     if (!views) return; // logged out meanwhile
     const closed = openLedgerSettings(views.main, state.ledger, state.user);
     state.settling = closed.then(() => state.rebuilt);
   });
-  main.addEventListener("ledger-new", () => openNewLedger(main, state.ledger.currency));
-  main.addEventListener("ledger-created", (event) => (state.rebuilt = reloadLedgers(event.detail.ledger.id)));
-  main.addEventListener("ledger-updated", (event) => (state.rebuilt = reloadLedgers(event.detail.ledger.id)));
-  main.addEventListener("ledger-left", () => (state.rebuilt = reloadLedgers(null)));
-  main.addEventListener("balances-changed", () => loadBalances());
+  main.addEventListener(LEDGER_NEW, () => openNewLedger(main, state.ledger.currency));
+  main.addEventListener(LEDGER_CREATED, (event) => (state.rebuilt = reloadLedgers(event.detail.ledger.id)));
+  main.addEventListener(LEDGER_UPDATED, (event) => (state.rebuilt = reloadLedgers(event.detail.ledger.id)));
+  main.addEventListener(LEDGER_LEFT, () => (state.rebuilt = reloadLedgers(null)));
+  main.addEventListener(BALANCES_CHANGED, () => loadBalances());
   logout.addEventListener("click", async () => {
     logout.disabled = true;
     await api.logout();
     showAuth("You have logged out.");
   });
-  main.addEventListener("period-change", (event) => {
+  main.addEventListener(PERIOD_CHANGE, (event) => {
     location.hash = addressOf(event.detail.period);
   });
-  main.addEventListener("search", (event) => {
+  main.addEventListener(SEARCH, (event) => {
     if (event.detail.q === state.q) return;
     state.q = event.detail.q;
     loadList();
   });
-  main.addEventListener("load-more", (event) => loadList(event.detail.offset, event.detail.cursor));
-  main.addEventListener("export", exportCsv);
-  main.addEventListener("import", () => openImport(main, context));
-  main.addEventListener("expenses-changed", (event) => {
+  main.addEventListener(LOAD_MORE, (event) => loadList(event.detail.offset, event.detail.cursor));
+  main.addEventListener(EXPORT, exportCsv);
+  main.addEventListener(IMPORT, () => openImport(main, context));
+  main.addEventListener(EXPENSES_CHANGED, (event) => {
     const added = event.detail.expense;
     if (added && !contains(state.period, added.date)) {
       toast(`Added to ${describePeriod({ kind: "day", start: added.date })}, outside the period shown.`);
     }
     refresh();
   });
-  main.addEventListener("budgets-changed", () => refresh({ list: false }));
-  main.addEventListener("user-changed", (event) => {
+  main.addEventListener(BUDGETS_CHANGED, () => refresh({ list: false }));
+  main.addEventListener(USER_CHANGED, (event) => {
     state.user = event.detail.user;
     views.who.textContent = state.user.display_name || state.user.email;
     reloadLedgers(state.ledger.id); // the personal ledger's currency follows the account's
   });
-  main.addEventListener("account-deleted", () => {
+  main.addEventListener(ACCOUNT_DELETED, () => {
     session.clear();
     showAuth("Your account and all its data have been deleted.");
   });
@@ -417,7 +436,7 @@ document.querySelector(".skip-link")?.addEventListener("click", (event) => {
   target?.focus();
 });
 window.addEventListener(THEME_CHANGE, () => views?.charts.retheme());
-app.addEventListener("signed-in", (event) => enter(event.detail.user));
+app.addEventListener(SIGNED_IN, (event) => enter(event.detail.user));
 
 async function enter(user) {
   state.persistent = session.persistent;

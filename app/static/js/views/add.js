@@ -8,6 +8,7 @@ import { el, emit } from "../dom.js";
 import { formErrorLine, say } from "../forms.js";
 import { checkExpense, expenseFields, ratePreview, resetSplit, showExpenseError } from "./expense-form.js";
 import { describeSharing } from "./ledger.js";
+import { EXPENSES_CHANGED } from "../events.js";
 
 /** `context` is {ledger, me}: a shared ledger adds Paid by and Split. */
 export function addView(context = null) {
@@ -60,7 +61,7 @@ export function addView(context = null) {
         status.textContent = `Added: ${describeSharing(context.ledger, expense)}. Paid by and Split are back to you and equal.`;
       }
       resetSplit(fields);
-      emit(root, "expenses-changed", { action: "added", expense });
+      emit(root, EXPENSES_CHANGED, { action: "added", expense });
       fields.amount.input.focus();
     } catch (error) {
       showExpenseError(fields, error, formError);

@@ -11,6 +11,7 @@ import { periodNoun } from "../period.js";
 import { changes, checkExpense, expenseFields, fillSplit, ratePreview, showExpenseError } from "./expense-form.js";
 import { describeSharing } from "./ledger.js";
 import { toast } from "./toast.js";
+import { EXPENSES_CHANGED, EXPORT, IMPORT, LOAD_MORE, SEARCH } from "../events.js";
 
 /**
  * Emits "search" {q}, "load-more", "export", "import" and "expenses-changed" {action}.
@@ -63,20 +64,20 @@ export function expensesView(ledgerContext = null) {
   let searchTimer = null;
   search.addEventListener("input", () => {
     clearTimeout(searchTimer);
-    searchTimer = setTimeout(() => emit(root, "search", { q: search.value.trim() }), 250);
+    searchTimer = setTimeout(() => emit(root, SEARCH, { q: search.value.trim() }), 250);
   });
   search.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
       clearTimeout(searchTimer);
-      emit(root, "search", { q: search.value.trim() });
+      emit(root, SEARCH, { q: search.value.trim() });
     }
   });
   more.addEventListener("click", () => {
     more.disabled = true;
-    emit(root, "load-more", { offset: shown, cursor: nextCursor });
+    emit(root, LOAD_MORE, { offset: shown, cursor: nextCursor });
   });
-  exportButton.addEventListener("click", () => emit(root, "export"));
-  importButton.addEventListener("click", () => emit(root, "import"));
+  exportButton.addEventListener("click", () => emit(root, EXPORT));
+  importButton.addEventListener("click", () => emit(root, IMPORT));
 
   function loading(value) {
     list.setAttribute("aria-busy", String(value));
@@ -162,7 +163,7 @@ export function expensesView(ledgerContext = null) {
           try {
             await api.updateExpense(expense.id, changes(body, expense));
             close();
-            emit(root, "expenses-changed", { action: "edited" });
+            emit(root, EXPENSES_CHANGED, { action: "edited" });
             toast("Expense saved.");
           } catch (error) {
             showExpenseError(fields, error, formError);
@@ -184,7 +185,7 @@ export function expensesView(ledgerContext = null) {
       return;
     }
     item.remove();
-    emit(root, "expenses-changed", { action: "deleted" });
+    emit(root, EXPENSES_CHANGED, { action: "deleted" });
     const { date, category, amount, description } = expense;
     const currency = expense.currency ?? ledgerCurrency();
     // The same currency and amount; a rate of the person's own goes back too, the ECB's is looked up.
@@ -197,7 +198,7 @@ export function expensesView(ledgerContext = null) {
       onAction: async () => {
         try {
           await api.createExpense({ date, category, ...priced, description, ...sharing });
-          emit(root, "expenses-changed", { action: "restored" });
+          emit(root, EXPENSES_CHANGED, { action: "restored" });
           toast("Expense restored.");
         } catch (err) {
           toast(`Could not restore: ${errorMessage(err)}`, { error: true });

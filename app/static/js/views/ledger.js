@@ -9,6 +9,7 @@ import { amountValue, errorMessage, field, formErrorLine, say, showSaveError } f
 import { money } from "../format.js";
 import { invitationList } from "./invitations.js";
 import { toast } from "./toast.js";
+import { LEDGER_CHANGE, LEDGER_CREATED, LEDGER_LEFT, LEDGER_NEW, LEDGER_SETTINGS, LEDGER_UPDATED } from "../events.js";
 
 const ROLES = ["owner", "editor", "viewer"];
 
@@ -51,8 +52,8 @@ export function ledgerPicker(ledgers, current) {
   );
   const settings = el("button", { type: "button", class: "ghost" }, "Manage ledger");
   const root = el("div", { class: "ledger-picker" }, el("label", { for: id }, "Ledger"), select, settings);
-  select.addEventListener("change", () => emit(root, "ledger-change", { id: Number(select.value) }));
-  settings.addEventListener("click", () => emit(root, "ledger-settings"));
+  select.addEventListener("change", () => emit(root, LEDGER_CHANGE, { id: Number(select.value) }));
+  settings.addEventListener("click", () => emit(root, LEDGER_SETTINGS));
   return root;
 }
 
@@ -183,7 +184,7 @@ export function openNewLedger(anchor, currency) {
             currency: fields.currency.input.value,
           });
           close();
-          emit(anchor, "ledger-created", { ledger });
+          emit(anchor, LEDGER_CREATED, { ledger });
         } catch (error) {
           showSaveError(fields, error, { formError });
         }
@@ -305,14 +306,14 @@ export function openLedgerSettings(anchor, ledger, me) {
     try {
       await api.removeMember(ledger.id, me.id);
       close();
-      emit(anchor, "ledger-left", { ledger });
+      emit(anchor, LEDGER_LEFT, { ledger });
     } catch (error) {
       say(membersError, errorMessage(error));
     }
   });
   newLedger.addEventListener("click", () => {
     close();
-    emit(anchor, "ledger-new");
+    emit(anchor, LEDGER_NEW);
   });
 
   const { dialog, close } = formDialog(
@@ -336,7 +337,7 @@ export function openLedgerSettings(anchor, ledger, me) {
             currency: fields.currency.input.value,
           });
           close();
-          emit(anchor, "ledger-updated", { ledger: updated });
+          emit(anchor, LEDGER_UPDATED, { ledger: updated });
           toast("Ledger saved.");
         } catch (error) {
           showSaveError(fields, error, { formError, at: { 409: "currency" } });
@@ -357,7 +358,7 @@ export function openLedgerSettings(anchor, ledger, me) {
   return new Promise((resolve) => {
     dialog.addEventListener("close", async () => {
       await Promise.all(pending); // each change catches its own failure
-      if (membersChanged) emit(anchor, "ledger-updated", { ledger });
+      if (membersChanged) emit(anchor, LEDGER_UPDATED, { ledger });
       resolve();
     });
   });

@@ -2,6 +2,7 @@
 
 import { el, emit } from "../dom.js";
 import { currentPeriod, describePeriod, hashFor, KINDS, shift, switchKind } from "../period.js";
+import { PERIOD_CHANGE } from "../events.js";
 
 const KIND_LABELS = { day: "Day", week: "Week", month: "Month" };
 
@@ -35,12 +36,12 @@ export function periodView() {
   for (const button of kindButtons) {
     button.addEventListener("click", () => {
       if (period && button.dataset.kind !== period.kind) {
-        emit(root, "period-change", { period: switchKind(period, button.dataset.kind) });
+        emit(root, PERIOD_CHANGE, { period: switchKind(period, button.dataset.kind) });
       }
     });
   }
-  previous.addEventListener("click", () => period && emit(root, "period-change", { period: shift(period, -1) }));
-  next.addEventListener("click", () => period && emit(root, "period-change", { period: shift(period, 1) }));
+  previous.addEventListener("click", () => period && emit(root, PERIOD_CHANGE, { period: shift(period, -1) }));
+  next.addEventListener("click", () => period && emit(root, PERIOD_CHANGE, { period: shift(period, 1) }));
 
   function update(value) {
     period = value;
