@@ -16,6 +16,9 @@ export const IMPORT = "import";
 // The period bar: show another period.
 export const PERIOD_CHANGE = "period-change"; // {period}
 
+// The phone's add sheet: close it.
+export const ADD_CLOSE = "add-close";
+
 // Ledgers: the selector, its settings and New ledger.
 export const LEDGER_CHANGE = "ledger-change"; // {id}
 export const LEDGER_SETTINGS = "ledger-settings";

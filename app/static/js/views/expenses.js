@@ -1,5 +1,5 @@
-// The period's expenses: search, newest first, 50 at a time, Edit in a dialog, Delete with Undo,
-// and Export CSV.
+// The period's expenses: search, newest first, 50 at a time, Edit in a dialog (on the phone a tap on
+// the row; Delete is in the dialog too), Delete with Undo, and Export CSV.
 
 import { api } from "../api.js";
 import { formDialog } from "../dialog.js";
@@ -135,14 +135,19 @@ export function expensesView(ledgerContext = null) {
       el(
         "span",
         { class: "expense-actions" },
-        el("button", { type: "button", class: "small write", "aria-describedby": descriptionId, onclick: () => edit(expense) }, "Edit"),
-        el("button", { type: "button", class: "small danger-text write", "aria-describedby": descriptionId, onclick: () => remove(expense, item) }, "Delete"),
+        // On the phone Edit covers the whole row (app.css): a tap on the row edits it.
+        el(
+          "button",
+          { type: "button", class: "small write row-edit", "aria-describedby": descriptionId, onclick: () => edit(expense, item) },
+          el("span", { class: "row-edit-label" }, "Edit"),
+        ),
+        el("button", { type: "button", class: "small danger-text write row-delete", "aria-describedby": descriptionId, onclick: () => remove(expense, item) }, "Delete"),
       ),
     );
     return item;
   }
 
-  function edit(expense) {
+  function edit(expense, item) {
     const fields = expenseFields(ledgerContext, expense);
     fields.date.input.value = expense.date;
     fields.category.input.value = expense.category;
@@ -150,11 +155,13 @@ export function expensesView(ledgerContext = null) {
     fields.description.input.value = expense.description;
     fillSplit(fields, expense);
     const formError = formErrorLine();
+    const deleteButton = el("button", { type: "button", class: "secondary danger-text dialog-delete" }, "Delete");
     const { close } = formDialog(
       root,
       {
         title: "Edit expense",
         submitLabel: "Save",
+        extra: deleteButton,
         focus: fields.amount.input,
         onSubmit: async () => {
           say(formError, "");
@@ -173,6 +180,10 @@ export function expensesView(ledgerContext = null) {
       ...Object.values(fields).flatMap((f) => (f === fields.currency ? [f.wrap, ratePreview(fields)] : [f.wrap])),
       formError,
     );
+    deleteButton.addEventListener("click", () => {
+      close();
+      remove(expense, item);
+    });
   }
 
   async function remove(expense, item) {

@@ -74,7 +74,7 @@ export function splitFields(ledger, me, { amounts = true } = {}) {
     amounts ? el("option", { value: "amounts" }, "By exact amounts") : null,
   );
   const parts = members.map((m) => {
-    const input = el("input", { type: "text", inputmode: "decimal", autocomplete: "off", id: uid("part"), size: 6 });
+    const input = el("input", { type: "text", inputmode: "decimal", enterkeyhint: "done", autocomplete: "off", id: uid("part"), size: 6 });
     const label = el("label", { for: input.id }, memberName(ledger, m.user_id));
     return { member: m, input, row: el("div", { class: "split-part" }, label, input) };
   });

@@ -6,7 +6,7 @@ import { PERIOD_CHANGE } from "../events.js";
 
 const KIND_LABELS = { day: "Day", week: "Week", month: "Month" };
 
-/** Emits "period-change" with {period}; call update(period) to show a new one. */
+/** Emits "period-change" with {period}; call update(period, addressOf) to show a new one (addressOf: a period's address, for Today). */
 export function periodView() {
   let period = null;
   const kindButtons = KINDS.map((kind) =>
@@ -43,13 +43,13 @@ export function periodView() {
   previous.addEventListener("click", () => period && emit(root, PERIOD_CHANGE, { period: shift(period, -1) }));
   next.addEventListener("click", () => period && emit(root, PERIOD_CHANGE, { period: shift(period, 1) }));
 
-  function update(value) {
+  function update(value, addressOf = hashFor) {
     period = value;
     title.textContent = describePeriod(period);
     for (const button of kindButtons) {
       button.setAttribute("aria-pressed", String(button.dataset.kind === period.kind));
     }
-    todayLink.setAttribute("href", hashFor(currentPeriod(period.kind)));
+    todayLink.setAttribute("href", addressOf(currentPeriod(period.kind)));
   }
 
   return { root, update };
