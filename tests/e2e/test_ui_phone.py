@@ -93,6 +93,9 @@ def test_bottom_navigation_switches_screens_and_back_returns(
     expect(page.get_by_role("img", name="Spending by category")).to_be_visible()
     expect(page.get_by_role("region", name="Balances")).to_be_hidden()
 
+    # Today stays in this ledger and on this screen.
+    today = page.get_by_role("link", name="Today")
+    expect(today).to_have_attribute("href", re.compile(rf"^#/l/{ledger['id']}/month/\d{{4}}-\d{{2}}/charts$"))
     # The period moves on a screen and the screen stays; Back undoes one step at a time.
     page.get_by_role("button", name="Previous").click()
     assert page.url.endswith("/charts")
