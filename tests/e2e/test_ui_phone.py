@@ -209,7 +209,9 @@ def test_tap_a_row_to_edit_it_and_delete_inside_the_dialog(
 
 SMALL_CONTROLS = """() => [...document.querySelectorAll("button, a[href], input, select, textarea, summary")]
   .filter((el) => el.checkVisibility() && !el.closest(".visually-hidden"))
-  .map((el) => ({ el, box: el.getBoundingClientRect() }))
+  // A checkbox's target is the box and its label together (a tap on either ticks it).
+  .map((el) => ({ el, target: el.type === "checkbox" && el.labels[0] ? el.labels[0] : el }))
+  .map(({ el, target }) => ({ el, box: target.getBoundingClientRect() }))
   .filter(({ box }) => box.width > 1 && (box.width < 44 || box.height < 44))
   .map(({ el, box }) => [el.tagName, el.textContent || el.getAttribute("aria-label"), box.width, box.height])
 """
@@ -225,6 +227,9 @@ def test_every_control_is_at_least_44_px_on_every_screen(
 ) -> None:
     page.set_viewport_size(PHONE)
     ann, ledger = household(page, live_server)
+    page.goto(live_server + "/")
+    expect(page.get_by_label("Keep me signed in")).to_be_visible()
+    assert small_controls(page) == []  # the log-in screen
     log_in(page, live_server, ann, f"/#/l/{ledger['id']}")
     expect(expense_rows(page)).to_have_count(2)
     seen = 0
@@ -240,6 +245,13 @@ def test_every_control_is_at_least_44_px_on_every_screen(
     page.get_by_role("button", name="Menu").click()
     expect(page.get_by_role("button", name="Settings")).to_be_visible()
     assert small_controls(page) == []
+    for dialog in ("Settings", "Manage ledger"):  # the menu's dialogs
+        page.get_by_role("button", name=dialog).click()
+        expect(page.get_by_role("dialog")).to_be_visible()
+        assert small_controls(page) == [], dialog
+        page.keyboard.press("Escape")
+        expect(page.get_by_role("dialog")).to_have_count(0)
+        page.get_by_role("button", name="Menu").click()
     page.keyboard.press("Escape")
     go(page, "Expenses")
     expense_rows(page).first.click()
