@@ -88,8 +88,9 @@ const SOURCES = {
 /**
  * The dashboard's views, one entry each: the phone screens that show it (none: always there), where
  * it sits on the desktop (`top`, or the `main` and `side` columns), what it takes from a refresh
- * (`take[source](view, data)`, sources as in SOURCES) and how it says one could not be read
- * (`failed(view, source, message)`). A new screen is a line in screens.js and its views here.
+ * (`take[source](view, data)`, sources as in SOURCES), how it says one could not be read
+ * (`failed(view, source, message)`) and what it does when its phone screen is shown
+ * (`shown(view)`). A new screen is a line in screens.js and its views here.
  */
 function dashboardViews(context) {
   const shared = context.ledger.members.length > 1;
@@ -135,6 +136,7 @@ function dashboardViews(context) {
         dayWeek: (v, stats) => v.showTrend(stats, { kind: "week", highlight: state.period.start }),
         summary: (v, summary) => v.showBudgets(summary),
       },
+      shown: (v) => v.resize(),
     },
     {
       name: "categories", // the suggestions of every Category field
@@ -409,8 +411,10 @@ function showScreen(screen) {
   state.addFrom = screen === "add" ? before !== undefined && before !== "add" : false;
   state.screen = screen;
   views.main.dataset.screen = screen;
-  for (const { view, screens } of views.list) {
-    if (screens) view.root.classList.toggle("off-screen", !screens.includes(screen));
+  for (const { view, screens, shown } of views.list) {
+    if (!screens) continue;
+    view.root.classList.toggle("off-screen", !screens.includes(screen));
+    if (screens.includes(screen) && screen !== before) shown?.(view);
   }
   views.nav.update(screen, (id) => addressOf(state.period, state.ledger, id));
   if (screen === "add") views.add.focus();
