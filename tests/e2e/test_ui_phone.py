@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.test_ui_books import add_in
 from tests.e2e.test_ui_layout import no_sideways_scroll, serious
-from tests.e2e.test_ui_ledgers import shared_ledger
+from tests.e2e.test_ui_ledgers import log_in_as, shared_ledger
 from tests.e2e.ui import (
     User,
     add_expense,
@@ -352,4 +352,21 @@ def test_desktop_layout_is_unchanged(page: Page, live_server: str, console_error
     page.goto(page.url + "/charts")
     expect(page.get_by_role("region", name="Add an expense")).to_be_visible()
     expect(page.get_by_role("region", name="Budgets")).to_be_visible()
+    assert console_errors == []
+
+
+def test_a_viewer_has_no_add_and_rows_that_do_not_open(
+    page: Page, live_server: str, console_errors: list[str]
+) -> None:
+    page.set_viewport_size(PHONE)
+    ann = register(page, live_server, display_name="Ann")
+    vic = register(page, live_server, display_name="Vic")
+    ledger = shared_ledger(page, live_server, ann, vic, "viewer")
+    add_in(page, live_server, ann, ledger, category="Rent", amount="900.00")
+    log_in_as(page, live_server, vic, f"/#/l/{ledger['id']}/add")  # the sheet is not for a viewer
+    expect(nav(page).get_by_role("link")).to_have_text(["Expenses", "Budgets", "Balances", "Charts"])
+    expect(nav(page).get_by_role("link", name="Expenses")).to_have_attribute("aria-current", "page")
+    assert page.url.endswith(f"#/l/{ledger['id']}/month/{app_date():%Y-%m}")
+    expect(expense_rows(page)).to_have_count(1)
+    expect(expense_rows(page).get_by_role("button")).to_have_count(0)
     assert console_errors == []
