@@ -5,6 +5,7 @@ import { ApiError, SESSION_EXPIRED, api, scope, session } from "./api.js";
 import { download, el, uid } from "./dom.js";
 import {
   ACCOUNT_DELETED,
+  ADD_CLOSE,
   BALANCES_CHANGED,
   BUDGETS_CHANGED,
   EXPENSES_CHANGED,
@@ -18,7 +19,6 @@ import {
   LEDGER_UPDATED,
   LOAD_MORE,
   PERIOD_CHANGE,
-  ADD_CLOSE,
   SEARCH,
   SIGNED_IN,
   USER_CHANGED,
