@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Dialog, FilePayload, Page, expect
 
 from tests.e2e.test_ui_layout import no_sideways_scroll, serious
-from tests.e2e.ui import add_expense, api_errors, app_date, expense_rows, log_in, register
+from tests.e2e.ui import add_expense, api_errors, app_date, expense_rows, log_in, register, show_screen
 
 
 def choose(page: Page, name: str, content: bytes) -> None:
@@ -189,8 +189,10 @@ def test_dialogs_fit_and_pass_axe(
         headers=user.headers,
     )
     log_in(page, live_server, user)
+    show_screen(page, "Budgets")  # on a phone, Recurring is on the Budgets screen
     expect(page.get_by_role("region", name="Recurring")).to_contain_text("Streaming")
     assert no_sideways_scroll(page)
+    show_screen(page, "Expenses")
     page.get_by_role("button", name="Import CSV").click()
     dialog = page.get_by_role("dialog", name="Import CSV")
     long = "A description long enough to wrap in the preview table " * 2
@@ -202,6 +204,7 @@ def test_dialogs_fit_and_pass_axe(
     assert no_sideways_scroll(page)
     assert serious(page) == []
     page.keyboard.press("Escape")
+    show_screen(page, "Budgets")
     page.get_by_role("button", name="Add recurring").click()
     expect(page.get_by_role("dialog", name="Add recurring expense")).to_be_visible()
     assert serious(page) == []

@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui import add_expense, log_in, register, set_budget
+from tests.e2e.ui import add_expense, log_in, register, set_budget, show_screen
 
 
 def seed(page: Page, base: str) -> Any:
@@ -41,12 +41,19 @@ def test_phone_widths_do_not_scroll_sideways(
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     assert no_sideways_scroll(page)
     log_in(page, live_server, user)
+    assert no_sideways_scroll(page)
+    show_screen(page, "Budgets")  # a phone shows one screen at a time
     expect(page.get_by_role("progressbar", name="Food")).to_have_attribute("data-status", "over")
     assert no_sideways_scroll(page)
+    show_screen(page, "Charts")
+    expect(page.get_by_role("img", name="Spending by category")).to_be_visible()
+    assert no_sideways_scroll(page)
+    show_screen(page, "Expenses")
     page.get_by_role("button", name="Edit", exact=True).first.click()
     expect(page.get_by_role("dialog", name="Edit expense")).to_be_visible()
     assert no_sideways_scroll(page)
     page.keyboard.press("Escape")
+    page.get_by_role("button", name="Menu").click()  # the phone's header actions are behind Menu
     page.get_by_role("button", name="Settings").click()
     expect(page.get_by_role("dialog", name="Settings")).to_be_visible()
     assert no_sideways_scroll(page)

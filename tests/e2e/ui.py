@@ -61,7 +61,17 @@ def log_in(page: Page, base: str, user: User, path: str = "/") -> None:
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Add expense")).to_be_visible()
+    # The desktop's add form, or the phone's bottom navigation with its Add (the form is a sheet there).
+    add = page.get_by_role("button", name="Add expense").or_(page.get_by_role("link", name="Add expense"))
+    expect(add).to_be_visible()
+
+
+def show_screen(page: Page, name: str) -> None:
+    """On the phone, go to a screen with the bottom navigation; the desktop shows every screen at once."""
+    link = page.get_by_role("navigation", name="Screens").get_by_role("link", name=name, exact=True)
+    if link.is_visible():
+        link.click()
+        expect(link).to_have_attribute("aria-current", "page")
 
 
 def expense_rows(page: Page) -> Any:

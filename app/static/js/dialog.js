@@ -26,13 +26,13 @@ export function openDialog(anchor, { heading, className = "", alert = false }, .
 
 /**
  * The usual dialog: a form with a heading, `body`, then Cancel (or `cancelLabel`) and a submit
- * button. onSubmit runs with that button disabled (a second press cannot send twice) and closes
+ * button, after `extra` (a button of the dialog's own, such as Delete, placed apart at the start). onSubmit runs with that button disabled (a second press cannot send twice) and closes
  * the dialog when done. Focus goes to `focus`, else to Cancel in an alert (the safe choice) or the submit button.
  * Returns {dialog, form, submit, close}.
  */
 export function formDialog(
   anchor,
-  { title, submitLabel, cancelLabel = "Cancel", danger = false, className, alert, focus, onSubmit },
+  { title, submitLabel, cancelLabel = "Cancel", danger = false, className, alert, focus, onSubmit, extra = null },
   ...body
 ) {
   const heading = dialogHeading(title);
@@ -43,7 +43,7 @@ export function formDialog(
     { class: "dialog-form", novalidate: true },
     heading,
     ...body,
-    el("div", { class: "dialog-actions" }, cancel, submit),
+    el("div", { class: "dialog-actions" }, extra, cancel, submit),
   );
   const dialog = openDialog(anchor, { heading, className, alert }, form);
   const close = () => dialog.close();

@@ -59,6 +59,7 @@ export function amountField(label = "Amount", { hint } = {}) {
       name: "amount",
       required: true,
       inputmode: "decimal",
+      enterkeyhint: "done", // Enter saves the form: the phone's key says so
       autocomplete: "off",
       placeholder: amountPlaceholder(),
     },

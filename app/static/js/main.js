@@ -1,12 +1,33 @@
-// Wires the views together: who is logged in, which period is shown, and what to reload when
-// something changes. Views render from what they are given and report upward with events.
+// Wires the views together: who is logged in, which period and screen are shown, and what to reload
+// when something changes. Views render from what they are given and report upward with events.
 
 import { ApiError, SESSION_EXPIRED, api, isUnreachable, scope, session } from "./api.js";
 import { offlineView, watchConnection } from "./connection.js";
-import { download, el } from "./dom.js";
+import { download, el, uid } from "./dom.js";
+import {
+  ACCOUNT_DELETED,
+  ADD_CLOSE,
+  BALANCES_CHANGED,
+  BUDGETS_CHANGED,
+  EXPENSES_CHANGED,
+  EXPORT,
+  IMPORT,
+  LEDGER_CHANGE,
+  LEDGER_CREATED,
+  LEDGER_LEFT,
+  LEDGER_NEW,
+  LEDGER_SETTINGS,
+  LEDGER_UPDATED,
+  LOAD_MORE,
+  PERIOD_CHANGE,
+  SEARCH,
+  SIGNED_IN,
+  USER_CHANGED,
+} from "./events.js";
 import { setCurrency } from "./format.js";
 import { CATEGORY_LIST_ID } from "./forms.js";
-import { budgetMonth, contains, currentPeriod, describePeriod, fromHash, ledgerAddress, ledgerFromHash, weekOf } from "./period.js";
+import { budgetMonth, contains, currentPeriod, describePeriod, fromHash, hashFor, ledgerAddress, ledgerFromHash, weekOf } from "./period.js";
+import { HOME, phoneLayout, screenFromHash, screensOf, withScreen } from "./screens.js";
 import { THEME_CHANGE, themeToggle } from "./theme.js";
 import { addView } from "./views/add.js";
 import { adminView, resetView } from "./views/admin.js";
@@ -16,6 +37,7 @@ import { chartsView } from "./views/charts.js";
 import { expensesView } from "./views/expenses.js";
 import { balancesView } from "./views/balances.js";
 import { ledgerPicker, openLedgerSettings, openNewLedger } from "./views/ledger.js";
+import { bottomNav } from "./views/nav.js";
 import { openImport } from "./views/import.js";
 import { askToJoin } from "./views/invitations.js";
 import { periodView } from "./views/period.js";
@@ -33,6 +55,8 @@ const state = {
   ledgers: [],
   ledger: null,
   period: null,
+  screen: HOME, // the phone's screen (screens.js); the desktop shows them all
+  addFrom: false, // the add sheet was opened from another screen of this page: closing it is Back
   q: "",
   category: null, // the list narrowed to one category (the "Needs review" filter)
   allTime: false, // the search looks beyond the period, until the period changes
@@ -50,8 +74,88 @@ const ADMIN_HASH = "#/admin";
 const INVITE_HASH = /^#\/invite\/([A-Za-z0-9_-]{1,128})$/;
 const RESET_HASH = /^#\/reset\/([A-Za-z0-9_-]{1,128})$/;
 const JOIN_HASH = /^#\/join\/([A-Za-z0-9_-]{1,128})$/;
-/** The address of a period in the ledger shown. */
-const addressOf = (period, ledger = state.ledger) => ledgerAddress(period, ledger);
+/** The address of a period in the ledger and on the screen shown. */
+const addressOf = (period, ledger = state.ledger, screen = state.screen) => withScreen(ledgerAddress(period, ledger), screen);
+
+/**
+ * What a refresh reads, each once, for every view whose entry takes it (null: nothing to read).
+ * The expense list and the balances have loaders of their own (pages, and a ledger's members).
+ */
+const SOURCES = {
+  stats: ({ period }) => api.stats(period.start, period.end, "day"),
+  dayWeek: ({ period }) => (period.kind === "day" ? api.stats(weekOf(period).start, weekOf(period).end, "day") : null),
+  summary: ({ period }) => api.summary(budgetMonth(period)),
+  recurring: () => api.recurring(),
+  categories: () => api.categories(),
+};
+
+/**
+ * The dashboard's views, one entry each: the phone screens that show it (none: always there), where
+ * it sits on the desktop (`top`, or the `main` and `side` columns), what it takes from a refresh
+ * (`take[source](view, data)`, sources as in SOURCES), how it says one could not be read
+ * (`failed(view, source, message)`) and what it does when its phone screen is shown
+ * (`shown(view)`). A new screen is a line in screens.js and its views here.
+ */
+function dashboardViews(context) {
+  const shared = context.ledger.members.length > 1;
+  return [
+    { name: "period", view: periodView(), screens: ["expenses", "budgets", "charts"], place: "top" },
+    {
+      name: "totals",
+      view: totalsView(),
+      screens: ["expenses"],
+      place: "top",
+      take: { stats: (v, stats) => v.showStats(stats), summary: (v, summary) => v.showSummary(summary) },
+      failed: (v, source) => (source === "stats" || source === "summary") && v.showError(source),
+    },
+    { name: "add", view: addView(context), screens: ["add"], place: "main" },
+    {
+      name: "expenses",
+      view: expensesView(context),
+      screens: ["expenses"],
+      place: "main",
+      take: { categories: (v, list) => v.knowCategories(list) }, // it offers the "Needs review" filter
+    },
+    shared ? { name: "balances", view: balancesView(), screens: ["balances"], place: "side" } : null,
+    {
+      name: "budgets",
+      view: budgetsView(),
+      screens: ["budgets"],
+      place: "side",
+      take: { summary: (v, summary) => v.show(summary) },
+      failed: (v, source, message) => source === "summary" && v.showError(message),
+    },
+    {
+      name: "recurring",
+      view: recurringView(context),
+      screens: ["budgets"],
+      place: "side",
+      take: { recurring: (v, rules) => v.show(rules) },
+      failed: (v, source, message) => source === "recurring" && v.showError(message),
+    },
+    {
+      name: "charts",
+      view: chartsView(),
+      screens: ["charts"],
+      place: "side",
+      take: {
+        stats: (v, stats) => {
+          v.showCategories(stats, describePeriod(state.period));
+          if (state.period.kind !== "day") v.showTrend(stats, { kind: state.period.kind });
+        },
+        dayWeek: (v, stats) => v.showTrend(stats, { kind: "week", highlight: state.period.start }),
+        summary: (v, summary) => v.showBudgets(summary),
+      },
+      shown: (v) => v.resize(),
+    },
+    {
+      name: "categories", // the suggestions of every Category field
+      view: { root: el("datalist", { id: CATEGORY_LIST_ID }) },
+      place: "top",
+      take: { categories: (v, list) => v.root.replaceChildren(...withStarters(list).map((name) => el("option", { value: name }))) },
+    },
+  ].filter(Boolean);
+}
 
 function showAuth(message = "") {
   views?.charts.destroy();
@@ -95,98 +199,104 @@ function showDashboard(user, ledgers, ledger) {
   scope.ledger = ledger.personal ? null : ledger.id;
   setCurrency(ledger.currency);
   const context = { ledger, me: user };
-  const shared = ledger.members.length > 1;
   const who = el("span", { class: "who" }, user.display_name || user.email);
   const settingsButton = el("button", { type: "button", class: "ghost" }, "Settings");
   const logout = el("button", { type: "button", class: "ghost" }, "Log out");
   const adminLink = user.is_admin ? el("a", { href: ADMIN_HASH, class: "button ghost" }, "Admin") : null;
-  views = {
-    main: null,
-    admin: null,
-    who,
-    period: periodView(),
-    add: addView(context),
-    totals: totalsView(),
-    expenses: expensesView(context),
-    balances: balancesView(),
-    budgets: budgetsView(),
-    recurring: recurringView(context),
-    charts: chartsView(),
-    categories: el("datalist", { id: CATEGORY_LIST_ID }),
-  };
-  const header = el(
-    "header",
-    { class: "topbar" },
-    el("p", { class: "brand" }, el("img", { src: "/favicon.svg", alt: "", width: 24, height: 24 }), "Expense Tracker"),
+  const list = dashboardViews(context);
+  views = { list, main: null, admin: null, who, nav: bottomNav(screensOf(ledger)), shownPeriod: null };
+  for (const entry of list) views[entry.name] = entry.view;
+  // On the phone the header is the ledger's name and Menu; the desktop shows the menu's content in
+  // the header itself (display: contents), as before.
+  const menuButton = el("button", { type: "button", class: "menu-button", "aria-expanded": "false" }, "Menu");
+  const menu = el(
+    "div",
+    { class: "topbar-menu", id: uid("menu") },
     el("nav", { class: "topbar-actions", "aria-label": "Account" }, who, adminLink, settingsButton, themeToggle(), logout),
     ledgerPicker(ledgers, ledger),
   );
+  menuButton.setAttribute("aria-controls", menu.id);
+  const header = el(
+    "header",
+    { class: "topbar" },
+    el(
+      "p",
+      { class: "brand" },
+      el("img", { src: "/favicon.svg", alt: "", width: 24, height: 24 }),
+      el("span", { class: "brand-name" }, "Expense Tracker"),
+    ),
+    el("p", { class: "ledger-name" }, el("span", { class: "visually-hidden" }, "Ledger: "), ledger.name),
+    menuButton,
+    menu,
+  );
+  const at = (place) => list.filter((e) => e.place === place).map((e) => e.view.root);
   const main = el(
     "main",
     // A viewer's dashboard has no control that changes data: the "write" ones are hidden.
     { id: "main", class: ledger.role === "viewer" ? "dashboard readonly" : "dashboard", tabindex: "-1" },
     el("h1", { class: "visually-hidden" }, "Dashboard"),
-    views.period.root,
-    views.totals.root,
-    el(
-      "div",
-      { class: "columns" },
-      el("div", { class: "col-main" }, views.add.root, views.expenses.root),
-      el("div", { class: "col-side" }, shared ? views.balances.root : null, views.budgets.root, views.recurring.root, views.charts.root),
-    ),
-    views.categories,
+    ...at("top"),
+    el("div", { class: "columns" }, el("div", { class: "col-main" }, ...at("main")), el("div", { class: "col-side" }, ...at("side"))),
+    views.nav.root,
   );
   views.main = main;
   app.replaceChildren(header, main);
+  views.header = header;
+  views.closeMenu = wireMenu(header, menuButton, menu);
 
   settingsButton.addEventListener("click", () => openSettings(main, state.user));
-  header.addEventListener("ledger-change", (event) => {
+  header.addEventListener(LEDGER_CHANGE, (event) => {
     const chosen = state.ledgers.find((l) => l.id === event.detail.id);
     location.hash = addressOf(state.period ?? currentPeriod("month"), chosen);
   });
-  header.addEventListener("ledger-new", () => openNewLedger(main, state.ledger.currency));
-  header.addEventListener("ledger-settings", async () => {
+  header.addEventListener(LEDGER_NEW, () => openNewLedger(main, state.ledger.currency));
+  header.addEventListener(LEDGER_SETTINGS, async () => {
     await state.settling;
     if (!views) return; // logged out meanwhile
     const closed = openLedgerSettings(views.main, state.ledger, state.user);
     state.settling = closed.then(() => state.rebuilt);
   });
-  main.addEventListener("ledger-new", () => openNewLedger(main, state.ledger.currency));
-  main.addEventListener("ledger-created", (event) => (state.rebuilt = reloadLedgers(event.detail.ledger.id)));
-  main.addEventListener("ledger-updated", (event) => (state.rebuilt = reloadLedgers(event.detail.ledger.id)));
-  main.addEventListener("ledger-left", () => (state.rebuilt = reloadLedgers(null)));
-  main.addEventListener("balances-changed", () => loadBalances());
+  main.addEventListener(LEDGER_NEW, () => openNewLedger(main, state.ledger.currency));
+  main.addEventListener(LEDGER_CREATED, (event) => (state.rebuilt = reloadLedgers(event.detail.ledger.id)));
+  main.addEventListener(LEDGER_UPDATED, (event) => (state.rebuilt = reloadLedgers(event.detail.ledger.id)));
+  main.addEventListener(LEDGER_LEFT, () => (state.rebuilt = reloadLedgers(null)));
+  main.addEventListener(BALANCES_CHANGED, () => loadBalances());
   logout.addEventListener("click", async () => {
     logout.disabled = true;
     await api.logout();
     showAuth("You have logged out.");
   });
-  main.addEventListener("period-change", (event) => {
+  main.addEventListener(PERIOD_CHANGE, (event) => {
     location.hash = addressOf(event.detail.period);
   });
-  main.addEventListener("search", (event) => {
+  main.addEventListener(SEARCH, (event) => {
     const { q, category = null, allTime = false } = event.detail;
     if (q === state.q && category === state.category && allTime === state.allTime) return;
     Object.assign(state, { q, category, allTime });
     loadList();
   });
-  main.addEventListener("load-more", (event) => loadList(event.detail.offset, event.detail.cursor));
-  main.addEventListener("export", exportCsv);
-  main.addEventListener("import", () => openImport(main, context));
-  main.addEventListener("expenses-changed", (event) => {
+  main.addEventListener(LOAD_MORE, (event) => loadList(event.detail.offset, event.detail.cursor));
+  main.addEventListener(EXPORT, exportCsv);
+  main.addEventListener(IMPORT, () => openImport(main, context));
+  main.addEventListener(EXPENSES_CHANGED, (event) => {
     const added = event.detail.expense;
-    if (added && !contains(state.period, added.date)) {
-      toast(`Added to ${describePeriod({ kind: "day", start: added.date })}, outside the period shown.`);
+    const outside = added && !contains(state.period, added.date);
+    if (outside) toast(`Added to ${describePeriod({ kind: "day", start: added.date })}, outside the period shown.`);
+    // The phone's add sheet closes on a save, back to the list that shows it.
+    if (added && state.screen === "add" && phoneLayout.matches) {
+      if (!outside) toast("Expense added.");
+      closeAdd();
     }
     refresh();
   });
-  main.addEventListener("budgets-changed", () => refresh({ list: false }));
-  main.addEventListener("user-changed", (event) => {
+  main.addEventListener(ADD_CLOSE, closeAdd);
+  main.addEventListener(BUDGETS_CHANGED, () => refresh({ list: false }));
+  main.addEventListener(USER_CHANGED, (event) => {
     state.user = event.detail.user;
     views.who.textContent = state.user.display_name || state.user.email;
     reloadLedgers(state.ledger.id); // the personal ledger's currency follows the account's
   });
-  main.addEventListener("account-deleted", () => {
+  main.addEventListener(ACCOUNT_DELETED, () => {
     session.clear();
     showAuth("Your account and all its data have been deleted.");
   });
@@ -287,16 +397,65 @@ function route() {
     showDashboard(state.user, state.ledgers, ledger); // routes again, in that ledger
     return;
   }
-  let period = fromHash(address.rest);
-  if (!period || address.id !== (ledger.personal ? null : ledger.id)) {
+  const named = screenFromHash(address.rest);
+  const screen = screensOf(ledger).find((s) => s.id === named.screen) ?? screensOf(ledger)[0];
+  let period = fromHash(named.rest);
+  if (!period || address.id !== (ledger.personal ? null : ledger.id) || screen.id !== named.screen) {
     period = period ?? currentPeriod("month");
-    history.replaceState(null, "", addressOf(period));
+    history.replaceState(null, "", addressOf(period, ledger, screen.id));
   }
   state.period = period;
   state.allTime = false;
-  document.title = `${describePeriod(period)} · ${ledger.personal ? "" : `${ledger.name} · `}Expense Tracker`;
-  views.period.update(period);
-  refresh();
+  showScreen(screen.id);
+  document.title = [screen.id === HOME ? null : screen.label, describePeriod(period), ledger.personal ? null : ledger.name, "Expense Tracker"]
+    .filter(Boolean)
+    .join(" · ");
+  views.period.update(period, (p) => addressOf(p));
+  // Another screen of the same period reads nothing again.
+  if (views.shownPeriod !== hashFor(period)) {
+    views.shownPeriod = hashFor(period);
+    refresh();
+  }
+}
+
+/** Show one screen on the phone: its views, the bottom navigation's links for this period. */
+function showScreen(screen) {
+  const before = views.main.dataset.screen;
+  state.addFrom = screen === "add" ? before !== undefined && before !== "add" : false;
+  state.screen = screen;
+  views.main.dataset.screen = screen;
+  for (const { view, screens, shown } of views.list) {
+    if (!screens) continue;
+    view.root.classList.toggle("off-screen", !screens.includes(screen));
+    if (screens.includes(screen) && screen !== before) shown?.(view);
+  }
+  views.nav.update(screen, (id) => addressOf(state.period, state.ledger, id));
+  if (screen === "add") views.add.focus();
+  else if (before && before !== screen && phoneLayout.matches) window.scrollTo(0, 0);
+}
+
+/** Leave the add sheet: Back when it was opened here, else to Expenses (an address opened as is). */
+function closeAdd() {
+  if (state.screen !== "add") return;
+  if (state.addFrom) history.back();
+  else location.hash = addressOf(state.period, state.ledger, HOME);
+}
+
+/** The phone's header menu: Menu opens it; Escape, a choice or a tap elsewhere closes it. Returns close(). */
+function wireMenu(header, button, menu) {
+  const open = (value) => {
+    header.classList.toggle("menu-open", value);
+    button.setAttribute("aria-expanded", String(value));
+  };
+  button.addEventListener("click", () => open(button.getAttribute("aria-expanded") !== "true"));
+  menu.addEventListener("click", (event) => event.target.closest("button, a") && open(false));
+  menu.addEventListener("change", () => open(false)); // another ledger chosen
+  header.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !header.classList.contains("menu-open")) return;
+    open(false);
+    button.focus();
+  });
+  return () => open(false);
 }
 
 function failed(error) {
@@ -323,59 +482,23 @@ async function loadList(offset = 0, cursor = null) {
   }
 }
 
+/** Read what the views show again: each source once, handed to every view that takes it. */
 function refresh({ list = true } = {}) {
   if (list) loadList();
   loadBalances();
   const seq = ++state.dataSeq;
-  const { period } = state;
   const current = () => seq === state.dataSeq && views !== null;
-
-  api.stats(period.start, period.end, "day").then(
-    (stats) => {
-      if (!current()) return;
-      views.totals.showStats(stats);
-      views.charts.showCategories(stats, describePeriod(period));
-      if (period.kind !== "day") views.charts.showTrend(stats, { kind: period.kind });
-    },
-    (error) => failed(error) && current() && views.totals.showError("stats"),
-  );
-  if (period.kind === "day") {
-    const week = weekOf(period);
-    api.stats(week.start, week.end, "day").then(
-      (stats) => current() && views.charts.showTrend(stats, { kind: "week", highlight: period.start }),
-      failed,
+  for (const [source, read] of Object.entries(SOURCES)) {
+    const takers = views.list.filter((entry) => entry.take?.[source]);
+    const request = takers.length ? read(state) : null;
+    request?.then(
+      (data) => current() && takers.forEach((entry) => entry.take[source](entry.view, data)),
+      (error) => {
+        const message = failed(error);
+        if (message && current()) takers.forEach((entry) => entry.failed?.(entry.view, source, message));
+      },
     );
   }
-  api.summary(budgetMonth(period)).then(
-    (summary) => {
-      if (!current()) return;
-      views.totals.showSummary(summary);
-      views.budgets.show(summary);
-      views.charts.showBudgets(summary);
-    },
-    (error) => {
-      const message = failed(error);
-      if (message && current()) {
-        views.totals.showError("summary");
-        views.budgets.showError(message);
-      }
-    },
-  );
-  api.recurring().then(
-    (rules) => current() && views.recurring.show(rules),
-    (error) => {
-      const message = failed(error);
-      if (message && current()) views.recurring.showError(message);
-    },
-  );
-  api.categories().then(
-    (categories) => {
-      if (!current()) return;
-      views.categories.replaceChildren(...withStarters(categories).map((name) => el("option", { value: name })));
-      views.expenses.knowCategories(categories);
-    },
-    failed,
-  );
 }
 
 async function exportCsv() {
@@ -418,6 +541,7 @@ window.addEventListener(SESSION_EXPIRED, (event) => {
   });
 });
 window.addEventListener("hashchange", route);
+document.addEventListener("click", (event) => views?.header.contains(event.target) === false && views.closeMenu());
 // The skip link moves focus without touching the hash, which holds the period.
 document.querySelector(".skip-link")?.addEventListener("click", (event) => {
   event.preventDefault();
@@ -426,7 +550,19 @@ document.querySelector(".skip-link")?.addEventListener("click", (event) => {
   target?.focus();
 });
 window.addEventListener(THEME_CHANGE, () => views?.charts.retheme());
-app.addEventListener("signed-in", (event) => enter(event.detail.user, event.detail.registered));
+// The phone's add sheet fills what the on-screen keyboard leaves of the screen (app.css reads these
+// two), so its Save stays above the keyboard.
+const viewport = window.visualViewport;
+function fitSheet() {
+  document.documentElement.style.setProperty("--vv-height", `${viewport.height}px`);
+  document.documentElement.style.setProperty("--vv-top", `${viewport.offsetTop}px`);
+}
+if (viewport) {
+  viewport.addEventListener("resize", fitSheet);
+  viewport.addEventListener("scroll", fitSheet);
+  fitSheet();
+}
+app.addEventListener(SIGNED_IN, (event) => enter(event.detail.user, event.detail.registered));
 
 /** `registered`: a new account, which first chooses its currency (unless it came to join a ledger). */
 async function enter(user, registered = false) {

@@ -8,6 +8,7 @@ import { el, emit } from "../dom.js";
 import { formErrorLine, say } from "../forms.js";
 import { checkExpense, expenseFields, ratePreview, resetSplit, showExpenseError } from "./expense-form.js";
 import { describeSharing } from "./ledger.js";
+import { ADD_CLOSE, EXPENSES_CHANGED } from "../events.js";
 
 /** `context` is {ledger, me}: a shared ledger adds Paid by and Split. */
 export function addView(context = null) {
@@ -36,12 +37,15 @@ export function addView(context = null) {
     formError,
     status,
   );
+  // Close is the phone's: there this card is a sheet of its own (app.css), left with Close or Back.
+  const close = el("button", { type: "button", class: "ghost sheet-close" }, "Close");
   const root = el(
     "section",
     { class: "card add-card write", "aria-labelledby": "add-title" },
-    el("h2", { id: "add-title" }, "Add an expense"),
+    el("div", { class: "sheet-head" }, el("h2", { id: "add-title" }, "Add an expense"), close),
     form,
   );
+  close.addEventListener("click", () => emit(root, ADD_CLOSE));
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -62,7 +66,7 @@ export function addView(context = null) {
       }
       resetSplit(fields);
       fields.refund.set(false); // a refund is the exception: the next entry starts as an expense
-      emit(root, "expenses-changed", { action: "added", expense });
+      emit(root, EXPENSES_CHANGED, { action: "added", expense });
       fields.amount.input.focus();
     } catch (error) {
       showExpenseError(fields, error, formError);

@@ -4,6 +4,7 @@ import { api, session } from "../api.js";
 import { formDialog } from "../dialog.js";
 import { el, emit } from "../dom.js";
 import { clearErrors, field, focusProblem, formErrorLine, say, showSaveError } from "../forms.js";
+import { SIGNED_IN } from "../events.js";
 
 function emailField() {
   return field("Email", { type: "email", name: "email", autocomplete: "username", required: true });
@@ -64,7 +65,7 @@ export function authView({ message = "", invitation = null } = {}) {
     try {
       const result = registering ? await api.register(body) : await api.login(body);
       session.save(result.access_token, keep.checked);
-      emit(form, "signed-in", { user: result.user, registered: registering });
+      emit(form, SIGNED_IN, { user: result.user, registered: registering });
     } catch (error) {
       showSaveError(fields, error, { formError, at: { 409: "email", 401: "password" } });
       const tooShort = registering && error.fieldErrors.password;

@@ -11,6 +11,7 @@ import { amountField, amountValue, clearErrors, errorMessage, field, focusProble
 import { formatDate, money } from "../format.js";
 import { memberName } from "./ledger.js";
 import { toast } from "./toast.js";
+import { BALANCES_CHANGED } from "../events.js";
 
 const FEW = 5; // settlements shown before "Show all"
 
@@ -110,7 +111,7 @@ export function balancesView() {
       toast(`Could not delete the payment: ${errorMessage(err)}`, { error: true });
       return;
     }
-    emit(root, "balances-changed");
+    emit(root, BALANCES_CHANGED);
     // Undo records it again as it was: the same people, amount, date and note.
     const again = async () => {
       try {
@@ -121,7 +122,7 @@ export function balancesView() {
           date: settlement.date,
           note: settlement.note,
         });
-        emit(root, "balances-changed");
+        emit(root, BALANCES_CHANGED);
         toast("Payment restored.");
       } catch (err) {
         failedAgain(`Could not restore the payment: ${errorMessage(err)}`, err, again);
@@ -190,11 +191,11 @@ export function openSettleUp(anchor, ledger, transfer, { from, to }) {
           return;
         }
         close();
-        emit(anchor, "balances-changed");
+        emit(anchor, BALANCES_CHANGED);
         const undo = async () => {
           try {
             await api.deleteSettlement(ledger.id, settlement.id);
-            emit(anchor, "balances-changed");
+            emit(anchor, BALANCES_CHANGED);
             toast("Payment removed.");
           } catch (err) {
             failedAgain(`Could not remove the payment: ${errorMessage(err)}`, err, undo);

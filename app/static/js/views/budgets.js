@@ -6,6 +6,7 @@ import { el, emit, rowButton, uid } from "../dom.js";
 import { amountField, amountValue, categoryField, clearErrors, errorMessage, focusProblem, formErrorLine, readAmount, say, showSaveError } from "../forms.js";
 import { formatMonth, money, percent } from "../format.js";
 import { toast } from "./toast.js";
+import { BUDGETS_CHANGED } from "../events.js";
 
 /** Emits "budgets-changed". Call show(summary) with the month's summary: its budgeted lines carry their budget_id. */
 export function budgetsView() {
@@ -60,7 +61,7 @@ export function budgetsView() {
       else await api.saveBudget({ category: name, amount: value });
       toast(`Budget for ${name} saved.`);
       resetForm();
-      emit(root, "budgets-changed");
+      emit(root, BUDGETS_CHANGED);
       category.input.focus();
     } catch (error) {
       showSaveError(fields, error, { formError, at: { 409: "category" } });
@@ -143,13 +144,13 @@ export function budgetsView() {
       return;
     }
     if (editing?.id === budget.id) resetForm();
-    emit(root, "budgets-changed");
+    emit(root, BUDGETS_CHANGED);
     toast(`Removed the ${budget.category} budget.`, {
       action: "Undo",
       onAction: async () => {
         try {
           await api.saveBudget({ category: budget.category, amount: amountValue(budget.amount) });
-          emit(root, "budgets-changed");
+          emit(root, BUDGETS_CHANGED);
         } catch (error) {
           toast(`Could not restore the budget: ${errorMessage(error)}`, { error: true });
         }

@@ -7,6 +7,7 @@ import { el, emit } from "../dom.js";
 import { categoryField, errorMessage, formErrorLine, say, showSaveError } from "../forms.js";
 import { money } from "../format.js";
 import { toast } from "./toast.js";
+import { EXPENSES_CHANGED, FILTER_CATEGORY } from "../events.js";
 
 /** Where an import files rows without a category (app/schemas/forms.py): they need a person's look. */
 export const NEEDS_REVIEW = "Uncategorised";
@@ -81,7 +82,7 @@ export function openCategories(anchor, { canWrite }) {
                 "aria-label": `Show ${label} expenses`,
                 onclick: () => {
                   dialog.close();
-                  emit(anchor, "filter-category", { category: category.category });
+                  emit(anchor, FILTER_CATEGORY, { category: category.category });
                 },
               },
               "Show",
@@ -123,7 +124,7 @@ export function openCategories(anchor, { canWrite }) {
             const done = await api.renameCategory({ category: category.category, to });
             closeRename();
             toast(done.merged ? `Merged ${categoryLabel(category.category)} into ${done.category}.` : `Renamed to ${done.category}.`);
-            emit(anchor, "expenses-changed", { action: "renamed" });
+            emit(anchor, EXPENSES_CHANGED, { action: "renamed" });
             await load();
           } catch (error) {
             showSaveError({ to: field }, error, { formError });

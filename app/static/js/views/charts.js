@@ -202,5 +202,10 @@ export function chartsView() {
     instances.clear();
   }
 
-  return { root, showCategories, showTrend, showBudgets, retheme, destroy };
+  /** Fit the charts to their boxes again: a chart drawn while its phone screen was hidden had none. */
+  function resize() {
+    for (const chart of instances.values()) chart.resize();
+  }
+
+  return { root, showCategories, showTrend, showBudgets, retheme, destroy, resize };
 }

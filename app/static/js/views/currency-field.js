@@ -24,7 +24,7 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
   const currency = field("Currency", { name: "currency" }, { tag: "select" });
   const rate = field(
     "Rate",
-    { type: "text", name: "rate", inputmode: "decimal", autocomplete: "off", maxlength: 30 },
+    { type: "text", name: "rate", inputmode: "decimal", enterkeyhint: "done", autocomplete: "off", maxlength: 30 },
     { hint: " " },
   );
   const rateHint = rate.wrap.querySelector(".field-hint");

@@ -1,5 +1,5 @@
-// The period's expenses: search, newest first, 50 at a time, Edit in a dialog, Delete with Undo,
-// and Export CSV.
+// The period's expenses: search, newest first, 50 at a time, Edit in a dialog (on the phone a tap on
+// the row; Delete is in the dialog too), Delete with Undo, and Export CSV.
 
 import { api } from "../api.js";
 import { formDialog } from "../dialog.js";
@@ -12,6 +12,7 @@ import { changes, checkExpense, expenseFields, fillSplit, ratePreview, showExpen
 import { describeSharing } from "./ledger.js";
 import { categoryLabel, needsReview, NEEDS_REVIEW, openCategories } from "./categories.js";
 import { toast } from "./toast.js";
+import { EXPENSES_CHANGED, EXPORT, FILTER_CATEGORY, IMPORT, LOAD_MORE, SEARCH } from "../events.js";
 
 /**
  * Emits "search" {q, category, allTime}, "load-more", "export", "import" and "expenses-changed" {action}.
@@ -74,7 +75,7 @@ export function expensesView(ledgerContext = null) {
   const emitSearch = () => {
     const q = search.value.trim();
     if (!q && !category) allTime = false; // nothing left to look for across all time
-    emit(root, "search", { q, category, allTime });
+    emit(root, SEARCH, { q, category, allTime });
   };
   search.addEventListener("input", () => {
     clearTimeout(searchTimer);
@@ -87,7 +88,7 @@ export function expensesView(ledgerContext = null) {
     }
   });
   reviewButton.addEventListener("click", () => filterCategory(category ? null : NEEDS_REVIEW));
-  root.addEventListener("filter-category", (event) => filterCategory(event.detail.category));
+  root.addEventListener(FILTER_CATEGORY, (event) => filterCategory(event.detail.category));
   categoriesButton.addEventListener("click", () =>
     openCategories(root, { canWrite: ledgerContext?.ledger.role !== "viewer" }),
   );
@@ -106,10 +107,10 @@ export function expensesView(ledgerContext = null) {
   }
   more.addEventListener("click", () => {
     more.disabled = true;
-    emit(root, "load-more", { offset: shown, cursor: nextCursor });
+    emit(root, LOAD_MORE, { offset: shown, cursor: nextCursor });
   });
-  exportButton.addEventListener("click", () => emit(root, "export"));
-  importButton.addEventListener("click", () => emit(root, "import"));
+  exportButton.addEventListener("click", () => emit(root, EXPORT));
+  importButton.addEventListener("click", () => emit(root, IMPORT));
 
   function loading(value) {
     list.setAttribute("aria-busy", String(value));
@@ -189,14 +190,19 @@ export function expensesView(ledgerContext = null) {
       el(
         "span",
         { class: "expense-actions" },
-        el("button", { type: "button", class: "small write", "aria-describedby": descriptionId, onclick: () => edit(expense) }, "Edit"),
-        el("button", { type: "button", class: "small danger-text write", "aria-describedby": descriptionId, onclick: () => remove(expense, item) }, "Delete"),
+        // On the phone Edit covers the whole row (app.css): a tap on the row edits it.
+        el(
+          "button",
+          { type: "button", class: "small write row-edit", "aria-describedby": descriptionId, onclick: () => edit(expense, item) },
+          el("span", { class: "row-edit-label" }, "Edit"),
+        ),
+        el("button", { type: "button", class: "small danger-text write row-delete", "aria-describedby": descriptionId, onclick: () => remove(expense, item) }, "Delete"),
       ),
     );
     return item;
   }
 
-  function edit(expense) {
+  function edit(expense, item) {
     const fields = expenseFields(ledgerContext, expense);
     fields.date.input.value = expense.date;
     fields.category.input.value = expense.category;
@@ -204,11 +210,13 @@ export function expensesView(ledgerContext = null) {
     fields.description.input.value = expense.description;
     fillSplit(fields, expense);
     const formError = formErrorLine();
+    const deleteButton = el("button", { type: "button", class: "secondary danger-text dialog-delete" }, "Delete");
     const { close } = formDialog(
       root,
       {
         title: "Edit expense",
         submitLabel: "Save",
+        extra: deleteButton,
         focus: fields.amount.input,
         onSubmit: async () => {
           say(formError, "");
@@ -217,7 +225,7 @@ export function expensesView(ledgerContext = null) {
           try {
             await api.updateExpense(expense.id, changes(body, expense));
             close();
-            emit(root, "expenses-changed", { action: "edited" });
+            emit(root, EXPENSES_CHANGED, { action: "edited" });
             toast("Expense saved.");
           } catch (error) {
             showExpenseError(fields, error, formError);
@@ -227,6 +235,10 @@ export function expensesView(ledgerContext = null) {
       ...Object.values(fields).flatMap((f) => (f === fields.currency ? [f.wrap, ratePreview(fields)] : [f.wrap])),
       formError,
     );
+    deleteButton.addEventListener("click", () => {
+      close();
+      remove(expense, item);
+    });
   }
 
   async function remove(expense, item) {
@@ -243,7 +255,7 @@ export function expensesView(ledgerContext = null) {
     const next = item.nextElementSibling ?? item.previousElementSibling;
     item.remove();
     if (hadFocus) focusRow(next?.dataset.id);
-    emit(root, "expenses-changed", { action: "deleted" });
+    emit(root, EXPENSES_CHANGED, { action: "deleted" });
     const { date, category, amount, description } = expense;
     const currency = expense.currency ?? ledgerCurrency();
     // The same currency and amount; a rate of the person's own goes back too, the ECB's is looked up.
@@ -256,7 +268,7 @@ export function expensesView(ledgerContext = null) {
       onAction: async () => {
         try {
           await api.createExpense({ date, category, ...priced, description, ...sharing, ...(expense.refund ? { refund: true } : {}) });
-          emit(root, "expenses-changed", { action: "restored" });
+          emit(root, EXPENSES_CHANGED, { action: "restored" });
           toast("Expense restored.");
         } catch (err) {
           toast(`Could not restore: ${errorMessage(err)}`, { error: true });

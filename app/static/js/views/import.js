@@ -11,6 +11,7 @@ import { errorMessage, field, formErrorLine, say } from "../forms.js";
 import { formatDate, getCurrency, money } from "../format.js";
 import { splitFields } from "./ledger.js";
 import { toast } from "./toast.js";
+import { EXPENSES_CHANGED } from "../events.js";
 
 const DATE_FORMATS = ["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY"];
 const AMOUNT_KINDS = [
@@ -255,7 +256,7 @@ export function openImport(anchor, context = null) {
       const result = await api.importCsv(sent);
       const skipped = result.skipped_duplicates + result.skipped_income;
       toast(`Imported ${result.imported} ${result.imported === 1 ? "expense" : "expenses"}${skipped ? `, skipped ${skipped}` : ""}.`);
-      emit(anchor, "expenses-changed", { action: "import" });
+      emit(anchor, EXPENSES_CHANGED, { action: "import" });
       close();
     } catch (error) {
       showError(error);

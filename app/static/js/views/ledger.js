@@ -9,6 +9,7 @@ import { amountValue, errorMessage, field, formErrorLine, say, showSaveError } f
 import { money } from "../format.js";
 import { invitationList } from "./invitations.js";
 import { toast } from "./toast.js";
+import { LEDGER_CHANGE, LEDGER_CREATED, LEDGER_LEFT, LEDGER_NEW, LEDGER_SETTINGS, LEDGER_UPDATED } from "../events.js";
 
 const ROLES = ["owner", "editor", "viewer"];
 
@@ -67,8 +68,8 @@ export function ledgerPicker(ledgers, current) {
     if (select.value === String(current.id)) return;
     if (select.value === NEW_LEDGER) {
       select.value = String(current.id);
-      emit(root, "ledger-new");
-    } else emit(root, "ledger-change", { id: Number(select.value) });
+      emit(root, LEDGER_NEW);
+    } else emit(root, LEDGER_CHANGE, { id: Number(select.value) });
   };
   select.addEventListener("keydown", (event) => {
     if (event.key === "Enter") choose();
@@ -83,7 +84,7 @@ export function ledgerPicker(ledgers, current) {
   // A pick from the open list (mouse, touch, or Enter in it) is a choice; a key's move is not yet.
   select.addEventListener("change", () => browsing || choose());
   select.addEventListener("blur", () => browsing && choose());
-  settings.addEventListener("click", () => emit(root, "ledger-settings"));
+  settings.addEventListener("click", () => emit(root, LEDGER_SETTINGS));
   return root;
 }
 
@@ -104,7 +105,7 @@ export function splitFields(ledger, me, { amounts = true } = {}) {
     amounts ? el("option", { value: "amounts" }, "By exact amounts") : null,
   );
   const parts = members.map((m) => {
-    const input = el("input", { type: "text", inputmode: "decimal", autocomplete: "off", id: uid("part"), size: 6 });
+    const input = el("input", { type: "text", inputmode: "decimal", enterkeyhint: "done", autocomplete: "off", id: uid("part"), size: 6 });
     const label = el("label", { for: input.id }, memberName(ledger, m.user_id));
     return { member: m, input, row: el("div", { class: "split-part" }, label, input) };
   });
@@ -214,7 +215,7 @@ export function openNewLedger(anchor, currency) {
             currency: fields.currency.input.value,
           });
           close();
-          emit(anchor, "ledger-created", { ledger });
+          emit(anchor, LEDGER_CREATED, { ledger });
         } catch (error) {
           showSaveError(fields, error, { formError });
         }
@@ -336,14 +337,14 @@ export function openLedgerSettings(anchor, ledger, me) {
     try {
       await api.removeMember(ledger.id, me.id);
       close();
-      emit(anchor, "ledger-left", { ledger });
+      emit(anchor, LEDGER_LEFT, { ledger });
     } catch (error) {
       say(membersError, errorMessage(error));
     }
   });
   newLedger.addEventListener("click", () => {
     close();
-    emit(anchor, "ledger-new");
+    emit(anchor, LEDGER_NEW);
   });
 
   const { dialog, close } = formDialog(
@@ -367,7 +368,7 @@ export function openLedgerSettings(anchor, ledger, me) {
             currency: fields.currency.input.value,
           });
           close();
-          emit(anchor, "ledger-updated", { ledger: updated });
+          emit(anchor, LEDGER_UPDATED, { ledger: updated });
           toast("Ledger saved.");
         } catch (error) {
           showSaveError(fields, error, { formError, at: { 409: "currency" } });
@@ -388,7 +389,7 @@ export function openLedgerSettings(anchor, ledger, me) {
   return new Promise((resolve) => {
     dialog.addEventListener("close", async () => {
       await Promise.all(pending); // each change catches its own failure
-      if (membersChanged) emit(anchor, "ledger-updated", { ledger });
+      if (membersChanged) emit(anchor, LEDGER_UPDATED, { ledger });
       resolve();
     });
   });

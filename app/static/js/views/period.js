@@ -4,10 +4,11 @@
 
 import { el, emit } from "../dom.js";
 import { currentPeriod, describePeriod, hashFor, KINDS, shift, switchKind } from "../period.js";
+import { PERIOD_CHANGE } from "../events.js";
 
 const KIND_LABELS = { day: "Day", week: "Week", month: "Month" };
 
-/** Emits "period-change" with {period}; call update(period) to show a new one. */
+/** Emits "period-change" with {period}; call update(period, addressOf) to show a new one (addressOf: a period's address, for Today). */
 export function periodView() {
   let period = null;
   const kindButtons = KINDS.map((kind) =>
@@ -37,12 +38,12 @@ export function periodView() {
   for (const button of kindButtons) {
     button.addEventListener("click", () => {
       if (period && button.dataset.kind !== period.kind) {
-        emit(root, "period-change", { period: switchKind(period, button.dataset.kind) });
+        emit(root, PERIOD_CHANGE, { period: switchKind(period, button.dataset.kind) });
       }
     });
   }
-  previous.addEventListener("click", () => period && emit(root, "period-change", { period: shift(period, -1) }));
-  next.addEventListener("click", () => period && emit(root, "period-change", { period: shift(period, 1) }));
+  previous.addEventListener("click", () => period && emit(root, PERIOD_CHANGE, { period: shift(period, -1) }));
+  next.addEventListener("click", () => period && emit(root, PERIOD_CHANGE, { period: shift(period, 1) }));
 
   const onKey = (event) => {
     if (!root.isConnected) {
@@ -55,17 +56,17 @@ export function periodView() {
     const step = { "[": -1, "]": 1 }[event.key] ?? (event.altKey ? { PageUp: -1, PageDown: 1 }[event.key] : undefined);
     if (!step || (event.altKey && event.key.length === 1)) return;
     event.preventDefault();
-    emit(root, "period-change", { period: shift(period, step) });
+    emit(root, PERIOD_CHANGE, { period: shift(period, step) });
   };
   document.addEventListener("keydown", onKey);
 
-  function update(value) {
+  function update(value, addressOf = hashFor) {
     period = value;
     title.textContent = describePeriod(period);
     for (const button of kindButtons) {
       button.setAttribute("aria-pressed", String(button.dataset.kind === period.kind));
     }
-    todayLink.setAttribute("href", hashFor(currentPeriod(period.kind)));
+    todayLink.setAttribute("href", addressOf(currentPeriod(period.kind)));
   }
 
   return { root, update };

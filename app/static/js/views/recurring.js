@@ -12,6 +12,7 @@ import { formatDate, getCurrency, money } from "../format.js";
 import { showExpenseError } from "./expense-form.js";
 import { describeSharing, splitFields } from "./ledger.js";
 import { toast } from "./toast.js";
+import { EXPENSES_CHANGED } from "../events.js";
 
 const FREQUENCIES = [
   ["weekly", "Weekly"],
@@ -94,7 +95,7 @@ export function recurringView(context = null) {
     try {
       await api.updateRecurring(rule.id, body);
       toast(`${verb} ${rule.category}.`);
-      emit(root, "expenses-changed", { action: "recurring" });
+      emit(root, EXPENSES_CHANGED, { action: "recurring" });
     } catch (err) {
       toast(`Could not change it: ${errorMessage(err)}`, { error: true });
     }
@@ -105,7 +106,7 @@ export function recurringView(context = null) {
     try {
       await api.deleteRecurring(rule.id);
       toast(`Deleted the recurring ${rule.category} expense.`);
-      emit(root, "expenses-changed", { action: "recurring" });
+      emit(root, EXPENSES_CHANGED, { action: "recurring" });
     } catch (err) {
       toast(`Could not delete it: ${errorMessage(err)}`, { error: true });
     }
@@ -181,7 +182,7 @@ export function recurringView(context = null) {
         if (rule) await api.updateRecurring(rule.id, body);
         else await api.createRecurring(body);
         toast(`Recurring ${body.category} saved.`);
-        emit(root, "expenses-changed", { action: "recurring" });
+        emit(root, EXPENSES_CHANGED, { action: "recurring" });
         close();
       } catch (error) {
         showExpenseError(fields, error, formError);

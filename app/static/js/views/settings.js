@@ -8,6 +8,7 @@ import { dialogHeading, formDialog, openDialog } from "../dialog.js";
 import { download, el, emit, uid } from "../dom.js";
 import { clearErrors, errorMessage, field, focusProblem, showSaveError } from "../forms.js";
 import { toast } from "./toast.js";
+import { ACCOUNT_DELETED, USER_CHANGED } from "../events.js";
 
 export function openSettings(anchor, user) {
   // Profile
@@ -31,7 +32,7 @@ export function openSettings(anchor, user) {
     profileButton.disabled = true;
     try {
       const updated = await api.updateMe({ display_name: name.input.value.trim(), currency: currency.input.value });
-      emit(anchor, "user-changed", { user: updated });
+      emit(anchor, USER_CHANGED, { user: updated });
       toast("Settings saved.");
       dialog.close();
     } catch (error) {
@@ -185,7 +186,7 @@ function confirmDelete(anchor) {
           return;
         }
         close();
-        emit(anchor, "account-deleted");
+        emit(anchor, ACCOUNT_DELETED);
       },
     },
     el("p", {}, "Every expense and budget goes with it, and it cannot be undone. Enter your password to confirm."),

@@ -9,6 +9,7 @@ import { formDialog } from "../dialog.js";
 import { el, emit, uid } from "../dom.js";
 import { field, formErrorLine, say, showSaveError } from "../forms.js";
 import { toast } from "./toast.js";
+import { USER_CHANGED } from "../events.js";
 
 export const STARTERS = ["Groceries", "Eating out", "Rent", "Transport", "Bills", "Health", "Fun"];
 const STARTERS_KEY = "expense-tracker.starter-categories";
@@ -157,7 +158,7 @@ export function openWelcome(anchor, { user }) {
   );
   // However it closes (Skip too), a new currency, shared ledger or starters reach the dashboard.
   dialog.addEventListener("close", () => {
-    if (updated !== user || shared || chosen.length) emit(anchor, "user-changed", { user: updated });
+    if (updated !== user || shared || chosen.length) emit(anchor, USER_CHANGED, { user: updated });
   });
   return close;
 }
