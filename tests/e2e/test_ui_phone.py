@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from tests.e2e.test_ui_books import add_in
 from tests.e2e.test_ui_layout import no_sideways_scroll, serious
@@ -21,7 +21,7 @@ from tests.e2e.ui import (
     set_budget,
 )
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 SCREENS = ["Expenses", "Budgets", "Balances", "Charts"]
 
 
