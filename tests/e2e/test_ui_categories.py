@@ -1,6 +1,7 @@
 """The category manager (rename, merge), "Needs review" with its filter, and "Search all time"."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from tests.e2e.ui import (
 )
 
 # Where the screenshots of the changed screens go, for a person to look at (not compared).
-SHOTS = Path(os.environ.get("SCREENSHOTS", "/work/helpers/screenshots/smaller"))
+SHOTS = Path(os.environ.get("SCREENSHOTS") or Path(tempfile.gettempdir()) / "expense-tracker-screenshots")
 
 
 def seed(page: Page, base: str) -> User:

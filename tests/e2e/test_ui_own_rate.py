@@ -6,7 +6,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.test_ui_categories import SHOTS
 from tests.e2e.test_ui_currencies import set_currency
 from tests.e2e.test_ui_layout import serious
-from tests.e2e.ui import expense_rows, log_in, register
+from tests.e2e.ui import expense_rows, log_in, register, show_screen
 
 COMMON = [
     "USD — US Dollar",
@@ -79,6 +79,7 @@ def test_own_rate_screens(
     user = register(page, live_server)
     set_currency(page, live_server, user, "EUR")
     log_in(page, live_server, user)
+    show_screen(page, "Add expense")  # on a phone, the add sheet
     page.get_by_label("Currency", exact=True).select_option("JPY")
     page.get_by_label("Amount").fill("1200")
     expect(page.get_by_text("at ECB")).to_be_visible()
