@@ -163,11 +163,17 @@ def test_add_sheet_keeps_save_above_the_keyboard(
     expect(expense_rows(page).filter(has_text="Coffee")).to_have_count(1)
     expect(page.get_by_text("Expense added.")).to_be_visible()
 
-    # Close leaves the sheet without saving; a sheet opened by its address closes to Expenses.
+    # Close or Escape leaves the sheet without saving; a sheet opened by its address closes to Expenses.
     go(page, "Add expense")
     sheet.get_by_role("button", name="Close").click()
     expect(sheet).to_be_hidden()
     assert page.url == home
+    go(page, "Add expense")
+    amount.fill("9.99")
+    page.keyboard.press("Escape")
+    expect(sheet).to_be_hidden()
+    assert page.url == home
+    expect(expense_rows(page)).to_have_count(3)
     page.goto(home + "/add")
     expect(sheet).to_be_visible()
     sheet.get_by_role("button", name="Close").click()

@@ -46,6 +46,8 @@ export function addView(context = null) {
     form,
   );
   close.addEventListener("click", () => emit(root, ADD_CLOSE));
+  // Escape leaves the sheet as Close does (on the desktop, where the card is no sheet, main.js ignores it).
+  root.addEventListener("keydown", (event) => event.key === "Escape" && !event.defaultPrevented && emit(root, ADD_CLOSE));
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
