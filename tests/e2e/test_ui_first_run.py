@@ -34,6 +34,13 @@ def test_first_run_chooses_currency_starters_and_invites(
     welcome.get_by_label("Shared ledger name").fill("Flat")
     welcome.get_by_role("button", name="Create invitation link").click()
     expect(welcome.get_by_label("Invitation link")).to_have_value(re.compile(r"/#/join/[A-Za-z0-9_-]+$"))
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    welcome.get_by_role("button", name="Copy link").click()
+    expect(page.get_by_text("Link copied.")).to_be_visible()
+    assert (
+        page.evaluate("navigator.clipboard.readText()")
+        == welcome.get_by_label("Invitation link").input_value()
+    )
     welcome.get_by_role("button", name="Start").click()
     expect(page.get_by_text("Flat is in the Ledger selector.")).to_be_visible()
     expect(welcome).to_be_hidden()

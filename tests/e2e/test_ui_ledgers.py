@@ -70,6 +70,10 @@ def test_two_people_share_a_ledger_split_one_to_two_and_settle_up(
     link = settings.get_by_label("Invitation link", exact=True)
     expect(link).to_have_value(re.compile(r"#/join/"))
     invitation = link.input_value()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    settings.get_by_role("button", name="Copy link").click()
+    expect(page.get_by_text("Link copied.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == invitation
     assert serious(page) == []
     page.keyboard.press("Escape")
 

@@ -8,6 +8,18 @@ import { errorMessage, formErrorLine, say } from "../forms.js";
 import { formatMoment } from "../format.js";
 import { toast } from "./toast.js";
 
+/** `button` copies the link in `input` to the clipboard; without the permission it selects it, for Ctrl+C. */
+export function copyOnClick(button, input) {
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(input.value);
+      toast("Link copied.");
+    } catch {
+      input.select();
+    }
+  });
+}
+
 const ROLE_TEXT = {
   owner: "Owner: can do everything, including inviting and removing members",
   editor: "Editor: can add, change and delete expenses, budgets and payments",

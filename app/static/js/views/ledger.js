@@ -7,7 +7,7 @@ import { currencyOptions, digitsOf } from "../currency.js";
 import { el, emit, uid } from "../dom.js";
 import { amountValue, errorMessage, field, formErrorLine, say, showSaveError } from "../forms.js";
 import { money } from "../format.js";
-import { invitationList } from "./invitations.js";
+import { copyOnClick, invitationList } from "./invitations.js";
 import { toast } from "./toast.js";
 import { LEDGER_CHANGE, LEDGER_CREATED, LEDGER_LEFT, LEDGER_NEW, LEDGER_SETTINGS, LEDGER_UPDATED } from "../events.js";
 
@@ -324,14 +324,7 @@ export function openLedgerSettings(anchor, ledger, me) {
       inviteButton.disabled = false;
     }
   });
-  copy.addEventListener("click", async () => {
-    try {
-      await navigator.clipboard.writeText(link.input.value);
-      toast("Link copied.");
-    } catch {
-      link.input.select(); // no clipboard permission: selected, ready for Ctrl+C
-    }
-  });
+  copyOnClick(copy, link.input);
   leave.addEventListener("click", async () => {
     say(membersError, "");
     try {

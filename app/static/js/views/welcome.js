@@ -8,6 +8,7 @@ import { currencyOptions } from "../currency.js";
 import { formDialog } from "../dialog.js";
 import { el, emit, uid } from "../dom.js";
 import { field, formErrorLine, say, showSaveError } from "../forms.js";
+import { copyOnClick } from "./invitations.js";
 import { toast } from "./toast.js";
 import { USER_CHANGED } from "../events.js";
 
@@ -112,14 +113,7 @@ export function openWelcome(anchor, { user }) {
       createLink.disabled = false;
     }
   });
-  copy.addEventListener("click", async () => {
-    try {
-      await navigator.clipboard.writeText(link.input.value);
-      toast("Link copied.");
-    } catch {
-      link.input.select(); // no clipboard permission: selected, ready for Ctrl+C
-    }
-  });
+  copyOnClick(copy, link.input);
 
   const formError = formErrorLine();
   let updated = user;
