@@ -29,12 +29,7 @@ export function field(label, inputProps = {}, { hint, tag = "input" } = {}) {
     hint ? el("p", { class: "field-hint", id: hintId }, hint) : null,
     error,
   );
-  function setError(message) {
-    error.textContent = message ?? "";
-    error.hidden = !message;
-    if (message) input.setAttribute("aria-invalid", "true");
-    else input.removeAttribute("aria-invalid");
-  }
+  const setError = errorSetter(input, error);
   return { wrap, input, error, setError };
 }
 
@@ -163,4 +158,14 @@ export function showSaveError(fields, error, { formError = null, at = {} } = {})
   if (!placed.length && formError) say(formError, message, { error, retry: form ? () => form.requestSubmit() : null });
   else if (!placed.length) Object.values(fields)[0].setError(message);
   focusProblem(fields);
+}
+
+/** A field's setError: show `message` in its error line and mark `input` invalid; none clears both. */
+export function errorSetter(input, error) {
+  return (message) => {
+    error.textContent = message ?? "";
+    error.hidden = !message;
+    if (message) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  };
 }

@@ -3,6 +3,7 @@
 // parcel): the amount stays positive and it counts negative in every total.
 
 import { el, uid } from "../dom.js";
+import { errorSetter } from "../forms.js";
 
 /** {wrap, input, setError, isRefund(), set(refund)}: `input` (the Refund radio) is what an error focuses. */
 export function refundSwitch() {
@@ -20,12 +21,7 @@ export function refundSwitch() {
     el("div", { class: "segmented kind-switch" }, expenseOption, refundOption),
     error,
   );
-  function setError(message) {
-    error.textContent = message ?? "";
-    error.hidden = !message;
-    if (message) input.setAttribute("aria-invalid", "true");
-    else input.removeAttribute("aria-invalid");
-  }
+  const setError = errorSetter(input, error);
   return {
     wrap,
     input,
