@@ -142,6 +142,8 @@ class Rows:
     settlements: list[Any]  # id, ledger_id, from_user_id, to_user_id, amount_cents
     rules: list[Any]  # id, ledger_id
     totals: dict[str, dict[int, tuple[int, int]]]  # table -> ledger -> count, amount
+    filed: list[Any]  # ledger_id, date, category_key, category, base_amount_cents: expenses by category
+    monthly: list[Any]  # ledger_id, month, category_key, category, count, amount_cents
 
     @classmethod
     def read(cls, engine: Engine) -> "Rows":
@@ -191,6 +193,25 @@ class Rows:
                 ),
                 rules=rows(RecurringRule.id, RecurringRule.ledger_id),
                 totals=totals,
+                filed=rows(
+                    Expense.ledger_id,
+                    Expense.date,
+                    Expense.category_key,
+                    Expense.category,
+                    Expense.base_amount_minor,
+                ),
+                monthly=[
+                    row
+                    for row in rows(
+                        MonthlyTotal.ledger_id,
+                        MonthlyTotal.month,
+                        MonthlyTotal.category_key,
+                        MonthlyTotal.category,
+                        MonthlyTotal.count,
+                        MonthlyTotal.amount_minor,
+                    )
+                    if (row.count, row.amount_minor) != (0, 0)
+                ],
             )
 
     def state(self, ledger_id: int) -> tuple[Any, ...]:
@@ -583,6 +604,21 @@ class Books(RuleBasedStateMachine):
         expense_id, _, who = self.draw_expense(data)
         self.call("delete expense", "DELETE", f"/api/expenses/{expense_id}", who)
 
+    @precondition(lambda self: bool(self.db.expenses))
+    @rule(data=st.data())
+    def rename_category(self, data: st.DataObject) -> None:
+        """A category renamed, or merged into another (in any spelling): money moves between
+        categories, never between people, so the invariants must hold as they did."""
+        ledger_id = self.draw_ledger(data)
+        who = self.draw_actor(data, ledger_id)
+        used = sorted({name for lid, _, _, name, _ in self.db.filed if lid == ledger_id})
+        category = self.mostly(data, used, ["Food", "Rent", "Nothing here"], "category")
+        body = {
+            "category": category,
+            "to": data.draw(st.sampled_from(["Food", "rent", "Groceries"]), label="to"),
+        }
+        self.call("rename category", "POST", f"/api/categories/rename?ledger={ledger_id}", who, json=body)
+
     @rule(data=st.data())
     def import_csv(self, data: st.DataObject) -> None:
         ledger_id = self.draw_ledger(data)
@@ -734,6 +770,7 @@ class Books(RuleBasedStateMachine):
         self.links_die_with_their_makers_rights()
         self.every_ledger_has_an_owner_and_a_personal_ledger_its_owner()
         self.every_expense_is_whole_and_counted()
+        self.every_category_has_one_name_and_its_months_count_it()
         self.balances_are_what_the_rows_say()
 
     def links_die_with_their_makers_rights(self) -> None:
@@ -770,6 +807,24 @@ class Books(RuleBasedStateMachine):
             kept[ledger_id] = (n + 1, total + base)
         for table, counted in self.db.totals.items():
             assert counted == kept, f"{table} do not count the expenses"
+
+    def every_category_has_one_name_and_its_months_count_it(self) -> None:
+        """A ledger files `food` under `Food`, whichever path wrote it, and a rename or merge moves
+        every expense of a category and its months' totals at once."""
+        months: dict[tuple[int, date, str], tuple[set[str], int, int]] = {}
+        for ledger_id, day, key, name, base in self.db.filed:
+            names, n, total = months.get((ledger_id, day.replace(day=1), key), (set(), 0, 0))
+            months[(ledger_id, day.replace(day=1), key)] = (names | {name}, n + 1, total + base)
+        spelled: dict[tuple[int, str], set[str]] = {}
+        for (ledger_id, _, key), (names, _, _) in months.items():
+            spelled.setdefault((ledger_id, key), set()).update(names)
+        for (ledger_id, key), names in spelled.items():
+            assert len(names) == 1, f"ledger {ledger_id} files category {key!r} under {sorted(names)}"
+        counted = {
+            (m.ledger_id, m.month, m.category_key): ({m.category}, m.count, m.amount_minor)
+            for m in self.db.monthly
+        }
+        assert counted == months, "the monthly totals do not count the expenses by category"
 
     def balances_are_what_the_rows_say(self) -> None:
         expected = self.db.balances()
@@ -825,6 +880,7 @@ MUST_SUCCEED = {
     ("edit expense", 200),
     ("delete expense", 204),
     ("import", 200),
+    ("rename category", 200),
     ("create rule", 201),
     ("edit rule", 200),
     ("add settlement", 201),
