@@ -172,6 +172,26 @@ def test_a_ledger_change_by_an_owner_removed_or_demoted_meanwhile_is_refused(
         )
 
 
+@pytest.mark.parametrize(("role", "status"), [(None, 404), ("viewer", 403)], ids=["removed", "demoted"])
+def test_a_category_rename_by_an_editor_removed_or_demoted_meanwhile_is_refused(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch, role: str | None, status: int
+) -> None:
+    ledger_id, _, (editor,) = shared(client, "editor")
+    assert post(client, editor, ledger_id, amount=10, category="Food").status_code == 201
+    member = (LedgerMember.ledger_id == ledger_id) & (LedgerMember.user_id == me(client, editor))
+    meanwhile = (
+        delete(LedgerMember).where(member)
+        if role is None
+        else update(LedgerMember).where(member).values(role=role)
+    )
+    after_access_before_lock(monkeypatch, engine, meanwhile)
+    body = {"category": "Food", "to": "Groceries"}
+    response = client.post(f"/api/categories/rename?ledger={ledger_id}", json=body, headers=editor)
+    assert response.status_code == status, response.text
+    with engine.connect() as conn:
+        assert conn.scalar(select(Expense.category)) == "Food"
+
+
 def test_an_expense_naming_a_former_member_never_moves_their_balance(client: TestClient) -> None:
     ledger_id, owner, (editor,) = shared(client, "editor")
     o, e = me(client, owner), me(client, editor)
