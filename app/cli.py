@@ -112,6 +112,7 @@ def _serve() -> int:
         forwarded_allow_ips=settings.forwarded_allow_ips or None,
         limit_concurrency=settings.limit_concurrency,
         timeout_keep_alive=settings.timeout_keep_alive,
+        timeout_graceful_shutdown=settings.shutdown_seconds,
     )
     fewer_malloc_arenas()
     if config.workers == 1:

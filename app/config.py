@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # Routes that hash a password have threads of their own (app.routers.hashing_threads).
     threads: int = Field(default=4, ge=2, le=256)
     timeout_keep_alive: int = Field(default=5, ge=1, le=3600)
+    # On SIGTERM, seconds the requests in flight get to finish before they are cut off: without a
+    # bound, one client that stops sending a body it announced holds the stop (and a restart) forever.
+    shutdown_seconds: int = Field(default=10, ge=1, le=3600)
 
     @field_validator(
         "rate_limit_login_email",

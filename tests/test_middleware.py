@@ -7,6 +7,7 @@ The server always runs on a temp SQLite file: these test HTTP, not the database.
 
 import json
 import select
+import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -250,6 +251,26 @@ def test_python_m_app_answers_503_beyond_limit_concurrency(tmp_path: Path) -> No
         stop_server(server)
 
 
+def test_python_m_app_stops_within_shutdown_seconds_of_sigterm_whatever_a_client_holds(
+    tmp_path: Path,
+) -> None:
+    server = start_server(tmp_path, server_env(tmp_path, SHUTDOWN_SECONDS="1"), as_served=True)
+    try:
+        url = urlsplit(server.url)
+        with socket.create_connection((url.hostname, url.port), timeout=30) as held:
+            # A request whose body never comes: the route waits for it, and the stop with it.
+            held.sendall(
+                f"POST /api/auth/login HTTP/1.1\r\nHost: {url.netloc}\r\n"
+                "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{".encode()
+            )
+            time.sleep(0.5)
+            server.process.terminate()
+            # Gone (uvicorn re-raises the SIGTERM it handled: -15), not waiting for the body.
+            assert server.process.wait(timeout=15) == -signal.SIGTERM
+    finally:
+        stop_server(server)
+
+
 def test_python_m_app_gives_uvicorn_the_server_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     configs: list[uvicorn.Config] = []
 
@@ -265,8 +286,10 @@ def test_python_m_app_gives_uvicorn_the_server_settings(monkeypatch: pytest.Monk
     monkeypatch.setattr(uvicorn, "Server", Server)
     monkeypatch.setattr(settings, "limit_concurrency", 7)
     monkeypatch.setattr(settings, "timeout_keep_alive", 9)
+    monkeypatch.setattr(settings, "shutdown_seconds", 3)
     assert cli.main(["serve"]) == 0
-    assert (configs[0].limit_concurrency, configs[0].timeout_keep_alive) == (7, 9)
+    given = configs[0]
+    assert (given.limit_concurrency, given.timeout_keep_alive, given.timeout_graceful_shutdown) == (7, 9, 3)
 
 
 def test_a_token_signed_with_another_key_is_401(client: TestClient) -> None:
