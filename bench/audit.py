@@ -4,9 +4,11 @@ Serves the app the way the browser tests do (tests/server.py: uvicorn on a free 
 throwaway SQLite file), registers a user with a month of expenses and a few budgets through the API,
 and runs Lighthouse 12.8.2 (tools/lighthouse, installed by `make audit` from its lock file) with
 mobile emulation and a cold cache on each page. CI does not run it; bench/RESULTS.md keeps results.
+With AUDIT_REPORTS=<folder>, each page's whole Lighthouse report is written there as JSON.
 """
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -45,9 +47,12 @@ def seed(url: str) -> str:
         return token
 
 
-def audit(url: str, token: str | None) -> dict[str, object]:
+def audit(name: str, url: str, token: str | None) -> dict[str, object]:
     command = ["node", str(TOOLS / "audit.mjs"), url, *([token] if token else [])]
-    done = subprocess.run(command, cwd=TOOLS, capture_output=True, text=True, timeout=300, check=False)
+    env = dict(os.environ)
+    if reports := os.environ.get("AUDIT_REPORTS"):
+        env["LIGHTHOUSE_REPORT"] = str(Path(reports).resolve() / f"{name}.json")
+    done = subprocess.run(command, cwd=TOOLS, env=env, capture_output=True, text=True, timeout=300, check=False)
     if done.returncode != 0:
         raise SystemExit(f"Lighthouse failed on {url}:\n{done.stderr}")
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -62,7 +67,7 @@ def main() -> None:
         print("| page | performance | accessibility | best practices | SEO | FCP | LCP | TBT | CLS |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for name, page_token in pages:
-            result = audit(f"{server.url}/", page_token)
+            result = audit(name, f"{server.url}/", page_token)
             metrics = result["metrics"]
             assert isinstance(metrics, dict)
             row = [name, result["performance"], result["accessibility"], result["best-practices"], result["seo"]]

@@ -4,10 +4,13 @@
 //
 //   node audit.mjs URL [TOKEN]
 //
+// With LIGHTHOUSE_REPORT=path.json set, the whole report is also written there (open it in the
+// Lighthouse viewer, or read the audits' details).
 // With TOKEN the page opens logged in: the app keeps its session in localStorage, which no request
 // header can set, so the token is written there first from a same-origin address that loads none of
 // the page's files (/api/health), then the HTTP cache is emptied and Lighthouse runs without its own
 // storage reset (which would also delete the token).
+import { writeFileSync } from "node:fs";
 import lighthouse from "lighthouse";
 import puppeteer from "puppeteer-core";
 
@@ -44,6 +47,7 @@ try {
   await session.send("Network.clearBrowserCache");
   const flags = { output: "json", logLevel: "error", disableStorageReset: Boolean(token), formFactor: "mobile" };
   const result = await lighthouse(url, flags, undefined, page);
+  if (process.env.LIGHTHOUSE_REPORT) writeFileSync(process.env.LIGHTHOUSE_REPORT, JSON.stringify(result.lhr));
   const { categories, audits } = result.lhr;
   const score = (name) => Math.round(categories[name].score * 100);
   const metric = (name) => audits[name]?.displayValue ?? null;

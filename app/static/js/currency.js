@@ -31,8 +31,15 @@ export function currencyLabel(code) {
   return name && name !== code ? `${code} — ${name}` : code;
 }
 
+const minorDigits = new Map();
+
 /** The currency's minor unit as Intl knows it (ISO 4217): JPY 0, KWD 3, most 2. */
 export function digitsOf(code) {
+  if (!minorDigits.has(code)) minorDigits.set(code, readDigits(code)); // a formatter each time is slow
+  return minorDigits.get(code);
+}
+
+function readDigits(code) {
   try {
     return new Intl.NumberFormat("en", { style: "currency", currency: code }).resolvedOptions().maximumFractionDigits;
   } catch {

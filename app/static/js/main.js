@@ -207,14 +207,22 @@ async function loadOrSay(loading) {
   }
 }
 
+/** The dashboard's modules: the header's and the phone navigation's, then each view's (`entries`). */
+function loadDashboard(entries) {
+  return Promise.all([import("./views/ledger.js"), import("./views/nav.js"), ...entries.map((entry) => entry.load())]);
+}
+
+/** Start loading them while the session is checked, not after (showDashboard says it if one fails). */
+function preloadDashboard() {
+  loadDashboard(dashboardViews({ ledger: { members: [] } })).catch(() => {});
+}
+
 /** The dashboard of one ledger; switching ledgers builds it again for the other one. */
 async function showDashboard(user, ledgers, ledger) {
   const seq = ++state.dashboardSeq;
   const context = { ledger, me: user };
   const entries = dashboardViews(context);
-  const [{ ledgerPicker }, { bottomNav }, ...modules] = await loadOrSay(
-    Promise.all([import("./views/ledger.js"), import("./views/nav.js"), ...entries.map((entry) => entry.load())]),
-  );
+  const [{ ledgerPicker }, { bottomNav }, ...modules] = await loadOrSay(loadDashboard(entries));
   if (seq !== state.dashboardSeq) return; // another dashboard, or the log-in page, meanwhile
   views?.charts.destroy();
   state.user = user;
@@ -349,7 +357,7 @@ function loadBalances() {
   if (!views || ledger.members.length < 2) return;
   const seq = ++state.balancesSeq; // a slower, older answer must not replace a newer one
   const current = () => seq === state.balancesSeq && views !== null && state.ledger === ledger;
-  Promise.all([api.balances(ledger.id), api.settlements(ledger.id)]).then(
+  return Promise.all([api.balances(ledger.id), api.settlements(ledger.id)]).then(
     ([balances, settlements]) =>
       current() && views.balances.show(ledger, balances, settlements, { canWrite: ledger.role !== "viewer" }),
     (error) => {
@@ -443,8 +451,10 @@ function route() {
   views.period.update(period, (p) => addressOf(p));
   // Another screen of the same period reads nothing again.
   if (views.shownPeriod !== hashFor(period)) {
+    const first = views.shownPeriod === null;
     views.shownPeriod = hashFor(period);
-    refresh();
+    const filled = refresh();
+    if (first) fillFirst(views.main, filled);
   }
 }
 
@@ -512,23 +522,38 @@ async function loadList(offset = 0, cursor = null) {
   }
 }
 
-/** Read what the views show again: each source once, handed to every view that takes it. */
+// How long a new dashboard's side column may wait for its first answers before it is shown anyway.
+const FILL_WAIT_MS = 1500;
+
+/** A new dashboard's side column is shown when its first answers are in (app.css: .filling). */
+function fillFirst(main, filled) {
+  main.classList.add("filling");
+  const show = () => main.classList.remove("filling");
+  filled.then(show);
+  setTimeout(show, FILL_WAIT_MS);
+}
+
+/**
+ * Read what the views show again: each source once, handed to every view that takes it. Returns a
+ * promise settled when every answer has been shown.
+ */
 function refresh({ list = true } = {}) {
-  if (list) loadList();
-  loadBalances();
+  const answers = [list ? loadList() : null, loadBalances()];
   const seq = ++state.dataSeq;
   const current = () => seq === state.dataSeq && views !== null;
   for (const [source, read] of Object.entries(SOURCES)) {
     const takers = views.list.filter((entry) => entry.take?.[source]);
     const request = takers.length ? read(state) : null;
-    request?.then(
+    const shown = request?.then(
       (data) => current() && takers.forEach((entry) => entry.take[source](entry.view, data)),
       (error) => {
         const message = failed(error);
         if (message && current()) takers.forEach((entry) => entry.failed?.(entry.view, source, message));
       },
     );
+    answers.push(shown);
   }
+  return Promise.allSettled(answers);
 }
 
 async function exportCsv() {
@@ -628,6 +653,7 @@ async function start() {
     showAuth();
     return;
   }
+  preloadDashboard();
   try {
     await enter(await api.me());
   } catch (error) {

@@ -36,6 +36,7 @@ export function chartsView() {
   const figures = new Map();
   const latest = new Map();
   const pending = new Map(); // what to draw once the charts are on screen and Chart.js is here
+  let onScreen = false; // kept by the ResizeObserver below: asking the layout here would force one
 
   const root = el(
     "section",
@@ -102,7 +103,7 @@ export function chartsView() {
 
   /** Draw what waits, if the charts are on screen (not on another phone screen, not logged out). */
   async function drawPending() {
-    if (!pending.size || !root.isConnected || root.offsetWidth === 0) return;
+    if (!pending.size || !onScreen) return;
     let Chart;
     try {
       Chart = await chartJs();
@@ -244,7 +245,10 @@ export function chartsView() {
   }
 
   // Shown (a phone screen, the desktop layout) or hidden: a size from or to zero.
-  const shown = new ResizeObserver(() => drawPending());
+  const shown = new ResizeObserver(([entry]) => {
+    onScreen = entry.contentRect.width > 0;
+    drawPending();
+  });
   shown.observe(root);
 
   return { root, showCategories, showTrend, showBudgets, retheme, destroy, resize };
