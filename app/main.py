@@ -28,7 +28,7 @@ from starlette.types import Scope
 from app import faults
 from app.assets import REVALIDATE, STATIC_DIR, STATIC_VERSION, Files, VersionedFiles, render_page
 from app.auth import PUBLIC
-from app.config import PROJECT_ROOT, settings
+from app.config import settings
 from app.database import SessionLocal
 from app.errors import AppError, Invalid
 from app.middleware import (

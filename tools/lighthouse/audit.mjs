@@ -61,6 +61,7 @@ try {
       accessibility: score("accessibility"),
       "best-practices": score("best-practices"),
       seo: score("seo"),
+      benchmarkIndex: Math.round(result.lhr.environment.benchmarkIndex),
       metrics: Object.fromEntries(
         ["first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift", "speed-index"].map((m) => [m, metric(m)]),
       ),

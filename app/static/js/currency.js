@@ -18,15 +18,17 @@ function allCodes() {
   }
 }
 
-let names = null;
-try {
-  names = new Intl.DisplayNames(["en"], { type: "currency" });
-} catch {
-  /* codes alone */
-}
+let names; // made at first use, like format.js's formatters: not on the log-in page
 
 /** "JPY — Japanese Yen", or the bare code when the browser has no name for it. */
 export function currencyLabel(code) {
+  if (names === undefined) {
+    try {
+      names = new Intl.DisplayNames(["en"], { type: "currency" });
+    } catch {
+      names = null; // codes alone
+    }
+  }
   const name = names?.of(code);
   return name && name !== code ? `${code} — ${name}` : code;
 }
