@@ -9,6 +9,8 @@ answer, revalidated every time: a page opened before a release, a bookmark, the 
 """
 
 import hashlib
+import posixpath
+import re
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +60,36 @@ SHELL: tuple[str, ...] = (
 )
 
 
+# A module's static imports (`import ... from "./x.js"`, `import "./x.js"`); import() is left to load later.
+STATIC_IMPORT = re.compile(r'(?:\bfrom|^import)\s*"(\.{1,2}/[^"]+\.js)"', re.MULTILINE)
+# The page's one module script, in index.html, which the page preloads with everything it imports.
+ENTRY = "js/main.js"
+ENTRY_PRELOAD = f'<link rel="modulepreload" href="{PLACEHOLDER}{ENTRY}">'
+
+
+def static_imports(entry: str, directory: Path = STATIC_DIR) -> list[str]:
+    """`entry` and every module it imports statically, however deep, as paths under `directory`."""
+    found: list[str] = []
+    todo = [entry]
+    while todo:
+        name = todo.pop()
+        if name in found or not (directory / name).is_file():
+            continue
+        found.append(name)
+        here = posixpath.dirname(name)
+        source = (directory / name).read_text()
+        todo += [posixpath.normpath(posixpath.join(here, path)) for path in STATIC_IMPORT.findall(source)]
+    return found
+
+
 def render_page() -> str:
-    """index.html with the current version's addresses."""
+    """index.html with the current version's addresses, and a modulepreload link for each module
+    main.js imports: the browser asks for them all at once, not one level of imports at a time."""
     page = (STATIC_DIR / "index.html").read_text()
+    preloads = "\n  ".join(
+        f'<link rel="modulepreload" href="{PLACEHOLDER}{name}">' for name in static_imports(ENTRY)
+    )
+    page = page.replace(ENTRY_PRELOAD, preloads)
     return page.replace(PLACEHOLDER, BASE).replace(
         VERSION_META, VERSION_META.replace('"_"', f'"{STATIC_VERSION}"')
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.assets import IMMUTABLE, SHELL, STATIC_DIR, STATIC_VERSION, static_version
+from app.assets import IMMUTABLE, SHELL, STATIC_DIR, STATIC_VERSION, static_imports, static_version
 from tests.factories import add_expense, register
 
 BASE = f"/s/{STATIC_VERSION}/"
@@ -157,3 +157,27 @@ def test_a_range_of_a_file_is_sent_as_is(client: TestClient) -> None:
     assert head.content == b""
     assert head.headers["content-length"] == str(len(whole))
     assert head.headers["cache-control"] == IMMUTABLE
+
+
+def test_the_page_preloads_what_main_js_imports_and_nothing_it_loads_later(client: TestClient) -> None:
+    page = client.get("/").text
+    preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', page)
+    assert f"{BASE}js/main.js" in preloaded
+    assert {f"{BASE}js/views/auth.js", f"{BASE}js/forms.js", f"{BASE}js/api.js"} <= set(preloaded)
+    assert not [p for p in preloaded if re.search(r"views/(charts|expenses|budgets|add)\.js|chart\.umd", p)]
+    assert len(preloaded) == len(set(preloaded))
+
+
+def test_static_imports_follow_every_kind_of_static_import_only(tmp_path: Path) -> None:
+    (tmp_path / "js" / "views").mkdir(parents=True)
+    (tmp_path / "js" / "main.js").write_text(
+        'import { a } from "./a.js";\nimport "./side.js";\nimport {\n  b,\n} from "./views/b.js";\n'
+        'const later = () => import("./views/lazy.js");\n'
+    )
+    (tmp_path / "js" / "a.js").write_text('import { main } from "./main.js"; // a cycle\n')
+    (tmp_path / "js" / "side.js").write_text("")
+    (tmp_path / "js" / "views" / "b.js").write_text('export { c } from "../c.js";\n')
+    (tmp_path / "js" / "c.js").write_text("")
+    (tmp_path / "js" / "views" / "lazy.js").write_text("")
+    found = static_imports("js/main.js", tmp_path)
+    assert sorted(found) == ["js/a.js", "js/c.js", "js/main.js", "js/side.js", "js/views/b.js"]
