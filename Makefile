@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-postgres fuzz bench bench-postgres bench-scale bench-scale-postgres bench-tools soak lint format install install-dev browser clean
+.PHONY: run test test-sqlite test-postgres fuzz bench bench-postgres bench-scale bench-scale-postgres bench-tools audit soak lint format install install-dev browser clean
 
 run: $(VENV)/.installed  ## set up, migrate and serve on http://$${HOST:-127.0.0.1}:$${PORT:-8000}
 	$(BIN)/python -m app
@@ -86,6 +86,16 @@ bench-tools:
 	      || echo "Could not install wrk/sqlite3; using the Python load generator."; \
 	  fi; \
 	fi
+
+# Lighthouse's four scores for the log-in page and the dashboard (bench/audit.py); CI does not run it.
+# Lighthouse 12.8.2 is the last release that runs on Node 20; installed from its lock file.
+LIGHTHOUSE := tools/lighthouse
+audit: install-dev browser $(LIGHTHOUSE)/node_modules/.installed
+	CHROME_PATH=$(CHROMIUM) $(BIN)/python bench/audit.py
+
+$(LIGHTHOUSE)/node_modules/.installed: $(LIGHTHOUSE)/package.json $(LIGHTHOUSE)/package-lock.json
+	cd $(LIGHTHOUSE) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -14,19 +14,21 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 from starlette.routing import Match, Mount
 from starlette.types import Scope
 
 from app import faults
+from app.assets import REVALIDATE, STATIC_DIR, STATIC_VERSION, Files, VersionedFiles, render_page
 from app.auth import PUBLIC
-from app.config import PROJECT_ROOT, settings
+from app.config import settings
 from app.database import SessionLocal
 from app.errors import AppError, Invalid
 from app.middleware import (
@@ -52,8 +54,6 @@ from app.routers import (
 from app.services.recurring import run_daily
 
 logger = logging.getLogger("app")
-
-STATIC_DIR = PROJECT_ROOT / "app" / "static"
 
 
 def _log_to_stderr() -> None:
@@ -155,6 +155,14 @@ app = FastAPI(
 # Added first, so innermost: the 413 answers of BodyLimit still get CORS, the request log and
 # security headers.
 app.add_middleware(BodyLimitMiddleware)
+# The page, its files and the JSON answers travel compressed (a 206 part of a file and answers under
+# 500 bytes as they are). Not the CSV export: a download streamed at the database's pace, whose
+# compression would cost the one worker's time for each of its rows.
+app.add_middleware(
+    GZipMiddleware,
+    compresslevel=6,
+    exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "text/csv"),
+)
 if settings.cors_origin_list:
     # Off unless asked for: the UI is served from this same origin and needs no CORS.
     app.add_middleware(
@@ -278,4 +286,20 @@ class StaticSite(Mount):
         return super().matches(scope)
 
 
-app.router.routes.append(StaticSite("/", app=StaticFiles(directory=STATIC_DIR, html=True), name="static"))
+PAGE = render_page()
+PAGE_TAG = f'"{STATIC_VERSION}"'
+
+
+@app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+@app.api_route("/index.html", methods=["GET", "HEAD"], include_in_schema=False)
+def page(request: Request) -> Response:
+    """The page, asked for every time (a 304 while the release is the same): it names the files' version."""
+    headers = {"Cache-Control": REVALIDATE, "ETag": PAGE_TAG}
+    if PAGE_TAG in request.headers.get("If-None-Match", ""):
+        return Response(status_code=304, headers=headers)
+    return HTMLResponse(PAGE, headers=headers)
+
+
+# Every file at /s/<version>/..., kept for a year; and at its old address, revalidated each time.
+app.router.routes.append(Mount("/s", app=VersionedFiles(), name="versioned"))
+app.router.routes.append(StaticSite("/", app=Files(cache_control=REVALIDATE), name="static"))

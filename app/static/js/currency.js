@@ -18,21 +18,30 @@ function allCodes() {
   }
 }
 
-let names = null;
-try {
-  names = new Intl.DisplayNames(["en"], { type: "currency" });
-} catch {
-  /* codes alone */
-}
+let names; // made at first use, like format.js's formatters: not on the log-in page
 
 /** "JPY — Japanese Yen", or the bare code when the browser has no name for it. */
 export function currencyLabel(code) {
+  if (names === undefined) {
+    try {
+      names = new Intl.DisplayNames(["en"], { type: "currency" });
+    } catch {
+      names = null; // codes alone
+    }
+  }
   const name = names?.of(code);
   return name && name !== code ? `${code} — ${name}` : code;
 }
 
+const minorDigits = new Map();
+
 /** The currency's minor unit as Intl knows it (ISO 4217): JPY 0, KWD 3, most 2. */
 export function digitsOf(code) {
+  if (!minorDigits.has(code)) minorDigits.set(code, readDigits(code)); // a formatter each time is slow
+  return minorDigits.get(code);
+}
+
+function readDigits(code) {
   try {
     return new Intl.NumberFormat("en", { style: "currency", currency: code }).resolvedOptions().maximumFractionDigits;
   } catch {

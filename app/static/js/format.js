@@ -44,12 +44,18 @@ export function moneyShort(amount) {
 }
 
 const LOCALE = "en-GB"; // day-month-year reads unambiguously: "16 Nov 2026"
-const dayMonthYear = new Intl.DateTimeFormat(LOCALE, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
-const weekdayDayMonth = new Intl.DateTimeFormat(LOCALE, { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" });
-const longDay = new Intl.DateTimeFormat(LOCALE, { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
-const monthYear = new Intl.DateTimeFormat(LOCALE, { month: "long", year: "numeric", timeZone: "UTC" });
-const monthOnly = new Intl.DateTimeFormat(LOCALE, { month: "long", timeZone: "UTC" });
-const shortWeekday = new Intl.DateTimeFormat(LOCALE, { weekday: "short", day: "numeric", timeZone: "UTC" });
+// Made at first use, not as the module loads: a page's first Intl formatter takes long (the
+// browser loads its locale data), and the log-in page formats no date.
+const dateFormat = (options) => {
+  let made = null;
+  return { format: (date) => (made ??= new Intl.DateTimeFormat(LOCALE, options)).format(date) };
+};
+const dayMonthYear = dateFormat({ day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+const weekdayDayMonth = dateFormat({ weekday: "short", day: "numeric", month: "short", timeZone: "UTC" });
+const longDay = dateFormat({ weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+const monthYear = dateFormat({ month: "long", year: "numeric", timeZone: "UTC" });
+const monthOnly = dateFormat({ month: "long", timeZone: "UTC" });
+const shortWeekday = dateFormat({ weekday: "short", day: "numeric", timeZone: "UTC" });
 
 export const formatDate = (iso) => dayMonthYear.format(parseDay(iso)); // 16 Nov 2026
 export const formatRowDate = (iso) => weekdayDayMonth.format(parseDay(iso)); // Mon 16 Nov
@@ -65,5 +71,5 @@ export function percent(value) {
 }
 
 // A moment (a server timestamp), in the person's own time zone: "16 Nov 2026, 14:05".
-const moment = new Intl.DateTimeFormat(LOCALE, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+const moment = dateFormat({ day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
 export const formatMoment = (iso) => moment.format(new Date(iso));

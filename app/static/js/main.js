@@ -29,23 +29,10 @@ import { CATEGORY_LIST_ID } from "./forms.js";
 import { budgetMonth, contains, currentPeriod, describePeriod, fromHash, hashFor, ledgerAddress, ledgerFromHash, weekOf } from "./period.js";
 import { HOME, phoneLayout, screenFromHash, screensOf, withScreen } from "./screens.js";
 import { THEME_CHANGE, themeToggle } from "./theme.js";
-import { addView } from "./views/add.js";
-import { adminView, resetView } from "./views/admin.js";
 import { authView, openRelogin } from "./views/auth.js";
-import { budgetsView } from "./views/budgets.js";
-import { chartsView } from "./views/charts.js";
-import { expensesView } from "./views/expenses.js";
-import { balancesView } from "./views/balances.js";
-import { ledgerPicker, openLedgerSettings, openNewLedger } from "./views/ledger.js";
-import { bottomNav } from "./views/nav.js";
-import { openImport } from "./views/import.js";
-import { askToJoin } from "./views/invitations.js";
-import { periodView } from "./views/period.js";
-import { recurringView } from "./views/recurring.js";
-import { openSettings } from "./views/settings.js";
-import { totalsView } from "./views/totals.js";
-import { openWelcome, withStarters } from "./views/welcome.js";
 import { toast } from "./views/toast.js";
+// The dashboard's views and the dialogs are loaded when first shown (import()), each from the same
+// version of the files as this module: the log-in page needs none of them.
 
 const app = document.getElementById("app");
 const state = {
@@ -62,6 +49,7 @@ const state = {
   allTime: false, // the search looks beyond the period, until the period changes
   listSeq: 0,
   dataSeq: 0,
+  dashboardSeq: 0, // a dashboard whose modules are still loading is shown only if still the latest
   balancesSeq: 0,
   // The ledger settings last closed, until their changes are saved and the dashboard is built again
   // after them (rebuilt): settings opened meanwhile would be taken away with the old dashboard.
@@ -94,32 +82,38 @@ const SOURCES = {
  * it sits on the desktop (`top`, or the `main` and `side` columns), what it takes from a refresh
  * (`take[source](view, data)`, sources as in SOURCES), how it says one could not be read
  * (`failed(view, source, message)`) and what it does when its phone screen is shown
- * (`shown(view)`). A new screen is a line in screens.js and its views here.
+ * (`shown(view)`). `load` imports the view's module when the dashboard is first shown and `make`
+ * builds the view from it. A new screen is a line in screens.js and its views here.
  */
 function dashboardViews(context) {
   const shared = context.ledger.members.length > 1;
   return [
-    { name: "period", view: periodView(), screens: ["expenses", "budgets", "charts"], place: "top" },
+    { name: "period", load: () => import("./views/period.js"), make: (m) => m.periodView(), screens: ["expenses", "budgets", "charts"], place: "top" },
     {
       name: "totals",
-      view: totalsView(),
+      load: () => import("./views/totals.js"),
+      make: (m) => m.totalsView(),
       screens: ["expenses"],
       place: "top",
       take: { stats: (v, stats) => v.showStats(stats), summary: (v, summary) => v.showSummary(summary) },
       failed: (v, source) => (source === "stats" || source === "summary") && v.showError(source),
     },
-    { name: "add", view: addView(context), screens: ["add"], place: "main" },
+    { name: "add", load: () => import("./views/add.js"), make: (m) => m.addView(context), screens: ["add"], place: "main" },
     {
       name: "expenses",
-      view: expensesView(context),
+      load: () => import("./views/expenses.js"),
+      make: (m) => m.expensesView(context),
       screens: ["expenses"],
       place: "main",
       take: { categories: (v, list) => v.knowCategories(list) }, // it offers the "Needs review" filter
     },
-    shared ? { name: "balances", view: balancesView(), screens: ["balances"], place: "side" } : null,
+    shared
+      ? { name: "balances", load: () => import("./views/balances.js"), make: (m) => m.balancesView(), screens: ["balances"], place: "side" }
+      : null,
     {
       name: "budgets",
-      view: budgetsView(),
+      load: () => import("./views/budgets.js"),
+      make: (m) => m.budgetsView(),
       screens: ["budgets"],
       place: "side",
       take: { summary: (v, summary) => v.show(summary) },
@@ -127,7 +121,8 @@ function dashboardViews(context) {
     },
     {
       name: "recurring",
-      view: recurringView(context),
+      load: () => import("./views/recurring.js"),
+      make: (m) => m.recurringView(context),
       screens: ["budgets"],
       place: "side",
       take: { recurring: (v, rules) => v.show(rules) },
@@ -135,7 +130,8 @@ function dashboardViews(context) {
     },
     {
       name: "charts",
-      view: chartsView(),
+      load: () => import("./views/charts.js"), // which loads Chart.js once a chart is on screen
+      make: (m) => m.chartsView(),
       screens: ["charts"],
       place: "side",
       take: {
@@ -150,16 +146,16 @@ function dashboardViews(context) {
     },
     {
       name: "categories", // the suggestions of every Category field
-      view: { root: el("datalist", { id: CATEGORY_LIST_ID }) },
+      load: () => import("./views/welcome.js"),
+      make: (m) => ({ root: el("datalist", { id: CATEGORY_LIST_ID }), withStarters: m.withStarters }),
       place: "top",
-      take: { categories: (v, list) => v.root.replaceChildren(...withStarters(list).map((name) => el("option", { value: name }))) },
+      take: { categories: (v, list) => v.root.replaceChildren(...v.withStarters(list).map((name) => el("option", { value: name }))) },
     },
   ].filter(Boolean);
 }
 
 function showAuth(message = "") {
-  views?.charts.destroy();
-  views = null;
+  leaveDashboard();
   state.user = null;
   document.title = "Log in · Expense Tracker";
   const invitation = INVITE_HASH.exec(location.hash)?.[1] ?? null;
@@ -167,11 +163,20 @@ function showAuth(message = "") {
   app.replaceChildren(authView({ message: joining ? "Log in to join the shared ledger." : message, invitation }));
 }
 
-/** A reset link's page, whoever is logged in here: the link is the proof. */
-function showReset(token) {
+/** No dashboard (the log-in page, a reset link's page, the offline page); one being built is not shown. */
+function leaveDashboard() {
   views?.charts.destroy();
   views = null;
+  state.dashboardSeq++;
+}
+
+/** A reset link's page, whoever is logged in here: the link is the proof. */
+async function showReset(token) {
+  leaveDashboard();
   state.user = null;
+  const seq = state.dashboardSeq;
+  const { resetView } = await loadOrSay(import("./views/admin.js"));
+  if (seq !== state.dashboardSeq) return; // another page meanwhile
   document.title = "New password · Expense Tracker";
   app.replaceChildren(
     resetView(
@@ -189,8 +194,36 @@ function showReset(token) {
   );
 }
 
+/**
+ * A module loaded when first used; if it cannot be (the server out of reach, or a new release
+ * whose files replaced this page's), say so and stop there.
+ */
+async function loadOrSay(loading) {
+  try {
+    return await loading;
+  } catch (error) {
+    toast("Part of the page could not be loaded. Check the connection and reload the page.", { error: true });
+    throw error;
+  }
+}
+
+/** The dashboard's modules: the header's and the phone navigation's, then each view's (`entries`). */
+function loadDashboard(entries) {
+  return Promise.all([import("./views/ledger.js"), import("./views/nav.js"), ...entries.map((entry) => entry.load())]);
+}
+
+/** Start loading them while the session is checked, not after (showDashboard says it if one fails). */
+function preloadDashboard() {
+  loadDashboard(dashboardViews({ ledger: { members: [] } })).catch(() => {});
+}
+
 /** The dashboard of one ledger; switching ledgers builds it again for the other one. */
-function showDashboard(user, ledgers, ledger) {
+async function showDashboard(user, ledgers, ledger) {
+  const seq = ++state.dashboardSeq;
+  const context = { ledger, me: user };
+  const entries = dashboardViews(context);
+  const [{ ledgerPicker }, { bottomNav }, ...modules] = await loadOrSay(loadDashboard(entries));
+  if (seq !== state.dashboardSeq) return; // another dashboard, or the log-in page, meanwhile
   views?.charts.destroy();
   state.user = user;
   state.ledgers = ledgers;
@@ -198,12 +231,11 @@ function showDashboard(user, ledgers, ledger) {
   Object.assign(state, { q: "", category: null, allTime: false });
   scope.ledger = ledger.personal ? null : ledger.id;
   setCurrency(ledger.currency);
-  const context = { ledger, me: user };
   const who = el("span", { class: "who" }, user.display_name || user.email);
   const settingsButton = el("button", { type: "button", class: "ghost" }, "Settings");
   const logout = el("button", { type: "button", class: "ghost" }, "Log out");
   const adminLink = user.is_admin ? el("a", { href: ADMIN_HASH, class: "button ghost" }, "Admin") : null;
-  const list = dashboardViews(context);
+  const list = entries.map((entry, i) => ({ ...entry, view: entry.make(modules[i]) }));
   views = { list, main: null, admin: null, who, nav: bottomNav(screensOf(ledger)), shownPeriod: null };
   for (const entry of list) views[entry.name] = entry.view;
   // On the phone the header is the ledger's name and Menu; the desktop shows the menu's content in
@@ -222,7 +254,7 @@ function showDashboard(user, ledgers, ledger) {
     el(
       "p",
       { class: "brand" },
-      el("img", { src: "/favicon.svg", alt: "", width: 24, height: 24 }),
+      el("img", { src: new URL("../favicon.svg", import.meta.url).href, alt: "", width: 24, height: 24 }),
       el("span", { class: "brand-name" }, "Expense Tracker"),
     ),
     el("p", { class: "ledger-name" }, el("span", { class: "visually-hidden" }, "Ledger: "), ledger.name),
@@ -244,19 +276,21 @@ function showDashboard(user, ledgers, ledger) {
   views.header = header;
   views.closeMenu = wireMenu(header, menuButton, menu);
 
-  settingsButton.addEventListener("click", () => openSettings(main, state.user));
+  const ledgerDialogs = () => loadOrSay(import("./views/ledger.js"));
+  settingsButton.addEventListener("click", async () => (await loadOrSay(import("./views/settings.js"))).openSettings(main, state.user));
   header.addEventListener(LEDGER_CHANGE, (event) => {
     const chosen = state.ledgers.find((l) => l.id === event.detail.id);
     location.hash = addressOf(state.period ?? currentPeriod("month"), chosen);
   });
-  header.addEventListener(LEDGER_NEW, () => openNewLedger(main, state.ledger.currency));
+  header.addEventListener(LEDGER_NEW, async () => (await ledgerDialogs()).openNewLedger(main, state.ledger.currency));
   header.addEventListener(LEDGER_SETTINGS, async () => {
+    const { openLedgerSettings } = await ledgerDialogs();
     await state.settling;
     if (!views) return; // logged out meanwhile
     const closed = openLedgerSettings(views.main, state.ledger, state.user);
     state.settling = closed.then(() => state.rebuilt);
   });
-  main.addEventListener(LEDGER_NEW, () => openNewLedger(main, state.ledger.currency));
+  main.addEventListener(LEDGER_NEW, async () => (await ledgerDialogs()).openNewLedger(main, state.ledger.currency));
   main.addEventListener(LEDGER_CREATED, (event) => (state.rebuilt = reloadLedgers(event.detail.ledger.id)));
   main.addEventListener(LEDGER_UPDATED, (event) => (state.rebuilt = reloadLedgers(event.detail.ledger.id)));
   main.addEventListener(LEDGER_LEFT, () => (state.rebuilt = reloadLedgers(null)));
@@ -277,7 +311,7 @@ function showDashboard(user, ledgers, ledger) {
   });
   main.addEventListener(LOAD_MORE, (event) => loadList(event.detail.offset, event.detail.cursor));
   main.addEventListener(EXPORT, exportCsv);
-  main.addEventListener(IMPORT, () => openImport(main, context));
+  main.addEventListener(IMPORT, async () => (await loadOrSay(import("./views/import.js"))).openImport(main, context));
   main.addEventListener(EXPENSES_CHANGED, (event) => {
     const added = event.detail.expense;
     const outside = added && !contains(state.period, added.date);
@@ -323,7 +357,7 @@ function loadBalances() {
   if (!views || ledger.members.length < 2) return;
   const seq = ++state.balancesSeq; // a slower, older answer must not replace a newer one
   const current = () => seq === state.balancesSeq && views !== null && state.ledger === ledger;
-  Promise.all([api.balances(ledger.id), api.settlements(ledger.id)]).then(
+  return Promise.all([api.balances(ledger.id), api.settlements(ledger.id)]).then(
     ([balances, settlements]) =>
       current() && views.balances.show(ledger, balances, settlements, { canWrite: ledger.role !== "viewer" }),
     (error) => {
@@ -337,9 +371,11 @@ function loadBalances() {
  * #/join/<token> once logged in: the dashboard stays at the ledger shown, and a dialog says what the
  * link joins and asks first; joining shows the joined ledger.
  */
-function join(token) {
+async function join(token) {
   history.replaceState(null, "", addressOf(state.period ?? currentPeriod("month")));
   route();
+  const { askToJoin } = await loadOrSay(import("./views/invitations.js"));
+  if (!views) return; // logged out meanwhile
   askToJoin(views.main, token, {
     ledgers: state.ledgers,
     open: (id) => {
@@ -352,7 +388,9 @@ function join(token) {
 }
 
 /** The Admin page in place of the dashboard (which keeps its state, hidden). */
-function showAdmin() {
+async function showAdmin() {
+  const { adminView } = await loadOrSay(import("./views/admin.js"));
+  if (!views || location.hash !== ADMIN_HASH) return; // gone elsewhere meanwhile
   if (views.admin) views.admin.root.remove();
   views.admin = adminView({ me: state.user, back: addressOf(state.period ?? currentPeriod("month")) });
   views.main.hidden = true;
@@ -413,8 +451,10 @@ function route() {
   views.period.update(period, (p) => addressOf(p));
   // Another screen of the same period reads nothing again.
   if (views.shownPeriod !== hashFor(period)) {
+    const first = views.shownPeriod === null;
     views.shownPeriod = hashFor(period);
-    refresh();
+    const filled = refresh();
+    if (first) fillFirst(views.main, filled);
   }
 }
 
@@ -482,23 +522,38 @@ async function loadList(offset = 0, cursor = null) {
   }
 }
 
-/** Read what the views show again: each source once, handed to every view that takes it. */
+// How long a new dashboard's side column may wait for its first answers before it is shown anyway.
+const FILL_WAIT_MS = 1500;
+
+/** A new dashboard's side column is shown when its first answers are in (app.css: .filling). */
+function fillFirst(main, filled) {
+  main.classList.add("filling");
+  const show = () => main.classList.remove("filling");
+  filled.then(show);
+  setTimeout(show, FILL_WAIT_MS);
+}
+
+/**
+ * Read what the views show again: each source once, handed to every view that takes it. Returns a
+ * promise settled when every answer has been shown.
+ */
 function refresh({ list = true } = {}) {
-  if (list) loadList();
-  loadBalances();
+  const answers = [list ? loadList() : null, loadBalances()];
   const seq = ++state.dataSeq;
   const current = () => seq === state.dataSeq && views !== null;
   for (const [source, read] of Object.entries(SOURCES)) {
     const takers = views.list.filter((entry) => entry.take?.[source]);
     const request = takers.length ? read(state) : null;
-    request?.then(
+    const shown = request?.then(
       (data) => current() && takers.forEach((entry) => entry.take[source](entry.view, data)),
       (error) => {
         const message = failed(error);
         if (message && current()) takers.forEach((entry) => entry.failed?.(entry.view, source, message));
       },
     );
+    answers.push(shown);
   }
+  return Promise.allSettled(answers);
 }
 
 async function exportCsv() {
@@ -571,8 +626,8 @@ async function enter(user, registered = false) {
     const ledgers = await api.ledgers();
     const joining = JOIN_HASH.test(location.hash); // its own dialog asks first
     state.ledger = null;
-    showDashboard(user, ledgers, ledgers.find((l) => l.id === ledgerFromHash(location.hash).id) ?? ledgers[0]);
-    if (registered && views && !joining) openWelcome(views.main, { user });
+    await showDashboard(user, ledgers, ledgers.find((l) => l.id === ledgerFromHash(location.hash).id) ?? ledgers[0]);
+    if (registered && views && !joining) (await loadOrSay(import("./views/welcome.js"))).openWelcome(views.main, { user });
   } catch (error) {
     startFailed(error);
   }
@@ -584,8 +639,7 @@ function startFailed(error) {
     showAuth(failed(error) ?? "Your session has ended. Please log in again.");
     return;
   }
-  views?.charts.destroy();
-  views = null;
+  leaveDashboard();
   app.replaceChildren(offlineView());
 }
 
@@ -599,6 +653,7 @@ async function start() {
     showAuth();
     return;
   }
+  preloadDashboard();
   try {
     await enter(await api.me());
   } catch (error) {

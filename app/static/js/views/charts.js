@@ -1,6 +1,7 @@
 // The three charts. This module alone owns the Chart.js instances: each is made once and then
 // updated in place (chart.data = ...; chart.update()), so nothing is duplicated or flickers.
-// Every canvas has an accessible name and a table with the same numbers.
+// Every canvas has an accessible name and a table with the same numbers. Chart.js (its UMD file
+// sets the global Chart) is loaded the first time a chart is on screen, not with the page.
 
 import { el } from "../dom.js";
 import { dayOfMonth, formatDate, formatMonth, formatWeekday, money, moneyShort } from "../format.js";
@@ -13,6 +14,19 @@ const CHARTS = [
 
 const PALETTE = ["#4f7cff", "#22b59a", "#f2a93b", "#e8637a", "#9a6bff", "#3fb6e8", "#8fbf3f", "#ff8a4c", "#c05fc9", "#6c7a96"];
 
+let loading = null;
+/** Chart.js, loaded once; relative to this module, so from the same version of the files. */
+function chartJs() {
+  loading ??= import("../../vendor/chartjs/chart.umd.js").then(
+    () => window.Chart,
+    (error) => {
+      loading = null; // try again at the next draw
+      throw error;
+    },
+  );
+  return loading;
+}
+
 function cssVar(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 }
@@ -21,6 +35,8 @@ export function chartsView() {
   const instances = new Map();
   const figures = new Map();
   const latest = new Map();
+  const pending = new Map(); // what to draw once the charts are on screen and Chart.js is here
+  let onScreen = false; // kept by the ResizeObserver below: asking the layout here would force one
 
   const root = el(
     "section",
@@ -81,8 +97,27 @@ export function chartsView() {
   }
 
   function draw(key, data) {
-    const Chart = window.Chart;
-    if (!Chart) return;
+    pending.set(key, data);
+    drawPending();
+  }
+
+  /** Draw what waits, if the charts are on screen (not on another phone screen, not logged out). */
+  async function drawPending() {
+    if (!pending.size || !onScreen) return;
+    let Chart;
+    try {
+      Chart = await chartJs();
+    } catch (error) {
+      console.error(error); // the numbers are still in each chart's table
+      return;
+    }
+    if (!root.isConnected) return; // destroyed meanwhile
+    const todo = [...pending];
+    pending.clear();
+    for (const [key, data] of todo) drawNow(Chart, key, data);
+  }
+
+  function drawNow(Chart, key, data) {
     const chart = instances.get(key);
     if (chart) {
       // Mutate the existing datasets: Chart.js then animates only the values that changed, so an
@@ -200,12 +235,21 @@ export function chartsView() {
   function destroy() {
     for (const chart of instances.values()) chart.destroy();
     instances.clear();
+    pending.clear();
+    shown.disconnect();
   }
 
   /** Fit the charts to their boxes again: a chart drawn while its phone screen was hidden had none. */
   function resize() {
     for (const chart of instances.values()) chart.resize();
   }
+
+  // Shown (a phone screen, the desktop layout) or hidden: a size from or to zero.
+  const shown = new ResizeObserver(([entry]) => {
+    onScreen = entry.contentRect.width > 0;
+    drawPending();
+  });
+  shown.observe(root);
 
   return { root, showCategories, showTrend, showBudgets, retheme, destroy, resize };
 }
