@@ -3,12 +3,15 @@ shown as not sent, survive a reload, and are stored exactly once when the connec
 the server stored one whose answer was lost; a refusal is shown with its reason; log-out forgets it
 all. The page opens offline from the service worker's copies (sw.js) and says how old they are."""
 
+import logging
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.e2e.ui import User, add_expense, expense_rows, log_in, register
@@ -171,3 +174,26 @@ def test_log_out_forgets_the_kept_writes_and_the_copies(
     assert page.evaluate("caches.has('expense-tracker-api')") is False
     context.set_offline(False)
     assert stored(page, live_server, user) == []
+
+
+def test_the_workers_copies_are_revalidated_with_their_etags(
+    page: Page, live_server: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = register(page, live_server)
+    add_expense(page, live_server, user, description="Copied once")
+    log_in(page, live_server, user)
+    served_by_worker(page)
+    with caplog.at_level(logging.INFO, logger="app.access"):
+        caplog.clear()
+        page.reload()  # the worker asks with its copies' ETags (the browser's own cache is bypassed)
+        expect(expense_rows(page).filter(has_text="Copied once")).to_have_count(1)
+
+        def not_modified() -> set[str]:
+            answered = [record.getMessage().split()[:3] for record in caplog.records]
+            return {path for method, path, status in answered if status == "304"}
+
+        deadline = time.monotonic() + 5  # the log's line is written once the answer is sent
+        while not {"/api/expenses", "/api/summary"} <= not_modified() and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+        assert {"/api/expenses", "/api/summary"} <= not_modified(), [r.getMessage() for r in caplog.records]
+    expect(page.get_by_text("Offline - showing what was saved at")).to_have_count(0)
