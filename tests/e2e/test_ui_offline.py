@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.e2e.ui import User, add_expense, expense_rows, log_in, register
+from tests.e2e.ui import User, add_expense, controlled, expense_rows, log_in, register, until
 
 SHOTS = Path(os.environ.get("SCREENSHOTS") or Path(tempfile.gettempdir()) / "expense-tracker-screenshots")
 KEPT_HERE = "No connection: kept on this device, and sent when the connection is back."
@@ -43,13 +43,13 @@ def add_in_form(page: Page, category: str, amount: str, description: str) -> Non
 def served_by_worker(page: Page) -> None:
     """Wait until the service worker controls the page and holds a copy of the expense list, then
     reload (online) so every read of the dashboard goes through it and is copied."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null", polling=100)
+    controlled(page)
     page.reload()
     expect(page.get_by_role("button", name="Add expense")).to_be_visible()
-    page.wait_for_function(
+    until(
+        page,
         """caches.open("expense-tracker-api").then((c) => c.keys())
            .then((keys) => keys.some((r) => new URL(r.url).pathname === "/api/expenses"))""",
-        polling=100,
     )
 
 

@@ -23,7 +23,7 @@ from app.config import settings
 from app.main import app
 from tests.conftest import app_on
 from tests.e2e.test_ui_layout import serious
-from tests.e2e.ui import add_expense, expense_rows, log_in, register
+from tests.e2e.ui import add_expense, controlled, expense_rows, log_in, register
 
 API = re.compile(r"/api/")
 UNREACHABLE = "Can't reach the server. Retrying..."
@@ -115,7 +115,7 @@ def test_a_reload_with_the_server_stopped_opens_the_kept_page_and_recovers(
     log_in(page, server.url, user)
     # The page keeps a copy of itself and of what it read (sw.js): wait until the worker serves the
     # page, then read once through it.
-    page.wait_for_function("navigator.serviceWorker.controller !== null", polling=100)
+    controlled(page)
     page.reload()
     expect(expense_rows(page)).to_contain_text("Kept through the outage")
 
