@@ -121,8 +121,9 @@ async function readApi(request, url) {
   const tag = copy?.headers.get("ETag");
   const conditional = Boolean(tag) && !headers.has("If-None-Match");
   if (conditional) headers.set("If-None-Match", tag);
-  // no-store: the browser's HTTP cache would answer the revalidation itself; here the copy does.
-  const asked = fetch(new Request(request, { headers, cache: "no-store" }))
+  // With If-None-Match the browser's own cache stays out of it (the Fetch standard); without a copy
+  // here, that cache revalidates what it holds itself.
+  const asked = fetch(new Request(request, { headers }))
     .then(async (response) => {
       if (conditional && response.status === 304) {
         const current = await stamped(copy.clone(), response.headers);
