@@ -54,10 +54,11 @@ function send(write) {
 }
 
 /**
- * Save an expense: an add (`id` null) or an edit (`body` is the PATCH). Returns {expense} when the
- * server stored it, {queued} when it was kept here to be sent later; throws the server's refusal.
+ * Save an expense: an add (`id` null) or an edit (`body` is the PATCH; `shown`, the whole expense as
+ * edited, is what its row shows while kept). Returns {expense} when the server stored it, {queued}
+ * when it was kept here to be sent later; throws the server's refusal.
  */
-export async function saveExpense({ id = null, body, user }) {
+export async function saveExpense({ id = null, body, user, shown = body }) {
   const write = {
     user,
     ledger: scope.ledger,
@@ -65,6 +66,7 @@ export async function saveExpense({ id = null, body, user }) {
     path: id === null ? "/api/expenses" : `/api/expenses/${encodeURIComponent(id)}`,
     query: scope.ledger === null ? {} : { ledger: scope.ledger },
     body,
+    shown,
     key: newKey(),
     expense: id,
     state: "pending",

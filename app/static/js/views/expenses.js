@@ -226,7 +226,8 @@ export function expensesView(ledgerContext = null) {
           const body = checkExpense(fields);
           if (!body) return;
           try {
-            const { queued } = await saveExpense({ id: expense.id, body: changes(body, expense), user: ledgerContext?.me.id });
+            const patch = changes(body, expense);
+            const { queued } = await saveExpense({ id: expense.id, body: patch, user: ledgerContext?.me.id, shown: body });
             close();
             if (queued) {
               toast(KEPT_HERE);

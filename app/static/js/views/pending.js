@@ -12,7 +12,8 @@ export const PENDING = "Not sent yet";
 /** `context` is {ledger, me}. */
 export function pendingView(context) {
   const list = el("ul", { class: "expense-list pending-list", "aria-label": "Kept on this device", hidden: true });
-  const refused = new Set(); // the refusals already told in a toast
+  const refused = new Set(); // the refusals already told in a toast (or there at the first drawing)
+  let first = true;
   const ledger = scope.ledger;
 
   async function draw() {
@@ -27,23 +28,24 @@ export function pendingView(context) {
     for (const write of writes) {
       if (write.state !== "refused" || refused.has(write.id)) continue;
       refused.add(write.id);
-      toast(`An expense kept on this device was not saved: ${write.reason}`, { error: true });
+      if (!first) toast(`An expense kept on this device was not saved: ${write.reason}`, { error: true });
     }
+    first = false;
   }
 
   function row(write) {
-    const { body } = write;
+    const body = write.shown ?? write.body;
     const describedBy = uid("pending");
     const state =
       write.state === "refused"
         ? el("span", { class: "pending-state refused", id: describedBy }, `Not saved: ${write.reason}`)
         : el("span", { class: "pending-state", id: describedBy }, write.method === "POST" ? PENDING : `Edit ${PENDING.toLowerCase()}`);
-    const amount = body.amount === undefined ? "" : money(body.refund ? `-${body.amount}` : body.amount, body.currency ?? context.ledger.currency ?? getCurrency());
+    const amount = money(body.refund ? `-${body.amount}` : body.amount, body.currency ?? context.ledger.currency ?? getCurrency());
     return el(
       "li",
       { class: `expense pending ${write.state}` },
-      body.date ? el("time", { class: "expense-date", datetime: body.date, title: formatDate(body.date) }, formatRowDate(body.date)) : el("span", { class: "expense-date" }),
-      el("span", { class: "expense-category" }, body.category ?? "Changes to an expense"),
+      el("time", { class: "expense-date", datetime: body.date, title: formatDate(body.date) }, formatRowDate(body.date)),
+      el("span", { class: "expense-category" }, body.category),
       el("span", { class: "expense-description" }, body.description ?? ""),
       el("span", { class: "expense-amount" }, amount),
       el("span", { class: "expense-sharing" }, state),
