@@ -45,7 +45,7 @@ def served_by_worker(page: Page) -> None:
     reload (online) so every read of the dashboard goes through it and is copied."""
     controlled(page)
     page.reload()
-    expect(page.get_by_role("list", name="Expenses")).to_be_visible()
+    expect(page.get_by_role("list", name="Expenses")).to_have_attribute("aria-busy", "false")
     until(
         page,
         """caches.open("expense-tracker-api").then((c) => c.keys())
