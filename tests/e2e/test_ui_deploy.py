@@ -32,7 +32,7 @@ def deploy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.setattr(assets, "BASE", f"/s/{new}/")
     shell = tuple(url.replace(f"/s/{old}/", f"/s/{new}/") for url in assets.SHELL)
     monkeypatch.setattr(assets, "SHELL", shell)
-    monkeypatch.setattr(main, "PAGE", main.PAGE.replace(old, new))
+    monkeypatch.setattr(main, "PAGE", vars(main)["PAGE"].replace(old, new))  # app.main of branch fast
     monkeypatch.setattr(main, "PAGE_TAG", f'"{new}"')
     for route in main.app.router.routes:
         files = getattr(route, "app", None)
