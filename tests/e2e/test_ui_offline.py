@@ -123,6 +123,39 @@ def test_an_add_whose_answer_was_lost_is_sent_again_with_its_key_and_stored_once
     context.close()
 
 
+def test_an_add_answered_504_after_it_was_stored_is_sent_again_with_its_key(
+    browser: Browser, live_server: str
+) -> None:
+    """A 5xx is an answer: the add is not kept, the form says so; pressing Add again sends the first key."""
+    context = browser.new_context(service_workers="block")
+    page = context.new_page()
+    user = register(page, live_server)
+    log_in(page, live_server, user)
+    keys: list[str] = []
+
+    def gateway_timeout_once(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        keys.append(route.request.headers["idempotency-key"])
+        response = route.fetch()  # stored...
+        if len(keys) == 1:
+            route.fulfill(status=504, body="Gateway Timeout")  # ...but the proxy gave up waiting
+        else:
+            route.fulfill(response=response)
+
+    page.route(re.compile(r"/api/expenses"), gateway_timeout_once)
+    add_in_form(page, "Taxi", "18.00", "Behind a slow proxy")
+    expect(page.get_by_text(re.compile("The server had a problem"))).to_be_visible()
+    expect(pending_rows(page)).to_have_count(0)
+    page.get_by_role("button", name="Add expense").click()
+    expect(expense_rows(page)).to_have_count(1)
+    assert len(keys) == 2
+    assert keys[0] == keys[1]
+    assert [e["description"] for e in stored(page, live_server, user)] == ["Behind a slow proxy"]
+    context.close()
+
+
 def test_a_kept_edit_the_server_refuses_is_shown_with_the_reason(
     page: Page, context: BrowserContext, live_server: str
 ) -> None:

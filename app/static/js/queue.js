@@ -18,6 +18,7 @@ const OWNER_KEY = "expense-tracker.owner"; // whose data this browser holds: the
 export const KEPT_HERE = "No connection: kept on this device, and sent when the connection is back.";
 
 let opened = null;
+const tried = new Map(); // a save's method, path, query and body -> its key, while it failed with a 5xx
 
 function database() {
   opened ??= new Promise((resolve, reject) => {
@@ -59,25 +60,26 @@ function send(write) {
  * when it was kept here to be sent later; throws the server's refusal.
  */
 export async function saveExpense({ id = null, body, user, shown = body }) {
-  const write = {
-    user,
-    ledger: scope.ledger,
-    method: id === null ? "POST" : "PATCH",
-    path: id === null ? "/api/expenses" : `/api/expenses/${encodeURIComponent(id)}`,
-    query: scope.ledger === null ? {} : { ledger: scope.ledger },
-    body,
-    shown,
-    key: newKey(),
-    expense: id,
-    state: "pending",
-    reason: null,
-    at: Date.now(),
-  };
+  const method = id === null ? "POST" : "PATCH";
+  const path = id === null ? "/api/expenses" : `/api/expenses/${encodeURIComponent(id)}`;
+  const query = scope.ledger === null ? {} : { ledger: scope.ledger };
+  // The same save again after a 5xx (a proxy's 504 may hide a stored write) keeps its first key, as
+  // api.js's creates do; a success, a refusal (4xx) or the queue ends that.
+  const print = JSON.stringify([method, path, query, body]);
+  const key = tried.get(print) ?? newKey();
+  tried.set(print, key);
+  const write = { user, ledger: scope.ledger, method, path, query, body, shown, key, expense: id, state: "pending", reason: null, at: Date.now() };
   try {
-    return { expense: await send(write) };
+    const expense = await send(write);
+    tried.delete(print);
+    return { expense };
   } catch (error) {
-    if (!unanswered(error)) throw error;
+    if (!unanswered(error)) {
+      if (error instanceof ApiError && error.status < 500) tried.delete(print);
+      throw error;
+    }
   }
+  tried.delete(print); // kept below with its key: the same input typed again is another expense
   await put(write);
   changed();
   askForSync();
