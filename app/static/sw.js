@@ -144,7 +144,9 @@ async function readApi(request, url) {
 /** The response as kept: its headers (and `fresh` ones from a 304) with X-Saved-At, now. */
 async function stamped(response, fresh = new Headers()) {
   const headers = new Headers(response.headers);
-  for (const [name, value] of fresh) if (name !== "content-length") headers.set(name, value);
+  for (const [name, value] of fresh) headers.set(name, value);
+  // The body kept is the decoded one (the server may have sent it gzipped).
+  for (const name of ["content-length", "content-encoding"]) headers.delete(name);
   headers.set(SAVED_AT, new Date().toISOString());
   return new Response(await response.blob(), { status: 200, statusText: "OK", headers });
 }
