@@ -1,8 +1,9 @@
 """A page that never looks frozen: a reload while the server is out of reach keeps the session and
 retries by itself, a slow save says "Still saving..." with the form kept, and the notice of an outage
 goes away once the server answers again. Outages are made by stopping the server (the page then
-opens from the copy sw.js kept) or with page.route (the page is served, its API calls fail as they do
-with no network); a renewal in one tab is the session of the next."""
+opens from the copies sw.js kept, and says how old they are) or with page.route (the page is served,
+its API calls fail as they do with no network; no service worker then, whose requests page.route
+cannot see); a renewal in one tab is the session of the next."""
 
 import re
 import socket
@@ -22,10 +23,12 @@ from app.config import settings
 from app.main import app
 from tests.conftest import app_on
 from tests.e2e.test_ui_layout import serious
-from tests.e2e.ui import add_expense, expense_rows, log_in, register
+from tests.e2e.ui import add_expense, controlled, expense_rows, log_in, register
 
 API = re.compile(r"/api/")
 UNREACHABLE = "Can't reach the server. Retrying..."
+# For the tests that cut the API off with page.route: a service worker's requests are not routed.
+NO_WORKER = pytest.mark.browser_context_args(service_workers="block")
 
 
 def cut_off(page: Page) -> None:
@@ -38,6 +41,7 @@ def outage_noise(errors: list[str]) -> list[str]:
     return [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e]
 
 
+@NO_WORKER
 def test_a_reload_during_an_outage_retries_instead_of_logging_out(
     page: Page, live_server: str, console_errors: list[str]
 ) -> None:
@@ -109,20 +113,23 @@ def test_a_reload_with_the_server_stopped_opens_the_kept_page_and_recovers(
     user = register(page, server.url)
     add_expense(page, server.url, user, description="Kept through the outage")
     log_in(page, server.url, user)
-    # The page keeps a copy of itself (sw.js): wait until it holds the page and its main script.
-    page.wait_for_function(
-        "Promise.all(['/', '/js/main.js', '/js/connection.js'].map((u) => caches.match(u)))"
-        ".then((found) => found.every(Boolean))",
-        polling=200,
-    )
+    # The page keeps a copy of itself and of what it read (sw.js): wait until the worker serves the
+    # page, then read once through it.
+    controlled(page)
+    page.reload()
+    expect(expense_rows(page)).to_contain_text("Kept through the outage")
 
     server.stop()
     page.reload()
-    expect(page.get_by_role("heading", name="Can't reach the server")).to_be_visible(timeout=10_000)
+    # The dashboard as last read, saying so; never the log-in form.
+    saved = page.get_by_role("status").filter(has_text="Offline - showing what was saved at")
+    expect(saved).to_be_visible(timeout=10_000)
+    expect(expense_rows(page)).to_contain_text("Kept through the outage")
     expect(page.get_by_role("button", name="Log in")).to_have_count(0)
 
     server.start()  # the server is back: the page finds out by itself, no click
-    expect(expense_rows(page)).to_contain_text("Kept through the outage", timeout=10_000)
+    expect(saved).to_be_hidden(timeout=10_000)
+    expect(expense_rows(page)).to_contain_text("Kept through the outage")
     expect(page.get_by_text(UNREACHABLE)).to_be_hidden()
     assert [e for e in console_errors if "ERR_CONNECTION_REFUSED" not in e] == []
 
@@ -159,6 +166,7 @@ def test_a_slow_save_says_still_saving_and_keeps_the_form(
     assert console_errors == []
 
 
+@NO_WORKER
 def test_the_outage_notice_clears_itself_when_the_server_answers_again(
     page: Page, live_server: str, console_errors: list[str]
 ) -> None:

@@ -101,3 +101,17 @@ def api_errors(errors: list[str], *statuses: int) -> list[str]:
     return [
         e for e in errors if not (e.startswith("Failed to load resource") and any(s in e for s in expected))
     ]
+
+
+def until(page: Page, expression: str, timeout_ms: int = 10_000) -> None:
+    """Wait until `expression` (a value, or a promise of one) is truthy in the page. Polled with
+    page.evaluate, which the page's Content-Security-Policy allows (wait_for_function's polling evals)."""
+    deadline = page.evaluate("Date.now()") + timeout_ms
+    while not page.evaluate(expression):
+        assert page.evaluate("Date.now()") < deadline, f"still false after {timeout_ms} ms: {expression}"
+        page.wait_for_timeout(100)
+
+
+def controlled(page: Page) -> None:
+    """Wait until the service worker (sw.js) controls the page."""
+    until(page, "navigator.serviceWorker.controller !== null")

@@ -151,8 +151,11 @@ async function send(method, path, { body, form, query, auth = true, expire = tru
     clearTimeout(timer);
     if (slow) network.dispatchEvent(new Event("settled"));
   }
-  network.dispatchEvent(new Event(GATEWAY_DOWN.has(response.status) ? "unreachable" : "answered"));
-  if (response.ok && auth && token) renewIfDue();
+  // A copy the service worker kept (sw.js) stands in for the server's answer: the page says how old.
+  const saved = response.headers.get("X-Saved-At");
+  if (saved) network.dispatchEvent(new CustomEvent("copy", { detail: new Date(saved) }));
+  else network.dispatchEvent(new Event(GATEWAY_DOWN.has(response.status) ? "unreachable" : "answered"));
+  if (response.ok && auth && token && !saved) renewIfDue();
   if (response.ok) return response;
   let detail = null;
   try {
@@ -200,7 +203,7 @@ function fingerprint(path, { body, form, query }) {
 }
 
 /** A fresh key: crypto.randomUUID where the page is a secure context (https, localhost), else 128 random bits. */
-function newKey() {
+export function newKey() {
   if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
@@ -219,6 +222,11 @@ async function create(path, options, { once = true } = {}) {
     if (error instanceof ApiError && error.status >= 400 && error.status < 500) unanswered.delete(print);
     throw error;
   }
+}
+
+/** A write with the key its caller keeps (js/queue.js: a queued write is sent again with the key it was first tried with). */
+export function keyedWrite(method, path, { body, query, key }) {
+  return json(method, path, { body, query, key });
 }
 
 function filenameFrom(disposition, fallback) {

@@ -5,22 +5,26 @@
 
 import { api, network } from "./api.js";
 import { el } from "./dom.js";
+import { formatClock } from "./format.js";
 
 const RETRY_MS = 3000;
 export const STILL_SAVING = "Still saving...";
 export const UNREACHABLE = "Can't reach the server. Retrying...";
+/** Shown while the page shows copies of what it read (sw.js): since when they are current. */
+export const showingSaved = (at) => `Offline - showing what was saved at ${formatClock(at)}`;
 
 const notice = el("p", { class: "connection-notice", role: "status", "aria-live": "polite", hidden: true });
 let saving = 0; // saves past the slow mark, still unanswered
 let down = false;
+let saved = null; // the oldest copy shown since the server last answered (a Date)
 let retry = null;
 let back = () => {};
 
 function show() {
-  const text = down ? UNREACHABLE : saving > 0 ? STILL_SAVING : "";
+  const text = saved ? showingSaved(saved) : down ? UNREACHABLE : saving > 0 ? STILL_SAVING : "";
   notice.textContent = text;
   notice.hidden = !text;
-  notice.dataset.state = down ? "down" : "slow";
+  notice.dataset.state = saved ? "saved" : down ? "down" : "slow";
 }
 
 /** Ask the server again in a moment; any answer (this one or another request's) ends the outage. */
@@ -42,9 +46,17 @@ network.addEventListener("unreachable", () => {
   show();
   scheduleRetry();
 });
+// A copy of an earlier answer (sw.js) was shown in place of the server's.
+network.addEventListener("copy", (event) => {
+  if (!saved || event.detail < saved) saved = event.detail;
+  down = true;
+  show();
+  scheduleRetry();
+});
 network.addEventListener("answered", () => {
   if (!down) return;
   down = false;
+  saved = null;
   clearTimeout(retry);
   show();
   back();
@@ -57,10 +69,16 @@ export function watchConnection(onBack) {
   keepPageCopy();
 }
 
-/** A copy of the page for reloads during an outage (/sw.js). Browsers allow it on https and localhost. */
+/**
+ * A copy of the page, and of what it read, for a reload without the server (/sw.js): the worker of the
+ * page's version of its files (app/assets.py), so a deploy brings a new one. Browsers allow it on https
+ * and localhost.
+ */
 function keepPageCopy() {
   if (!navigator.serviceWorker) return;
-  navigator.serviceWorker.register("/sw.js").catch(() => {});
+  const version = document.querySelector('meta[name="static-version"]')?.content;
+  navigator.serviceWorker.register(version ? `/sw.js?v=${encodeURIComponent(version)}` : "/sw.js").catch(() => {});
+  if (version) return; // the worker keeps its version's files itself
   // What loaded before the worker could see it: the page, its styles, its modules.
   navigator.serviceWorker.ready.then((registration) => {
     const loaded = performance.getEntriesByType("resource").map((entry) => entry.name);

@@ -73,3 +73,5 @@ export function percent(value) {
 // A moment (a server timestamp), in the person's own time zone: "16 Nov 2026, 14:05".
 const moment = dateFormat({ day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
 export const formatMoment = (iso) => moment.format(new Date(iso));
+const clock = new Intl.DateTimeFormat(LOCALE, { hour: "2-digit", minute: "2-digit" });
+export const formatClock = (when) => clock.format(when); // 10:42

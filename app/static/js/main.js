@@ -26,6 +26,7 @@ import {
 } from "./events.js";
 import { setCurrency } from "./format.js";
 import { CATEGORY_LIST_ID } from "./forms.js";
+import { flush, forgetAll, ownedBy } from "./queue.js";
 import { budgetMonth, contains, currentPeriod, describePeriod, fromHash, hashFor, ledgerAddress, ledgerFromHash, weekOf } from "./period.js";
 import { HOME, phoneLayout, screenFromHash, screensOf, withScreen } from "./screens.js";
 import { THEME_CHANGE, themeToggle } from "./theme.js";
@@ -298,6 +299,7 @@ async function showDashboard(user, ledgers, ledger) {
   logout.addEventListener("click", async () => {
     logout.disabled = true;
     await api.logout();
+    await forgetAll(); // a shared device shows nothing of this user to the next
     showAuth("You have logged out.");
   });
   main.addEventListener(PERIOD_CHANGE, (event) => {
@@ -332,6 +334,7 @@ async function showDashboard(user, ledgers, ledger) {
   });
   main.addEventListener(ACCOUNT_DELETED, () => {
     session.clear();
+    forgetAll();
     showAuth("Your account and all its data have been deleted.");
   });
   route();
@@ -623,11 +626,13 @@ app.addEventListener(SIGNED_IN, (event) => enter(event.detail.user, event.detail
 async function enter(user, registered = false) {
   state.persistent = session.persistent;
   try {
+    await ownedBy(user.id); // another user's kept writes and copies go first
     const ledgers = await api.ledgers();
     const joining = JOIN_HASH.test(location.hash); // its own dialog asks first
     state.ledger = null;
     await showDashboard(user, ledgers, ledgers.find((l) => l.id === ledgerFromHash(location.hash).id) ?? ledgers[0]);
     if (registered && views && !joining) (await loadOrSay(import("./views/welcome.js"))).openWelcome(views.main, { user });
+    sendKept();
   } catch (error) {
     startFailed(error);
   }
@@ -661,6 +666,18 @@ async function start() {
   }
 }
 
-// Back after an outage: the dashboard reloads what it missed; the offline page starts again.
-watchConnection(() => (views ? refresh() : app.querySelector(".offline") && start()));
+/** Send the writes kept offline (js/queue.js); the dashboard reads again when the server stored some. */
+function sendKept() {
+  if (!views) return;
+  flush(state.user.id).then((sent) => sent > 0 && views && refresh());
+}
+
+// Back after an outage: the dashboard sends what it kept and reloads what it missed; the offline page starts again.
+watchConnection(() => {
+  if (!views) return app.querySelector(".offline") && start();
+  sendKept();
+  refresh();
+});
+window.addEventListener("online", sendKept);
+navigator.serviceWorker?.addEventListener("message", (event) => event.data?.flush && sendKept()); // Background Sync (sw.js)
 start();

@@ -1,7 +1,6 @@
 // Quick add: Date (today), Category, Amount, Currency, Description, and Add expense. Enter submits; after a
 // success the amount and description clear and focus returns to Amount for the next entry.
 
-import { api } from "../api.js";
 import { rememberCurrencies } from "../currency.js";
 import { today } from "../dates.js";
 import { el, emit } from "../dom.js";
@@ -9,6 +8,7 @@ import { formErrorLine, say } from "../forms.js";
 import { checkExpense, expenseFields, ratePreview, resetSplit, showExpenseError } from "./expense-form.js";
 import { describeSharing } from "./ledger.js";
 import { ADD_CLOSE, EXPENSES_CHANGED } from "../events.js";
+import { KEPT_HERE, saveExpense } from "../queue.js";
 
 /** `context` is {ledger, me}: a shared ledger adds Paid by and Split. */
 export function addView(context = null) {
@@ -58,17 +58,18 @@ export function addView(context = null) {
     button.disabled = true;
     form.setAttribute("aria-busy", "true");
     try {
-      const expense = await api.createExpense(body);
-      if (context) rememberCurrencies(context.ledger, [expense.currency]);
+      const { expense, queued } = await saveExpense({ body, user: context?.me.id });
+      if (context && expense) rememberCurrencies(context.ledger, [expense.currency]);
       fields.amount.input.value = "";
       fields.description.input.value = "";
       fields.amount.input.dispatchEvent(new Event("input")); // the preview forgets the old amount
-      if (fields.paid_by && (body.paid_by !== context.me.id || body.split)) {
+      if (queued) status.textContent = KEPT_HERE;
+      else if (fields.paid_by && (body.paid_by !== context.me.id || body.split)) {
         status.textContent = `Added: ${describeSharing(context.ledger, expense)}. Paid by and Split are back to you and equal.`;
       }
       resetSplit(fields);
       fields.refund.set(false); // a refund is the exception: the next entry starts as an expense
-      emit(root, EXPENSES_CHANGED, { action: "added", expense });
+      if (expense) emit(root, EXPENSES_CHANGED, { action: "added", expense });
       fields.amount.input.focus();
     } catch (error) {
       showExpenseError(fields, error, formError);

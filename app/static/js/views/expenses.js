@@ -12,6 +12,8 @@ import { changes, checkExpense, expenseFields, fillSplit, ratePreview, showExpen
 import { describeSharing } from "./ledger.js";
 import { categoryLabel, needsReview, NEEDS_REVIEW, openCategories } from "./categories.js";
 import { toast } from "./toast.js";
+import { pendingView } from "./pending.js";
+import { KEPT_HERE, saveExpense } from "../queue.js";
 import { EXPENSES_CHANGED, EXPORT, FILTER_CATEGORY, IMPORT, LOAD_MORE, SEARCH } from "../events.js";
 
 /**
@@ -67,6 +69,7 @@ export function expensesView(ledgerContext = null) {
     error,
     empty,
     allTimeButton,
+    ledgerContext ? pendingView(ledgerContext).root : null, // adds and edits not sent yet (js/queue.js)
     list,
     more,
   );
@@ -223,8 +226,13 @@ export function expensesView(ledgerContext = null) {
           const body = checkExpense(fields);
           if (!body) return;
           try {
-            await api.updateExpense(expense.id, changes(body, expense));
+            const patch = changes(body, expense);
+            const { queued } = await saveExpense({ id: expense.id, body: patch, user: ledgerContext?.me.id, shown: body });
             close();
+            if (queued) {
+              toast(KEPT_HERE);
+              return;
+            }
             emit(root, EXPENSES_CHANGED, { action: "edited" });
             toast("Expense saved.");
           } catch (error) {
