@@ -5,10 +5,9 @@
 
 import { api, network } from "./api.js";
 import { el } from "./dom.js";
+import { t } from "./i18n.js";
 
 const RETRY_MS = 3000;
-export const STILL_SAVING = "Still saving...";
-export const UNREACHABLE = "Can't reach the server. Retrying...";
 
 const notice = el("p", { class: "connection-notice", role: "status", "aria-live": "polite", hidden: true });
 let saving = 0; // saves past the slow mark, still unanswered
@@ -17,7 +16,7 @@ let retry = null;
 let back = () => {};
 
 function show() {
-  const text = down ? UNREACHABLE : saving > 0 ? STILL_SAVING : "";
+  const text = down ? t("connection.unreachable") : saving > 0 ? t("connection.stillSaving") : "";
   notice.textContent = text;
   notice.hidden = !text;
   notice.dataset.state = down ? "down" : "slow";
@@ -74,8 +73,8 @@ export function offlineView() {
   return el(
     "section",
     { class: "offline card", "aria-labelledby": "offline-title" },
-    el("h1", { id: "offline-title" }, "Can't reach the server"),
-    el("p", {}, "You are still logged in. This page keeps trying and carries on by itself once the server answers."),
-    el("button", { type: "button", onclick: () => api.health().catch(() => {}) }, "Try now"),
+    el("h1", { id: "offline-title" }, t("connection.offlineTitle")),
+    el("p", {}, t("connection.offlineText")),
+    el("button", { type: "button", onclick: () => api.health().catch(() => {}) }, t("connection.tryNow")),
   );
 }

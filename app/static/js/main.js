@@ -46,6 +46,7 @@ import { openSettings } from "./views/settings.js";
 import { totalsView } from "./views/totals.js";
 import { openWelcome, withStarters } from "./views/welcome.js";
 import { toast } from "./views/toast.js";
+import { savedLanguage, setLanguage, t } from "./i18n.js";
 
 const app = document.getElementById("app");
 const state = {
@@ -161,10 +162,10 @@ function showAuth(message = "") {
   views?.charts.destroy();
   views = null;
   state.user = null;
-  document.title = "Log in · Expense Tracker";
+  document.title = `${t("auth.logIn")} · ${t("app.name")}`;
   const invitation = INVITE_HASH.exec(location.hash)?.[1] ?? null;
   const joining = !message && JOIN_HASH.test(location.hash);
-  app.replaceChildren(authView({ message: joining ? "Log in to join the shared ledger." : message, invitation }));
+  app.replaceChildren(authView({ message: joining ? t("auth.logInToJoin") : message, invitation }));
 }
 
 /** A reset link's page, whoever is logged in here: the link is the proof. */
@@ -172,14 +173,14 @@ function showReset(token) {
   views?.charts.destroy();
   views = null;
   state.user = null;
-  document.title = "New password · Expense Tracker";
+  document.title = `${t("auth.newPassword")} · ${t("app.name")}`;
   app.replaceChildren(
     resetView(
       token,
       () => {
         session.clear();
         history.replaceState(null, "", location.pathname);
-        showAuth("Your new password is set. Log in with it.");
+        showAuth(t("auth.passwordSet"));
       },
       () => {
         history.replaceState(null, "", location.pathname);
@@ -200,19 +201,19 @@ function showDashboard(user, ledgers, ledger) {
   setCurrency(ledger.currency);
   const context = { ledger, me: user };
   const who = el("span", { class: "who" }, user.display_name || user.email);
-  const settingsButton = el("button", { type: "button", class: "ghost" }, "Settings");
-  const logout = el("button", { type: "button", class: "ghost" }, "Log out");
-  const adminLink = user.is_admin ? el("a", { href: ADMIN_HASH, class: "button ghost" }, "Admin") : null;
+  const settingsButton = el("button", { type: "button", class: "ghost" }, t("settings.title"));
+  const logout = el("button", { type: "button", class: "ghost" }, t("auth.logOut"));
+  const adminLink = user.is_admin ? el("a", { href: ADMIN_HASH, class: "button ghost" }, t("admin.title")) : null;
   const list = dashboardViews(context);
   views = { list, main: null, admin: null, who, nav: bottomNav(screensOf(ledger)), shownPeriod: null };
   for (const entry of list) views[entry.name] = entry.view;
   // On the phone the header is the ledger's name and Menu; the desktop shows the menu's content in
   // the header itself (display: contents), as before.
-  const menuButton = el("button", { type: "button", class: "menu-button", "aria-expanded": "false" }, "Menu");
+  const menuButton = el("button", { type: "button", class: "menu-button", "aria-expanded": "false" }, t("header.menu"));
   const menu = el(
     "div",
     { class: "topbar-menu", id: uid("menu") },
-    el("nav", { class: "topbar-actions", "aria-label": "Account" }, who, adminLink, settingsButton, themeToggle(), logout),
+    el("nav", { class: "topbar-actions", "aria-label": t("header.account") }, who, adminLink, settingsButton, themeToggle(), logout),
     ledgerPicker(ledgers, ledger),
   );
   menuButton.setAttribute("aria-controls", menu.id);
@@ -223,9 +224,9 @@ function showDashboard(user, ledgers, ledger) {
       "p",
       { class: "brand" },
       el("img", { src: "/favicon.svg", alt: "", width: 24, height: 24 }),
-      el("span", { class: "brand-name" }, "Expense Tracker"),
+      el("span", { class: "brand-name" }, t("app.name")),
     ),
-    el("p", { class: "ledger-name" }, el("span", { class: "visually-hidden" }, "Ledger: "), ledger.name),
+    el("p", { class: "ledger-name" }, el("span", { class: "visually-hidden" }, t("header.ledger")), ledger.name),
     menuButton,
     menu,
   );
@@ -234,7 +235,7 @@ function showDashboard(user, ledgers, ledger) {
     "main",
     // A viewer's dashboard has no control that changes data: the "write" ones are hidden.
     { id: "main", class: ledger.role === "viewer" ? "dashboard readonly" : "dashboard", tabindex: "-1" },
-    el("h1", { class: "visually-hidden" }, "Dashboard"),
+    el("h1", { class: "visually-hidden" }, t("header.dashboard")),
     ...at("top"),
     el("div", { class: "columns" }, el("div", { class: "col-main" }, ...at("main")), el("div", { class: "col-side" }, ...at("side"))),
     views.nav.root,
@@ -264,7 +265,7 @@ function showDashboard(user, ledgers, ledger) {
   logout.addEventListener("click", async () => {
     logout.disabled = true;
     await api.logout();
-    showAuth("You have logged out.");
+    showAuth(t("auth.loggedOut"));
   });
   main.addEventListener(PERIOD_CHANGE, (event) => {
     location.hash = addressOf(event.detail.period);
@@ -281,24 +282,25 @@ function showDashboard(user, ledgers, ledger) {
   main.addEventListener(EXPENSES_CHANGED, (event) => {
     const added = event.detail.expense;
     const outside = added && !contains(state.period, added.date);
-    if (outside) toast(`Added to ${describePeriod({ kind: "day", start: added.date })}, outside the period shown.`);
+    if (outside) toast(t("expenses.addedOutside", { day: describePeriod({ kind: "day", start: added.date }) }));
     // The phone's add sheet closes on a save, back to the list that shows it.
     if (added && state.screen === "add" && phoneLayout.matches) {
-      if (!outside) toast("Expense added.");
+      if (!outside) toast(t("expenses.added"));
       closeAdd();
     }
     refresh();
   });
   main.addEventListener(ADD_CLOSE, closeAdd);
   main.addEventListener(BUDGETS_CHANGED, () => refresh({ list: false }));
-  main.addEventListener(USER_CHANGED, (event) => {
+  main.addEventListener(USER_CHANGED, async (event) => {
     state.user = event.detail.user;
     views.who.textContent = state.user.display_name || state.user.email;
+    await speak(state.user.language); // the dashboard is built again below, in it
     reloadLedgers(state.ledger.id); // the personal ledger's currency follows the account's
   });
   main.addEventListener(ACCOUNT_DELETED, () => {
     session.clear();
-    showAuth("Your account and all its data have been deleted.");
+    showAuth(t("auth.accountDeleted"));
   });
   route();
 }
@@ -358,7 +360,7 @@ function showAdmin() {
   views.main.hidden = true;
   views.main.removeAttribute("id");
   views.main.after(views.admin.root);
-  document.title = "Admin · Expense Tracker";
+  document.title = `${t("admin.title")} · ${t("app.name")}`;
   views.admin.load();
 }
 
@@ -407,7 +409,7 @@ function route() {
   state.period = period;
   state.allTime = false;
   showScreen(screen.id);
-  document.title = [screen.id === HOME ? null : screen.label, describePeriod(period), ledger.personal ? null : ledger.name, "Expense Tracker"]
+  document.title = [screen.id === HOME ? null : screen.label, describePeriod(period), ledger.personal ? null : ledger.name, t("app.name")]
     .filter(Boolean)
     .join(" · ");
   views.period.update(period, (p) => addressOf(p));
@@ -508,7 +510,7 @@ async function exportCsv() {
     download(blob, filename);
   } catch (error) {
     const message = failed(error);
-    if (message) toast(`Could not export: ${message}`, { error: true });
+    if (message) toast(t("expenses.exportFailed", { message }), { error: true });
   }
 }
 
@@ -530,13 +532,13 @@ window.addEventListener(SESSION_EXPIRED, (event) => {
         enter(user); // another account: its own dashboard
         return;
       }
-      toast("You are logged in again. Send what failed once more.");
+      toast(t("auth.loggedInAgain"));
       refresh();
     },
     gaveUp: () => {
       state.relogging = false;
       session.clear();
-      showAuth("Your session has ended. Please log in again.");
+      showAuth(t("auth.sessionEnded"));
     },
   });
 });
@@ -568,6 +570,7 @@ app.addEventListener(SIGNED_IN, (event) => enter(event.detail.user, event.detail
 async function enter(user, registered = false) {
   state.persistent = session.persistent;
   try {
+    await speak(user.language); // the account's language, chosen on another device too
     const ledgers = await api.ledgers();
     const joining = JOIN_HASH.test(location.hash); // its own dialog asks first
     state.ledger = null;
@@ -581,7 +584,7 @@ async function enter(user, registered = false) {
 /** Not started: the log-in form if the session ended, a page that retries if the server is out of reach. */
 function startFailed(error) {
   if (!isUnreachable(error)) {
-    showAuth(failed(error) ?? "Your session has ended. Please log in again.");
+    showAuth(failed(error) ?? t("auth.sessionEnded"));
     return;
   }
   views?.charts.destroy();
@@ -606,6 +609,18 @@ async function start() {
   }
 }
 
+/** Speak the account's language (null: Automatic); a catalogue that cannot be read leaves the one spoken. */
+async function speak(language) {
+  try {
+    await setLanguage(language ?? null);
+  } catch (error) {
+    console.error(error);
+  }
+  document.querySelector(".skip-link")?.replaceChildren(t("app.skip"));
+}
+
 // Back after an outage: the dashboard reloads what it missed; the offline page starts again.
 watchConnection(() => (views ? refresh() : app.querySelector(".offline") && start()));
+// The words before the first render: this device's choice, else the browser's languages.
+await speak(savedLanguage());
 start();

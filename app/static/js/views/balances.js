@@ -7,7 +7,7 @@ import { api } from "../api.js";
 import { today } from "../dates.js";
 import { formDialog } from "../dialog.js";
 import { el, emit, rowButton } from "../dom.js";
-import { amountField, amountValue, clearErrors, errorMessage, field, focusProblem, formErrorLine, mayRetry, readAmount, say, showSaveError } from "../forms.js";
+import { amountField, amountText, amountValue, clearErrors, errorMessage, field, focusProblem, formErrorLine, mayRetry, readAmount, say, showSaveError } from "../forms.js";
 import { formatDate, money } from "../format.js";
 import { memberName } from "./ledger.js";
 import { toast } from "./toast.js";
@@ -160,7 +160,7 @@ export function openSettleUp(anchor, ledger, transfer, { from, to }) {
     date: field("Date", { type: "date", name: "date", required: true, min: "1900-01-01", max: "2999-12-31" }),
     note: field("Note", { type: "text", name: "note", maxlength: 500, autocomplete: "off" }, { hint: "Optional, such as “bank transfer”." }),
   };
-  fields.amount.input.value = amountValue(transfer.amount);
+  fields.amount.input.value = amountText(transfer.amount);
   fields.date.input.value = today();
   const formError = formErrorLine();
   const { close } = formDialog(

@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { formDialog } from "../dialog.js";
 import { currencyOptions, digitsOf } from "../currency.js";
 import { el, emit, uid } from "../dom.js";
-import { amountValue, errorMessage, field, formErrorLine, say, showSaveError } from "../forms.js";
+import { amountText, errorMessage, field, formErrorLine, say, showSaveError } from "../forms.js";
 import { money } from "../format.js";
 import { copyOnClick, invitationList } from "./invitations.js";
 import { toast } from "./toast.js";
@@ -151,7 +151,7 @@ export function splitFields(ledger, me, { amounts = true } = {}) {
     kind.value = byShares ? "shares" : "amounts";
     for (const p of parts) {
       const part = expense.split.find((s) => s.user_id === p.member.user_id);
-      p.input.value = part ? (byShares ? String(part.shares) : amountValue(part.amount, digits)) : "";
+      p.input.value = part ? (byShares ? String(part.shares) : amountText(part.amount, digits)) : "";
     }
     kind.dispatchEvent(new Event("change"));
   }

@@ -7,7 +7,7 @@ import { currencyOptions, digitsOf, recentCurrencies } from "../currency.js";
 import { today } from "../dates.js";
 import { formDialog } from "../dialog.js";
 import { el, emit, rowButton } from "../dom.js";
-import { amountField, amountPlaceholder, amountValue, categoryField, clearErrors, descriptionField, errorMessage, field, focusProblem, formErrorLine, readAmount, say } from "../forms.js";
+import { amountField, amountPlaceholder, amountText, categoryField, clearErrors, descriptionField, errorMessage, field, focusProblem, formErrorLine, readAmount, say } from "../forms.js";
 import { formatDate, getCurrency, money } from "../format.js";
 import { showExpenseError } from "./expense-form.js";
 import { describeSharing, splitFields } from "./ledger.js";
@@ -143,7 +143,7 @@ export function recurringView(context = null) {
     };
     currency.input.addEventListener("change", syncPlaceholder);
     syncPlaceholder();
-    amount.input.value = rule ? amountValue(rule.amount, digitsOf(chosen)) : "";
+    amount.input.value = rule ? amountText(rule.amount, digitsOf(chosen)) : "";
     description.input.value = rule?.description ?? "";
     frequency.input.value = rule?.frequency ?? "monthly";
     interval.input.value = String(rule?.interval ?? 1);
