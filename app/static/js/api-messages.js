@@ -23,6 +23,7 @@ const EXACT = {
   "The file is empty": "apiError.fileEmpty",
   "The file has no header line": "apiError.fileNoHeader",
   "The file has a header but no rows": "apiError.fileNoRows",
+  "This value is not valid": "apiError.invalidValue",
   // Field messages (Pydantic's and app/types.py's), capitalised as api.js shows them.
   "Field required": "apiError.required",
   "Must not contain control characters": "apiError.controlCharacters",

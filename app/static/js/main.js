@@ -36,7 +36,7 @@ import { budgetsView } from "./views/budgets.js";
 import { chartsView } from "./views/charts.js";
 import { expensesView } from "./views/expenses.js";
 import { balancesView } from "./views/balances.js";
-import { ledgerPicker, openLedgerSettings, openNewLedger } from "./views/ledger.js";
+import { ledgerLabel, ledgerPicker, openLedgerSettings, openNewLedger } from "./views/ledger.js";
 import { bottomNav } from "./views/nav.js";
 import { openImport } from "./views/import.js";
 import { askToJoin } from "./views/invitations.js";
@@ -226,7 +226,7 @@ function showDashboard(user, ledgers, ledger) {
       el("img", { src: "/favicon.svg", alt: "", width: 24, height: 24 }),
       el("span", { class: "brand-name" }, t("app.name")),
     ),
-    el("p", { class: "ledger-name" }, el("span", { class: "visually-hidden" }, t("header.ledger")), ledger.name),
+    el("p", { class: "ledger-name" }, el("span", { class: "visually-hidden" }, t("header.ledger")), ledgerLabel(ledger)),
     menuButton,
     menu,
   );
