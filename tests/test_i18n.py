@@ -5,8 +5,11 @@ keys with the same {placeholders}, so no language shows a key or drops a number.
 import json
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
+
+from app.schemas.accounts import Language
 
 STATIC = Path(__file__).resolve().parent.parent / "app" / "static"
 LANGUAGES = ("en", "de", "fr", "es")
@@ -35,8 +38,9 @@ def forms(message: object) -> dict[str, str]:
     """A message's texts: its one text, or each plural form's."""
     if isinstance(message, str):
         return {"": message}
-    assert isinstance(message, dict) and message, f"neither a text nor plural forms: {message!r}"
-    assert set(message) <= PLURAL_FORMS and "other" in message, f"plural forms need 'other': {message!r}"
+    assert isinstance(message, dict), f"neither a text nor plural forms: {message!r}"
+    assert set(message) <= PLURAL_FORMS, f"not a plural form: {message!r}"
+    assert "other" in message, f"plural forms need 'other': {message!r}"
     assert all(isinstance(text, str) for text in message.values())
     return message
 
@@ -91,6 +95,4 @@ def test_the_language_list_matches_the_catalogues_and_the_api() -> None:
     codes = re.findall(r"(\w+):", listed.group(1))
     assert tuple(codes) == LANGUAGES
     assert sorted(path.stem for path in (STATIC / "i18n").glob("*.json")) == sorted(LANGUAGES)
-    from app.schemas.accounts import Language
-
-    assert set(Language.__args__) == set(LANGUAGES)
+    assert set(get_args(Language)) == set(LANGUAGES)

@@ -8,12 +8,12 @@ from app.money import to_number
 from app.revalidation import REVALIDATED, TAG_HEADERS, revalidated
 from app.routers import IN_LEDGER, SessionDep, Today
 from app.schemas.reports import (
+    WEEKDAYS,
     CategoryOut,
     Granularity,
     StatsOut,
     SummaryCategory,
     SummaryOut,
-    WEEKDAYS,
     Weekday,
 )
 from app.services import categories, reports

@@ -111,7 +111,8 @@ def bucket_start(day: date, granularity: str, week_start: int = 0) -> date:
 
 def _buckets(start: date, end: date, granularity: str, week_start: int) -> list[date]:
     """The first day of every bucket from start's to end's."""
-    first, count = bucket_start(start, granularity, week_start), bucket_count(start, end, granularity, week_start)
+    first = bucket_start(start, granularity, week_start)
+    count = bucket_count(start, end, granularity, week_start)
     if granularity == "month":
         months = first.year * 12 + first.month - 1
         return [date((months + n) // 12, (months + n) % 12 + 1, 1) for n in range(count)]
@@ -143,7 +144,8 @@ def spending_stats(
         # A row a day from daily_totals, on the session's connection: rows, not ORM results.
         days = session.connection().execute(_DAYS, in_ledger(access, start=start, end=end)).all()
         for day, cents in days:
-            key = bucket_start(day if isinstance(day, date) else date.fromisoformat(day), granularity, week_start)
+            when = day if isinstance(day, date) else date.fromisoformat(day)  # SQLite's rows hold text
+            key = bucket_start(when, granularity, week_start)
             per_bucket[key] = per_bucket.get(key, 0) + cents
     trend = [(bucket, per_bucket.get(bucket, 0)) for bucket in _buckets(start, end, granularity, week_start)]
     categories = sorted(by_category(cells).values(), key=lambda item: (-item[1], item[0].casefold()))

@@ -18,12 +18,16 @@ def log_in_german(page: Page, base: str, email: str) -> None:
     page.get_by_label("E-Mail").fill(email)
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
-    add = page.get_by_role("button", name="Ausgabe hinzufügen").or_(page.get_by_role("link", name="Ausgabe hinzufügen"))
+    add = page.get_by_role("button", name="Ausgabe hinzufügen").or_(
+        page.get_by_role("link", name="Ausgabe hinzufügen")
+    )
     expect(add).to_be_visible()
 
 
 @german
-def test_a_german_browser_gets_the_page_in_german(page: Page, live_server: str, console_errors: list[str]) -> None:
+def test_a_german_browser_gets_the_page_in_german(
+    page: Page, live_server: str, console_errors: list[str]
+) -> None:
     user = register(page, live_server)
     page.request.patch(live_server + "/api/me", data={"currency": "EUR"}, headers=user.headers)
     add_expense(page, live_server, user, category="Miete", amount="1234.5", date="2026-11-16")
@@ -130,7 +134,14 @@ def test_a_british_week_starts_on_monday(page: Page, live_server: str) -> None:
 def seed_long(page: Page, base: str) -> str:
     user = register(page, base, display_name="Alexandra Müller-Lüdenscheidt")
     page.request.patch(base + "/api/me", data={"currency": "EUR"}, headers=user.headers)
-    add_expense(page, base, user, category="Lebensmittel und Haushaltswaren", amount="123456.78", description="Wocheneinkauf")
+    add_expense(
+        page,
+        base,
+        user,
+        category="Lebensmittel und Haushaltswaren",
+        amount="123456.78",
+        description="Wocheneinkauf",
+    )
     add_expense(page, base, user, category="Essen", amount="8.40", description="Mittagessen")
     set_budget(page, base, user, "Essen", "5")
     set_budget(page, base, user, "Lebensmittel und Haushaltswaren", "1000000")
@@ -139,7 +150,9 @@ def seed_long(page: Page, base: str) -> str:
 
 @german
 @pytest.mark.parametrize(("width", "scheme"), [(390, "light"), (390, "dark"), (1280, "light")])
-def test_german_dashboard_fits_and_is_photographed(page: Page, live_server: str, width: int, scheme: str) -> None:
+def test_german_dashboard_fits_and_is_photographed(
+    page: Page, live_server: str, width: int, scheme: str
+) -> None:
     page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
     page.set_viewport_size({"width": width, "height": 900})
     email = seed_long(page, live_server)

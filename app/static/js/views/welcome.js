@@ -14,7 +14,7 @@ import { USER_CHANGED } from "../events.js";
 import { t } from "../i18n.js";
 
 /** The starter categories, in the page's language: the chosen ones are kept as they were offered. */
-export const starters = () => [
+export const starterNames = () => [
   t("starter.groceries"),
   t("starter.eatingOut"),
   t("starter.rent"),
@@ -68,7 +68,7 @@ export function openWelcome(anchor, { user }) {
   );
   currency.input.append(...currencyOptions(guessCurrency(user.currency)));
 
-  const boxes = starters().map((name) => {
+  const boxes = starterNames().map((name) => {
     const box = el("input", { type: "checkbox", id: uid("starter"), value: name });
     return { box, row: el("div", { class: "check" }, box, el("label", { for: box.id }, name)) };
   });
