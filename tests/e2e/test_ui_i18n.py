@@ -57,7 +57,7 @@ def test_a_german_browser_gets_the_page_in_german(
     form.get_by_label("Kategorie").fill("Kaffee")
     form.get_by_label("Betrag").fill("3,505")
     form.get_by_role("button", name="Ausgabe hinzufügen").click()
-    expect(form.get_by_text("höchstens 2 Nachkommastellen ein, z. B. 12,50.")).to_be_visible()
+    expect(form.get_by_text("höchstens zwei Nachkommastellen ein, z. B. 12,50.")).to_be_visible()
     assert console_errors == []
 
 

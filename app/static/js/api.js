@@ -27,9 +27,14 @@ export class ApiError extends Error {
   }
 }
 
-function friendly(message) {
+function capitalised(message) {
   const text = String(message ?? "This value is not valid").trim();
-  return localized(text.charAt(0).toUpperCase() + text.slice(1));
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** A field's message, capitalised, in the page's language when it is one the page knows. */
+function friendly(message) {
+  return localized(capitalised(message));
 }
 
 function describe(detail, status) {
@@ -38,7 +43,9 @@ function describe(detail, status) {
     return detail
       .map((item) => {
         const loc = Array.isArray(item?.loc) ? item.loc.filter((p) => p !== "body" && p !== "query") : [];
-        return loc.length ? `${loc.join(".")}: ${friendly(item.msg)}` : friendly(item?.msg);
+        if (!loc.length) return friendly(item?.msg);
+        const said = friendly(item.msg); // a message the page knows, in its language; else as the API wrote it
+        return `${loc.join(".")}: ${said === capitalised(item.msg) ? item.msg : said}`;
       })
       .join("; ");
   }

@@ -113,8 +113,13 @@ export function readAmount(amount, example = null, digits = digitsOf(getCurrency
   const valid = shape.test(value);
   if (!value) amount.setError(t("amount.enter", { sample }));
   else if (!valid && digits === 0) amount.setError(t("amount.whole", { sample }));
-  else if (!valid) amount.setError(t("amount.decimals", { count: digits, sample }));
+  else if (!valid) amount.setError(t("amount.decimals", { count: digits, places: placesWord(digits), sample }));
   return valid ? value : null;
+}
+
+/** "two" for 2 (the most a currency has is 4): "at most two decimals" reads better than "2". */
+function placesWord(digits) {
+  return { 1: t("amount.places1"), 2: t("amount.places2"), 3: t("amount.places3"), 4: t("amount.places4") }[digits] ?? String(digits);
 }
 
 export function clearErrors(fields) {
