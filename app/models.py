@@ -48,6 +48,8 @@ class User(Base):
     # A disabled account keeps its data but cannot log in, and its tokens stop working at once.
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # The page's language ("en", "de", ...), chosen in Settings; None: the browser's decides.
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
 
 
 ID = BigInteger().with_variant(Integer, "sqlite")

@@ -185,9 +185,26 @@ def test_update_me(client: TestClient) -> None:
     assert response.json() == {**response.json(), "display_name": "New", "currency": "EUR"}
 
 
+def test_language_follows_the_account(client: TestClient) -> None:
+    headers = register(client)
+    assert client.get("/api/me", headers=headers).json()["language"] is None  # Automatic
+    response = client.patch("/api/me", json={"language": "de"}, headers=headers)
+    assert (response.status_code, response.json()["language"]) == (200, "de")
+    client.patch("/api/me", json={"display_name": "Ana"}, headers=headers)
+    assert client.get("/api/me", headers=headers).json()["language"] == "de"  # untouched: not sent
+    assert client.patch("/api/me", json={"language": None}, headers=headers).json()["language"] is None
+    # A new device reads it back from the log-in's /api/me.
+    assert client.patch("/api/me", json={"language": "es"}, headers=headers).json()["language"] == "es"
+    assert client.get("/api/me", headers=headers).json()["language"] == "es"
+
+
 @pytest.mark.parametrize(
     "body",
     [
+        {"language": "it"},
+        {"language": "DE"},
+        {"language": "de-DE"},
+        {"language": 1},
         {"currency": "EURO"},
         {"currency": "E1R"},
         {"currency": None},

@@ -8,11 +8,13 @@ from app.money import to_number
 from app.revalidation import REVALIDATED, TAG_HEADERS, revalidated
 from app.routers import IN_LEDGER, SessionDep, Today
 from app.schemas.reports import (
+    WEEKDAYS,
     CategoryOut,
     Granularity,
     StatsOut,
     SummaryCategory,
     SummaryOut,
+    Weekday,
 )
 from app.services import categories, reports
 from app.types import Day, Month
@@ -77,13 +79,17 @@ async def read_stats(
     start: Annotated[Day, Query(description="First day, inclusive")],
     end: Annotated[Day, Query(description="Last day, inclusive")],
     granularity: Granularity = "day",
+    week_start: Annotated[Weekday, Query(description="The day week buckets start on")] = "monday",
 ) -> Response:
-    """Totals by category and a zero-filled trend in day, ISO-week or month buckets (at most 3,700)."""
+    """Totals by category and a zero-filled trend in day, week or month buckets (at most 3,700)."""
     if start > end:
         raise Invalid(("query", "start"), "start must be on or before end")
 
     def stats_out() -> dict[str, Any]:  # StatsOut's fields, in its order: a year by day is 366 points
-        stats = reports.spending_stats(session, access=access, start=start, end=end, granularity=granularity)
+        first_day = WEEKDAYS.index(week_start)  # as date.weekday() counts: 0 is Monday
+        stats = reports.spending_stats(
+            session, access=access, start=start, end=end, granularity=granularity, week_start=first_day
+        )
         currency = access.currency
         return {
             "start": start,

@@ -1,6 +1,6 @@
 """Request and response models: accounts, log-in and running an instance (admin, invitations, reset links)."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -23,6 +23,10 @@ from app.types import (
 )
 
 # Accounts
+
+# The page's languages (app/static/i18n); a new one is added here too.
+Language = Literal["en", "de", "fr", "es"]
+_LANGUAGE = "The page's language; null: Automatic (the browser's languages decide)"
 
 
 class RegisterIn(StrictModel):
@@ -62,11 +66,15 @@ class UserOut(BaseModel):
     currency: str
     created_at: UtcDatetime
     is_admin: bool
+    language: Language | None = Field(default=None, description=_LANGUAGE)
 
 
 class UserUpdate(PatchModel):
+    clearable = frozenset({"language"})
+
     display_name: DisplayName | None = None
     currency: Currency | None = None
+    language: Language | None = Field(default=None, description=_LANGUAGE)
 
 
 class Token(BaseModel):

@@ -90,6 +90,9 @@ class SummaryOut(BaseModel):
 
 
 Granularity = Literal["day", "week", "month"]
+# The day week buckets start on: Monday (ISO weeks) unless the reader's locale starts them on another.
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[Weekday, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class CategoryAmount(BaseModel):

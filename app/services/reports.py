@@ -100,17 +100,19 @@ class Stats:
     trend: list[tuple[date, int]]
 
 
-def bucket_start(day: date, granularity: str) -> date:
+def bucket_start(day: date, granularity: str, week_start: int = 0) -> date:
+    """`week_start`: the weekday weeks start on, as date.weekday() counts (0 Monday, as ISO weeks)."""
     if granularity == "week":
-        return day - timedelta(days=day.weekday())  # ISO weeks start on Monday
+        return day - timedelta(days=(day.weekday() - week_start) % 7)
     if granularity == "month":
         return day.replace(day=1)
     return day
 
 
-def _buckets(start: date, end: date, granularity: str) -> list[date]:
+def _buckets(start: date, end: date, granularity: str, week_start: int) -> list[date]:
     """The first day of every bucket from start's to end's."""
-    first, count = bucket_start(start, granularity), bucket_count(start, end, granularity)
+    first = bucket_start(start, granularity, week_start)
+    count = bucket_count(start, end, granularity, week_start)
     if granularity == "month":
         months = first.year * 12 + first.month - 1
         return [date((months + n) // 12, (months + n) % 12 + 1, 1) for n in range(count)]
@@ -118,8 +120,8 @@ def _buckets(start: date, end: date, granularity: str) -> list[date]:
     return [first + step * n for n in range(count)]
 
 
-def bucket_count(start: date, end: date, granularity: str) -> int:
-    first, last = bucket_start(start, granularity), bucket_start(end, granularity)
+def bucket_count(start: date, end: date, granularity: str, week_start: int = 0) -> int:
+    first, last = bucket_start(start, granularity, week_start), bucket_start(end, granularity, week_start)
     if granularity == "week":
         return (last - first).days // 7 + 1
     if granularity == "month":
@@ -128,9 +130,9 @@ def bucket_count(start: date, end: date, granularity: str) -> int:
 
 
 def spending_stats(
-    session: Session, *, access: LedgerAccess, start: date, end: date, granularity: str
+    session: Session, *, access: LedgerAccess, start: date, end: date, granularity: str, week_start: int = 0
 ) -> Stats:
-    if bucket_count(start, end, granularity) > MAX_BUCKETS:
+    if bucket_count(start, end, granularity, week_start) > MAX_BUCKETS:
         too_many = f"That range spans more than {MAX_BUCKETS} {granularity}s"
         raise Invalid(("query", "end"), f"{too_many}: pick a shorter range or longer buckets.")
     cells = monthly_cells(session, access=access, start=start, end=end)
@@ -142,9 +144,10 @@ def spending_stats(
         # A row a day from daily_totals, on the session's connection: rows, not ORM results.
         days = session.connection().execute(_DAYS, in_ledger(access, start=start, end=end)).all()
         for day, cents in days:
-            key = bucket_start(day if isinstance(day, date) else date.fromisoformat(day), granularity)
+            when = day if isinstance(day, date) else date.fromisoformat(day)  # SQLite's rows hold text
+            key = bucket_start(when, granularity, week_start)
             per_bucket[key] = per_bucket.get(key, 0) + cents
-    trend = [(bucket, per_bucket.get(bucket, 0)) for bucket in _buckets(start, end, granularity)]
+    trend = [(bucket, per_bucket.get(bucket, 0)) for bucket in _buckets(start, end, granularity, week_start)]
     categories = sorted(by_category(cells).values(), key=lambda item: (-item[1], item[0].casefold()))
     return Stats(
         total=sum(cell.cents for cell in cells),

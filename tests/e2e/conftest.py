@@ -35,6 +35,14 @@ def browser_type_launch_args() -> dict[str, Any]:
     return {"executable_path": str(CHROMIUM), "args": CHROMIUM_FLAGS}
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """The page's language and formats follow the browser's: British English (English words,
+    "16 Nov 2026", weeks from Monday), which the tests read, unless a test's
+    `@pytest.mark.browser_context_args(locale=...)` asks for another."""
+    return {**browser_context_args, "locale": "en-GB"}
+
+
 @pytest.fixture(autouse=True)
 def calendar(request: pytest.FixtureRequest) -> Iterator[None]:
     """Server and browser agree on one fixed date: TODAYS[0], or each of TODAYS for a test that asks for

@@ -18,6 +18,7 @@ def create_account(page: Page, base: str, email: str) -> None:
     page.get_by_role("button", name="Create account").click()
 
 
+@pytest.mark.browser_context_args(locale="en-US")  # the currency is guessed from the browser's region
 def test_first_run_chooses_currency_starters_and_invites(
     page: Page, live_server: str, console_errors: list[str]
 ) -> None:

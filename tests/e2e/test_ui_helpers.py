@@ -6,8 +6,10 @@ from playwright.sync_api import Page, expect
 
 
 def run(page: Page, live_server: str, script: str) -> Any:
-    """Evaluate `script` (an async function body) with the helper modules imported as d, f and g."""
+    """Evaluate `script` (an async function body) with the helper modules imported as d, f and g,
+    once the page has rendered (its words are loaded: i18n.js)."""
     page.goto(live_server + "/")
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
     return page.evaluate(
         f"""async () => {{
             const d = await import("/js/dates.js");
@@ -27,7 +29,8 @@ def test_date_arithmetic(page: Page, live_server: str, console_errors: list[str]
             d.addDays("2026-12-31", 1), d.addDays("2028-03-01", -1),
             d.addMonths("2026-01-31", 1), d.addMonths("2026-01-15", -1), d.addMonths("2026-11-30", 0),
             d.lastOfMonth("2028-02-10"), d.lastOfMonth("2026-02-01"), d.lastOfMonth("2026-12-31"),
-            d.monday("2026-11-29"), d.monday("2026-11-23"), d.monday("2027-01-01"),
+            d.weekStart("2026-11-29"), d.weekStart("2026-11-23"), d.weekStart("2027-01-01"),
+            d.weekStart("2026-11-29", 7), d.weekStart("2026-11-28", 7), d.weekStart("2027-01-01", 6),
             d.isValidDay("2026-02-28"), d.isValidDay("2026-02-29"), d.isValidDay("1899-12-31"),
             d.isValidDay("2999-12-31"), d.isValidDay("3000-01-01"),
         ];""",
@@ -37,6 +40,7 @@ def test_date_arithmetic(page: Page, live_server: str, console_errors: list[str]
         "2026-02-01", "2025-12-01", "2026-11-01",
         "2028-02-29", "2026-02-28", "2026-12-31",
         "2026-11-23", "2026-11-23", "2026-12-28",
+        "2026-11-29", "2026-11-22", "2026-12-26",
         True, False, False,
         True, False,
     ]  # fmt: skip

@@ -1,6 +1,9 @@
 // The only module that talks to the server. Adds the token, parses JSON, turns failures into
 // ApiError (carrying the server's `detail`), and reports an expired session exactly once per 401.
 
+import { localized } from "./api-messages.js";
+import { t } from "./i18n.js";
+
 const TOKEN_KEY = "expense-tracker.token";
 
 export class ApiError extends Error {
@@ -24,24 +27,31 @@ export class ApiError extends Error {
   }
 }
 
-function friendly(message) {
+function capitalised(message) {
   const text = String(message ?? "This value is not valid").trim();
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/** A field's message, capitalised, in the page's language when it is one the page knows. */
+function friendly(message) {
+  return localized(capitalised(message));
+}
+
 function describe(detail, status) {
-  if (typeof detail === "string" && detail) return detail;
+  if (typeof detail === "string" && detail) return localized(detail);
   if (Array.isArray(detail) && detail.length) {
     return detail
       .map((item) => {
         const loc = Array.isArray(item?.loc) ? item.loc.filter((p) => p !== "body" && p !== "query") : [];
-        return loc.length ? `${loc.join(".")}: ${item.msg}` : friendly(item?.msg);
+        if (!loc.length) return friendly(item?.msg);
+        const said = friendly(item.msg); // a message the page knows, in its language; else as the API wrote it
+        return `${loc.join(".")}: ${said === capitalised(item.msg) ? item.msg : said}`;
       })
       .join("; ");
   }
-  if (status === 0) return "Cannot reach the server. Check your connection and try again.";
-  if (status >= 500) return "The server had a problem. Please try again in a moment.";
-  return `The request failed (${status}).`;
+  if (status === 0) return t("error.unreachable");
+  if (status >= 500) return t("error.server");
+  return t("error.status", { status: String(status) });
 }
 
 const KEEP_KEY = "expense-tracker.keep";

@@ -6,12 +6,9 @@
 import { api, network } from "./api.js";
 import { el } from "./dom.js";
 import { formatClock } from "./format.js";
+import { t } from "./i18n.js";
 
 const RETRY_MS = 3000;
-export const STILL_SAVING = "Still saving...";
-export const UNREACHABLE = "Can't reach the server. Retrying...";
-/** Shown while the page shows copies of what it read (sw.js): since when they are current. */
-export const showingSaved = (at) => `Offline - showing what was saved at ${formatClock(at)}`;
 
 const notice = el("p", { class: "connection-notice", role: "status", "aria-live": "polite", hidden: true });
 let saving = 0; // saves past the slow mark, still unanswered
@@ -21,7 +18,13 @@ let retry = null;
 let back = () => {};
 
 function show() {
-  const text = saved ? showingSaved(saved) : down ? UNREACHABLE : saving > 0 ? STILL_SAVING : "";
+  const text = saved
+    ? t("connection.showingSaved", { time: formatClock(saved) })
+    : down
+      ? t("connection.unreachable")
+      : saving > 0
+        ? t("connection.stillSaving")
+        : "";
   notice.textContent = text;
   notice.hidden = !text;
   notice.dataset.state = saved ? "saved" : down ? "down" : "slow";
@@ -92,8 +95,8 @@ export function offlineView() {
   return el(
     "section",
     { class: "offline card", "aria-labelledby": "offline-title" },
-    el("h1", { id: "offline-title" }, "Can't reach the server"),
-    el("p", {}, "You are still logged in. This page keeps trying and carries on by itself once the server answers."),
-    el("button", { type: "button", onclick: () => api.health().catch(() => {}) }, "Try now"),
+    el("h1", { id: "offline-title" }, t("connection.offlineTitle")),
+    el("p", {}, t("connection.offlineText")),
+    el("button", { type: "button", onclick: () => api.health().catch(() => {}) }, t("connection.tryNow")),
   );
 }

@@ -2,6 +2,7 @@
 // ones, and the exact decimal arithmetic of a conversion preview (never float money).
 
 import { el } from "./dom.js";
+import { currentLanguage, t } from "./i18n.js";
 
 // A browser without Intl.supportedValuesOf still offers the currencies most people spend in.
 const FALLBACK = ["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "INR", "CNY", "SEK", "NOK", "DKK", "PLN", "BRL", "MXN"];
@@ -18,18 +19,17 @@ function allCodes() {
   }
 }
 
-let names; // made at first use, like format.js's formatters: not on the log-in page
+let names = null; // the browser's names of currencies in the page's language
 
-/** "JPY — Japanese Yen", or the bare code when the browser has no name for it. */
+/** "JPY — Japanese Yen" ("JPY — Japanischer Yen"), or the bare code when the browser has no name for it. */
 export function currencyLabel(code) {
-  if (names === undefined) {
-    try {
-      names = new Intl.DisplayNames(["en"], { type: "currency" });
-    } catch {
-      names = null; // codes alone
-    }
+  let name = null;
+  try {
+    if (names?.language !== currentLanguage()) names = { language: currentLanguage(), of: new Intl.DisplayNames([currentLanguage()], { type: "currency" }) };
+    name = names.of.of(code);
+  } catch {
+    /* the code alone */
   }
-  const name = names?.of(code);
   return name && name !== code ? `${code} — ${name}` : code;
 }
 
@@ -62,9 +62,9 @@ export function currencyOptions(current, recent = []) {
   const common = COMMON.filter((code) => all.includes(code) && !first.includes(code));
   const rest = all.filter((code) => !first.includes(code) && !common.includes(code));
   return [
-    first.length ? el("optgroup", { label: "Recent" }, first.map(option)) : null,
-    el("optgroup", { label: "Common" }, common.map(option)),
-    el("optgroup", { label: "All currencies" }, rest.map(option)),
+    first.length ? el("optgroup", { label: t("currency.recent") }, first.map(option)) : null,
+    el("optgroup", { label: t("currency.common") }, common.map(option)),
+    el("optgroup", { label: t("currency.all") }, rest.map(option)),
   ].filter(Boolean);
 }
 

@@ -29,10 +29,10 @@ export function addMonths(iso, months) {
   return isoDay(new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + months, 1)));
 }
 
-/** The Monday on or before `iso`: ISO weeks run Monday to Sunday. */
-export function monday(iso) {
-  const weekday = (parseDay(iso).getUTCDay() + 6) % 7; // Monday 0 ... Sunday 6
-  return addDays(iso, -weekday);
+/** The first day of the week holding `iso`, for weeks starting on `firstDay` (1 Monday ... 7 Sunday, as Intl counts). */
+export function weekStart(iso, firstDay = 1) {
+  const weekday = parseDay(iso).getUTCDay() || 7; // Monday 1 ... Sunday 7
+  return addDays(iso, -((weekday - firstDay + 7) % 7));
 }
 
 export function lastOfMonth(iso) {

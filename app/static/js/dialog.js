@@ -2,6 +2,7 @@
 // heading. showModal() keeps focus inside and closes on Escape.
 
 import { el, uid } from "./dom.js";
+import { t } from "./i18n.js";
 
 /** The heading that names a dialog (pass it to openDialog, place it in the content). */
 export function dialogHeading(text) {
@@ -32,7 +33,7 @@ export function openDialog(anchor, { heading, className = "", alert = false }, .
  */
 export function formDialog(
   anchor,
-  { title, submitLabel, cancelLabel = "Cancel", danger = false, className, alert, focus, onSubmit, extra = null },
+  { title, submitLabel, cancelLabel = t("common.cancel"), danger = false, className, alert, focus, onSubmit, extra = null },
   ...body
 ) {
   const heading = dialogHeading(title);

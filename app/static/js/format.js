@@ -1,25 +1,34 @@
-// Money and date formatting, in one place. Calendar days are formatted in UTC, as dates.js
-// reads them, so no time zone can shift them by a day.
+// Money and date formatting, in one place, in the locale of the page's language (i18n.js).
+// Calendar days are formatted in UTC, as dates.js reads them, so no time zone can shift them by a day.
 
 import { parseDay } from "./dates.js";
+import { currentLocale } from "./i18n.js";
 
 let currency = "USD"; // the ledger's: every total, budget, chart and balance is in it
 const formats = new Map();
 
-/** The currency's formatter (its own minor unit: ¥1,200, €7.41, KWD 1.234), made once per code. */
-function moneyFormat(code, digits) {
-  const key = `${code}/${digits ?? ""}`;
-  if (!formats.has(key)) formats.set(key, makeMoneyFormat(code, digits));
+/** One Intl formatter per locale and options, made when first needed (the language can change). */
+function cached(kind, options, make) {
+  const key = `${kind}/${currentLocale()}/${JSON.stringify(options)}`;
+  if (!formats.has(key)) formats.set(key, make(currentLocale(), options));
   return formats.get(key);
 }
 
-function makeMoneyFormat(code, digits) {
+/**
+ * The currency's formatter (its own minor unit: ¥1,200, 7,41 €, KWD 1.234). The ledger's currency,
+ * which every total is in, takes its short symbol ("$", not "US$"); others keep the one that tells
+ * them apart ("CA$").
+ */
+function moneyFormat(code, digits) {
   const places = digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits };
-  try {
-    return new Intl.NumberFormat(undefined, { style: "currency", currency: code, ...places });
-  } catch {
-    return new Intl.NumberFormat(undefined, { minimumFractionDigits: digits ?? 2, maximumFractionDigits: digits ?? 2 });
-  }
+  const display = code === currency ? { currencyDisplay: "narrowSymbol" } : {};
+  return cached("money", { code, ...places, ...display }, (locale) => {
+    try {
+      return new Intl.NumberFormat(locale, { style: "currency", currency: code, ...places, ...display });
+    } catch {
+      return new Intl.NumberFormat(locale, { minimumFractionDigits: digits ?? 2, maximumFractionDigits: digits ?? 2 });
+    }
+  });
 }
 
 export function setCurrency(code) {
@@ -43,35 +52,32 @@ export function moneyShort(amount) {
   return moneyFormat(currency, 0).format(Number(amount ?? 0));
 }
 
-const LOCALE = "en-GB"; // day-month-year reads unambiguously: "16 Nov 2026"
-// Made at first use, not as the module loads: a page's first Intl formatter takes long (the
-// browser loads its locale data), and the log-in page formats no date.
-const dateFormat = (options) => {
-  let made = null;
-  return { format: (date) => (made ??= new Intl.DateTimeFormat(LOCALE, options)).format(date) };
-};
-const dayMonthYear = dateFormat({ day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
-const weekdayDayMonth = dateFormat({ weekday: "short", day: "numeric", month: "short", timeZone: "UTC" });
-const longDay = dateFormat({ weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
-const monthYear = dateFormat({ month: "long", year: "numeric", timeZone: "UTC" });
-const monthOnly = dateFormat({ month: "long", timeZone: "UTC" });
-const shortWeekday = dateFormat({ weekday: "short", day: "numeric", timeZone: "UTC" });
+/** A plain number in the locale's digits ("1.234,5"); a decimal string stays exact. */
+export function number(value, maximumFractionDigits = 20) {
+  return cached("number", { maximumFractionDigits }, (locale, options) => new Intl.NumberFormat(locale, options)).format(value);
+}
 
-export const formatDate = (iso) => dayMonthYear.format(parseDay(iso)); // 16 Nov 2026
-export const formatRowDate = (iso) => weekdayDayMonth.format(parseDay(iso)); // Mon 16 Nov
-export const formatLongDay = (iso) => longDay.format(parseDay(iso)); // Monday 16 November 2026
-export const formatMonth = (iso) => monthYear.format(parseDay(iso)); // November 2026
-export const formatMonthName = (iso) => monthOnly.format(parseDay(iso)); // November
-export const formatWeekday = (iso) => shortWeekday.format(parseDay(iso)); // Mon 16
+const dateFormat = (options) => (iso) =>
+  cached("date", options, (locale) => new Intl.DateTimeFormat(locale, { ...options, timeZone: "UTC" })).format(parseDay(iso));
+
+// Examples in English (en-GB); German: "16. Nov. 2026", "Mo., 16. Nov.", ...
+export const formatDate = dateFormat({ day: "numeric", month: "short", year: "numeric" }); // 16 Nov 2026
+export const formatRowDate = dateFormat({ weekday: "short", day: "numeric", month: "short" }); // Mon 16 Nov
+export const formatLongDay = dateFormat({ weekday: "long", day: "numeric", month: "long", year: "numeric" }); // Monday 16 November 2026
+export const formatMonth = dateFormat({ month: "long", year: "numeric" }); // November 2026
+export const formatMonthName = dateFormat({ month: "long" }); // November
+export const formatWeekday = dateFormat({ weekday: "short", day: "numeric" }); // Mon 16
 export const dayOfMonth = (iso) => String(parseDay(iso).getUTCDate());
 
-/** "12.5%" style percentages from the API's one-decimal numbers. */
+/** "12.5%" style percentages from the API's one-decimal numbers ("12,5 %" in German). */
 export function percent(value) {
-  return `${Number(value).toLocaleString(LOCALE, { maximumFractionDigits: 1 })}%`;
+  const options = { style: "percent", maximumFractionDigits: 1 };
+  // The API's percentages are 0-100 with one decimal: a hundredth of it is exact enough to show.
+  return cached("percent", options, (locale) => new Intl.NumberFormat(locale, options)).format(Number(value) / 100);
 }
 
 // A moment (a server timestamp), in the person's own time zone: "16 Nov 2026, 14:05".
-const moment = dateFormat({ day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
-export const formatMoment = (iso) => moment.format(new Date(iso));
-const clock = new Intl.DateTimeFormat(LOCALE, { hour: "2-digit", minute: "2-digit" });
-export const formatClock = (when) => clock.format(when); // 10:42
+const momentOptions = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" };
+export const formatMoment = (iso) => cached("moment", momentOptions, (locale) => new Intl.DateTimeFormat(locale, momentOptions)).format(new Date(iso));
+const clockOptions = { hour: "2-digit", minute: "2-digit" };
+export const formatClock = (when) => cached("clock", clockOptions, (locale) => new Intl.DateTimeFormat(locale, clockOptions)).format(when); // 10:42

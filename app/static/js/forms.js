@@ -2,9 +2,10 @@
 // failed request next to the fields it is about.
 
 import { ApiError } from "./api.js";
-import { digitsOf } from "./currency.js";
+import { convert, digitsOf } from "./currency.js";
 import { el, uid } from "./dom.js";
 import { getCurrency } from "./format.js";
+import { currentLocale, t } from "./i18n.js";
 
 /** The <datalist> of the person's categories that every category field suggests from. */
 export const CATEGORY_LIST_ID = "category-suggestions";
@@ -34,7 +35,7 @@ export function field(label, inputProps = {}, { hint, tag = "input" } = {}) {
 }
 
 /** A category field that suggests the person's categories. */
-export function categoryField(label = "Category") {
+export function categoryField(label = t("field.category")) {
   return field(label, {
     type: "text",
     name: "category",
@@ -46,7 +47,7 @@ export function categoryField(label = "Category") {
 }
 
 /** An amount field: text, not type=number, so "12,50" and "12.50" both reach readAmount. */
-export function amountField(label = "Amount", { hint } = {}) {
+export function amountField(label = t("field.amount"), { hint } = {}) {
   return field(
     label,
     {
@@ -63,23 +64,42 @@ export function amountField(label = "Amount", { hint } = {}) {
 }
 
 export function descriptionField() {
-  return field("Description", { type: "text", name: "description", maxlength: 500, autocomplete: "off" });
+  return field(t("field.description"), { type: "text", name: "description", maxlength: 500, autocomplete: "off" });
 }
 
-/** "0.00" for the ledger's currency, "0" for yen, "0.000" for dinar: the amount's example shape. */
+/** "0.00" for the ledger's currency, "0" for yen, "0.000" for dinar: the amount's example shape ("0,00" in German). */
 export function amountPlaceholder(digits = digitsOf(getCurrency())) {
-  return digits ? `0.${"0".repeat(digits)}` : "0";
+  return digits ? `0${decimalSeparator()}${"0".repeat(digits)}` : "0";
 }
 
-/** Amount as typed by a person into the string the API accepts ("12,5" -> "12.5"). */
+/** The locale's decimal separator: "." in English, "," in German, French and Spanish. */
+function decimalSeparator() {
+  return new Intl.NumberFormat(currentLocale()).formatToParts(1.5).find((part) => part.type === "decimal")?.value ?? ".";
+}
+
+/**
+ * Amount as typed by a person into the string the API accepts: "12,5" -> "12.5" anywhere; with both
+ * marks, the locale's decimal one is the decimal point and the other groups thousands ("1.234,50" in
+ * German, "1,234.50" in English); spaces (French groups) go.
+ */
 export function amountInput(text) {
   const trimmed = String(text ?? "").trim().replace(/\s+/g, "");
-  return trimmed.includes(",") && !trimmed.includes(".") ? trimmed.replace(",", ".") : trimmed;
+  if (trimmed.includes(",") && trimmed.includes(".")) {
+    const decimal = decimalSeparator() === "," ? "," : ".";
+    const group = decimal === "," ? "." : ",";
+    return trimmed.split(group).join("").replace(decimal, ".");
+  }
+  return trimmed.includes(",") ? trimmed.replace(",", ".") : trimmed;
 }
 
-/** An API amount back into an input value with the currency's decimals (12.5 -> "12.50", 1200 -> "1200"). */
+/** An API amount as the API takes it back, exactly, with the currency's decimals (12.5 -> "12.50", 1200 -> "1200"). */
 export function amountValue(amount, digits = digitsOf(getCurrency())) {
-  return Number(amount).toFixed(digits);
+  return convert(String(amount), "1", digits) ?? Number(amount).toFixed(digits);
+}
+
+/** An API amount for an input, as amountValue in the locale's decimal mark ("12,50" in German). */
+export function amountText(amount, digits = digitsOf(getCurrency())) {
+  return amountValue(amount, digits).replace(".", decimalSeparator());
 }
 
 /**
@@ -88,16 +108,19 @@ export function amountValue(amount, digits = digitsOf(getCurrency())) {
  */
 export function readAmount(amount, example = null, digits = digitsOf(getCurrency())) {
   const shape = digits ? new RegExp(`^[0-9]+(\\.[0-9]{1,${digits}})?$`) : /^[0-9]+$/;
-  const sample = example ?? (digits === 2 ? "12.50" : digits ? `12.${"5".padEnd(digits, "0")}` : "1200");
+  const sample = example ?? (digits ? `12${decimalSeparator()}${"5".padEnd(digits, "0")}` : "1200");
   const value = amountInput(amount.input.value);
   const valid = shape.test(value);
-  const places = digits === 0 ? "whole number" : `positive amount with at most ${DIGIT_WORDS[digits] ?? digits} decimals`;
-  if (!value) amount.setError(`Enter an amount, such as ${sample}.`);
-  else if (!valid) amount.setError(`Enter a ${places}, such as ${sample}.`);
+  if (!value) amount.setError(t("amount.enter", { sample }));
+  else if (!valid && digits === 0) amount.setError(t("amount.whole", { sample }));
+  else if (!valid) amount.setError(t("amount.decimals", { count: digits, places: placesWord(digits), sample }));
   return valid ? value : null;
 }
 
-const DIGIT_WORDS = { 1: "one", 2: "two", 3: "three", 4: "four" };
+/** "two" for 2 (the most a currency has is 4): "at most two decimals" reads better than "2". */
+function placesWord(digits) {
+  return { 1: t("amount.places1"), 2: t("amount.places2"), 3: t("amount.places3"), 4: t("amount.places4") }[digits] ?? String(digits);
+}
 
 export function clearErrors(fields) {
   for (const f of Object.values(fields)) f.setError("");
@@ -130,7 +153,7 @@ export function say(line, message, { error = null, retry = null } = {}) {
   line.textContent = message ?? "";
   line.hidden = !message;
   if (message && retry && mayRetry(error)) {
-    line.append(" ", el("button", { type: "button", class: "small retry", onclick: retry }, "Retry"));
+    line.append(" ", el("button", { type: "button", class: "small retry", onclick: retry }, t("common.retry")));
   }
 }
 

@@ -32,6 +32,7 @@ import { HOME, phoneLayout, screenFromHash, screensOf, withScreen } from "./scre
 import { THEME_CHANGE, themeToggle } from "./theme.js";
 import { authView, openRelogin } from "./views/auth.js";
 import { toast } from "./views/toast.js";
+import { savedLanguage, setLanguage, t } from "./i18n.js";
 // The dashboard's views and the dialogs are loaded when first shown (import()), each from the same
 // version of the files as this module: the log-in page needs none of them.
 
@@ -158,10 +159,10 @@ function dashboardViews(context) {
 function showAuth(message = "") {
   leaveDashboard();
   state.user = null;
-  document.title = "Log in · Expense Tracker";
+  document.title = `${t("auth.logIn")} · ${t("app.name")}`;
   const invitation = INVITE_HASH.exec(location.hash)?.[1] ?? null;
   const joining = !message && JOIN_HASH.test(location.hash);
-  app.replaceChildren(authView({ message: joining ? "Log in to join the shared ledger." : message, invitation }));
+  app.replaceChildren(authView({ message: joining ? t("auth.logInToJoin") : message, invitation }));
 }
 
 /** No dashboard (the log-in page, a reset link's page, the offline page); one being built is not shown. */
@@ -178,14 +179,14 @@ async function showReset(token) {
   const seq = state.dashboardSeq;
   const { resetView } = await loadOrSay(import("./views/admin.js"));
   if (seq !== state.dashboardSeq) return; // another page meanwhile
-  document.title = "New password · Expense Tracker";
+  document.title = `${t("auth.newPassword")} · ${t("app.name")}`;
   app.replaceChildren(
     resetView(
       token,
       () => {
         session.clear();
         history.replaceState(null, "", location.pathname);
-        showAuth("Your new password is set. Log in with it.");
+        showAuth(t("auth.passwordSet"));
       },
       () => {
         history.replaceState(null, "", location.pathname);
@@ -223,7 +224,7 @@ async function showDashboard(user, ledgers, ledger) {
   const seq = ++state.dashboardSeq;
   const context = { ledger, me: user };
   const entries = dashboardViews(context);
-  const [{ ledgerPicker }, { bottomNav }, ...modules] = await loadOrSay(loadDashboard(entries));
+  const [{ ledgerLabel, ledgerPicker }, { bottomNav }, ...modules] = await loadOrSay(loadDashboard(entries));
   if (seq !== state.dashboardSeq) return; // another dashboard, or the log-in page, meanwhile
   views?.charts.destroy();
   state.user = user;
@@ -233,19 +234,19 @@ async function showDashboard(user, ledgers, ledger) {
   scope.ledger = ledger.personal ? null : ledger.id;
   setCurrency(ledger.currency);
   const who = el("span", { class: "who" }, user.display_name || user.email);
-  const settingsButton = el("button", { type: "button", class: "ghost" }, "Settings");
-  const logout = el("button", { type: "button", class: "ghost" }, "Log out");
-  const adminLink = user.is_admin ? el("a", { href: ADMIN_HASH, class: "button ghost" }, "Admin") : null;
+  const settingsButton = el("button", { type: "button", class: "ghost" }, t("settings.title"));
+  const logout = el("button", { type: "button", class: "ghost" }, t("auth.logOut"));
+  const adminLink = user.is_admin ? el("a", { href: ADMIN_HASH, class: "button ghost" }, t("admin.title")) : null;
   const list = entries.map((entry, i) => ({ ...entry, view: entry.make(modules[i]) }));
   views = { list, main: null, admin: null, who, nav: bottomNav(screensOf(ledger)), shownPeriod: null };
   for (const entry of list) views[entry.name] = entry.view;
   // On the phone the header is the ledger's name and Menu; the desktop shows the menu's content in
   // the header itself (display: contents), as before.
-  const menuButton = el("button", { type: "button", class: "menu-button", "aria-expanded": "false" }, "Menu");
+  const menuButton = el("button", { type: "button", class: "menu-button", "aria-expanded": "false" }, t("header.menu"));
   const menu = el(
     "div",
     { class: "topbar-menu", id: uid("menu") },
-    el("nav", { class: "topbar-actions", "aria-label": "Account" }, who, adminLink, settingsButton, themeToggle(), logout),
+    el("nav", { class: "topbar-actions", "aria-label": t("header.account") }, who, adminLink, settingsButton, themeToggle(), logout),
     ledgerPicker(ledgers, ledger),
   );
   menuButton.setAttribute("aria-controls", menu.id);
@@ -256,9 +257,9 @@ async function showDashboard(user, ledgers, ledger) {
       "p",
       { class: "brand" },
       el("img", { src: new URL("../favicon.svg", import.meta.url).href, alt: "", width: 24, height: 24 }),
-      el("span", { class: "brand-name" }, "Expense Tracker"),
+      el("span", { class: "brand-name" }, t("app.name")),
     ),
-    el("p", { class: "ledger-name" }, el("span", { class: "visually-hidden" }, "Ledger: "), ledger.name),
+    el("p", { class: "ledger-name" }, el("span", { class: "visually-hidden" }, t("header.ledger")), ledgerLabel(ledger)),
     menuButton,
     menu,
   );
@@ -267,7 +268,7 @@ async function showDashboard(user, ledgers, ledger) {
     "main",
     // A viewer's dashboard has no control that changes data: the "write" ones are hidden.
     { id: "main", class: ledger.role === "viewer" ? "dashboard readonly" : "dashboard", tabindex: "-1" },
-    el("h1", { class: "visually-hidden" }, "Dashboard"),
+    el("h1", { class: "visually-hidden" }, t("header.dashboard")),
     ...at("top"),
     el("div", { class: "columns" }, el("div", { class: "col-main" }, ...at("main")), el("div", { class: "col-side" }, ...at("side"))),
     views.nav.root,
@@ -300,7 +301,7 @@ async function showDashboard(user, ledgers, ledger) {
     logout.disabled = true;
     await api.logout();
     await forgetAll(); // a shared device shows nothing of this user to the next
-    showAuth("You have logged out.");
+    showAuth(t("auth.loggedOut"));
   });
   main.addEventListener(PERIOD_CHANGE, (event) => {
     location.hash = addressOf(event.detail.period);
@@ -317,25 +318,26 @@ async function showDashboard(user, ledgers, ledger) {
   main.addEventListener(EXPENSES_CHANGED, (event) => {
     const added = event.detail.expense;
     const outside = added && !contains(state.period, added.date);
-    if (outside) toast(`Added to ${describePeriod({ kind: "day", start: added.date })}, outside the period shown.`);
+    if (outside) toast(t("expenses.addedOutside", { day: describePeriod({ kind: "day", start: added.date }) }));
     // The phone's add sheet closes on a save, back to the list that shows it.
     if (added && state.screen === "add" && phoneLayout.matches) {
-      if (!outside) toast("Expense added.");
+      if (!outside) toast(t("expenses.added"));
       closeAdd();
     }
     refresh();
   });
   main.addEventListener(ADD_CLOSE, closeAdd);
   main.addEventListener(BUDGETS_CHANGED, () => refresh({ list: false }));
-  main.addEventListener(USER_CHANGED, (event) => {
+  main.addEventListener(USER_CHANGED, async (event) => {
     state.user = event.detail.user;
     views.who.textContent = state.user.display_name || state.user.email;
+    await speak(state.user.language); // the dashboard is built again below, in it
     reloadLedgers(state.ledger.id); // the personal ledger's currency follows the account's
   });
   main.addEventListener(ACCOUNT_DELETED, () => {
     session.clear();
     forgetAll();
-    showAuth("Your account and all its data have been deleted.");
+    showAuth(t("auth.accountDeleted"));
   });
   route();
 }
@@ -399,7 +401,7 @@ async function showAdmin() {
   views.main.hidden = true;
   views.main.removeAttribute("id");
   views.main.after(views.admin.root);
-  document.title = "Admin · Expense Tracker";
+  document.title = `${t("admin.title")} · ${t("app.name")}`;
   views.admin.load();
 }
 
@@ -448,7 +450,7 @@ function route() {
   state.period = period;
   state.allTime = false;
   showScreen(screen.id);
-  document.title = [screen.id === HOME ? null : screen.label, describePeriod(period), ledger.personal ? null : ledger.name, "Expense Tracker"]
+  document.title = [screen.id === HOME ? null : screen.label, describePeriod(period), ledger.personal ? null : ledger.name, t("app.name")]
     .filter(Boolean)
     .join(" · ");
   views.period.update(period, (p) => addressOf(p));
@@ -566,7 +568,7 @@ async function exportCsv() {
     download(blob, filename);
   } catch (error) {
     const message = failed(error);
-    if (message) toast(`Could not export: ${message}`, { error: true });
+    if (message) toast(t("expenses.exportFailed", { message }), { error: true });
   }
 }
 
@@ -588,13 +590,13 @@ window.addEventListener(SESSION_EXPIRED, (event) => {
         enter(user); // another account: its own dashboard
         return;
       }
-      toast("You are logged in again. Send what failed once more.");
+      toast(t("auth.loggedInAgain"));
       refresh();
     },
     gaveUp: () => {
       state.relogging = false;
       session.clear();
-      showAuth("Your session has ended. Please log in again.");
+      showAuth(t("auth.sessionEnded"));
     },
   });
 });
@@ -626,6 +628,7 @@ app.addEventListener(SIGNED_IN, (event) => enter(event.detail.user, event.detail
 async function enter(user, registered = false) {
   state.persistent = session.persistent;
   try {
+    await speak(user.language); // the account's language, chosen on another device too
     await ownedBy(user.id); // another user's kept writes and copies go first
     const ledgers = await api.ledgers();
     const joining = JOIN_HASH.test(location.hash); // its own dialog asks first
@@ -641,7 +644,7 @@ async function enter(user, registered = false) {
 /** Not started: the log-in form if the session ended, a page that retries if the server is out of reach. */
 function startFailed(error) {
   if (!isUnreachable(error)) {
-    showAuth(failed(error) ?? "Your session has ended. Please log in again.");
+    showAuth(failed(error) ?? t("auth.sessionEnded"));
     return;
   }
   leaveDashboard();
@@ -672,6 +675,16 @@ function sendKept() {
   flush(state.user.id).then((sent) => sent > 0 && views && refresh());
 }
 
+/** Speak the account's language (null: Automatic); a catalogue that cannot be read leaves the one spoken. */
+async function speak(language) {
+  try {
+    await setLanguage(language ?? null);
+  } catch (error) {
+    console.error(error);
+  }
+  document.querySelector(".skip-link")?.replaceChildren(t("app.skip"));
+}
+
 // Back after an outage: the dashboard sends what it kept and reloads what it missed; the offline page starts again.
 watchConnection(() => {
   if (!views) return app.querySelector(".offline") && start();
@@ -680,4 +693,6 @@ watchConnection(() => {
 });
 window.addEventListener("online", sendKept);
 navigator.serviceWorker?.addEventListener("message", (event) => event.data?.flush && sendKept()); // Background Sync (sw.js)
+// The words before the first render: this device's choice, else the browser's languages.
+await speak(savedLanguage());
 start();

@@ -1,8 +1,9 @@
-// The period the dashboard shows: a day, an ISO week (Monday to Sunday) or a calendar month,
+// The period the dashboard shows: a day, a week (from the locale's first day: Monday or Sunday) or a calendar month,
 // written in the URL hash (#/month/2026-11, #/week/2026-11-16, #/day/2026-11-23).
 
-import { addDays, addMonths, isValidDay, lastOfMonth, monday, today } from "./dates.js";
+import { addDays, addMonths, isValidDay, lastOfMonth, today, weekStart } from "./dates.js";
 import { formatDate, formatLongDay, formatMonth } from "./format.js";
+import { firstDayOfWeek, t } from "./i18n.js";
 
 export const KINDS = ["day", "week", "month"];
 
@@ -10,7 +11,7 @@ export const KINDS = ["day", "week", "month"];
 export function periodOf(kind, iso) {
   if (kind === "day") return { kind, start: iso, end: iso };
   if (kind === "week") {
-    const start = monday(iso);
+    const start = weekStart(iso, firstDayOfWeek());
     return { kind, start, end: addDays(start, 6) };
   }
   const start = `${iso.slice(0, 7)}-01`;
@@ -56,13 +57,13 @@ export function fromHash(hash) {
 /** "November 2026", "Week of 16 Nov 2026", "Monday 23 November 2026". */
 export function describePeriod(period) {
   if (period.kind === "month") return formatMonth(period.start);
-  if (period.kind === "week") return `Week of ${formatDate(period.start)}`;
+  if (period.kind === "week") return t("period.weekOf", { date: formatDate(period.start) });
   return formatLongDay(period.start);
 }
 
-/** "this month", "this week", "this day" for sentences such as empty states. */
+/** "this month", "this week", "on this day" for sentences such as empty states. */
 export function periodNoun(period) {
-  return { day: "on this day", week: "this week", month: "this month" }[period.kind];
+  return { day: t("period.noun.day"), week: t("period.noun.week"), month: t("period.noun.month") }[period.kind];
 }
 
 /** The month (YYYY-MM) budgets are read for: today's when the period holds today, else its first day's. */

@@ -15,7 +15,6 @@ export const QUEUE_CHANGED = "queue-changed";
 // The service worker's copies of GET /api/ answers (sw.js names it so).
 const API_CACHE = "expense-tracker-api";
 const OWNER_KEY = "expense-tracker.owner"; // whose data this browser holds: the user id
-export const KEPT_HERE = "No connection: kept on this device, and sent when the connection is back.";
 
 let opened = null;
 const tried = new Map(); // a save's method, path, query and body -> its key, while it failed with a 5xx

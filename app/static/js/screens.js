@@ -3,12 +3,14 @@
 // period (#/month/2026-11/budgets, #/l/7/week/2026-11-16/charts), so Back returns to the screen
 // before; the first one, Expenses, has none, so every address from before screens still works.
 
+import { t } from "./i18n.js";
+
 export const SCREENS = [
-  { id: "expenses", label: "Expenses" },
-  { id: "budgets", label: "Budgets" },
-  { id: "add", label: "Add expense", write: true }, // the add sheet: not for a viewer
-  { id: "balances", label: "Balances", shared: true }, // only in a ledger with several members
-  { id: "charts", label: "Charts" },
+  { id: "expenses", get label() { return t("screen.expenses"); } },
+  { id: "budgets", get label() { return t("screen.budgets"); } },
+  { id: "add", get label() { return t("screen.add"); }, write: true }, // the add sheet: not for a viewer
+  { id: "balances", get label() { return t("screen.balances"); }, shared: true }, // only in a ledger with several members
+  { id: "charts", get label() { return t("screen.charts"); } },
 ];
 export const HOME = SCREENS[0].id;
 

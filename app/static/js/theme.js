@@ -1,6 +1,7 @@
 // Light and dark: follow the system until the person picks one, then remember the pick.
 
 import { el } from "./dom.js";
+import { t } from "./i18n.js";
 
 const KEY = "expense-tracker.theme";
 const systemDark = matchMedia("(prefers-color-scheme: dark)");
@@ -39,7 +40,7 @@ systemDark.addEventListener("change", () => {
 export function themeToggle() {
   const button = el(
     "button",
-    { type: "button", class: "icon-button", "aria-label": "Dark theme", title: "Dark theme" },
+    { type: "button", class: "icon-button", "aria-label": t("theme.dark"), title: t("theme.dark") },
     el("span", { "aria-hidden": "true", class: "theme-icon" }),
   );
   const sync = () => button.setAttribute("aria-pressed", String(isDark()));

@@ -8,14 +8,15 @@ import { formErrorLine, say } from "../forms.js";
 import { checkExpense, expenseFields, ratePreview, resetSplit, showExpenseError } from "./expense-form.js";
 import { describeSharing } from "./ledger.js";
 import { ADD_CLOSE, EXPENSES_CHANGED } from "../events.js";
-import { KEPT_HERE, saveExpense } from "../queue.js";
+import { saveExpense } from "../queue.js";
+import { t } from "../i18n.js";
 
 /** `context` is {ledger, me}: a shared ledger adds Paid by and Split. */
 export function addView(context = null) {
   const fields = expenseFields(context);
   fields.date.input.value = today();
   const formError = formErrorLine();
-  const button = el("button", { type: "submit", class: "primary" }, "Add expense");
+  const button = el("button", { type: "submit", class: "primary" }, t("add.submit"));
   // After an add that someone else paid or that was not split equally: what was saved, and that the
   // next one starts again from me and equal.
   const status = el("p", { class: "add-status", role: "status" });
@@ -38,11 +39,11 @@ export function addView(context = null) {
     status,
   );
   // Close is the phone's: there this card is a sheet of its own (app.css), left with Close or Back.
-  const close = el("button", { type: "button", class: "ghost sheet-close" }, "Close");
+  const close = el("button", { type: "button", class: "ghost sheet-close" }, t("common.close"));
   const root = el(
     "section",
     { class: "card add-card write", "aria-labelledby": "add-title" },
-    el("div", { class: "sheet-head" }, el("h2", { id: "add-title" }, "Add an expense"), close),
+    el("div", { class: "sheet-head" }, el("h2", { id: "add-title" }, t("add.title")), close),
     form,
   );
   close.addEventListener("click", () => emit(root, ADD_CLOSE));
@@ -63,9 +64,9 @@ export function addView(context = null) {
       fields.amount.input.value = "";
       fields.description.input.value = "";
       fields.amount.input.dispatchEvent(new Event("input")); // the preview forgets the old amount
-      if (queued) status.textContent = KEPT_HERE;
+      if (queued) status.textContent = t("offline.keptHere");
       else if (fields.paid_by && (body.paid_by !== context.me.id || body.split)) {
-        status.textContent = `Added: ${describeSharing(context.ledger, expense)}. Paid by and Split are back to you and equal.`;
+        status.textContent = t("add.sharedStatus", { sharing: describeSharing(context.ledger, expense) });
       }
       resetSplit(fields);
       fields.refund.set(false); // a refund is the exception: the next entry starts as an expense

@@ -8,19 +8,20 @@ import { el, uid } from "../dom.js";
 import { errorMessage, field, formErrorLine, say, showSaveError } from "../forms.js";
 import { formatMoment } from "../format.js";
 import { toast } from "./toast.js";
+import { t } from "../i18n.js";
 
 /** A link the server will not show again: a read-only field and a Copy button. */
 function linkBox(label, link, note) {
   const id = uid("link");
   const input = el("input", { id, type: "text", readonly: true, value: link.url, class: "link-url" });
-  const copy = el("button", { type: "button", class: "secondary", "aria-label": `Copy ${label}` }, "Copy");
+  const copy = el("button", { type: "button", class: "secondary", "aria-label": t("admin.copyLabel", { label }) }, t("admin.copy"));
   copy.addEventListener("click", async () => {
     input.select();
     try {
       await navigator.clipboard.writeText(link.url);
-      toast("Link copied.");
+      toast(t("invite.copied"));
     } catch {
-      toast("Copy did not work here: the link is selected, press Ctrl+C (or ⌘C).");
+      toast(t("admin.copyFailed"));
     }
   });
   return el(
@@ -28,7 +29,7 @@ function linkBox(label, link, note) {
     { class: "link-box" },
     el("label", { for: id }, label),
     el("div", { class: "link-row" }, input, copy),
-    el("p", { class: "field-hint" }, `${note} Valid until ${formatMoment(link.expires_at)}. It is shown only now.`),
+    el("p", { class: "field-hint" }, t("admin.linkNote", { note, until: formatMoment(link.expires_at) })),
   );
 }
 
@@ -37,8 +38,8 @@ function confirmDelete(anchor, user, onConfirm) {
   const { close } = formDialog(
     anchor,
     {
-      title: `Delete ${user.email}?`,
-      submitLabel: "Delete account",
+      title: t("admin.deleteTitle", { email: user.email }),
+      submitLabel: t("settings.deleteAccount"),
       danger: true,
       alert: true,
       onSubmit: async () => {
@@ -50,31 +51,31 @@ function confirmDelete(anchor, user, onConfirm) {
         }
       },
     },
-    el("p", {}, `The account goes with its ${user.expense_count} expenses and every budget. This cannot be undone.`),
+    el("p", {}, t("admin.deleteText", { count: user.expense_count })),
     error,
   );
 }
 
 export function adminView({ me, back }) {
   const status = el("p", { class: "list-count", role: "status" });
-  const list = el("ul", { class: "admin-list", "aria-label": "Accounts" });
+  const list = el("ul", { class: "admin-list", "aria-label": t("admin.accounts") });
   const resetSlot = el("div", { class: "link-slot" });
   const inviteSlot = el("div", { class: "link-slot" });
-  const inviteButton = el("button", { type: "button", class: "primary" }, "Create invitation link");
+  const inviteButton = el("button", { type: "button", class: "primary" }, t("ledger.createInvitation"));
   const root = el(
     "main",
     { id: "main", class: "dashboard admin", tabindex: "-1" },
     el(
       "div",
       { class: "card-head admin-head" },
-      el("h1", {}, "Admin"),
-      el("a", { href: back, class: "button secondary" }, "Back to dashboard"),
+      el("h1", {}, t("admin.title")),
+      el("a", { href: back, class: "button secondary" }, t("admin.back")),
     ),
     el(
       "section",
       { class: "card", "aria-labelledby": "admin-accounts" },
-      el("h2", { id: "admin-accounts" }, "Accounts"),
-      el("p", { class: "card-sub" }, "Counts only: nobody's expenses are shown here."),
+      el("h2", { id: "admin-accounts" }, t("admin.accounts")),
+      el("p", { class: "card-sub" }, t("admin.countsOnly")),
       status,
       resetSlot,
       list,
@@ -82,8 +83,8 @@ export function adminView({ me, back }) {
     el(
       "section",
       { class: "card", "aria-labelledby": "admin-invite" },
-      el("h2", { id: "admin-invite" }, "Invitations"),
-      el("p", { class: "card-sub" }, "A link lets one person create an account, even while registration is closed."),
+      el("h2", { id: "admin-invite" }, t("admin.invitations")),
+      el("p", { class: "card-sub" }, t("admin.invitationsText")),
       inviteButton,
       inviteSlot,
     ),
@@ -93,9 +94,9 @@ export function adminView({ me, back }) {
     inviteButton.disabled = true;
     try {
       const link = await api.adminInvitation({ valid_days: 7 });
-      inviteSlot.replaceChildren(linkBox("Invitation link", link, "Single use."));
+      inviteSlot.replaceChildren(linkBox(t("ledger.invitationLink"), link, t("admin.singleUse")));
     } catch (error) {
-      toast(`Could not create an invitation: ${errorMessage(error)}`, { error: true });
+      toast(t("admin.inviteFailed", { message: errorMessage(error) }), { error: true });
     } finally {
       inviteButton.disabled = false;
     }
@@ -115,35 +116,35 @@ export function adminView({ me, back }) {
   function row(user) {
     const name = user.display_name ? `${user.display_name} · ` : "";
     const badges = [
-      user.is_admin ? el("span", { class: "badge" }, "Admin") : null,
-      user.disabled ? el("span", { class: "badge badge-off" }, "Disabled") : null,
-      user.id === me.id ? el("span", { class: "badge" }, "You") : null,
+      user.is_admin ? el("span", { class: "badge" }, t("admin.badgeAdmin")) : null,
+      user.disabled ? el("span", { class: "badge badge-off" }, t("admin.disabled")) : null,
+      user.id === me.id ? el("span", { class: "badge" }, t("admin.you")) : null,
     ];
     const facts = [
-      `${user.expense_count} ${user.expense_count === 1 ? "expense" : "expenses"}`,
-      `joined ${formatMoment(user.created_at)}`,
-      user.last_login_at ? `last log-in ${formatMoment(user.last_login_at)}` : "never logged in",
+      t("categories.count", { count: user.expense_count }),
+      t("admin.joined", { when: formatMoment(user.created_at) }),
+      user.last_login_at ? t("admin.lastLogIn", { when: formatMoment(user.last_login_at) }) : t("admin.neverLoggedIn"),
     ].join(" · ");
-    const toggle = el("button", { type: "button", class: "secondary" }, user.disabled ? "Enable" : "Disable");
+    const toggle = el("button", { type: "button", class: "secondary" }, user.disabled ? t("admin.enable") : t("admin.disable"));
     toggle.addEventListener("click", () =>
-      act(() => api.adminUpdateUser(user.id, { disabled: !user.disabled }), `${user.email} ${user.disabled ? "enabled" : "disabled"}.`),
+      act(() => api.adminUpdateUser(user.id, { disabled: !user.disabled }), user.disabled ? t("admin.enabled", { email: user.email }) : t("admin.disabledToast", { email: user.email })),
     );
-    const role = el("button", { type: "button", class: "secondary" }, user.is_admin ? "Remove admin" : "Make admin");
+    const role = el("button", { type: "button", class: "secondary" }, user.is_admin ? t("admin.removeAdmin") : t("admin.makeAdmin"));
     role.addEventListener("click", () =>
-      act(() => api.adminUpdateUser(user.id, { is_admin: !user.is_admin }), `${user.email} ${user.is_admin ? "is no longer" : "is now"} an admin.`),
+      act(() => api.adminUpdateUser(user.id, { is_admin: !user.is_admin }), user.is_admin ? t("admin.noLongerAdmin", { email: user.email }) : t("admin.nowAdmin", { email: user.email })),
     );
-    const reset = el("button", { type: "button", class: "secondary" }, "Reset link");
+    const reset = el("button", { type: "button", class: "secondary" }, t("admin.resetLink"));
     reset.addEventListener("click", () =>
       act(async () => {
         const link = await api.adminResetLink(user.id);
-        resetSlot.replaceChildren(linkBox(`Reset link for ${user.email}`, link, "Single use; it sets a new password."));
+        resetSlot.replaceChildren(linkBox(t("admin.resetLinkFor", { email: user.email }), link, t("admin.resetNote")));
       }),
     );
-    const remove = el("button", { type: "button", class: "danger" }, "Delete");
+    const remove = el("button", { type: "button", class: "danger" }, t("common.delete"));
     remove.addEventListener("click", () =>
       confirmDelete(root, user, async () => {
         await api.adminDeleteUser(user.id);
-        toast(`${user.email} deleted.`);
+        toast(t("admin.deleted", { email: user.email }));
         await load();
       }),
     );
@@ -157,11 +158,11 @@ export function adminView({ me, back }) {
   }
 
   async function load() {
-    status.textContent = "Loading…";
+    status.textContent = t("common.loading");
     try {
       const users = await api.adminUsers();
       list.replaceChildren(...users.map(row));
-      status.textContent = `${users.length} ${users.length === 1 ? "account" : "accounts"}`;
+      status.textContent = t("admin.accountCount", { count: users.length });
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) return;
       list.replaceChildren();
@@ -175,17 +176,17 @@ export function adminView({ me, back }) {
 /** The page a reset link opens (#/reset/<token>): a New password form; done() after, back() to leave. */
 export function resetView(token, done, back) {
   const password = field(
-    "New password",
+    t("auth.newPassword"),
     { type: "password", name: "new_password", autocomplete: "new-password", minlength: 8, required: true },
-    { hint: "At least 8 characters. Every device will be logged out." },
+    { hint: t("admin.resetHint") },
   );
-  const submit = el("button", { type: "submit", class: "primary" }, "Set password");
-  const backButton = el("button", { type: "button", class: "link-button" }, "Back to log in");
+  const submit = el("button", { type: "submit", class: "primary" }, t("admin.setPassword"));
+  const backButton = el("button", { type: "button", class: "link-button" }, t("auth.backToLogIn"));
   backButton.addEventListener("click", back);
   const form = el(
     "form",
     { class: "auth-form card", novalidate: true, "aria-labelledby": "reset-title" },
-    el("h1", { id: "reset-title" }, "Reset your password"),
+    el("h1", { id: "reset-title" }, t("admin.resetTitle")),
     password.wrap,
     submit,
     backButton,
@@ -193,7 +194,7 @@ export function resetView(token, done, back) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (password.input.value.length < 8) {
-      password.setError("Use at least 8 characters for your new password.");
+      password.setError(t("settings.newPasswordShort"));
       password.input.focus();
       return;
     }

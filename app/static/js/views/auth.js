@@ -5,36 +5,37 @@ import { formDialog } from "../dialog.js";
 import { el, emit } from "../dom.js";
 import { clearErrors, field, focusProblem, formErrorLine, say, showSaveError } from "../forms.js";
 import { SIGNED_IN } from "../events.js";
+import { t } from "../i18n.js";
 
 function emailField() {
-  return field("Email", { type: "email", name: "email", autocomplete: "username", required: true });
+  return field(t("auth.email"), { type: "email", name: "email", autocomplete: "username", required: true });
 }
 
 /** The log-in screen. Emits "signed-in" with {user} once a token is stored. */
 export function authView({ message = "", invitation = null } = {}) {
   const email = emailField();
   const password = field(
-    "Password",
+    t("auth.password"),
     { type: "password", name: "password", autocomplete: "current-password", required: true },
-    { hint: "New accounts need at least 8 characters." },
+    { hint: t("auth.passwordHint") },
   );
   const keep = el("input", { type: "checkbox", id: "keep-signed-in", name: "keep" });
-  const invited = invitation ? "You have been invited: enter your email and a password, then Create account." : "";
+  const invited = invitation ? t("auth.invited") : "";
   const notice = el("p", { class: "notice", role: "status" }, message || invited);
   notice.hidden = !(message || invited);
   const formError = formErrorLine();
-  const loginButton = el("button", { type: "submit", class: "primary", value: "login" }, "Log in");
-  const registerButton = el("button", { type: "submit", class: "secondary", value: "register" }, "Create account");
+  const loginButton = el("button", { type: "submit", class: "primary", value: "login" }, t("auth.logIn"));
+  const registerButton = el("button", { type: "submit", class: "secondary", value: "register" }, t("auth.createAccount"));
 
   const form = el(
     "form",
     { class: "auth-form card", novalidate: true, "aria-labelledby": "auth-title" },
-    el("h1", { id: "auth-title" }, "Expense Tracker"),
-    el("p", { class: "lede" }, "Log in, or create an account with the same two fields."),
+    el("h1", { id: "auth-title" }, t("app.name")),
+    el("p", { class: "lede" }, t("auth.lede")),
     notice,
     email.wrap,
     password.wrap,
-    el("div", { class: "check" }, keep, el("label", { for: "keep-signed-in" }, "Keep me signed in")),
+    el("div", { class: "check" }, keep, el("label", { for: "keep-signed-in" }, t("auth.keep"))),
     formError,
     el("div", { class: "auth-actions" }, loginButton, registerButton),
   );
@@ -42,11 +43,11 @@ export function authView({ message = "", invitation = null } = {}) {
   const fields = { email, password };
 
   function validate(registering) {
-    if (!email.input.value.trim()) email.setError("Enter your email address.");
-    else if (!email.input.checkValidity()) email.setError("Enter a valid email address, such as sam@example.com.");
-    if (!password.input.value) password.setError("Enter your password.");
+    if (!email.input.value.trim()) email.setError(t("auth.enterEmail"));
+    else if (!email.input.checkValidity()) email.setError(t("auth.validEmail"));
+    if (!password.input.value) password.setError(t("auth.enterPassword"));
     else if (registering && password.input.value.length < 8) {
-      password.setError("Use at least 8 characters for your password.");
+      password.setError(t("auth.passwordShort"));
     }
   }
 
@@ -69,7 +70,7 @@ export function authView({ message = "", invitation = null } = {}) {
     } catch (error) {
       showSaveError(fields, error, { formError, at: { 409: "email", 401: "password" } });
       const tooShort = registering && error.fieldErrors.password;
-      if (tooShort) password.setError(`${tooShort}. Use at least 8 characters.`);
+      if (tooShort) password.setError(t("auth.passwordTooShort", { problem: tooShort }));
     } finally {
       loginButton.disabled = registerButton.disabled = false;
       form.removeAttribute("aria-busy");
@@ -81,7 +82,7 @@ export function authView({ message = "", invitation = null } = {}) {
   api.authOptions().then(
     (options) => {
       if (!options.password_reset_by_email) return;
-      const forgot = el("button", { type: "button", class: "link-button" }, "Forgot password?");
+      const forgot = el("button", { type: "button", class: "link-button" }, t("auth.forgot"));
       forgot.addEventListener("click", () => {
         const view = forgotForm(email.input.value.trim(), () => {
           view.replaceWith(form);
@@ -105,7 +106,7 @@ export function authView({ message = "", invitation = null } = {}) {
 export function openRelogin(anchor, { email, persist, done, gaveUp }) {
   const fields = {
     email: emailField(),
-    password: field("Password", { type: "password", name: "password", autocomplete: "current-password", required: true }),
+    password: field(t("auth.password"), { type: "password", name: "password", autocomplete: "current-password", required: true }),
   };
   fields.email.input.value = email;
   const formError = formErrorLine();
@@ -113,15 +114,15 @@ export function openRelogin(anchor, { email, persist, done, gaveUp }) {
   const { dialog, close } = formDialog(
     anchor,
     {
-      title: "Log in again",
-      submitLabel: "Log in",
-      cancelLabel: "Log out",
+      title: t("auth.logInAgain"),
+      submitLabel: t("auth.logIn"),
+      cancelLabel: t("auth.logOut"),
       focus: fields.password.input,
       onSubmit: async () => {
         clearErrors(fields);
         say(formError, "");
-        if (!fields.email.input.value.trim()) fields.email.setError("Enter your email address.");
-        if (!fields.password.input.value) fields.password.setError("Enter your password.");
+        if (!fields.email.input.value.trim()) fields.email.setError(t("auth.enterEmail"));
+        if (!fields.password.input.value) fields.password.setError(t("auth.enterPassword"));
         if (focusProblem(fields)) return;
         try {
           const result = await api.login({
@@ -138,7 +139,7 @@ export function openRelogin(anchor, { email, persist, done, gaveUp }) {
         }
       },
     },
-    el("p", { class: "notice" }, "Your session has ended. Log in again to go on: what you typed is kept."),
+    el("p", { class: "notice" }, t("auth.reloginText")),
     fields.email.wrap,
     fields.password.wrap,
     formError,
@@ -153,14 +154,14 @@ function forgotForm(initialEmail, back) {
   const email = emailField();
   email.input.value = initialEmail;
   const notice = el("p", { class: "notice", role: "status", hidden: true });
-  const send = el("button", { type: "submit", class: "primary" }, "Send reset link");
-  const backButton = el("button", { type: "button", class: "link-button" }, "Back to log in");
+  const send = el("button", { type: "submit", class: "primary" }, t("auth.sendReset"));
+  const backButton = el("button", { type: "button", class: "link-button" }, t("auth.backToLogIn"));
   backButton.addEventListener("click", back);
   const form = el(
     "form",
     { class: "auth-form card", novalidate: true, "aria-labelledby": "forgot-title" },
-    el("h1", { id: "forgot-title" }, "Forgot password?"),
-    el("p", { class: "lede" }, "We will email you a link to choose a new password."),
+    el("h1", { id: "forgot-title" }, t("auth.forgot")),
+    el("p", { class: "lede" }, t("auth.forgotLede")),
     notice,
     email.wrap,
     send,
@@ -171,14 +172,14 @@ function forgotForm(initialEmail, back) {
     email.setError("");
     notice.hidden = true;
     if (!email.input.value.trim() || !email.input.checkValidity()) {
-      email.setError("Enter a valid email address, such as sam@example.com.");
+      email.setError(t("auth.validEmail"));
       email.input.focus();
       return;
     }
     send.disabled = true;
     try {
       await api.forgotPassword({ email: email.input.value.trim() });
-      notice.textContent = `If an account uses ${email.input.value.trim()}, a reset link is on its way. It works once, for one hour.`;
+      notice.textContent = t("auth.resetSent", { email: email.input.value.trim() });
       notice.hidden = false;
     } catch (error) {
       showSaveError({ email }, error);

@@ -7,31 +7,32 @@ import { api } from "../api.js";
 import { today } from "../dates.js";
 import { formDialog } from "../dialog.js";
 import { el, emit, rowButton } from "../dom.js";
-import { amountField, amountValue, clearErrors, errorMessage, field, focusProblem, formErrorLine, mayRetry, readAmount, say, showSaveError } from "../forms.js";
+import { amountField, amountText, amountValue, clearErrors, errorMessage, field, focusProblem, formErrorLine, mayRetry, readAmount, say, showSaveError } from "../forms.js";
 import { formatDate, money } from "../format.js";
 import { memberName } from "./ledger.js";
 import { toast } from "./toast.js";
 import { BALANCES_CHANGED } from "../events.js";
+import { t } from "../i18n.js";
 
 const FEW = 5; // settlements shown before "Show all"
 
 export function balancesView() {
   const list = el("ul", { class: "balance-list", "aria-labelledby": "balances-title" });
-  const transfers = el("ul", { class: "transfer-list", "aria-label": "Suggested transfers" });
-  const settled = el("p", { class: "empty", hidden: true }, "Everyone is settled up.");
+  const transfers = el("ul", { class: "transfer-list", "aria-label": t("balances.transfers") });
+  const settled = el("p", { class: "empty", hidden: true }, t("balances.settled"));
   const error = formErrorLine();
   const history = el("ul", { class: "settlement-list", "aria-labelledby": "settlements-title" });
-  const noHistory = el("p", { class: "card-sub settlement-none", hidden: true }, "No payments recorded yet.");
+  const noHistory = el("p", { class: "card-sub settlement-none", hidden: true }, t("balances.noPayments"));
   const showAll = el("button", { type: "button", class: "secondary show-all", hidden: true });
   const root = el(
     "section",
     { class: "card balances-card", "aria-labelledby": "balances-title", hidden: true },
-    el("h2", { id: "balances-title" }, "Balances"),
+    el("h2", { id: "balances-title" }, t("screen.balances")),
     error,
     list,
     settled,
     transfers,
-    el("h3", { id: "settlements-title", class: "settlements-title" }, "Settlements"),
+    el("h3", { id: "settlements-title", class: "settlements-title" }, t("balances.settlements")),
     noHistory,
     history,
     showAll,
@@ -62,14 +63,15 @@ export function balancesView() {
     );
     settled.hidden = balances.transfers.length > 0;
     transfers.replaceChildren(
-      ...balances.transfers.map((t) => {
-        const from = named(t.from_user_id);
-        const to = named(t.to_user_id);
-        const button = el("button", { type: "button", class: "small write" }, "Settle up");
-        button.setAttribute("aria-label", `Settle up: ${from} pays ${to} ${money(t.amount)}`);
+      ...balances.transfers.map((transfer) => {
+        const from = named(transfer.from_user_id);
+        const to = named(transfer.to_user_id);
+        const pays = t("balances.pays", { from, to, amount: money(transfer.amount) });
+        const button = el("button", { type: "button", class: "small write" }, t("balances.settleUp"));
+        button.setAttribute("aria-label", t("balances.settleUpLabel", { what: pays }));
         button.hidden = !canWrite;
-        button.addEventListener("click", () => openSettleUp(root, ledger, t, { from, to }));
-        return el("li", { class: "transfer" }, el("span", {}, `${from} pays ${to} ${money(t.amount)}`), button);
+        button.addEventListener("click", () => openSettleUp(root, ledger, transfer, { from, to }));
+        return el("li", { class: "transfer" }, el("span", {}, pays), button);
       }),
     );
     drawHistory();
@@ -81,10 +83,10 @@ export function balancesView() {
     const shown = expanded ? settlements : settlements.slice(0, FEW);
     noHistory.hidden = settlements.length > 0;
     showAll.hidden = shown.length === settlements.length;
-    showAll.textContent = `Show all ${settlements.length} settlements`;
+    showAll.textContent = t("balances.showAll", { count: settlements.length });
     history.replaceChildren(
       ...shown.map((s) => {
-        const what = `${named(s.from_user_id)} paid ${named(s.to_user_id)}`;
+        const what = t("balances.paid", { from: named(s.from_user_id), to: named(s.to_user_id) });
         return el(
           "li",
           { class: "settlement" },
@@ -96,7 +98,7 @@ export function balancesView() {
             el("time", { datetime: s.date }, formatDate(s.date)),
             s.note ? ` · ${s.note}` : null,
           ),
-          rowButton("Delete", `Delete: ${what} ${money(s.amount)} on ${formatDate(s.date)}`, () => remove(ledger, s, what), {
+          rowButton(t("common.delete"), t("balances.deleteLabel", { what, amount: money(s.amount), date: formatDate(s.date) }), () => remove(ledger, s, what), {
             danger: true,
           }),
         );
@@ -108,7 +110,7 @@ export function balancesView() {
     try {
       await api.deleteSettlement(ledger.id, settlement.id);
     } catch (err) {
-      toast(`Could not delete the payment: ${errorMessage(err)}`, { error: true });
+      toast(t("balances.deleteFailed", { message: errorMessage(err) }), { error: true });
       return;
     }
     emit(root, BALANCES_CHANGED);
@@ -123,12 +125,12 @@ export function balancesView() {
           note: settlement.note,
         });
         emit(root, BALANCES_CHANGED);
-        toast("Payment restored.");
+        toast(t("balances.restored"));
       } catch (err) {
-        failedAgain(`Could not restore the payment: ${errorMessage(err)}`, err, again);
+        failedAgain(t("balances.restoreFailed", { message: errorMessage(err) }), err, again);
       }
     };
-    toast(`Deleted: ${what} ${money(settlement.amount)}.`, { action: "Undo", onAction: again });
+    toast(t("balances.deleted", { what, amount: money(settlement.amount) }), { action: t("common.undo"), onAction: again });
   }
 
   function hide() {
@@ -137,7 +139,7 @@ export function balancesView() {
 
   function showError(message) {
     root.hidden = false;
-    say(error, `Could not load balances: ${message}`);
+    say(error, t("balances.loadFailed", { message }));
   }
 
   return { root, show, hide, showError };
@@ -145,7 +147,7 @@ export function balancesView() {
 
 /** A failed Undo: its message, with Retry (the same request, so the same key) when it may help. */
 function failedAgain(message, error, retry) {
-  toast(message, mayRetry(error) ? { error: true, action: "Retry", onAction: retry, timeout: 12000 } : { error: true });
+  toast(message, mayRetry(error) ? { error: true, action: t("common.retry"), onAction: retry, timeout: 12000 } : { error: true });
 }
 
 /**
@@ -154,27 +156,27 @@ function failedAgain(message, error, retry) {
  */
 export function openSettleUp(anchor, ledger, transfer, { from, to }) {
   const fields = {
-    amount: amountField("Amount", {
-      hint: `${money(transfer.amount)} settles it in full; a smaller amount records a partial payment.`,
+    amount: amountField(t("field.amount"), {
+      hint: t("balances.amountHint", { amount: money(transfer.amount) }),
     }),
-    date: field("Date", { type: "date", name: "date", required: true, min: "1900-01-01", max: "2999-12-31" }),
-    note: field("Note", { type: "text", name: "note", maxlength: 500, autocomplete: "off" }, { hint: "Optional, such as “bank transfer”." }),
+    date: field(t("field.date"), { type: "date", name: "date", required: true, min: "1900-01-01", max: "2999-12-31" }),
+    note: field(t("balances.note"), { type: "text", name: "note", maxlength: 500, autocomplete: "off" }, { hint: t("balances.noteHint") }),
   };
-  fields.amount.input.value = amountValue(transfer.amount);
+  fields.amount.input.value = amountText(transfer.amount);
   fields.date.input.value = today();
   const formError = formErrorLine();
   const { close } = formDialog(
     anchor,
     {
-      title: "Settle up",
-      submitLabel: "Record payment",
+      title: t("balances.settleUp"),
+      submitLabel: t("balances.record"),
       className: "settle-dialog",
       focus: fields.amount.input,
       onSubmit: async () => {
         say(formError, "");
         clearErrors(fields);
         const amount = readAmount(fields.amount);
-        if (!fields.date.input.value) fields.date.setError("Choose the day the money was paid.");
+        if (!fields.date.input.value) fields.date.setError(t("balances.chooseDay"));
         if (focusProblem(fields)) return;
         const body = {
           from_user_id: transfer.from_user_id,
@@ -196,15 +198,15 @@ export function openSettleUp(anchor, ledger, transfer, { from, to }) {
           try {
             await api.deleteSettlement(ledger.id, settlement.id);
             emit(anchor, BALANCES_CHANGED);
-            toast("Payment removed.");
+            toast(t("balances.removed"));
           } catch (err) {
-            failedAgain(`Could not remove the payment: ${errorMessage(err)}`, err, undo);
+            failedAgain(t("balances.removeFailed", { message: errorMessage(err) }), err, undo);
           }
         };
-        toast(`Recorded: ${from} paid ${to} ${money(settlement.amount)}.`, { action: "Undo", onAction: undo });
+        toast(t("balances.recorded", { what: t("balances.paid", { from, to }), amount: money(settlement.amount) }), { action: t("common.undo"), onAction: undo });
       },
     },
-    el("p", { class: "settle-who" }, `${from} pays ${to}`),
+    el("p", { class: "settle-who" }, t("balances.whoPays", { from, to })),
     fields.amount.wrap,
     el("div", { class: "form-row" }, fields.date.wrap, fields.note.wrap),
     formError,

@@ -3,22 +3,23 @@
 
 import { api } from "../api.js";
 import { el, emit, rowButton, uid } from "../dom.js";
-import { amountField, amountValue, categoryField, clearErrors, errorMessage, focusProblem, formErrorLine, readAmount, say, showSaveError } from "../forms.js";
-import { formatMonth, money, percent } from "../format.js";
+import { amountField, amountText, amountValue, categoryField, clearErrors, errorMessage, focusProblem, formErrorLine, readAmount, say, showSaveError } from "../forms.js";
+import { formatMonth, money, number, percent } from "../format.js";
 import { toast } from "./toast.js";
 import { BUDGETS_CHANGED } from "../events.js";
+import { t } from "../i18n.js";
 
 /** Emits "budgets-changed". Call show(summary) with the month's summary: its budgeted lines carry their budget_id. */
 export function budgetsView() {
   let editing = null; // the budget being changed, so a new category name renames it
-  const fields = { category: categoryField("Budget category"), amount: amountField("Monthly budget") };
+  const fields = { category: categoryField(t("budgets.category")), amount: amountField(t("budgets.monthly")) };
   const { category, amount } = fields;
   const formError = formErrorLine();
-  const save = el("button", { type: "submit", class: "primary" }, "Save budget");
-  const cancel = el("button", { type: "button", class: "secondary", hidden: true }, "Cancel");
+  const save = el("button", { type: "submit", class: "primary" }, t("budgets.save"));
+  const cancel = el("button", { type: "button", class: "secondary", hidden: true }, t("common.cancel"));
   const form = el(
     "form",
-    { class: "budget-form write", novalidate: true, "aria-label": "Set a budget" },
+    { class: "budget-form write", novalidate: true, "aria-label": t("budgets.set") },
     category.wrap,
     amount.wrap,
     el("div", { class: "budget-submit" }, save, cancel),
@@ -26,11 +27,11 @@ export function budgetsView() {
   );
   const monthLabel = el("p", { class: "card-sub" });
   const list = el("ul", { class: "budget-list", "aria-labelledby": "budgets-title" });
-  const empty = el("p", { class: "empty" }, "No budgets yet. Set one above to see how each category is doing.");
+  const empty = el("p", { class: "empty" }, t("budgets.empty"));
   const root = el(
     "section",
     { class: "card budgets-card", "aria-labelledby": "budgets-title" },
-    el("h2", { id: "budgets-title" }, "Budgets"),
+    el("h2", { id: "budgets-title" }, t("screen.budgets")),
     monthLabel,
     form,
     empty,
@@ -51,15 +52,15 @@ export function budgetsView() {
     say(formError, "");
     clearErrors(fields);
     const name = category.input.value.trim();
-    if (!name) category.setError("Enter a category, such as Food.");
-    const value = readAmount(amount, "250");
+    if (!name) category.setError(t("expense.enterCategory"));
+    const value = readAmount(amount, number(250));
     if (focusProblem(fields)) return;
     save.disabled = true;
     try {
       const renaming = editing && editing.category.toLowerCase() !== name.toLowerCase();
       if (renaming) await api.updateBudget(editing.id, { category: name, amount: value });
       else await api.saveBudget({ category: name, amount: value });
-      toast(`Budget for ${name} saved.`);
+      toast(t("budgets.saved", { category: name }));
       resetForm();
       emit(root, BUDGETS_CHANGED);
       category.input.focus();
@@ -71,7 +72,7 @@ export function budgetsView() {
   });
 
   function show(summary) {
-    monthLabel.textContent = `Spending in ${formatMonth(summary.start)}`;
+    monthLabel.textContent = t("budgets.spendingIn", { month: formatMonth(summary.start) });
     // The summary lists every budget, spent or not; by category, as GET /api/budgets does.
     const budgeted = summary.categories.filter((line) => line.budget_id !== null);
     budgeted.sort((a, b) => a.category.localeCompare(b.category, undefined, { sensitivity: "base" }));
@@ -95,7 +96,7 @@ export function budgetsView() {
         "aria-valuemin": "0",
         "aria-valuemax": "100",
         "aria-valuenow": String(shown),
-        "aria-valuetext": `${percent(pct)} of budget`,
+        "aria-valuetext": t("budgets.percentOf", { percent: percent(pct) }),
         "aria-labelledby": nameId,
         dataset: { status },
       },
@@ -115,14 +116,14 @@ export function budgetsView() {
       el(
         "p",
         { class: "budget-numbers" },
-        `${money(spent)} of ${money(budget.amount)} · `,
-        el("strong", { class: "budget-remaining" }, over ? `${money(-Number(remaining))} over` : `${money(remaining)} left`),
+        t("budgets.spentOf", { spent: money(spent), budget: money(budget.amount) }),
+        el("strong", { class: "budget-remaining" }, over ? t("totals.over", { amount: money(-Number(remaining)) }) : t("budgets.left", { amount: money(remaining) })),
       ),
       el(
         "div",
         { class: "budget-actions" },
-        rowButton("Change", `Change ${budget.category} budget`, () => startEdit(budget)),
-        rowButton("Remove", `Remove ${budget.category} budget`, () => remove(budget), { danger: true }),
+        rowButton(t("budgets.change"), t("budgets.changeLabel", { category: budget.category }), () => startEdit(budget)),
+        rowButton(t("budgets.remove"), t("budgets.removeLabel", { category: budget.category }), () => remove(budget), { danger: true }),
       ),
     );
   }
@@ -130,7 +131,7 @@ export function budgetsView() {
   function startEdit(budget) {
     editing = budget;
     category.input.value = budget.category;
-    amount.input.value = amountValue(budget.amount);
+    amount.input.value = amountText(budget.amount);
     cancel.hidden = false;
     amount.input.focus();
     amount.input.select();
@@ -140,26 +141,26 @@ export function budgetsView() {
     try {
       await api.deleteBudget(budget.id);
     } catch (error) {
-      toast(`Could not remove the budget: ${errorMessage(error)}`, { error: true });
+      toast(t("budgets.removeFailed", { message: errorMessage(error) }), { error: true });
       return;
     }
     if (editing?.id === budget.id) resetForm();
     emit(root, BUDGETS_CHANGED);
-    toast(`Removed the ${budget.category} budget.`, {
-      action: "Undo",
+    toast(t("budgets.removed", { category: budget.category }), {
+      action: t("common.undo"),
       onAction: async () => {
         try {
           await api.saveBudget({ category: budget.category, amount: amountValue(budget.amount) });
           emit(root, BUDGETS_CHANGED);
         } catch (error) {
-          toast(`Could not restore the budget: ${errorMessage(error)}`, { error: true });
+          toast(t("budgets.restoreFailed", { message: errorMessage(error) }), { error: true });
         }
       },
     });
   }
 
   function showError(message) {
-    monthLabel.textContent = `Could not load budgets: ${message}`;
+    monthLabel.textContent = t("budgets.loadFailed", { message });
   }
 
   return { root, show, showError };

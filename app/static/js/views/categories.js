@@ -8,6 +8,7 @@ import { categoryField, errorMessage, formErrorLine, say, showSaveError } from "
 import { money } from "../format.js";
 import { toast } from "./toast.js";
 import { EXPENSES_CHANGED, FILTER_CATEGORY } from "../events.js";
+import { t } from "../i18n.js";
 
 /** Where an import files rows without a category (app/schemas/forms.py): they need a person's look. */
 export const NEEDS_REVIEW = "Uncategorised";
@@ -18,17 +19,17 @@ export const categoryKey = (name) => String(name ?? "").trim().replace(/\s+/g, "
 export const needsReview = (name) => categoryKey(name) === categoryKey(NEEDS_REVIEW);
 
 /** The name a person reads: "Needs review" for the import's catch-all. */
-export const categoryLabel = (name) => (needsReview(name) ? "Needs review" : name);
+export const categoryLabel = (name) => (needsReview(name) ? t("categories.needsReview") : name);
 
 /**
  * Open the manager under `anchor` (events reach the views above it): "expenses-changed" after a
  * rename, and "filter-category" {category} from a category's "Show" button.
  */
 export function openCategories(anchor, { canWrite }) {
-  const heading = dialogHeading("Categories");
-  const status = el("p", { class: "list-count", role: "status" }, "Loading categories…");
+  const heading = dialogHeading(t("categories.title"));
+  const status = el("p", { class: "list-count", role: "status" }, t("categories.loading"));
   const list = el("ul", { class: "category-list", "aria-labelledby": heading.id });
-  const close = el("button", { type: "button", class: "secondary" }, "Close");
+  const close = el("button", { type: "button", class: "secondary" }, t("common.close"));
   const dialog = openDialog(
     anchor,
     { heading, className: "categories-dialog" },
@@ -39,7 +40,7 @@ export function openCategories(anchor, { canWrite }) {
       el(
         "p",
         { class: "field-hint" },
-        "Renaming a category to one you already have merges the two: expenses, budgets (added together) and recurring expenses move.",
+        t("categories.mergeHint"),
       ),
       status,
       list,
@@ -52,19 +53,19 @@ export function openCategories(anchor, { canWrite }) {
   async function load() {
     try {
       const categories = await api.categories();
-      status.textContent = categories.length ? "" : "No categories yet: add an expense or a budget.";
+      status.textContent = categories.length ? "" : t("categories.empty");
       status.hidden = categories.length > 0;
       list.replaceChildren(...categories.map((c) => row(c, categories)));
     } catch (error) {
       status.hidden = false;
-      status.textContent = `Could not load categories: ${errorMessage(error)}`;
+      status.textContent = t("categories.loadFailed", { message: errorMessage(error) });
     }
   }
 
   function row(category, all) {
     const label = categoryLabel(category.category);
-    const counts = `${category.count} expense${category.count === 1 ? "" : "s"}`;
-    const budget = category.budget === null ? "" : ` · budget ${money(category.budget)} a month`;
+    const counts = t("categories.count", { count: category.count });
+    const budget = category.budget === null ? "" : t("categories.budgetAMonth", { amount: money(category.budget) });
     return el(
       "li",
       { class: needsReview(category.category) ? "category-row needs-review" : "category-row" },
@@ -79,20 +80,20 @@ export function openCategories(anchor, { canWrite }) {
               {
                 type: "button",
                 class: "small",
-                "aria-label": `Show ${label} expenses`,
+                "aria-label": t("categories.showLabel", { category: label }),
                 onclick: () => {
                   dialog.close();
                   emit(anchor, FILTER_CATEGORY, { category: category.category });
                 },
               },
-              "Show",
+              t("categories.show"),
             )
           : null,
         canWrite
           ? el(
               "button",
-              { type: "button", class: "small write", "aria-label": `Rename ${label}`, onclick: () => rename(category, all) },
-              "Rename",
+              { type: "button", class: "small write", "aria-label": t("categories.renameLabel", { category: label }), onclick: () => rename(category, all) },
+              t("categories.rename"),
             )
           : null,
       ),
@@ -100,7 +101,7 @@ export function openCategories(anchor, { canWrite }) {
   }
 
   function rename(category, all) {
-    const field = categoryField("New name");
+    const field = categoryField(t("categories.newName"));
     field.input.value = needsReview(category.category) ? "" : category.category;
     const outcome = el("p", { class: "field-hint", "aria-live": "polite" });
     const formError = formErrorLine();
@@ -108,22 +109,22 @@ export function openCategories(anchor, { canWrite }) {
     const { submit, close: closeRename } = formDialog(
       dialog,
       {
-        title: `Rename ${categoryLabel(category.category)}`,
-        submitLabel: "Rename",
+        title: t("categories.renameLabel", { category: categoryLabel(category.category) }),
+        submitLabel: t("categories.rename"),
         focus: field.input,
         onSubmit: async () => {
           say(formError, "");
           field.setError("");
           const to = field.input.value.trim();
           if (!to) {
-            field.setError("Enter the new name.");
+            field.setError(t("categories.enterName"));
             field.input.focus();
             return;
           }
           try {
             const done = await api.renameCategory({ category: category.category, to });
             closeRename();
-            toast(done.merged ? `Merged ${categoryLabel(category.category)} into ${done.category}.` : `Renamed to ${done.category}.`);
+            toast(done.merged ? t("categories.merged", { from: categoryLabel(category.category), to: done.category }) : t("categories.renamed", { to: done.category }));
             emit(anchor, EXPENSES_CHANGED, { action: "renamed" });
             await load();
           } catch (error) {
@@ -137,11 +138,11 @@ export function openCategories(anchor, { canWrite }) {
     );
     const explain = () => {
       const into = target();
-      submit.textContent = into ? "Merge" : "Rename";
-      outcome.textContent = into
-        ? `${into.category} already exists: ${categoryLabel(category.category)} will be merged into it` +
-          (into.budget !== null && category.budget !== null ? ", and their budgets added together." : ".")
-        : "";
+      submit.textContent = into ? t("categories.merge") : t("categories.rename");
+      const names = { into: into?.category, from: categoryLabel(category.category) };
+      if (!into) outcome.textContent = "";
+      else if (into.budget !== null && category.budget !== null) outcome.textContent = t("categories.willMergeBudgets", names);
+      else outcome.textContent = t("categories.willMerge", names);
     };
     field.input.addEventListener("input", explain);
     explain();

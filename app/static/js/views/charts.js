@@ -5,11 +5,12 @@
 
 import { el } from "../dom.js";
 import { dayOfMonth, formatDate, formatMonth, formatWeekday, money, moneyShort } from "../format.js";
+import { t } from "../i18n.js";
 
 const CHARTS = [
-  { key: "category", title: "Spending by category", type: "doughnut" },
-  { key: "trend", title: "Spending trend", type: "bar" },
-  { key: "budget", title: "Budget vs spent", type: "bar" },
+  { key: "category", get title() { return t("charts.byCategory"); }, type: "doughnut" },
+  { key: "trend", get title() { return t("charts.trend"); }, type: "bar" },
+  { key: "budget", get title() { return t("charts.budgetVsSpent"); }, type: "bar" },
 ];
 
 const PALETTE = ["#4f7cff", "#22b59a", "#f2a93b", "#e8637a", "#9a6bff", "#3fb6e8", "#8fbf3f", "#ff8a4c", "#c05fc9", "#6c7a96"];
@@ -40,7 +41,7 @@ export function chartsView() {
 
   const root = el(
     "section",
-    { class: "charts", "aria-label": "Charts" },
+    { class: "charts", "aria-label": t("screen.charts") },
     CHARTS.map(({ key, title }) => {
       const headingId = `chart-${key}-title`;
       const canvas = el("canvas", { role: "img", "aria-label": title });
@@ -53,7 +54,7 @@ export function chartsView() {
         el("h2", { id: headingId }, title),
         caption,
         el("div", { class: "chart-box" }, canvas, empty),
-        el("details", {}, el("summary", {}, `${title}: the numbers`), table),
+        el("details", {}, el("summary", {}, t("charts.numbers", { title })), table),
       );
       figures.set(key, { figure, canvas, caption, empty, table });
       return figure;
@@ -74,14 +75,14 @@ export function chartsView() {
   }
 
   function baseOptions({ key, type }) {
-    const t = theme();
+    const colors = theme();
     const reduced = matchMedia("(prefers-reduced-motion: reduce)").matches;
     const options = {
       responsive: true,
       maintainAspectRatio: false,
       animation: reduced ? false : { duration: 250 },
       plugins: {
-        legend: { display: key !== "trend", position: "bottom", labels: { color: t.text, boxWidth: 12 } },
+        legend: { display: key !== "trend", position: "bottom", labels: { color: colors.text, boxWidth: 12 } },
         tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label ? `${ctx.dataset.label}: ` : ""}${money(ctx.raw)}` } },
       },
     };
@@ -89,8 +90,8 @@ export function chartsView() {
       options.plugins.tooltip.callbacks.label = (ctx) => `${ctx.label}: ${money(ctx.raw)}`;
     } else {
       options.scales = {
-        x: { ticks: { color: t.text, maxRotation: 0, autoSkip: true }, grid: { display: false } },
-        y: { beginAtZero: true, ticks: { color: t.text, callback: (v) => (Number.isInteger(v) ? moneyShort(v) : null) }, grid: { color: t.grid } },
+        x: { ticks: { color: colors.text, maxRotation: 0, autoSkip: true }, grid: { display: false } },
+        y: { beginAtZero: true, ticks: { color: colors.text, callback: (v) => (Number.isInteger(v) ? moneyShort(v) : null) }, grid: { color: colors.grid } },
       };
     }
     return options;
@@ -153,7 +154,7 @@ export function chartsView() {
   /** stats: the period's /api/stats; label: the period written out. */
   function showCategories(stats, label) {
     latest.set("category", [stats, label]);
-    const t = theme();
+    const colors = theme();
     const items = stats.by_category;
     // Net of refunds: a category that got more back than it spent has no slice (the table lists it).
     const slices = items.filter((c) => c.amount > 0);
@@ -163,60 +164,60 @@ export function chartsView() {
       datasets: [{
         data: slices.map((c) => c.amount),
         backgroundColor: slices.map((_, i) => PALETTE[i % PALETTE.length]),
-        borderColor: t.surface,
+        borderColor: colors.surface,
         borderWidth: 2,
       }],
     });
-    setEmpty("category", items.length ? null : "Nothing spent in this period.");
-    fillTable("category", ["Category", "Spent"], items.map((c) => [c.category, money(c.amount)]));
+    setEmpty("category", items.length ? null : t("charts.nothingPeriod"));
+    fillTable("category", [t("field.category"), t("totals.spent")], items.map((c) => [c.category, money(c.amount)]));
   }
 
   /** stats: /api/stats by day for a month or a week; highlight: a day to pick out (day view). */
   function showTrend(stats, { kind, highlight }) {
     latest.set("trend", [stats, { kind, highlight }]);
-    const t = theme();
+    const colors = theme();
     const points = stats.trend;
     const short = kind === "month" ? dayOfMonth : formatWeekday;
     figures.get("trend").caption.textContent =
-      kind === "month" ? `By day, ${formatMonth(stats.start)}` : `By day, week of ${formatDate(stats.start)}`;
+      kind === "month" ? t("charts.byDayMonth", { month: formatMonth(stats.start) }) : t("charts.byDayWeek", { date: formatDate(stats.start) });
     draw("trend", {
       labels: points.map((p) => short(p.period_start)),
       datasets: [{
-        label: "Spent",
+        label: t("totals.spent"),
         data: points.map((p) => p.amount),
-        backgroundColor: points.map((p) => (highlight && p.period_start !== highlight ? t.soft : t.accent)),
+        backgroundColor: points.map((p) => (highlight && p.period_start !== highlight ? colors.soft : colors.accent)),
         borderRadius: 4,
         maxBarThickness: 36,
       }],
     });
     const anything = points.some((p) => Number(p.amount) > 0);
-    setEmpty("trend", anything ? null : "Nothing spent in this time.");
-    fillTable("trend", ["Day", "Spent"], points.map((p) => [formatDate(p.period_start), money(p.amount)]));
+    setEmpty("trend", anything ? null : t("charts.nothingTime"));
+    fillTable("trend", [t("period.day"), t("totals.spent")], points.map((p) => [formatDate(p.period_start), money(p.amount)]));
   }
 
   /** summary: /api/summary for the period's month. */
   function showBudgets(summary) {
     latest.set("budget", [summary]);
-    const t = theme();
+    const colors = theme();
     const lines = summary.categories.filter((c) => c.budget !== null);
     figures.get("budget").caption.textContent = formatMonth(summary.start);
     draw("budget", {
       labels: lines.map((c) => c.category),
       datasets: [
-        { label: "Budget", data: lines.map((c) => c.budget), backgroundColor: t.soft, borderRadius: 4, maxBarThickness: 36 },
+        { label: t("charts.budget"), data: lines.map((c) => c.budget), backgroundColor: colors.soft, borderRadius: 4, maxBarThickness: 36 },
         {
-          label: "Spent",
+          label: t("totals.spent"),
           data: lines.map((c) => c.spent),
-          backgroundColor: lines.map((c) => t[c.status] ?? t.accent),
+          backgroundColor: lines.map((c) => colors[c.status] ?? colors.accent),
           borderRadius: 4,
           maxBarThickness: 36,
         },
       ],
     });
-    setEmpty("budget", lines.length ? null : "No budgets for this month yet.");
+    setEmpty("budget", lines.length ? null : t("charts.noBudgets"));
     fillTable(
       "budget",
-      ["Category", "Budget", "Spent", "Remaining"],
+      [t("field.category"), t("charts.budget"), t("totals.spent"), t("charts.remaining")],
       lines.map((c) => [c.category, money(c.budget), money(c.spent), money(c.remaining)]),
     );
   }

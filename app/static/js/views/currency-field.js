@@ -6,8 +6,9 @@
 import { api, ApiError } from "../api.js";
 import { convert, currencyOptions, digitsOf, recentCurrencies } from "../currency.js";
 import { el } from "../dom.js";
-import { formatDate, money } from "../format.js";
+import { formatDate, money, number } from "../format.js";
 import { amountInput, amountPlaceholder, errorMessage, field } from "../forms.js";
+import { t } from "../i18n.js";
 
 const RATE = /^[0-9]+(\.[0-9]+)?$/;
 // A plain decimal is positive when any of its digits is not zero: no float comparison needed.
@@ -21,9 +22,9 @@ const known = new Map();
  * `amount` and `date` are the form's fields, watched for the preview.
  */
 export function currencyFields(ledger, { amount, date, expense = null }) {
-  const currency = field("Currency", { name: "currency" }, { tag: "select" });
+  const currency = field(t("field.currency"), { name: "currency" }, { tag: "select" });
   const rate = field(
-    "Rate",
+    t("rate.label"),
     { type: "text", name: "rate", inputmode: "decimal", enterkeyhint: "done", autocomplete: "off", maxlength: 30 },
     { hint: " " },
   );
@@ -31,7 +32,7 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
   const preview = el("p", { class: "rate-preview", "aria-live": "polite", hidden: true });
   const manual = expense?.rate_source === "manual";
   let own = false; // "Use my own rate" was chosen, though the ECB has one
-  const ownRate = el("button", { type: "button", class: "small own-rate", hidden: true }, "Use my own rate");
+  const ownRate = el("button", { type: "button", class: "small own-rate", hidden: true }, t("rate.useOwn"));
   let shown = null; // the codes the select offers, to rebuild it only when they change
   let lookup = null; // "no-rate" while the ECB has none for the currency and date
   let timer = null;
@@ -79,7 +80,7 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
   async function update() {
     const mine = ++seq;
     amount.input.placeholder = amountPlaceholder(digitsOf(code()));
-    rateHint.textContent = `${ledger.currency} for 1 ${code()}${own ? "; empty: the ECB rate" : ""}`;
+    rateHint.textContent = own ? t("rate.hintOwn", { ledger: ledger.currency, code: code() }) : t("rate.hint", { ledger: ledger.currency, code: code() });
     ownRate.hidden = true;
     if (!foreign()) {
       own = false;
@@ -91,7 +92,7 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
     const typed = amountInput(rate.input.value);
     if (!rate.wrap.hidden && positive(typed)) {
       const base = converted(typed);
-      setPreview(base ? `≈ ${money(base, ledger.currency)} at your rate of ${typed}` : `At your rate of ${typed}`);
+      setPreview(base ? t("rate.previewYours", { amount: money(base, ledger.currency), rate: number(typed) }) : t("rate.atYours", { rate: number(typed) }));
       return;
     }
     if (!date.input.value) {
@@ -101,7 +102,7 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
     const key = `${code()}/${ledger.currency}/${date.input.value}`;
     let answer = known.get(key);
     if (answer === undefined) {
-      setPreview("Looking up the rate…");
+      setPreview(t("rate.lookingUp"));
       try {
         answer = await api.rate(code(), ledger.currency, date.input.value);
       } catch (error) {
@@ -109,7 +110,7 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
           if (mine === seq) {
             lookup = "no-rate";
             rate.wrap.hidden = false;
-            setPreview(`Could not look up the rate (${errorMessage(error)}). Enter a rate to save it.`);
+            setPreview(t("rate.lookupFailed", { message: errorMessage(error) }));
           }
           return;
         }
@@ -121,7 +122,7 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
     if (answer === null) {
       lookup = "no-rate";
       rate.wrap.hidden = false;
-      setPreview(`No ECB rate is known for ${code()} on ${formatDate(date.input.value)}. Enter a rate to save it.`);
+      setPreview(t("rate.noRate", { code: code(), date: formatDate(date.input.value) }));
       return;
     }
     lookup = null;
@@ -130,8 +131,8 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
     const base = converted(answer.rate);
     setPreview(
       base
-        ? `≈ ${money(base, ledger.currency)} at ECB ${answer.rate_date}`
-        : `1 ${code()} = ${answer.rate} ${ledger.currency} at ECB ${answer.rate_date}`,
+        ? t("rate.previewEcb", { amount: money(base, ledger.currency), date: answer.rate_date })
+        : t("rate.ecb", { code: code(), rate: number(answer.rate), ledger: ledger.currency, date: answer.rate_date }),
     );
   }
 
@@ -155,8 +156,8 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
     const typed = amountInput(rate.input.value);
     if (!foreign()) return { currency: code() };
     if (rate.wrap.hidden || (!typed && lookup !== "no-rate")) return { currency: code() };
-    if (!typed) rate.setError(`Enter how many ${ledger.currency} one ${code()} is worth, such as 2.95.`);
-    else if (!positive(typed)) rate.setError("Enter a positive rate, such as 2.95.");
+    if (!typed) rate.setError(t("rate.enter", { ledger: ledger.currency, code: code(), sample: number("2.95") }));
+    else if (!positive(typed)) rate.setError(t("rate.positive", { sample: number("2.95") }));
     else return { currency: code(), rate: typed };
     return null;
   }

@@ -18,6 +18,7 @@ import {
 import { currencyFields } from "./currency-field.js";
 import { splitFields } from "./ledger.js";
 import { refundSwitch } from "./refund-switch.js";
+import { t } from "../i18n.js";
 
 // The Paid by/Split and Currency helpers of a set of fields, kept beside them so the fields stay a
 // plain map that clearErrors, focusProblem and showSaveError walk.
@@ -29,7 +30,7 @@ const currencies = new WeakMap();
  * `expense`, when editing, gives the Currency and a manual Rate (the caller fills the rest).
  */
 export function expenseFields(context = null, expense = null) {
-  const date = field("Date", { type: "date", name: "date", required: true, min: "1900-01-01", max: "2999-12-31" });
+  const date = field(t("field.date"), { type: "date", name: "date", required: true, min: "1900-01-01", max: "2999-12-31" });
   const amount = amountField();
   const ledger = context?.ledger ?? { currency: getCurrency(), personal: true };
   const money = currencyFields(ledger, { amount, date, expense });
@@ -76,8 +77,8 @@ export function resetSplit(fields) {
  * focus its field and return null, else the body for the API. */
 export function checkExpense(fields) {
   clearErrors(fields);
-  if (!fields.date.input.value) fields.date.setError("Choose a date.");
-  if (!fields.category.input.value.trim()) fields.category.setError("Enter a category, such as Food.");
+  if (!fields.date.input.value) fields.date.setError(t("expense.chooseDate"));
+  if (!fields.category.input.value.trim()) fields.category.setError(t("expense.enterCategory"));
   const money = currencies.get(fields);
   const amount = readAmount(fields.amount, null, money.digits());
   const currency = money.read();

@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { formDialog } from "../dialog.js";
 import { el, emit, uid } from "../dom.js";
 import { digitsOf, rememberCurrencies } from "../currency.js";
-import { amountValue, errorMessage, formErrorLine, say } from "../forms.js";
+import { amountText, amountValue, errorMessage, formErrorLine, say } from "../forms.js";
 import { formatDate, formatRowDate, getCurrency, money } from "../format.js";
 import { periodNoun } from "../period.js";
 import { changes, checkExpense, expenseFields, fillSplit, ratePreview, showExpenseError } from "./expense-form.js";
@@ -13,8 +13,9 @@ import { describeSharing } from "./ledger.js";
 import { categoryLabel, needsReview, NEEDS_REVIEW, openCategories } from "./categories.js";
 import { toast } from "./toast.js";
 import { pendingView } from "./pending.js";
-import { KEPT_HERE, saveExpense } from "../queue.js";
+import { saveExpense } from "../queue.js";
 import { EXPENSES_CHANGED, EXPORT, FILTER_CATEGORY, IMPORT, LOAD_MORE, SEARCH } from "../events.js";
+import { t } from "../i18n.js";
 
 /**
  * Emits "search" {q, category, allTime}, "load-more", "export", "import" and "expenses-changed" {action}.
@@ -35,19 +36,19 @@ export function expensesView(ledgerContext = null) {
     id: "expense-search",
     name: "q",
     maxlength: 200,
-    placeholder: "Search descriptions and categories",
+    placeholder: t("expenses.searchPlaceholder"),
     autocomplete: "off",
   });
-  const exportButton = el("button", { type: "button", class: "secondary" }, "Export CSV");
-  const importButton = el("button", { type: "button", class: "secondary write" }, "Import CSV");
-  const categoriesButton = el("button", { type: "button", class: "secondary" }, "Categories");
-  const reviewButton = el("button", { type: "button", class: "small", "aria-pressed": "false", hidden: true }, "Needs review");
-  const allTimeButton = el("button", { type: "button", class: "small", hidden: true }, "Search all time");
+  const exportButton = el("button", { type: "button", class: "secondary" }, t("expenses.export"));
+  const importButton = el("button", { type: "button", class: "secondary write" }, t("expenses.import"));
+  const categoriesButton = el("button", { type: "button", class: "secondary" }, t("categories.title"));
+  const reviewButton = el("button", { type: "button", class: "small", "aria-pressed": "false", hidden: true }, t("categories.needsReview"));
+  const allTimeButton = el("button", { type: "button", class: "small", hidden: true }, t("expenses.searchAllTime"));
   const count = el("p", { class: "list-count", "aria-live": "polite" });
   const list = el("ul", { class: "expense-list", "aria-labelledby": "expenses-title" });
   const empty = el("p", { class: "empty", hidden: true });
   const error = formErrorLine();
-  const more = el("button", { type: "button", class: "secondary load-more", hidden: true }, "Load more");
+  const more = el("button", { type: "button", class: "secondary load-more", hidden: true }, t("expenses.loadMore"));
 
   const root = el(
     "section",
@@ -55,13 +56,13 @@ export function expensesView(ledgerContext = null) {
     el(
       "div",
       { class: "card-head" },
-      el("h2", { id: "expenses-title" }, "Expenses"),
+      el("h2", { id: "expenses-title" }, t("screen.expenses")),
       el("div", { class: "card-actions" }, categoriesButton, importButton, exportButton),
     ),
     el(
       "div",
       { class: "search", role: "search" },
-      el("label", { for: "expense-search", class: "visually-hidden" }, "Search expenses"),
+      el("label", { for: "expense-search", class: "visually-hidden" }, t("expenses.searchLabel")),
       search,
       reviewButton,
     ),
@@ -104,7 +105,7 @@ export function expensesView(ledgerContext = null) {
   function filterCategory(value) {
     category = value;
     reviewButton.hidden = false;
-    reviewButton.textContent = category && !needsReview(category) ? `Only ${category}` : "Needs review";
+    reviewButton.textContent = category && !needsReview(category) ? t("expenses.onlyCategory", { category }) : t("categories.needsReview");
     reviewButton.setAttribute("aria-pressed", String(Boolean(category)));
     emitSearch();
   }
@@ -118,7 +119,7 @@ export function expensesView(ledgerContext = null) {
   function loading(value) {
     list.setAttribute("aria-busy", String(value));
     if (value && !shown) {
-      count.textContent = "Loading expenses…";
+      count.textContent = t("expenses.loading");
     }
   }
 
@@ -136,7 +137,7 @@ export function expensesView(ledgerContext = null) {
   }
 
   /** Focus a row's button (Edit, Delete); the search field when the row is gone. */
-  function focusRow(id, label = "Edit") {
+  function focusRow(id, label = t("common.edit")) {
     const row = id ? list.querySelector(`li[data-id="${CSS.escape(id)}"]`) : null;
     const button = [...(row?.querySelectorAll("button") ?? [])].find((b) => b.textContent === label);
     (button ?? search).focus();
@@ -148,22 +149,24 @@ export function expensesView(ledgerContext = null) {
     list.append(...page.items.map(row));
     if (ledgerContext) rememberCurrencies(ledgerContext.ledger, page.items.map((e) => e.currency));
     shown += page.items.length;
-    const noun = allTime ? "at all" : periodNoun(context.period);
+    const noun = allTime ? t("period.noun.all") : periodNoun(context.period);
     const narrowed = context.q || context.category;
-    const what = context.category ? ` in ${categoryLabel(context.category)}` : "";
+    const category = context.category ? categoryLabel(context.category) : null;
+    const words = { period: noun, q: context.q, category };
     empty.hidden = total !== 0;
-    empty.textContent = narrowed
-      ? `No expenses${what} ${noun}${context.q ? ` match “${context.q}”` : ""}.`
-      : `No expenses ${noun}. Add one above.`;
+    if (!narrowed) empty.textContent = t("expenses.emptyPeriod", words);
+    else if (category) empty.textContent = context.q ? t("expenses.emptyCategoryMatch", words) : t("expenses.emptyCategory", words);
+    else empty.textContent = t("expenses.emptyMatch", words);
     count.textContent = total
-      ? `${shown < total ? `Showing ${shown} of ${total}` : `${total}`} expense${total === 1 ? "" : "s"}${what}` +
-        (context.q ? ` matching “${context.q}”` : "") +
-        (allTime ? " in all time" : "") +
+      ? (shown < total ? t("expenses.countShowing", { shown, count: total }) : t("expenses.count", { count: total })) +
+        (category ? t("expenses.inCategory", { category }) : "") +
+        (context.q ? t("expenses.matching", { q: context.q }) : "") +
+        (allTime ? t("expenses.inAllTime") : "") +
         ` · ${money(page.total_amount)}`
       : "";
     // Offered when the period has no match; once searching all time, the way back to the period.
     allTimeButton.hidden = !(narrowed && (allTime || total === 0));
-    allTimeButton.textContent = allTime ? `Only ${periodNoun(context.period)}` : "Search all time";
+    allTimeButton.textContent = allTime ? t("expenses.onlyPeriod", { period: periodNoun(context.period) }) : t("expenses.searchAllTime");
     more.hidden = shown >= total;
     more.disabled = false;
     list.setAttribute("aria-busy", "false");
@@ -172,7 +175,7 @@ export function expensesView(ledgerContext = null) {
   function showError(message) {
     list.setAttribute("aria-busy", "false");
     count.textContent = "";
-    say(error, `Could not load expenses: ${message}`);
+    say(error, t("expenses.loadFailed", { message }));
     more.disabled = false;
   }
 
@@ -197,9 +200,9 @@ export function expensesView(ledgerContext = null) {
         el(
           "button",
           { type: "button", class: "small write row-edit", "aria-describedby": descriptionId, onclick: () => edit(expense, item) },
-          el("span", { class: "row-edit-label" }, "Edit"),
+          el("span", { class: "row-edit-label" }, t("common.edit")),
         ),
-        el("button", { type: "button", class: "small danger-text write row-delete", "aria-describedby": descriptionId, onclick: () => remove(expense, item) }, "Delete"),
+        el("button", { type: "button", class: "small danger-text write row-delete", "aria-describedby": descriptionId, onclick: () => remove(expense, item) }, t("common.delete")),
       ),
     );
     return item;
@@ -209,16 +212,16 @@ export function expensesView(ledgerContext = null) {
     const fields = expenseFields(ledgerContext, expense);
     fields.date.input.value = expense.date;
     fields.category.input.value = expense.category;
-    fields.amount.input.value = amountValue(expense.amount, digitsOf(expense.currency ?? ledgerCurrency()));
+    fields.amount.input.value = amountText(expense.amount, digitsOf(expense.currency ?? ledgerCurrency()));
     fields.description.input.value = expense.description;
     fillSplit(fields, expense);
     const formError = formErrorLine();
-    const deleteButton = el("button", { type: "button", class: "secondary danger-text dialog-delete" }, "Delete");
+    const deleteButton = el("button", { type: "button", class: "secondary danger-text dialog-delete" }, t("common.delete"));
     const { close } = formDialog(
       root,
       {
-        title: "Edit expense",
-        submitLabel: "Save",
+        title: t("expenses.editTitle"),
+        submitLabel: t("common.save"),
         extra: deleteButton,
         focus: fields.amount.input,
         onSubmit: async () => {
@@ -230,11 +233,11 @@ export function expensesView(ledgerContext = null) {
             const { queued } = await saveExpense({ id: expense.id, body: patch, user: ledgerContext?.me.id, shown: body });
             close();
             if (queued) {
-              toast(KEPT_HERE);
+              toast(t("offline.keptHere"));
               return;
             }
             emit(root, EXPENSES_CHANGED, { action: "edited" });
-            toast("Expense saved.");
+            toast(t("expenses.saved"));
           } catch (error) {
             showExpenseError(fields, error, formError);
           }
@@ -255,7 +258,7 @@ export function expensesView(ledgerContext = null) {
       await api.deleteExpense(expense.id);
     } catch (err) {
       item.classList.remove("removing");
-      toast(`Could not delete: ${errorMessage(err)}`, { error: true });
+      toast(t("expenses.deleteFailed", { message: errorMessage(err) }), { error: true });
       return;
     }
     // The keyboard goes on to the next row (the previous one at the end), not back to the page's top.
@@ -271,15 +274,15 @@ export function expensesView(ledgerContext = null) {
     if (expense.rate_source === "manual") priced.rate = expense.rate;
     // Undo brings back who paid and the split too, as far as the ledger still has those members.
     const sharing = shared() ? restoredSplit(expense) : {};
-    toast(`Deleted ${category} ${money(amount, currency)}.`, {
-      action: "Undo",
+    toast(t("expenses.deleted", { category, amount: money(amount, currency) }), {
+      action: t("common.undo"),
       onAction: async () => {
         try {
           await api.createExpense({ date, category, ...priced, description, ...sharing, ...(expense.refund ? { refund: true } : {}) });
           emit(root, EXPENSES_CHANGED, { action: "restored" });
-          toast("Expense restored.");
+          toast(t("expenses.restored"));
         } catch (err) {
-          toast(`Could not restore: ${errorMessage(err)}`, { error: true });
+          toast(t("expenses.restoreFailed", { message: errorMessage(err) }), { error: true });
         }
       },
     });
@@ -302,7 +305,7 @@ export function expensesView(ledgerContext = null) {
     return el(
       "span",
       { class: expense.refund ? "expense-amount refund" : "expense-amount" },
-      expense.refund ? el("span", { class: "expense-kind" }, "Refund") : null,
+      expense.refund ? el("span", { class: "expense-kind" }, t("refund.refund")) : null,
       money(sign * (expense.base_amount ?? expense.amount)),
       foreign ? el("span", { class: "expense-original" }, money(sign * expense.amount, expense.currency)) : null,
     );

@@ -12,20 +12,21 @@ import { formatDate, getCurrency, money } from "../format.js";
 import { splitFields } from "./ledger.js";
 import { toast } from "./toast.js";
 import { EXPENSES_CHANGED } from "../events.js";
+import { t } from "../i18n.js";
 
 const DATE_FORMATS = ["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY"];
-const AMOUNT_KINDS = [
-  ["expense", "All expenses"],
-  ["signed", "Negative = expense"],
-  ["debit", "Debits (blank = income)"],
+const amountKinds = () => [
+  ["expense", t("import.kindExpense")],
+  ["signed", t("import.kindSigned")],
+  ["debit", t("import.kindDebit")],
 ];
-const STATUS_TEXT = { ok: "Ready", duplicate: "Duplicate, skipped", income: "Income, skipped" };
+const statusText = (status) => ({ ok: t("import.ready"), duplicate: t("import.duplicate"), income: t("import.income") })[status];
 
 function select(label, options, { optional = false } = {}) {
   const f = field(label, { name: label }, { tag: "select" });
   const choices = options.map((o) => (Array.isArray(o) ? o : [o, o]));
   f.input.append(
-    ...(optional ? [el("option", { value: "" }, "(none)")] : []),
+    ...(optional ? [el("option", { value: "" }, t("import.none"))] : []),
     ...choices.map(([value, text]) => el("option", { value }, text)),
   );
   return f;
@@ -47,14 +48,14 @@ function checkbox(label) {
 
 /** `context` is {ledger, me}: a shared ledger adds Paid by and Split for the whole file. */
 export function openImport(anchor, context = null) {
-  const file = field("CSV file", { type: "file", name: "file", accept: ".csv,text/csv,text/plain" });
-  const mappingBox = el("fieldset", { class: "import-mapping", hidden: true }, el("legend", {}, "Columns"));
+  const file = field(t("import.file"), { type: "file", name: "file", accept: ".csv,text/csv,text/plain" });
+  const mappingBox = el("fieldset", { class: "import-mapping", hidden: true }, el("legend", {}, t("import.columns")));
   const sharing = context && context.ledger.members.length > 1 ? splitFields(context.ledger, context.me, { amounts: false }) : null;
   const sharingBox = sharing
     ? el(
         "fieldset",
         { class: "import-mapping import-sharing", hidden: true },
-        el("legend", {}, "Who paid"),
+        el("legend", {}, t("import.whoPaid")),
         el("div", { class: "import-sharing-grid" }, sharing.fields.paid_by.wrap, sharing.fields.split.wrap),
       )
     : null;
@@ -66,8 +67,8 @@ export function openImport(anchor, context = null) {
 
   const { submit, close } = formDialog(
     anchor,
-    { title: "Import CSV", submitLabel: "Import", className: "import-dialog", focus: file.input, onSubmit: importFile },
-    el("p", { class: "card-sub" }, "Our own export imports as it is; for a bank's file, say which column holds what."),
+    { title: t("expenses.import"), submitLabel: t("import.submit"), className: "import-dialog", focus: file.input, onSubmit: importFile },
+    el("p", { class: "card-sub" }, t("import.lede")),
     file.wrap,
     mappingBox,
     sharingBox,
@@ -114,20 +115,20 @@ export function openImport(anchor, context = null) {
 
   function buildControls(columns, guess) {
     controls = {
-      date: select("Date column", columns),
-      amount: select("Amount column", columns),
-      kind: select("Amounts are", AMOUNT_KINDS),
-      category: select("Category column", columns, { optional: true }),
-      description: select("Description column", columns, { optional: true }),
-      currency: select("Currency column", columns, { optional: true }),
+      date: select(t("import.dateColumn"), columns),
+      amount: select(t("import.amountColumn"), columns),
+      kind: select(t("import.amountsAre"), amountKinds()),
+      category: select(t("import.categoryColumn"), columns, { optional: true }),
+      description: select(t("import.descriptionColumn"), columns, { optional: true }),
+      currency: select(t("import.currencyColumn"), columns, { optional: true }),
       // Our export's amounts in the ledger's currency, kept as they are.
-      base: select(`Column of ${getCurrency()} amounts`, columns, { optional: true }),
-      fixed: field("Currency when missing", { name: "fixed_currency" }, { tag: "select" }),
-      format: select("Date format", DATE_FORMATS),
-      comma: checkbox("Decimal comma (12,50)"),
-      refunds: checkbox("Credits are refunds (money back)"),
-      fallback: field("Category when missing", { type: "text", name: "default_category", maxlength: 40 }),
-      keep: checkbox("Also import rows that are already there"),
+      base: select(t("import.baseColumn", { currency: getCurrency() }), columns, { optional: true }),
+      fixed: field(t("import.currencyMissing"), { name: "fixed_currency" }, { tag: "select" }),
+      format: select(t("import.dateFormat"), DATE_FORMATS),
+      comma: checkbox(t("import.decimalComma")),
+      refunds: checkbox(t("import.creditsRefunds")),
+      fallback: field(t("import.categoryMissing"), { type: "text", name: "default_category", maxlength: 40 }),
+      keep: checkbox(t("import.keepDuplicates")),
     };
     controls.date.input.value = guess.date;
     controls.amount.input.value = guess.debit ?? guess.amount;
@@ -142,7 +143,7 @@ export function openImport(anchor, context = null) {
     controls.refunds.input.checked = Boolean(guess.credits_as_refunds);
     controls.fallback.input.value = "Uncategorised";
     mappingBox.replaceChildren(
-      el("legend", {}, "Columns"),
+      el("legend", {}, t("import.columns")),
       el("div", { class: "import-grid" }, ...Object.values(controls).map((c) => c.wrap)),
     );
     mappingBox.hidden = false;
@@ -176,7 +177,7 @@ export function openImport(anchor, context = null) {
       preview.replaceChildren();
       return;
     }
-    preview.replaceChildren(el("p", { class: "card-sub" }, "Reading the file…"));
+    preview.replaceChildren(el("p", { class: "card-sub" }, t("import.reading")));
     try {
       const result = await api.importCsv({ ...sent, dry_run: "true" });
       if (mine !== seq) return;
@@ -202,10 +203,10 @@ export function openImport(anchor, context = null) {
   }
 
   function showPreview(result) {
-    const parts = [`${result.count} ${result.count === 1 ? "expense" : "expenses"} to import`];
-    if (result.skipped_duplicates) parts.push(`${result.skipped_duplicates} already there`);
-    if (result.skipped_income) parts.push(`${result.skipped_income} income skipped`);
-    if (result.errors.length) parts.push(`${result.errors.length} with errors`);
+    const parts = [t("import.toImport", { count: result.count })];
+    if (result.skipped_duplicates) parts.push(t("import.alreadyThere", { count: result.skipped_duplicates }));
+    if (result.skipped_income) parts.push(t("import.incomeSkipped", { count: result.skipped_income }));
+    if (result.errors.length) parts.push(t("import.withErrors", { count: result.errors.length }));
     const rows = result.rows.map((row) =>
       el(
         "tr",
@@ -215,24 +216,24 @@ export function openImport(anchor, context = null) {
         el("td", {}, row.category ?? ""),
         el("td", { class: "num" }, row.amount === null ? "" : amountText(row)),
         el("td", {}, row.description ?? ""),
-        el("td", {}, row.status === "error" ? row.message : `${STATUS_TEXT[row.status]}${row.refund ? " (refund)" : ""}`),
+        el("td", {}, row.status === "error" ? row.message : row.refund ? t("import.statusRefund", { status: statusText(row.status) }) : statusText(row.status)),
       ),
     );
     const beyond = result.errors.filter((e) => !result.rows.some((r) => r.line === e.line));
     const blocks = [
       el("p", { class: result.errors.length ? "import-summary has-errors" : "import-summary" }, `${parts.join(", ")}.`),
-      result.errors.length ? el("p", { class: "card-sub" }, "Fix the file or the columns above: nothing is imported while a row has an error.") : null,
+      result.errors.length ? el("p", { class: "card-sub" }, t("import.fixErrors")) : null,
       el(
         "div",
-        { class: "table-scroll", tabindex: "0", role: "region", "aria-label": "Preview" },
+        { class: "table-scroll", tabindex: "0", role: "region", "aria-label": t("import.preview") },
         el(
           "table",
           { class: "import-table" },
-          el("caption", { class: "visually-hidden" }, "Preview of the first rows"),
+          el("caption", { class: "visually-hidden" }, t("import.previewCaption")),
           el(
             "thead",
             {},
-            el("tr", {}, ...["Line", "Date", "Category", "Amount", "Description", "Status"].map((h) => el("th", { scope: "col" }, h))),
+            el("tr", {}, ...[t("import.line"), t("field.date"), t("field.category"), t("field.amount"), t("field.description"), t("import.status")].map((h) => el("th", { scope: "col" }, h))),
           ),
           el("tbody", {}, ...rows),
         ),
@@ -240,8 +241,8 @@ export function openImport(anchor, context = null) {
       beyond.length
         ? el(
             "ul",
-            { class: "import-errors", "aria-label": "More errors" },
-            ...beyond.slice(0, 100).map((e) => el("li", {}, `Line ${e.line}: ${e.message}`)),
+            { class: "import-errors", "aria-label": t("import.moreErrors") },
+            ...beyond.slice(0, 100).map((e) => el("li", {}, t("import.lineError", { line: String(e.line), message: e.message }))),
           )
         : null,
     ];
@@ -255,7 +256,7 @@ export function openImport(anchor, context = null) {
     try {
       const result = await api.importCsv(sent);
       const skipped = result.skipped_duplicates + result.skipped_income;
-      toast(`Imported ${result.imported} ${result.imported === 1 ? "expense" : "expenses"}${skipped ? `, skipped ${skipped}` : ""}.`);
+      toast(skipped ? t("import.importedSkipped", { count: result.imported, skipped }) : t("import.imported", { count: result.imported }));
       emit(anchor, EXPENSES_CHANGED, { action: "import" });
       close();
     } catch (error) {

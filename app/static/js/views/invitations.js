@@ -7,38 +7,38 @@ import { el } from "../dom.js";
 import { errorMessage, formErrorLine, say } from "../forms.js";
 import { formatMoment } from "../format.js";
 import { toast } from "./toast.js";
+import { t } from "../i18n.js";
 
 /** `button` copies the link in `input` to the clipboard; without the permission it selects it, for Ctrl+C. */
 export function copyOnClick(button, input) {
   button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(input.value);
-      toast("Link copied.");
+      toast(t("invite.copied"));
     } catch {
       input.select();
     }
   });
 }
 
-const ROLE_TEXT = {
-  owner: "Owner: can do everything, including inviting and removing members",
-  editor: "Editor: can add, change and delete expenses, budgets and payments",
-  viewer: "Viewer: can see everything and change nothing",
-};
-const ROLE_NAME = { owner: "Owner", editor: "Editor", viewer: "Viewer" };
+const roleText = (role) =>
+  ({ owner: t("invite.roleOwner"), editor: t("invite.roleEditor"), viewer: t("invite.roleViewer") })[role] ?? role;
+// The role inside a sentence: "Revoke the viewer link" (German keeps its capital: "Betrachter").
+const roleWord = (role) => ({ owner: t("invite.wordOwner"), editor: t("invite.wordEditor"), viewer: t("invite.wordViewer") })[role] ?? role;
+const roleName = (role) => ({ owner: t("role.owner"), editor: t("role.editor"), viewer: t("role.viewer") })[role] ?? role;
 
 /** The open links of a ledger (owner), each with Revoke. Call load() to read them (again). */
 export function invitationList(ledger) {
-  const list = el("ul", { class: "invitation-list", "aria-label": "Open invitation links" });
-  const none = el("p", { class: "card-sub invitation-none", hidden: true }, "No open links.");
+  const list = el("ul", { class: "invitation-list", "aria-label": t("invite.openLinks") });
+  const none = el("p", { class: "card-sub invitation-none", hidden: true }, t("invite.noLinks"));
   const error = formErrorLine();
-  const root = el("div", { class: "invitations" }, el("h3", {}, "Open invitation links"), none, list, error);
+  const root = el("div", { class: "invitations" }, el("h3", {}, t("invite.openLinks")), none, list, error);
 
   async function load() {
     try {
       show(await api.ledgerInvitations(ledger.id));
     } catch (err) {
-      say(error, `Could not load the links: ${errorMessage(err)}`);
+      say(error, t("invite.loadFailed", { message: errorMessage(err) }));
     }
   }
 
@@ -47,22 +47,22 @@ export function invitationList(ledger) {
     none.hidden = links.length > 0;
     list.replaceChildren(
       ...links.map((link) => {
-        const role = ROLE_NAME[link.role] ?? link.role;
+        const role = roleName(link.role);
         const made = formatMoment(link.created_at);
         const revoke = el(
           "button",
-          { type: "button", class: "small danger-text", "aria-label": `Revoke the ${link.role} link made ${made}` },
-          "Revoke",
+          { type: "button", class: "small danger-text", "aria-label": t("invite.revokeLabel", { role: roleWord(link.role), made }) },
+          t("invite.revoke"),
         );
         revoke.addEventListener("click", async () => {
           revoke.disabled = true;
           try {
             await api.revokeInvitation(ledger.id, link.id);
-            toast("Link revoked: it no longer works.");
+            toast(t("invite.revoked"));
             load();
           } catch (err) {
             revoke.disabled = false;
-            say(error, `Could not revoke the link: ${errorMessage(err)}`);
+            say(error, t("invite.revokeFailed", { message: errorMessage(err) }));
           }
         });
         return el(
@@ -71,8 +71,8 @@ export function invitationList(ledger) {
           el(
             "div",
             { class: "invitation-text" },
-            el("span", { class: "invitation-role" }, `${role} link`),
-            el("span", { class: "invitation-when" }, `by ${link.invited_by}, made ${made}, works until ${formatMoment(link.expires_at)}`),
+            el("span", { class: "invitation-role" }, t("invite.roleLink", { role })),
+            el("span", { class: "invitation-when" }, t("invite.when", { by: link.invited_by, made, until: formatMoment(link.expires_at) })),
           ),
           revoke,
         );
@@ -97,45 +97,45 @@ export async function askToJoin(anchor, token, { ledgers, open }) {
       return;
     }
     if (error instanceof ApiError && error.status === 401) return; // already back at log-in
-    toast(`Could not open the invitation: ${errorMessage(error)}`, { error: true });
+    toast(t("invite.openFailed", { message: errorMessage(error) }), { error: true });
     return;
   }
   const mine = ledgers.find((l) => l.id === invitation.ledger_id);
   if (mine) {
-    toast(`You are already a member of ${mine.name}.`);
+    toast(t("invite.alreadyMember", { name: mine.name }));
     open(mine.id);
     return;
   }
   const formError = formErrorLine();
   const facts = [
-    ["Ledger", invitation.ledger_name],
-    ["Invited by", invitation.invited_by],
-    ["You join as", ROLE_TEXT[invitation.role] ?? invitation.role],
-    ["Link works until", formatMoment(invitation.expires_at)],
+    [t("ledger.label"), invitation.ledger_name],
+    [t("invite.invitedBy"), invitation.invited_by],
+    [t("invite.joinAs"), roleText(invitation.role)],
+    [t("invite.worksUntil"), formatMoment(invitation.expires_at)],
   ];
   const { close } = formDialog(
     anchor,
     {
-      title: "Join a shared ledger?",
-      submitLabel: "Join",
-      cancelLabel: "Not now",
+      title: t("invite.joinTitle"),
+      submitLabel: t("invite.join"),
+      cancelLabel: t("invite.notNow"),
       className: "join-dialog",
       onSubmit: async () => {
         say(formError, "");
         try {
           const ledger = await api.joinLedger(token);
           close();
-          toast(`You joined ${ledger.name}.`);
+          toast(t("invite.joined", { name: ledger.name }));
           open(ledger.id);
         } catch (error) {
           if (error instanceof ApiError && error.status === 409) {
             close();
-            toast(`You are already a member of ${invitation.ledger_name}.`);
+            toast(t("invite.alreadyMember", { name: invitation.ledger_name }));
             open(invitation.ledger_id);
             return;
           }
           // 403: the link was spent, expired or revoked since it was looked at.
-          const message = error instanceof ApiError && error.status === 403 ? SPENT : errorMessage(error);
+          const message = error instanceof ApiError && error.status === 403 ? t("invite.spent") : errorMessage(error);
           say(formError, message);
         }
       },
@@ -143,21 +143,17 @@ export async function askToJoin(anchor, token, { ledgers, open }) {
     el(
       "p",
       { class: "card-sub join-lede" },
-      "Members of a shared ledger see all its expenses, budgets and balances. Nothing happens until you choose Join.",
+      t("invite.joinLede"),
     ),
     el("dl", { class: "join-facts" }, ...facts.flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, value)])),
     formError,
   );
 }
 
-const SPENT =
-  "This invitation link cannot be used any more: it was used already, it expired, or it was revoked. " +
-  "Ask the person who sent it for a new link.";
-
 /** A spent, expired, revoked or unknown link: say so, with nothing to do but close. */
 function cannotJoin(anchor) {
-  const heading = dialogHeading("Invitation link not valid");
-  const ok = el("button", { type: "button", class: "primary" }, "OK");
+  const heading = dialogHeading(t("invite.notValid"));
+  const ok = el("button", { type: "button", class: "primary" }, t("common.ok"));
   const dialog = openDialog(
     anchor,
     { heading, className: "join-dialog" },
@@ -165,7 +161,7 @@ function cannotJoin(anchor) {
       "div",
       { class: "dialog-form" },
       heading,
-      el("p", {}, SPENT),
+      el("p", {}, t("invite.spent")),
       el("div", { class: "dialog-actions" }, ok),
     ),
   );

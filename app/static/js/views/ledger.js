@@ -5,16 +5,27 @@ import { api } from "../api.js";
 import { formDialog } from "../dialog.js";
 import { currencyOptions, digitsOf } from "../currency.js";
 import { el, emit, uid } from "../dom.js";
-import { amountValue, errorMessage, field, formErrorLine, say, showSaveError } from "../forms.js";
-import { money } from "../format.js";
+import { amountInput, amountText, errorMessage, field, formErrorLine, say, showSaveError } from "../forms.js";
+import { money, percent } from "../format.js";
 import { copyOnClick, invitationList } from "./invitations.js";
 import { toast } from "./toast.js";
 import { LEDGER_CHANGE, LEDGER_CREATED, LEDGER_LEFT, LEDGER_NEW, LEDGER_SETTINGS, LEDGER_UPDATED } from "../events.js";
+import { t } from "../i18n.js";
 
 const ROLES = ["owner", "editor", "viewer"];
 
+/** A ledger's name as shown: the personal ledger keeps the server's "Personal" until renamed, said in the page's language. */
+export function ledgerLabel(ledger) {
+  return ledger.personal && ledger.name === "Personal" ? t("ledger.personal") : ledger.name;
+}
+
+/** A role in words: "Owner", "Eigentümer". */
+export function roleName(role) {
+  return { owner: t("role.owner"), editor: t("role.editor"), viewer: t("role.viewer") }[role] ?? role;
+}
+
 /** How a member is shown: the display name, else the e-mail; never an id. */
-export function memberName(ledger, userId, fallback = "Former member") {
+export function memberName(ledger, userId, fallback = t("ledger.formerMember")) {
   const member = ledger.members.find((m) => m.user_id === userId);
   return member ? member.display_name || member.email : fallback;
 }
@@ -26,7 +37,8 @@ export function memberName(ledger, userId, fallback = "Former member") {
  * A recurring rule says "pays" (`verb`); its split is null when it is the default.
  */
 export function describeSharing(ledger, expense, verb = "paid") {
-  const paid = `${memberName(ledger, expense.paid_by)} ${verb}`;
+  const name = memberName(ledger, expense.paid_by);
+  const paid = verb === "pays" ? t("sharing.pays", { name }) : t("sharing.paid", { name });
   const split = expense.split ?? [];
   const bearers = ledger.members.filter((m) => m.role !== "viewer").map((m) => m.user_id);
   const equal =
@@ -37,7 +49,7 @@ export function describeSharing(ledger, expense, verb = "paid") {
   const parts = split.map((s) =>
     s.shares === null
       ? `${memberName(ledger, s.user_id)} ${money(s.amount, expense.currency ?? undefined)}`
-      : `${memberName(ledger, s.user_id)} ${Math.round((100 * s.shares) / total)}%`,
+      : `${memberName(ledger, s.user_id)} ${percent(Math.round((100 * s.shares) / total))}`,
   );
   return `${paid} · ${parts.join(", ")}`;
 }
@@ -57,11 +69,11 @@ export function ledgerPicker(ledgers, current) {
   const select = el(
     "select",
     { id, class: "ledger-select" },
-    ledgers.map((l) => el("option", { value: String(l.id), selected: l.id === current.id }, l.name)),
-    el("option", { value: NEW_LEDGER }, "New ledger…"),
+    ledgers.map((l) => el("option", { value: String(l.id), selected: l.id === current.id }, ledgerLabel(l))),
+    el("option", { value: NEW_LEDGER }, t("ledger.newEllipsis")),
   );
-  const settings = el("button", { type: "button", class: "ghost" }, "Manage ledger");
-  const root = el("div", { class: "ledger-picker" }, el("label", { for: id }, "Ledger"), select, settings);
+  const settings = el("button", { type: "button", class: "ghost" }, t("ledger.manage"));
+  const root = el("div", { class: "ledger-picker" }, el("label", { for: id }, t("ledger.label")), select, settings);
   let browsing = false; // keys are moving through the options of the closed select
   const choose = () => {
     browsing = false;
@@ -94,15 +106,15 @@ export function ledgerPicker(ledgers, current) {
  */
 export function splitFields(ledger, me, { amounts = true } = {}) {
   const members = ledger.members;
-  const paidBy = field("Paid by", { name: "paid_by" }, { tag: "select" });
+  const paidBy = field(t("sharing.paidBy"), { name: "paid_by" }, { tag: "select" });
   paidBy.input.append(...members.map((m) => el("option", { value: String(m.user_id) }, memberName(ledger, m.user_id))));
   paidBy.input.value = String(me.id);
   const kind = el(
     "select",
     { name: "split_kind", id: uid("split") },
-    el("option", { value: "equal" }, "Equally among owners and editors"),
-    el("option", { value: "shares" }, "By shares"),
-    amounts ? el("option", { value: "amounts" }, "By exact amounts") : null,
+    el("option", { value: "equal" }, t("sharing.equal")),
+    el("option", { value: "shares" }, t("sharing.byShares")),
+    amounts ? el("option", { value: "amounts" }, t("sharing.byAmounts")) : null,
   );
   const parts = members.map((m) => {
     const input = el("input", { type: "text", inputmode: "decimal", enterkeyhint: "done", autocomplete: "off", id: uid("part"), size: 6 });
@@ -115,8 +127,8 @@ export function splitFields(ledger, me, { amounts = true } = {}) {
   const wrap = el(
     "fieldset",
     { class: "field split-field" },
-    el("legend", {}, "Split"),
-    el("label", { for: kind.id, class: "visually-hidden" }, "How to split"),
+    el("legend", {}, t("sharing.split")),
+    el("label", { for: kind.id, class: "visually-hidden" }, t("sharing.how")),
     kind,
     partsBox,
     error,
@@ -124,7 +136,7 @@ export function splitFields(ledger, me, { amounts = true } = {}) {
   kind.addEventListener("change", () => {
     partsBox.hidden = kind.value === "equal";
     for (const p of parts) {
-      p.input.setAttribute("aria-label", `${memberName(ledger, p.member.user_id)}: ${kind.value === "shares" ? "shares" : "amount"}`);
+      p.input.setAttribute("aria-label", kind.value === "shares" ? t("sharing.sharesOf", { name: memberName(ledger, p.member.user_id) }) : t("sharing.amountOf", { name: memberName(ledger, p.member.user_id) }));
       if (kind.value === "shares" && !p.input.value && p.member.role !== "viewer") p.input.value = "1";
     }
   });
@@ -151,7 +163,7 @@ export function splitFields(ledger, me, { amounts = true } = {}) {
     kind.value = byShares ? "shares" : "amounts";
     for (const p of parts) {
       const part = expense.split.find((s) => s.user_id === p.member.user_id);
-      p.input.value = part ? (byShares ? String(part.shares) : amountValue(part.amount, digits)) : "";
+      p.input.value = part ? (byShares ? String(part.shares) : amountText(part.amount, digits)) : "";
     }
     kind.dispatchEvent(new Event("change"));
   }
@@ -171,12 +183,12 @@ export function splitFields(ledger, me, { amounts = true } = {}) {
     if (kind.value === "equal") return body;
     const named = parts.filter((p) => p.input.value.trim());
     if (!named.length) {
-      split.setError("Give at least one member a part.");
+      split.setError(t("sharing.giveAPart"));
       return null;
     }
     const key = kind.value === "shares" ? "shares" : "amount";
     body.split = named.map((p) => {
-      const text = p.input.value.trim().replace(",", ".");
+      const text = key === "shares" ? p.input.value.trim() : amountInput(p.input.value);
       return { user_id: p.member.user_id, [key]: key === "shares" ? Number(text) : text };
     });
     return body;
@@ -187,7 +199,7 @@ export function splitFields(ledger, me, { amounts = true } = {}) {
 
 /** A ledger's Currency: a select of every ISO 4217 code the browser knows. */
 function currencySelect(current, { disabled = false } = {}) {
-  const currency = field("Currency", { name: "currency", disabled }, { tag: "select" });
+  const currency = field(t("field.currency"), { name: "currency", disabled }, { tag: "select" });
   currency.input.append(...currencyOptions(current));
   return currency;
 }
@@ -195,15 +207,15 @@ function currencySelect(current, { disabled = false } = {}) {
 /** New ledger: a name and a currency; emits "ledger-created" {ledger}. */
 export function openNewLedger(anchor, currency) {
   const fields = {
-    name: field("Name", { type: "text", name: "name", required: true, maxlength: 60, autocomplete: "off" }),
+    name: field(t("ledger.name"), { type: "text", name: "name", required: true, maxlength: 60, autocomplete: "off" }),
     currency: currencySelect(currency),
   };
   const formError = formErrorLine();
   const { close } = formDialog(
     anchor,
     {
-      title: "New ledger",
-      submitLabel: "Create ledger",
+      title: t("ledger.new"),
+      submitLabel: t("ledger.create"),
       focus: fields.name.input,
       onSubmit: async () => {
         say(formError, "");
@@ -241,23 +253,23 @@ export function openLedgerSettings(anchor, ledger, me) {
   const pending = [];
   const formError = formErrorLine();
   const fields = {
-    name: field("Name", { type: "text", name: "name", value: ledger.name, maxlength: 60, disabled: !owner }),
+    name: field(t("ledger.name"), { type: "text", name: "name", value: ledger.name, maxlength: 60, disabled: !owner }),
     currency: currencySelect(ledger.currency, { disabled: !owner }),
   };
   const membersError = formErrorLine();
-  const members = el("ul", { class: "member-list", "aria-label": "Members" });
-  const inviteRole = field("Invite as", { name: "role" }, { tag: "select" });
-  inviteRole.input.append(el("option", { value: "editor" }, "Editor"), el("option", { value: "viewer" }, "Viewer"));
-  const inviteButton = el("button", { type: "button", class: "secondary" }, "Create invitation link");
-  const link = field("Invitation link", { type: "text", name: "invitation", readonly: true }, {
-    hint: "Works once, for 7 days. Send it to the person you invite.",
+  const members = el("ul", { class: "member-list", "aria-label": t("ledger.members") });
+  const inviteRole = field(t("ledger.inviteAs"), { name: "role" }, { tag: "select" });
+  inviteRole.input.append(el("option", { value: "editor" }, t("role.editor")), el("option", { value: "viewer" }, t("role.viewer")));
+  const inviteButton = el("button", { type: "button", class: "secondary" }, t("ledger.createInvitation"));
+  const link = field(t("ledger.invitationLink"), { type: "text", name: "invitation", readonly: true }, {
+    hint: t("ledger.invitationHint"),
   });
   link.wrap.hidden = true;
-  const copy = el("button", { type: "button", class: "small", hidden: true }, "Copy link");
+  const copy = el("button", { type: "button", class: "small", hidden: true }, t("ledger.copyLink"));
   const links = owner ? invitationList(ledger) : null;
   links?.load();
-  const leave = el("button", { type: "button", class: "danger-text" }, "Leave ledger");
-  const newLedger = el("button", { type: "button", class: "secondary" }, "New ledger");
+  const leave = el("button", { type: "button", class: "danger-text" }, t("ledger.leave"));
+  const newLedger = el("button", { type: "button", class: "secondary" }, t("ledger.new"));
 
   function renderMembers() {
     members.replaceChildren(
@@ -268,8 +280,8 @@ export function openLedgerSettings(anchor, ledger, me) {
           const roleId = uid("role");
           const role = el(
             "select",
-            { id: roleId, "aria-label": `Role of ${name}` },
-            ROLES.map((r) => el("option", { value: r, selected: r === m.role }, r)),
+            { id: roleId, "aria-label": t("ledger.roleOf", { name }) },
+            ROLES.map((r) => el("option", { value: r, selected: r === m.role }, roleName(r))),
           );
           async function changeRole() {
             say(membersError, "");
@@ -284,7 +296,7 @@ export function openLedgerSettings(anchor, ledger, me) {
             }
           }
           role.addEventListener("change", () => pending.push(changeRole()));
-          const remove = el("button", { type: "button", class: "small danger-text", "aria-label": `Remove ${name}` }, "Remove");
+          const remove = el("button", { type: "button", class: "small danger-text", "aria-label": t("ledger.removeMember", { name }) }, t("budgets.remove"));
           async function removeMember() {
             say(membersError, "");
             try {
@@ -300,7 +312,7 @@ export function openLedgerSettings(anchor, ledger, me) {
           remove.addEventListener("click", () => pending.push(removeMember()));
           row.append(role, remove);
         } else {
-          row.append(el("span", { class: "member-role" }, m.role));
+          row.append(el("span", { class: "member-role" }, roleName(m.role)));
         }
         return row;
       }),
@@ -343,8 +355,8 @@ export function openLedgerSettings(anchor, ledger, me) {
   const { dialog, close } = formDialog(
     anchor,
     {
-      title: "Ledger settings",
-      submitLabel: owner ? "Save" : "Close",
+      title: t("ledger.settings"),
+      submitLabel: owner ? t("common.save") : t("common.close"),
       className: "ledger-dialog",
       focus: owner ? fields.name.input : undefined,
       onSubmit: async () => {
@@ -362,7 +374,7 @@ export function openLedgerSettings(anchor, ledger, me) {
           });
           close();
           emit(anchor, LEDGER_UPDATED, { ledger: updated });
-          toast("Ledger saved.");
+          toast(t("ledger.saved"));
         } catch (error) {
           showSaveError(fields, error, { formError, at: { 409: "currency" } });
         }
@@ -371,7 +383,7 @@ export function openLedgerSettings(anchor, ledger, me) {
     fields.name.wrap,
     fields.currency.wrap,
     formError,
-    el("h3", {}, "Members"),
+    el("h3", {}, t("ledger.members")),
     members,
     membersError,
     owner ? el("div", { class: "invite-row" }, inviteRole.wrap, inviteButton) : null,

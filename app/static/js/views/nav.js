@@ -2,6 +2,7 @@
 // with Add in the middle as the one large button.
 
 import { el } from "../dom.js";
+import { t } from "../i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 // 24 x 24 outline icons, drawn with the text colour.
@@ -29,15 +30,13 @@ export function bottomNav(screens) {
   const links = screens.map((s) =>
     el(
       "a",
-      { class: `nav-link nav-${s.id}`, href: "#", dataset: { screen: s.id } },
+      // "Add expense" is said, "Add" is shown ("Ausgabe hinzufügen", "Hinzufügen"): the word shown is in the name heard.
+      { class: `nav-link nav-${s.id}`, href: "#", dataset: { screen: s.id }, "aria-label": s.id === "add" ? s.label : null },
       icon(s.id),
-      // "Add expense" is said, "Add" is shown: the words shown begin the name that is heard.
-      s.id === "add"
-        ? el("span", { class: "nav-label" }, "Add", el("span", { class: "visually-hidden" }, " expense"))
-        : el("span", { class: "nav-label" }, s.label),
+      el("span", { class: "nav-label" }, s.id === "add" ? t("nav.add") : s.label),
     ),
   );
-  const root = el("nav", { class: "bottom-nav", "aria-label": "Screens" }, links);
+  const root = el("nav", { class: "bottom-nav", "aria-label": t("nav.screens") }, links);
 
   function update(current, addressOf) {
     for (const link of links) {

@@ -5,33 +5,33 @@
 import { el, emit } from "../dom.js";
 import { currentPeriod, describePeriod, hashFor, KINDS, shift, switchKind } from "../period.js";
 import { PERIOD_CHANGE } from "../events.js";
+import { t } from "../i18n.js";
 
-const KIND_LABELS = { day: "Day", week: "Week", month: "Month" };
 
 /** Emits "period-change" with {period}; call update(period, addressOf) to show a new one (addressOf: a period's address, for Today). */
 export function periodView() {
   let period = null;
   const kindButtons = KINDS.map((kind) =>
-    el("button", { type: "button", class: "seg", "aria-pressed": "false", dataset: { kind } }, KIND_LABELS[kind]),
+    el("button", { type: "button", class: "seg", "aria-pressed": "false", dataset: { kind } }, { day: t("period.day"), week: t("period.week"), month: t("period.month") }[kind]),
   );
   const title = el("h2", { class: "period-title", id: "period-title", "aria-live": "polite" });
   const previous = el(
     "button",
-    { type: "button", class: "icon-button", "aria-label": "Previous", title: "Previous period ([)", "aria-keyshortcuts": "[ Alt+PageUp" },
+    { type: "button", class: "icon-button", "aria-label": t("period.previous"), title: t("period.previousTitle"), "aria-keyshortcuts": "[ Alt+PageUp" },
     el("span", { "aria-hidden": "true" }, "‹"),
   );
   const next = el(
     "button",
-    { type: "button", class: "icon-button", "aria-label": "Next", title: "Next period (])", "aria-keyshortcuts": "] Alt+PageDown" },
+    { type: "button", class: "icon-button", "aria-label": t("period.next"), title: t("period.nextTitle"), "aria-keyshortcuts": "] Alt+PageDown" },
     el("span", { "aria-hidden": "true" }, "›"),
   );
   // A link, not a button: it goes to an address (the current period), and reload keeps it.
-  const todayLink = el("a", { class: "button ghost", href: "#/month" }, "Today");
+  const todayLink = el("a", { class: "button ghost", href: "#/month" }, t("period.today"));
 
   const root = el(
     "section",
     { class: "period-bar card", "aria-labelledby": "period-title" },
-    el("div", { class: "segmented", role: "group", "aria-label": "Period length" }, kindButtons),
+    el("div", { class: "segmented", role: "group", "aria-label": t("period.length") }, kindButtons),
     el("div", { class: "period-nav" }, previous, title, next, todayLink),
   );
 

@@ -7,31 +7,32 @@ import { currencyOptions, digitsOf, recentCurrencies } from "../currency.js";
 import { today } from "../dates.js";
 import { formDialog } from "../dialog.js";
 import { el, emit, rowButton } from "../dom.js";
-import { amountField, amountPlaceholder, amountValue, categoryField, clearErrors, descriptionField, errorMessage, field, focusProblem, formErrorLine, readAmount, say } from "../forms.js";
+import { amountField, amountPlaceholder, amountText, categoryField, clearErrors, descriptionField, errorMessage, field, focusProblem, formErrorLine, readAmount, say } from "../forms.js";
 import { formatDate, getCurrency, money } from "../format.js";
 import { showExpenseError } from "./expense-form.js";
 import { describeSharing, splitFields } from "./ledger.js";
 import { toast } from "./toast.js";
 import { EXPENSES_CHANGED } from "../events.js";
+import { t } from "../i18n.js";
 
-const FREQUENCIES = [
-  ["weekly", "Weekly"],
-  ["monthly", "Monthly"],
-  ["yearly", "Yearly"],
+const frequencies = () => [
+  ["weekly", t("recurring.weekly")],
+  ["monthly", t("recurring.monthly")],
+  ["yearly", t("recurring.yearly")],
 ];
-const UNITS = { weekly: ["week", "weeks"], monthly: ["month", "months"], yearly: ["year", "years"] };
 
 export function describeSchedule(rule) {
-  const [one, many] = UNITS[rule.frequency];
-  const every = rule.interval === 1 ? `Every ${one}` : `Every ${rule.interval} ${many}`;
-  if (rule.frequency !== "monthly") return every;
-  return `${every}, on day ${rule.day_of_month ?? Number(rule.start_date.slice(8))}`;
+  const count = rule.interval;
+  if (rule.frequency === "weekly") return t("recurring.everyWeek", { count });
+  if (rule.frequency === "yearly") return t("recurring.everyYear", { count });
+  return t("recurring.everyMonthOnDay", { count, day: rule.day_of_month ?? Number(rule.start_date.slice(8)) });
 }
 
 function nextText(rule) {
-  if (rule.paused) return "Paused";
-  if (!rule.next_date) return "Ended";
-  return rule.end_date ? `Next ${formatDate(rule.next_date)}, until ${formatDate(rule.end_date)}` : `Next ${formatDate(rule.next_date)}`;
+  if (rule.paused) return t("recurring.paused");
+  if (!rule.next_date) return t("recurring.ended");
+  const next = formatDate(rule.next_date);
+  return rule.end_date ? t("recurring.nextUntil", { next, end: formatDate(rule.end_date) }) : t("recurring.next", { next });
 }
 
 /**
@@ -41,13 +42,13 @@ function nextText(rule) {
 export function recurringView(context = null) {
   const shared = Boolean(context && context.ledger.members.length > 1);
   const list = el("ul", { class: "recurring-list", "aria-labelledby": "recurring-title" });
-  const empty = el("p", { class: "empty" }, "Nothing recurring yet. Add rent, subscriptions or bills once.");
+  const empty = el("p", { class: "empty" }, t("recurring.empty"));
   const error = formErrorLine();
-  const add = el("button", { type: "button", class: "secondary write" }, "Add recurring");
+  const add = el("button", { type: "button", class: "secondary write" }, t("recurring.add"));
   const root = el(
     "section",
     { class: "card recurring-card", "aria-labelledby": "recurring-title" },
-    el("div", { class: "card-head" }, el("h2", { id: "recurring-title" }, "Recurring"), add),
+    el("div", { class: "card-head" }, el("h2", { id: "recurring-title" }, t("recurring.title")), add),
     error,
     empty,
     list,
@@ -61,7 +62,7 @@ export function recurringView(context = null) {
   }
 
   function showError(message) {
-    say(error, `Could not load recurring expenses: ${message}`);
+    say(error, t("recurring.loadFailed", { message }));
   }
 
   function row(rule) {
@@ -80,35 +81,35 @@ export function recurringView(context = null) {
       el(
         "div",
         { class: "budget-actions" },
-        rowButton("Edit", `Edit recurring ${rule.category}`, () => openForm(rule)),
+        rowButton(t("common.edit"), t("recurring.editLabel", { category: rule.category }), () => openForm(rule)),
         rowButton(
-          rule.paused ? "Resume" : "Pause",
-          `${rule.paused ? "Resume" : "Pause"} recurring ${rule.category}`,
-          () => change(rule, { paused: !rule.paused }, rule.paused ? "Resumed" : "Paused"),
+          rule.paused ? t("recurring.resume") : t("recurring.pause"),
+          rule.paused ? t("recurring.resumeLabel", { category: rule.category }) : t("recurring.pauseLabel", { category: rule.category }),
+          () => change(rule, { paused: !rule.paused }, rule.paused ? t("recurring.resumed", { category: rule.category }) : t("recurring.pausedToast", { category: rule.category })),
         ),
-        rowButton("Delete", `Delete recurring ${rule.category}`, () => remove(rule), { danger: true }),
+        rowButton(t("common.delete"), t("recurring.deleteLabel", { category: rule.category }), () => remove(rule), { danger: true }),
       ),
     );
   }
 
-  async function change(rule, body, verb) {
+  async function change(rule, body, done) {
     try {
       await api.updateRecurring(rule.id, body);
-      toast(`${verb} ${rule.category}.`);
+      toast(done);
       emit(root, EXPENSES_CHANGED, { action: "recurring" });
     } catch (err) {
-      toast(`Could not change it: ${errorMessage(err)}`, { error: true });
+      toast(t("recurring.changeFailed", { message: errorMessage(err) }), { error: true });
     }
   }
 
   async function remove(rule) {
-    if (!window.confirm(`Stop the recurring ${rule.category} expense? Expenses it already added stay.`)) return;
+    if (!window.confirm(t("recurring.confirmDelete", { category: rule.category }))) return;
     try {
       await api.deleteRecurring(rule.id);
-      toast(`Deleted the recurring ${rule.category} expense.`);
+      toast(t("recurring.deleted", { category: rule.category }));
       emit(root, EXPENSES_CHANGED, { action: "recurring" });
     } catch (err) {
-      toast(`Could not delete it: ${errorMessage(err)}`, { error: true });
+      toast(t("recurring.deleteFailed", { message: errorMessage(err) }), { error: true });
     }
   }
 
@@ -116,13 +117,13 @@ export function recurringView(context = null) {
     const fields = {
       category: categoryField(),
       amount: amountField(),
-      currency: field("Currency", { name: "currency" }, { tag: "select" }),
+      currency: field(t("field.currency"), { name: "currency" }, { tag: "select" }),
       description: descriptionField(),
-      frequency: field("Repeats", { name: "frequency" }, { tag: "select" }),
-      interval: field("Every", { type: "number", name: "interval", min: 1, max: 100, required: true }, { hint: "2 means every other one" }),
-      start_date: field("Starts", { type: "date", name: "start_date", required: true }, { hint: "A date in the past adds the expenses since then." }),
-      end_date: field("Ends", { type: "date", name: "end_date" }, { hint: "Optional" }),
-      day_of_month: field("Day of month", { type: "number", name: "day_of_month", min: 1, max: 31 }, { hint: "Default: the start date's day; 31 means the last day of shorter months" }),
+      frequency: field(t("recurring.repeats"), { name: "frequency" }, { tag: "select" }),
+      interval: field(t("recurring.every"), { type: "number", name: "interval", min: 1, max: 100, required: true }, { hint: t("recurring.everyHint") }),
+      start_date: field(t("recurring.starts"), { type: "date", name: "start_date", required: true }, { hint: t("recurring.startsHint") }),
+      end_date: field(t("recurring.ends"), { type: "date", name: "end_date" }, { hint: t("recurring.optional") }),
+      day_of_month: field(t("recurring.dayOfMonth"), { type: "number", name: "day_of_month", min: 1, max: 31 }, { hint: t("recurring.dayOfMonthHint") }),
     };
     const sharing = shared ? splitFields(context.ledger, context.me) : null;
     if (sharing) {
@@ -130,7 +131,7 @@ export function recurringView(context = null) {
       if (rule) sharing.fill(rule);
     }
     const { category, amount, currency, description, frequency, interval, start_date: start, end_date: end, day_of_month: dayOfMonth } = fields;
-    frequency.input.append(...FREQUENCIES.map(([value, text]) => el("option", { value }, text)));
+    frequency.input.append(...frequencies().map(([value, text]) => el("option", { value }, text)));
     category.input.value = rule?.category ?? "";
     // Each occurrence is priced at the ECB rate of its own date, so a rule needs no rate.
     const ledgerCurrency = context?.ledger.currency ?? getCurrency();
@@ -143,7 +144,7 @@ export function recurringView(context = null) {
     };
     currency.input.addEventListener("change", syncPlaceholder);
     syncPlaceholder();
-    amount.input.value = rule ? amountValue(rule.amount, digitsOf(chosen)) : "";
+    amount.input.value = rule ? amountText(rule.amount, digitsOf(chosen)) : "";
     description.input.value = rule?.description ?? "";
     frequency.input.value = rule?.frequency ?? "monthly";
     interval.input.value = String(rule?.interval ?? 1);
@@ -172,8 +173,8 @@ export function recurringView(context = null) {
         end_date: end.input.value || null,
         day_of_month: frequency.input.value === "monthly" && dayOfMonth.input.value ? Number(dayOfMonth.input.value) : null,
       };
-      if (!body.category) category.setError("Enter a category, such as Rent.");
-      if (!body.start_date) start.setError("Choose the first date.");
+      if (!body.category) category.setError(t("recurring.enterCategory"));
+      if (!body.start_date) start.setError(t("recurring.chooseStart"));
       const paying = sharing ? sharing.read() : {};
       if (focusProblem(fields) || paying === null) return;
       // An edit back to equal clears the rule's own split (null); a new rule simply has none.
@@ -181,7 +182,7 @@ export function recurringView(context = null) {
       try {
         if (rule) await api.updateRecurring(rule.id, body);
         else await api.createRecurring(body);
-        toast(`Recurring ${body.category} saved.`);
+        toast(t("recurring.saved", { category: body.category }));
         emit(root, EXPENSES_CHANGED, { action: "recurring" });
         close();
       } catch (error) {
@@ -192,12 +193,12 @@ export function recurringView(context = null) {
     const { close } = formDialog(
       root,
       {
-        title: rule ? "Edit recurring expense" : "Add recurring expense",
-        submitLabel: "Save recurring",
+        title: rule ? t("recurring.editTitle") : t("recurring.addTitle"),
+        submitLabel: t("recurring.save"),
         focus: category.input,
         onSubmit: save,
       },
-      rule ? el("p", { class: "card-sub" }, "Changes apply from the next occurrence; expenses already added stay.") : null,
+      rule ? el("p", { class: "card-sub" }, t("recurring.changesApply")) : null,
       category.wrap,
       el("div", { class: "form-row" }, amount.wrap, currency.wrap),
       description.wrap,

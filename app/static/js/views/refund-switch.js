@@ -4,6 +4,7 @@
 
 import { el, uid } from "../dom.js";
 import { errorSetter } from "../forms.js";
+import { t } from "../i18n.js";
 
 /** {wrap, input, setError, isRefund(), set(refund)}: `input` (the Refund radio) is what an error focuses. */
 export function refundSwitch() {
@@ -11,13 +12,13 @@ export function refundSwitch() {
   const error = el("p", { class: "field-error", id: `${name}-error`, hidden: true });
   const radio = (value, label, checked) =>
     el("label", { class: "kind-option" }, el("input", { type: "radio", name, value, checked }), label);
-  const expenseOption = radio("expense", "Expense", true);
-  const refundOption = radio("refund", "Refund", false);
+  const expenseOption = radio("expense", t("refund.expense"), true);
+  const refundOption = radio("refund", t("refund.refund"), false);
   const input = refundOption.querySelector("input");
   const wrap = el(
     "fieldset",
     { class: "field field-kind", "aria-describedby": error.id },
-    el("legend", { class: "visually-hidden" }, "Expense or refund"),
+    el("legend", { class: "visually-hidden" }, t("refund.legend")),
     el("div", { class: "segmented kind-switch" }, expenseOption, refundOption),
     error,
   );

@@ -1,4 +1,4 @@
-// Settings, in a dialog built when opened and removed when closed: display name and currency,
+// Settings, in a dialog built when opened and removed when closed: display name, currency, language,
 // Change password, Log out everywhere, Delete account.
 // Emits "user-changed" {user} and "account-deleted".
 
@@ -9,31 +9,37 @@ import { download, el, emit, uid } from "../dom.js";
 import { clearErrors, errorMessage, field, focusProblem, showSaveError } from "../forms.js";
 import { toast } from "./toast.js";
 import { ACCOUNT_DELETED, USER_CHANGED } from "../events.js";
+import { LANGUAGES, t } from "../i18n.js";
 
 export function openSettings(anchor, user) {
   // Profile
-  const name = field("Display name", { type: "text", name: "display_name", maxlength: 60, autocomplete: "nickname" });
+  const name = field(t("settings.displayName"), { type: "text", name: "display_name", maxlength: 60, autocomplete: "nickname" });
   name.input.value = user.display_name ?? "";
-  const currency = field("Currency", { name: "currency" }, { tag: "select" });
+  const currency = field(t("field.currency"), { name: "currency" }, { tag: "select" });
   currency.input.append(...currencyOptions(user.currency));
-  const profileButton = el("button", { type: "submit", class: "primary" }, "Save settings");
+  const language = field(t("settings.language"), { name: "language" }, { tag: "select" });
+  const languages = [["", t("settings.languageAutomatic")], ...Object.entries(LANGUAGES)];
+  language.input.append(...languages.map(([code, label]) => el("option", { value: code, lang: code || null, selected: code === (user.language ?? "") }, label)));
+  const profileButton = el("button", { type: "submit", class: "primary" }, t("settings.save"));
   const profile = el(
     "form",
-    { class: "settings-section", novalidate: true, "aria-label": "Profile" },
-    el("p", { class: "card-sub" }, `Signed in as ${user.email}`),
+    { class: "settings-section", novalidate: true, "aria-label": t("settings.profile") },
+    el("p", { class: "card-sub" }, t("settings.signedInAs", { email: user.email })),
     name.wrap,
     currency.wrap,
+    language.wrap,
     el("div", { class: "dialog-actions" }, profileButton),
   );
   profile.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const fields = { display_name: name, currency };
+    const fields = { display_name: name, currency, language };
     clearErrors(fields);
     profileButton.disabled = true;
     try {
-      const updated = await api.updateMe({ display_name: name.input.value.trim(), currency: currency.input.value });
+      const chosen = language.input.value || null; // "": Automatic
+      const updated = await api.updateMe({ display_name: name.input.value.trim(), currency: currency.input.value, language: chosen });
       emit(anchor, USER_CHANGED, { user: updated });
-      toast("Settings saved.");
+      toast(t("settings.saved"));
       dialog.close();
     } catch (error) {
       showSaveError(fields, error, { at: { 409: "currency" } });
@@ -43,14 +49,14 @@ export function openSettings(anchor, user) {
   });
 
   // Password
-  const current = field("Current password", { type: "password", name: "current_password", autocomplete: "current-password" });
+  const current = field(t("settings.currentPassword"), { type: "password", name: "current_password", autocomplete: "current-password" });
   const next = field(
-    "New password",
+    t("auth.newPassword"),
     { type: "password", name: "new_password", autocomplete: "new-password", minlength: 8 },
-    { hint: "At least 8 characters. Other devices will be logged out." },
+    { hint: t("settings.newPasswordHint") },
   );
-  const passwordButton = el("button", { type: "submit", class: "secondary" }, "Change password");
-  const passwordTitle = el("h3", { id: uid("settings") }, "Password");
+  const passwordButton = el("button", { type: "submit", class: "secondary" }, t("settings.changePassword"));
+  const passwordTitle = el("h3", { id: uid("settings") }, t("auth.password"));
   const passwordForm = el(
     "form",
     { class: "settings-section", novalidate: true, "aria-labelledby": passwordTitle.id },
@@ -63,8 +69,8 @@ export function openSettings(anchor, user) {
     event.preventDefault();
     const fields = { current_password: current, new_password: next };
     clearErrors(fields);
-    if (!current.input.value) current.setError("Enter your current password.");
-    if (next.input.value.length < 8) next.setError("Use at least 8 characters for your new password.");
+    if (!current.input.value) current.setError(t("settings.enterCurrent"));
+    if (next.input.value.length < 8) next.setError(t("settings.newPasswordShort"));
     if (focusProblem(fields)) return;
     passwordButton.disabled = true;
     const newPassword = next.input.value;
@@ -72,29 +78,29 @@ export function openSettings(anchor, user) {
       await api.changePassword({ current_password: current.input.value, new_password: newPassword });
     } catch (error) {
       passwordButton.disabled = false;
-      showSaveError(fields, error, { at: { 403: ["current_password", "That is not your current password."] } });
+      showSaveError(fields, error, { at: { 403: ["current_password", t("settings.notCurrent")] } });
       return;
     }
     // The old token stopped working: sign in again with the new password to stay logged in here.
     try {
       const result = await api.login({ email: user.email, password: newPassword, remember: session.persistent });
       session.save(result.access_token, session.persistent);
-      toast("Password changed.");
+      toast(t("settings.passwordChanged"));
       dialog.close();
     } catch {
       dialog.close();
       session.clear();
-      window.dispatchEvent(new CustomEvent("session-expired", { detail: "Password changed. Log in with your new password." }));
+      window.dispatchEvent(new CustomEvent("session-expired", { detail: t("settings.passwordChangedLogIn") }));
     }
   });
 
   // Your data
-  const exportButton = el("button", { type: "button", class: "secondary" }, "Download my data");
+  const exportButton = el("button", { type: "button", class: "secondary" }, t("settings.download"));
   const yourData = el(
     "div",
     { class: "settings-section" },
-    el("h3", {}, "Your data"),
-    el("p", { class: "card-sub" }, "Your account, budgets and every expense, as one JSON file."),
+    el("h3", {}, t("settings.yourData")),
+    el("p", { class: "card-sub" }, t("settings.yourDataText")),
     exportButton,
   );
   exportButton.addEventListener("click", async () => {
@@ -103,19 +109,19 @@ export function openSettings(anchor, user) {
       const { blob, filename } = await api.exportAccount();
       download(blob, filename);
     } catch (error) {
-      toast(`Could not download your data: ${errorMessage(error)}`, { error: true });
+      toast(t("settings.downloadFailed", { message: errorMessage(error) }), { error: true });
     } finally {
       exportButton.disabled = false;
     }
   });
 
   // Sessions
-  const everywhereButton = el("button", { type: "button", class: "secondary" }, "Log out everywhere");
+  const everywhereButton = el("button", { type: "button", class: "secondary" }, t("settings.logOutEverywhere"));
   const sessions = el(
     "div",
     { class: "settings-section" },
-    el("h3", {}, "Sessions"),
-    el("p", { class: "card-sub" }, "Ends every session of your account, on every device, this one included."),
+    el("h3", {}, t("settings.sessions")),
+    el("p", { class: "card-sub" }, t("settings.sessionsText")),
     everywhereButton,
   );
   everywhereButton.addEventListener("click", async () => {
@@ -124,21 +130,21 @@ export function openSettings(anchor, user) {
       await api.logoutEverywhere();
     } catch (error) {
       everywhereButton.disabled = false;
-      toast(`Could not log out everywhere: ${errorMessage(error)}`, { error: true });
+      toast(t("settings.logOutEverywhereFailed", { message: errorMessage(error) }), { error: true });
       return;
     }
     dialog.close();
     session.clear();
-    window.dispatchEvent(new CustomEvent("session-expired", { detail: "You have logged out on every device." }));
+    window.dispatchEvent(new CustomEvent("session-expired", { detail: t("settings.loggedOutEverywhere") }));
   });
 
   // Delete account
-  const deleteButton = el("button", { type: "button", class: "danger" }, "Delete account…");
+  const deleteButton = el("button", { type: "button", class: "danger" }, t("settings.deleteAccountEllipsis"));
   const danger = el(
     "div",
     { class: "settings-section" },
-    el("h3", {}, "Delete account"),
-    el("p", { class: "card-sub" }, "Removes your account with every expense and budget. This cannot be undone."),
+    el("h3", {}, t("settings.deleteAccount")),
+    el("p", { class: "card-sub" }, t("settings.deleteText")),
     deleteButton,
   );
   deleteButton.addEventListener("click", () => {
@@ -146,8 +152,8 @@ export function openSettings(anchor, user) {
     confirmDelete(anchor);
   });
 
-  const heading = dialogHeading("Settings");
-  const close = el("button", { type: "button", class: "icon-button dialog-close", "aria-label": "Close settings" }, el("span", { "aria-hidden": "true" }, "×"));
+  const heading = dialogHeading(t("settings.title"));
+  const close = el("button", { type: "button", class: "icon-button dialog-close", "aria-label": t("settings.close") }, el("span", { "aria-hidden": "true" }, "×"));
   close.addEventListener("click", () => dialog.close());
   const dialog = openDialog(
     anchor,
@@ -163,33 +169,33 @@ export function openSettings(anchor, user) {
 }
 
 function confirmDelete(anchor) {
-  const password = field("Password", { type: "password", name: "password", autocomplete: "current-password", required: true });
+  const password = field(t("auth.password"), { type: "password", name: "password", autocomplete: "current-password", required: true });
   const { close } = formDialog(
     anchor,
     {
-      title: "Delete your account?",
-      submitLabel: "Delete account",
+      title: t("settings.deleteTitle"),
+      submitLabel: t("settings.deleteAccount"),
       danger: true,
       alert: true,
       focus: password.input,
       onSubmit: async () => {
         password.setError("");
         if (!password.input.value) {
-          password.setError("Enter your password to confirm.");
+          password.setError(t("settings.enterPasswordConfirm"));
           password.input.focus();
           return;
         }
         try {
           await api.deleteAccount({ password: password.input.value });
         } catch (error) {
-          showSaveError({ password }, error, { at: { 403: ["password", "That password is not right."] } });
+          showSaveError({ password }, error, { at: { 403: ["password", t("settings.passwordNotRight")] } });
           return;
         }
         close();
         emit(anchor, ACCOUNT_DELETED);
       },
     },
-    el("p", {}, "Every expense and budget goes with it, and it cannot be undone. Enter your password to confirm."),
+    el("p", {}, t("settings.deleteConfirmText")),
     password.wrap,
   );
 }

@@ -2,6 +2,7 @@
 // Ctrl+Z (Cmd+Z) runs too while the message shows, from anywhere but a text field.
 
 import { el } from "../dom.js";
+import { t } from "../i18n.js";
 
 let current = null;
 
@@ -21,7 +22,7 @@ export function toast(message, { action, onAction, timeout = 6000, error = false
     onAction?.();
   };
   if (action) {
-    const undo = action === "Undo";
+    const undo = action === t("common.undo");
     item.append(
       el("button", {
         type: "button",
@@ -35,7 +36,7 @@ export function toast(message, { action, onAction, timeout = 6000, error = false
   }
   region.append(item);
   timer = setTimeout(dismiss, timeout);
-  current = { item, dismiss, undo: action === "Undo" ? act : null };
+  current = { item, dismiss, undo: action === t("common.undo") ? act : null };
 }
 
 /** A field's own Ctrl+Z undoes typing; elsewhere it is the shown message's Undo. */

@@ -11,8 +11,18 @@ import { field, formErrorLine, say, showSaveError } from "../forms.js";
 import { copyOnClick } from "./invitations.js";
 import { toast } from "./toast.js";
 import { USER_CHANGED } from "../events.js";
+import { t } from "../i18n.js";
 
-export const STARTERS = ["Groceries", "Eating out", "Rent", "Transport", "Bills", "Health", "Fun"];
+/** The starter categories, in the page's language: the chosen ones are kept as they were offered. */
+export const starterNames = () => [
+  t("starter.groceries"),
+  t("starter.eatingOut"),
+  t("starter.rent"),
+  t("starter.transport"),
+  t("starter.bills"),
+  t("starter.health"),
+  t("starter.fun"),
+];
 const STARTERS_KEY = "expense-tracker.starter-categories";
 
 // The currency of the country the browser's language names, when it names one.
@@ -37,7 +47,7 @@ function guessCurrency(fallback) {
 export function starterCategories() {
   try {
     const stored = JSON.parse(localStorage.getItem(STARTERS_KEY) ?? "[]");
-    return Array.isArray(stored) ? stored.filter((c) => STARTERS.includes(c)) : [];
+    return Array.isArray(stored) ? stored.filter((c) => typeof c === "string" && c.length <= 40) : [];
   } catch {
     return [];
   }
@@ -52,38 +62,38 @@ export function withStarters(categories) {
 
 export function openWelcome(anchor, { user }) {
   const currency = field(
-    "Currency",
+    t("field.currency"),
     { name: "currency" },
-    { tag: "select", hint: "What your own expenses are counted in. Settings can change it while you have none." },
+    { tag: "select", hint: t("welcome.currencyHint") },
   );
   currency.input.append(...currencyOptions(guessCurrency(user.currency)));
 
-  const boxes = STARTERS.map((name) => {
+  const boxes = starterNames().map((name) => {
     const box = el("input", { type: "checkbox", id: uid("starter"), value: name });
     return { box, row: el("div", { class: "check" }, box, el("label", { for: box.id }, name)) };
   });
   const starters = el(
     "fieldset",
     { class: "field starter-categories" },
-    el("legend", {}, "Starter categories (optional)"),
-    el("p", { class: "field-hint" }, "Offered as you type a category. You can always type your own."),
+    el("legend", {}, t("welcome.starters")),
+    el("p", { class: "field-hint" }, t("welcome.startersHint")),
     el("div", { class: "starter-grid" }, boxes.map((b) => b.row)),
   );
 
   // Invite someone: a shared ledger in the chosen currency, and a one-time link to send.
-  const inviteButton = el("button", { type: "button", class: "secondary" }, "Invite someone");
-  const ledgerName = field("Shared ledger name", { type: "text", name: "name", maxlength: 60, autocomplete: "off", value: "Household" });
-  const createLink = el("button", { type: "button", class: "secondary" }, "Create invitation link");
-  const link = field("Invitation link", { type: "text", readonly: true, name: "link" }, { hint: "Send it to them: it works once." });
-  const copy = el("button", { type: "button", class: "small" }, "Copy link");
+  const inviteButton = el("button", { type: "button", class: "secondary" }, t("welcome.invite"));
+  const ledgerName = field(t("welcome.ledgerName"), { type: "text", name: "name", maxlength: 60, autocomplete: "off", value: t("welcome.household") });
+  const createLink = el("button", { type: "button", class: "secondary" }, t("ledger.createInvitation"));
+  const link = field(t("ledger.invitationLink"), { type: "text", readonly: true, name: "link" }, { hint: t("welcome.linkHint") });
+  const copy = el("button", { type: "button", class: "small" }, t("ledger.copyLink"));
   const inviteError = formErrorLine();
   const inviteBox = el("div", { class: "invite-step", hidden: true }, ledgerName.wrap, createLink, inviteError);
   const linkBox = el("div", { class: "invite-step", hidden: true }, link.wrap, copy);
   const invite = el(
     "fieldset",
     { class: "field" },
-    el("legend", {}, "Share with someone (optional)"),
-    el("p", { class: "field-hint" }, "A shared ledger, apart from your own, where both of you add expenses and see who owes whom."),
+    el("legend", {}, t("welcome.share")),
+    el("p", { class: "field-hint" }, t("welcome.shareHint")),
     inviteButton,
     inviteBox,
     linkBox,
@@ -121,9 +131,9 @@ export function openWelcome(anchor, { user }) {
   const { dialog, close } = formDialog(
     anchor,
     {
-      title: "Welcome to Expense Tracker",
-      submitLabel: "Start",
-      cancelLabel: "Skip",
+      title: t("welcome.title"),
+      submitLabel: t("welcome.start"),
+      cancelLabel: t("welcome.skip"),
       className: "welcome-dialog",
       focus: currency.input,
       onSubmit: async () => {
@@ -141,10 +151,10 @@ export function openWelcome(anchor, { user }) {
           /* private mode: no starters remembered */
         }
         close();
-        toast(shared ? `${shared.name} is in the Ledger selector.` : "All set. Add your first expense.");
+        toast(shared ? t("welcome.inSelector", { name: shared.name }) : t("welcome.allSet"));
       },
     },
-    el("p", { class: "card-sub" }, "Three quick choices; only the currency matters now."),
+    el("p", { class: "card-sub" }, t("welcome.lede")),
     currency.wrap,
     starters,
     invite,
