@@ -257,6 +257,20 @@ class DailyTotal(Base):
     amount_minor: Mapped[int] = mapped_column("amount_cents", BigInteger, key="amount_minor")
 
 
+class DailyCategoryTotal(Base):
+    """How many expenses and how much, per ledger, day and category: a range's partial months (a
+    rolling year's or 30 days' ends) read a row per day and category spent instead of every expense
+    of those days. Kept in step by the same writes as MonthlyTotal."""
+
+    __tablename__ = "daily_category_totals"
+
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    category_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    amount_minor: Mapped[int] = mapped_column("amount_cents", BigInteger, key="amount_minor")
+
+
 class OneTimeLink(Base):
     """An invitation to register or to join a ledger, or a password reset link: single use,
     expiring, stored hashed.

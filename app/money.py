@@ -120,11 +120,20 @@ def max_ledger_minor(currency: str) -> int:
 
 def amount_text(minor: int, currency: str) -> str:
     """An amount as the currency writes it, exactly: "12.50", "1200" (JPY), "1.234" (KWD), "-0.07"."""
-    exponent = minor_digits(currency)
-    if exponent == 0:
+    unit, positive, negative = _amount_formats(currency)
+    if unit == 1:
         return str(minor)
-    whole, rest = divmod(abs(minor), 10**exponent)
-    return f"{'-' if minor < 0 else ''}{whole}.{rest:0{exponent}d}"
+    if minor >= 0:
+        return positive % divmod(minor, unit)
+    return negative % divmod(-minor, unit)
+
+
+@cache  # an export asks amount_text twice a row: what the currency decides is worked out once
+def _amount_formats(currency: str) -> tuple[int, str, str]:
+    """The size of the currency's unit in minor units, and the %-formats of an amount's whole units
+    and rest (zero-padded to the currency's decimals) for an amount >= 0 and for one < 0."""
+    exponent = minor_digits(currency)
+    return 10**exponent, f"%d.%0{exponent}d", f"-%d.%0{exponent}d"
 
 
 def to_number(minor: int, currency: str) -> int | float:

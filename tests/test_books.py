@@ -48,6 +48,7 @@ from app import ratelimit
 from app.database import Base
 from app.main import app
 from app.models import (
+    DailyCategoryTotal,
     DailyTotal,
     Expense,
     ExpenseSplit,
@@ -158,7 +159,7 @@ class Rows:
             ):
                 roles.setdefault(ledger_id, {})[user_id] = role
             totals = {}
-            for model in (MonthlyTotal, DailyTotal):
+            for model in (MonthlyTotal, DailyTotal, DailyCategoryTotal):
                 sums = select(model.ledger_id, func.sum(model.count), func.sum(model.amount_minor))
                 totals[model.__tablename__] = {
                     ledger_id: (int(n), int(c))

@@ -106,12 +106,12 @@ def test_category_reuses_first_spelling(client: TestClient) -> None:
     assert listed["total"] == 2
 
 
-def test_a_new_expense_costs_eleven_statements(client: TestClient, engine: Engine) -> None:
+def test_a_new_expense_costs_twelve_statements(client: TestClient, engine: Engine) -> None:
     """The access, the category's spelling, the ledger's lock with its new version and its members'
     roles as they are then (app.services.lock_ledger; SQLite counts versions in a table of its own,
     one statement more), its currency and total under that lock, the expense and its split parts
-    with the ledger held as stamped around them (app.models.StampedLedger), and its month's and
-    day's totals."""
+    with the ledger held as stamped around them (app.models.StampedLedger), and its month's, day's
+    and day and category's totals."""
     counter = ["UPDATE ledger_versions SET"] if engine.dialect.name == "sqlite" else []
     headers = register(client)
     add_expense(client, headers, category="Food")
@@ -138,6 +138,7 @@ def test_a_new_expense_costs_eleven_statements(client: TestClient, engine: Engin
                 "DELETE FROM stamped_ledgers",
                 "INSERT INTO monthly_totals",
                 "INSERT INTO daily_totals",
+                "INSERT INTO daily_category_totals",
             ]
     finally:
         event.remove(engine, "before_cursor_execute", counted)

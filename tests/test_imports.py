@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 
 from app.config import settings
-from app.models import Expense, Ledger, MonthlyTotal, StampedLedger
+from app.models import DailyCategoryTotal, Expense, Ledger, MonthlyTotal, StampedLedger
 from app.services import import_guess, imports
 from tests.factories import add_expense, expense_body, register
 from tests.test_ledgers import shared
@@ -63,6 +63,21 @@ def assert_totals_consistent(engine: Engine) -> None:
             )
         }
     assert kept == scanned
+    # And daily_category_totals per ledger, day and category (in base amounts, as the totals sum).
+    days = (DailyCategoryTotal.ledger_id, DailyCategoryTotal.day, DailyCategoryTotal.category_key)
+    per_day = (Expense.ledger_id, Expense.date, Expense.category_key)
+    with engine.connect() as conn:
+        kept_days = conn.execute(
+            select(*days, DailyCategoryTotal.count, DailyCategoryTotal.amount_minor)
+            .where(DailyCategoryTotal.count != 0)
+            .order_by(*days)
+        ).all()
+        scanned_days = conn.execute(
+            select(*per_day, func.count(), func.sum(Expense.base_amount_minor))
+            .group_by(*per_day)
+            .order_by(*per_day)
+        ).all()
+    assert kept_days == scanned_days
 
 
 def test_round_trip_of_our_own_export(client: TestClient, engine: Engine) -> None:

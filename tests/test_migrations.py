@@ -27,6 +27,7 @@ from app.main import app
 from app.migrate import alembic_config, include_name, upgrade_to_head
 from app.models import (
     Budget,
+    DailyCategoryTotal,
     DailyTotal,
     Expense,
     ExpenseSplit,
@@ -753,7 +754,6 @@ def test_0014_gives_every_payerless_expense_a_payer_so_balances_add_up_and_unwin
                     for user_id in (3, 4)
                 ],
             )  # fmt: skip
-        totals.rebuild(conn)
 
     command.upgrade(config, "0014")
     with migrated.connect() as conn:
@@ -769,6 +769,8 @@ def test_0014_gives_every_payerless_expense_a_payer_so_balances_add_up_and_unwin
     assert parts == 8  # the split parts survived the copy of `expenses` (SQLite)
     command.upgrade(config, "head")  # the app runs on the head's schema (0017's ledger versions)
     assert triggers(migrated) == triggers(engine)  # search and version triggers, as create_all makes them
+    with migrated.begin() as conn:
+        totals.rebuild(conn)  # the rows above bypassed the writers: their totals, in the head's tables
     with app_on(migrated):
         client = TestClient(app)
         login = client.post("/api/auth/login", json={"email": "a@example.com", "password": PASSWORD})
@@ -841,4 +843,51 @@ def test_0013_fills_daily_totals_with_base_amounts_per_ledger_and_day(empty_data
     ]
     command.downgrade(config, "0012")
     assert "daily_totals" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_0024_fills_daily_category_totals_per_ledger_day_and_category(empty_database_url: str) -> None:
+    """0024 on a populated 0021 database: each ledger's day and category sums base amounts (a refund's
+    negative), one row per category key however it was spelled; downgrade drops the table."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0021")
+    engine = make_engine(empty_database_url)
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    tables = {
+        name: Table(name, MetaData(), autoload_with=engine)
+        for name in ("users", "ledgers", "ledger_members", "expenses")
+    }
+    # (id, ledger, date, category, amount, currency, base)
+    spent = (
+        (11, 1, date(2026, 1, 2), "Food", 1200, "JPY", 732),
+        (12, 1, date(2026, 1, 2), "food", 1000, "USD", 917),
+        (13, 1, date(2026, 1, 2), "Rent", 250, "EUR", 250),
+        (14, 1, date(2026, 1, 3), "Food", -1000, "USD", -921),
+        (15, 2, date(2026, 1, 2), "Food", 1000, "EUR", 1610),
+    )
+    with engine.begin() as conn:
+        add_owner(conn, tables, when, {2: ("Tokyo", "JPY")})
+        for expense_id, ledger_id, day, category, amount, currency, base in spent:
+            conn.execute(
+                insert(tables["expenses"]).values(
+                    id=expense_id, ledger_id=ledger_id, user_id=3, paid_by=3, date=day, category=category,
+                    category_key=category.casefold(), amount_cents=amount, currency=currency, rate="1",
+                    rate_source="manual", base_amount_cents=base, description="", created_at=when,
+                    updated_at=when,
+                )
+            )  # fmt: skip
+    command.upgrade(config, "0024")
+    with engine.connect() as conn:
+        key = (DailyCategoryTotal.ledger_id, DailyCategoryTotal.day, DailyCategoryTotal.category_key)
+        rows = conn.execute(
+            select(*key, DailyCategoryTotal.count, DailyCategoryTotal.amount_minor).order_by(*key)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        (1, date(2026, 1, 2), "food", 2, 732 + 917),
+        (1, date(2026, 1, 2), "rent", 1, 250),
+        (1, date(2026, 1, 3), "food", 1, -921),
+        (2, date(2026, 1, 2), "food", 1, 1610),
+    ]
+    command.downgrade(config, "0021")
+    assert "daily_category_totals" not in inspect(engine).get_table_names()
     engine.dispose()

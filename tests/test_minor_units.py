@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from app import rates
 from app.config import settings
 from app.models import Budget, Expense, ExpenseSplit, MonthlyTotal, Settlement
-from app.money import to_decimal, to_number
+from app.money import amount_text, to_decimal, to_number
 from tests.factories import expense_body, refused, register
 from tests.test_ledgers import invite, join, new_ledger
 
@@ -164,3 +164,11 @@ def test_an_amount_is_written_as_the_number_nearest_its_exact_value(minor: int, 
     number = to_number(minor, currency)
     assert type(number) is (int if exact == exact.to_integral_value() else float)
     assert number == (exact if type(number) is int else float(exact))
+
+
+@given(minor=st.integers(min_value=-(10**17), max_value=10**17), currency=CURRENCIES)
+def test_an_amount_is_written_as_its_exact_decimal_text(minor: int, currency: str) -> None:
+    """amount_text (the export's and the messages' one way to write an amount) against the exact
+    Decimal's own text: its currency's decimals, zero-padded, a "-" before a refund's."""
+    assert amount_text(minor, currency) == format(to_decimal(minor, currency), "f")
+    assert amount_text(-minor, currency) == format(to_decimal(-minor, currency), "f")

@@ -1,4 +1,5 @@
-"""Monthly and daily totals stay in step with expenses through every write; range sums match a scan."""
+"""Monthly, daily and daily category totals stay in step with expenses through every write; range
+sums match a scan."""
 
 import random
 from datetime import UTC, date, datetime, timedelta
@@ -12,7 +13,7 @@ from sqlalchemy import Engine, column, insert, select, table
 
 from app.database import make_engine
 from app.migrate import alembic_config
-from app.models import DailyTotal, Expense, MonthlyTotal
+from app.models import DailyCategoryTotal, DailyTotal, Expense, MonthlyTotal
 from app.services.totals import _split, rebuild
 from tests.factories import add_expense, register
 
@@ -85,6 +86,12 @@ def test_range_totals_match_a_plain_scan_after_random_writes(client: TestClient)
             ).json()
             count, total = plain_scan(expenses, start, end, None)
             assert (stats["count"], cents(stats["total"])) == (count, total)
+            # Per category too: the partial months' from daily_category_totals.
+            spent = {e["category"].casefold() for e in expenses}
+            scanned = {key: plain_scan(expenses, start, end, key) for key in spent}
+            assert {c["category"].casefold(): cents(c["amount"]) for c in stats["by_category"]} == {
+                key: total for key, (n, total) in scanned.items() if n
+            }, (start, end)
             assert sum(cents(point["amount"]) for point in stats["trend"]) == total
             for granularity in ("day", "week"):  # the trend from daily_totals, bucket by bucket
                 trend = client.get(
@@ -254,8 +261,14 @@ def test_rebuild_recomputes_what_the_writes_kept(client: TestClient, engine: Eng
         stmt = select(*columns, MonthlyTotal.amount_minor).where(MonthlyTotal.count > 0).order_by(*columns)
         day_columns = (DailyTotal.ledger_id, DailyTotal.day, DailyTotal.count, DailyTotal.amount_minor)
         days = select(*day_columns).where(DailyTotal.count > 0).order_by(DailyTotal.day)
+        by_category = (DailyCategoryTotal.ledger_id, DailyCategoryTotal.day, DailyCategoryTotal.category_key)
+        category_days = (
+            select(*by_category, DailyCategoryTotal.count, DailyCategoryTotal.amount_minor)
+            .where(DailyCategoryTotal.count > 0)
+            .order_by(*by_category)
+        )
         with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(stmt)] + [tuple(row) for row in conn.execute(days)]
+            return [tuple(row) for query in (stmt, days, category_days) for row in conn.execute(query)]
 
     kept = live_totals()
     assert [row[1:] for row in kept] == [
@@ -264,6 +277,9 @@ def test_rebuild_recomputes_what_the_writes_kept(client: TestClient, engine: Eng
         (date(2026, 1, 2), 1, 50),
         (date(2026, 1, 31), 1, 150),
         (date(2026, 2, 1), 1, 900),
+        (date(2026, 1, 2), "food", 1, 50),
+        (date(2026, 1, 31), "food", 1, 150),
+        (date(2026, 2, 1), "rent", 1, 900),
     ]
     with engine.begin() as conn:
         rebuild(conn)

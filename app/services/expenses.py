@@ -5,8 +5,9 @@ takes the ledger's lock first (app.services.lock_ledger) and checks the ledger's
 members as they are then: the caller may still write; the payer is a member; the parts name members
 and add up to the amount; a former member's balance never moves; the ledger holds no more than
 app.money.MAX_LEDGER_UNITS. The defaults are filled here too (payer: the caller; split: equal
-shares among the owners and editors). They keep `monthly_totals`, `daily_totals` and the split
-parts (`expense_splits`) in step in the same transaction, so they never drift.
+shares among the owners and editors). They keep `monthly_totals`, `daily_totals`,
+`daily_category_totals` and the split parts (`expense_splits`) in step in the same transaction, so
+they never drift.
 """
 
 from collections.abc import Callable

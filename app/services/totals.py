@@ -1,10 +1,11 @@
-"""Sums over date ranges that stay fast however long the history: whole months come from
-`monthly_totals`, the partial months at either end from `expenses` itself; a trend by day or week
-from `daily_totals`.
+"""Sums over date ranges that stay fast however long the history and however many expenses a day:
+whole months come from `monthly_totals`, the partial months at either end from
+`daily_category_totals` (or `daily_totals` without a category); a trend by day or week from
+`daily_totals`.
 
-The writers of `expenses` (app.services.expenses) keep both tables in step in the same transaction
-(through `add` here), so they never drift; the rest of this module reads them, or rebuilds them
-after a bulk load.
+The writers of `expenses` (app.services.expenses) keep the three tables in step in the same
+transaction (through `add` and `move_category` here), so they never drift; the rest of this module
+reads them, or rebuilds them after a bulk load.
 """
 
 import calendar
@@ -33,7 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.access import LedgerAccess
-from app.models import DailyTotal, Expense, MonthlyTotal
+from app.models import DailyCategoryTotal, DailyTotal, Expense, MonthlyTotal
 from app.services import in_ledger, scoped
 
 
@@ -73,6 +74,15 @@ def rebuild(connection: Connection) -> None:
             ["ledger_id", "day", "count", "amount_minor"], days.group_by(Expense.ledger_id, Expense.date)
         )
     )
+    per_category = (Expense.ledger_id, Expense.date, Expense.category_key)
+    day_categories = select(*per_category, func.count(), func.sum(Expense.base_amount_minor))
+    connection.execute(delete(DailyCategoryTotal))
+    connection.execute(
+        insert(DailyCategoryTotal).from_select(
+            ["ledger_id", "day", "category_key", "count", "amount_minor"],
+            day_categories.group_by(*per_category),
+        )
+    )
 
 
 def _split(
@@ -108,9 +118,10 @@ def _whole_months(first: bool, last: bool, key: bool) -> list[ColumnElement[bool
 
 
 def _days(key: bool) -> list[ColumnElement[bool]]:
-    where = [Expense.date >= bindparam("lower", type_=Date), Expense.date <= bindparam("upper", type_=Date)]
+    day = DailyCategoryTotal.day
+    where = [day >= bindparam("lower", type_=Date), day <= bindparam("upper", type_=Date)]
     if key:
-        where.append(Expense.category_key == bindparam("key", type_=String))
+        where.append(DailyCategoryTotal.category_key == bindparam("key", type_=String))
     return where
 
 
@@ -135,8 +146,7 @@ def monthly_cells(
     for lower, upper in partial:
         month = lower.replace(day=1)
         raw = _days_cells(category_key is not None)
-        # Names from the month's totals, which hold every category spent in that month: the sums
-        # above then come from the covering index alone.
+        # Names from the month's totals, which hold every category spent in that month.
         names: dict[str, str] = dict(db.execute(_MONTH_NAMES, params | {"month": month}).all())
         rows = db.execute(raw, params | {"lower": lower, "upper": upper}).all()
         cells.extend(Cell(month, key, names[key], n, int(cents)) for key, n, cents in rows)
@@ -179,7 +189,8 @@ def _whole_sum(first: bool, last: bool, key: bool) -> Select[int, int]:
 
 @cache
 def _days_sum(key: bool) -> Select[int, int]:
-    return scoped(Expense, func.count(), func.sum(Expense.base_amount_minor)).where(*_days(key))
+    sums = (func.sum(DailyCategoryTotal.count), func.sum(DailyCategoryTotal.amount_minor))
+    return scoped(DailyCategoryTotal, *sums).where(*_days(key))
 
 
 _DAILY_SUM = scoped(DailyTotal, func.sum(DailyTotal.count), func.sum(DailyTotal.amount_minor)).where(
@@ -195,8 +206,12 @@ def _whole_cells(first: bool, last: bool, key: bool) -> Select[date, str, str, i
 
 @cache
 def _days_cells(key: bool) -> Select[str, int, int]:
-    sums = scoped(Expense, Expense.category_key, func.count(), func.sum(Expense.base_amount_minor))
-    return sums.where(*_days(key)).group_by(Expense.category_key)
+    count = func.sum(DailyCategoryTotal.count)
+    sums = scoped(
+        DailyCategoryTotal, DailyCategoryTotal.category_key, count, func.sum(DailyCategoryTotal.amount_minor)
+    )
+    # A category whose expenses of those days were all deleted keeps rows at 0: not spent in them.
+    return sums.where(*_days(key)).group_by(DailyCategoryTotal.category_key).having(count > 0)
 
 
 _MONTH_NAMES = scoped(MonthlyTotal, MonthlyTotal.category_key, MonthlyTotal.category).where(
@@ -233,24 +248,45 @@ def _upsert_day(dialect_insert: Callable[..., Any]) -> Any:
     )
 
 
+def _upsert_day_category(dialect_insert: Callable[..., Any]) -> Any:
+    columns = ("ledger_id", "day", "category_key", "count", "amount_minor")
+    table = DailyCategoryTotal
+    stmt = dialect_insert(table.__table__).values({c: bindparam(c) for c in columns})
+    return stmt.on_conflict_do_update(
+        index_elements=[table.ledger_id, table.day, table.category_key],
+        set_={
+            "count": table.count + stmt.excluded.count,
+            "amount_minor": table.amount_minor + stmt.excluded.amount_minor,
+        },
+    )
+
+
 # Built once: the statements are the same for every write, only their parameters change.
 _UPSERT_TOTAL = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
 _UPSERT_DAY = {"postgresql": _upsert_day(postgresql.insert), "sqlite": _upsert_day(sqlite.insert)}
+_UPSERT_DAY_CATEGORY = {
+    "postgresql": _upsert_day_category(postgresql.insert),
+    "sqlite": _upsert_day_category(sqlite.insert),
+}
 
 
 def add(session: Session, expenses: list[Expense], sign: int) -> None:
     """Add (sign +1) or take away (-1) expenses to their totals: one upsert per month and category,
-    and one per day."""
+    one per day, and one per day and category."""
     deltas: dict[tuple[int, date, str], list[Any]] = {}
     days: dict[tuple[int, date], list[int]] = {}
+    day_categories: dict[tuple[int, date, str], list[int]] = {}
     for expense in expenses:
         key = (expense.ledger_id, expense.date.replace(day=1), expense.category_key)
         delta = deltas.setdefault(key, [expense.category, 0, 0])
         delta[1] += sign
         delta[2] += sign * expense.base_amount_minor
-        day = days.setdefault((expense.ledger_id, expense.date), [0, 0])
-        day[0] += sign
-        day[1] += sign * expense.base_amount_minor
+        for sums in (
+            days.setdefault((expense.ledger_id, expense.date), [0, 0]),
+            day_categories.setdefault((expense.ledger_id, expense.date, expense.category_key), [0, 0]),
+        ):
+            sums[0] += sign
+            sums[1] += sign * expense.base_amount_minor
     params = [
         {
             "ledger_id": ledger_id,
@@ -270,14 +306,21 @@ def add(session: Session, expenses: list[Expense], sign: int) -> None:
             for (ledger_id, day), (n, cents) in days.items()
         ]
         session.execute(_UPSERT_DAY[dialect], daily)
+        by_category = [
+            {"ledger_id": ledger_id, "day": day, "category_key": key, "count": n, "amount_minor": cents}
+            for (ledger_id, day, key), (n, cents) in day_categories.items()
+        ]
+        session.execute(_UPSERT_DAY_CATEGORY[dialect], by_category)
 
 
 def move_category(session: Session, *, ledger_id: int, old_key: str, new_key: str, name: str) -> None:
-    """Move a category's monthly totals to `new_key`, added to that category's where it has some,
-    and spell its rows `name`: the part of a rename or merge (app.services.expenses.move_category)
-    that keeps the totals in step. Daily totals know no category, so they stay as they are."""
+    """Move a category's monthly and daily totals to `new_key`, added to that category's where it
+    has some, and spell its monthly rows `name`: the part of a rename or merge
+    (app.services.expenses.move_category) that keeps the totals in step. `daily_totals` knows no
+    category, so it stays as it is."""
     mine = (MonthlyTotal.ledger_id == ledger_id,)
     if old_key != new_key:
+        _move_days(session, ledger_id=ledger_id, old_key=old_key, new_key=new_key)
         moved = session.execute(
             delete(MonthlyTotal)
             .where(*mine, MonthlyTotal.category_key == old_key)
@@ -303,3 +346,19 @@ def move_category(session: Session, *, ledger_id: int, old_key: str, new_key: st
         .values(category=name)
         .execution_options(synchronize_session=False)
     )
+
+
+def _move_days(session: Session, *, ledger_id: int, old_key: str, new_key: str) -> None:
+    table = DailyCategoryTotal
+    moved = session.execute(
+        delete(table)
+        .where(table.ledger_id == ledger_id, table.category_key == old_key)
+        .returning(table.day, table.count, table.amount_minor)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if moved:
+        rows = [
+            {"ledger_id": ledger_id, "day": day, "category_key": new_key, "count": n, "amount_minor": cents}
+            for day, n, cents in moved
+        ]
+        session.execute(_UPSERT_DAY_CATEGORY[session.get_bind().dialect.name], rows)
