@@ -8,11 +8,11 @@ after a bulk load.
 """
 
 import calendar
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
@@ -238,7 +238,22 @@ _UPSERT_TOTAL = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sql
 _UPSERT_DAY = {"postgresql": _upsert_day(postgresql.insert), "sqlite": _upsert_day(sqlite.insert)}
 
 
-def add(session: Session, expenses: list[Expense], sign: int) -> None:
+class Counted(Protocol):
+    """What the totals count of an expense (an Expense, or the writer's plain rows)."""
+
+    @property
+    def ledger_id(self) -> int: ...
+    @property
+    def date(self) -> date: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def category_key(self) -> str: ...
+    @property
+    def base_amount_minor(self) -> int | None: ...
+
+
+def add(session: Session, expenses: Sequence[Counted], sign: int) -> None:
     """Add (sign +1) or take away (-1) expenses to their totals: one upsert per month and category,
     and one per day."""
     deltas: dict[tuple[int, date, str], list[Any]] = {}
@@ -247,10 +262,10 @@ def add(session: Session, expenses: list[Expense], sign: int) -> None:
         key = (expense.ledger_id, expense.date.replace(day=1), expense.category_key)
         delta = deltas.setdefault(key, [expense.category, 0, 0])
         delta[1] += sign
-        delta[2] += sign * expense.base_amount_minor
+        delta[2] += sign * (expense.base_amount_minor or 0)  # (priced by then: never None)
         day = days.setdefault((expense.ledger_id, expense.date), [0, 0])
         day[0] += sign
-        day[1] += sign * expense.base_amount_minor
+        day[1] += sign * (expense.base_amount_minor or 0)
     params = [
         {
             "ledger_id": ledger_id,
