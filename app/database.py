@@ -57,6 +57,10 @@ def _still_connected(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         raise DisconnectionError("The database closed this connection")
 
 
+CACHE_KIB = -1024  # a SQLite connection's page cache (negative: KiB), and while it writes many rows:
+BULK_CACHE_KIB = -65536
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside one writer; the busy timeout makes writers queue instead of
@@ -67,7 +71,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     # Every pooled connection keeps a page cache of its own; the OS caches the file for all of them,
     # so 1 MB each (instead of 2) keeps the server small under load at little cost.
-    cursor.execute("PRAGMA cache_size=-1024")
+    cursor.execute(f"PRAGMA cache_size={CACHE_KIB}")
     cursor.close()
     # SQLite's LIKE folds ASCII letters only: searches lower both sides with Python's str.lower,
     # which PostgreSQL's ILIKE follows for accented letters too ("CAFÉ" finds "café").

@@ -183,7 +183,17 @@ def grow(url: str, rows: int, root: Path) -> None:
             record("export / floor", size, seconds / floor, f"{seconds / floor:.1f}x")
             elapsed = time.perf_counter() - started
             print(f"at {held:,} rows after {elapsed:.0f} s", file=sys.stderr, flush=True)
+            # The table so far, each size: a run cut short (a busy machine) keeps what it measured.
+            print_table(url, root, [s for s in sizes if s <= size], table, numbers)
 
+
+def print_table(
+    url: str,
+    root: Path,
+    sizes: list[int],
+    table: dict[str, dict[int, str]],
+    numbers: dict[str, dict[int, float]],
+) -> None:
     engine = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
     checkout = "" if root == ROOT else f", serving {root}"
     print(f"\n### Scale run, {engine}: one ledger grown by CSV import ({date.today()}{checkout})\n")

@@ -1,17 +1,22 @@
 """CSV import: our export round-trips, bank layouts go through a mapping, bad files are refused whole."""
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
 
+from app import money
 from app.config import settings
-from app.models import DailyCategoryTotal, Expense, Ledger, MonthlyTotal, StampedLedger
-from app.services import import_guess, imports
+from app.models import DailyCategoryTotal, Expense, ExpenseSplit, Ledger, MonthlyTotal, StampedLedger, User
+from app.services import expenses, import_guess, imports
+from app.services.splits import split_by_weights
+from app.services.users import create_personal_ledger
 from tests.factories import add_expense, expense_body, register
-from tests.test_ledgers import shared
+from tests.test_ledgers import me, shared
 from tests.test_totals import cents
 
 
@@ -526,3 +531,104 @@ def test_another_ledgers_expenses_are_not_duplicates(client: TestClient) -> None
         headers=owner,
     )
     assert (response.json()["imported"], response.json()["skipped_duplicates"]) == (1, 0)
+
+
+def test_an_import_into_a_shared_ledger_stores_each_row_with_its_own_parts(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows sent a few at a time (BATCH 4, so three batches), split 1:2 by shares, refunds among
+    them: each stored expense is its row (ids in the order written: the file from the bottom up),
+    its parts are its own and add up to it, the totals and balances are exact, and the ledger gets
+    one new version."""
+    monkeypatch.setattr(expenses, "BATCH", 4)
+    ledger_id, owner, (editor,) = shared(client, "editor")
+    owner_id, editor_id = me(client, owner), me(client, editor)
+    rows = [(f"2026-0{1 + n % 3}-{1 + n:02d}", (-1 if n % 4 == 3 else 1) * (100 + 7 * n)) for n in range(11)]
+    content = "date,category,amount,description\n" + "".join(
+        f"{day},Food,{amount / 100:.2f},row {n}\n" for n, (day, amount) in enumerate(rows)
+    )
+    before = stamps(engine)
+    split = json.dumps([{"user_id": owner_id, "shares": 1}, {"user_id": editor_id, "shares": 2}])
+    response = client.post(
+        f"/api/expenses/import?ledger={ledger_id}",
+        files={"file": ("x.csv", content.encode(), "text/csv")},
+        data={"split": split},
+        headers=owner,
+    )
+    assert response.json()["imported"] == 11, response.text
+    assert stamps(engine) == before + 1
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(Expense.id, Expense.date, Expense.amount_minor, Expense.description)
+            .where(Expense.ledger_id == ledger_id)
+            .order_by(Expense.id)
+        ).all()
+        parts: dict[int, dict[int, int]] = {}
+        for expense_id, user_id, cents in conn.execute(
+            select(ExpenseSplit.expense_id, ExpenseSplit.user_id, ExpenseSplit.amount_minor)
+        ):
+            parts.setdefault(expense_id, {})[user_id] = cents
+    written = [(day, amount, f"row {n}") for n, (day, amount) in reversed(list(enumerate(rows)))]
+    assert [(str(day), cents, text) for _, day, cents, text in stored] == written
+    for expense_id, _, cents, _ in stored:
+        third = split_by_weights(cents, {owner_id: 1, editor_id: 2})
+        assert parts[expense_id] == third
+    assert_totals_consistent(engine)
+    spent = sum(amount for _, amount in rows)
+    editors_part = sum(split_by_weights(amount, {owner_id: 1, editor_id: 2})[editor_id] for _, amount in rows)
+    balances = client.get(f"/api/ledgers/{ledger_id}/balances", headers=owner).json()["members"]
+    assert {m["user_id"]: round(m["balance"] * 100) for m in balances} == {
+        owner_id: spent - (spent - editors_part),
+        editor_id: -editors_part,
+    }
+    again = upload(client, owner, content, ledger=str(ledger_id))
+    assert again.json()["imported"] == 11  # (the personal ledger: not a duplicate of the shared one)
+
+
+def test_add_expenses_gives_each_expense_its_own_id(engine: Engine) -> None:
+    """Many expenses at once (past a batch): each one returned carries the id of its stored row, and
+    its parts name that id."""
+    with Session(engine, expire_on_commit=False) as session:
+        user = User(email="ids@example.com", password_hash="x")
+        session.add(user)
+        session.flush()
+        ledger_id = create_personal_ledger(session, user)
+        many = [
+            Expense(
+                user_id=user.id,
+                date=date(2026, 1, 1 + n % 28),
+                category="Food",
+                category_key="food",
+                amount_minor=1000 + n,
+                currency="USD",
+                description=f"expense {n}",
+            )
+            for n in range(9)
+        ]
+        added = expenses.add_expenses(session, ledger_id, many, by=user.id)
+        session.commit()
+        assert added == many
+        with engine.connect() as conn:
+            stored = {
+                row.id: row.description for row in conn.execute(select(Expense.id, Expense.description))
+            }
+        assert {expense.id: expense.description for expense in added} == stored
+        assert [part.expense_id for expense in added for part in expense.splits] == [e.id for e in added]
+
+
+def test_a_dry_run_refuses_what_the_import_would_a_ledger_that_holds_too_much(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(money, "MAX_LEDGER_UNITS", 100)  # the bound, at a size a test can fill
+    headers = register(client)
+    add_expense(client, headers, amount="60")
+    too_much = "date,category,amount,description\n2026-01-02,Food,30,a\n2026-01-03,Food,10.01,b\n"
+    for dry_run in ("true", "false"):
+        response = upload(client, headers, too_much, dry_run=dry_run)
+        assert response.status_code == 422, (dry_run, response.text)
+        assert response.json()["detail"][0]["loc"] == ["body", "file"]
+        assert "This ledger's expenses would add up to more than" in response.json()["detail"][0]["msg"]
+    to_the_brim = "date,category,amount,description\n2026-01-02,Food,30,a\n2026-01-03,Food,10,b\n"
+    assert upload(client, headers, to_the_brim, dry_run="true").json()["count"] == 2
+    assert client.get("/api/expenses", headers=headers).json()["total"] == 1  # a dry run writes nothing
+    assert upload(client, headers, to_the_brim).json()["imported"] == 2

@@ -4,6 +4,7 @@ The rate is fixed when the expense is saved (same currency: 1; a rate the body g
 the ECB's of the expense's date, app.rates) and never changes with later rates.
 """
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 from app import rates
@@ -32,33 +33,41 @@ def base_minor(minor: int, currency: str, rate: Decimal, ledger_currency: str) -
     return int(minor_base.quantize(Decimal(1), rounding=ROUND_HALF_UP, context=_EXACT))
 
 
+def quote(
+    minor: int, currency: str, day: date, *, ledger_currency: str, loc: tuple[str, ...] = ("body",)
+) -> tuple[str, str, date | None, int]:
+    """Rate, its source and publication date, and base amount of an amount of `day` priced at the
+    ECB's rate (1 in the ledger's own currency), or 422 (nothing stored)."""
+    if currency == ledger_currency:
+        return "1", "same", None, _bounded(minor, ledger_currency, (*loc, "amount"))
+    found = rates.lookup(currency, ledger_currency, day)
+    if found is None:
+        raise Invalid(
+            (*loc, "currency"),
+            f"No ECB rate is known for {currency} to {ledger_currency} on "
+            f"{day.isoformat()}: give a rate ({ledger_currency} per {currency})",
+        )
+    base = base_minor(minor, currency, found.rate, ledger_currency)
+    return rate_text(found.rate), "ecb", found.rate_date, _bounded(base, ledger_currency, (*loc, "amount"))
+
+
 def price(
     expense: Expense, *, ledger_currency: str, rate: Decimal | None, loc: tuple[str, ...] = ("body",)
 ) -> None:
     """Set the expense's rate, its source and date, and its base amount, or 422 (nothing stored)."""
+    if rate is None:
+        expense.rate, expense.rate_source, expense.rate_date, expense.base_amount_minor = quote(
+            expense.amount_minor, expense.currency, expense.date, ledger_currency=ledger_currency, loc=loc
+        )
+        return
     if expense.currency == ledger_currency:
-        if rate is not None:
-            raise Invalid(
-                (*loc, "rate"), f"The expense is in the ledger's currency ({ledger_currency}): leave out rate"
-            )
-        expense.rate, expense.rate_source, expense.rate_date = "1", "same", None
-        value = Decimal(1)
-    elif rate is not None:
-        expense.rate, expense.rate_source, expense.rate_date = rate_text(rate), "manual", None
-        value = rate
-    else:
-        found = rates.lookup(expense.currency, ledger_currency, expense.date)
-        if found is None:
-            raise Invalid(
-                (*loc, "currency"),
-                f"No ECB rate is known for {expense.currency} to {ledger_currency} on "
-                f"{expense.date.isoformat()}: give a rate ({ledger_currency} per {expense.currency})",
-            )
-        expense.rate, expense.rate_source, expense.rate_date = rate_text(found.rate), "ecb", found.rate_date
-        value = found.rate
-    base = base_minor(expense.amount_minor, expense.currency, value, ledger_currency)
+        raise Invalid(
+            (*loc, "rate"), f"The expense is in the ledger's currency ({ledger_currency}): leave out rate"
+        )
+    expense.rate, expense.rate_source, expense.rate_date = rate_text(rate), "manual", None
+    base = base_minor(expense.amount_minor, expense.currency, rate, ledger_currency)
     # A rate given by hand can make a small amount huge: then the rate is the field to look at.
-    expense.base_amount_minor = _bounded(base, ledger_currency, (*loc, "amount" if rate is None else "rate"))
+    expense.base_amount_minor = _bounded(base, ledger_currency, (*loc, "rate"))
 
 
 def reprice(expense: Expense, *, ledger_currency: str, loc: tuple[str, ...] = ("body",)) -> None:

@@ -10,7 +10,9 @@ shares among the owners and editors). They keep `monthly_totals`, `daily_totals`
 they never drift.
 """
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -20,6 +22,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,6 +30,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.access import LedgerAccess, ObjectScope
+from app.database import BULK_CACHE_KIB, CACHE_KIB
 from app.errors import AppError, Invalid, NotFound
 from app.models import (
     REFUNDS,
@@ -43,7 +47,7 @@ from app.money import MAX_LEDGER_UNITS, max_ledger_minor, to_decimal
 from app.schemas.expenses import ExpenseIn, ExpenseUpdate, SplitIn
 from app.services import budgets, lock_ledger, locked_roles, member_object, totals
 from app.services.categories import canonical_category
-from app.services.conversion import minor_amount, price, reprice
+from app.services.conversion import minor_amount, price, quote, reprice
 from app.services.splits import (
     Part,
     by_weights,
@@ -51,7 +55,6 @@ from app.services.splits import (
     check_split,
     default_weights,
     part_rows,
-    part_values,
     split_parts,
 )
 
@@ -70,6 +73,30 @@ SPLITS = cast(Table, ExpenseSplit.__table__)
 STAMPED = cast(Table, StampedLedger.__table__)
 
 
+@dataclass(slots=True)  # an import writes up to 50,000 of them: plain values, no ORM object each
+class NewExpense:
+    """An expense to add (add_expense_rows), as plain values; `id` and the parts once written."""
+
+    user_id: int | None
+    date: dt.date
+    category: str
+    category_key: str
+    amount_minor: int  # a refund's negative
+    currency: str
+    description: str = ""
+    # Unpriced (None) only for a rule's occurrences, priced in the writer at their own date's rate.
+    rate: str | None = None
+    rate_source: str | None = None
+    rate_date: dt.date | None = None
+    base_amount_minor: int | None = None
+    recurring_id: int | None = None
+    occurrence_date: dt.date | None = None
+    id: int | None = None
+    ledger_id: int = 0  # set by the writer, as is:
+    created_at: dt.datetime | None = None
+    parts: list[dict[str, object]] = field(default_factory=list)
+
+
 def _insert_if_absent(dialect_insert: Callable[..., Any]) -> Any:
     # RETURNING names the rows this statement inserted (rowcount is not reliable on every driver).
     return (
@@ -84,7 +111,13 @@ _INSERT_OCCURRENCE = {
     "postgresql": _insert_if_absent(postgresql.insert),
     "sqlite": _insert_if_absent(sqlite.insert),
 }
+# PostgreSQL: the ids come back in the order of the rows sent (SQLAlchemy's "insertmanyvalues", 1,000
+# rows a statement). SQLite cannot promise that order, and SQLAlchemy would send one statement a row
+# (an import of 50,000 rows spent most of its time there): the ids are given before (_next_id).
 _INSERT = insert(EXPENSES).returning(EXPENSES.c.id, sort_by_parameter_order=True)
+_INSERT_WITH_IDS = insert(EXPENSES)
+# The next id SQLite would give (an INTEGER PRIMARY KEY without AUTOINCREMENT: the largest plus one).
+_NEXT_ID = select(func.coalesce(func.max(EXPENSES.c.id), 0) + 1)
 BATCH = 5_000  # rows a bulk insert hands over at once (SQLAlchemy sends them 1,000 a statement)
 # RETURNING makes SQLAlchemy send a list of parts as multi-row INSERTs ("insertmanyvalues", 1,000
 # rows a statement); psycopg 3 would run a plain executemany as one statement per row.
@@ -93,9 +126,7 @@ _INSERT_PARTS = insert(SPLITS).returning(SPLITS.c.expense_id)
 _HOLD_STAMP = insert(STAMPED).values(ledger_id=bindparam("ledger_id"))
 _RELEASE_STAMP = delete(STAMPED).where(STAMPED.c.ledger_id == bindparam("ledger_id"))
 _COLUMNS = (
-    "ledger_id",
     "user_id",
-    "paid_by",
     "date",
     "category",
     "category_key",
@@ -108,8 +139,6 @@ _COLUMNS = (
     "description",
     "recurring_id",
     "occurrence_date",
-    "created_at",
-    "updated_at",
 )
 # The ledger's currency, the sum of its money (its monthly totals hold every expense once) and of
 # its refunds' (negative; a few rows of their own index, ix_expenses_ledger_refunds).
@@ -133,8 +162,42 @@ def add_expenses(
     priced_in: str | None = None,
     loc: tuple[str, ...] = ("body", "amount"),
 ) -> list[Expense]:
+    """add_expense_rows for expenses as ORM objects (a request's one, a rule's occurrences): each
+    inserted one gets its id, price, payer, stamps and parts, as the answer shows them. Returns the
+    expenses inserted."""
+    rows = [NewExpense(**{column: getattr(expense, column) for column in _COLUMNS}) for expense in expenses]
+    add_expense_rows(
+        session, ledger_id, rows, by=by, paid_by=paid_by, split=split, priced_in=priced_in, loc=loc
+    )
+    inserted = []
+    payer = by if paid_by is None else paid_by
+    for expense, row in zip(expenses, rows, strict=True):
+        if row.id is None:  # an occurrence already there
+            continue
+        for column in ("id", "rate", "rate_source", "rate_date", "base_amount_minor"):
+            setattr(expense, column, getattr(row, column))
+        expense.ledger_id, expense.paid_by = ledger_id, cast(int, payer)
+        # Stamped here, as the columns' defaults would: the answer shows them without a read back.
+        expense.created_at = expense.updated_at = cast(dt.datetime, row.created_at)
+        # The answer shows the parts just written: no query to read them back.
+        set_committed_value(expense, "splits", [ExpenseSplit(**part) for part in row.parts])
+        inserted.append(expense)
+    return inserted
+
+
+def add_expense_rows(
+    session: Session,
+    ledger_id: int,
+    rows: list[NewExpense],
+    *,
+    by: int | None,
+    paid_by: int | None = None,
+    split: list[SplitIn] | None = None,
+    priced_in: str | None = None,
+    loc: tuple[str, ...] = ("body", "amount"),
+) -> list[NewExpense]:
     """Insert new expenses of one ledger with their split parts and count them in their totals, in
-    the caller's transaction. The only way rows enter the table.
+    the caller's transaction. The only way rows enter the table (add_expenses too comes here).
 
     `by`: who records them, who must be an owner or editor of the ledger now (404 once no longer a
     member, 403 for a viewer); None for a rule's occurrences written by the daily run. `paid_by`:
@@ -146,8 +209,8 @@ def add_expenses(
     anything is written.
 
     An occurrence of a recurring rule that is already there (unique recurring_id and
-    occurrence_date: two workers or requests at once) is skipped, and so not counted twice.
-    Returns the expenses inserted.
+    occurrence_date: two workers or requests at once) is skipped, and so not counted twice: its
+    `id` stays None. Each row inserted gets its `id` and `parts`; returns them, in order.
     """
     roles = locked_roles(session, ledger_id, by)
     payer = by if paid_by is None else paid_by
@@ -157,47 +220,83 @@ def add_expenses(
     currency, net, refunded = session.execute(_LEDGER_STATE, {"ledger_id": ledger_id}).one()
     if priced_in is not None and priced_in != currency:
         raise AppError(409, f"This ledger's currency changed to {currency} meanwhile: try again.")
-    now = utcnow()
-    for expense in expenses:
-        if expense.base_amount_minor is None:  # an occurrence: priced at the rate of its own date
-            expense.currency = expense.currency or currency
-            price(expense, ledger_currency=currency, rate=None)
-        expense.ledger_id, expense.paid_by = ledger_id, payer
-        # Stamped here, as the columns' defaults would: the answer shows them without a read back.
-        expense.created_at = expense.updated_at = now
+    for row in rows:
+        if row.base_amount_minor is None:  # an occurrence: priced at the rate of its own date
+            row.currency = row.currency or currency
+            row.rate, row.rate_source, row.rate_date, row.base_amount_minor = quote(
+                row.amount_minor, row.currency, row.date, ledger_currency=currency
+            )
     if split is None:
         weights = default_weights(roles)
-        parts = [by_weights(expense.amount_minor, weights) for expense in expenses]
+        divide: Callable[[NewExpense], list[Part]] = lambda row: by_weights(row.amount_minor, weights)  # noqa: E731
     else:
         check_split(roles, split)
-        parts = [split_parts(expense.amount_minor, split, expense.currency) for expense in expenses]
-    _check_room(_held(net, refunded), [e.base_amount_minor for e in expenses], currency, loc)
-    part_of = {id(expense): split for expense, split in zip(expenses, parts, strict=True)}
+        divide = lambda row: split_parts(row.amount_minor, split, row.currency)  # noqa: E731
+    # Every row's parts first, so that a split that does not add up refuses the whole before a write;
+    # kept as plain values (an import's 50,000 rows, each with a part per member).
+    row_parts = [divide(row) for row in rows]
+    _check_room(_held(net, refunded), [cast(int, row.base_amount_minor) for row in rows], currency, loc)
     # Its version stamped once by the lock, not once per row (app.models.StampedLedger): until the
     # release below (an error in between leaves a transaction its caller rolls back, row and all).
     session.execute(_HOLD_STAMP, {"ledger_id": ledger_id})
-    plain = [expense for expense in expenses if expense.recurring_id is None]
-    # Executemany, not the ORM: an import of 50,000 rows would spend most of its time there. A
-    # batch at a time, so that only one batch's parameters are held in memory at once.
-    for start in range(0, len(plain), BATCH):
-        batch = plain[start : start + BATCH]
-        ids = session.scalars(_INSERT, [_values(expense) for expense in batch]).all()
-        for expense, expense_id in zip(batch, ids, strict=True):
-            expense.id = expense_id
-    occurrences = [expense for expense in expenses if expense.recurring_id is not None]
+    now = utcnow()
+    fixed = {"ledger_id": ledger_id, "paid_by": payer, "created_at": now, "updated_at": now}
+    for row in rows:
+        row.ledger_id, row.created_at = ledger_id, now
+    plain = [row for row in rows if row.recurring_id is None]
+    _insert_plain(session, plain, fixed)
+    occurrences = [row for row in rows if row.recurring_id is not None]
     if occurrences:
         # One multi-row statement: a rule started years ago back-fills thousands of occurrences.
         insert_occurrences = _INSERT_OCCURRENCE[session.get_bind().dialect.name]
-        rows = session.execute(insert_occurrences, [_values(expense) for expense in occurrences])
-        new = {(row.recurring_id, row.occurrence_date): row.id for row in rows}
-        occurrences = [e for e in occurrences if (e.recurring_id, e.occurrence_date) in new]
-        for expense in occurrences:
-            expense.id = new[(expense.recurring_id, expense.occurrence_date)]
-    inserted = plain + occurrences
-    _write_parts(session, [(expense, part_of[id(expense)]) for expense in inserted])
+        found = session.execute(insert_occurrences, [_values(row, fixed) for row in occurrences])
+        new = {(row.recurring_id, row.occurrence_date): row.id for row in found}
+        for row in occurrences:
+            row.id = new.get((row.recurring_id, row.occurrence_date))
+    inserted = []
+    for row, parts in zip(rows, row_parts, strict=True):
+        if row.id is not None:
+            row.parts = part_rows(row.id, ledger_id, cast(int, row.base_amount_minor), parts)
+            inserted.append(row)
+    for start in range(0, len(inserted), BATCH):
+        batch = [part for row in inserted[start : start + BATCH] for part in row.parts]
+        session.execute(_INSERT_PARTS, batch)
     session.execute(_RELEASE_STAMP, {"ledger_id": ledger_id})
     totals.add(session, inserted, +1)
     return inserted
+
+
+def _insert_plain(session: Session, rows: list[NewExpense], fixed: dict[str, object]) -> None:
+    """Insert the rows (none a rule's occurrence) and give each its id. A batch at a time, so that
+    only one batch's parameters are held in memory at once."""
+    if len(rows) > 1 and session.get_bind().dialect.name == "sqlite":  # (one row: its RETURNING id)
+        # The ledger's lock is SQLite's write lock (lock_ledger): no other transaction inserts
+        # before this one commits, so the ids from here on are these rows', in their order.
+        first = int(session.scalar(_NEXT_ID) or 1)
+        for n, row in enumerate(rows):
+            row.id = first + n
+        # Rows of random dates touch pages all over the indexes: with the usual 1 MB of cache,
+        # SQLite writes changed pages out and reads them back again and again (measured: 1.5x slower).
+        session.execute(text(f"PRAGMA cache_size={BULK_CACHE_KIB}"))
+        try:
+            for start in range(0, len(rows), BATCH):
+                batch = rows[start : start + BATCH]
+                session.execute(_INSERT_WITH_IDS, [{**_values(row, fixed), "id": row.id} for row in batch])
+        finally:
+            session.execute(text(f"PRAGMA cache_size={CACHE_KIB}"))
+        return
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
+        ids = session.scalars(_INSERT, [_values(row, fixed) for row in batch]).all()
+        for row, expense_id in zip(batch, ids, strict=True):
+            row.id = expense_id
+
+
+def check_room(session: Session, ledger_id: int, added: list[int], *, loc: tuple[str, ...]) -> None:
+    """The ledger's bound as add_expense_rows checks it, without writing: for an import's dry run,
+    so that it refuses what the import would."""
+    currency, net, refunded = session.execute(_LEDGER_STATE, {"ledger_id": ledger_id}).one()
+    _check_room(_held(net, refunded), added, currency, loc)
 
 
 def _held(net: int | None, refunded: int | None) -> tuple[int, int]:
@@ -221,20 +320,15 @@ def _check_room(held: tuple[int, int], added: list[int], currency: str, loc: tup
         )
 
 
-def _write_parts(session: Session, rows: list[tuple[Expense, list[Part]]]) -> None:
-    parts = [part for expense, split in rows for part in part_rows(expense, split)]
-    for start in range(0, len(parts), BATCH):
-        session.execute(_INSERT_PARTS, [part_values(part) for part in parts[start : start + BATCH]])
-    by_expense: dict[int, list[ExpenseSplit]] = {}
-    for part in parts:
-        by_expense.setdefault(part.expense_id, []).append(part)
-    for expense, _ in rows:
-        # The answer shows the parts just written: no query to read them back.
-        set_committed_value(expense, "splits", by_expense.get(expense.id, []))
+def _write_parts(session: Session, expense: Expense, parts: list[Part]) -> None:
+    """Write one expense's parts (a change) and show them on it without a read back."""
+    rows = part_rows(expense.id, expense.ledger_id, expense.base_amount_minor, parts)
+    session.execute(_INSERT_PARTS, rows)
+    set_committed_value(expense, "splits", [ExpenseSplit(**part) for part in rows])
 
 
-def _values(expense: Expense) -> dict[str, object]:
-    return {column: getattr(expense, column) for column in _COLUMNS}
+def _values(row: NewExpense, fixed: dict[str, object]) -> dict[str, object]:
+    return {**fixed, **{column: getattr(row, column) for column in _COLUMNS}}
 
 
 def create_expense(session: Session, *, access: LedgerAccess, data: ExpenseIn) -> Expense:
@@ -335,8 +429,8 @@ def update_expense(
         expense.category, expense.category_key = canonical_category(
             session, access=access, category=changes.pop("category")
         )
-    for field, value in changes.items():
-        setattr(expense, field, value)
+    for name, value in changes.items():
+        setattr(expense, name, value)
     # The parts are divided again when the amount is another, not when only its sign turns.
     amount_changed = abs(new_amount) != abs(old_amount) or currency != expense.currency
     if moved or split is not None:  # (not moved: the amount and currency are as they were)
@@ -386,7 +480,7 @@ def _resplit(
     else:
         parts = split_parts(expense.amount_minor, split, expense.currency)
     session.execute(delete(ExpenseSplit).where(ExpenseSplit.expense_id == expense.id))
-    _write_parts(session, [(expense, parts)])
+    _write_parts(session, expense, parts)
 
 
 def delete_expense(session: Session, *, scope: ObjectScope, expense_id: int) -> None:

@@ -25,8 +25,8 @@ from app.money import currency_exponent, parse_decimal_amount, rate_text, to_dec
 from app.schemas.expenses import ImportMapping, SplitIn
 from app.services import in_ledger, scoped
 from app.services.categories import canonical_category
-from app.services.conversion import base_minor, price
-from app.services.expenses import add_expenses
+from app.services.conversion import base_minor, quote
+from app.services.expenses import NewExpense, add_expense_rows, check_room
 from app.services.export import FORMULA_START
 from app.services.import_guess import first_row, guess_mapping
 from app.services.splits import check_paid_by, check_split
@@ -337,24 +337,18 @@ def _price(row: Row, ledger: str, outcome: Outcome) -> None:
     that gives the same, else base / amount as a manual rate); without one, the ECB rate."""
     if row.day is None or row.cents is None or row.currency is None:
         return  # not an ok row
-    expense = Expense(date=row.day, amount_minor=row.cents, currency=row.currency)
-    found = rates.lookup(row.currency, ledger, row.day) if row.currency != ledger else None
     try:
-        if (
-            row.base is not None
-            and row.currency != ledger
-            and (found is None or base_minor(row.cents, row.currency, found.rate, ledger) != row.base)
-        ):
-            amount = to_decimal(row.cents, row.currency)
-            manual = rates.CROSS.divide(to_decimal(row.base, ledger), amount)
-            row.price = (rate_text(manual), "manual", None, row.base)
-            return
-        price(expense, ledger_currency=ledger, rate=None)
+        if row.base is not None and row.currency != ledger:
+            found = rates.lookup(row.currency, ledger, row.day)
+            if found is None or base_minor(row.cents, row.currency, found.rate, ledger) != row.base:
+                amount = to_decimal(row.cents, row.currency)
+                manual = rates.CROSS.divide(to_decimal(row.base, ledger), amount)
+                row.price = (rate_text(manual), "manual", None, row.base)
+                return
+        row.price = quote(row.cents, row.currency, row.day, ledger_currency=ledger)
     except Invalid as exc:
         row.status, row.message = "error", exc.detail
         outcome.errors.append(RowError(row.line, "currency", exc.detail))
-        return
-    row.price = (expense.rate, expense.rate_source, expense.rate_date, expense.base_amount_minor)
 
 
 _MEMBERS = select(LedgerMember.user_id, LedgerMember.role).where(
@@ -392,42 +386,43 @@ def import_csv(
         if row.status == "ok":
             _price(row, ledger, outcome)
     outcome.errors.sort(key=lambda error: error.line)
-    if dry_run or outcome.errors:
+    if outcome.errors:
         return outcome
     names: dict[str, str] = {}
-    expenses = []
+    rows = []
     # Our export lists newest first: inserting from the bottom up keeps that order on the next export.
     for row in reversed(outcome.rows):
-        if (
-            row.status != "ok"
-            or row.day is None
-            or row.category is None
-            or row.cents is None
-            or not row.price
-        ):
+        if row.status != "ok" or row.day is None or row.category is None or row.cents is None:
+            continue
+        if row.price is None:
             continue
         key = category_key(row.category)
         if key not in names:
             names[key] = canonical_category(session, access=access, category=row.category)[0]
-        expenses.append(
-            Expense(
+        rows.append(
+            NewExpense(
                 user_id=access.user_id,
                 date=row.day,
                 category=names[key],
                 category_key=key,
                 amount_minor=row.cents,
-                currency=row.currency,
+                currency=row.currency or ledger,
+                description=row.description or "",
                 rate=row.price[0],
                 rate_source=row.price[1],
                 rate_date=row.price[2],
                 base_amount_minor=row.price[3],
-                description=row.description or "",
             )
         )
-    add_expenses(
+    if dry_run:
+        # What the import would refuse, said now: a ledger that would hold too much.
+        bases = [row.base_amount_minor or 0 for row in rows]
+        check_room(session, access.ledger_id, bases, loc=("body", "file"))
+        return outcome
+    add_expense_rows(
         session,
         access.ledger_id,
-        expenses,
+        rows,
         by=access.user_id,
         paid_by=paid_by,
         split=split,
@@ -435,5 +430,5 @@ def import_csv(
         loc=("body", "file"),
     )
     session.commit()
-    outcome.imported = len(expenses)
+    outcome.imported = len(rows)
     return outcome

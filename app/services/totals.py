@@ -9,11 +9,11 @@ reads them, or rebuilds them after a bulk load.
 """
 
 import calendar
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
@@ -270,7 +270,22 @@ _UPSERT_DAY_CATEGORY = {
 }
 
 
-def add(session: Session, expenses: list[Expense], sign: int) -> None:
+class Counted(Protocol):
+    """What the totals count of an expense (an Expense, or the writer's plain rows)."""
+
+    @property
+    def ledger_id(self) -> int: ...
+    @property
+    def date(self) -> date: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def category_key(self) -> str: ...
+    @property
+    def base_amount_minor(self) -> int | None: ...
+
+
+def add(session: Session, expenses: Sequence[Counted], sign: int) -> None:
     """Add (sign +1) or take away (-1) expenses to their totals: one upsert per month and category,
     one per day, and one per day and category."""
     deltas: dict[tuple[int, date, str], list[Any]] = {}
@@ -280,13 +295,13 @@ def add(session: Session, expenses: list[Expense], sign: int) -> None:
         key = (expense.ledger_id, expense.date.replace(day=1), expense.category_key)
         delta = deltas.setdefault(key, [expense.category, 0, 0])
         delta[1] += sign
-        delta[2] += sign * expense.base_amount_minor
+        delta[2] += sign * (expense.base_amount_minor or 0)  # (priced by then: never None)
         for sums in (
             days.setdefault((expense.ledger_id, expense.date), [0, 0]),
             day_categories.setdefault((expense.ledger_id, expense.date, expense.category_key), [0, 0]),
         ):
             sums[0] += sign
-            sums[1] += sign * expense.base_amount_minor
+            sums[1] += sign * (expense.base_amount_minor or 0)
     params = [
         {
             "ledger_id": ledger_id,
