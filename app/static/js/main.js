@@ -619,8 +619,9 @@ async function speak(language) {
   document.querySelector(".skip-link")?.replaceChildren(t("app.skip"));
 }
 
+// The words before the first render: this device's choice, else the browser's languages. First, so
+// that the catalogue is among what the page keeps a copy of (watchConnection) for a reload offline.
+await speak(savedLanguage());
 // Back after an outage: the dashboard reloads what it missed; the offline page starts again.
 watchConnection(() => (views ? refresh() : app.querySelector(".offline") && start()));
-// The words before the first render: this device's choice, else the browser's languages.
-await speak(savedLanguage());
 start();
