@@ -20,7 +20,9 @@ def test_register_returns_token_and_user_without_hash(client: TestClient) -> Non
     assert response.status_code == 201
     body = response.json()
     assert body["token_type"] == "bearer"
-    assert set(body["user"]) == {"id", "email", "display_name", "currency", "created_at", "is_admin"}
+    user_fields = {"id", "email", "display_name", "currency", "created_at", "is_admin", "language"}
+    assert set(body["user"]) == user_fields
+    assert body["user"]["language"] is None  # Automatic until the account chooses
     assert body["user"]["email"] == "ann@example.com"
     assert body["user"]["display_name"] == "Ann"
     assert body["user"]["currency"] == "USD"

@@ -53,8 +53,9 @@ def test_a_yen_expense_in_a_euro_ledger(page: Page, live_server: str, console_er
 
     page.get_by_role("button", name="Add expense").click()
     row = expense_rows(page).filter(has_text="Ramen")
-    expect(row.locator(".expense-amount")).to_have_text(f"{euros(base)}¥1,200")
-    expect(row.locator(".expense-original")).to_have_text("¥1,200")
+    expect(row.locator(".expense-amount")).to_have_text(f"{euros(base)}JP¥1,200")
+    # A yen that is not the ledger's currency says which yen it is (en-GB's "JP¥"); the euro is the ledger's.
+    expect(row.locator(".expense-original")).to_have_text("JP¥1,200")
     total = base + Decimal("12.50")
     expect(page.get_by_text("2 expenses")).to_have_text(f"2 expenses · {euros(total)}")
     expect(page.get_by_role("region", name="Totals for the period")).to_contain_text(euros(total))
@@ -183,11 +184,11 @@ def test_import_a_yen_file_and_our_own_export_with_currencies(
     expect(dialog.get_by_label("Currency when missing")).to_have_value("EUR")
     dialog.get_by_label("Currency when missing").select_option("JPY")
     preview = dialog.get_by_role("region", name="Preview")
-    expect(preview.get_by_role("row").filter(has_text="Ramen")).to_contain_text(f"¥1,200 ({euros(base)})")
+    expect(preview.get_by_role("row").filter(has_text="Ramen")).to_contain_text(f"JP¥1,200 ({euros(base)})")
     dialog.get_by_role("button", name="Import", exact=True).click()
     expect(dialog).to_be_hidden()
     row = expense_rows(page).filter(has_text="Ramen")
-    expect(row.locator(".expense-amount")).to_have_text(f"{euros(base)}¥1,200")
+    expect(row.locator(".expense-amount")).to_have_text(f"{euros(base)}JP¥1,200")
 
     # Our own export's two extra columns map themselves and survive an adjusted mapping.
     page.get_by_role("button", name="Import CSV").click()
@@ -226,7 +227,7 @@ def test_a_recurring_expense_in_yen(page: Page, live_server: str, console_errors
     form.get_by_role("button", name="Save recurring").click()
     expect(form).to_be_hidden()
     rules = panel.get_by_role("list", name="Recurring")
-    expect(rules.locator(".recurring-amount")).to_have_text(["¥1,200"])
+    expect(rules.locator(".recurring-amount")).to_have_text(["JP¥1,200"])
     # Today's occurrence is an expense in yen at today's rate.
-    expect(expense_rows(page).first.locator(".expense-amount")).to_have_text(f"{euros(base)}¥1,200")
+    expect(expense_rows(page).first.locator(".expense-amount")).to_have_text(f"{euros(base)}JP¥1,200")
     assert console_errors == []

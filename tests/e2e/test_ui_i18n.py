@@ -1,6 +1,7 @@
 """The page in the browser's language (German here), Intl formats, the language setting, week starts."""
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -18,8 +19,9 @@ def log_in_german(page: Page, base: str, email: str) -> None:
     page.get_by_label("E-Mail").fill(email)
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
+    # The desktop's add form, or the phone's bottom navigation with its Add.
     add = page.get_by_role("button", name="Ausgabe hinzufügen").or_(
-        page.get_by_role("link", name="Ausgabe hinzufügen")
+        page.get_by_role("link", name=re.compile("^Hinzufügen"))
     )
     expect(add).to_be_visible()
 
@@ -122,6 +124,15 @@ def test_an_american_week_starts_on_sunday(page: Page, live_server: str) -> None
     expect(page.get_by_role("heading", name="Week of Nov 15, 2026")).to_be_visible()  # the Sunday before
     # This week (today is Monday 30 November) began the day before.
     expect(page.get_by_role("link", name="Today")).to_have_attribute("href", "#/week/2026-11-29")
+    # The stats' week buckets start on the same day (week_start=sunday): 1 November 2026 is a Sunday.
+    starts = page.evaluate(
+        """async () => {
+            const { api } = await import("/js/api.js");
+            const stats = await api.stats("2026-11-01", "2026-11-30", "week");
+            return stats.trend.map((point) => point.period_start);
+        }"""
+    )
+    assert starts == ["2026-11-01", "2026-11-08", "2026-11-15", "2026-11-22", "2026-11-29"]
 
 
 def test_a_british_week_starts_on_monday(page: Page, live_server: str) -> None:

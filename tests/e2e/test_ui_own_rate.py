@@ -49,7 +49,7 @@ def test_own_rate_for_a_currency_the_ecb_prices(
     expect(page.get_by_text("≈ €7.80 at your rate of 0.0065")).to_be_visible()
     assert serious(page) == []
     page.get_by_role("button", name="Add expense").click()
-    expect(expense_rows(page).first.locator(".expense-amount")).to_have_text("€7.80¥1,200")
+    expect(expense_rows(page).first.locator(".expense-amount")).to_have_text("€7.80JP¥1,200")
     saved = page.request.get(live_server + "/api/expenses", headers=user.headers).json()["items"]
     assert [(e["amount"], e["rate"], e["rate_source"], e["base_amount"]) for e in saved] == [
         (1200, "0.0065", "manual", 7.8)

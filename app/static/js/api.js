@@ -2,9 +2,10 @@
 // ApiError (carrying the server's `detail`), and reports an expired session exactly once per 401.
 
 import { localized } from "./api-messages.js";
-import { t } from "./i18n.js";
+import { firstDayOfWeek, t } from "./i18n.js";
 
 const TOKEN_KEY = "expense-tracker.token";
+const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]; // Intl's 1 to 7
 
 export class ApiError extends Error {
   constructor(status, detail) {
@@ -317,7 +318,9 @@ export const api = {
   updateBudget: (id, body) => json("PATCH", `/api/budgets/${encodeURIComponent(id)}`, { body, query: inLedger() }),
   deleteBudget: (id) => json("DELETE", `/api/budgets/${encodeURIComponent(id)}`, { query: inLedger() }),
   summary: (month) => json("GET", "/api/summary", { query: inLedger({ month }) }),
-  stats: (start, end, granularity) => json("GET", "/api/stats", { query: inLedger({ start, end, granularity }) }),
+  // Week buckets start on the locale's first day of the week, as the Week view does.
+  stats: (start, end, granularity) =>
+    json("GET", "/api/stats", { query: inLedger({ start, end, granularity, week_start: granularity === "week" ? WEEKDAYS[firstDayOfWeek() - 1] : null }) }),
   categories: () => json("GET", "/api/categories", { query: inLedger() }),
   /** Rename a category, or merge it into one the ledger has: {category, count, budget, merged}. */
   renameCategory: (body) => json("POST", "/api/categories/rename", { body, query: inLedger() }),

@@ -685,6 +685,9 @@ async function speak(language) {
   document.querySelector(".skip-link")?.replaceChildren(t("app.skip"));
 }
 
+// The words before the first render: this device's choice, else the browser's languages. First, so
+// that the catalogue is among what the page keeps a copy of (watchConnection) for a reload offline.
+await speak(savedLanguage());
 // Back after an outage: the dashboard sends what it kept and reloads what it missed; the offline page starts again.
 watchConnection(() => {
   if (!views) return app.querySelector(".offline") && start();
@@ -693,6 +696,4 @@ watchConnection(() => {
 });
 window.addEventListener("online", sendKept);
 navigator.serviceWorker?.addEventListener("message", (event) => event.data?.flush && sendKept()); // Background Sync (sw.js)
-// The words before the first render: this device's choice, else the browser's languages.
-await speak(savedLanguage());
 start();

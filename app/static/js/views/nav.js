@@ -30,10 +30,12 @@ export function bottomNav(screens) {
   const links = screens.map((s) =>
     el(
       "a",
-      // "Add expense" is said, "Add" is shown ("Ausgabe hinzufügen", "Hinzufügen"): the word shown is in the name heard.
-      { class: `nav-link nav-${s.id}`, href: "#", dataset: { screen: s.id }, "aria-label": s.id === "add" ? s.label : null },
+      { class: `nav-link nav-${s.id}`, href: "#", dataset: { screen: s.id } },
       icon(s.id),
-      el("span", { class: "nav-label" }, s.id === "add" ? t("nav.add") : s.label),
+      // "Add expense" is said, "Add" is shown: the words shown begin the name that is heard.
+      s.id === "add"
+        ? el("span", { class: "nav-label" }, t("nav.add"), el("span", { class: "visually-hidden" }, t("nav.addRest")))
+        : el("span", { class: "nav-label" }, s.label),
     ),
   );
   const root = el("nav", { class: "bottom-nav", "aria-label": t("nav.screens") }, links);
