@@ -539,6 +539,7 @@ window.addEventListener(SESSION_EXPIRED, (event) => {
     gaveUp: () => {
       state.relogging = false;
       session.clear();
+      forgetAll(); // logged out: what was kept or copied for this user goes too
       showAuth("Your session has ended. Please log in again.");
     },
   });
