@@ -518,6 +518,7 @@ async function exportCsv() {
 window.addEventListener(SESSION_EXPIRED, (event) => {
   if (!views) return;
   if (event.detail) {
+    forgetAll();
     showAuth(event.detail); // logged out on purpose (everywhere)
     return;
   }
