@@ -575,6 +575,7 @@ async function exportCsv() {
 window.addEventListener(SESSION_EXPIRED, (event) => {
   if (!views) return;
   if (event.detail) {
+    forgetAll();
     showAuth(event.detail); // logged out on purpose (everywhere)
     return;
   }
@@ -596,6 +597,7 @@ window.addEventListener(SESSION_EXPIRED, (event) => {
     gaveUp: () => {
       state.relogging = false;
       session.clear();
+      forgetAll(); // logged out: what was kept or copied for this user goes too
       showAuth(t("auth.sessionEnded"));
     },
   });
