@@ -5,13 +5,12 @@ import { scope } from "../api.js";
 import { el, uid } from "../dom.js";
 import { formatDate, formatRowDate, getCurrency, money } from "../format.js";
 import { QUEUE_CHANGED, dismiss, keptWrites } from "../queue.js";
+import { t } from "../i18n.js";
 import { toast } from "./toast.js";
-
-export const PENDING = "Not sent yet";
 
 /** `context` is {ledger, me}. */
 export function pendingView(context) {
-  const list = el("ul", { class: "expense-list pending-list", "aria-label": "Kept on this device", hidden: true });
+  const list = el("ul", { class: "expense-list pending-list", "aria-label": t("offline.keptList"), hidden: true });
   const refused = new Set(); // the refusals already told in a toast (or there at the first drawing)
   let first = true;
   const ledger = scope.ledger;
@@ -28,7 +27,7 @@ export function pendingView(context) {
     for (const write of writes) {
       if (write.state !== "refused" || refused.has(write.id)) continue;
       refused.add(write.id);
-      if (!first) toast(`An expense kept on this device was not saved: ${write.reason}`, { error: true });
+      if (!first) toast(t("offline.refusedToast", { reason: write.reason }), { error: true });
     }
     first = false;
   }
@@ -38,8 +37,8 @@ export function pendingView(context) {
     const describedBy = uid("pending");
     const state =
       write.state === "refused"
-        ? el("span", { class: "pending-state refused", id: describedBy }, `Not saved: ${write.reason}`)
-        : el("span", { class: "pending-state", id: describedBy }, write.method === "POST" ? PENDING : `Edit ${PENDING.toLowerCase()}`);
+        ? el("span", { class: "pending-state refused", id: describedBy }, t("offline.refused", { reason: write.reason }))
+        : el("span", { class: "pending-state", id: describedBy }, write.method === "POST" ? t("offline.pending") : t("offline.editPending"));
     const amount = money(body.refund ? `-${body.amount}` : body.amount, body.currency ?? context.ledger.currency ?? getCurrency());
     return el(
       "li",
@@ -53,7 +52,7 @@ export function pendingView(context) {
         ? el(
             "span",
             { class: "expense-actions" },
-            el("button", { type: "button", class: "small", "aria-describedby": describedBy, onclick: () => dismiss(write.id) }, "Dismiss"),
+            el("button", { type: "button", class: "small", "aria-describedby": describedBy, onclick: () => dismiss(write.id) }, t("offline.dismiss")),
           )
         : null,
     );
