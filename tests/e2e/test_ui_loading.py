@@ -35,7 +35,8 @@ def open_logged_in(page: Page, base: str, user: User) -> None:
 
 def charts_drawn(page: Page) -> Any:
     return page.evaluate(
-        "() => typeof Chart === 'function' && [...document.querySelectorAll('canvas')].every(c => Chart.getChart(c))"
+        "() => typeof Chart === 'function'"
+        " && [...document.querySelectorAll('canvas')].every(c => Chart.getChart(c))"
     )
 
 
@@ -52,7 +53,8 @@ def test_the_log_in_page_loads_no_dashboard_module_nor_chart_js(
     assert not [u for u in loaded for name in DASHBOARD_MODULES if u.endswith(f"/js/views/{name}.js")]
     assert page.evaluate("typeof Chart") == "undefined"
     # Each from this release's addresses, which the browser keeps for a year.
-    assert loaded and all(f"/s/{STATIC_VERSION}/" in u for u in loaded)
+    assert loaded
+    assert all(f"/s/{STATIC_VERSION}/" in u for u in loaded)
     assert console_errors == []
 
 
