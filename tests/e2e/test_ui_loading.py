@@ -5,13 +5,13 @@ on screen, and a dashboard that does not move about as its data arrives (CLS).""
 import re
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from app.assets import STATIC_VERSION
 from tests.e2e.ui import User, add_expense, log_in, register, set_budget, show_screen
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 DASHBOARD_MODULES = ["add", "budgets", "charts", "expenses", "ledger", "nav", "period", "recurring", "totals"]
 
 
