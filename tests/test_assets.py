@@ -22,7 +22,8 @@ def test_the_page_is_revalidated_and_names_the_current_version(client: TestClien
     assert f'<meta name="static-version" content="{STATIC_VERSION}">' in page.text
     assert "/s/_/" not in page.text
     addresses = re.findall(r'(?:src|href)="(/[^"]*)"', page.text)
-    assert f"{BASE}js/main.js" in addresses and f"{BASE}css/app.css" in addresses
+    assert f"{BASE}js/main.js" in addresses
+    assert f"{BASE}css/app.css" in addresses
     assert all(address.startswith(BASE) for address in addresses)
     for address in addresses:
         answer = client.get(address)
@@ -74,6 +75,15 @@ def test_the_old_addresses_still_answer_revalidated(client: TestClient) -> None:
         again = client.get(path, headers={"If-None-Match": answer.headers["etag"]})
         assert again.status_code == 304, path
         assert again.content == b""
+
+
+def test_the_service_worker_keeps_its_root_address_whatever_its_query(client: TestClient) -> None:
+    # The page registers /sw.js?v=<version>: a new release is a new script address to the browser.
+    answer = client.get(f"/sw.js?v={STATIC_VERSION}")
+    assert answer.status_code == 200
+    assert answer.headers["cache-control"] == "no-cache"
+    assert "javascript" in answer.headers["content-type"]
+    assert answer.content == (STATIC_DIR / "sw.js").read_bytes()
 
 
 def test_the_shell_lists_this_versions_page_files(client: TestClient) -> None:

@@ -7,15 +7,18 @@ from playwright.sync_api import Page, expect
 
 def run(page: Page, live_server: str, script: str) -> Any:
     """Evaluate `script` (an async function body) with the helper modules imported as d, f and g,
-    once the page has rendered (its words are loaded: i18n.js)."""
+    once the page has rendered (its words are loaded: i18n.js): the very modules the page loaded,
+    from its version's addresses (another address would be another copy of each module, with
+    counters of its own)."""
     page.goto(live_server + "/")
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     return page.evaluate(
         f"""async () => {{
-            const d = await import("/js/dates.js");
-            const f = await import("/js/forms.js");
-            const g = await import("/js/dialog.js");
-            const {{ ApiError }} = await import("/js/api.js");
+            const js = new URL("./", document.querySelector('script[type="module"]').src);
+            const d = await import(new URL("dates.js", js));
+            const f = await import(new URL("forms.js", js));
+            const g = await import(new URL("dialog.js", js));
+            const {{ ApiError }} = await import(new URL("api.js", js));
             {script}
         }}"""
     )

@@ -5,13 +5,13 @@ on screen, and a dashboard that does not move about as its data arrives (CLS).""
 import re
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from app.assets import STATIC_VERSION
 from tests.e2e.ui import User, add_expense, log_in, register, set_budget, show_screen
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 DASHBOARD_MODULES = ["add", "budgets", "charts", "expenses", "ledger", "nav", "period", "recurring", "totals"]
 
 
@@ -35,7 +35,8 @@ def open_logged_in(page: Page, base: str, user: User) -> None:
 
 def charts_drawn(page: Page) -> Any:
     return page.evaluate(
-        "() => typeof Chart === 'function' && [...document.querySelectorAll('canvas')].every(c => Chart.getChart(c))"
+        "() => typeof Chart === 'function'"
+        " && [...document.querySelectorAll('canvas')].every(c => Chart.getChart(c))"
     )
 
 
@@ -52,7 +53,8 @@ def test_the_log_in_page_loads_no_dashboard_module_nor_chart_js(
     assert not [u for u in loaded for name in DASHBOARD_MODULES if u.endswith(f"/js/views/{name}.js")]
     assert page.evaluate("typeof Chart") == "undefined"
     # Each from this release's addresses, which the browser keeps for a year.
-    assert loaded and all(f"/s/{STATIC_VERSION}/" in u for u in loaded)
+    assert loaded
+    assert all(f"/s/{STATIC_VERSION}/" in u for u in loaded)
     assert console_errors == []
 
 

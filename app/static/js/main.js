@@ -349,7 +349,7 @@ async function reloadLedgers(id) {
     const ledger = ledgers.find((l) => l.id === id) ?? ledgers[0];
     const period = state.period ?? currentPeriod("month");
     history.replaceState(null, "", addressOf(period, ledger));
-    showDashboard(state.user, ledgers, ledger);
+    await showDashboard(state.user, ledgers, ledger); // state.rebuilt waits for it
   } catch (error) {
     const message = failed(error);
     if (message) toast(message, { error: true });
