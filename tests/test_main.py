@@ -10,6 +10,10 @@ from app import main
 from app.config import settings
 from app.main import app
 from app.money import AMOUNT_SCHEMA_PATTERN, parse_decimal_amount, to_minor
+from app.schemas.accounts import AdminUserUpdate, UserUpdate
+from app.schemas.expenses import ExpenseUpdate, RecurringUpdate
+from app.schemas.ledgers import LedgerUpdate
+from app.schemas.reports import BudgetUpdate
 from tests.factories import register
 from tests.server import server_env, start_server, stop_server
 
@@ -138,10 +142,10 @@ def test_wrong_method_is_405_naming_every_allowed_method(client: TestClient) -> 
 
 def test_openapi_states_the_rules_fuzzers_and_clients_rely_on(client: TestClient) -> None:
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
-    # PATCH fields may be left out, never null.
-    for name in ("ExpenseUpdate", "UserUpdate", "BudgetUpdate"):
-        for prop in schemas[name]["properties"].values():
-            assert "null" not in str(prop), (name, prop)
+    # PATCH fields may be left out, never null, but for the few where null means "none" (clearable).
+    for model in (ExpenseUpdate, UserUpdate, AdminUserUpdate, BudgetUpdate, RecurringUpdate, LedgerUpdate):
+        for field, prop in schemas[model.__name__]["properties"].items():
+            assert ("null" in str(prop)) is (field in model.clearable), (model.__name__, field, prop)
     assert schemas["PasswordChange"]["properties"]["new_password"]["minLength"] == 8
     paths = client.get("/openapi.json").json()["paths"]
     for path, method in (("/api/me/password", "post"), ("/api/me", "delete")):

@@ -116,7 +116,8 @@ def _renew(client: TestClient, headers: dict[str, str]) -> dict[str, str]:
 
 
 def test_a_renewed_session_outlives_the_token_it_was_renewed_from(client: TestClient) -> None:
-    old = _about_to_expire(register(client, "a@x.io"), seconds=2)
+    # Seconds enough to renew it on a loaded machine, short enough to wait past.
+    old = _about_to_expire(register(client, "a@x.io"), seconds=6)
     new = _renew(client, old)
     claims = _claims(_token(new))
     assert claims["exp"] - claims["iat"] == 30 * DAY  # the full idle lifetime again
