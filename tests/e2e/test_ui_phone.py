@@ -309,6 +309,16 @@ def test_header_menu_holds_the_actions_and_the_ledger_selector(
     expect(menu).to_have_attribute("aria-expanded", "true")
     for shown in ("Settings", "Log out", "Manage ledger", "Dark theme"):
         expect(banner.get_by_role("button", name=shown)).to_be_visible()
+    # The theme switch shows its name and, once on, a tick (its state is aria-pressed's).
+    theme = banner.get_by_role("button", name="Dark theme")
+    shown_text = "el => getComputedStyle(el, '::after').content"
+    assert theme.evaluate(shown_text) == '"Dark theme"'
+    theme.click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    if menu.get_attribute("aria-expanded") == "false":  # the menu closed as a choice was made
+        menu.click()
+    expect(theme).to_have_attribute("aria-pressed", "true")
+    assert theme.evaluate(shown_text) == '"Dark theme ✓"'
     page.keyboard.press("Escape")
     expect(menu).to_have_attribute("aria-expanded", "false")
     expect(menu).to_be_focused()
