@@ -91,6 +91,14 @@ def after_access_before_lock(monkeypatch: pytest.MonkeyPatch, engine: Engine, ch
     monkeypatch.setattr(services, "lock_ledger", meanwhile)
 
 
+def removed_or_demoted(ledger_id: int, user_id: int, role: str | None) -> Any:
+    """The statement that removes the member (role None) or gives them `role`, as another request would."""
+    member = (LedgerMember.ledger_id == ledger_id) & (LedgerMember.user_id == user_id)
+    if role is None:
+        return delete(LedgerMember).where(member)
+    return update(LedgerMember).where(member).values(role=role)
+
+
 def test_an_expense_priced_in_a_currency_its_ledger_left_meanwhile_is_refused(
     client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -116,12 +124,7 @@ def test_a_change_by_an_editor_removed_or_demoted_meanwhile_is_refused(
 ) -> None:
     ledger_id, _, (editor,) = shared(client, "editor")
     expense = post(client, editor, ledger_id, amount=10).json()
-    member = (LedgerMember.ledger_id == ledger_id) & (LedgerMember.user_id == me(client, editor))
-    removed, demoted = (
-        delete(LedgerMember).where(member),
-        update(LedgerMember).where(member).values(role=role),
-    )
-    change = removed if role is None else demoted
+    change = removed_or_demoted(ledger_id, me(client, editor), role)
     if engine.dialect.name == "sqlite":
         after_access_before_lock(monkeypatch, engine, change)
     else:
@@ -156,12 +159,7 @@ def test_a_ledger_change_by_an_owner_removed_or_demoted_meanwhile_is_refused(
     ledger_id, owner, (second,) = shared(client, "editor")
     promote = f"/api/ledgers/{ledger_id}/members/{me(client, second)}"
     assert client.patch(promote, json={"role": "owner"}, headers=owner).status_code == 200
-    member = (LedgerMember.ledger_id == ledger_id) & (LedgerMember.user_id == me(client, second))
-    meanwhile = (
-        delete(LedgerMember).where(member)
-        if role is None
-        else update(LedgerMember).where(member).values(role=role)
-    )
+    meanwhile = removed_or_demoted(ledger_id, me(client, second), role)
     after_access_before_lock(monkeypatch, engine, meanwhile)
     response = client.patch(f"/api/ledgers/{ledger_id}", json=change, headers=second)
     assert response.status_code == status, response.text
@@ -178,12 +176,7 @@ def test_a_category_rename_by_an_editor_removed_or_demoted_meanwhile_is_refused(
 ) -> None:
     ledger_id, _, (editor,) = shared(client, "editor")
     assert post(client, editor, ledger_id, amount=10, category="Food").status_code == 201
-    member = (LedgerMember.ledger_id == ledger_id) & (LedgerMember.user_id == me(client, editor))
-    meanwhile = (
-        delete(LedgerMember).where(member)
-        if role is None
-        else update(LedgerMember).where(member).values(role=role)
-    )
+    meanwhile = removed_or_demoted(ledger_id, me(client, editor), role)
     after_access_before_lock(monkeypatch, engine, meanwhile)
     body = {"category": "Food", "to": "Groceries"}
     response = client.post(f"/api/categories/rename?ledger={ledger_id}", json=body, headers=editor)
