@@ -514,8 +514,11 @@ class Books(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def revoke_invitation(self, data: st.DataObject) -> None:
-        ledger_id = self.draw_ledger(data)
-        who = self.draw_actor(data, ledger_id)
+        """Mostly by an owner of a ledger with an open link; else anyone, anywhere."""
+        open_ledgers = sorted({link.ledger_id for link in self.links if not link.dead} & set(self.db.ledgers))
+        ledger_id = int(self.mostly(data, open_ledgers, sorted(self.db.ledgers), "ledger"))
+        owners = [u for u, role in self.db.roles.get(ledger_id, {}).items() if role == "owner" and u in self.accounts]
+        who = self.accounts[self.mostly(data, owners, sorted(self.accounts), "actor")]
         path = f"/api/ledgers/{ledger_id}/invitations"
         listed = self.call("list invitations", "GET", path, who)
         if listed.status_code != 200:
