@@ -34,6 +34,7 @@ from app.database import BULK_CACHE_KIB, CACHE_KIB
 from app.errors import AppError, Invalid, NotFound
 from app.models import (
     REFUNDS,
+    SEARCH_FILL,
     Expense,
     ExpenseSplit,
     Ledger,
@@ -261,6 +262,7 @@ def add_expense_rows(
     for start in range(0, len(inserted), BATCH):
         batch = [part for row in inserted[start : start + BATCH] for part in row.parts]
         session.execute(_INSERT_PARTS, batch)
+    _index_for_search(session, ledger_id, inserted)  # which the search index's trigger passed by
     session.execute(_RELEASE_STAMP, {"ledger_id": ledger_id})
     totals.add(session, inserted, +1)
     return inserted
@@ -290,6 +292,18 @@ def _insert_plain(session: Session, rows: list[NewExpense], fixed: dict[str, obj
         ids = session.scalars(_INSERT, [_values(row, fixed) for row in batch]).all()
         for row, expense_id in zip(batch, ids, strict=True):
             row.id = expense_id
+
+
+def _index_for_search(session: Session, ledger_id: int, inserted: list[NewExpense]) -> None:
+    """Put the rows just inserted into SQLite's search index, in one statement: its insert trigger
+    passed them by, their ledger held in stamped_ledgers (app.models.SEARCH_FILL). Their ids are a
+    range no other row is in: a new row's id is above every id before it (SQLite gives the largest
+    plus one, as _insert_plain does), and no other transaction inserts meanwhile (the ledger's lock
+    is SQLite's write lock)."""
+    fill = SEARCH_FILL.get(session.get_bind().dialect.name)
+    if fill is not None and inserted:
+        ids = [cast(int, row.id) for row in inserted]
+        session.execute(fill, {"ledger_id": ledger_id, "first": min(ids), "last": max(ids)})
 
 
 def check_room(session: Session, ledger_id: int, added: list[int], *, loc: tuple[str, ...]) -> None:
