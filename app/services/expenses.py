@@ -262,7 +262,7 @@ def add_expense_rows(
     for start in range(0, len(inserted), BATCH):
         batch = [part for row in inserted[start : start + BATCH] for part in row.parts]
         session.execute(_INSERT_PARTS, batch)
-    _index_for_search(session, ledger_id, inserted)  # which the search index's trigger passed by
+    _index_for_search(session, inserted)  # which the search index's trigger passed by
     session.execute(_RELEASE_STAMP, {"ledger_id": ledger_id})
     totals.add(session, inserted, +1)
     return inserted
@@ -294,7 +294,7 @@ def _insert_plain(session: Session, rows: list[NewExpense], fixed: dict[str, obj
             row.id = expense_id
 
 
-def _index_for_search(session: Session, ledger_id: int, inserted: list[NewExpense]) -> None:
+def _index_for_search(session: Session, inserted: list[NewExpense]) -> None:
     """Put the rows just inserted into SQLite's search index, in one statement: its insert trigger
     passed them by, their ledger held in stamped_ledgers (app.models.SEARCH_FILL). Their ids are a
     range no other row is in: a new row's id is above every id before it (SQLite gives the largest
@@ -303,7 +303,7 @@ def _index_for_search(session: Session, ledger_id: int, inserted: list[NewExpens
     fill = SEARCH_FILL.get(session.get_bind().dialect.name)
     if fill is not None and inserted:
         ids = [cast(int, row.id) for row in inserted]
-        session.execute(fill, {"ledger_id": ledger_id, "first": min(ids), "last": max(ids)})
+        session.execute(fill, {"first": min(ids), "last": max(ids)})
 
 
 def check_room(session: Session, ledger_id: int, added: list[int], *, loc: tuple[str, ...]) -> None:
