@@ -65,6 +65,10 @@ STATIC_IMPORT = re.compile(r'(?:\bfrom|^import)\s*"(\.{1,2}/[^"]+\.js)"', re.MUL
 # The page's one module script, in index.html, which the page preloads with everything it imports.
 ENTRY = "js/main.js"
 ENTRY_PRELOAD = f'<link rel="modulepreload" href="{PLACEHOLDER}{ENTRY}">'
+# The dashboard's module, which main.js loads once logged in: the page names the files it imports
+# besides main.js's, for main.js to ask for all at once (the log-in page loads none of them).
+DASHBOARD = "js/dashboard.js"
+DASHBOARD_META = '<meta name="dashboard-modules" content="">'
 
 
 def static_imports(entry: str, directory: Path = STATIC_DIR) -> list[str]:
@@ -83,13 +87,17 @@ def static_imports(entry: str, directory: Path = STATIC_DIR) -> list[str]:
 
 
 def render_page() -> str:
-    """index.html with the current version's addresses, and a modulepreload link for each module
-    main.js imports: the browser asks for them all at once, not one level of imports at a time."""
+    """index.html with the current version's addresses, a modulepreload link for each module main.js
+    imports, and the dashboard's modules named: the browser asks for them all at once, not one level
+    of imports at a time."""
     page = (STATIC_DIR / "index.html").read_text()
     preloads = "\n  ".join(
         f'<link rel="modulepreload" href="{PLACEHOLDER}{name}">' for name in static_imports(ENTRY)
     )
     page = page.replace(ENTRY_PRELOAD, preloads)
+    first = static_imports(ENTRY)
+    later = " ".join(PLACEHOLDER + name for name in static_imports(DASHBOARD) if name not in first)
+    page = page.replace(DASHBOARD_META, DASHBOARD_META.replace('content=""', f'content="{later}"'))
     return page.replace(PLACEHOLDER, BASE).replace(
         VERSION_META, VERSION_META.replace('"_"', f'"{STATIC_VERSION}"')
     )

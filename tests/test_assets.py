@@ -178,6 +178,22 @@ def test_the_page_preloads_what_main_js_imports_and_nothing_it_loads_later(clien
     assert len(preloaded) == len(set(preloaded))
 
 
+def test_the_page_names_the_dashboards_files_for_later(client: TestClient) -> None:
+    page = client.get("/").text
+    named = re.search(r'<meta name="dashboard-modules" content="([^"]*)">', page)
+    assert named is not None
+    later = named.group(1).split(" ")
+    preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', page)
+    # Every view's file, however deep it is imported (add.js -> expense-form.js -> currency-field.js),
+    # none of what the page preloads already, each once, each served.
+    names = ("dashboard", "views/add", "views/expense-form", "views/currency-field")
+    deep = {f"{BASE}js/{name}.js" for name in names}
+    assert deep <= set(later)
+    assert not set(later) & set(preloaded)
+    assert len(later) == len(set(later))
+    assert all(client.get(address).status_code == 200 for address in later)
+
+
 def test_static_imports_follow_every_kind_of_static_import_only(tmp_path: Path) -> None:
     (tmp_path / "js" / "views").mkdir(parents=True)
     (tmp_path / "js" / "main.js").write_text(

@@ -521,7 +521,8 @@ class Books(RuleBasedStateMachine):
         """Mostly by an owner of a ledger with an open link; else anyone, anywhere."""
         open_ledgers = sorted({link.ledger_id for link in self.links if not link.dead} & set(self.db.ledgers))
         ledger_id = int(self.mostly(data, open_ledgers, sorted(self.db.ledgers), "ledger"))
-        owners = [u for u, role in self.db.roles.get(ledger_id, {}).items() if role == "owner" and u in self.accounts]
+        roles = self.db.roles.get(ledger_id, {})
+        owners = [u for u, role in roles.items() if role == "owner" and u in self.accounts]
         who = self.accounts[self.mostly(data, owners, sorted(self.accounts), "actor")]
         path = f"/api/ledgers/{ledger_id}/invitations"
         listed = self.call("list invitations", "GET", path, who)

@@ -72,9 +72,16 @@ export function amountPlaceholder(digits = digitsOf(getCurrency())) {
   return digits ? `0${decimalSeparator()}${"0".repeat(digits)}` : "0";
 }
 
+const separators = new Map(); // locale -> its decimal separator: a formatter each time is slow
+
 /** The locale's decimal separator: "." in English, "," in German, French and Spanish. */
 function decimalSeparator() {
-  return new Intl.NumberFormat(currentLocale()).formatToParts(1.5).find((part) => part.type === "decimal")?.value ?? ".";
+  const locale = currentLocale();
+  if (!separators.has(locale)) {
+    const parts = new Intl.NumberFormat(locale).formatToParts(1.5);
+    separators.set(locale, parts.find((part) => part.type === "decimal")?.value ?? ".");
+  }
+  return separators.get(locale);
 }
 
 /**

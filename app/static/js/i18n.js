@@ -13,8 +13,11 @@ const KEY = "expense-tracker.language";
 let messages = {};
 let language = FALLBACK;
 let locale = FALLBACK;
-let plurals = new Intl.PluralRules(FALLBACK);
-let numbers = new Intl.NumberFormat(FALLBACK);
+// Made when first needed: the first Intl object of a page loads the locale's data, a long task on a phone.
+let plurals = null;
+let numbers = null;
+const catalogues = new Map(); // language -> its messages (a promise), each read once
+let asked = 0; // the last setLanguage call: an earlier one that answers later changes nothing
 
 function browserLanguages() {
   return navigator.languages?.length ? navigator.languages : [navigator.language || FALLBACK];
@@ -58,15 +61,27 @@ export async function setLanguage(choice) {
   } catch {
     /* storage blocked: the account still remembers */
   }
-  if (code === language && Object.keys(messages).length) return;
-  const response = await fetch(`/i18n/${code}.json`);
-  if (!response.ok) throw new Error(`The ${code} catalogue could not be loaded (${response.status}).`);
-  messages = await response.json();
+  const mine = ++asked;
+  const read = await catalogue(code);
+  if (mine !== asked) return;
+  messages = read;
   language = code;
   locale = localeOf(code);
-  plurals = new Intl.PluralRules(locale);
-  numbers = new Intl.NumberFormat(locale);
+  plurals = numbers = null;
   document.documentElement.lang = code;
+}
+
+/** The language's messages, read once (from the same version of the files as this module). */
+function catalogue(code) {
+  if (!catalogues.has(code)) {
+    const reading = fetch(new URL(`../i18n/${code}.json`, import.meta.url)).then((response) => {
+      if (!response.ok) throw new Error(`The ${code} catalogue could not be loaded (${response.status}).`);
+      return response.json();
+    });
+    reading.catch(() => catalogues.delete(code)); // read again next time
+    catalogues.set(code, reading);
+  }
+  return catalogues.get(code);
 }
 
 /** The language spoken ("de") and the locale formats follow ("de", or the browser's "de-AT"). */
@@ -76,12 +91,43 @@ export const currentLocale = () => locale;
 /** The message `key` in the current language, its {placeholders} filled from `params` (numbers in the locale's digits). */
 export function t(key, params = {}) {
   let text = messages[key] ?? key; // a missing key shows itself: tests/test_i18n.py keeps it from happening
-  if (typeof text === "object") text = text[plurals.select(Number(params.count))] ?? text.other;
+  if (typeof text === "object") {
+    plurals ??= new Intl.PluralRules(locale);
+    text = text[plurals.select(Number(params.count))] ?? text.other;
+  }
   return text.replace(/\{(\w+)\}/g, (whole, name) => {
     if (!(name in params)) return whole;
     const value = params[name];
-    return typeof value === "number" ? numbers.format(value) : String(value);
+    if (typeof value !== "number") return String(value);
+    numbers ??= new Intl.NumberFormat(locale);
+    return numbers.format(value);
   });
+}
+
+/**
+ * One Intl object of each kind the dashboard uses, in the locale the page will most likely speak:
+ * the first of each kind loads the browser's locale data (10-70 ms on a fast machine, each). main.js
+ * calls this once its first requests are out: each is made in a task of its own while the page
+ * waits for them anyway, rather than amid the first render.
+ */
+export function prepareIntl() {
+  const tag = localeOf(savedLanguage() ?? browserLanguage());
+  const kinds = [
+    () => new Intl.NumberFormat(tag, { style: "currency", currency: "EUR" }).format(1),
+    () => new Intl.NumberFormat(tag).formatToParts(1.5),
+    () => new Intl.DateTimeFormat(tag, { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" }).format(0),
+    () => new Intl.DisplayNames([tag], { type: "currency" }).of("EUR"),
+    () => new Intl.PluralRules(tag).select(1),
+  ];
+  for (const make of kinds) {
+    setTimeout(() => {
+      try {
+        make();
+      } catch {
+        /* a browser without this kind does not use it either */
+      }
+    });
+  }
 }
 
 // The first day of the week where Intl.Locale cannot say (Firefox): the regions that start on

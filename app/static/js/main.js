@@ -32,9 +32,10 @@ import { HOME, phoneLayout, screenFromHash, screensOf, withScreen } from "./scre
 import { THEME_CHANGE, themeToggle } from "./theme.js";
 import { authView, openRelogin } from "./views/auth.js";
 import { toast } from "./views/toast.js";
-import { savedLanguage, setLanguage, t } from "./i18n.js";
-// The dashboard's views and the dialogs are loaded when first shown (import()), each from the same
-// version of the files as this module: the log-in page needs none of them.
+import { prepareIntl, savedLanguage, setLanguage, t } from "./i18n.js";
+// The dashboard's views (js/dashboard.js) are loaded once logged in, and the dialogs when first
+// opened (import()), each from the same version of the files as this module: the log-in page needs
+// none of them.
 
 const app = document.getElementById("app");
 const state = {
@@ -84,37 +85,34 @@ const SOURCES = {
  * it sits on the desktop (`top`, or the `main` and `side` columns), what it takes from a refresh
  * (`take[source](view, data)`, sources as in SOURCES), how it says one could not be read
  * (`failed(view, source, message)`) and what it does when its phone screen is shown
- * (`shown(view)`). `load` imports the view's module when the dashboard is first shown and `make`
- * builds the view from it. A new screen is a line in screens.js and its views here.
+ * (`shown(view)`). `make` builds the view from js/dashboard.js, which a new view's module is added
+ * to. A new screen is a line in screens.js and its views here.
  */
 function dashboardViews(context) {
   const shared = context.ledger.members.length > 1;
   return [
-    { name: "period", load: () => import("./views/period.js"), make: (m) => m.periodView(), screens: ["expenses", "budgets", "charts"], place: "top" },
+    { name: "period", make: (m) => m.periodView(), screens: ["expenses", "budgets", "charts"], place: "top" },
     {
       name: "totals",
-      load: () => import("./views/totals.js"),
       make: (m) => m.totalsView(),
       screens: ["expenses"],
       place: "top",
       take: { stats: (v, stats) => v.showStats(stats), summary: (v, summary) => v.showSummary(summary) },
       failed: (v, source) => (source === "stats" || source === "summary") && v.showError(source),
     },
-    { name: "add", load: () => import("./views/add.js"), make: (m) => m.addView(context), screens: ["add"], place: "main" },
+    { name: "add", make: (m) => m.addView(context), screens: ["add"], place: "main" },
     {
       name: "expenses",
-      load: () => import("./views/expenses.js"),
       make: (m) => m.expensesView(context),
       screens: ["expenses"],
       place: "main",
       take: { categories: (v, list) => v.knowCategories(list) }, // it offers the "Needs review" filter
     },
     shared
-      ? { name: "balances", load: () => import("./views/balances.js"), make: (m) => m.balancesView(), screens: ["balances"], place: "side" }
+      ? { name: "balances", make: (m) => m.balancesView(), screens: ["balances"], place: "side" }
       : null,
     {
       name: "budgets",
-      load: () => import("./views/budgets.js"),
       make: (m) => m.budgetsView(),
       screens: ["budgets"],
       place: "side",
@@ -123,7 +121,6 @@ function dashboardViews(context) {
     },
     {
       name: "recurring",
-      load: () => import("./views/recurring.js"),
       make: (m) => m.recurringView(context),
       screens: ["budgets"],
       place: "side",
@@ -132,8 +129,7 @@ function dashboardViews(context) {
     },
     {
       name: "charts",
-      load: () => import("./views/charts.js"), // which loads Chart.js once a chart is on screen
-      make: (m) => m.chartsView(),
+      make: (m) => m.chartsView(), // which loads Chart.js once a chart is on screen
       screens: ["charts"],
       place: "side",
       take: {
@@ -148,7 +144,6 @@ function dashboardViews(context) {
     },
     {
       name: "categories", // the suggestions of every Category field
-      load: () => import("./views/welcome.js"),
       make: (m) => ({ root: el("datalist", { id: CATEGORY_LIST_ID }), withStarters: m.withStarters }),
       place: "top",
       take: { categories: (v, list) => v.root.replaceChildren(...v.withStarters(list).map((name) => el("option", { value: name }))) },
@@ -209,14 +204,24 @@ async function loadOrSay(loading) {
   }
 }
 
-/** The dashboard's modules: the header's and the phone navigation's, then each view's (`entries`). */
-function loadDashboard(entries) {
-  return Promise.all([import("./views/ledger.js"), import("./views/nav.js"), ...entries.map((entry) => entry.load())]);
+/** A pause for the browser between the parts of a long job: input and painting go first. */
+const nextTask = () => globalThis.scheduler?.yield?.() ?? new Promise((resolve) => setTimeout(resolve, 0));
+
+let preloaded = false;
+
+/** The dashboard's module, its files asked for at once: the page lists them (app/assets.py). */
+function loadDashboard() {
+  if (!preloaded) {
+    preloaded = true;
+    const files = document.querySelector('meta[name="dashboard-modules"]')?.content.split(" ").filter(Boolean) ?? [];
+    document.head.append(...files.map((href) => el("link", { rel: "modulepreload", href })));
+  }
+  return import("./dashboard.js");
 }
 
-/** Start loading them while the session is checked, not after (showDashboard says it if one fails). */
+/** Start loading it while the session is checked, not after (showDashboard says it if it fails). */
 function preloadDashboard() {
-  loadDashboard(dashboardViews({ ledger: { members: [] } })).catch(() => {});
+  loadDashboard().catch(() => {});
 }
 
 /** The dashboard of one ledger; switching ledgers builds it again for the other one. */
@@ -224,8 +229,16 @@ async function showDashboard(user, ledgers, ledger) {
   const seq = ++state.dashboardSeq;
   const context = { ledger, me: user };
   const entries = dashboardViews(context);
-  const [{ ledgerLabel, ledgerPicker }, { bottomNav }, ...modules] = await loadOrSay(loadDashboard(entries));
-  if (seq !== state.dashboardSeq) return; // another dashboard, or the log-in page, meanwhile
+  const dashboard = await loadOrSay(loadDashboard());
+  // Each view built in a task of its own, so that the page answers and paints in between (one task
+  // that built them all blocked a phone for half a second); the shown dashboard stays whole meanwhile.
+  const list = [];
+  for (const entry of entries) {
+    if (seq !== state.dashboardSeq) return; // another dashboard, or the log-in page, meanwhile
+    list.push({ ...entry, view: entry.make(dashboard) });
+    await nextTask();
+  }
+  if (seq !== state.dashboardSeq) return;
   views?.charts.destroy();
   state.user = user;
   state.ledgers = ledgers;
@@ -237,8 +250,7 @@ async function showDashboard(user, ledgers, ledger) {
   const settingsButton = el("button", { type: "button", class: "ghost" }, t("settings.title"));
   const logout = el("button", { type: "button", class: "ghost" }, t("auth.logOut"));
   const adminLink = user.is_admin ? el("a", { href: ADMIN_HASH, class: "button ghost" }, t("admin.title")) : null;
-  const list = entries.map((entry, i) => ({ ...entry, view: entry.make(modules[i]) }));
-  views = { list, main: null, admin: null, who, nav: bottomNav(screensOf(ledger)), shownPeriod: null };
+  views = { list, main: null, admin: null, who, nav: dashboard.bottomNav(screensOf(ledger)), shownPeriod: null };
   for (const entry of list) views[entry.name] = entry.view;
   // On the phone the header is the ledger's name and Menu; the desktop shows the menu's content in
   // the header itself (display: contents), as before.
@@ -247,7 +259,7 @@ async function showDashboard(user, ledgers, ledger) {
     "div",
     { class: "topbar-menu", id: uid("menu") },
     el("nav", { class: "topbar-actions", "aria-label": t("header.account") }, who, adminLink, settingsButton, themeToggle(), logout),
-    ledgerPicker(ledgers, ledger),
+    dashboard.ledgerPicker(ledgers, ledger),
   );
   menuButton.setAttribute("aria-controls", menu.id);
   const header = el(
@@ -259,7 +271,7 @@ async function showDashboard(user, ledgers, ledger) {
       el("img", { src: new URL("../favicon.svg", import.meta.url).href, alt: "", width: 24, height: 24 }),
       el("span", { class: "brand-name" }, t("app.name")),
     ),
-    el("p", { class: "ledger-name" }, el("span", { class: "visually-hidden" }, t("header.ledger")), ledgerLabel(ledger)),
+    el("p", { class: "ledger-name" }, el("span", { class: "visually-hidden" }, t("header.ledger")), dashboard.ledgerLabel(ledger)),
     menuButton,
     menu,
   );
@@ -626,13 +638,16 @@ if (viewport) {
 }
 app.addEventListener(SIGNED_IN, (event) => enter(event.detail.user, event.detail.registered));
 
-/** `registered`: a new account, which first chooses its currency (unless it came to join a ledger). */
-async function enter(user, registered = false) {
+/**
+ * `registered`: a new account, which first chooses its currency (unless it came to join a ledger).
+ * `reading`: its ledgers, when they are being read already.
+ */
+async function enter(user, registered = false, reading = null) {
   state.persistent = session.persistent;
   try {
     await speak(user.language); // the account's language, chosen on another device too
     await ownedBy(user.id); // another user's kept writes and copies go first
-    const ledgers = await api.ledgers();
+    const ledgers = await (reading ?? api.ledgers());
     const joining = JOIN_HASH.test(location.hash); // its own dialog asks first
     state.ledger = null;
     await showDashboard(user, ledgers, ledgers.find((l) => l.id === ledgerFromHash(location.hash).id) ?? ledgers[0]);
@@ -654,19 +669,29 @@ function startFailed(error) {
 }
 
 async function start() {
+  // The words before the first render: this device's choice, else the browser's languages (the
+  // account's, once known); read beside the rest.
+  const words = speak(savedLanguage());
   const reset = RESET_HASH.exec(location.hash);
   if (reset) {
+    await words;
     showReset(reset[1]);
     return;
   }
   if (!session.token) {
+    await words;
     showAuth();
     return;
   }
+  // What the dashboard needs is asked for at once, beside the session check, not one after another.
   preloadDashboard();
+  const ledgers = api.ledgers();
+  ledgers.catch(() => {}); // a failure here is the session check's too, and said by it
+  prepareIntl();
   try {
-    await enter(await api.me());
+    await enter(await api.me(), false, ledgers);
   } catch (error) {
+    await words;
     startFailed(error);
   }
 }
@@ -687,9 +712,6 @@ async function speak(language) {
   document.querySelector(".skip-link")?.replaceChildren(t("app.skip"));
 }
 
-// The words before the first render: this device's choice, else the browser's languages. First, so
-// that the catalogue is among what the page keeps a copy of (watchConnection) for a reload offline.
-await speak(savedLanguage());
 // Back after an outage: the dashboard sends what it kept and reloads what it missed; the offline page starts again.
 watchConnection(() => {
   if (!views) return app.querySelector(".offline") && start();

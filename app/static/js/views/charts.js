@@ -61,8 +61,9 @@ export function chartsView() {
     }),
   );
 
+  let colours = null; // read from CSS once per theme: each read after a change costs a style pass
   function theme() {
-    return {
+    colours ??= {
       text: cssVar("--muted") || "#666",
       grid: cssVar("--border") || "#ddd",
       accent: cssVar("--accent") || "#4f7cff",
@@ -72,6 +73,7 @@ export function chartsView() {
       over: cssVar("--over-fill") || "#d64545",
       surface: cssVar("--surface") || "#fff",
     };
+    return colours;
   }
 
   function baseOptions({ key, type }) {
@@ -154,6 +156,7 @@ export function chartsView() {
   /** stats: the period's /api/stats; label: the period written out. */
   function showCategories(stats, label) {
     latest.set("category", [stats, label]);
+    if (!onScreen) return; // shown when the charts are (a phone's other screen): no work for nothing
     const colors = theme();
     const items = stats.by_category;
     // Net of refunds: a category that got more back than it spent has no slice (the table lists it).
@@ -175,6 +178,7 @@ export function chartsView() {
   /** stats: /api/stats by day for a month or a week; highlight: a day to pick out (day view). */
   function showTrend(stats, { kind, highlight }) {
     latest.set("trend", [stats, { kind, highlight }]);
+    if (!onScreen) return; // shown when the charts are (a phone's other screen): no work for nothing
     const colors = theme();
     const points = stats.trend;
     const short = kind === "month" ? dayOfMonth : formatWeekday;
@@ -198,6 +202,7 @@ export function chartsView() {
   /** summary: /api/summary for the period's month. */
   function showBudgets(summary) {
     latest.set("budget", [summary]);
+    if (!onScreen) return; // shown when the charts are (a phone's other screen): no work for nothing
     const colors = theme();
     const lines = summary.categories.filter((c) => c.budget !== null);
     figures.get("budget").caption.textContent = formatMonth(summary.start);
@@ -224,10 +229,15 @@ export function chartsView() {
 
   /** Colours come from CSS variables: after a theme change, rebuild the options in place. */
   function retheme() {
+    colours = null;
     for (const [key, chart] of instances) {
       chart.options = baseOptions(CHARTS.find((c) => c.key === key));
       chart.update("none");
     }
+    showLatest();
+  }
+
+  function showLatest() {
     for (const [key, args] of latest) {
       ({ category: showCategories, trend: showTrend, budget: showBudgets })[key](...args);
     }
@@ -245,10 +255,12 @@ export function chartsView() {
     for (const chart of instances.values()) chart.resize();
   }
 
-  // Shown (a phone screen, the desktop layout) or hidden: a size from or to zero.
+  // Shown (a phone screen, the desktop layout) or hidden: a size from or to zero. What came while
+  // hidden is shown now: its tables, captions and charts (the colours read from CSS cost a style pass).
   const shown = new ResizeObserver(([entry]) => {
+    const was = onScreen;
     onScreen = entry.contentRect.width > 0;
-    drawPending();
+    if (onScreen && !was) showLatest();
   });
   shown.observe(root);
 

@@ -34,6 +34,7 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
   let own = false; // "Use my own rate" was chosen, though the ECB has one
   const ownRate = el("button", { type: "button", class: "small own-rate", hidden: true }, t("rate.useOwn"));
   let shown = null; // the codes the select offers, to rebuild it only when they change
+  let used = false; // the select was focused: it offers every currency from then on (not before, for speed)
   let lookup = null; // "no-rate" while the ECB has none for the currency and date
   let timer = null;
   let seq = 0;
@@ -41,9 +42,10 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
   function fill(chosen) {
     const recent = recentCurrencies(ledger);
     const codes = recent.includes(chosen) ? recent : [...recent, chosen]; // the ledger's first
-    if (shown && shown.join() === codes.join()) return;
-    shown = codes;
-    currency.input.replaceChildren(...currencyOptions(chosen, codes));
+    const offered = [...codes, used];
+    if (shown && shown.join() === offered.join()) return;
+    shown = offered;
+    currency.input.replaceChildren(...currencyOptions(chosen, codes, { all: used }));
     currency.input.value = chosen;
   }
   fill(expense?.currency ?? ledger.currency);
@@ -55,8 +57,12 @@ export function currencyFields(ledger, { amount, date, expense = null }) {
     rate.input.focus();
     update();
   });
-  // A currency used elsewhere since the form was built joins the recent ones when it is next opened.
-  currency.input.addEventListener("focus", () => fill(currency.input.value));
+  // Every currency once the select is first used; a currency used elsewhere since the form was built
+  // joins the recent ones when it is next opened.
+  currency.input.addEventListener("focus", () => {
+    used = true;
+    fill(currency.input.value);
+  });
 
   if (manual) rate.input.value = expense.rate;
   rate.wrap.hidden = !manual;

@@ -1,7 +1,6 @@
 // The adds and edits kept on this device (js/queue.js), above the expense list: each says in words that it
 // is not sent yet, or why the server refused it (with Dismiss). Drawn again whenever the queue changes.
 
-import { scope } from "../api.js";
 import { el, uid } from "../dom.js";
 import { formatDate, formatRowDate, getCurrency, money } from "../format.js";
 import { QUEUE_CHANGED, dismiss, keptWrites } from "../queue.js";
@@ -13,7 +12,7 @@ export function pendingView(context) {
   const list = el("ul", { class: "expense-list pending-list", "aria-label": t("offline.keptList"), hidden: true });
   const refused = new Set(); // the refusals already told in a toast (or there at the first drawing)
   let first = true;
-  const ledger = scope.ledger;
+  const ledger = context.ledger.personal ? null : context.ledger.id; // as api.js scopes its writes
 
   async function draw() {
     if (!list.isConnected && list.dataset.drawn) {
