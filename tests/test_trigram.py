@@ -124,7 +124,7 @@ def test_0026_turns_fastupdate_on_as_create_all_does_and_unwinds(
     migrated = make_engine(empty_database_url)
     assert search_objects(migrated) == search_objects(engine)  # as app.models.SEARCH_DDL makes them
     assert all("fastupdate='on'" in definition for definition in search_objects(migrated).values())
-    command.downgrade(config, "0024")
+    command.downgrade(config, "0025")
     assert {name: made[-16:] for name, made in search_objects(migrated).items()} == dict.fromkeys(
         INDEXES, "(fastupdate=off)"
     )
