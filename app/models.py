@@ -163,10 +163,10 @@ class Expense(Base):
 # one writer does (app.services.expenses.add_expense_rows), pass the insert trigger by, and the
 # writer indexes them itself, in one statement (SEARCH_FILL), before it lets the ledger go (an FTS5
 # insert a row cost 2.3x the CPU of that statement when 50,000 rows went in, issue 28). Any other
-# insert (a direct one, an old path) is indexed by the trigger. case_sensitive 0 folds case per
-# letter ("ÉCOLE" finds "école"); diacritics are kept, so "ecole" does not, as with LIKE
-# (remove_diacritics is 0 by default; SQLite 3.40 does not know the option, so it is not named).
-# PostgreSQL: pg_trgm GIN indexes,
+# insert (a direct one, an old path) is indexed by the trigger.
+# case_sensitive 0 folds case per letter ("ÉCOLE" finds
+# "école"); diacritics are kept, so "ecole" does not, as with LIKE (remove_diacritics is 0 by
+# default; SQLite 3.40 does not know the option, so it is not named). PostgreSQL: pg_trgm GIN indexes,
 # which ILIKE uses as it is. Neither is in the metadata as a table or index (Alembic could not
 # compare them): they are made with the table, here for create_all and in migration 0009. A later
 # migration that rebuilds `expenses` on SQLite (batch mode drops the old table) drops the triggers
