@@ -162,8 +162,9 @@ class Expense(Base):
 # but one: rows inserted while their ledger is in `stamped_ledgers` (StampedLedger), which only the
 # one writer does (app.services.expenses.add_expense_rows), pass the insert trigger by, and the
 # writer indexes them itself, in one statement (SEARCH_FILL), before it lets the ledger go (an FTS5
-# insert a row made an import of 50,000 rows 2.6x slower, issue 28). Any other insert (a direct
-# one, an old path) is indexed by the trigger. case_sensitive 0 folds case per letter ("ÉCOLE" finds
+# insert a row cost 2.3x the CPU of that statement when 50,000 rows went in, issue 28). Any other
+# insert (a direct one, an old path) is indexed by the trigger.
+# case_sensitive 0 folds case per letter ("ÉCOLE" finds
 # "école"); diacritics are kept, so "ecole" does not, as with LIKE (remove_diacritics is 0 by
 # default; SQLite 3.40 does not know the option, so it is not named). PostgreSQL: pg_trgm GIN indexes,
 # which ILIKE uses as it is. Neither is in the metadata as a table or index (Alembic could not
@@ -223,7 +224,7 @@ def _drop_search_index(_table: object, connection: Any, **_kw: Any) -> None:
 # while their ledger was held (app.services.expenses._index_for_search says why no other row is in
 # that range). Read by the id alone, in its order: FTS5 writes out what it holds in memory whenever a
 # rowid comes lower than the last one, and a condition on the ledger made SQLite read every row of
-# the ledger by its date index instead (measured: 6x the CPU at 150,000 rows, growing with the ledger).
+# the ledger by its date index instead (measured: 7x the CPU at 150,000 rows, growing with the ledger).
 # PostgreSQL's indexes take every row as it goes in: nothing to fill.
 SEARCH_FILL = {
     "sqlite": text(

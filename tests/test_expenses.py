@@ -110,9 +110,12 @@ def test_a_new_expense_costs_twelve_statements(client: TestClient, engine: Engin
     """The access, the category's spelling, the ledger's lock with its new version and its members'
     roles as they are then (app.services.lock_ledger; SQLite counts versions in a table of its own,
     one statement more), its currency and total under that lock, the expense and its split parts
-    with the ledger held as stamped around them (app.models.StampedLedger), and its month's, day's
-    and day and category's totals."""
-    counter = ["UPDATE ledger_versions SET"] if engine.dialect.name == "sqlite" else []
+    with the ledger held as stamped around them (app.models.StampedLedger; SQLite indexes the
+    expense for search then, one statement more), and its month's, day's and day and category's
+    totals."""
+    sqlite = engine.dialect.name == "sqlite"
+    counter = ["UPDATE ledger_versions SET"] if sqlite else []
+    fill = ["INSERT INTO expenses_fts(rowid,"] if sqlite else []
     headers = register(client)
     add_expense(client, headers, category="Food")
     statements: list[str] = []
@@ -135,6 +138,7 @@ def test_a_new_expense_costs_twelve_statements(client: TestClient, engine: Engin
                 "INSERT INTO stamped_ledgers",
                 "INSERT INTO expenses",
                 "INSERT INTO expense_splits",
+                *fill,
                 "DELETE FROM stamped_ledgers",
                 "INSERT INTO monthly_totals",
                 "INSERT INTO daily_totals",
