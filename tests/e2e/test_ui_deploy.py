@@ -61,6 +61,7 @@ def test_a_new_release_replaces_the_shell_whole_online_and_offline(
     first = assets.STATIC_VERSION
     controlled(page)
     until(page, f"caches.has('expense-tracker-shell-{first}')")
+    until(page, "typeof window.Chart === 'function'")  # the first page done loading: Chart.js comes last
 
     asked: list[str] = []  # what the page asks for, whoever answers it (the worker or the server)
     page.on("request", lambda request: asked.append(request.url))
