@@ -293,7 +293,7 @@ def _insert_plain(session: Session, rows: list[NewExpense], fixed: dict[str, obj
         # Ids from the table's sequence first, then a plain executemany, which psycopg pipelines as
         # one prepared statement: RETURNING's multi-row INSERTs (insertmanyvalues) are each a new
         # query text psycopg parses in Python, a third of an import's time (measured: issue 28).
-        ids = session.scalars(_NEXT_IDS, {"n": len(rows)}).all()
+        ids = sorted(session.scalars(_NEXT_IDS, {"n": len(rows)}))  # in the rows' order, as RETURNING's
         for row, expense_id in zip(rows, ids, strict=True):
             row.id = expense_id
         for start in range(0, len(rows), BATCH):
