@@ -294,8 +294,8 @@ def _insert_plain(session: Session, rows: list[NewExpense], fixed: dict[str, obj
     if len(rows) > 1:  # PostgreSQL
         # Ids from the table's sequence first, then a plain executemany, which psycopg pipelines as
         # one prepared statement: RETURNING's multi-row INSERTs (insertmanyvalues) are each a new
-        # query text psycopg parses in Python, a third of an import's time (measured: issue 28).
-        ids = session.scalars(_NEXT_IDS, {"n": len(rows)}).all()
+        # query text psycopg parses in Python (with the parts', 26 s of a 62 s import: bench/RESULTS.md).
+        ids = sorted(session.scalars(_NEXT_IDS, {"n": len(rows)}))  # in the rows' order, as RETURNING's
         for row, expense_id in zip(rows, ids, strict=True):
             row.id = expense_id
         for start in range(0, len(rows), BATCH):
