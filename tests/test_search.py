@@ -323,7 +323,8 @@ def test_0025_indexes_every_insert_but_a_held_ledgers_as_create_all_does_and_unw
         add(conn, 11, "Old coffee")
     before = search_objects(migrated)
     command.upgrade(config, "0025")
-    assert search_objects(migrated) == search_objects(engine)  # the migration makes what create_all makes
+    if migrated.dialect.name == "sqlite":  # PostgreSQL's indexes become create_all's at 0026 (test_trigram)
+        assert search_objects(migrated) == search_objects(engine)  # the migration makes what create_all makes
     assert (search_objects(migrated) == before) == (migrated.dialect.name == "postgresql")
     with migrated.begin() as conn:
         add(conn, 12, "New coffee")
