@@ -79,12 +79,6 @@ export function watchConnection(onBack) {
  */
 function keepPageCopy() {
   if (!navigator.serviceWorker) return;
-  // Once the page has loaded: the worker's first install fetches every file of the version, which
-  // would otherwise compete with the page's own first requests.
-  if (document.readyState !== "complete") {
-    window.addEventListener("load", keepPageCopy, { once: true });
-    return;
-  }
   const version = document.querySelector('meta[name="static-version"]')?.content;
   navigator.serviceWorker.register(version ? `/sw.js?v=${encodeURIComponent(version)}` : "/sw.js").catch(() => {});
   if (version) return; // the worker keeps its version's files itself
