@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, FilePayload, Page, Request, Route, expe
 
 from tests.e2e.test_ui_layout import no_sideways_scroll, serious
 from tests.e2e.test_ui_ledgers import log_in_as, second_page, shared_ledger
-from tests.e2e.ui import User, api_errors, app_date, expense_rows, log_in, register
+from tests.e2e.ui import User, api_errors, app_date, controlled, expense_rows, log_in, register
 from tests.factories import PASSWORD
 
 
@@ -373,6 +373,7 @@ def test_the_resend_of_a_create_whose_answer_was_lost_sends_the_same_key_and_sto
 ) -> None:
     ann = register(page, live_server, display_name="Ann")
     log_in(page, live_server, ann)
+    controlled(page)  # the worker in charge first: taking over later, it sends the POST past the route
     keys: list[str | None] = []
     answered: list[int] = []
 

@@ -139,6 +139,9 @@ def test_a_slow_save_says_still_saving_and_keeps_the_form(
 ) -> None:
     user = register(page, live_server)
     log_in(page, live_server, user)
+    # The service worker in charge first: taking over the page later, it would send the held POST
+    # past this page's route (CI, on a loaded machine).
+    controlled(page)
     held: list[Route] = []
 
     def hold_saves(route: Route) -> None:
