@@ -120,6 +120,24 @@ def test_a_category_only_a_rule_uses_can_be_renamed(client: TestClient) -> None:
     assert client.get(f"/api/recurring/{rule['id']}", headers=headers).json()["category"] == "Sport"
 
 
+def test_a_category_only_a_rule_uses_keeps_the_rules_spelling(client: TestClient) -> None:
+    """A rule files `Rent` before any expense does: a rename into `rent` merges under `Rent`, and so
+    do a new expense and a budget; the rule's later occurrences then match the expenses."""
+    headers = register(client)
+    rule = add_rule(client, headers, category="Rent")
+    add_expense(client, headers, category="Food")
+    assert rename(client, headers, "Food", "rent").json() == {
+        "category": "Rent",
+        "count": 1,
+        "budget": None,
+        "merged": True,
+    }
+    assert add_expense(client, headers, category="RENT")["category"] == "Rent"
+    assert add_budget(client, headers, "rent", 10)["category"] == "Rent"
+    assert categories(client, headers) == [("Rent", 2, 10)]
+    assert client.get(f"/api/recurring/{rule['id']}", headers=headers).json()["category"] == "Rent"
+
+
 def test_an_unknown_category_is_404_and_nothing_changes(client: TestClient) -> None:
     headers = register(client)
     add_expense(client, headers, category="Food")

@@ -2,7 +2,7 @@ from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.access import LedgerAccess
-from app.models import Budget, Expense
+from app.models import Budget, Expense, RecurringRule
 from app.services import in_ledger, scoped
 from app.types import category_key
 
@@ -14,8 +14,11 @@ def canonical_category(session: Session, *, access: LedgerAccess, category: str)
 
 
 def spelling(ledger_id: ColumnElement[int], key: ColumnElement[str | None]) -> ColumnElement[str | None]:
-    """The ledger's spelling of a category key, an expense's before a budget's (null for a new one):
-    a column, so a query that reads something else can read it too (one statement, not two).
+    """The ledger's spelling of a category key: an expense's, else a budget's, else a recurring
+    rule's (null for a new one). All three file under a category, so an expense, a budget or a
+    rename that joins a category only a rule has used takes the rule's spelling, and the rule's
+    next occurrences match the expenses. A column, so a query that reads something else can read it
+    too (one statement, not two).
 
     Scoped by `ledger_id` as `scoped` scopes a statement, but by a bound
     parameter: a statement built once costs a request neither its construction nor its cache key,
@@ -23,7 +26,10 @@ def spelling(ledger_id: ColumnElement[int], key: ColumnElement[str | None]) -> C
     """
     used = select(Expense.category).where(Expense.ledger_id == ledger_id, Expense.category_key == key)
     budgeted = select(Budget.category).where(Budget.ledger_id == ledger_id, Budget.category_key == key)
-    return func.coalesce(used.limit(1).scalar_subquery(), budgeted.limit(1).scalar_subquery())
+    planned = select(RecurringRule.category).where(
+        RecurringRule.ledger_id == ledger_id, RecurringRule.category_key == key
+    )
+    return func.coalesce(*(spelt.limit(1).scalar_subquery() for spelt in (used, budgeted, planned)))
 
 
 _SPELLING = select(spelling(bindparam("ledger_id"), bindparam("key")))
