@@ -204,7 +204,8 @@ SEARCH_DDL = {
     ),
 }
 # The names above, which schema comparisons leave out (app.migrate.include_name).
-SEARCH_OBJECTS = ("expenses_fts", "ix_expenses_description_trgm", "ix_expenses_category_trgm")
+TRIGRAM_INDEXES = ("ix_expenses_description_trgm", "ix_expenses_category_trgm")
+SEARCH_OBJECTS = ("expenses_fts", *TRIGRAM_INDEXES)
 
 
 @event.listens_for(Expense.__table__, "after_create")

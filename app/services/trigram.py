@@ -18,17 +18,18 @@ import logging
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.models import TRIGRAM_INDEXES
+
 # Writes of fewer rows leave them pending. Measured (bench/RESULTS.md, session 9): one row's insert
 # took 0.2-0.35 ms left pending, 0.5 ms + 1-1.3 ms to merge it (0.9 ms with fastupdate off), and a
 # rare word's search at 100,000 rows 1.0 ms with nothing pending, 2.0 with 100 rows, 3.1 with 1,000.
 MERGE_AFTER_ROWS = 100
 
-# One statement for both: the ones this role may clean, cleaned; the others named (NULL).
+# One statement for all: the ones this role may clean, cleaned; the others named (NULL).
 _MERGE = text(
     "SELECT name, CASE WHEN pg_has_role(c.relowner, 'USAGE') THEN gin_clean_pending_list(c.oid) END"
-    " FROM unnest(ARRAY['ix_expenses_description_trgm', 'ix_expenses_category_trgm']) AS name"
-    " JOIN pg_class AS c ON c.oid = to_regclass(name)"
-)
+    " FROM unnest(CAST(:names AS text[])) AS name JOIN pg_class AS c ON c.oid = to_regclass(name)"
+).bindparams(names=list(TRIGRAM_INDEXES))
 
 
 def merge_pending(session: Session, rows: int) -> None:
