@@ -219,6 +219,8 @@ def test_csv_export_matches_the_rules_for_random_rows(
     monkeypatch.setattr(csv_export, "BATCH", 7)
     pick = random.Random(13)
     alphabet = ["a", "b", " ", ",", '"', "\n", "\r", "\t", "=", "+", "-", "@", ".", "%", "é", "中", "\x1f"]
+    # What PostgreSQL's COPY escapes with a backslash, and a backslash before what it escapes.
+    alphabet += ["\\", "\\n", "\\\\", "\b", "\f", "\v"]
 
     def text() -> str:
         return "".join(pick.choices(alphabet, k=pick.randrange(0, 6)))

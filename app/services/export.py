@@ -1,24 +1,34 @@
 """Exports, streamed so memory stays flat: a ledger's expenses as CSV, and everything one account
 holds as one JSON document."""
 
+import codecs
 import csv
 import io
 import json
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
+import iso4217
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Select,
     String,
+    Text,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
     select,
     type_coerce,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from app.access import LedgerAccess
 from app.models import Budget, Expense, Ledger, LedgerMember, User, utcnow
-from app.money import amount_text
+from app.money import amount_text, minor_digits
 from app.schemas.accounts import UserOut
 from app.schemas.expenses import ExpenseOut
 from app.schemas.reports import BudgetOut
@@ -81,13 +91,21 @@ def export_csv(session: Session, *, access: LedgerAccess, filters: ExpenseFilter
     dialect = session.get_bind().dialect.name
     # Part 1's four columns first, so files and scripts made for them still read the same.
     yield b"date,category,amount,description,currency,base_amount\r\n"
-    rows = filtered(filters, *_COLUMNS, dialect=dialect).order_by(Expense.date.desc(), Expense.id.desc())
+    order = (Expense.date.desc(), Expense.id.desc())
     # A connection of its own: the request's session is closed before the body finishes streaming.
     with session.get_bind().engine.connect() as connection:
-        for batch in _batches(connection, rows, in_ledger(access)):
-            buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\r\n").writerows(_cells(batch, access.currency))
-            yield buffer.getvalue().encode()
+        if dialect == "postgresql":
+            lines = filtered(filters, _line(access.currency), dialect=dialect).order_by(*order)
+            yield from _copied(connection, lines, in_ledger(access))
+            return
+        rows = filtered(filters, *_COLUMNS, dialect=dialect).order_by(*order)
+        # sqlite3's cursor steps the statement as it is read: its own tuples stream as they are,
+        # where SQLAlchemy makes a Row of each.
+        with connection.execute(rows, in_ledger(access)) as result:
+            while batch := result.cursor.fetchmany(BATCH):
+                buffer = io.StringIO()
+                csv.writer(buffer, lineterminator="\r\n").writerows(_cells(batch, access.currency))
+                yield buffer.getvalue().encode()
 
 
 # The export's columns as stored. The date as the driver hands it over (text on SQLite): parsing
@@ -100,20 +118,6 @@ _COLUMNS = (
     Expense.currency,
     Expense.base_amount_minor,
 )
-
-
-def _batches(connection: Connection, stmt: Select[Any], params: dict[str, Any]) -> Iterator[Sequence[Any]]:
-    """The rows in batches of BATCH, read as they are written so memory stays flat."""
-    if connection.dialect.name == "sqlite":
-        # sqlite3's cursor steps the statement as it is read: its own tuples stream as they are,
-        # where SQLAlchemy makes a Row of each.
-        with connection.execute(stmt, params) as result:
-            while rows := result.cursor.fetchmany(BATCH):
-                yield rows
-    else:
-        # psycopg reads a whole result at once unless asked for a server-side cursor (yield_per).
-        with connection.execution_options(yield_per=BATCH).execute(stmt, params) as result:
-            yield from result.partitions()
 
 
 def _cells(rows: Sequence[Any], ledger_currency: str) -> list[tuple[str, ...]]:
@@ -142,3 +146,75 @@ def export_filename(filters: ExpenseFilter) -> str:
     else:
         span = "all"
     return f"expenses-{span}.csv"
+
+
+def _copied(connection: Connection, lines: Select[tuple[str]], params: dict[str, Any]) -> Iterator[bytes]:
+    """The lines as PostgreSQL's COPY sends them, BATCH rows a chunk: streamed while the server still
+    writes them, where a server-side cursor's server waits for each FETCH (1.4-2x COPY's floor at
+    1,000,000 rows, against 2-3.5x). COPY takes no parameters: psycopg binds them on the client,
+    quoted as literals. Its text format puts a backslash before a backslash, \\r, \\n, \\t, \\b,
+    \\f and \\v, and ends each row with a bare line break; libpq hands over one whole row at a time,
+    so a chunk never splits an escape, and Python's decoder of bytes literals' escapes undoes them."""
+    state = lines.compile(dialect=connection.dialect).construct_expanded_state(params)
+    psycopg: Any = connection.connection.driver_connection
+    with (
+        psycopg.cursor() as cursor,
+        cursor.copy(f"COPY ({state.statement}) TO STDOUT", state.parameters) as copy,
+    ):
+        chunk = bytearray()
+        for n, row in enumerate(copy, 1):
+            chunk += row
+            if n % BATCH == 0:
+                yield codecs.escape_decode(chunk.replace(b"\n", b""))[0]
+                chunk.clear()
+        yield codecs.escape_decode(chunk.replace(b"\n", b""))[0]
+
+
+# PostgreSQL writes each line itself, in the statement: the same bytes as _cells and csv.writer
+# (tests/test_export.py compares them on random rows, on both databases), in about 1.5x the time of
+# its own `COPY ... TO STDOUT` of the columns, where reading the cells and writing them in Python
+# took 3x (issue 28; bench/RESULTS.md, session 10). SQLite does not: its text functions cost more
+# than csv.writer there (bench/RESULTS.md, session 4).
+def _line(ledger_currency: str) -> ColumnElement[str]:
+    """A row's CSV line, its line break included."""
+    ledger_unit = _unit(ledger_currency)
+    # Most rows are in the ledger's currency: it is compared first, then the 26 not in hundredths
+    # (all 26 first cost 0.1-0.3 s more per 200,000 rows).
+    unit = case(
+        (Expense.currency == ledger_currency, ledger_unit),
+        *((Expense.currency == code, decimals) for code, decimals in _UNITS.items()),
+        else_=Decimal("0.01"),
+    )
+    cells = (
+        cast(Expense.date, Text),  # ISO 8601, the only DateStyle psycopg reads dates in
+        _cell(Expense.category),
+        _amount(Expense.amount_minor, unit),
+        _cell(Expense.description),
+        Expense.currency,
+        _amount(Expense.base_amount_minor, literal(ledger_unit)),
+    )
+    return func.concat_ws(",", *cells) + "\r\n"
+
+
+def _unit(currency: str) -> Decimal:
+    """One minor unit as a decimal of as many places as the currency has: 0.01, 1 (JPY), 0.001."""
+    return Decimal(1).scaleb(-minor_digits(currency))
+
+
+# The currencies whose minor unit is not a hundredth (stored codes are upper case: app.types.Currency).
+_UNITS = {c.code: _unit(c.code) for c in iso4217.Currency if c.exponent not in (2, None)}
+
+
+def _amount(minor: QueryableAttribute[int], unit: ColumnElement[Decimal]) -> ColumnElement[str]:
+    """amount_text in SQL: minor units times the unit is a numeric of the currency's decimals."""
+    return cast(minor * unit, Text)
+
+
+def _cell(text: QueryableAttribute[str]) -> ColumnElement[str]:
+    """A text as _cells and csv.writer write it: a "'" before a formula's start, then in quotes
+    (each quote doubled) if it holds a comma, a quote or a line break. With strpos and ascii,
+    PostgreSQL writes the lines in about the time it copies the plain columns; with a regex or
+    translate(), 1.2-1.7x."""
+    guarded = case((func.ascii(text).in_([ord(c) for c in sorted(FORMULA_START)]), "'" + text), else_=text)
+    quoted = or_(*(func.strpos(text, c) > 0 for c in ',"\r\n'))
+    return case((quoted, '"' + func.replace(guarded, '"', '""') + '"'), else_=guarded)
