@@ -11,7 +11,8 @@ they never drift.
 """
 
 import datetime as dt
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -262,9 +263,7 @@ def add_expense_rows(
         if row.id is not None:
             row.parts = part_rows(row.id, ledger_id, cast(int, row.base_amount_minor), parts)
             inserted.append(row)
-    for start in range(0, len(inserted), BATCH):
-        batch = [part for row in inserted[start : start + BATCH] for part in row.parts]
-        session.execute(_INSERT_PARTS, batch)
+    _insert_parts(session, inserted)
     _index_for_search(session, inserted)  # which the search index's trigger passed by
     session.execute(_RELEASE_STAMP, {"ledger_id": ledger_id})
     totals.add(session, inserted, +1)
@@ -292,18 +291,42 @@ def _insert_plain(session: Session, rows: list[NewExpense], fixed: dict[str, obj
             session.execute(text(f"PRAGMA cache_size={CACHE_KIB}"))
         return
     if len(rows) > 1:  # PostgreSQL
-        # Ids from the table's sequence first, then a plain executemany, which psycopg pipelines as
-        # one prepared statement: RETURNING's multi-row INSERTs (insertmanyvalues) are each a new
-        # query text psycopg parses in Python (with the parts', 26 s of a 62 s import: bench/RESULTS.md).
+        # Ids from the table's sequence first, then one COPY (_copy_in).
         ids = sorted(session.scalars(_NEXT_IDS, {"n": len(rows)}))  # in the rows' order, as RETURNING's
         for row, expense_id in zip(rows, ids, strict=True):
             row.id = expense_id
-        for start in range(0, len(rows), BATCH):
-            batch = rows[start : start + BATCH]
-            session.execute(_INSERT_WITH_IDS, [{**_values(row, fixed), "id": row.id} for row in batch])
+        _copy_in(session, EXPENSES, ({**_values(row, fixed), "id": row.id} for row in rows))
         return
     for row in rows:  # (one row, or none)
         row.id = session.scalars(_INSERT, [_values(row, fixed)]).one()
+
+
+def _insert_parts(session: Session, inserted: list[NewExpense]) -> None:
+    """The rows' split parts: many on PostgreSQL by one COPY, else a batch of rows at a time."""
+    if len(inserted) > 1 and session.get_bind().dialect.name == "postgresql":
+        _copy_in(session, SPLITS, (part for row in inserted for part in row.parts))
+        return
+    for start in range(0, len(inserted), BATCH):
+        batch = [part for row in inserted[start : start + BATCH] for part in row.parts]
+        session.execute(_INSERT_PARTS, batch)
+
+
+def _copy_in(session: Session, table: Table, rows: Iterator[dict[str, object]]) -> None:
+    """PostgreSQL: the rows (dicts by column key, every one with the same keys) into the table by one
+    COPY, in the session's transaction, streamed as they are made. A plain executemany (one INSERT a
+    row, pipelined) or RETURNING's multi-row INSERTs (a query text psycopg parses in Python each
+    1,000 rows) took twice the app's CPU, and an import of 50,000 rows 1.4-2x the time
+    (bench/RESULTS.md, session 10). The table's statement triggers fire once, over every row."""
+    first = next(rows, None)
+    if first is None:
+        return
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    keys = list(first)
+    columns = ", ".join(quote(table.c[key].name) for key in keys)
+    driver: Any = session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
+        for row in itertools.chain([first], rows):
+            copy.write_row([row[key] for key in keys])
 
 
 def _index_for_search(session: Session, inserted: list[NewExpense]) -> None:
