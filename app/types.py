@@ -5,7 +5,6 @@ Money (minor units per currency, amounts in and out, rates) is in app.money.
 """
 
 import re
-import unicodedata
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -45,15 +44,21 @@ def _text_schema(pattern: str, max_length: int, min_length: int = 0) -> WithJson
     return WithJsonSchema(schema | ({"minLength": min_length} if min_length else {}))
 
 
-def _reject_bad_chars(value: str, allowed: str = "") -> str:
-    for ch in value:
-        if ch not in allowed and unicodedata.category(ch) in ("Cc", "Cs"):
-            raise ValueError("must not contain control characters")
+# Unicode's control characters (category Cc) and lone surrogates (Cs), as one character class each:
+# the same as asking unicodedata.category of each character (tests/test_types.py), at 1/20 of the
+# time (an import checks two texts a row).
+_BAD_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_BAD_CHARS_BUT_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # \t \n \r
+
+
+def _reject_bad_chars(value: str, bad: re.Pattern[str] = _BAD_CHARS) -> str:
+    if bad.search(value):
+        raise ValueError("must not contain control characters")
     return value
 
 
 def _clean_description(value: str) -> str:
-    return _reject_bad_chars(value, allowed="\n\r\t")
+    return _reject_bad_chars(value, _BAD_CHARS_BUT_LINES)
 
 
 def category_key(category: str) -> str:

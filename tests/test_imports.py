@@ -158,6 +158,21 @@ def test_dry_run_previews_rows_and_every_error_by_line(client: TestClient) -> No
     assert client.get("/api/expenses", headers=headers).json()["total"] == 0
 
 
+def test_iso_dates_read_as_strptime_reads_them(client: TestClient) -> None:
+    """YYYY-MM-DD: digits missing a zero are still read; what date.fromisoformat alone would also
+    take (no dashes, a week date) is not."""
+    headers = register(client)
+    days = ["2026-1-2", " 2026-01-03 ", "20260104", "2026-W02-1", "2026-02-29", "1899-12-31", "2999-12-31"]
+    content = "date,category,amount,description\n" + "".join(f"{day},Food,1,\n" for day in days)
+    body = upload(client, headers, content, dry_run="true").json()
+    assert [(r["line"], r["date"]) for r in body["rows"] if r["status"] == "ok"] == [
+        (2, "2026-01-02"),
+        (3, "2026-01-03"),
+        (8, "2999-12-31"),
+    ]
+    assert [e["line"] for e in body["errors"]] == [4, 5, 6, 7]
+
+
 def test_preview_holds_at_most_50_rows(client: TestClient) -> None:
     headers = register(client)
     content = "date,category,amount,description\n" + "".join(f"2026-01-01,Food,{n},\n" for n in range(1, 81))

@@ -1,9 +1,11 @@
 """The shared constrained types: what PatchModel and Email accept, and what they say in the schema."""
 
+import unicodedata
+
 import pytest
 from pydantic import ValidationError
 
-from app.types import Email, PatchModel, StrictModel
+from app.types import Email, PatchModel, StrictModel, _clean_description, _reject_bad_chars
 
 
 class Change(PatchModel):
@@ -37,3 +39,18 @@ def test_email_is_lower_cased_and_checked() -> None:
         Account(email="not-an-address")
     with pytest.raises(ValidationError):
         Account(email="a" * 310 + "@example.com")
+
+
+def test_text_checks_refuse_exactly_unicodes_control_characters_and_surrogates() -> None:
+    """Every code point: refused by a text check exactly when Unicode calls it a control character
+    (Cc) or a surrogate (Cs); a description lets tabs and line breaks through."""
+    for code in range(0x110000):
+        char = chr(code)
+        bad = unicodedata.category(char) in ("Cc", "Cs")
+        for check, allowed in ((_reject_bad_chars, ""), (_clean_description, "\t\n\r")):
+            try:
+                check(f"a{char}b")
+                refused = False
+            except ValueError:
+                refused = True
+            assert refused == (bad and char not in allowed), hex(code)
