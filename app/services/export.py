@@ -156,9 +156,9 @@ def _copied(connection: Connection, lines: Select[tuple[str]], params: dict[str,
     \\f and \\v, and ends each row with a bare line break; libpq hands over one whole row at a time,
     so a chunk never splits an escape, and Python's decoder of bytes literals' escapes undoes them."""
     state = lines.compile(dialect=connection.dialect).construct_expanded_state(params)
-    psycopg: Any = connection.connection.driver_connection
+    driver: Any = connection.connection.driver_connection
     with (
-        psycopg.cursor() as cursor,
+        driver.cursor() as cursor,
         cursor.copy(f"COPY ({state.statement}) TO STDOUT", state.parameters) as copy,
     ):
         chunk = bytearray()
