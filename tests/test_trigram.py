@@ -129,3 +129,25 @@ def test_0026_turns_fastupdate_on_as_create_all_does_and_unwinds(
         INDEXES, "(fastupdate=off)"
     )
     migrated.dispose()
+
+
+def test_a_large_write_gives_sqlites_planner_its_statistics(client: TestClient, engine: Engine) -> None:
+    """The same writes on SQLite refresh the statistics its planner reads (ANALYZE): without them it
+    counts a rare word's matches by walking the ledger's whole index."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's autovacuum analyzes its tables")
+    headers = register(client)
+
+    def analyzed() -> int:
+        with engine.connect() as conn:
+            if conn.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")) == 0:
+                return 0
+            return int(conn.scalar(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'expenses'")) or 0)
+
+    fewer = csv(MERGE_AFTER_ROWS - 1, rare_every=10).replace("bread", "toast").replace("zeppelin", "blimp")
+    assert upload(client, headers, fewer).json()["imported"] == MERGE_AFTER_ROWS - 1
+    assert analyzed() == 0
+    many = csv(MERGE_AFTER_ROWS, rare_every=10)
+    assert upload(client, headers, many).json()["imported"] == MERGE_AFTER_ROWS
+    assert analyzed() > 0
+    assert search(client, headers, "zeppelin")[0] == 10  # and a search still finds every match
