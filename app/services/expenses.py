@@ -114,9 +114,9 @@ _INSERT_OCCURRENCE = {
     "postgresql": _insert_if_absent(postgresql.insert),
     "sqlite": _insert_if_absent(sqlite.insert),
 }
-# PostgreSQL: the ids come back in the order of the rows sent (SQLAlchemy's "insertmanyvalues", 1,000
-# rows a statement). SQLite cannot promise that order, and SQLAlchemy would send one statement a row
-# (an import of 50,000 rows spent most of its time there): the ids are given before (_next_id).
+# One row (a request's expense) gets its id by RETURNING. Many (_insert_plain): SQLite's ids are given
+# before (_NEXT_ID; SQLAlchemy cannot keep RETURNING's order there and would send one statement a
+# row), PostgreSQL's come from its sequence (_NEXT_IDS) and the rows go in by COPY (_copy_in).
 _INSERT = insert(EXPENSES).returning(EXPENSES.c.id, sort_by_parameter_order=True)
 _INSERT_WITH_IDS = insert(EXPENSES)
 # The next id SQLite would give (an INTEGER PRIMARY KEY without AUTOINCREMENT: the largest plus one).
