@@ -29,7 +29,7 @@ from app import faults
 from app.assets import REVALIDATE, STATIC_DIR, STATIC_VERSION, Files, VersionedFiles, render_page
 from app.auth import PUBLIC
 from app.config import settings
-from app.database import SessionLocal
+from app.database import SessionLocal, refresh_statistics
 from app.errors import AppError, Invalid
 from app.middleware import (
     BodyLimitMiddleware,
@@ -86,11 +86,15 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
             await daily
 
 
-def _materialise_today() -> None:
+def _start_of_day() -> None:
+    """At each start and each day: the recurring expenses due by today, then SQLite's planner
+    statistics (a database fed only by single adds has no large write to refresh them)."""
     with SessionLocal() as session:
         # The first worker to claim the day does it; the others find it done (one indexed update).
         if run_daily(session, today=server_date()):
             logger.info("Recurring expenses due by today are created")
+        refresh_statistics(session)
+        session.commit()
 
 
 def seconds_to_midnight(now: datetime) -> float:
@@ -117,9 +121,9 @@ async def _materialise_each_midnight(done: bool) -> None:
 
 
 async def _materialise_due() -> bool:
-    """Create the recurring expenses due by today; False after a database fault (app.faults)."""
+    """The start of day's work (_start_of_day); False after a database fault (app.faults)."""
     try:
-        await run_in_threadpool(_materialise_today)
+        await run_in_threadpool(_start_of_day)
     except SQLAlchemyError as exc:
         fault = faults.classify(exc)
         if fault is None:

@@ -94,7 +94,7 @@ def test_no_request_holds_a_connection_while_it_waits_for_a_thread(
     small.pool._timeout = 5  # type: ignore[attr-defined]  # fail in seconds, not in 30
     monkeypatch.setattr(database, "SessionLocal", sessionmaker(bind=small, expire_on_commit=False))
     monkeypatch.setattr(settings, "auto_migrate", False)
-    monkeypatch.setattr(main, "_materialise_today", lambda: None)  # the start-up's database work
+    monkeypatch.setattr(main, "_start_of_day", lambda: None)  # the start-up's database work
     app.dependency_overrides.pop(get_session, None)  # the app's own sessions, from SessionLocal
     with TestClient(app) as client:
         owner = register(client)

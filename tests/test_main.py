@@ -189,7 +189,7 @@ def test_route_work_runs_on_at_most_threads_at_once(monkeypatch: pytest.MonkeyPa
     """THREADS caps the threadpool the routes run on (app.main's lifespan), not anyio's 40."""
     monkeypatch.setattr(settings, "threads", 3)
     monkeypatch.setattr(settings, "auto_migrate", False)
-    monkeypatch.setattr(main, "_materialise_today", lambda: None)  # the start-up's database work
+    monkeypatch.setattr(main, "_start_of_day", lambda: None)  # the start-up's database work
     with TestClient(app) as client:
         assert client.portal is not None
         assert client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens) == 3

@@ -9,6 +9,7 @@ from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from app.config import settings
 from app.database import make_engine
 from app.main import app
 from app.migrate import alembic_config
@@ -138,16 +139,36 @@ def test_a_large_write_gives_sqlites_planner_its_statistics(client: TestClient, 
         pytest.skip("PostgreSQL's autovacuum analyzes its tables")
     headers = register(client)
 
-    def analyzed() -> int:
-        with engine.connect() as conn:
-            if conn.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")) == 0:
-                return 0
-            return int(conn.scalar(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'expenses'")) or 0)
-
     fewer = csv(MERGE_AFTER_ROWS - 1, rare_every=10).replace("bread", "toast").replace("zeppelin", "blimp")
     assert upload(client, headers, fewer).json()["imported"] == MERGE_AFTER_ROWS - 1
-    assert analyzed() == 0
+    assert analyzed(engine) == 0
     many = csv(MERGE_AFTER_ROWS, rare_every=10)
     assert upload(client, headers, many).json()["imported"] == MERGE_AFTER_ROWS
-    assert analyzed() > 0
+    assert analyzed(engine) > 0
     assert search(client, headers, "zeppelin")[0] == 10  # and a search still finds every match
+
+
+def analyzed(engine: Engine) -> int:
+    """The statistics SQLite's planner has of the expenses' indexes (rows of sqlite_stat1)."""
+    with engine.connect() as conn:
+        if conn.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")) == 0:
+            return 0
+        return int(conn.scalar(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'expenses'")) or 0)
+
+
+def test_a_start_gives_sqlites_planner_statistics_that_single_adds_never_did(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database fed only by single adds gets no large write: the app's start (and each day, by the
+    same function) refreshes the statistics."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's autovacuum analyzes its tables")
+    monkeypatch.setattr(settings, "auto_migrate", False)
+    with app_on(engine):
+        client = TestClient(app)  # no start: a test's client outside `with` runs no lifespan
+        headers = register(client)
+        for _ in range(3):
+            add_expense(client, headers)
+        assert analyzed(engine) == 0
+        with TestClient(app):  # the app starts
+            assert analyzed(engine) > 0

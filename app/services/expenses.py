@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.access import LedgerAccess, ObjectScope
-from app.database import BULK_CACHE_KIB, CACHE_KIB
+from app.database import BULK_CACHE_KIB, CACHE_KIB, refresh_statistics
 from app.errors import AppError, Invalid, NotFound
 from app.models import (
     REFUNDS,
@@ -268,7 +268,8 @@ def add_expense_rows(
     session.execute(_RELEASE_STAMP, {"ledger_id": ledger_id})
     totals.add(session, inserted, +1)
     merge_pending(session, len(inserted))
-    _refresh_statistics(session, len(inserted))
+    if len(inserted) >= MERGE_AFTER_ROWS:
+        refresh_statistics(session)
     return inserted
 
 
@@ -328,16 +329,6 @@ def _copy_in(session: Session, table: Table, rows: Iterator[dict[str, object]]) 
     with driver.cursor() as cursor, cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
         for row in itertools.chain([first], rows):
             copy.write_row([row[key] for key in keys])
-
-
-def _refresh_statistics(session: Session, rows: int) -> None:
-    """SQLite, after a write of many rows: the statistics its planner reads, sampled (ANALYZE within
-    an analysis limit takes milliseconds). Without them SQLite takes a ledger for about ten rows and
-    counts a search's matches by walking the ledger's whole index: 244 ms for a rare word at
-    1,000,000 rows, 0.4 ms with them (bench/RESULTS.md, session 10)."""
-    if rows >= MERGE_AFTER_ROWS and session.get_bind().dialect.name == "sqlite":
-        session.execute(text("PRAGMA analysis_limit=400"))
-        session.execute(text("ANALYZE expenses"))
 
 
 def _index_for_search(session: Session, inserted: list[NewExpense]) -> None:
