@@ -219,55 +219,74 @@ _MONTH_NAMES = scoped(MonthlyTotal, MonthlyTotal.category_key, MonthlyTotal.cate
 )
 
 
-def _upsert(dialect_insert: Callable[..., Any]) -> Any:
-    """Add a delta to a month's row, creating it if needed: one statement, atomic on both backends."""
-    columns = ("ledger_id", "month", "category_key", "category", "count", "amount_minor")
-    # The table, not the class: the ORM's bulk path costs more than the upsert itself.
-    stmt = dialect_insert(MonthlyTotal.__table__).values({c: bindparam(c) for c in columns})
-    return stmt.on_conflict_do_update(
-        index_elements=[MonthlyTotal.ledger_id, MonthlyTotal.month, MonthlyTotal.category_key],
-        set_={
-            # A row left at count 0 by deletes keeps its old spelling; the next expense renames it,
-            # so "Food" deleted and "FOOD" added reads "FOOD", as the list does.
-            "category": case((MonthlyTotal.count == 0, stmt.excluded.category), else_=MonthlyTotal.category),
-            "count": MonthlyTotal.count + stmt.excluded.count,
-            "amount_minor": MonthlyTotal.amount_minor + stmt.excluded.amount_minor,
-        },
+@dataclass(frozen=True)
+class _Upsert:
+    """Add rows of deltas to a totals table, creating the rows it lacks: one statement per dialect.
+
+    SQLite takes the rows as an executemany. PostgreSQL takes them as one array per column, in one
+    statement over `unnest`: an import's tens of thousands of day-and-category deltas as one
+    statement, not as many pipelined (bench/RESULTS.md, session 11)."""
+
+    columns: tuple[str, ...]
+    statements: dict[str, Any]
+
+    def __call__(self, session: Session, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            session.execute(self.statements[dialect], {c: [row[c] for row in rows] for c in self.columns})
+        else:
+            session.execute(self.statements[dialect], rows)
+
+
+def _upsert(table: Any, conflict: list[Any], set_: Callable[[Any], dict[str, Any]]) -> _Upsert:
+    """The upsert of rows into `table` (its columns by key), adding to the row of the same `conflict`
+    columns what `set_(excluded)` says."""
+    columns = tuple(c.key for c in table.columns)
+    rows = sqlite.insert(table).values({c: bindparam(c) for c in columns})
+    arrays = [bindparam(c.key, type_=postgresql.ARRAY(c.type)) for c in table.columns]
+    unnested = postgresql.insert(table).from_select(
+        list(columns), select(func.unnest(*arrays).table_valued(*columns).render_derived())
     )
-
-
-def _upsert_day(dialect_insert: Callable[..., Any]) -> Any:
-    columns = ("ledger_id", "day", "count", "amount_minor")
-    stmt = dialect_insert(DailyTotal.__table__).values({c: bindparam(c) for c in columns})
-    return stmt.on_conflict_do_update(
-        index_elements=[DailyTotal.ledger_id, DailyTotal.day],
-        set_={
-            "count": DailyTotal.count + stmt.excluded.count,
-            "amount_minor": DailyTotal.amount_minor + stmt.excluded.amount_minor,
-        },
-    )
-
-
-def _upsert_day_category(dialect_insert: Callable[..., Any]) -> Any:
-    columns = ("ledger_id", "day", "category_key", "count", "amount_minor")
-    table = DailyCategoryTotal
-    stmt = dialect_insert(table.__table__).values({c: bindparam(c) for c in columns})
-    return stmt.on_conflict_do_update(
-        index_elements=[table.ledger_id, table.day, table.category_key],
-        set_={
-            "count": table.count + stmt.excluded.count,
-            "amount_minor": table.amount_minor + stmt.excluded.amount_minor,
+    return _Upsert(
+        columns,
+        {
+            dialect: stmt.on_conflict_do_update(index_elements=conflict, set_=set_(stmt.excluded))
+            for dialect, stmt in (("sqlite", rows), ("postgresql", unnested))
         },
     )
 
 
 # Built once: the statements are the same for every write, only their parameters change.
-_UPSERT_TOTAL = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
-_UPSERT_DAY = {"postgresql": _upsert_day(postgresql.insert), "sqlite": _upsert_day(sqlite.insert)}
-_UPSERT_DAY_CATEGORY = {
-    "postgresql": _upsert_day_category(postgresql.insert),
-    "sqlite": _upsert_day_category(sqlite.insert),
-}
+# (The tables, not the classes: the ORM's bulk path costs more than the upsert itself.)
+_UPSERT_TOTAL = _upsert(
+    MonthlyTotal.__table__,
+    [MonthlyTotal.ledger_id, MonthlyTotal.month, MonthlyTotal.category_key],
+    lambda excluded: {
+        # A row left at count 0 by deletes keeps its old spelling; the next expense renames it,
+        # so "Food" deleted and "FOOD" added reads "FOOD", as the list does.
+        "category": case((MonthlyTotal.count == 0, excluded.category), else_=MonthlyTotal.category),
+        "count": MonthlyTotal.count + excluded.count,
+        "amount_minor": MonthlyTotal.amount_minor + excluded.amount_minor,
+    },
+)
+_UPSERT_DAY = _upsert(
+    DailyTotal.__table__,
+    [DailyTotal.ledger_id, DailyTotal.day],
+    lambda excluded: {
+        "count": DailyTotal.count + excluded.count,
+        "amount_minor": DailyTotal.amount_minor + excluded.amount_minor,
+    },
+)
+_UPSERT_DAY_CATEGORY = _upsert(
+    DailyCategoryTotal.__table__,
+    [DailyCategoryTotal.ledger_id, DailyCategoryTotal.day, DailyCategoryTotal.category_key],
+    lambda excluded: {
+        "count": DailyCategoryTotal.count + excluded.count,
+        "amount_minor": DailyCategoryTotal.amount_minor + excluded.amount_minor,
+    },
+)
 
 
 class Counted(Protocol):
@@ -313,19 +332,17 @@ def add(session: Session, expenses: Sequence[Counted], sign: int) -> None:
         }
         for (ledger_id, month, key), (category, n, cents) in deltas.items()
     ]
-    if params:
-        dialect = session.get_bind().dialect.name
-        session.execute(_UPSERT_TOTAL[dialect], params)
-        daily = [
-            {"ledger_id": ledger_id, "day": day, "count": n, "amount_minor": cents}
-            for (ledger_id, day), (n, cents) in days.items()
-        ]
-        session.execute(_UPSERT_DAY[dialect], daily)
-        by_category = [
-            {"ledger_id": ledger_id, "day": day, "category_key": key, "count": n, "amount_minor": cents}
-            for (ledger_id, day, key), (n, cents) in day_categories.items()
-        ]
-        session.execute(_UPSERT_DAY_CATEGORY[dialect], by_category)
+    _UPSERT_TOTAL(session, params)
+    daily = [
+        {"ledger_id": ledger_id, "day": day, "count": n, "amount_minor": cents}
+        for (ledger_id, day), (n, cents) in days.items()
+    ]
+    _UPSERT_DAY(session, daily)
+    by_category = [
+        {"ledger_id": ledger_id, "day": day, "category_key": key, "count": n, "amount_minor": cents}
+        for (ledger_id, day, key), (n, cents) in day_categories.items()
+    ]
+    _UPSERT_DAY_CATEGORY(session, by_category)
 
 
 def move_category(session: Session, *, ledger_id: int, old_key: str, new_key: str, name: str) -> None:
@@ -354,7 +371,7 @@ def move_category(session: Session, *, ledger_id: int, old_key: str, new_key: st
                 }
                 for month, n, cents in moved
             ]
-            session.execute(_UPSERT_TOTAL[session.get_bind().dialect.name], rows)
+            _UPSERT_TOTAL(session, rows)
     session.execute(
         update(MonthlyTotal)
         .where(*mine, MonthlyTotal.category_key == new_key)
@@ -376,4 +393,4 @@ def _move_days(session: Session, *, ledger_id: int, old_key: str, new_key: str) 
             {"ledger_id": ledger_id, "day": day, "category_key": new_key, "count": n, "amount_minor": cents}
             for day, n, cents in moved
         ]
-        session.execute(_UPSERT_DAY_CATEGORY[session.get_bind().dialect.name], rows)
+        _UPSERT_DAY_CATEGORY(session, rows)
