@@ -267,9 +267,9 @@ def add_expense_rows(
     _index_for_search(session, inserted)  # which the search index's trigger passed by
     session.execute(_RELEASE_STAMP, {"ledger_id": ledger_id})
     totals.add(session, inserted, +1)
-    merge_pending(session, len(inserted))
     if len(inserted) >= MERGE_AFTER_ROWS:
-        refresh_statistics(session)
+        merge_pending(session)  # PostgreSQL's trigram indexes
+        refresh_statistics(session)  # SQLite's planner
     return inserted
 
 

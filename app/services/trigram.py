@@ -32,10 +32,10 @@ _MERGE = text(
 ).bindparams(names=list(TRIGRAM_INDEXES))
 
 
-def merge_pending(session: Session, rows: int) -> None:
-    """After `rows` new expenses went in: on PostgreSQL, if they are many, move both trigram
+def merge_pending(session: Session) -> None:
+    """After many new expenses (MERGE_AFTER_ROWS or more) went in: on PostgreSQL, move both trigram
     indexes' pending lists into the indexes, in the caller's transaction."""
-    if rows < MERGE_AFTER_ROWS or session.get_bind().dialect.name != "postgresql":
+    if session.get_bind().dialect.name != "postgresql":
         return
     not_owned = [name for name, merged in session.execute(_MERGE) if merged is None]
     if not_owned:
