@@ -176,8 +176,8 @@ def grow(url: str, rows: int, root: Path) -> None:
             exports = [timed_export(server, token) for _ in range(2)]
             seconds = min(e[0] for e in exports)
             record("full export, s", size, seconds, f"{seconds:.2f}")
-            record("full export server RSS growth, MB", size, max(e[2] for e in exports) / 1024,
-                   f"{max(e[2] for e in exports) / 1024:.0f}")  # fmt: skip
+            export_growth = max(e[2] for e in exports) / 1024
+            record("full export server's own memory growth, MB", size, export_growth, f"{export_growth:.0f}")
             floor = export_floor(url, ledger)
             record("export floor (database's own CSV), s", size, floor, f"{floor:.2f}")
             record("export / floor", size, seconds / floor, f"{seconds / floor:.1f}x")
