@@ -138,12 +138,14 @@ def _no_flush(session: Session, _context: Any, _instances: Any) -> None:
         raise RuntimeError("A read request (GET) must not write: its statements are not in one transaction")
 
 
-def refresh_statistics(session: Session) -> None:
-    """SQLite: the statistics its planner reads, sampled (ANALYZE within an analysis limit takes
-    milliseconds at any size). Without them SQLite takes a ledger for about ten rows and counts a
-    search's matches by walking the ledger's whole index: 244 ms for a rare word at 1,000,000 rows,
-    0.4 ms with them (bench/RESULTS.md, session 10). Run by the one writer after a large write and
-    at each start and day (app.main); PostgreSQL's autovacuum keeps its own."""
+def refresh_statistics(session: Session, *tables: str) -> None:
+    """SQLite: the statistics its planner reads, of these tables (else of all), sampled (ANALYZE
+    within an analysis limit: 1-7 ms for the expenses at 1,000,000 rows, 80-130 ms for all, most
+    of it the search index's own tables). Without them SQLite takes a ledger for about ten rows and
+    counts a search's matches by walking the ledger's whole index: 244 ms for a rare word at
+    1,000,000 rows, 0.4 ms with them (bench/RESULTS.md, sessions 10 and 11). Run by the one writer
+    after a large write and at each start and day (app.main); PostgreSQL's autovacuum keeps its own."""
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("PRAGMA analysis_limit=400"))
-        session.execute(text("ANALYZE"))
+        for statement in [f"ANALYZE {table}" for table in tables] or ["ANALYZE"]:
+            session.execute(text(statement))

@@ -269,7 +269,7 @@ def add_expense_rows(
     totals.add(session, inserted, +1)
     if len(inserted) >= MERGE_AFTER_ROWS:
         merge_pending(session)  # PostgreSQL's trigram indexes
-        refresh_statistics(session)  # SQLite's planner
+        refresh_statistics(session, EXPENSES.name)  # SQLite's planner
     return inserted
 
 
