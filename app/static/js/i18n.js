@@ -105,28 +105,20 @@ export function t(key, params = {}) {
 }
 
 /**
- * One Intl object of each kind the dashboard uses, in the locale the page will most likely speak:
- * the first of each kind loads the browser's locale data (10-70 ms on a fast machine, each). main.js
- * calls this once its first requests are out: each is made in a task of its own while the page
- * waits for them anyway, rather than amid the first render.
+ * The browser's locale data loaded on a worker's thread (js/intl-warm.js), in the locale the page
+ * will most likely speak: the first Intl object of a browser process loads it (30-100 ms on this
+ * project's machines), which then blocked the page's own thread while the page waited for its first
+ * answers; made there, the page's own take under a millisecond. main.js calls this once its first
+ * requests are out.
  */
 export function prepareIntl() {
   const tag = localeOf(savedLanguage() ?? browserLanguage());
-  const kinds = [
-    () => new Intl.NumberFormat(tag, { style: "currency", currency: "EUR" }).format(1),
-    () => new Intl.NumberFormat(tag).formatToParts(1.5),
-    () => new Intl.DateTimeFormat(tag, { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" }).format(0),
-    () => new Intl.DisplayNames([tag], { type: "currency" }).of("EUR"),
-    () => new Intl.PluralRules(tag).select(1),
-  ];
-  for (const make of kinds) {
-    setTimeout(() => {
-      try {
-        make();
-      } catch {
-        /* a browser without this kind does not use it either */
-      }
-    });
+  try {
+    const worker = new Worker(new URL("./intl-warm.js", import.meta.url));
+    worker.onmessage = () => worker.terminate();
+    worker.postMessage(tag);
+  } catch {
+    /* no worker: the first Intl object loads the data itself */
   }
 }
 
