@@ -65,10 +65,13 @@ STATIC_IMPORT = re.compile(r'(?:\bfrom|^import)\s*"(\.{1,2}/[^"]+\.js)"', re.MUL
 # The page's one module script, in index.html, which the page preloads with everything it imports.
 ENTRY = "js/main.js"
 ENTRY_PRELOAD = f'<link rel="modulepreload" href="{PLACEHOLDER}{ENTRY}">'
-# The dashboard's module, which main.js loads once logged in: the page names the files it imports
-# besides main.js's, for main.js to ask for all at once (the log-in page loads none of them).
-DASHBOARD = "js/dashboard.js"
-DASHBOARD_META = '<meta name="dashboard-modules" content="">'
+# The dashboard's modules, which main.js loads once logged in, each named by a meta of the page with
+# the files it imports besides main.js's and those before it, for main.js to ask for all at once (the
+# log-in page loads none of them): the list screen's views, then the other screens'.
+DASHBOARD = {
+    "js/dashboard.js": '<meta name="dashboard-modules" content="">',
+    "js/dashboard-more.js": '<meta name="dashboard-more-modules" content="">',
+}
 
 
 def static_imports(entry: str, directory: Path = STATIC_DIR) -> list[str]:
@@ -88,16 +91,19 @@ def static_imports(entry: str, directory: Path = STATIC_DIR) -> list[str]:
 
 def render_page() -> str:
     """index.html with the current version's addresses, a modulepreload link for each module main.js
-    imports, and the dashboard's modules named: the browser asks for them all at once, not one level
-    of imports at a time."""
+    imports, and the files of the dashboard's modules named: the browser asks for them all at once,
+    not one level of imports at a time."""
     page = (STATIC_DIR / "index.html").read_text()
     preloads = "\n  ".join(
         f'<link rel="modulepreload" href="{PLACEHOLDER}{name}">' for name in static_imports(ENTRY)
     )
     page = page.replace(ENTRY_PRELOAD, preloads)
-    first = static_imports(ENTRY)
-    later = " ".join(PLACEHOLDER + name for name in static_imports(DASHBOARD) if name not in first)
-    page = page.replace(DASHBOARD_META, DASHBOARD_META.replace('content=""', f'content="{later}"'))
+    loaded = static_imports(ENTRY)
+    for module, meta in DASHBOARD.items():
+        later = [name for name in static_imports(module) if name not in loaded]
+        loaded += later
+        named = " ".join(PLACEHOLDER + name for name in later)
+        page = page.replace(meta, meta.replace('content=""', f'content="{named}"'))
     return page.replace(PLACEHOLDER, BASE).replace(
         VERSION_META, VERSION_META.replace('"_"', f'"{STATIC_VERSION}"')
     )

@@ -180,18 +180,26 @@ def test_the_page_preloads_what_main_js_imports_and_nothing_it_loads_later(clien
 
 def test_the_page_names_the_dashboards_files_for_later(client: TestClient) -> None:
     page = client.get("/").text
-    named = re.search(r'<meta name="dashboard-modules" content="([^"]*)">', page)
-    assert named is not None
-    later = named.group(1).split(" ")
     preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', page)
-    # Every view's file, however deep it is imported (add.js -> expense-form.js -> currency-field.js),
-    # none of what the page preloads already, each once, each served.
-    names = ("dashboard", "views/add", "views/expense-form", "views/currency-field")
-    deep = {f"{BASE}js/{name}.js" for name in names}
-    assert deep <= set(later)
-    assert not set(later) & set(preloaded)
-    assert len(later) == len(set(later))
-    assert all(client.get(address).status_code == 200 for address in later)
+    parts = []
+    for meta in ("dashboard-modules", "dashboard-more-modules"):
+        named = re.search(rf'<meta name="{meta}" content="([^"]*)">', page)
+        assert named is not None
+        parts.append(named.group(1).split(" "))
+    first, more = parts
+    # Every view's file, however deep it is imported (expenses.js -> expense-form.js ->
+    # currency-field.js), none of what the page preloads nor of the first part, each once, each served.
+    deep = ("dashboard", "views/expenses", "views/expense-form", "views/currency-field")
+    assert {f"{BASE}js/{name}.js" for name in deep} <= set(first)
+    # The other screens' views, which the phone's list screen is shown without.
+    others = ("dashboard-more", "views/add", "views/budgets", "views/charts", "views/recurring")
+    assert {f"{BASE}js/{name}.js" for name in others} <= set(more)
+    assert not [n for n in first if re.search(r"views/(add|budgets|charts|recurring|balances)\.js", n)]
+    assert not set(first) & set(preloaded)
+    assert not set(more) & (set(preloaded) | set(first))
+    assert len(first) == len(set(first))
+    assert len(more) == len(set(more))
+    assert all(client.get(address).status_code == 200 for address in first + more)
 
 
 def test_static_imports_follow_every_kind_of_static_import_only(tmp_path: Path) -> None:

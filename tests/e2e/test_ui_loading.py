@@ -5,10 +5,20 @@ on screen, and a dashboard that does not move about as its data arrives (CLS).""
 import re
 from typing import Any
 
-from playwright.sync_api import Page, ViewportSize, expect
+import pytest
+from playwright.sync_api import Page, Route, ViewportSize, expect
 
 from app.assets import STATIC_VERSION
-from tests.e2e.ui import User, add_expense, log_in, register, set_budget, show_screen
+from tests.e2e.ui import (
+    User,
+    add_expense,
+    api_errors,
+    expense_rows,
+    log_in,
+    register,
+    set_budget,
+    show_screen,
+)
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
@@ -101,6 +111,73 @@ def test_on_the_phone_chart_js_waits_for_the_charts_screen(
     assert charts_drawn(page)
     numbers = page.get_by_role("figure").filter(has_text="Spending by category").locator("table")
     expect(numbers).to_contain_text("Food")
+    assert console_errors == []
+
+
+# The page's own requests, not a service worker's copies: a route sees only what the page asks for.
+NO_WORKER = pytest.mark.browser_context_args(service_workers="block")
+
+
+@NO_WORKER
+def test_the_phones_list_screen_is_shown_before_the_other_screens_code_arrives(
+    page: Page, live_server: str, console_errors: list[str]
+) -> None:
+    page.set_viewport_size(PHONE)
+    user = register(page, live_server)
+    add_expense(page, live_server, user, category="Food", amount="30")
+    set_budget(page, live_server, user, "Food", "100")
+    held: list[Route] = []
+    later = re.compile(r"/js/(dashboard-more|views/(add|budgets|charts|recurring))\.js$")
+
+    def hold(route: Route) -> None:
+        held.append(route)  # answered later, by the test
+
+    page.route(later, hold)
+    # Recurring expenses cannot be read: their panel, built later, still says so.
+    page.route(re.compile(r"/api/recurring$"), lambda r: r.fulfill(status=500, json={"detail": "Broken"}))
+    reads = requested(page)
+    open_logged_in(page, live_server, user)
+
+    # The list screen, whole, while the other screens' views are still on their way.
+    expect(expense_rows(page)).to_have_count(1)
+    expect(page.get_by_role("link", name="Add expense")).to_be_visible()
+    expect(page.get_by_text("1 expense ·")).to_be_visible()
+    page.wait_for_timeout(300)
+    assert sorted(route.request.url.rsplit("/", 1)[1] for route in held) == [
+        "add.js",
+        "budgets.js",
+        "charts.js",
+        "dashboard-more.js",
+        "recurring.js",
+    ]
+    assert page.locator(".budgets-card, .charts").count() == 0
+
+    for route in held:
+        route.continue_()
+    show_screen(page, "Budgets")
+    budgets = page.get_by_role("list", name="Budgets").get_by_role("listitem")
+    expect(budgets).to_have_count(1)
+    expect(budgets).to_contain_text("Food")
+    expect(page.get_by_text("Could not load recurring expenses")).to_be_visible()
+    # Given what the list screen had read: nothing read twice.
+    assert len([u for u in reads if "/api/summary" in u]) == 1
+    assert len([u for u in reads if "/api/recurring" in u]) == 1
+    show_screen(page, "Add expense")
+    expect(page.get_by_label("Amount")).to_be_focused()
+    assert api_errors(console_errors, 500) == []
+
+
+def test_the_pages_first_intl_objects_are_made_on_a_workers_thread(
+    page: Page, live_server: str, console_errors: list[str]
+) -> None:
+    # The first Intl object of a browser process loads the locale data (30-100 ms, js/i18n.js).
+    workers: list[str] = []
+    page.on("worker", lambda worker: workers.append(worker.url))
+    user = register(page, live_server)
+    add_expense(page, live_server, user, category="Food", amount="30")
+    open_logged_in(page, live_server, user)
+    expect(expense_rows(page)).to_contain_text("$30.00")
+    assert f"{live_server}/s/{STATIC_VERSION}/js/intl-warm.js" in workers
     assert console_errors == []
 
 

@@ -1,15 +1,11 @@
-// The dashboard's views, in one module loaded once logged in (main.js). The page names every file it
-// imports (app/assets.py, the dashboard-modules meta), so that they are asked for all at once rather
-// than one level of imports at a time.
+// The dashboard's first views, in one module loaded once logged in (main.js): the header's and the
+// list screen's, which the phone shows first. The other screens' views are in js/dashboard-more.js,
+// which the phone loads once this screen is on show and the desktop (which shows them all) with this
+// one. The page names every file each imports (app/assets.py, the dashboard-modules metas), so that
+// they are asked for all at once rather than one level of imports at a time.
 
-export { addView } from "./views/add.js";
-export { balancesView } from "./views/balances.js";
-export { budgetsView } from "./views/budgets.js";
-export { chartsView } from "./views/charts.js"; // which loads Chart.js once a chart is on screen
 export { expensesView } from "./views/expenses.js";
 export { ledgerLabel, ledgerPicker } from "./views/ledger.js";
 export { bottomNav } from "./views/nav.js";
 export { periodView } from "./views/period.js";
-export { recurringView } from "./views/recurring.js";
 export { totalsView } from "./views/totals.js";
-export { withStarters } from "./views/welcome.js";

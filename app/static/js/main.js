@@ -33,9 +33,9 @@ import { THEME_CHANGE, themeToggle } from "./theme.js";
 import { authView, openRelogin } from "./views/auth.js";
 import { toast } from "./views/toast.js";
 import { prepareIntl, savedLanguage, setLanguage, t } from "./i18n.js";
-// The dashboard's views (js/dashboard.js) are loaded once logged in, and the dialogs when first
-// opened (import()), each from the same version of the files as this module: the log-in page needs
-// none of them.
+// The dashboard's views (js/dashboard.js, js/dashboard-more.js) are loaded once logged in, and the
+// dialogs when first opened (import()), each from the same version of the files as this module: the
+// log-in page needs none of them.
 
 const app = document.getElementById("app");
 const state = {
@@ -85,8 +85,9 @@ const SOURCES = {
  * it sits on the desktop (`top`, or the `main` and `side` columns), what it takes from a refresh
  * (`take[source](view, data)`, sources as in SOURCES), how it says one could not be read
  * (`failed(view, source, message)`) and what it does when its phone screen is shown
- * (`shown(view)`). `make` builds the view from js/dashboard.js, which a new view's module is added
- * to. A new screen is a line in screens.js and its views here.
+ * (`shown(view)`). `make` builds the view from js/dashboard.js, or from js/dashboard-more.js for a
+ * view marked `more` (any not on the list screen, which the phone shows first), where a new view's
+ * module is added. A new screen is a line in screens.js and its views here.
  */
 function dashboardViews(context) {
   const shared = context.ledger.members.length > 1;
@@ -100,7 +101,7 @@ function dashboardViews(context) {
       take: { stats: (v, stats) => v.showStats(stats), summary: (v, summary) => v.showSummary(summary) },
       failed: (v, source) => (source === "stats" || source === "summary") && v.showError(source),
     },
-    { name: "add", make: (m) => m.addView(context), screens: ["add"], place: "main" },
+    { name: "add", more: true, make: (m) => m.addView(context), screens: ["add"], place: "main", shown: (v) => v.focus() },
     {
       name: "expenses",
       make: (m) => m.expensesView(context),
@@ -109,10 +110,11 @@ function dashboardViews(context) {
       take: { categories: (v, list) => v.knowCategories(list) }, // it offers the "Needs review" filter
     },
     shared
-      ? { name: "balances", make: (m) => m.balancesView(), screens: ["balances"], place: "side" }
+      ? { name: "balances", more: true, make: (m) => m.balancesView(), screens: ["balances"], place: "side" }
       : null,
     {
       name: "budgets",
+      more: true,
       make: (m) => m.budgetsView(),
       screens: ["budgets"],
       place: "side",
@@ -121,6 +123,7 @@ function dashboardViews(context) {
     },
     {
       name: "recurring",
+      more: true,
       make: (m) => m.recurringView(context),
       screens: ["budgets"],
       place: "side",
@@ -129,6 +132,7 @@ function dashboardViews(context) {
     },
     {
       name: "charts",
+      more: true,
       make: (m) => m.chartsView(), // which loads Chart.js once a chart is on screen
       screens: ["charts"],
       place: "side",
@@ -144,6 +148,7 @@ function dashboardViews(context) {
     },
     {
       name: "categories", // the suggestions of every Category field
+      more: true,
       make: (m) => ({ root: el("datalist", { id: CATEGORY_LIST_ID }), withStarters: m.withStarters }),
       place: "top",
       take: { categories: (v, list) => v.root.replaceChildren(...v.withStarters(list).map((name) => el("option", { value: name }))) },
@@ -162,7 +167,7 @@ function showAuth(message = "") {
 
 /** No dashboard (the log-in page, a reset link's page, the offline page); one being built is not shown. */
 function leaveDashboard() {
-  views?.charts.destroy();
+  views?.charts?.destroy();
   views = null;
   state.dashboardSeq++;
 }
@@ -207,21 +212,34 @@ async function loadOrSay(loading) {
 /** A pause for the browser between the parts of a long job: input and painting go first. */
 const nextTask = () => globalThis.scheduler?.yield?.() ?? new Promise((resolve) => setTimeout(resolve, 0));
 
-let preloaded = false;
+// The dashboard's two modules: the list screen's views, and the others' (`more` in dashboardViews).
+const PARTS = {
+  first: { meta: "dashboard-modules", load: () => import("./dashboard.js") },
+  more: { meta: "dashboard-more-modules", load: () => import("./dashboard-more.js") },
+};
+const preloaded = new Set();
 
-/** The dashboard's module, its files asked for at once: the page lists them (app/assets.py). */
-function loadDashboard() {
-  if (!preloaded) {
-    preloaded = true;
-    const files = document.querySelector('meta[name="dashboard-modules"]')?.content.split(" ").filter(Boolean) ?? [];
+/** One of the dashboard's modules, its files asked for at once: the page lists them (app/assets.py). */
+function loadPart(name) {
+  const { meta, load } = PARTS[name];
+  if (!preloaded.has(name)) {
+    preloaded.add(name);
+    const files = document.querySelector(`meta[name="${meta}"]`)?.content.split(" ").filter(Boolean) ?? [];
     document.head.append(...files.map((href) => el("link", { rel: "modulepreload", href })));
   }
-  return import("./dashboard.js");
+  return load();
 }
 
-/** Start loading it while the session is checked, not after (showDashboard says it if it fails). */
+/**
+ * Whether the other screens' views wait until the dashboard is on show: on the phone's list screen,
+ * which shows none of them, its first paint waits for neither their files nor their building.
+ */
+const moreLater = () => phoneLayout.matches && screenFromHash(ledgerFromHash(location.hash).rest).screen === HOME;
+
+/** Start loading what the dashboard shows first while the session is checked, not after (showDashboard says it if it fails). */
 function preloadDashboard() {
-  loadDashboard().catch(() => {});
+  loadPart("first").catch(() => {});
+  if (!moreLater()) loadPart("more").catch(() => {});
 }
 
 /** The dashboard of one ledger; switching ledgers builds it again for the other one. */
@@ -229,17 +247,19 @@ async function showDashboard(user, ledgers, ledger) {
   const seq = ++state.dashboardSeq;
   const context = { ledger, me: user };
   const entries = dashboardViews(context);
-  const dashboard = await loadOrSay(loadDashboard());
+  const later = moreLater() ? entries.filter((entry) => entry.more) : [];
+  const [dashboard, more] = await loadOrSay(Promise.all([loadPart("first"), later.length ? null : loadPart("more")]));
   // Each view built in a task of its own, so that the page answers and paints in between (one task
   // that built them all blocked a phone for half a second); the shown dashboard stays whole meanwhile.
   const list = [];
   for (const entry of entries) {
     if (seq !== state.dashboardSeq) return; // another dashboard, or the log-in page, meanwhile
-    list.push({ ...entry, view: entry.make(dashboard) });
+    if (later.includes(entry)) continue;
+    list.push({ ...entry, view: entry.make(entry.more ? more : dashboard) });
     await nextTask();
   }
   if (seq !== state.dashboardSeq) return;
-  views?.charts.destroy();
+  views?.charts?.destroy();
   state.user = user;
   state.ledgers = ledgers;
   state.ledger = ledger;
@@ -250,8 +270,20 @@ async function showDashboard(user, ledgers, ledger) {
   const settingsButton = el("button", { type: "button", class: "ghost" }, t("settings.title"));
   const logout = el("button", { type: "button", class: "ghost" }, t("auth.logOut"));
   const adminLink = user.is_admin ? el("a", { href: ADMIN_HASH, class: "button ghost" }, t("admin.title")) : null;
-  views = { list, main: null, admin: null, who, nav: dashboard.bottomNav(screensOf(ledger)), shownPeriod: null };
+  views = {
+    list,
+    main: null,
+    admin: null,
+    who,
+    nav: dashboard.bottomNav(screensOf(ledger)),
+    shownPeriod: null,
+    takes: new Set(entries.flatMap((entry) => Object.keys(entry.take ?? {}))), // the sources refresh() reads
+    read: new Map(), // each source's last answer, for a view built after it came (addLater)
+    unread: new Map(), // or why it could not be read
+  };
   for (const entry of list) views[entry.name] = entry.view;
+  // Where each view left for later goes once built.
+  const places = new Map(later.map((entry) => [entry.name, document.createComment(entry.name)]));
   // On the phone the header is the ledger's name and Menu; the desktop shows the menu's content in
   // the header itself (display: contents), as before.
   const menuButton = el("button", { type: "button", class: "menu-button", "aria-expanded": "false" }, t("header.menu"));
@@ -275,7 +307,7 @@ async function showDashboard(user, ledgers, ledger) {
     menuButton,
     menu,
   );
-  const at = (place) => list.filter((e) => e.place === place).map((e) => e.view.root);
+  const at = (place) => entries.filter((e) => e.place === place).map((e) => places.get(e.name) ?? views[e.name].root);
   const main = el(
     "main",
     // A viewer's dashboard has no control that changes data: the "write" ones are hidden.
@@ -352,6 +384,33 @@ async function showDashboard(user, ledgers, ledger) {
     showAuth(t("auth.accountDeleted"));
   });
   route();
+  if (later.length) addLater(seq, later, places);
+}
+
+/**
+ * The views the phone's first paint went without, each built in a task of its own once it is on
+ * show, put in its place and given what was read meanwhile.
+ */
+async function addLater(seq, later, places) {
+  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+  let more;
+  try {
+    more = await loadOrSay(loadPart("more"));
+  } catch {
+    return; // said
+  }
+  for (const entry of later) {
+    if (seq !== state.dashboardSeq) return; // another dashboard, or the log-in page, meanwhile
+    const built = { ...entry, view: entry.make(more) };
+    places.get(entry.name).replaceWith(built.view.root);
+    views.list.push(built);
+    views[entry.name] = built.view;
+    for (const [source, data] of views.read) built.take?.[source]?.(built.view, data);
+    for (const [source, message] of views.unread) built.failed?.(built.view, source, message);
+    placeOnScreen(built, state.screen, null);
+    await nextTask();
+  }
+  if (seq === state.dashboardSeq) loadBalances();
 }
 
 /** Read the ledgers again and show `id` (or the personal ledger) at the period shown. */
@@ -371,7 +430,7 @@ async function reloadLedgers(id) {
 /** The Balances panel, with the settlements, in a ledger with several members. */
 function loadBalances() {
   const { ledger } = state;
-  if (!views || ledger.members.length < 2) return;
+  if (!views?.balances || ledger.members.length < 2) return; // no panel, or not yet (addLater)
   const seq = ++state.balancesSeq; // a slower, older answer must not replace a newer one
   const current = () => seq === state.balancesSeq && views !== null && state.ledger === ledger;
   return Promise.all([api.balances(ledger.id), api.settlements(ledger.id)]).then(
@@ -481,14 +540,16 @@ function showScreen(screen) {
   state.addFrom = screen === "add" ? before !== undefined && before !== "add" : false;
   state.screen = screen;
   views.main.dataset.screen = screen;
-  for (const { view, screens, shown } of views.list) {
-    if (!screens) continue;
-    view.root.classList.toggle("off-screen", !screens.includes(screen));
-    if (screens.includes(screen) && screen !== before) shown?.(view);
-  }
+  for (const entry of views.list) placeOnScreen(entry, screen, before);
   views.nav.update(screen, (id) => addressOf(state.period, state.ledger, id));
-  if (screen === "add") views.add.focus();
-  else if (before && before !== screen && phoneLayout.matches) window.scrollTo(0, 0);
+  if (screen !== "add" && before && before !== screen && phoneLayout.matches) window.scrollTo(0, 0);
+}
+
+/** A view shown if its phone screen is `screen` (`before`: the one shown until now). */
+function placeOnScreen({ view, screens, shown }, screen, before) {
+  if (!screens) return;
+  view.root.classList.toggle("off-screen", !screens.includes(screen));
+  if (screens.includes(screen) && screen !== before) shown?.(view);
 }
 
 /** Leave the add sheet: Back when it was opened here, else to Expenses (an address opened as is). */
@@ -558,14 +619,24 @@ function refresh({ list = true } = {}) {
   const answers = [list ? loadList() : null, loadBalances()];
   const seq = ++state.dataSeq;
   const current = () => seq === state.dataSeq && views !== null;
+  // Each source a view takes, or will once built (addLater), is read; its answer goes to the views
+  // built by then, and is kept for the others.
+  const takers = (source) => views.list.filter((entry) => entry.take?.[source]);
   for (const [source, read] of Object.entries(SOURCES)) {
-    const takers = views.list.filter((entry) => entry.take?.[source]);
-    const request = takers.length ? read(state) : null;
+    const request = views.takes.has(source) ? read(state) : null;
     const shown = request?.then(
-      (data) => current() && takers.forEach((entry) => entry.take[source](entry.view, data)),
+      (data) => {
+        if (!current()) return;
+        views.read.set(source, data);
+        views.unread.delete(source);
+        takers(source).forEach((entry) => entry.take[source](entry.view, data));
+      },
       (error) => {
         const message = failed(error);
-        if (message && current()) takers.forEach((entry) => entry.failed?.(entry.view, source, message));
+        if (!message || !current()) return;
+        views.unread.set(source, message);
+        views.read.delete(source);
+        takers(source).forEach((entry) => entry.failed?.(entry.view, source, message));
       },
     );
     answers.push(shown);
@@ -623,7 +694,7 @@ document.querySelector(".skip-link")?.addEventListener("click", (event) => {
   target?.setAttribute("tabindex", "-1");
   target?.focus();
 });
-window.addEventListener(THEME_CHANGE, () => views?.charts.retheme());
+window.addEventListener(THEME_CHANGE, () => views?.charts?.retheme());
 // The phone's add sheet fills what the on-screen keyboard leaves of the screen (app.css reads these
 // two), so its Save stays above the keyboard.
 const viewport = window.visualViewport;
