@@ -187,14 +187,20 @@ def test_the_page_names_the_dashboards_files_for_later(client: TestClient) -> No
         assert named is not None
         parts.append(named.group(1).split(" "))
     first, more = parts
-    # Every view's file, however deep it is imported (expenses.js -> expense-form.js ->
-    # currency-field.js), none of what the page preloads nor of the first part, each once, each served.
-    deep = ("dashboard", "views/expenses", "views/expense-form", "views/currency-field")
+    # Every view's file, however deep it is imported (expenses.js -> pending.js), none of what the
+    # page preloads nor of the first part, each once, each served.
+    deep = ("dashboard", "views/expenses", "views/pending")
     assert {f"{BASE}js/{name}.js" for name in deep} <= set(first)
-    # The other screens' views, which the phone's list screen is shown without.
-    others = ("dashboard-more", "views/add", "views/budgets", "views/charts", "views/recurring")
+    # The other screens' views, which the phone's list screen is shown without, with the files of
+    # the form they share with the list's Edit (add.js -> expense-form.js -> currency-field.js).
+    others = ["dashboard-more", "views/add", "views/budgets", "views/charts", "views/recurring"]
+    others += ["views/expense-form", "views/currency-field"]
     assert {f"{BASE}js/{name}.js" for name in others} <= set(more)
-    assert not [n for n in first if re.search(r"views/(add|budgets|charts|recurring|balances)\.js", n)]
+    later = r"views/(add|budgets|charts|recurring|balances|expense-form)\.js"
+    assert not [n for n in first if re.search(later, n)]
+    # Dialogs come when first opened (import()), named in neither part.
+    dialogs = ("views/categories", "views/ledger-settings")
+    assert not {f"{BASE}js/{name}.js" for name in dialogs} & (set(first) | set(more) | set(preloaded))
     assert not set(first) & set(preloaded)
     assert not set(more) & (set(preloaded) | set(first))
     assert len(first) == len(set(first))

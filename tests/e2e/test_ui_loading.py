@@ -138,11 +138,20 @@ def test_the_phones_list_screen_is_shown_before_the_other_screens_code_arrives(
     reads = requested(page)
     open_logged_in(page, live_server, user)
 
-    # The list screen, whole, while the other screens' views are still on their way.
+    # The list screen, whole, without the other screens' code, which nothing has asked for yet.
     expect(expense_rows(page)).to_have_count(1)
     expect(page.get_by_role("link", name="Add expense")).to_be_visible()
     expect(page.get_by_text("1 expense ·")).to_be_visible()
     page.wait_for_timeout(300)
+    assert held == []
+    assert page.locator(".budgets-card, .charts").count() == 0
+
+    # Budgets first shown: the other screens' code is asked for then, and Budgets built once it came.
+    show_screen(page, "Budgets")
+    for _ in range(100):
+        if len(held) == 5:
+            break
+        page.wait_for_timeout(50)
     assert sorted(route.request.url.rsplit("/", 1)[1] for route in held) == [
         "add.js",
         "budgets.js",
@@ -150,11 +159,8 @@ def test_the_phones_list_screen_is_shown_before_the_other_screens_code_arrives(
         "dashboard-more.js",
         "recurring.js",
     ]
-    assert page.locator(".budgets-card, .charts").count() == 0
-
     for route in held:
         route.continue_()
-    show_screen(page, "Budgets")
     budgets = page.get_by_role("list", name="Budgets").get_by_role("listitem")
     expect(budgets).to_have_count(1)
     expect(budgets).to_contain_text("Food")
@@ -162,9 +168,73 @@ def test_the_phones_list_screen_is_shown_before_the_other_screens_code_arrives(
     # Given what the list screen had read: nothing read twice.
     assert len([u for u in reads if "/api/summary" in u]) == 1
     assert len([u for u in reads if "/api/recurring" in u]) == 1
+    assert page.locator(".charts").count() == 0  # built when the Charts screen is first shown
     show_screen(page, "Add expense")
     expect(page.get_by_label("Amount")).to_be_focused()
     assert api_errors(console_errors, 500) == []
+
+
+def test_a_phone_turned_to_the_desktops_layout_builds_the_views_it_left_for_later(
+    page: Page, live_server: str, console_errors: list[str]
+) -> None:
+    page.set_viewport_size(PHONE)
+    user = register(page, live_server)
+    add_expense(page, live_server, user, category="Food", amount="30")
+    set_budget(page, live_server, user, "Food", "100")
+    open_logged_in(page, live_server, user)
+    expect(expense_rows(page)).to_have_count(1)
+    page.wait_for_timeout(300)
+    assert page.locator(".budgets-card, .charts").count() == 0
+
+    page.set_viewport_size(DESKTOP)  # every view shown at once
+    expect(page.get_by_role("list", name="Budgets").get_by_role("listitem")).to_contain_text("Food")
+    expect(page.get_by_role("img", name="Spending by category")).to_be_visible()
+    expect(page.get_by_role("heading", name="Add an expense")).to_be_visible()
+    assert console_errors == []
+
+
+def test_the_list_is_shown_without_its_dialogs_code_which_comes_when_first_opened(
+    page: Page, live_server: str, console_errors: list[str]
+) -> None:
+    page.set_viewport_size(PHONE)
+    user = register(page, live_server)
+    add_expense(page, live_server, user, category="Food", amount="30")
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)  # answered later, by the test
+
+    page.route(re.compile(r"/js/views/expense-form\.js$"), hold)
+    reads = requested(page)
+    open_logged_in(page, live_server, user)
+
+    expect(expense_rows(page)).to_have_count(1)
+    expect(page.get_by_text("1 expense ·")).to_be_visible()
+    dialogs = r"/js/views/(categories|ledger-settings|invitations)\.js$"
+    assert not [u for u in files(reads) if re.search(dialogs, u)]
+
+    # Edit tapped twice while the form's code is on its way: one form, once it has come.
+    edit = expense_rows(page).first.get_by_role("button", name="Edit")
+    edit.click()
+    edit.click()
+    page.wait_for_timeout(300)
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    assert held
+    for route in held:
+        route.continue_()
+    dialog = page.get_by_role("dialog", name="Edit expense")
+    expect(dialog.get_by_label("Amount")).to_have_value("30.00")
+    page.wait_for_timeout(300)
+    expect(page.get_by_role("dialog")).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+    # The Categories dialog's code, when it is first opened.
+    assert not [u for u in reads if u.endswith("/js/views/categories.js")]
+    page.get_by_role("button", name="Categories").click()
+    expect(page.get_by_role("dialog", name="Categories")).to_contain_text("Food")
+    assert [u for u in reads if u.endswith("/js/views/categories.js")]
+    assert console_errors == []
 
 
 def test_the_pages_first_intl_objects_are_made_on_a_workers_thread(

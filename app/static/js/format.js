@@ -1,8 +1,8 @@
-// Money and date formatting, in one place, in the locale of the page's language (i18n.js).
+// Money, dates and category names as shown, in one place, in the page's language (i18n.js).
 // Calendar days are formatted in UTC, as dates.js reads them, so no time zone can shift them by a day.
 
 import { parseDay } from "./dates.js";
-import { currentLocale } from "./i18n.js";
+import { currentLocale, t } from "./i18n.js";
 
 let currency = "USD"; // the ledger's: every total, budget, chart and balance is in it
 const formats = new Map();
@@ -81,3 +81,14 @@ const momentOptions = { day: "numeric", month: "short", year: "numeric", hour: "
 export const formatMoment = (iso) => cached("moment", momentOptions, (locale) => new Intl.DateTimeFormat(locale, momentOptions)).format(new Date(iso));
 const clockOptions = { hour: "2-digit", minute: "2-digit" };
 export const formatClock = (when) => cached("clock", clockOptions, (locale) => new Intl.DateTimeFormat(locale, clockOptions)).format(when); // 10:42
+
+/** Where an import files rows without a category (app/schemas/forms.py): they need a person's look. */
+export const NEEDS_REVIEW = "Uncategorised";
+
+/** A category's key as the server folds it (app.types.category_key): case and spaces. */
+export const categoryKey = (name) => String(name ?? "").trim().replace(/\s+/g, " ").toLowerCase();
+
+export const needsReview = (name) => categoryKey(name) === categoryKey(NEEDS_REVIEW);
+
+/** The name a person reads: "Needs review" for the import's catch-all. */
+export const categoryLabel = (name) => (needsReview(name) ? t("categories.needsReview") : name);

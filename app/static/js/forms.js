@@ -34,6 +34,34 @@ export function field(label, inputProps = {}, { hint, tag = "input" } = {}) {
   return { wrap, input, error, setError };
 }
 
+const STARTERS_KEY = "expense-tracker.starter-categories";
+
+/** The starter categories chosen at first run (views/welcome.js), offered as suggestions until used. */
+function starterCategories() {
+  try {
+    const stored = JSON.parse(localStorage.getItem(STARTERS_KEY) ?? "[]");
+    return Array.isArray(stored) ? stored.filter((c) => typeof c === "string" && c.length <= 40) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Keep the starter categories chosen (views/welcome.js). */
+export function rememberStarters(names) {
+  try {
+    localStorage.setItem(STARTERS_KEY, JSON.stringify(names));
+  } catch {
+    /* private mode: no starters remembered */
+  }
+}
+
+/** The ledger's categories, then the starters it does not have yet: the suggestions' names. */
+export function withStarters(categories) {
+  const names = categories.map((c) => c.category);
+  const have = new Set(names.map((n) => n.toLowerCase()));
+  return [...names, ...starterCategories().filter((s) => !have.has(s.toLowerCase()))];
+}
+
 /** A category field that suggests the person's categories. */
 export function categoryField(label = t("field.category")) {
   return field(label, {

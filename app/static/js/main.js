@@ -25,13 +25,13 @@ import {
   USER_CHANGED,
 } from "./events.js";
 import { setCurrency } from "./format.js";
-import { CATEGORY_LIST_ID } from "./forms.js";
+import { CATEGORY_LIST_ID, withStarters } from "./forms.js";
 import { flush, forgetAll, ownedBy } from "./queue.js";
 import { budgetMonth, contains, currentPeriod, describePeriod, fromHash, hashFor, ledgerAddress, ledgerFromHash, weekOf } from "./period.js";
 import { HOME, phoneLayout, screenFromHash, screensOf, withScreen } from "./screens.js";
 import { THEME_CHANGE, themeToggle } from "./theme.js";
 import { authView, openRelogin } from "./views/auth.js";
-import { toast } from "./views/toast.js";
+import { loadOrSay, toast } from "./views/toast.js";
 import { prepareIntl, savedLanguage, setLanguage, t } from "./i18n.js";
 // The dashboard's views (js/dashboard.js, js/dashboard-more.js) are loaded once logged in, and the
 // dialogs when first opened (import()), each from the same version of the files as this module: the
@@ -86,8 +86,8 @@ const SOURCES = {
  * (`take[source](view, data)`, sources as in SOURCES), how it says one could not be read
  * (`failed(view, source, message)`) and what it does when its phone screen is shown
  * (`shown(view)`). `make` builds the view from js/dashboard.js, or from js/dashboard-more.js for a
- * view marked `more` (any not on the list screen, which the phone shows first), where a new view's
- * module is added. A new screen is a line in screens.js and its views here.
+ * view marked `more` (any not on the list screen, which the phone shows first: there such a view is
+ * built when its screen is first shown), where a new view's module is added. A new screen is a line in screens.js and its views here.
  */
 function dashboardViews(context) {
   const shared = context.ledger.members.length > 1;
@@ -148,10 +148,9 @@ function dashboardViews(context) {
     },
     {
       name: "categories", // the suggestions of every Category field
-      more: true,
-      make: (m) => ({ root: el("datalist", { id: CATEGORY_LIST_ID }), withStarters: m.withStarters }),
+      make: () => ({ root: el("datalist", { id: CATEGORY_LIST_ID }) }),
       place: "top",
-      take: { categories: (v, list) => v.root.replaceChildren(...v.withStarters(list).map((name) => el("option", { value: name }))) },
+      take: { categories: (v, list) => v.root.replaceChildren(...withStarters(list).map((name) => el("option", { value: name }))) },
     },
   ].filter(Boolean);
 }
@@ -196,19 +195,6 @@ async function showReset(token) {
   );
 }
 
-/**
- * A module loaded when first used; if it cannot be (the server out of reach, or a new release
- * whose files replaced this page's), say so and stop there.
- */
-async function loadOrSay(loading) {
-  try {
-    return await loading;
-  } catch (error) {
-    toast("Part of the page could not be loaded. Check the connection and reload the page.", { error: true });
-    throw error;
-  }
-}
-
 /** A pause for the browser between the parts of a long job: input and painting go first. */
 const nextTask = () => globalThis.scheduler?.yield?.() ?? new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -231,8 +217,10 @@ function loadPart(name) {
 }
 
 /**
- * Whether the other screens' views wait until the dashboard is on show: on the phone's list screen,
- * which shows none of them, its first paint waits for neither their files nor their building.
+ * Whether the other screens' views wait until their screen is first shown (buildLater): on the
+ * phone's list screen, which shows none of them, neither the first paint nor the time after it waits
+ * for their files, their code or their building. (After the first visit the files come from the
+ * service worker's copy, sw.js.)
  */
 const moreLater = () => phoneLayout.matches && screenFromHash(ledgerFromHash(location.hash).rest).screen === HOME;
 
@@ -278,12 +266,12 @@ async function showDashboard(user, ledgers, ledger) {
     nav: dashboard.bottomNav(screensOf(ledger)),
     shownPeriod: null,
     takes: new Set(entries.flatMap((entry) => Object.keys(entry.take ?? {}))), // the sources refresh() reads
-    read: new Map(), // each source's last answer, for a view built after it came (addLater)
+    read: new Map(), // each source's last answer, for a view built after it came (buildLater)
     unread: new Map(), // or why it could not be read
+    later, // the views not built yet (moreLater), each built when its screen is first shown
+    places: new Map(later.map((entry) => [entry.name, document.createComment(entry.name)])), // where each goes
   };
   for (const entry of list) views[entry.name] = entry.view;
-  // Where each view left for later goes once built.
-  const places = new Map(later.map((entry) => [entry.name, document.createComment(entry.name)]));
   // On the phone the header is the ledger's name and Menu; the desktop shows the menu's content in
   // the header itself (display: contents), as before.
   const menuButton = el("button", { type: "button", class: "menu-button", "aria-expanded": "false" }, t("header.menu"));
@@ -307,7 +295,7 @@ async function showDashboard(user, ledgers, ledger) {
     menuButton,
     menu,
   );
-  const at = (place) => entries.filter((e) => e.place === place).map((e) => places.get(e.name) ?? views[e.name].root);
+  const at = (place) => entries.filter((e) => e.place === place).map((e) => views.places.get(e.name) ?? views[e.name].root);
   const main = el(
     "main",
     // A viewer's dashboard has no control that changes data: the "write" ones are hidden.
@@ -322,7 +310,7 @@ async function showDashboard(user, ledgers, ledger) {
   views.header = header;
   views.closeMenu = wireMenu(header, menuButton, menu);
 
-  const ledgerDialogs = () => loadOrSay(import("./views/ledger.js"));
+  const ledgerDialogs = () => loadOrSay(import("./views/ledger-settings.js"));
   settingsButton.addEventListener("click", async () => (await loadOrSay(import("./views/settings.js"))).openSettings(main, state.user));
   header.addEventListener(LEDGER_CHANGE, (event) => {
     const chosen = state.ledgers.find((l) => l.id === event.detail.id);
@@ -384,25 +372,28 @@ async function showDashboard(user, ledgers, ledger) {
     showAuth(t("auth.accountDeleted"));
   });
   route();
-  if (later.length) addLater(seq, later, places);
 }
 
 /**
- * The views the phone's first paint went without, each built in a task of its own once it is on
- * show, put in its place and given what was read meanwhile.
+ * The views left for later (moreLater) that `screen` shows (null: all of them, for the desktop),
+ * built now, each in a task of its own, put in its place and given what was read meanwhile.
  */
-async function addLater(seq, later, places) {
-  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+async function buildLater(screen = null) {
+  const entries = views.later.filter((entry) => screen === null || entry.screens.includes(screen));
+  if (!entries.length) return;
+  views.later = views.later.filter((entry) => !entries.includes(entry));
+  const seq = state.dashboardSeq;
   let more;
   try {
     more = await loadOrSay(loadPart("more"));
   } catch {
-    return; // said
+    if (seq === state.dashboardSeq) views.later.push(...entries); // said; tried again on the next showing
+    return;
   }
-  for (const entry of later) {
+  for (const entry of entries) {
     if (seq !== state.dashboardSeq) return; // another dashboard, or the log-in page, meanwhile
     const built = { ...entry, view: entry.make(more) };
-    places.get(entry.name).replaceWith(built.view.root);
+    views.places.get(entry.name).replaceWith(built.view.root);
     views.list.push(built);
     views[entry.name] = built.view;
     for (const [source, data] of views.read) built.take?.[source]?.(built.view, data);
@@ -430,7 +421,7 @@ async function reloadLedgers(id) {
 /** The Balances panel, with the settlements, in a ledger with several members. */
 function loadBalances() {
   const { ledger } = state;
-  if (!views?.balances || ledger.members.length < 2) return; // no panel, or not yet (addLater)
+  if (!views?.balances || ledger.members.length < 2) return; // no panel, or not yet (buildLater)
   const seq = ++state.balancesSeq; // a slower, older answer must not replace a newer one
   const current = () => seq === state.balancesSeq && views !== null && state.ledger === ledger;
   return Promise.all([api.balances(ledger.id), api.settlements(ledger.id)]).then(
@@ -541,6 +532,7 @@ function showScreen(screen) {
   state.screen = screen;
   views.main.dataset.screen = screen;
   for (const entry of views.list) placeOnScreen(entry, screen, before);
+  buildLater(screen);
   views.nav.update(screen, (id) => addressOf(state.period, state.ledger, id));
   if (screen !== "add" && before && before !== screen && phoneLayout.matches) window.scrollTo(0, 0);
 }
@@ -619,7 +611,7 @@ function refresh({ list = true } = {}) {
   const answers = [list ? loadList() : null, loadBalances()];
   const seq = ++state.dataSeq;
   const current = () => seq === state.dataSeq && views !== null;
-  // Each source a view takes, or will once built (addLater), is read; its answer goes to the views
+  // Each source a view takes, or will once built (buildLater), is read; its answer goes to the views
   // built by then, and is kept for the others.
   const takers = (source) => views.list.filter((entry) => entry.take?.[source]);
   for (const [source, read] of Object.entries(SOURCES)) {
@@ -695,6 +687,8 @@ document.querySelector(".skip-link")?.addEventListener("click", (event) => {
   target?.focus();
 });
 window.addEventListener(THEME_CHANGE, () => views?.charts?.retheme());
+// A phone turned, or a window widened, to the desktop's layout, which shows every view.
+phoneLayout.addEventListener("change", () => views && !phoneLayout.matches && buildLater());
 // The phone's add sheet fills what the on-screen keyboard leaves of the screen (app.css reads these
 // two), so its Save stays above the keyboard.
 const viewport = window.visualViewport;

@@ -5,21 +5,10 @@ import { api } from "../api.js";
 import { dialogHeading, formDialog, openDialog } from "../dialog.js";
 import { el, emit } from "../dom.js";
 import { categoryField, errorMessage, formErrorLine, say, showSaveError } from "../forms.js";
-import { money } from "../format.js";
+import { categoryKey, categoryLabel, money, needsReview } from "../format.js";
 import { toast } from "./toast.js";
 import { EXPENSES_CHANGED, FILTER_CATEGORY } from "../events.js";
 import { t } from "../i18n.js";
-
-/** Where an import files rows without a category (app/schemas/forms.py): they need a person's look. */
-export const NEEDS_REVIEW = "Uncategorised";
-
-/** A category's key as the server folds it (app.types.category_key): case and spaces. */
-export const categoryKey = (name) => String(name ?? "").trim().replace(/\s+/g, " ").toLowerCase();
-
-export const needsReview = (name) => categoryKey(name) === categoryKey(NEEDS_REVIEW);
-
-/** The name a person reads: "Needs review" for the import's catch-all. */
-export const categoryLabel = (name) => (needsReview(name) ? t("categories.needsReview") : name);
 
 /**
  * Open the manager under `anchor` (events reach the views above it): "expenses-changed" after a

@@ -1,17 +1,17 @@
 // The period's expenses: search, newest first, 50 at a time, Edit in a dialog (on the phone a tap on
-// the row; Delete is in the dialog too), Delete with Undo, and Export CSV.
+// the row; Delete is in the dialog too), Delete with Undo, and Export CSV. The edit form's code and
+// the Categories dialog's are loaded when first used (the Add screen's brings the form sooner): the
+// list is shown without them.
 
 import { api } from "../api.js";
 import { formDialog } from "../dialog.js";
 import { el, emit, uid } from "../dom.js";
 import { digitsOf, rememberCurrencies } from "../currency.js";
 import { amountText, amountValue, errorMessage, formErrorLine, say } from "../forms.js";
-import { formatDate, formatRowDate, getCurrency, money } from "../format.js";
+import { categoryLabel, formatDate, formatRowDate, getCurrency, money, needsReview, NEEDS_REVIEW } from "../format.js";
 import { periodNoun } from "../period.js";
-import { changes, checkExpense, expenseFields, fillSplit, ratePreview, showExpenseError } from "./expense-form.js";
 import { describeSharing } from "./ledger.js";
-import { categoryLabel, needsReview, NEEDS_REVIEW, openCategories } from "./categories.js";
-import { toast } from "./toast.js";
+import { loadOrSay, toast } from "./toast.js";
 import { pendingView } from "./pending.js";
 import { saveExpense } from "../queue.js";
 import { EXPENSES_CHANGED, EXPORT, FILTER_CATEGORY, IMPORT, LOAD_MORE, SEARCH } from "../events.js";
@@ -93,9 +93,10 @@ export function expensesView(ledgerContext = null) {
   });
   reviewButton.addEventListener("click", () => filterCategory(category ? null : NEEDS_REVIEW));
   root.addEventListener(FILTER_CATEGORY, (event) => filterCategory(event.detail.category));
-  categoriesButton.addEventListener("click", () =>
-    openCategories(root, { canWrite: ledgerContext?.ledger.role !== "viewer" }),
-  );
+  categoriesButton.addEventListener("click", async () => {
+    const { openCategories } = await loadOrSay(import("./categories.js"));
+    openCategories(root, { canWrite: ledgerContext?.ledger.role !== "viewer" });
+  });
   // The period has no match: look through every expense instead, until the period changes.
   allTimeButton.addEventListener("click", () => {
     allTime = !allTime;
@@ -208,7 +209,13 @@ export function expensesView(ledgerContext = null) {
     return item;
   }
 
-  function edit(expense, item) {
+  let opening = false; // an Edit whose form's code is on its way: another tap opens no second dialog
+
+  async function edit(expense, item) {
+    if (opening) return;
+    opening = true;
+    const form = await loadOrSay(import("./expense-form.js")).finally(() => (opening = false));
+    const { changes, checkExpense, expenseFields, fillSplit, ratePreview, showExpenseError } = form;
     const fields = expenseFields(ledgerContext, expense);
     fields.date.input.value = expense.date;
     fields.category.input.value = expense.category;

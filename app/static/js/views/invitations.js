@@ -6,6 +6,7 @@ import { dialogHeading, formDialog, openDialog } from "../dialog.js";
 import { el } from "../dom.js";
 import { errorMessage, formErrorLine, say } from "../forms.js";
 import { formatMoment } from "../format.js";
+import { roleName } from "./ledger.js";
 import { toast } from "./toast.js";
 import { t } from "../i18n.js";
 
@@ -25,7 +26,6 @@ const roleText = (role) =>
   ({ owner: t("invite.roleOwner"), editor: t("invite.roleEditor"), viewer: t("invite.roleViewer") })[role] ?? role;
 // The role inside a sentence: "Revoke the viewer link" (German keeps its capital: "Betrachter").
 const roleWord = (role) => ({ owner: t("invite.wordOwner"), editor: t("invite.wordEditor"), viewer: t("invite.wordViewer") })[role] ?? role;
-const roleName = (role) => ({ owner: t("role.owner"), editor: t("role.editor"), viewer: t("role.viewer") })[role] ?? role;
 
 /** The open links of a ledger (owner), each with Revoke. Call load() to read them (again). */
 export function invitationList(ledger) {

@@ -50,3 +50,16 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
   current.undo();
 });
+
+/**
+ * A module loaded when first used (`import()`); if it cannot be (the server out of reach, or a new
+ * release whose files replaced this page's), say so and stop there.
+ */
+export async function loadOrSay(loading) {
+  try {
+    return await loading;
+  } catch (error) {
+    toast(t("app.partFailed"), { error: true });
+    throw error;
+  }
+}

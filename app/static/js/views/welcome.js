@@ -7,7 +7,7 @@ import { api } from "../api.js";
 import { currencyOptions } from "../currency.js";
 import { formDialog } from "../dialog.js";
 import { el, emit, uid } from "../dom.js";
-import { field, formErrorLine, say, showSaveError } from "../forms.js";
+import { field, formErrorLine, rememberStarters, say, showSaveError } from "../forms.js";
 import { copyOnClick } from "./invitations.js";
 import { toast } from "./toast.js";
 import { USER_CHANGED } from "../events.js";
@@ -23,7 +23,6 @@ export const starterNames = () => [
   t("starter.health"),
   t("starter.fun"),
 ];
-const STARTERS_KEY = "expense-tracker.starter-categories";
 
 // The currency of the country the browser's language names, when it names one.
 const BY_REGION = {
@@ -41,23 +40,6 @@ function guessCurrency(fallback) {
   } catch {
     return fallback;
   }
-}
-
-/** The starter categories chosen at first run, offered as suggestions until used. */
-export function starterCategories() {
-  try {
-    const stored = JSON.parse(localStorage.getItem(STARTERS_KEY) ?? "[]");
-    return Array.isArray(stored) ? stored.filter((c) => typeof c === "string" && c.length <= 40) : [];
-  } catch {
-    return [];
-  }
-}
-
-/** The ledger's categories, then the starters it does not have yet: the suggestions' names. */
-export function withStarters(categories) {
-  const names = categories.map((c) => c.category);
-  const have = new Set(names.map((n) => n.toLowerCase()));
-  return [...names, ...starterCategories().filter((s) => !have.has(s.toLowerCase()))];
 }
 
 export function openWelcome(anchor, { user }) {
@@ -145,11 +127,7 @@ export function openWelcome(anchor, { user }) {
           return;
         }
         chosen = boxes.filter((b) => b.box.checked).map((b) => b.box.value);
-        try {
-          localStorage.setItem(STARTERS_KEY, JSON.stringify(chosen));
-        } catch {
-          /* private mode: no starters remembered */
-        }
+        rememberStarters(chosen);
         close();
         toast(shared ? t("welcome.inSelector", { name: shared.name }) : t("welcome.allSet"));
       },
