@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui import add_expense, expense_rows, log_in, register, set_budget, show_screen
+from tests.e2e.ui import add_expense, expense_rows, log_in, register, set_budget
 from tests.factories import PASSWORD
 
 german = pytest.mark.browser_context_args(locale="de-DE")
@@ -174,6 +174,8 @@ def test_german_dashboard_fits_and_is_photographed(
     shots = Path(os.environ.get("SCREENSHOTS") or tempfile.gettempdir())
     page.screenshot(path=shots / f"dashboard-de-{width}-{scheme}.png", full_page=True)
     if width < 700:
-        show_screen(page, "Budgets")
+        screens = page.get_by_role("navigation", name="Bildschirme")
+        screens.get_by_role("link", name="Budgets", exact=True).click()
+        expect(page.locator(".budgets-card")).to_contain_text("Lebensmittel und Haushaltswaren")
         assert page.evaluate(fits)
         page.screenshot(path=shots / f"budgets-de-{width}-{scheme}.png", full_page=True)

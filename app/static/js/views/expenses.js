@@ -94,8 +94,8 @@ export function expensesView(ledgerContext = null) {
   reviewButton.addEventListener("click", () => filterCategory(category ? null : NEEDS_REVIEW));
   root.addEventListener(FILTER_CATEGORY, (event) => filterCategory(event.detail.category));
   categoriesButton.addEventListener("click", async () => {
-    const { openCategories } = await loadOrSay(import("./categories.js"));
-    openCategories(root, { canWrite: ledgerContext?.ledger.role !== "viewer" });
+    const dialog = await dialogCode(import("./categories.js"));
+    dialog?.openCategories(root, { canWrite: ledgerContext?.ledger.role !== "viewer" });
   });
   // The period has no match: look through every expense instead, until the period changes.
   allTimeButton.addEventListener("click", () => {
@@ -209,12 +209,22 @@ export function expensesView(ledgerContext = null) {
     return item;
   }
 
-  let opening = false; // an Edit whose form's code is on its way: another tap opens no second dialog
+  let opening = false; // a dialog whose code is on its way: another tap opens no second one
+
+  /** A dialog's module, loaded when first opened; null while another is on its way. */
+  async function dialogCode(loading) {
+    if (opening) return null;
+    opening = true;
+    try {
+      return await loadOrSay(loading);
+    } finally {
+      opening = false;
+    }
+  }
 
   async function edit(expense, item) {
-    if (opening) return;
-    opening = true;
-    const form = await loadOrSay(import("./expense-form.js")).finally(() => (opening = false));
+    const form = await dialogCode(import("./expense-form.js"));
+    if (!form) return;
     const { changes, checkExpense, expenseFields, fillSplit, ratePreview, showExpenseError } = form;
     const fields = expenseFields(ledgerContext, expense);
     fields.date.input.value = expense.date;
