@@ -42,6 +42,22 @@ def open_logged_in(page: Page, base: str, user: User) -> None:
     page.goto(base + "/")
 
 
+def hold_back(page: Page, files: re.Pattern[str]) -> list[Route]:
+    """The page's requests for these files, each held until the test answers it (`continue_()`)."""
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route(files, hold)
+    return held
+
+
+def names(routes: list[Route]) -> list[str]:
+    """The file names the held requests ask for."""
+    return [route.request.url.rsplit("/", 1)[1] for route in routes]
+
+
 # The page's charts are on it and drawn, each by Chart.js.
 CHARTS_DRAWN = """() => {
   const canvases = [...document.querySelectorAll('canvas')];
@@ -120,13 +136,7 @@ def test_the_phones_list_screen_is_shown_before_the_other_screens_code_arrives(
     user = register(page, live_server)
     add_expense(page, live_server, user, category="Food", amount="30")
     set_budget(page, live_server, user, "Food", "100")
-    held: list[Route] = []
-    later = re.compile(r"/js/(dashboard-more|views/(add|budgets|charts|recurring))\.js$")
-
-    def hold(route: Route) -> None:
-        held.append(route)  # answered later, by the test
-
-    page.route(later, hold)
+    held = hold_back(page, re.compile(r"/js/(dashboard-more|views/(add|budgets|charts|recurring))\.js$"))
     # Recurring expenses cannot be read: their panel, built later, still says so.
     page.route(re.compile(r"/api/recurring$"), lambda r: r.fulfill(status=500, json={"detail": "Broken"}))
     reads = requested(page)
@@ -146,7 +156,7 @@ def test_the_phones_list_screen_is_shown_before_the_other_screens_code_arrives(
         if len(held) == 5:
             break
         page.wait_for_timeout(50)
-    assert sorted(route.request.url.rsplit("/", 1)[1] for route in held) == [
+    assert sorted(names(held)) == [
         "add.js",
         "budgets.js",
         "charts.js",
@@ -194,12 +204,7 @@ def test_the_list_is_shown_without_its_dialogs_code_which_comes_when_first_opene
     page.set_viewport_size(PHONE)
     user = register(page, live_server)
     add_expense(page, live_server, user, category="Food", amount="30")
-    held: list[Route] = []
-
-    def hold(route: Route) -> None:
-        held.append(route)  # answered later, by the test
-
-    page.route(re.compile(r"/js/views/(expense-form|categories)\.js$"), hold)
+    held = hold_back(page, re.compile(r"/js/views/(expense-form|categories)\.js$"))
     reads = requested(page)
     open_logged_in(page, live_server, user)
 
@@ -214,7 +219,7 @@ def test_the_list_is_shown_without_its_dialogs_code_which_comes_when_first_opene
     edit.click()
     page.wait_for_timeout(300)
     expect(page.get_by_role("dialog")).to_have_count(0)
-    assert [route.request.url.rsplit("/", 1)[1] for route in held] == ["expense-form.js"]
+    assert names(held) == ["expense-form.js"]
     held.pop().continue_()
     dialog = page.get_by_role("dialog", name="Edit expense")
     expect(dialog.get_by_label("Amount")).to_have_value("30.00")
@@ -230,7 +235,7 @@ def test_the_list_is_shown_without_its_dialogs_code_which_comes_when_first_opene
     categories.click()
     page.wait_for_timeout(300)
     expect(page.get_by_role("dialog")).to_have_count(0)
-    assert [route.request.url.rsplit("/", 1)[1] for route in held] == ["categories.js"]
+    assert names(held) == ["categories.js"]
     held.pop().continue_()
     expect(page.get_by_role("dialog", name="Categories")).to_contain_text("Food")
     page.wait_for_timeout(300)

@@ -87,7 +87,8 @@ const SOURCES = {
  * (`failed(view, source, message)`) and what it does when its phone screen is shown
  * (`shown(view)`). `make` builds the view from js/dashboard.js, or from js/dashboard-more.js for a
  * view marked `more` (any not on the list screen, which the phone shows first: there such a view is
- * built when its screen is first shown), where a new view's module is added. A new screen is a line in screens.js and its views here.
+ * built when its screen is first shown), where a new view's module is added. A new screen is a line
+ * in screens.js and its views here.
  */
 function dashboardViews(context) {
   const shared = context.ledger.members.length > 1;
